@@ -1,0 +1,89 @@
+"""The one aiohttp application, built by `create_app` with whatever is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+from sqlalchemy import literal
+from sqlmodel import select
+
+from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
+from bot.metrics import metrics
+from bot.settings import Settings
+from bot.web import demo
+from bot.web import routes as web_chat
+from data.db import Store
+from data.migrate import ensure_current
+from dialogs.router import Brain
+from scheduler.delivery import Deliverer
+
+log = logging.getLogger(__name__)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    web_chat_enabled: bool,
+    clock: Callable[[], datetime] = wall_clock,
+) -> web.Application:
+    app = web.Application(client_max_size=256 * 1024)
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    app[CHANNELS] = {}
+    app.cleanup_ctx.append(_database)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    if web_chat_enabled:
+        app.cleanup_ctx.append(_demo_people)
+        web_chat.setup(app)
+    # Last, so that every platform has registered its channel before delivery starts, and
+    # delivery stops before the database closes.
+    app.cleanup_ctx.append(_delivery)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    store = Store.from_url(settings.database_url)
+    await ensure_current(store.engine)
+    app[STORE] = store
+    app[BRAIN] = Brain(store, default_locale=settings.default_locale, timezone=settings.zone)
+    yield
+    await store.close()
+
+
+async def _demo_people(app: web.Application) -> AsyncIterator[None]:
+    await demo.seed(app[STORE], app[CLOCK]())
+    yield
+
+
+async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    deliverer = Deliverer(
+        app[STORE], app[CHANNELS], default_locale=settings.default_locale, timezone=settings.zone
+    )
+    app[DELIVERER] = deliverer
+    task = asyncio.create_task(deliverer.run(app[CLOCK]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        async with request.app[STORE].transaction() as session:
+            await session.exec(select(literal(1)))
+    except Exception:
+        log.exception("health check: database unreachable")
+        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})

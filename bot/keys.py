@@ -1,0 +1,21 @@
+"""Typed keys for what the aiohttp application holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.settings import Settings
+from data.db import Store
+from dialogs.channel import Channel
+from dialogs.router import Brain
+from scheduler.delivery import Deliverer
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+STORE = web.AppKey("store", Store)
+BRAIN = web.AppKey("brain", Brain)
+CHANNELS = web.AppKey("channels", dict[str, Channel])
+DELIVERER = web.AppKey("deliverer", Deliverer)

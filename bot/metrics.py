@@ -1,0 +1,31 @@
+"""`GET /metrics` in Prometheus' text format: what operators watch."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from bot.keys import STORE
+from data.models import Account, AccountRequest, Outbox
+
+
+async def metrics(request: web.Request) -> web.Response:
+    lines: list[str] = []
+    async with request.app[STORE].transaction() as session:
+        for name, help_text, model, column in (
+            ("kontobot_outbox_messages", "Outbox rows by status.", Outbox, Outbox.status),
+            (
+                "kontobot_requests",
+                "Account requests by status.",
+                AccountRequest,
+                AccountRequest.status,
+            ),
+            ("kontobot_accounts", "Registered accounts by status.", Account, Account.status),
+        ):
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+            rows = await session.exec(
+                select(column, func.count()).select_from(model).group_by(col(column))
+            )
+            lines += [f'{name}{{status="{status}"}} {count}' for status, count in rows]
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")

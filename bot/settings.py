@@ -1,0 +1,100 @@
+"""Settings from the environment or `.env`, named as in DESIGN.md section 6."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _env(name: str) -> AliasChoices:
+    # Accept the environment name and the field name, so tests can pass either.
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        "sqlite:///var/kontobot.db", validation_alias=_env("KONTOBOT_DATABASE_URL")
+    )
+    timezone: str = Field("Europe/Stockholm", validation_alias=_env("KONTOBOT_TIMEZONE"))
+    default_locale: str = Field("sv", validation_alias=_env("KONTOBOT_DEFAULT_LOCALE"))
+    # "auto": the web chat is on only when the server listens on loopback.
+    web_chat: Literal["auto", "on", "off"] = Field(
+        "auto", validation_alias=_env("KONTOBOT_WEB_CHAT")
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=_env("KONTOBOT_SLACK_API_URL")
+    )
+    director_slack_id: str | None = Field(None, validation_alias=_env("KONTOBOT_DIRECTOR_SLACK_ID"))
+    comms_slack_channel: str | None = Field(
+        None, validation_alias=_env("KONTOBOT_COMMS_SLACK_CHANNEL")
+    )
+    registry_slack_channel: str | None = Field(
+        None, validation_alias=_env("KONTOBOT_REGISTRY_SLACK_CHANNEL")
+    )
+    comms_slack_members: CommaList = Field(
+        default_factory=list, validation_alias=_env("KONTOBOT_COMMS_SLACK_MEMBERS")
+    )
+
+    microsoft_app_id: str | None = Field(None, validation_alias=_env("MICROSOFT_APP_ID"))
+    microsoft_app_password: SecretStr | None = Field(
+        None, validation_alias=_env("MICROSOFT_APP_PASSWORD")
+    )
+    microsoft_app_tenant_id: str | None = Field(
+        None, validation_alias=_env("MICROSOFT_APP_TENANT_ID")
+    )
+    director_teams_id: str | None = Field(None, validation_alias=_env("KONTOBOT_DIRECTOR_TEAMS_ID"))
+    comms_teams_conversation: str | None = Field(
+        None, validation_alias=_env("KONTOBOT_COMMS_TEAMS_CONVERSATION")
+    )
+    registry_teams_conversation: str | None = Field(
+        None, validation_alias=_env("KONTOBOT_REGISTRY_TEAMS_CONVERSATION")
+    )
+    comms_teams_members: CommaList = Field(
+        default_factory=list, validation_alias=_env("KONTOBOT_COMMS_TEAMS_MEMBERS")
+    )
+
+    @field_validator("comms_slack_members", "comms_teams_members", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def web_chat_enabled(self, host: str) -> bool:
+        if self.web_chat == "auto":
+            return is_loopback(host)
+        return self.web_chat == "on"
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,114 @@
+"""Neutral messages as HTML for the web chat. Every string is escaped: none of it is markup."""
+
+from __future__ import annotations
+
+from html import escape
+
+from dialogs.messages import (
+    Actions,
+    Block,
+    Button,
+    Choice,
+    Context,
+    Fields,
+    Message,
+    Paragraph,
+    PersonPicker,
+    TextInput,
+)
+
+
+def _attr(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _button(button: Button, label_extra: str = "") -> str:
+    classes = "btn" + (f" {button.style}" if button.style else "")
+    confirm = ""
+    if button.confirm is not None:
+        c = button.confirm
+        confirm = (
+            f' data-confirm-title="{_attr(c.title)}" data-confirm-text="{_attr(c.text)}"'
+            f' data-confirm-yes="{_attr(c.yes)}" data-confirm-no="{_attr(c.no)}"'
+        )
+    return (
+        f'<button type="button" class="{classes}" data-action="{_attr(button.action)}"'
+        f' data-value="{_attr(button.value)}"{confirm}>{escape(button.label)}{label_extra}</button>'
+    )
+
+
+def _block(block: Block, prefix: str, directory: list[tuple[str, str]]) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{escape(block.text)}</p>"
+    if isinstance(block, Context):
+        return f'<p class="context">{escape(block.text)}</p>'
+    if isinstance(block, Fields):
+        rows = "".join(
+            f"<div><dt>{escape(label)}</dt><dd>{escape(value)}</dd></div>"
+            for label, value in block.items
+        )
+        return f'<dl class="fields">{rows}</dl>'
+    if isinstance(block, Actions):
+        return '<div class="actions">' + "".join(_button(b) for b in block.buttons) + "</div>"
+    if isinstance(block, Choice):
+        if not block.multi:
+            buttons = "".join(
+                f'<button type="button" class="btn choice" data-action="{_attr(block.action)}"'
+                f' data-value="{_attr(block.value)}" data-selected="{_attr(o.value)}"'
+                f' aria-pressed="{"true" if o.value in block.selected else "false"}">'
+                f"{escape(o.label)}</button>"
+                for o in block.options
+            )
+            return f'<div class="choices" role="group">{buttons}</div>'
+        boxes = "".join(
+            f'<label><input type="checkbox" name="{prefix}-choice" value="{_attr(o.value)}"'
+            f"{' checked' if o.value in block.selected else ''}> {escape(o.label)}</label>"
+            for o in block.options
+        )
+        submit = _button(Button(block.action, block.submit_label or "OK", block.value, "primary"))
+        return f'<fieldset class="checks" data-collect="checkbox">{boxes}{submit}</fieldset>'
+    if isinstance(block, PersonPicker):
+        options = "".join(
+            f'<option value="{_attr(external_id)}">{escape(name)}</option>'
+            for external_id, name in directory
+        )
+        multiple = " multiple" if block.multi else ""
+        size = f' size="{min(6, max(2, len(directory)))}"' if block.multi else ""
+        placeholder = (
+            "" if block.multi else f'<option value="">{escape(block.placeholder)}</option>'
+        )
+        submit = _button(Button(block.action, block.submit_label or "OK", block.value, "primary"))
+        return (
+            f'<div class="picker" data-collect="select"><label for="{prefix}-people">'
+            f"{escape(block.placeholder)}</label>"
+            f'<select id="{prefix}-people"{multiple}{size}>{placeholder}{options}</select>{submit}</div>'
+        )
+    if isinstance(block, TextInput):
+        return (
+            f'<div class="text-input"><label for="{prefix}-text">{escape(block.label)}</label>'
+            f'<textarea id="{prefix}-text" data-text maxlength="{block.max_length}"'
+            f' rows="{3 if block.multiline else 1}">{escape(block.value)}</textarea></div>'
+        )
+    raise TypeError(f"unknown block {block!r}")
+
+
+def render(
+    message: Message,
+    *,
+    message_id: int,
+    directory: list[tuple[str, str]],
+    sender: str | None = None,
+) -> str:
+    """One message as an `<article>`; `sender` is the name of a person, None for the bot."""
+    prefix = f"m{message_id}"
+    parts = [f'<p class="sender">{escape(sender)}</p>'] if sender else []
+    if message.title:
+        parts.append(f"<h3>{escape(message.title)}</h3>")
+    if message.blocks:
+        parts.extend(
+            _block(block, f"{prefix}-{i}", directory) for i, block in enumerate(message.blocks)
+        )
+    else:
+        parts.append(f"<p>{escape(message.text)}</p>")
+    who = "person" if sender else "bot"
+    return f'<article class="msg {who}" id="{prefix}" data-id="{message_id}">{"".join(parts)}</article>'

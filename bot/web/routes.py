@@ -1,0 +1,211 @@
+"""The web chat's HTTP side: the page, and a small JSON API the page drives.
+
+Whoever can reach these routes can act as any demo person, which is why the web chat is on
+only on loopback unless switched on explicitly. Writes must be JSON from the same origin, so a
+web page elsewhere cannot drive them from a visitor's browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, STORE
+from bot.web.channel import WebChannel, person_conversation, place_conversation
+from bot.web.demo import DEMO_PEOPLE
+from bot.web.render import render
+from data import people, webchat
+from data.models import Role
+from dialogs.events import Action, Event, Sender, Text
+from dialogs.i18n import LOCALES, Translator
+from dialogs.messages import Message, Paragraph, from_dict
+
+STATIC = Path(__file__).parent / "static"
+WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
+MAX_BODY = 16 * 1024
+LONG_POLL_SECONDS = 20.0
+PLACE_NAMES = {"comms": "#comms-office", "registry": "#registry-office"}
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/", index)
+    app.router.add_static("/static/", STATIC, name="static")
+    app.router.add_get("/web/api/people", list_people)
+    app.router.add_get("/web/api/messages", messages)
+    app.router.add_post("/web/api/say", say)
+    app.router.add_post("/web/api/act", act)
+    app.router.add_post("/web/api/locale", set_locale)
+    app.cleanup_ctx.append(_channel_ctx)
+
+
+async def _channel_ctx(app: web.Application) -> Any:
+    channel = WebChannel(app[STORE], app[CLOCK])
+    app[WEB_CHANNEL] = channel
+    app[CHANNELS]["web"] = channel
+    yield
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+def _demo(key: str) -> None:
+    if key not in {d.key for d in DEMO_PEOPLE}:
+        raise web.HTTPNotFound(text="no such demo person")
+
+
+async def list_people(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    result = []
+    async with store.transaction() as session:
+        for demo in DEMO_PEOPLE:
+            person = await people.find_by_identity(session, "web", demo.key)
+            if person is None or person.id is None:
+                continue
+            tr = Translator(person.locale or "en")
+            places = (
+                ["comms", "registry"]
+                if await people.has_role(session, person.id, Role.COMMS.value)
+                else []
+            )
+            result.append(
+                {
+                    "key": demo.key,
+                    "name": person.display_name,
+                    "role": tr(demo.role),
+                    "locale": tr.locale,
+                    "conversations": [
+                        {"id": person_conversation(demo.key), "name": "kontobot"},
+                        *({"id": place_conversation(p), "name": PLACE_NAMES[p]} for p in places),
+                    ],
+                }
+            )
+    return web.json_response({"people": result, "locales": list(LOCALES)})
+
+
+async def messages(request: web.Request) -> web.Response:
+    """A conversation as HTML fragments; with `after`, waits until something changes."""
+    key = request.query.get("as", "")
+    conversation = request.query.get("conversation", person_conversation(key))
+    _demo(key)
+    await _may_read(request, key, conversation)
+    after = request.query.get("after", "")
+    channel = request.app[WEB_CHANNEL]
+    rendered = await _render_conversation(request, conversation)
+    if after and after == rendered["version"]:
+        async with channel.changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(channel.changed.wait(), LONG_POLL_SECONDS)
+        rendered = await _render_conversation(request, conversation)
+    return web.json_response(rendered)
+
+
+async def _may_read(request: web.Request, key: str, conversation: str) -> None:
+    if conversation == person_conversation(key):
+        return
+    if conversation.startswith("place:"):
+        async with request.app[STORE].transaction() as session:
+            person = await people.find_by_identity(session, "web", key)
+            if (
+                person is not None
+                and person.id is not None
+                and await people.has_role(session, person.id, Role.COMMS.value)
+            ):
+                return
+    raise web.HTTPForbidden(text="not your conversation")
+
+
+async def _render_conversation(request: web.Request, conversation: str) -> dict[str, Any]:
+    async with request.app[STORE].transaction() as session:
+        rows = await webchat.history(session, conversation)
+        directory = [(ext, p.display_name) for ext, p in await people.directory(session, "web")]
+        senders = await people.people_by_id(session, [r.sender_id for r in rows if r.sender_id])
+    items = []
+    for row in rows:
+        assert row.id is not None
+        sender = senders[row.sender_id].display_name if row.sender_id in senders else None
+        items.append(
+            {
+                "id": row.id,
+                "html": render(
+                    from_dict(row.payload), message_id=row.id, directory=directory, sender=sender
+                ),
+            }
+        )
+    version = ",".join(f"{r.id}@{r.updated_at.timestamp()}" for r in rows[-50:])
+    return {"conversation": conversation, "messages": items, "version": str(hash(version))}
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="send JSON")
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        raise web.HTTPForbidden(text="cross-origin request refused")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    key = str(body.get("as", ""))
+    _demo(key)
+    return body
+
+
+async def say(request: web.Request) -> web.Response:
+    body = await _json(request)
+    text = str(body.get("text", ""))[:4000]
+    if not text.strip():
+        raise web.HTTPBadRequest(text="nothing to say")
+    key = str(body["as"])
+    channel = request.app[WEB_CHANNEL]
+    async with request.app[STORE].transaction() as session:
+        person = await people.find_by_identity(session, "web", key)
+    assert person is not None
+    await channel.append(
+        person_conversation(key), person.id, Message(text=text, blocks=(Paragraph(text),))
+    )
+    await _turn(request, Text(Sender("web", key), text), key)
+    return web.json_response({"ok": True})
+
+
+async def act(request: web.Request) -> web.Response:
+    body = await _json(request)
+    selected = body.get("selected") or []
+    if not isinstance(selected, list):
+        raise web.HTTPBadRequest(text="selected must be a list")
+    event = Action(
+        Sender("web", str(body["as"])),
+        action=str(body.get("action", ""))[:200],
+        value=str(body.get("value", ""))[:200],
+        selected=tuple(str(s)[:200] for s in selected[:50]),
+        text=str(body.get("text", ""))[:4000],
+    )
+    await _turn(request, event, str(body["as"]))
+    return web.json_response({"ok": True})
+
+
+async def set_locale(request: web.Request) -> web.Response:
+    body = await _json(request)
+    locale = str(body.get("locale", ""))
+    if locale not in LOCALES:
+        raise web.HTTPBadRequest(text="unknown language")
+    async with request.app[STORE].transaction() as session:
+        person = await people.find_by_identity(session, "web", str(body["as"]))
+        assert person is not None and person.id is not None
+        await people.set_locale(
+            session, now=request.app[CLOCK](), person_id=person.id, locale=locale
+        )
+    return web.json_response({"ok": True})
+
+
+async def _turn(request: web.Request, event: Event, key: str) -> None:
+    replies = await request.app[BRAIN].handle(event, request.app[CLOCK]())
+    channel = request.app[WEB_CHANNEL]
+    for reply in replies:
+        await channel.append(person_conversation(key), None, reply.message)
+    request.app[DELIVERER].kick()

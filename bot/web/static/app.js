@@ -1,0 +1,186 @@
+// The web chat: pick a person, long-poll their conversation, send what they type or click.
+"use strict";
+
+const state = { people: [], me: localStorage.getItem("kontobot.me") || "anna", conversation: null, version: "", poll: null };
+
+const $ = (id) => document.getElementById(id);
+
+async function api(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ as: state.me, ...body }),
+  });
+  if (!response.ok) throw new Error(await response.text());
+  return response.json();
+}
+
+function person() {
+  return state.people.find((p) => p.key === state.me) || state.people[0];
+}
+
+async function loadPeople() {
+  const response = await fetch("/web/api/people");
+  state.people = (await response.json()).people;
+  if (!state.people.some((p) => p.key === state.me)) state.me = state.people[0].key;
+  renderNav();
+}
+
+function renderNav() {
+  const me = person();
+  document.documentElement.lang = me.locale;
+  $("people").replaceChildren(...state.people.map((p) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.person = p.key;
+    button.setAttribute("aria-current", String(p.key === me.key));
+    button.append(p.name);
+    const role = document.createElement("span");
+    role.className = "role";
+    role.textContent = p.role;
+    button.append(role);
+    button.addEventListener("click", () => switchTo(p.key));
+    li.append(button);
+    return li;
+  }));
+  if (!me.conversations.some((c) => c.id === state.conversation)) state.conversation = me.conversations[0].id;
+  $("conversations").replaceChildren(...me.conversations.map((c) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.conversation = c.id;
+    button.setAttribute("aria-current", String(c.id === state.conversation));
+    button.textContent = c.name;
+    button.addEventListener("click", () => { state.conversation = c.id; renderNav(); restartPoll(); });
+    li.append(button);
+    return li;
+  }));
+  const current = me.conversations.find((c) => c.id === state.conversation);
+  $("conversation-title").textContent = `${me.name} · ${current.name}`;
+  $("composer").hidden = !state.conversation.startsWith("dm:");
+  $("locale").value = me.locale;
+}
+
+function switchTo(key) {
+  state.me = key;
+  localStorage.setItem("kontobot.me", key);
+  state.conversation = null;
+  renderNav();
+  restartPoll();
+}
+
+function renderLog(messages) {
+  const log = $("log");
+  const seen = new Set();
+  for (const item of messages) {
+    const id = `m${item.id}`;
+    seen.add(id);
+    const existing = document.getElementById(id);
+    if (existing && existing.dataset.html === item.html) continue;
+    const holder = document.createElement("div");
+    holder.innerHTML = item.html;
+    const article = holder.firstElementChild;
+    article.dataset.html = item.html;
+    if (existing) existing.replaceWith(article); else log.append(article);
+  }
+  for (const article of [...log.children]) if (!seen.has(article.id)) article.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+function restartPoll() {
+  if (state.poll) state.poll.abort();
+  state.version = "";
+  $("log").replaceChildren();
+  const controller = new AbortController();
+  state.poll = controller;
+  pollLoop(controller, state.me, state.conversation);
+}
+
+async function pollLoop(controller, me, conversation) {
+  while (!controller.signal.aborted) {
+    try {
+      const query = new URLSearchParams({ as: me, conversation, after: state.version });
+      const response = await fetch(`/web/api/messages?${query}`, { signal: controller.signal });
+      if (!response.ok) throw new Error(String(response.status));
+      const data = await response.json();
+      if (controller.signal.aborted) return;
+      state.version = data.version;
+      renderLog(data.messages);
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function collect(button) {
+  if (button.dataset.selected !== undefined) return [button.dataset.selected];
+  const box = button.closest("[data-collect]");
+  if (!box) return [];
+  if (box.dataset.collect === "checkbox") return [...box.querySelectorAll("input:checked")].map((i) => i.value);
+  return [...box.querySelector("select").selectedOptions].map((o) => o.value).filter(Boolean);
+}
+
+async function click(button) {
+  const article = button.closest("article");
+  const text = article.querySelector("textarea[data-text]");
+  button.disabled = true;
+  try {
+    await api("/web/api/act", {
+      action: button.dataset.action,
+      value: button.dataset.value || "",
+      selected: collect(button),
+      text: text ? text.value : "",
+    });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function askFirst(button) {
+  const box = document.createElement("div");
+  box.className = "confirm";
+  box.setAttribute("role", "alertdialog");
+  box.setAttribute("aria-label", button.dataset.confirmTitle);
+  const title = document.createElement("p");
+  title.innerHTML = "<strong></strong> ";
+  title.firstChild.textContent = button.dataset.confirmTitle;
+  title.append(button.dataset.confirmText);
+  const yes = document.createElement("button");
+  yes.type = "button";
+  yes.className = "btn danger";
+  yes.textContent = button.dataset.confirmYes;
+  const no = document.createElement("button");
+  no.type = "button";
+  no.className = "btn";
+  no.textContent = button.dataset.confirmNo;
+  yes.addEventListener("click", () => { box.remove(); click(button); });
+  no.addEventListener("click", () => { box.remove(); button.focus(); });
+  box.append(title, yes, " ", no);
+  button.closest(".actions").after(box);
+  no.focus();
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("log").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    if (button.dataset.confirmTitle) askFirst(button); else click(button);
+  });
+  $("composer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("say");
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    await api("/web/api/say", { text });
+  });
+  $("locale").addEventListener("change", async (event) => {
+    await api("/web/api/locale", { locale: event.target.value });
+    await loadPeople();
+    restartPoll();
+  });
+  await loadPeople();
+  restartPoll();
+});

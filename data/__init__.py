@@ -1,0 +1,1 @@
+"""Tables, the store and the domain operations: the only code that writes the database."""

@@ -1,0 +1,83 @@
+"""The register and its audit trail as rows, for `kontobot export` and the dashboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import people, register
+from data.models import AuditEvent
+
+REGISTER_COLUMNS = (
+    "number", "status", "platform", "handle", "unit", "scope", "purpose", "objectives",
+    "target_group", "benefit", "manager", "manager_email", "team", "team_emails",
+    "monitoring", "holiday_cover", "response_time", "registered_at", "closed_at", "request_id",
+)
+AUDIT_COLUMNS = ("id", "at", "actor", "actor_email", "action", "subject", "details")
+
+
+async def register_rows(session: AsyncSession) -> list[dict[str, Any]]:
+    accounts = await register.accounts(session)
+    teams = {a.id: await register.team_of(session, a.id) for a in accounts if a.id is not None}
+    ids = {a.manager_id for a in accounts} | {p for team in teams.values() for p in team}
+    known = await people.people_by_id(session, ids)
+    rows = []
+    for a in accounts:
+        team = [known[p] for p in teams.get(a.id or 0, []) if p in known]
+        manager = known.get(a.manager_id)
+        rows.append({
+            "number": a.number, "status": a.status, "platform": a.platform, "handle": a.handle,
+            "unit": a.unit, "scope": a.scope, "purpose": a.purpose, "objectives": a.objectives,
+            "target_group": a.target_group, "benefit": a.benefit,
+            "manager": manager.display_name if manager else "",
+            "manager_email": (manager.email or "") if manager else "",
+            "team": "; ".join(p.display_name for p in team),
+            "team_emails": "; ".join(p.email or "" for p in team),
+            "monitoring": a.monitoring, "holiday_cover": a.holiday_cover,
+            "response_time": a.response_time,
+            "registered_at": a.registered_at.isoformat(),
+            "closed_at": a.closed_at.isoformat() if a.closed_at else "",
+            "request_id": a.request_id,
+        })
+    return rows
+
+
+async def audit_rows(session: AsyncSession) -> list[dict[str, Any]]:
+    events = list(await session.exec(select(AuditEvent).order_by(col(AuditEvent.id))))
+    known = await people.people_by_id(session, {e.actor_id for e in events if e.actor_id})
+    return [
+        {
+            "id": e.id, "at": e.at.isoformat(),
+            "actor": known[e.actor_id].display_name if e.actor_id in known else "",
+            "actor_email": (known[e.actor_id].email or "") if e.actor_id in known else "",
+            "action": e.action, "subject": e.subject,
+            "details": json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+        }
+        for e in events
+    ]
+
+
+def as_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+async def export(session: AsyncSession, fmt: str, what: str) -> str:
+    """`what` is register, audit or all; CSV of all is the register, a blank line, the audit."""
+    parts: dict[str, list[dict[str, Any]]] = {}
+    if what in ("register", "all"):
+        parts["register"] = await register_rows(session)
+    if what in ("audit", "all"):
+        parts["audit"] = await audit_rows(session)
+    if fmt == "json":
+        return json.dumps(parts, ensure_ascii=False, indent=2) + "\n"
+    columns = {"register": REGISTER_COLUMNS, "audit": AUDIT_COLUMNS}
+    return "\n".join(as_csv(rows, columns[name]) for name, rows in parts.items())

@@ -1,0 +1,229 @@
+"""The tables. Only the domain operations in this package write them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Platform(StrEnum):
+    WEB = "web"
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class Role(StrEnum):
+    DIRECTOR = "director"
+    COMMS = "comms"
+
+
+class Scope(StrEnum):
+    UNIT = "unit"
+    UNIVERSITY_WIDE = "university_wide"
+    UNIVERSITY_ADMINISTRATION = "university_administration"
+
+    @property
+    def needs_director(self) -> bool:
+        return self is not Scope.UNIT
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    WITHDRAWN = "withdrawn"
+
+
+class Stage(StrEnum):
+    MANAGER = "manager"
+    DIRECTOR = "director"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    CHANGES = "changes"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    locale: str | None = Field(default=None, max_length=16)
+    # The platform the person last spoke to us on: where personal messages go first.
+    last_platform: str | None = Field(default=None, max_length=16)
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChatIdentity(SQLModel, table=True):
+    __tablename__ = "chat_identity"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=200)
+    # Platform-specific addressing learnt from incoming traffic (Teams service URL, tenant...).
+    address: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RoleAssignment(SQLModel, table=True):
+    __tablename__ = "role_assignment"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    role: str = Field(max_length=32, primary_key=True)
+
+
+class AccountRequest(SQLModel, table=True):
+    __tablename__ = "account_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    requester_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=32)
+    handle: str = Field(max_length=260)
+    unit: str = Field(max_length=200)
+    scope: str = Field(max_length=32)
+    purpose: str = Field(max_length=2000)
+    objectives: str = Field(max_length=2000)
+    target_group: str = Field(max_length=2000)
+    benefit: str = Field(max_length=2000)
+    team_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    monitoring: str = Field(max_length=2000)
+    holiday_cover: str = Field(max_length=2000)
+    response_time: str = Field(max_length=32)
+    acknowledgements: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=32, index=True)
+    stage: str | None = Field(default=None, max_length=16)
+    approver_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # Each resubmission after "ask for changes" starts a new round of decisions.
+    round: int = 1
+    last_reason: str | None = Field(default=None, max_length=2000)
+    account_id: int | None = Field(default=None)
+    created_at: datetime
+    updated_at: datetime
+    stage_started_at: datetime
+
+
+class ApprovalDecision(SQLModel, table=True):
+    __tablename__ = "approval_decision"
+    __table_args__ = (UniqueConstraint("request_id", "round", "stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="account_request.id", index=True)
+    round: int
+    stage: str = Field(max_length=16)
+    decider_id: int = Field(foreign_key="person.id")
+    decision: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=2000)
+    decided_at: datetime
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    request_id: int = Field(foreign_key="account_request.id", unique=True)
+    platform: str = Field(max_length=32)
+    handle: str = Field(max_length=260)
+    unit: str = Field(max_length=200, index=True)
+    scope: str = Field(max_length=32)
+    purpose: str = Field(max_length=2000)
+    objectives: str = Field(max_length=2000)
+    target_group: str = Field(max_length=2000)
+    benefit: str = Field(max_length=2000)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    monitoring: str = Field(max_length=2000)
+    holiday_cover: str = Field(max_length=2000)
+    response_time: str = Field(max_length=32)
+    status: str = Field(max_length=16, index=True)
+    registered_at: datetime
+    closed_at: datetime | None = None
+
+
+class AccountMember(SQLModel, table=True):
+    __tablename__ = "account_member"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    # Order in the monitoring rota.
+    position: int
+
+
+class AccountNumberCounter(SQLModel, table=True):
+    __tablename__ = "account_number_counter"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=64)
+    subject: str = Field(max_length=64, index=True)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DialogState(SQLModel, table=True):
+    __tablename__ = "dialog_state"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    dialog: str = Field(max_length=64)
+    step: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Bumped on every turn so that a click on an old prompt can be told from a current one.
+    turn: int = 0
+    updated_at: datetime
+
+
+class Outbox(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # What makes a message unique: writing the same key twice is a no-op.
+    key: str = Field(max_length=255, unique=True)
+    kind: str = Field(max_length=64)
+    recipient_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    place: str | None = Field(default=None, max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Key of an earlier row whose sent message this row rewrites in place.
+    update_of: str | None = Field(default=None, max_length=255)
+    status: str = Field(max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(index=True)
+    claimed_until: datetime | None = None
+    delivered: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class WebMessage(SQLModel, table=True):
+    __tablename__ = "web_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation: str = Field(max_length=64, index=True)
+    sender_id: int | None = Field(default=None, foreign_key="person.id")
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,118 @@
+"""The register of accounts: numbering, registration and reading it back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import audit, outbox
+from data.models import Account, AccountMember, AccountNumberCounter, AccountRequest, AccountStatus
+from data.upsert import insert_ignore
+
+# Account numbers follow the calendar year where KI is.
+NUMBER_TIMEZONE = ZoneInfo("Europe/Stockholm")
+
+
+async def next_number(session: AsyncSession, now: datetime) -> str:
+    """`SOME-<year>-<nnnn>`, distinct even when two registrations run at once.
+
+    The counter row is bumped with a single UPDATE ... RETURNING, which PostgreSQL serialises on
+    the row lock and SQLite on its write lock, so two transactions never read the same value.
+    """
+    year = now.astimezone(NUMBER_TIMEZONE).year
+    await insert_ignore(session, AccountNumberCounter, {"year": year, "last": 0}, ["year"])
+    result = await session.exec(
+        update(AccountNumberCounter)
+        .where(col(AccountNumberCounter.year) == year)
+        .values(last=col(AccountNumberCounter.last) + 1)
+        .returning(col(AccountNumberCounter.last))
+    )
+    return f"SOME-{year}-{result.scalar_one():04d}"
+
+
+async def register_account(
+    session: AsyncSession, request: AccountRequest, *, now: datetime
+) -> Account:
+    """Turn an approved request into an account, and owe the notices that go with it."""
+    assert request.id is not None
+    account = Account(
+        number=await next_number(session, now),
+        request_id=request.id,
+        platform=request.platform,
+        handle=request.handle,
+        unit=request.unit,
+        scope=request.scope,
+        purpose=request.purpose,
+        objectives=request.objectives,
+        target_group=request.target_group,
+        benefit=request.benefit,
+        manager_id=request.manager_id,
+        monitoring=request.monitoring,
+        holiday_cover=request.holiday_cover,
+        response_time=request.response_time,
+        status=AccountStatus.ACTIVE.value,
+        registered_at=now,
+    )
+    session.add(account)
+    await session.flush()
+    assert account.id is not None
+    team = [request.requester_id, *request.team_ids]
+    for position, person_id in enumerate(team):
+        session.add(AccountMember(account_id=account.id, person_id=person_id, position=position))
+    request.account_id = account.id
+    session.add(request)
+    audit.record(
+        session,
+        now=now,
+        actor_id=None,
+        action="account.registered",
+        subject=f"account:{account.id}",
+        number=account.number,
+        request_id=request.id,
+        team=team,
+        manager_id=request.manager_id,
+    )
+    params = {"account_id": account.id}
+    await outbox.enqueue(
+        session, key=f"account_registered:{account.id}:comms", kind="account_registered",
+        now=now, place="comms", params=params,
+    )
+    for person_id in team:
+        await outbox.enqueue(
+            session, key=f"welcome:{account.id}:{person_id}", kind="welcome",
+            now=now, recipient_id=person_id, params=params,
+        )
+    await session.flush()
+    return account
+
+
+async def get_account(session: AsyncSession, account_id: int) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def team_of(session: AsyncSession, account_id: int) -> list[int]:
+    rows = await session.exec(
+        select(AccountMember.person_id)
+        .where(AccountMember.account_id == account_id)
+        .order_by(col(AccountMember.position))
+    )
+    return list(rows)
+
+
+async def accounts(session: AsyncSession) -> list[Account]:
+    return list(await session.exec(select(Account).order_by(col(Account.id))))
+
+
+async def accounts_of(session: AsyncSession, person_id: int) -> list[Account]:
+    """Accounts where the person is on the team or the manager."""
+    member_of = select(AccountMember.account_id).where(AccountMember.person_id == person_id)
+    rows = await session.exec(
+        select(Account)
+        .where((col(Account.id).in_(member_of)) | (col(Account.manager_id) == person_id))
+        .order_by(col(Account.id))
+    )
+    return list(rows)

@@ -1,0 +1,1 @@
+"""Platform-neutral conversations: steps, validation, catalogues, and what the bot says."""

@@ -1,0 +1,480 @@
+"""A conversation as an explicit state machine: named steps, one question at a time.
+
+The engine owns the moves every dialog shares: validation with the question asked again,
+`back`, `cancel`, `help`, the closing summary with Submit / Edit a field / Cancel, and editing
+one field from there. A dialog supplies its steps and what Submit does. The caller loads the
+`Progress` from the database before a turn and saves it after (see `dialogs.router`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import people
+from data.errors import DomainError, Invalid
+from data.models import Person
+from data.rules import check_text
+from dialogs import words
+from dialogs.explain import explain
+from dialogs.i18n import Translator
+from dialogs.messages import (
+    Actions,
+    Block,
+    Button,
+    Choice,
+    Confirm,
+    Context,
+    Fields,
+    Message,
+    Option,
+    Paragraph,
+    PersonPicker,
+)
+
+SUMMARY = "summary"
+EDITING = "_editing"
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    person: Person
+    platform: str
+    tr: Translator
+    now: datetime
+    # Looks up people by the ids a platform's person picker returns.
+    resolve_people: Callable[[AsyncSession, tuple[str, ...]], Awaitable[list[Person | None]]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str = ""
+    selected: tuple[str, ...] = ()
+    picked: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: Message
+    # Only the person who acted sees it (Slack ephemeral); elsewhere an ordinary reply.
+    ephemeral: bool = False
+
+
+@dataclass
+class Progress:
+    dialog: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    turn: int = 0
+    finished: bool = False
+
+
+class Step:
+    """One question. Subclasses say what input it takes and how an answer is checked."""
+
+    def __init__(self, name: str, label: str, question: str, help_text: str) -> None:
+        self.name = name
+        self.label = label
+        self.question = question
+        self.help_text = help_text
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        return []
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        return ctx.tr("Type your answer below.")
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        raise NotImplementedError
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        return str(value)
+
+
+class Dialog:
+    name: str
+    title: str
+    steps: list[Step]
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def after(self, progress: Progress, step: Step) -> str:
+        """The step that follows `step` once it has been answered."""
+        if progress.data.get(EDITING):
+            return SUMMARY
+        index = self.steps.index(step)
+        return self.steps[index + 1].name if index + 1 < len(self.steps) else SUMMARY
+
+    async def submit(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        raise NotImplementedError
+
+    async def cancelled(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        return [Reply(Message(text=ctx.tr("Cancelled. Nothing was sent.")))]
+
+
+class Engine:
+    def __init__(self, dialogs: list[Dialog]) -> None:
+        self.dialogs = {dialog.name: dialog for dialog in dialogs}
+
+    def start(self, dialog_name: str, data: dict[str, Any] | None = None) -> Progress:
+        dialog = self.dialogs[dialog_name]
+        step = SUMMARY if data else dialog.steps[0].name
+        return Progress(dialog=dialog_name, step=step, data=dict(data or {}))
+
+    async def prompt(self, ctx: Ctx, progress: Progress, notice: str = "") -> list[Reply]:
+        """The current question (or the summary), with `notice` above it."""
+        dialog = self.dialogs[progress.dialog]
+        if progress.step == SUMMARY:
+            message = await self._summary(ctx, dialog, progress)
+        else:
+            message = self._question(ctx, dialog, progress)
+        if notice:
+            message = Message(
+                text=f"{notice} {message.text}",
+                title=message.title,
+                blocks=(Paragraph(notice), *message.blocks),
+            )
+        return [Reply(message)]
+
+    async def on_text(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
+        word = words.command_word(text)
+        if word == "cancel":
+            return await self._cancel(ctx, progress)
+        if word == "back":
+            return await self._back(ctx, progress)
+        if word == "help":
+            return await self._help(ctx, progress)
+        if progress.step == SUMMARY:
+            if word == "submit":
+                return await self._submit(ctx, progress)
+            return await self.prompt(
+                ctx, progress, ctx.tr("Please use the buttons: Submit, Edit a field or Cancel.")
+            )
+        return await self._answer(ctx, progress, Answer(text=text))
+
+    async def on_action(
+        self,
+        ctx: Ctx,
+        progress: Progress,
+        step: str,
+        what: str,
+        selected: tuple[str, ...],
+        text: str,
+    ) -> list[Reply]:
+        if what == "cancel":
+            return await self._cancel(ctx, progress)
+        if step != progress.step:
+            return await self.prompt(
+                ctx,
+                progress,
+                ctx.tr("That question has already been answered. Here is where we are now."),
+            )
+        if what == "back":
+            return await self._back(ctx, progress)
+        if what == "help":
+            return await self._help(ctx, progress)
+        if progress.step == SUMMARY:
+            if what == "submit":
+                return await self._submit(ctx, progress)
+            if what == "edit":
+                return [Reply(self._edit_menu(ctx, progress))]
+            if what == "edit_field" and selected:
+                return await self._edit(ctx, progress, selected[0])
+            return await self.prompt(ctx, progress)
+        answer = Answer(text=text, selected=selected, picked=what == "pick")
+        return await self._answer(ctx, progress, answer)
+
+    async def _answer(self, ctx: Ctx, progress: Progress, answer: Answer) -> list[Reply]:
+        dialog = self.dialogs[progress.dialog]
+        step = dialog.step(progress.step)
+        try:
+            value = await step.accept(ctx, progress, answer)
+        except DomainError as error:
+            return await self.prompt(ctx, progress, explain(ctx.tr, error))
+        progress.data[step.name] = value
+        self._go(progress, dialog.after(progress, step))
+        if progress.step == SUMMARY:
+            progress.data.pop(EDITING, None)
+        return await self.prompt(ctx, progress)
+
+    def _go(self, progress: Progress, step: str) -> None:
+        progress.history.append(progress.step)
+        progress.step = step
+        progress.turn += 1
+
+    async def _back(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        if not progress.history:
+            return await self.prompt(ctx, progress, ctx.tr("This is the first question."))
+        progress.step = progress.history.pop()
+        progress.turn += 1
+        progress.data.pop(EDITING, None)
+        return await self.prompt(ctx, progress)
+
+    async def _help(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        if progress.step == SUMMARY:
+            text = ctx.tr(
+                "Check your answers. Submit sends the request to your manager; Edit a field changes one answer; Cancel throws the request away."
+            )
+        else:
+            text = ctx.tr(self.dialogs[progress.dialog].step(progress.step).help_text)
+        general = ctx.tr("You can type back to go to the previous question, or cancel to stop.")
+        return await self.prompt(ctx, progress, f"{text} {general}")
+
+    async def _cancel(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        progress.finished = True
+        return await self.dialogs[progress.dialog].cancelled(ctx, progress)
+
+    async def _submit(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        dialog = self.dialogs[progress.dialog]
+        try:
+            replies = await dialog.submit(ctx, progress)
+        except Invalid as error:
+            # The domain found a problem the step checks could not (say a director was
+            # removed meanwhile): take the person to the answer that needs changing.
+            field_name = error.params.get("field")
+            if field_name in {s.name for s in dialog.steps}:
+                progress.data[EDITING] = True
+                self._go(progress, str(field_name))
+            return await self.prompt(ctx, progress, explain(ctx.tr, error))
+        progress.finished = True
+        return replies
+
+    def _edit_menu(self, ctx: Ctx, progress: Progress) -> Message:
+        dialog = self.dialogs[progress.dialog]
+        options = tuple(Option(step.name, ctx.tr(step.label)) for step in dialog.steps)
+        return Message(
+            text=ctx.tr("Which answer do you want to change?"),
+            blocks=(
+                Paragraph(ctx.tr("Which answer do you want to change?")),
+                Choice(action=f"dlg:{SUMMARY}:edit_field", options=options),
+            ),
+        )
+
+    async def _edit(self, ctx: Ctx, progress: Progress, step_name: str) -> list[Reply]:
+        dialog = self.dialogs[progress.dialog]
+        if step_name not in {s.name for s in dialog.steps}:
+            return await self.prompt(ctx, progress)
+        progress.data[EDITING] = True
+        self._go(progress, step_name)
+        return await self.prompt(ctx, progress)
+
+    def _question(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
+        step = dialog.step(progress.step)
+        number = dialog.steps.index(step) + 1
+        question = ctx.tr(step.question)
+        controls = [Button(f"dlg:{step.name}:help", ctx.tr("Help"))]
+        if progress.history:
+            controls.insert(0, Button(f"dlg:{step.name}:back", ctx.tr("Back")))
+        controls.append(Button(f"dlg:{step.name}:cancel", ctx.tr("Cancel")))
+        blocks: list[Block] = [
+            Paragraph(question),
+            *step.inputs(ctx, progress),
+            Context(step.hint(ctx, progress)),
+            Actions(tuple(controls)),
+        ]
+        title = ctx.tr(
+            "{title}: question {number} of {total}",
+            title=ctx.tr(dialog.title),
+            number=number,
+            total=len(dialog.steps),
+        )
+        return Message(text=question, title=title, blocks=tuple(blocks))
+
+    async def _summary(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
+        items: list[tuple[str, str]] = []
+        for step in dialog.steps:
+            if step.name in progress.data:
+                items.append((ctx.tr(step.label), await step.show(ctx, progress.data[step.name])))
+        text = ctx.tr("Here is your request. Submit it, edit a field, or cancel.")
+        cancel_confirm = Confirm(
+            title=ctx.tr("Cancel the request?"),
+            text=ctx.tr("Your answers will be thrown away."),
+            yes=ctx.tr("Yes, cancel"),
+            no=ctx.tr("No, keep it"),
+        )
+        return Message(
+            text=text,
+            title=ctx.tr(dialog.title),
+            blocks=(
+                Paragraph(text),
+                Fields(tuple(items)),
+                Actions(
+                    (
+                        Button(f"dlg:{SUMMARY}:submit", ctx.tr("Submit"), style="primary"),
+                        Button(f"dlg:{SUMMARY}:edit", ctx.tr("Edit a field")),
+                        Button(
+                            f"dlg:{SUMMARY}:cancel",
+                            ctx.tr("Cancel"),
+                            style="danger",
+                            confirm=cancel_confirm,
+                        ),
+                    )
+                ),
+            ),
+        )
+
+
+# Steps every dialog can use.
+
+
+class TextStep(Step):
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        question: str,
+        help_text: str,
+        *,
+        maximum: int,
+        minimum: int = 1,
+        check: Callable[[Ctx, Progress, str], str] | None = None,
+    ) -> None:
+        super().__init__(name, label, question, help_text)
+        self.maximum = maximum
+        self.minimum = minimum
+        self.check = check
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        return ctx.tr(
+            "Type your answer below (at most {maximum} characters).", maximum=self.maximum
+        )
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        if self.check is not None:
+            return self.check(ctx, progress, answer.text)
+        return check_text(answer.text, maximum=self.maximum, minimum=self.minimum)
+
+
+class ChoiceStep(Step):
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        question: str,
+        help_text: str,
+        *,
+        options: list[tuple[str, str]],
+        multi: bool = False,
+    ) -> None:
+        super().__init__(name, label, question, help_text)
+        self.options = options
+        self.multi = multi
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        current = progress.data.get(self.name)
+        selected = tuple(current) if isinstance(current, list) else ((current,) if current else ())
+        return [
+            Choice(
+                action=f"dlg:{self.name}:choose",
+                options=tuple(Option(value, ctx.tr(label)) for value, label in self.options),
+                multi=self.multi,
+                submit_label=ctx.tr("Confirm") if self.multi else "",
+                selected=selected,
+            )
+        ]
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        if self.multi:
+            return ctx.tr("Tick the boxes and confirm, or type the numbers separated by commas.")
+        return ctx.tr("Click a choice, or type its number.")
+
+    def _lookup(self, ctx: Ctx, token: str) -> str | None:
+        token = token.strip().lower()
+        for index, (value, label) in enumerate(self.options, start=1):
+            if token in (str(index), value.lower(), ctx.tr(label).lower(), label.lower()):
+                return value
+        return None
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        tokens = list(answer.selected) or (
+            [t for t in answer.text.split(",") if t.strip()] if self.multi else [answer.text]
+        )
+        values = [self._lookup(ctx, token) for token in tokens]
+        if not tokens or any(value is None for value in values):
+            raise Invalid("unknown_choice")
+        chosen = [v for v in dict.fromkeys(values) if v is not None]
+        return chosen if self.multi else chosen[0]
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        labels = dict(self.options)
+        values = value if isinstance(value, list) else [value]
+        return "; ".join(ctx.tr(labels[v]) for v in values if v in labels)
+
+
+class PeopleStep(Step):
+    """Names people by picker, or by e-mail or full name typed (comma-separated)."""
+
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        question: str,
+        help_text: str,
+        *,
+        multi: bool,
+        check: Callable[[Ctx, Progress, list[Person]], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__(name, label, question, help_text)
+        self.multi = multi
+        self.check = check
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        return [
+            PersonPicker(
+                action=f"dlg:{self.name}:pick",
+                multi=self.multi,
+                placeholder=ctx.tr("Choose people") if self.multi else ctx.tr("Choose a person"),
+                submit_label=ctx.tr("Confirm"),
+            )
+        ]
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        if self.multi:
+            return ctx.tr(
+                "Pick people from the list, or type their work e-mail addresses separated by commas."
+            )
+        return ctx.tr("Pick the person from the list, or type their work e-mail address.")
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        found: list[Person] = []
+        if answer.picked or answer.selected:
+            resolved = await ctx.resolve_people(ctx.session, answer.selected)
+            for external_id, person in zip(answer.selected, resolved, strict=True):
+                if person is None:
+                    raise Invalid("unknown_person", name=external_id)
+                found.append(person)
+        else:
+            names = [n.strip() for n in answer.text.split(",")] if self.multi else [answer.text]
+            names = [n for n in names if n]
+            if not names:
+                raise Invalid("empty")
+            for name in names:
+                matches = await people.find_by_text(ctx.session, name)
+                if not matches:
+                    raise Invalid("unknown_person", name=name)
+                if len(matches) > 1:
+                    raise Invalid("ambiguous_person", name=name)
+                found.append(matches[0])
+        if not found:
+            raise Invalid("empty")
+        if not self.multi and len(found) > 1:
+            raise Invalid("unknown_choice")
+        if self.check is not None:
+            await self.check(ctx, progress, found)
+        ids = [p.id for p in found]
+        return ids if self.multi else ids[0]
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        ids = value if isinstance(value, list) else [value]
+        known = await people.people_by_id(ctx.session, ids)
+        return ", ".join(known[i].display_name if i in known else "?" for i in ids)

@@ -1,0 +1,50 @@
+"""The neutral language of incoming events: what a person did, on whichever platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sender:
+    platform: str
+    external_id: str
+    display_name: str | None = None
+    email: str | None = None
+    locale: str | None = None
+    # What the platform needs to reach this person later (Teams service URL, tenant, ...).
+    address: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    """`/open-account` and friends; `name` has no slash."""
+
+    sender: Sender
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    sender: Sender
+    text: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """A click, a pick from a menu or person picker, or a submitted text field.
+
+    `selected` holds chosen option values or the platform ids of picked people; `text` holds
+    what was typed in the message's text field, if it had one.
+    """
+
+    sender: Sender
+    action: str
+    value: str = ""
+    selected: tuple[str, ...] = ()
+    text: str = ""
+
+
+Event = Command | Text | Action

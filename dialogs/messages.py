@@ -1,0 +1,172 @@
+"""The neutral language of outgoing messages.
+
+Every string here is plain text: nothing in it is markup. Each renderer (Block Kit, Adaptive
+Cards, HTML) escapes all of it for its platform, so text a person typed can never turn into a
+mention, a link or a tag when it is shown to someone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Style = Literal["primary", "danger"] | None
+
+
+@dataclass(frozen=True)
+class Confirm:
+    title: str
+    text: str
+    yes: str
+    no: str
+
+
+@dataclass(frozen=True)
+class Button:
+    action: str
+    label: str
+    value: str = ""
+    style: Style = None
+    confirm: Confirm | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    kind: Literal["paragraph"] = "paragraph"
+
+
+@dataclass(frozen=True)
+class Fields:
+    items: tuple[tuple[str, str], ...]
+    kind: Literal["fields"] = "fields"
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+    kind: Literal["actions"] = "actions"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Pick one (buttons or a menu) or several (checkboxes) of fixed options."""
+
+    action: str
+    options: tuple[Option, ...]
+    value: str = ""
+    multi: bool = False
+    submit_label: str = ""
+    selected: tuple[str, ...] = ()
+    kind: Literal["choice"] = "choice"
+
+
+@dataclass(frozen=True)
+class PersonPicker:
+    action: str
+    value: str = ""
+    multi: bool = False
+    placeholder: str = ""
+    submit_label: str = ""
+    kind: Literal["person_picker"] = "person_picker"
+
+
+@dataclass(frozen=True)
+class TextInput:
+    action: str
+    label: str
+    value: str = ""
+    multiline: bool = False
+    max_length: int = 1000
+    submit_label: str = ""
+    kind: Literal["text_input"] = "text_input"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Small print under a message: who decided, when, what is next."""
+
+    text: str
+    kind: Literal["context"] = "context"
+
+
+Block = Paragraph | Fields | Actions | Choice | PersonPicker | TextInput | Context
+
+
+@dataclass(frozen=True)
+class Message:
+    """`text` is the whole message in one line, for notifications and screen readers."""
+
+    text: str
+    title: str = ""
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+
+def to_dict(message: Message) -> dict[str, Any]:
+    return asdict(message)
+
+
+def from_dict(raw: dict[str, Any]) -> Message:
+    blocks: list[Block] = []
+    for block in raw.get("blocks", ()):
+        kind = block["kind"]
+        if kind == "paragraph":
+            blocks.append(Paragraph(block["text"]))
+        elif kind == "context":
+            blocks.append(Context(block["text"]))
+        elif kind == "fields":
+            blocks.append(Fields(tuple((k, v) for k, v in block["items"])))
+        elif kind == "actions":
+            blocks.append(Actions(tuple(_button(b) for b in block["buttons"])))
+        elif kind == "choice":
+            blocks.append(
+                Choice(
+                    action=block["action"],
+                    options=tuple(Option(o["value"], o["label"]) for o in block["options"]),
+                    value=block.get("value", ""),
+                    multi=block.get("multi", False),
+                    submit_label=block.get("submit_label", ""),
+                    selected=tuple(block.get("selected", ())),
+                )
+            )
+        elif kind == "person_picker":
+            blocks.append(
+                PersonPicker(
+                    action=block["action"],
+                    value=block.get("value", ""),
+                    multi=block.get("multi", False),
+                    placeholder=block.get("placeholder", ""),
+                    submit_label=block.get("submit_label", ""),
+                )
+            )
+        elif kind == "text_input":
+            blocks.append(
+                TextInput(
+                    action=block["action"],
+                    label=block["label"],
+                    value=block.get("value", ""),
+                    multiline=block.get("multiline", False),
+                    max_length=block.get("max_length", 1000),
+                    submit_label=block.get("submit_label", ""),
+                )
+            )
+        else:
+            raise ValueError(f"unknown block kind {kind!r}")
+    return Message(text=raw["text"], title=raw.get("title", ""), blocks=tuple(blocks))
+
+
+def _button(raw: dict[str, Any]) -> Button:
+    confirm = raw.get("confirm")
+    return Button(
+        action=raw["action"],
+        label=raw["label"],
+        value=raw.get("value", ""),
+        style=raw.get("style"),
+        confirm=Confirm(**confirm) if confirm else None,
+    )

@@ -1,0 +1,1 @@
+"""Scheduled work: outbox delivery now; nudge rules later."""

@@ -1,0 +1,193 @@
+"""Delivers the outbox, one message at a time, with retries.
+
+Rows are claimed in one short transaction, sent outside any transaction, and the outcome is
+written in another: a slow or failing platform never holds a database lock, and a worker that
+dies between claiming and sending leaves a lease that runs out, so the row is sent later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from data import outbox, people
+from data.db import Store
+from data.models import Outbox, OutboxStatus
+from dialogs import notices
+from dialogs.channel import Address, Channel, DeliveryError
+from dialogs.i18n import Translator, normalise
+from dialogs.messages import Message
+
+log = logging.getLogger(__name__)
+
+# How long an update waits for the message it rewrites to be sent first.
+UPDATE_WAIT = timedelta(seconds=2)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        store: Store,
+        channels: dict[str, Channel],
+        *,
+        default_locale: str = "en",
+        timezone: ZoneInfo | None = None,
+    ) -> None:
+        self.store = store
+        self.channels = channels
+        self.default_locale = normalise(default_locale)
+        self.timezone = timezone or ZoneInfo("Europe/Stockholm")
+        self._wake = asyncio.Event()
+
+    def kick(self) -> None:
+        """Something was written to the outbox: deliver it now rather than at the next tick."""
+        self._wake.set()
+
+    async def run(self, clock: Callable[[], datetime], idle: float = 5.0) -> None:
+        """Deliver until cancelled, waking on `kick()` or every `idle` seconds."""
+        while True:
+            try:
+                while await self.deliver_due(clock()):
+                    pass
+            except Exception:
+                log.exception("outbox delivery pass failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+            self._wake.clear()
+
+    async def deliver_due(self, now: datetime, limit: int = 20) -> int:
+        """Claim and deliver what is due at `now`; returns how many rows were attempted."""
+        async with self.store.transaction() as session:
+            rows = await outbox.claim_due(session, now=now, limit=limit)
+        for row in rows:
+            await self._deliver(row, now)
+        return len(rows)
+
+    async def _deliver(self, row: Outbox, now: datetime) -> None:
+        assert row.id is not None
+        delivered = dict(row.delivered)
+        try:
+            if row.update_of is not None:
+                delivered = await self._update(row, now)
+            elif row.place is not None:
+                delivered = await self._post(row, delivered)
+            else:
+                delivered = await self._send(row, delivered)
+        except _NotYet as wait:
+            async with self.store.transaction() as session:
+                await outbox.mark_retry(
+                    session,
+                    row_id=row.id,
+                    now=now,
+                    error=str(wait),
+                    delivered=delivered,
+                    delay=UPDATE_WAIT,
+                )
+            return
+        except DeliveryError as error:
+            await self._failed(row, now, str(error), delivered, error.retry_after, error.permanent)
+            return
+        except Exception as error:  # a bug or an unexpected platform answer: keep the row
+            log.exception("outbox row %s (%s) could not be delivered", row.key, row.kind)
+            await self._failed(row, now, repr(error), delivered, None, False)
+            return
+        async with self.store.transaction() as session:
+            await outbox.mark_sent(session, row_id=row.id, now=now, delivered=delivered)
+
+    async def _failed(
+        self,
+        row: Outbox,
+        now: datetime,
+        reason: str,
+        delivered: dict[str, str],
+        retry_after: float | None,
+        permanent: bool,
+    ) -> None:
+        assert row.id is not None
+        async with self.store.transaction() as session:
+            if permanent:
+                fresh = await session.get(Outbox, row.id)
+                assert fresh is not None
+                fresh.status = OutboxStatus.FAILED.value
+                fresh.error, fresh.delivered, fresh.claimed_until = reason, delivered, None
+                session.add(fresh)
+                retried = False
+            else:
+                delay = timedelta(seconds=retry_after) if retry_after is not None else None
+                retried = await outbox.mark_retry(
+                    session, row_id=row.id, now=now, error=reason, delivered=delivered, delay=delay
+                )
+        if retried:
+            log.warning("outbox row %s (%s) failed, will retry: %s", row.key, row.kind, reason)
+        else:
+            log.error("outbox row %s (%s) given up: %s", row.key, row.kind, reason)
+
+    async def _compose(self, row: Outbox) -> Message:
+        async with self.store.transaction() as session:
+            locale = self.default_locale
+            if row.recipient_id is not None:
+                person = await people.get_person(session, row.recipient_id)
+                locale = normalise(person.locale, self.default_locale)
+            tr = Translator(locale, self.timezone)
+            return await notices.compose(session, tr, row.kind, row.params, row.recipient_id)
+
+    async def _send(self, row: Outbox, delivered: dict[str, str]) -> dict[str, str]:
+        assert row.recipient_id is not None
+        address = await self._address(row.recipient_id)
+        if address is None:
+            raise DeliveryError("no configured platform reaches this person")
+        if address.platform in delivered:
+            return delivered
+        message = await self._compose(row)
+        ref = await self.channels[address.platform].send(address, message)
+        return {**delivered, address.platform: ref}
+
+    async def _post(self, row: Outbox, delivered: dict[str, str]) -> dict[str, str]:
+        assert row.place is not None
+        targets = [c for c in self.channels.values() if row.place in c.places()]
+        if not targets:
+            log.warning(
+                "no platform has the place %r configured; %s not posted", row.place, row.key
+            )
+            return delivered
+        message = await self._compose(row)
+        for channel in targets:
+            if channel.platform not in delivered:
+                # Filled in place, so that after a failure the retry skips platforms done.
+                delivered[channel.platform] = await channel.post(row.place, message)
+        return delivered
+
+    async def _update(self, row: Outbox, now: datetime) -> dict[str, str]:
+        assert row.update_of is not None
+        async with self.store.transaction() as session:
+            original = await outbox.by_key(session, row.update_of)
+        if original is None or original.status == OutboxStatus.FAILED.value:
+            return {}
+        if original.status != OutboxStatus.SENT.value:
+            raise _NotYet(f"waiting for {row.update_of} to be sent")
+        message = await self._compose(row)
+        for platform, ref in original.delivered.items():
+            channel = self.channels.get(platform)
+            if channel is not None:
+                await channel.update(ref, message)
+        return dict(original.delivered)
+
+    async def _address(self, person_id: int) -> Address | None:
+        async with self.store.transaction() as session:
+            person = await people.get_person(session, person_id)
+            known = await people.identities(session, person_id)
+        reachable = [i for i in known if i.platform in self.channels]
+        # Where the person last spoke to us first, then any other platform we can reach.
+        reachable.sort(key=lambda i: i.platform != person.last_platform)
+        if not reachable:
+            return None
+        first = reachable[0]
+        return Address(first.platform, first.external_id, dict(first.address))
+
+
+class _NotYet(Exception):
+    pass

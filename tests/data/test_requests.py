@@ -1,0 +1,563 @@
+"""Submitting, deciding and handing over requests: the approval rules, on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from data import register, requests, rules
+from data.db import Store
+from data.errors import Invalid, MovedOn, NotAllowed, NotFound
+from data.models import (
+    Account,
+    AccountRequest,
+    ApprovalDecision,
+    AuditEvent,
+    Decision,
+    Outbox,
+    RequestStatus,
+)
+from tests.helpers import T0, Cast, count, decide, id_of, load, make_person, make_roles, submit
+
+LATER = T0 + timedelta(hours=2)
+
+
+async def snapshot(store: Store, request_id: int) -> tuple[AccountRequest, int, int, int, int]:
+    """The request and how many decisions, audit events, outbox rows and accounts exist."""
+    async with store.transaction() as session:
+        request = await requests.get_request(session, request_id)
+    return (
+        request,
+        await count(store, ApprovalDecision),
+        await count(store, AuditEvent),
+        await count(store, Outbox),
+        await count(store, Account),
+    )
+
+
+# --- submit -------------------------------------------------------------------------------
+
+
+async def test_submit_stores_a_pending_request_for_the_manager(store: Store, cast: Cast) -> None:
+    request = await submit(
+        store, cast, handle="  https://www.instagram.com/KI_Neuro/ ", purpose="  Research news.  ",
+        team_ids=(cast.second_colleague, cast.colleague),
+    )
+
+    [stored] = await load(store, AccountRequest)
+    assert stored.id == request.id
+    assert stored.requester_id == cast.requester
+    assert stored.status == RequestStatus.PENDING.value
+    assert stored.stage == "manager"
+    assert stored.approver_id == cast.manager
+    assert stored.round == 1
+    assert stored.handle == "KI_Neuro"
+    assert stored.purpose == "Research news."
+    assert stored.team_ids == [cast.second_colleague, cast.colleague]
+    assert stored.acknowledgements == list(rules.ACKNOWLEDGEMENTS)
+    assert stored.created_at == T0 and stored.stage_started_at == T0
+    assert stored.account_id is None
+
+    [event] = await load(store, AuditEvent, AuditEvent.subject == f"request:{request.id}")
+    assert (event.action, event.actor_id, event.at) == ("request.submitted", cast.requester, T0)
+    assert event.details == {"round": 1, "manager_id": cast.manager}
+
+    [card] = await load(store, Outbox)
+    assert card.key == f"approval_card:{request.id}:1:manager:{cast.manager}"
+    assert card.kind == "approval_card"
+    assert card.recipient_id == cast.manager
+    assert card.params == {"request_id": request.id, "round": 1, "stage": "manager"}
+    assert card.status == "pending" and card.next_attempt_at == T0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "field"),
+    [
+        pytest.param({"unit": "   "}, "empty", "unit", id="empty-unit"),
+        pytest.param({"unit": "u" * (rules.SHORT_TEXT + 1)}, "too_long", "unit", id="long-unit"),
+        pytest.param({"purpose": ""}, "empty", "purpose", id="empty-purpose"),
+        pytest.param({"purpose": "Too short"}, "too_short", "purpose", id="short-purpose"),
+        pytest.param(
+            {"purpose": "p" * (rules.LONG_TEXT + 1)}, "too_long", "purpose", id="long-purpose"
+        ),
+        pytest.param({"objectives": " \n "}, "empty", "objectives", id="empty-objectives"),
+        pytest.param({"target_group": ""}, "empty", "target_group", id="empty-target-group"),
+        pytest.param(
+            {"benefit": "b" * (rules.LONG_TEXT + 1)}, "too_long", "benefit", id="long-benefit"
+        ),
+        pytest.param({"monitoring": ""}, "empty", "monitoring", id="empty-monitoring"),
+        pytest.param(
+            {"holiday_cover": "h" * (rules.LONG_TEXT + 1)}, "too_long", "holiday_cover",
+            id="long-holiday-cover",
+        ),
+        pytest.param({"platform": "myspace"}, "unknown_platform", "platform", id="platform"),
+        pytest.param({"handle": " @ "}, "empty", "handle", id="empty-handle"),
+        pytest.param({"platform": "x", "handle": "ki"}, "bad_handle", "handle", id="x-2-chars"),
+        pytest.param({"platform": "x", "handle": "k" * 16}, "bad_handle", "handle", id="x-long"),
+        pytest.param({"handle": "ki..news"}, "bad_handle", "handle", id="instagram-dots"),
+        pytest.param({"handle": "kinews."}, "bad_handle", "handle", id="instagram-end-dot"),
+        pytest.param(
+            {"platform": "mastodon", "handle": "kinews"}, "bad_handle", "handle",
+            id="mastodon-no-instance",
+        ),
+        pytest.param(
+            {"platform": "facebook", "handle": "ki"}, "bad_handle", "handle", id="facebook-short"
+        ),
+        pytest.param(
+            {"platform": "bluesky", "handle": "kinews"}, "bad_handle", "handle",
+            id="bluesky-no-domain",
+        ),
+        pytest.param({"scope": "galaxy"}, "unknown_scope", "scope", id="scope"),
+        pytest.param(
+            {"response_time": "never"}, "unknown_response_time", "response_time", id="response"
+        ),
+        pytest.param({"acknowledgements": ()}, "acknowledgements_missing", "acknowledgements",
+                     id="no-acknowledgements"),
+    ],
+)
+async def test_submit_refuses_a_bad_answer(
+    store: Store, cast: Cast, overrides: dict[str, Any], code: str, field: str
+) -> None:
+    with pytest.raises(Invalid) as refused:
+        await submit(store, cast, **overrides)
+    assert (refused.value.code, refused.value.params["field"]) == (code, field)
+    assert await count(store, AccountRequest) == 0
+    assert await count(store, Outbox) == 0
+
+
+async def test_a_handle_that_does_not_fit_says_which_platform(store: Store, cast: Cast) -> None:
+    with pytest.raises(Invalid) as refused:
+        await submit(store, cast, platform="x", handle="@ki")
+    assert refused.value.params == {
+        "field": "handle", "platform": "X", "example": rules.PLATFORMS["x"].example
+    }
+
+
+async def test_missing_acknowledgements_are_named(store: Store, cast: Cast) -> None:
+    given = tuple(a for a in rules.ACKNOWLEDGEMENTS if a not in ("consent", "link_to_ki"))
+    with pytest.raises(Invalid) as refused:
+        await submit(store, cast, acknowledgements=given)
+    assert refused.value.params["missing"] == ["link_to_ki", "consent"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "handle", "stored"),
+    [
+        ("x", "@KIbrain", "KIbrain"),
+        ("mastodon", "ki@mastodon.nu", "ki@mastodon.nu"),
+        ("mastodon", "@ki@mastodon.nu", "ki@mastodon.nu"),
+        ("bluesky", "ki.bsky.social", "ki.bsky.social"),
+        ("linkedin", "https://linkedin.com/karolinska-institutet/", "karolinska-institutet"),
+        ("youtube", "https://www.youtube.com/@ki-neuro", "ki-neuro"),
+    ],
+)
+async def test_handles_are_stored_without_decoration(
+    store: Store, cast: Cast, platform: str, handle: str, stored: str
+) -> None:
+    request = await submit(store, cast, platform=platform, handle=handle)
+    [row] = await load(store, AccountRequest, AccountRequest.id == request.id)
+    assert row.handle == stored
+
+
+async def test_team_must_be_people_besides_the_requester(store: Store, cast: Cast) -> None:
+    cases: list[tuple[tuple[int, ...], str]] = [
+        ((cast.colleague, cast.colleague), "team_duplicate"),
+        ((cast.colleague, cast.requester), "team_includes_requester"),
+        ((), "team_too_small"),
+        ((cast.colleague, 999_999), "unknown_person"),
+    ]
+    for team, code in cases:
+        with pytest.raises(Invalid) as refused:
+            await submit(store, cast, team_ids=team)
+        assert (refused.value.code, refused.value.params["field"]) == (code, "team"), team
+    assert await count(store, AccountRequest) == 0
+
+
+async def test_manager_must_be_someone_else_who_exists(store: Store, cast: Cast) -> None:
+    with pytest.raises(Invalid) as refused:
+        await submit(store, cast, manager_id=cast.requester)
+    assert (refused.value.code, refused.value.params["field"]) == ("requester_as_manager", "manager")
+    with pytest.raises(Invalid) as refused:
+        await submit(store, cast, manager_id=999_999)
+    assert (refused.value.code, refused.value.params["field"]) == ("unknown_person", "manager")
+    assert await count(store, AccountRequest) == 0
+
+
+@pytest.mark.parametrize("scope", ["university_wide", "university_administration"])
+async def test_wider_scopes_need_a_director_other_than_the_requester(
+    store: Store, cast: Cast, scope: str
+) -> None:
+    async with store.transaction() as session:
+        await make_roles(session, T0, director=set())
+    with pytest.raises(Invalid) as refused:
+        await submit(store, cast, scope=scope)
+    assert (refused.value.code, refused.value.params["field"]) == ("no_director", "scope")
+
+    async with store.transaction() as session:
+        await make_roles(session, T0, director={cast.requester})
+    with pytest.raises(Invalid) as refused:
+        await submit(store, cast, scope=scope)
+    assert refused.value.code == "no_director"
+
+    # A unit's own account needs no director.
+    await submit(store, cast, scope="unit")
+    assert await count(store, AccountRequest) == 1
+
+
+# --- decide -------------------------------------------------------------------------------
+
+
+async def test_only_the_approver_decides(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    before = await snapshot(store, request.id)
+    for someone in (cast.outsider, cast.colleague, cast.director):
+        with pytest.raises(NotAllowed) as refused:
+            await decide(store, request.id, someone)
+        assert refused.value.code == "not_approver"
+    with pytest.raises(NotAllowed) as refused:
+        await decide(store, request.id, cast.requester)
+    assert refused.value.code == "own_request"
+    after = await snapshot(store, request.id)
+    assert after[1:] == before[1:]
+    assert after[0].status == RequestStatus.PENDING.value
+
+
+async def test_an_unknown_request_is_not_found(store: Store, cast: Cast) -> None:
+    with pytest.raises(NotFound):
+        await decide(store, 424242, cast.manager)
+
+
+async def test_approval_registers_an_account(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    outcome = await decide(store, request.id, cast.manager, now=LATER)
+
+    assert outcome.request.status == RequestStatus.APPROVED.value
+    assert outcome.request.approver_id is None
+    assert outcome.account is not None
+    assert outcome.request.account_id == outcome.account.id
+    [decision] = await load(store, ApprovalDecision)
+    assert (decision.request_id, decision.round, decision.stage) == (request.id, 1, "manager")
+    assert (decision.decider_id, decision.decision, decision.reason) == (
+        cast.manager, "approve", None
+    )
+    assert decision.decided_at == LATER
+    [stored] = await load(store, AccountRequest)
+    assert (stored.status, stored.account_id, stored.updated_at) == (
+        "approved", outcome.account.id, LATER
+    )
+    [event] = await load(store, AuditEvent, AuditEvent.action == "request.decided")
+    assert event.actor_id == cast.manager
+    assert event.details == {
+        "round": 1, "stage": "manager", "decision": "approve", "reason": None
+    }
+    card = f"approval_card:{request.id}:1:manager:{cast.manager}"
+    [done] = await load(store, Outbox, Outbox.key == f"{card}:decided")
+    assert (done.update_of, done.recipient_id) == (card, cast.manager)
+    [told] = await load(store, Outbox, Outbox.kind == "request_decided")
+    assert told.recipient_id == cast.requester
+    assert told.key == f"request_decided:{request.id}:1:manager"
+
+
+@pytest.mark.parametrize("decision", [Decision.REJECT, Decision.CHANGES])
+async def test_reject_and_changes_need_a_reason(
+    store: Store, cast: Cast, decision: Decision
+) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    before = await snapshot(store, request.id)
+    for reason, code in ((None, "reason_required"), ("   ", "empty"),
+                         ("r" * (rules.REASON_TEXT + 1), "too_long")):
+        with pytest.raises(Invalid) as refused:
+            await decide(store, request.id, cast.manager, decision, reason=reason)
+        assert (refused.value.code, refused.value.params["field"]) == (code, "reason")
+    after = await snapshot(store, request.id)
+    assert after[1:] == before[1:]
+    assert after[0].status == RequestStatus.PENDING.value
+
+
+async def test_rejection_ends_the_request_without_an_account(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    outcome = await decide(
+        store, request.id, cast.manager, Decision.REJECT, reason="  Use the central account.  "
+    )
+    assert outcome.account is None
+    assert outcome.request.status == RequestStatus.REJECTED.value
+    assert outcome.request.last_reason == "Use the central account."
+    [decision] = await load(store, ApprovalDecision)
+    assert (decision.decision, decision.reason) == ("reject", "Use the central account.")
+    assert await count(store, Account) == 0
+    async with store.transaction() as session:
+        assert await register.accounts(session) == []
+        assert await requests.pending_for(session, cast.manager) == []
+    assert await count(store, Outbox, Outbox.kind == "welcome") == 0
+
+
+@pytest.mark.parametrize(
+    ("decision", "reason"),
+    [(Decision.APPROVE, None), (Decision.REJECT, "No."), (Decision.CHANGES, "Fix it.")],
+)
+async def test_a_decided_request_has_moved_on(
+    store: Store, cast: Cast, decision: Decision, reason: str | None
+) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    await decide(store, request.id, cast.manager, decision, reason=reason)
+    before = await snapshot(store, request.id)
+    for again in Decision:
+        with pytest.raises(MovedOn) as refused:
+            await decide(
+                store, request.id, cast.manager, again, now=LATER, reason="Second thoughts."
+            )
+        assert refused.value.params["status"] == before[0].status
+    after = await snapshot(store, request.id)
+    assert after[1:] == before[1:]
+    assert after[0].status == before[0].status
+    assert after[0].updated_at == T0
+
+
+async def test_a_stale_card_has_moved_on(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    before = await snapshot(store, request.id)
+    with pytest.raises(MovedOn):
+        await decide(store, request.id, cast.manager, expect_round=2)
+    with pytest.raises(MovedOn):
+        await decide(store, request.id, cast.manager, expect_stage="director")
+    assert (await snapshot(store, request.id))[1:] == before[1:]
+    outcome = await decide(store, request.id, cast.manager, expect_round=1, expect_stage="manager")
+    assert outcome.account is not None
+
+
+@pytest.mark.parametrize("scope", ["university_wide", "university_administration"])
+async def test_wider_scopes_need_the_manager_then_the_director(
+    store: Store, cast: Cast, scope: str
+) -> None:
+    request = await submit(store, cast, scope=scope)
+    assert request.id is not None
+    first = await decide(store, request.id, cast.manager, now=LATER)
+
+    assert first.account is None
+    assert first.request.status == RequestStatus.PENDING.value
+    assert (first.request.stage, first.request.approver_id) == ("director", cast.director)
+    assert first.request.stage_started_at == LATER
+    [card] = await load(store, Outbox, Outbox.recipient_id == cast.director)
+    assert card.key == f"approval_card:{request.id}:1:director:{cast.director}"
+    assert card.params == {"request_id": request.id, "round": 1, "stage": "director"}
+    async with store.transaction() as session:
+        assert [r.id for r in await requests.pending_for(session, cast.director)] == [request.id]
+
+    # The manager's old card is stale; the manager is no longer the approver.
+    with pytest.raises(MovedOn):
+        await decide(store, request.id, cast.manager, expect_stage="manager")
+    with pytest.raises(NotAllowed):
+        await decide(store, request.id, cast.manager)
+
+    final = await decide(store, request.id, cast.director, now=LATER, expect_stage="director")
+    assert final.request.status == RequestStatus.APPROVED.value
+    assert final.account is not None
+    decisions = await load(store, ApprovalDecision)
+    assert [(d.stage, d.decider_id) for d in decisions] == [
+        ("manager", cast.manager), ("director", cast.director)
+    ]
+
+
+async def test_director_can_reject_after_the_manager_approved(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast, scope="university_wide")
+    assert request.id is not None
+    await decide(store, request.id, cast.manager)
+    outcome = await decide(store, request.id, cast.director, Decision.REJECT, reason="Overlaps.")
+    assert outcome.request.status == RequestStatus.REJECTED.value
+    assert outcome.account is None
+    assert await count(store, Account) == 0
+
+
+async def test_a_manager_who_is_director_approves_once(store: Store, cast: Cast) -> None:
+    async with store.transaction() as session:
+        await make_roles(session, T0, director={cast.director, cast.manager})
+    request = await submit(store, cast, scope="university_wide")
+    assert request.id is not None
+    outcome = await decide(store, request.id, cast.manager)
+    assert outcome.request.status == RequestStatus.APPROVED.value
+    assert outcome.account is not None
+    assert [d.stage for d in await load(store, ApprovalDecision)] == ["manager"]
+
+
+async def test_the_director_is_one_reachable_where_the_requester_is(store: Store) -> None:
+    async with store.transaction() as session:
+        requester = id_of(await make_person(session, T0, "Ola Slack", platform="slack"))
+        colleague = id_of(await make_person(session, T0, "Pia Slack", platform="slack"))
+        manager = id_of(await make_person(session, T0, "Rut Slack", platform="slack"))
+        on_web = id_of(await make_person(session, T0, "Web Director"))
+        on_slack = id_of(await make_person(session, T0, "Slack Director", platform="slack"))
+        await make_roles(session, T0, director={on_web})
+        await make_roles(session, T0, platform="slack", director={on_slack})
+        request = await requests.submit(
+            session,
+            requester_id=requester,
+            given=_input(manager, colleague, scope="university_wide"),
+            now=T0,
+        )
+    assert request.id is not None
+    outcome = await decide(store, request.id, manager)
+    assert outcome.request.approver_id == on_slack
+
+
+async def test_changes_then_resubmission_starts_a_new_round(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    asked = await decide(store, request.id, cast.manager, Decision.CHANGES, reason="Name a backup.")
+    assert asked.request.status == RequestStatus.CHANGES_REQUESTED.value
+    assert asked.request.last_reason == "Name a backup."
+    assert asked.account is None
+
+    revised = await submit(
+        store, cast, LATER, revise_id=request.id,
+        team_ids=(cast.colleague, cast.second_colleague), holiday_cover="Cia covers.",
+    )
+    assert revised.id == request.id
+    assert (revised.status, revised.stage, revised.round) == ("pending", "manager", 2)
+    assert revised.approver_id == cast.manager
+    assert revised.team_ids == [cast.colleague, cast.second_colleague]
+    assert revised.holiday_cover == "Cia covers."
+    assert revised.stage_started_at == LATER
+    assert await count(store, AccountRequest) == 1
+    [event] = await load(store, AuditEvent, AuditEvent.action == "request.resubmitted")
+    assert event.details["round"] == 2
+    [card] = await load(
+        store, Outbox, Outbox.key == f"approval_card:{request.id}:2:manager:{cast.manager}"
+    )
+    assert (card.status, card.recipient_id, card.params["round"]) == ("pending", cast.manager, 2)
+
+    # The first round's card is stale; the second round's is live.
+    with pytest.raises(MovedOn):
+        await decide(store, request.id, cast.manager, expect_round=1)
+    outcome = await decide(store, request.id, cast.manager, now=LATER, expect_round=2)
+    assert outcome.account is not None
+    assert [(d.round, d.decision) for d in await load(store, ApprovalDecision)] == [
+        (1, "changes"), (2, "approve")
+    ]
+
+
+async def test_only_the_requester_resubmits_and_only_after_changes(
+    store: Store, cast: Cast
+) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    with pytest.raises(MovedOn):  # still pending: nothing to revise
+        await submit(store, cast, revise_id=request.id)
+    await decide(store, request.id, cast.manager, Decision.CHANGES, reason="More detail.")
+    async with store.transaction() as session:
+        with pytest.raises(NotAllowed) as refused:
+            await requests.submit(
+                session,
+                requester_id=cast.colleague,
+                given=_input(cast.manager, cast.second_colleague),
+                now=LATER,
+                revise_id=request.id,
+            )
+    assert refused.value.code == "not_requester"
+    with pytest.raises(Invalid):
+        await submit(store, cast, revise_id=request.id, purpose="")
+    [stored] = await load(store, AccountRequest)
+    assert (stored.status, stored.round) == ("changes_requested", 1)
+
+
+# --- hand over ----------------------------------------------------------------------------
+
+
+async def test_hand_over_moves_the_decision(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    async with store.transaction() as session:
+        handed = await requests.hand_over(
+            session, request_id=request.id, actor_id=cast.manager, to_person_id=cast.outsider,
+            now=LATER, expect_round=1, expect_stage="manager",
+        )
+    assert (handed.approver_id, handed.stage, handed.round) == (cast.outsider, "manager", 1)
+
+    [event] = await load(store, AuditEvent, AuditEvent.action == "request.handed_over")
+    assert event.actor_id == cast.manager
+    assert event.details["to_person_id"] == cast.outsider
+    old = f"approval_card:{request.id}:1:manager:{cast.manager}"
+    new = f"approval_card:{request.id}:1:manager:{cast.outsider}"
+    [retired] = await load(store, Outbox, Outbox.update_of == old)
+    assert (retired.key, retired.recipient_id) == (f"{old}:handed", cast.manager)
+    [card] = await load(store, Outbox, Outbox.key == new)
+    assert (card.recipient_id, card.update_of, card.kind) == (cast.outsider, None, "approval_card")
+    [told] = await load(store, Outbox, Outbox.kind == "request_handed")
+    assert told.recipient_id == cast.requester
+    assert told.params == {"request_id": request.id, "to_person_id": cast.outsider}
+
+    with pytest.raises(NotAllowed) as refused:
+        await decide(store, request.id, cast.manager)
+    assert refused.value.code == "not_approver"
+    outcome = await decide(store, request.id, cast.outsider)
+    assert outcome.account is not None
+    [decision] = await load(store, ApprovalDecision)
+    assert decision.decider_id == cast.outsider
+
+
+async def test_hand_over_rules(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+
+    async def hand(actor: int, to: int, **expect: Any) -> AccountRequest:
+        assert request.id is not None
+        async with store.transaction() as session:
+            return await requests.hand_over(
+                session, request_id=request.id, actor_id=actor, to_person_id=to, now=LATER,
+                **expect,
+            )
+
+    before = await snapshot(store, request.id)
+    with pytest.raises(Invalid) as invalid:
+        await hand(cast.manager, cast.requester)
+    assert (invalid.value.code, invalid.value.params["field"]) == ("requester_as_approver", "approver")
+    with pytest.raises(Invalid) as invalid:
+        await hand(cast.manager, cast.manager)
+    assert invalid.value.code == "same_approver"
+    with pytest.raises(NotAllowed) as refused:
+        await hand(cast.colleague, cast.outsider)
+    assert refused.value.code == "not_approver"
+    with pytest.raises(NotAllowed):
+        await hand(cast.requester, cast.outsider)
+    with pytest.raises(NotFound):
+        await hand(cast.manager, 999_999)
+    with pytest.raises(MovedOn):
+        await hand(cast.manager, cast.outsider, expect_stage="director")
+    assert (await snapshot(store, request.id))[1:] == before[1:]
+
+    await decide(store, request.id, cast.manager, Decision.REJECT, reason="No.")
+    with pytest.raises(MovedOn):
+        await hand(cast.manager, cast.outsider)
+
+
+async def test_the_requester_never_approves_their_own_request(store: Store, cast: Cast) -> None:
+    # Even as a director at the director stage, or as the person the manager would hand to.
+    async with store.transaction() as session:
+        await make_roles(session, T0, director={cast.director, cast.requester})
+    request = await submit(store, cast, scope="university_wide")
+    assert request.id is not None
+    outcome = await decide(store, request.id, cast.manager)
+    assert outcome.request.approver_id == cast.director
+    with pytest.raises(NotAllowed) as refused:
+        await decide(store, request.id, cast.requester)
+    assert refused.value.code == "own_request"
+    async with store.transaction() as session:
+        with pytest.raises(Invalid):
+            await requests.hand_over(
+                session, request_id=request.id, actor_id=cast.director,
+                to_person_id=cast.requester, now=LATER,
+            )
+    assert await count(store, Account) == 0
+
+
+def _input(manager: int, *team: int, **overrides: Any) -> requests.RequestInput:
+    from tests.helpers import request_input
+
+    return request_input(manager_id=manager, team_ids=team, **overrides)
