@@ -12,9 +12,12 @@ from aiohttp import web
 from sqlalchemy import literal
 from sqlmodel import select
 
+from bot import nudges, webhooks
 from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
 from bot.metrics import metrics
 from bot.settings import Settings
+from bot.slack import setup as setup_slack
+from bot.teams import setup as setup_teams
 from bot.web import demo
 from bot.web import routes as web_chat
 from data.db import Store
@@ -34,7 +37,10 @@ def create_app(
     *,
     web_chat_enabled: bool,
     clock: Callable[[], datetime] = wall_clock,
+    host: str | None = None,
 ) -> web.Application:
+    """`host` is the address the server listens on: unauthenticated Teams (emulator mode, no
+    app id) is mounted only when it is a loopback address."""
     app = web.Application(client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -42,12 +48,19 @@ def create_app(
     app.cleanup_ctx.append(_database)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    webhooks.setup(app)
     if web_chat_enabled:
         app.cleanup_ctx.append(_demo_people)
         web_chat.setup(app)
+    # Slack when configured; raises SlackSettingsError (a RuntimeError) when half configured.
+    setup_slack(app, settings)
+    # Teams when configured; raises TeamsSettingsError (a RuntimeError) when it would run
+    # unauthenticated on a non-loopback address.
+    setup_teams(app, settings, host=host)
     # Last, so that every platform has registered its channel before delivery starts, and
     # delivery stops before the database closes.
     app.cleanup_ctx.append(_delivery)
+    app.cleanup_ctx.append(nudges.scheduler_ctx)
     return app
 
 
@@ -56,7 +69,12 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     store = Store.from_url(settings.database_url)
     await ensure_current(store.engine)
     app[STORE] = store
-    app[BRAIN] = Brain(store, default_locale=settings.default_locale, timezone=settings.zone)
+    app[BRAIN] = Brain(
+        store,
+        default_locale=settings.default_locale,
+        timezone=settings.zone,
+        nudges=nudges.nudge_config(settings),
+    )
     yield
     await store.close()
 

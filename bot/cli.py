@@ -1,4 +1,4 @@
-"""`kontobot`: serve, migrate, export."""
+"""`kontobot`: serve, migrate, export, nudges, tokens."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
-from aiohttp import web
-
-from bot.app import create_app
+from bot.nudges import nudge_config
 from bot.settings import Settings, is_loopback
-from data import export
+from data import export, register, tokens
 from data.db import Store
-from data.migrate import ensure_current, upgrade
+from data.errors import DomainError
+from data.migrate import ensure_current, migrate
+from scheduler import sweep
 
 log = logging.getLogger("kontobot")
 
@@ -40,7 +42,39 @@ def parser() -> argparse.ArgumentParser:
         default="all",
         help="which table (default all: in CSV, the register, a blank line, then the audit trail)",
     )
+    package = commands.add_parser(
+        "teams-package",
+        help="build the Teams app package (manifest and icons) for MICROSOFT_APP_ID",
+    )
+    package.add_argument(
+        "--output", default="kontobot-teams.zip", help="where to write it (default %(default)s)"
+    )
+    package.add_argument("--app-id", help="the bot's Microsoft app id (default MICROSOFT_APP_ID)")
+    nudges = commands.add_parser("nudges", help="the scheduled reminders")
+    nudge_commands = nudges.add_subparsers(dest="nudges_command", required=True, metavar="ACTION")
+    run = nudge_commands.add_parser(
+        "run", help="run every nudge rule once and owe what is due (delivered by `serve`)"
+    )
+    run.add_argument(
+        "--as-of",
+        type=_iso_time,
+        help="the time to run as of (ISO 8601; without an offset, local time in "
+        "KONTOBOT_TIMEZONE; default now)",
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent and change nothing"
+    )
+    tokens = commands.add_parser("tokens", help="an account's question-webhook token")
+    tokens.add_argument("action", choices=("create", "rotate"))
+    tokens.add_argument("account", metavar="ACCOUNT_NUMBER", help="e.g. SOME-2027-0001")
     return top
+
+
+def _iso_time(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +95,14 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return serve(settings, args.host, args.port)
+    if args.command == "teams-package":
+        return _teams_package(settings, args.app_id, Path(args.output))
+    if args.command == "nudges":
+        sys.stdout.write(asyncio.run(_nudges_run(settings, args.as_of, args.dry_run)))
+        return 0
+    if args.command == "tokens":
+        sys.stdout.write(asyncio.run(_token(settings, args.action, args.account)) + "\n")
+        return 0
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         log.info("database is up to date")
@@ -70,18 +112,36 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
+    # Imported here: the server pulls in slack-bolt and botbuilder, which the other commands
+    # do not need and which take seconds to import.
+    from aiohttp import web
+
+    from bot.app import create_app
+
     web_chat = settings.web_chat_enabled(host)
     if web_chat and not is_loopback(host):
         log.warning("the web chat lets anyone act as any demo person, and it is on at %s", host)
+    app = create_app(settings, web_chat_enabled=web_chat, host=host)
     log.info("kontobot on http://%s:%s/ (web chat %s)", host, port, "on" if web_chat else "off")
-    web.run_app(create_app(settings, web_chat_enabled=web_chat), host=host, port=port, print=None)
+    web.run_app(app, host=host, port=port, print=None)
+    return 0
+
+
+def _teams_package(settings: Settings, app_id: str | None, output: Path) -> int:
+    app_id = app_id or settings.microsoft_app_id
+    if not app_id:
+        raise RuntimeError("set MICROSOFT_APP_ID (or pass --app-id): the package names the bot")
+    from bot.teams import package as teams_package
+
+    teams_package.build(app_id, output)
+    log.info("Teams app package written to %s", output)
     return 0
 
 
 async def _migrate(settings: Settings) -> None:
     store = Store.from_url(settings.database_url)
     try:
-        await upgrade(store.engine)
+        await migrate(store.engine)
     finally:
         await store.close()
 
@@ -94,6 +154,58 @@ async def _export(settings: Settings, fmt: str, what: str) -> str:
             return await export.export(session, fmt, what)
     finally:
         await store.close()
+
+
+async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool) -> str:
+    now = datetime.now(UTC) if as_of is None else as_of
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=settings.zone)
+    now = now.astimezone(UTC)
+    store = Store.from_url(settings.database_url)
+    try:
+        await ensure_current(store.engine)
+        result = await sweep.sweep(store, now, nudge_config(settings), dry_run=dry_run)
+        table = await sweep.table(store, result.nudges)
+    finally:
+        await store.close()
+    if dry_run:
+        log.info("dry run as of %s: %s nudge(s), nothing written", now.isoformat(),
+                 len(result.nudges))
+    else:
+        log.info("as of %s: %s nudge(s), %s new outbox message(s)", now.isoformat(),
+                 len(result.nudges), len(result.written))
+    return table
+
+
+async def _token(settings: Settings, action: str, number: str) -> str:
+    store = Store.from_url(settings.database_url)
+    try:
+        await ensure_current(store.engine)
+        async with store.transaction() as session:
+            account = await register.account_by_number(session, number)
+            if account is None or account.id is None:
+                raise RuntimeError(f"no account numbered {number}")
+            try:
+                if action == "create":
+                    token = await tokens.create_token(
+                        session, account_id=account.id, now=datetime.now(UTC)
+                    )
+                else:
+                    token = await tokens.rotate_token(
+                        session, account_id=account.id, now=datetime.now(UTC)
+                    )
+            except DomainError as error:
+                raise RuntimeError(_TOKEN_ERRORS.get(error.code, error.code)) from None
+    finally:
+        await store.close()
+    log.info("webhook token for %s %sd; it is shown only now", account.number, action)
+    return token
+
+
+_TOKEN_ERRORS = {
+    "token_exists": "the account already has a token: use `kontobot tokens rotate`",
+    "account_closed": "the account is closed",
+}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from data.db import Store
 from dialogs.channel import Channel
 from dialogs.router import Brain
 from scheduler.delivery import Deliverer
+from scheduler.jobs import NudgeScheduler
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
@@ -19,3 +20,4 @@ STORE = web.AppKey("store", Store)
 BRAIN = web.AppKey("brain", Brain)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 DELIVERER = web.AppKey("deliverer", Deliverer)
+NUDGES = web.AppKey("nudges", NudgeScheduler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,13 @@ class Settings(BaseSettings):
     )
     timezone: str = Field("Europe/Stockholm", validation_alias=_env("KONTOBOT_TIMEZONE"))
     default_locale: str = Field("sv", validation_alias=_env("KONTOBOT_DEFAULT_LOCALE"))
+    # Days the university is closed besides weekends and holidays (ISO dates, comma-separated):
+    # not working days for the rota and the nudges.
+    closure_days: CommaList = Field(
+        default_factory=list, validation_alias=_env("KONTOBOT_CLOSURE_DAYS")
+    )
+    # The nudge scheduler (rota, questions, archiving, inactivity, approval reminders).
+    scheduler: Literal["on", "off"] = Field("on", validation_alias=_env("KONTOBOT_SCHEDULER"))
     # "auto": the web chat is on only when the server listens on loopback.
     web_chat: Literal["auto", "on", "off"] = Field(
         "auto", validation_alias=_env("KONTOBOT_WEB_CHAT")
@@ -66,11 +74,18 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=_env("KONTOBOT_COMMS_TEAMS_MEMBERS")
     )
 
-    @field_validator("comms_slack_members", "comms_teams_members", mode="before")
+    @field_validator("comms_slack_members", "comms_teams_members", "closure_days", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("closure_days")
+    @classmethod
+    def _iso_dates(cls, value: list[str]) -> list[str]:
+        for part in value:
+            date.fromisoformat(part)
         return value
 
     @field_validator("timezone")
@@ -82,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def closure_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(part) for part in self.closure_days)
 
     def web_chat_enabled(self, host: str) -> bool:
         if self.web_chat == "auto":

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,9 +32,12 @@ async def save(
     if state is None:
         state = DialogState(person_id=person_id, dialog=dialog, step=step, updated_at=now)
     state.dialog, state.step, state.turn, state.updated_at = dialog, step, turn, now
-    # JSON columns are compared by identity: new objects make SQLAlchemy see the change.
     state.data = dict(data)
     state.history = list(history)
+    # JSON columns are compared with their loaded value, which the caller may have changed in
+    # place (even through a copy: `dict(state.data)` shares nested lists): always write them.
+    flag_modified(state, "data")
+    flag_modified(state, "history")
     session.add(state)
     await session.flush()
 

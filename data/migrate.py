@@ -27,7 +27,19 @@ VERSION_TABLE = "alembic_version"
 # Any constant will do: it only has to be the same in every bot process.
 _PG_LOCK = 0x6B6F6E746F
 
-Status = Literal["empty", "current", "behind"]
+Status = Literal["empty", "current", "behind", "foreign", "unknown"]
+
+MESSAGES = {
+    "behind": "database schema is behind: run `kontobot migrate`",
+    "foreign": (
+        "the database has tables kontobot did not create: point KONTOBOT_DATABASE_URL at"
+        " kontobot's own database or an empty one"
+    ),
+    "unknown": (
+        "the database schema is at a revision this kontobot does not know (made by a newer"
+        " version?): run the kontobot that made it, or a newer one"
+    ),
+}
 
 
 def config(connection: Connection | None = None) -> Config:
@@ -61,8 +73,11 @@ def _status(connection: Connection) -> Status:
     if current is None:
         tables = set(inspect(connection).get_table_names()) - {VERSION_TABLE}
         # Tables that no revision made are not "empty": migrating them would clash.
-        return "behind" if tables else "empty"
-    return "current" if current == head() else "behind"
+        return "foreign" if tables else "empty"
+    if current == head():
+        return "current"
+    known = {r.revision for r in ScriptDirectory.from_config(config()).walk_revisions()}
+    return "behind" if current in known else "unknown"
 
 
 async def status(engine: AsyncEngine) -> Status:
@@ -75,8 +90,16 @@ async def ensure_current(engine: AsyncEngine) -> None:
     state = await status(engine)
     if state == "empty":
         await upgrade(engine)
-    elif state == "behind":
-        raise RuntimeError("database schema is behind: run `kontobot migrate`")
+    elif state != "current":
+        raise RuntimeError(MESSAGES[state])
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """What `kontobot migrate` does: upgrade what can be upgraded, refuse what cannot."""
+    state = await status(engine)
+    if state in ("foreign", "unknown"):
+        raise RuntimeError(MESSAGES[state])
+    await upgrade(engine)
 
 
 async def _revision(rev_id: str, message: str) -> None:

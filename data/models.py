@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -60,6 +60,30 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Not sent by its `not_after` (a scheduled nudge for a day that has passed): dropped.
+    EXPIRED = "expired"
+
+
+class Rotation(StrEnum):
+    """How the monitoring duty moves along the team's rota order."""
+
+    DAY = "day"
+    WEEK = "week"
+
+
+class CheckInKind(StrEnum):
+    MONITORED = "monitored"
+    CANNOT = "cannot"
+
+
+class QuestionSource(StrEnum):
+    CHAT = "chat"
+    WEBHOOK = "webhook"
+
+
+class ArchiveReason(StrEnum):
+    SCHEDULED = "scheduled"
+    MAJOR_CHANGE = "major_change"
 
 
 class Person(SQLModel, table=True):
@@ -216,6 +240,9 @@ class Outbox(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
     created_at: datetime
     sent_at: datetime | None = None
+    # A scheduled message is worth nothing after this (the end of its day's sending hours):
+    # a row not sent by then is marked expired instead of being sent late.
+    not_after: datetime | None = None
 
 
 class WebMessage(SQLModel, table=True):
@@ -227,3 +254,124 @@ class WebMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime
     updated_at: datetime
+
+
+class SeenEvent(SQLModel, table=True):
+    """Platform deliveries already handled: a retried or repeated one is recognised and dropped."""
+
+    __tablename__ = "seen_event"
+
+    key: str = Field(primary_key=True, max_length=255)
+    seen_at: datetime = Field(index=True)
+
+
+# --- The account's life after approval: rota, absences, monitoring, questions, archiving,
+# --- closing (issue 5). The rota order itself is AccountMember.position.
+
+
+class RotaSetting(SQLModel, table=True):
+    """How an account's monitoring duty rotates; an account without a row rotates per day
+    from its registration day."""
+
+    __tablename__ = "rota_setting"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    rotation: str = Field(max_length=8)
+    # The day the first person in the rota order is on duty; counting goes on from here.
+    anchor: date
+    updated_at: datetime
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class Absence(SQLModel, table=True):
+    """A person away from `first_day` to `last_day`, both inclusive (local dates)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    first_day: date = Field(index=True)
+    last_day: date = Field(index=True)
+    note: str | None = Field(default=None, max_length=200)
+    created_at: datetime
+
+
+class MonitoringCheckIn(SQLModel, table=True):
+    """A team member's word for one working day: monitored it, or cannot."""
+
+    __tablename__ = "monitoring_check_in"
+    __table_args__ = (UniqueConstraint("account_id", "person_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    day: date = Field(index=True)
+    kind: str = Field(max_length=16)
+    at: datetime
+
+
+class ActivityEntry(SQLModel, table=True):
+    """Content published on the account (or its team's word that it is still active)."""
+
+    __tablename__ = "activity_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    at: datetime = Field(index=True)
+    note: str = Field(max_length=1000)
+
+
+class Question(SQLModel, table=True):
+    """A question or comment from the public waiting for (or having had) an answer."""
+
+    __table_args__ = (UniqueConstraint("account_id", "external_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    source: str = Field(max_length=16)
+    text: str = Field(max_length=4000)
+    # Who asked, as the other tool or the team member named them (free text, optional).
+    asked_by: str | None = Field(default=None, max_length=200)
+    # The other tool's id for it: a webhook delivery retried with the same ref is stored once.
+    external_ref: str | None = Field(default=None, max_length=200)
+    received_at: datetime = Field(index=True)
+    logged_by: int | None = Field(default=None, foreign_key="person.id")
+    answered_at: datetime | None = Field(default=None, index=True)
+    answered_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class ArchiveRecord(SQLModel, table=True):
+    """One archiving of the profile page: owed (done_at empty) or done."""
+
+    __tablename__ = "archive_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    reason: str = Field(max_length=16)
+    due: date
+    snoozed_until: date | None = None
+    done_at: datetime | None = Field(default=None, index=True)
+    location: str | None = Field(default=None, max_length=1000)
+    done_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class ClosureRecord(SQLModel, table=True):
+    __tablename__ = "closure_record"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    closed_by: int = Field(foreign_key="person.id")
+    reason: str = Field(max_length=1000)
+    final_archive_location: str = Field(max_length=1000)
+    closed_at: datetime
+
+
+class WebhookToken(SQLModel, table=True):
+    """The bearer token of an account's question webhook, stored only as its SHA-256."""
+
+    __tablename__ = "webhook_token"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="person.id")

@@ -7,10 +7,13 @@ claimed again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,8 +34,13 @@ async def enqueue(
     place: str | None = None,
     params: dict[str, Any] | None = None,
     update_of: str | None = None,
+    not_after: datetime | None = None,
 ) -> bool:
-    """Owe a message; True when it is new, False when the same key was already owed."""
+    """Owe a message; True when it is new, False when the same key was already owed.
+
+    A message with `not_after` is dropped (status "expired") instead of being sent at or after
+    that time: a scheduled reminder for a day that has passed is not sent late.
+    """
     assert (recipient_id is None) != (place is None), "a message goes to a person or a place"
     return await insert_ignore(
         session,
@@ -49,13 +57,78 @@ async def enqueue(
             "next_attempt_at": now,
             "delivered": {},
             "created_at": now,
+            "not_after": not_after,
         },
         ["key"],
     )
 
 
+@dataclass(frozen=True)
+class Owed:
+    """One message for `enqueue_many` (the same fields as `enqueue`)."""
+
+    key: str
+    kind: str
+    recipient_id: int | None = None
+    place: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    not_after: datetime | None = None
+
+
+# Rows per INSERT: well inside SQLite's and asyncpg's limits on bound parameters.
+_CHUNK = 500
+
+
+async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: datetime) -> list[str]:
+    """Owe many messages in few statements, in key order; returns the keys that were new."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    )
+    ordered = sorted(owed, key=lambda o: o.key)
+    new: list[str] = []
+    for start in range(0, len(ordered), _CHUNK):
+        values = []
+        for o in ordered[start:start + _CHUNK]:
+            assert (o.recipient_id is None) != (o.place is None), "a person or a place"
+            values.append({
+                "key": o.key, "kind": o.kind, "recipient_id": o.recipient_id, "place": o.place,
+                "params": o.params, "update_of": None, "status": OutboxStatus.PENDING.value,
+                "attempts": 0, "next_attempt_at": now, "delivered": {}, "created_at": now,
+                "not_after": o.not_after,
+            })
+        # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues").
+        result = await session.exec(statement, params=values)
+        new.extend(result.scalars())
+    return new
+
+
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) -> list[Outbox]:
-    """Take up to `limit` rows that are due, or whose sender's lease ran out."""
+    """Take up to `limit` rows that are due, or whose sender's lease ran out. Rows past their
+    `not_after` are marked expired instead, and never sent."""
+    # Rows locked by another claimer are skipped here too: it expires or sends them itself.
+    stale = (
+        select(Outbox.id)
+        .where(
+            col(Outbox.not_after).is_not(None),
+            col(Outbox.not_after) <= now,
+            or_(
+                col(Outbox.status) == OutboxStatus.PENDING.value,
+                (col(Outbox.status) == OutboxStatus.SENDING.value)
+                & (col(Outbox.claimed_until) < now),
+            ),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    await session.exec(
+        update(Outbox)
+        .where(col(Outbox.id).in_(stale.scalar_subquery()))
+        .values(
+            status=OutboxStatus.EXPIRED.value, claimed_until=None, error="expired: not sent in time"
+        )
+    )
     statement = (
         select(Outbox)
         .where(
@@ -70,14 +143,21 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) ->
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list(await session.exec(statement))
-    for row in rows:
-        row.status = OutboxStatus.SENDING.value
-        row.claimed_until = now + LEASE
-        row.attempts += 1
+    claimed = []
+    for row in await session.exec(statement):
+        if row.attempts >= MAX_ATTEMPTS:
+            # Its senders kept dying mid-send: stop, rather than crash-loop on it forever.
+            row.status = OutboxStatus.FAILED.value
+            row.claimed_until = None
+            row.error = "abandoned: every attempt ended without an outcome"
+        else:
+            row.status = OutboxStatus.SENDING.value
+            row.claimed_until = now + LEASE
+            row.attempts += 1
+            claimed.append(row)
         session.add(row)
     await session.flush()
-    return rows
+    return claimed
 
 
 async def by_key(session: AsyncSession, key: str) -> Outbox | None:

@@ -37,8 +37,8 @@ async def ensure_person(
     if identity is None:
         person = Person(
             display_name=(display_name or external_id)[:200],
-            email=email,
-            locale=locale,
+            email=email[:320] if email else None,
+            locale=locale[:16] if locale else None,
             last_platform=platform,
             created_at=now,
             updated_at=now,
@@ -66,9 +66,13 @@ async def ensure_person(
         return person
     person = await get_person(session, identity.person_id)
     changed = False
-    for field, value in (("display_name", display_name), ("email", email), ("locale", locale)):
-        if value and getattr(person, field) != value:
-            setattr(person, field, value[:200])
+    for field, value, limit in (
+        ("display_name", display_name, 200),
+        ("email", email, 320),
+        ("locale", locale, 16),
+    ):
+        if value and getattr(person, field) != value[:limit]:
+            setattr(person, field, value[:limit])
             changed = True
     if person.last_platform != platform:
         person.last_platform = platform

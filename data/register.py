@@ -116,3 +116,9 @@ async def accounts_of(session: AsyncSession, person_id: int) -> list[Account]:
         .order_by(col(Account.id))
     )
     return list(rows)
+
+
+async def account_by_number(session: AsyncSession, number: str) -> Account | None:
+    """The account numbered `number` (e.g. SOME-2027-0001), case-insensitively."""
+    rows = await session.exec(select(Account).where(Account.number == number.strip().upper()))
+    return rows.first()

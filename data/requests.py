@@ -5,24 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit, outbox, people, rules
+from data.access import DEFAULT_ZONE, today
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import (
     Account,
     AccountRequest,
     ApprovalDecision,
     Decision,
+    Outbox,
     RequestStatus,
     Role,
     Scope,
     Stage,
 )
 from data.register import register_account
+from data.rota import WorkingDays
+
+# The requester may name another approver once the request has waited this many working days
+# for a decision at its current stage (DESIGN.md section 4, the approval nudge's escalation).
+REROUTE_AFTER_WORKING_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -242,7 +250,7 @@ async def decide(
     if actor_id != request.approver_id:
         raise NotAllowed("not_approver")
     if decision is not Decision.APPROVE:
-        if reason is None:
+        if reason is None or not reason.strip():
             raise Invalid("reason_required", field="reason")
         try:
             reason = rules.check_text(reason, maximum=rules.REASON_TEXT)
@@ -252,6 +260,15 @@ async def decide(
         reason = None
     assert request.stage is not None, "a pending request is always at a stage"
     stage = Stage(request.stage)
+    # Chosen before anything is written, so that "no director" leaves no half decision behind.
+    director = None
+    if (
+        decision is Decision.APPROVE
+        and stage is Stage.MANAGER
+        and Scope(request.scope).needs_director
+        and not await people.has_role(session, actor_id, Role.DIRECTOR.value)
+    ):
+        director = await _pick_director(session, request)
     decided_card = card_key(request)
     await _take(session, request, actor_id, now)
     session.add(
@@ -278,14 +295,6 @@ async def decide(
     )
 
     account: Account | None = None
-    director = None
-    if (
-        decision is Decision.APPROVE
-        and stage is Stage.MANAGER
-        and Scope(request.scope).needs_director
-        and not await people.has_role(session, actor_id, Role.DIRECTOR.value)
-    ):
-        director = await _pick_director(session, request)
     if director is not None:
         request.stage = Stage.DIRECTOR.value
         request.approver_id = director
@@ -303,14 +312,9 @@ async def decide(
     session.add(request)
     await session.flush()
 
-    await outbox.enqueue(
-        session,
-        key=f"{decided_card}:decided",
-        kind="approval_card",
-        now=now,
-        recipient_id=actor_id,
-        params={"request_id": request_id, "round": request.round, "stage": stage.value},
-        update_of=decided_card,
+    await _refresh_cards(
+        session, request, now, own=decided_card, own_suffix="decided",
+        suffix=f"after-{request.round}-{stage.value}-decided",
     )
     await outbox.enqueue(
         session,
@@ -327,6 +331,55 @@ async def decide(
     return Outcome(request, account)
 
 
+def waiting_since(request: AccountRequest) -> datetime:
+    """When the current approver got the request: submission, hand-over or the director's
+    turn (nothing else touches a pending request's `updated_at`)."""
+    return max(request.updated_at, request.stage_started_at)
+
+
+def working_days_waited(
+    request: AccountRequest, now: datetime, calendar: WorkingDays, zone: ZoneInfo = DEFAULT_ZONE
+) -> int:
+    """Working days the request has waited for its current approver: those after the day it
+    reached them, up to and including today."""
+    started, current = today(waiting_since(request), zone), today(now, zone)
+    return max(0, calendar.ordinal(current) - calendar.ordinal(started))
+
+
+def check_reroute(
+    request: AccountRequest,
+    actor_id: int,
+    now: datetime,
+    calendar: WorkingDays,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> None:
+    """Whether `actor_id` may name another approver as the requester: only the requester,
+    only while the request is pending, and only once it has waited REROUTE_AFTER_WORKING_DAYS
+    working days at its current stage. NotAllowed("not_approver") for anyone else,
+    NotAllowed("reroute_too_early", days=..., after=...) before then, MovedOn when the
+    request is no longer pending."""
+    if actor_id != request.requester_id:
+        raise NotAllowed("not_approver")
+    _expect_current(request, None, None)
+    waited = working_days_waited(request, now, calendar, zone)
+    if waited < REROUTE_AFTER_WORKING_DAYS:
+        raise NotAllowed("reroute_too_early", days=waited, after=REROUTE_AFTER_WORKING_DAYS)
+
+
+def may_reroute(
+    request: AccountRequest,
+    actor_id: int,
+    now: datetime,
+    calendar: WorkingDays,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> bool:
+    try:
+        check_reroute(request, actor_id, now, calendar, zone)
+    except (NotAllowed, MovedOn):
+        return False
+    return True
+
+
 async def hand_over(
     session: AsyncSession,
     *,
@@ -336,19 +389,35 @@ async def hand_over(
     now: datetime,
     expect_round: int | None = None,
     expect_stage: str | None = None,
+    calendar: WorkingDays | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> AccountRequest:
-    """The current approver hands the decision to another person."""
+    """The current approver hands the decision to another person.
+
+    The requester may too, naming another approver, once the request has waited
+    REROUTE_AFTER_WORKING_DAYS working days at its current stage; counting them needs the
+    working-day `calendar` (without one the requester is refused as any non-approver is).
+    Before that: NotAllowed("reroute_too_early", days=..., after=...).
+    """
     request = await get_request(session, request_id)
     _expect_current(request, expect_round, expect_stage)
-    if actor_id != request.approver_id:
+    rerouting = actor_id == request.requester_id and actor_id != request.approver_id
+    if rerouting:
+        if calendar is None:
+            raise NotAllowed("not_approver")
+        check_reroute(request, actor_id, now, calendar, zone)
+    elif actor_id != request.approver_id:
         raise NotAllowed("not_approver")
     await people.get_person(session, to_person_id)
     if to_person_id == request.requester_id:
         raise Invalid("requester_as_approver", field="approver")
-    if to_person_id == actor_id:
-        raise Invalid("same_approver", field="approver")
+    if to_person_id == request.approver_id:
+        raise Invalid("already_the_approver" if rerouting else "same_approver", field="approver")
+    assert request.approver_id is not None
     old_card = card_key(request)
-    await _take(session, request, actor_id, now)
+    # The gate against a concurrent decision or hand-over: the approver as the card showed.
+    await _take(session, request, request.approver_id, now)
+    previous = request.approver_id
     request.approver_id = to_person_id
     request.updated_at = now
     session.add(request)
@@ -357,29 +426,26 @@ async def hand_over(
         session,
         now=now,
         actor_id=actor_id,
-        action="request.handed_over",
+        action="request.rerouted" if rerouting else "request.handed_over",
         subject=f"request:{request_id}",
         round=request.round,
         stage=request.stage,
         to_person_id=to_person_id,
+        from_person_id=previous,
     )
-    await outbox.enqueue(
-        session,
-        key=f"{old_card}:handed",
-        kind="approval_card",
-        now=now,
-        recipient_id=actor_id,
-        params={"request_id": request_id, "round": request.round, "stage": request.stage},
-        update_of=old_card,
+    await _refresh_cards(
+        session, request, now, own=old_card, own_suffix="handed",
+        suffix=f"after-{request.round}-{request.stage}-handed-{to_person_id}",
     )
-    await outbox.enqueue(
-        session,
-        key=f"request_handed:{request_id}:{request.round}:{request.stage}:{to_person_id}",
-        kind="request_handed",
-        now=now,
-        recipient_id=request.requester_id,
-        params={"request_id": request_id, "to_person_id": to_person_id},
-    )
+    if not rerouting:
+        await outbox.enqueue(
+            session,
+            key=f"request_handed:{request_id}:{request.round}:{request.stage}:{to_person_id}",
+            kind="request_handed",
+            now=now,
+            recipient_id=request.requester_id,
+            params={"request_id": request_id, "to_person_id": to_person_id},
+        )
     await _owe_card(session, request, now)
     return request
 
@@ -415,6 +481,31 @@ async def _take(
         await session.refresh(request)
         raise MovedOn("request_moved_on", status=request.status)
     await session.refresh(request)
+
+
+async def _refresh_cards(
+    session: AsyncSession, request: AccountRequest, now: datetime, *,
+    own: str, own_suffix: str, suffix: str,
+) -> None:
+    """Rewrite every approval card of the request already owed, so that each shows who
+    decided what and when: the card acted on (`own`) and those of earlier stages alike."""
+    cards = await session.exec(
+        select(Outbox).where(
+            col(Outbox.kind) == "approval_card",
+            col(Outbox.update_of).is_(None),
+            col(Outbox.key).startswith(f"approval_card:{request.id}:"),
+        )
+    )
+    for card in list(cards):
+        await outbox.enqueue(
+            session,
+            key=f"{card.key}:{own_suffix if card.key == own else suffix}",
+            kind="approval_card",
+            now=now,
+            recipient_id=card.recipient_id,
+            params=dict(card.params),
+            update_of=card.key,
+        )
 
 
 async def _owe_card(session: AsyncSession, request: AccountRequest, now: datetime) -> None:

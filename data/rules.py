@@ -71,10 +71,24 @@ MIN_PURPOSE = 10
 
 
 def normalise_handle(platform: str, raw: str) -> str:
-    """The handle as stored: no surrounding space, no leading @ or profile URL."""
+    """The handle as stored: no surrounding space, no leading @; a pasted profile address is
+    reduced to the handle it names (`https://mastodon.nu/@ki` -> `ki@mastodon.nu`)."""
     handle = raw.strip()
-    handle = re.sub(r"^https?://(www\.)?[^/]+/(@)?", "", handle, flags=re.IGNORECASE)
-    handle = handle.rstrip("/")
+    link = re.match(r"^https?://(?:www\.|m\.)?([^/]+)/+(.*?)/*(?:[?#].*)?$", handle, re.IGNORECASE)
+    if link:
+        host, path = link.group(1).lower(), link.group(2)
+        parts = [p for p in path.split("/") if p]
+        if platform == "mastodon" and parts and parts[0].startswith("@"):
+            return f"{parts[0][1:]}@{host}"
+        if platform == "bluesky" and len(parts) >= 2 and parts[0] == "profile":
+            return parts[1]
+        if (
+            platform == "linkedin"
+            and len(parts) >= 2
+            and parts[0] in ("company", "showcase", "school", "in")
+        ):
+            return parts[1]
+        handle = parts[-1] if parts else ""
     return handle[1:] if handle.startswith("@") else handle
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,6 +40,8 @@ async def replace(
     if message is None:
         return False
     message.payload = payload
+    # The caller may have changed the loaded payload in place: write it whatever it compares to.
+    flag_modified(message, "payload")
     message.updated_at = now
     session.add(message)
     return True

@@ -21,7 +21,7 @@ from data.models import Person
 from data.rules import check_text
 from dialogs import words
 from dialogs.explain import explain
-from dialogs.i18n import Translator
+from dialogs.i18n import N_, Translator
 from dialogs.messages import (
     Actions,
     Block,
@@ -101,6 +101,17 @@ class Dialog:
     name: str
     title: str
     steps: list[Step]
+    # What the closing summary says and offers (catalogue msgids).
+    summary_text: str = N_("Here is your request. Submit it, edit a field, or cancel.")
+    summary_help: str = N_(
+        "Check your answers. Submit sends the request to your manager; Edit a field changes one answer; Cancel throws the request away."
+    )
+    submit_label: str = N_("Submit")
+    use_buttons: str = N_("Please use the buttons: Submit, Edit a field or Cancel.")
+    cancel_title: str = N_("Cancel the request?")
+    cancel_text: str = N_("Your answers will be thrown away.")
+    # Asked once more before Submit does something that cannot be undone (title, text, yes).
+    submit_confirm: tuple[str, str, str] | None = None
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -158,7 +169,7 @@ class Engine:
             if word == "submit":
                 return await self._submit(ctx, progress)
             return await self.prompt(
-                ctx, progress, ctx.tr("Please use the buttons: Submit, Edit a field or Cancel.")
+                ctx, progress, ctx.tr(self.dialogs[progress.dialog].use_buttons)
             )
         return await self._answer(ctx, progress, Answer(text=text))
 
@@ -171,14 +182,16 @@ class Engine:
         selected: tuple[str, ...],
         text: str,
     ) -> list[Reply]:
-        if what == "cancel":
-            return await self._cancel(ctx, progress)
         if step != progress.step:
+            # Any button of an older prompt, Cancel included: answers are never lost to a
+            # click on a message scrolled past. The current prompt has its own Cancel.
             return await self.prompt(
                 ctx,
                 progress,
                 ctx.tr("That question has already been answered. Here is where we are now."),
             )
+        if what == "cancel":
+            return await self._cancel(ctx, progress)
         if what == "back":
             return await self._back(ctx, progress)
         if what == "help":
@@ -217,14 +230,15 @@ class Engine:
             return await self.prompt(ctx, progress, ctx.tr("This is the first question."))
         progress.step = progress.history.pop()
         progress.turn += 1
-        progress.data.pop(EDITING, None)
+        if progress.step == SUMMARY:
+            # Back out of an edit; going back within one (say from the handle a new platform
+            # needs to the platform) still returns to the summary once answered.
+            progress.data.pop(EDITING, None)
         return await self.prompt(ctx, progress)
 
     async def _help(self, ctx: Ctx, progress: Progress) -> list[Reply]:
         if progress.step == SUMMARY:
-            text = ctx.tr(
-                "Check your answers. Submit sends the request to your manager; Edit a field changes one answer; Cancel throws the request away."
-            )
+            text = ctx.tr(self.dialogs[progress.dialog].summary_help)
         else:
             text = ctx.tr(self.dialogs[progress.dialog].step(progress.step).help_text)
         general = ctx.tr("You can type back to go to the previous question, or cancel to stop.")
@@ -295,13 +309,19 @@ class Engine:
         for step in dialog.steps:
             if step.name in progress.data:
                 items.append((ctx.tr(step.label), await step.show(ctx, progress.data[step.name])))
-        text = ctx.tr("Here is your request. Submit it, edit a field, or cancel.")
+        text = ctx.tr(dialog.summary_text)
         cancel_confirm = Confirm(
-            title=ctx.tr("Cancel the request?"),
-            text=ctx.tr("Your answers will be thrown away."),
+            title=ctx.tr(dialog.cancel_title),
+            text=ctx.tr(dialog.cancel_text),
             yes=ctx.tr("Yes, cancel"),
             no=ctx.tr("No, keep it"),
         )
+        submit_confirm = None
+        if dialog.submit_confirm is not None:
+            title, body, yes = dialog.submit_confirm
+            submit_confirm = Confirm(
+                title=ctx.tr(title), text=ctx.tr(body), yes=ctx.tr(yes), no=ctx.tr("Go back")
+            )
         return Message(
             text=text,
             title=ctx.tr(dialog.title),
@@ -310,7 +330,12 @@ class Engine:
                 Fields(tuple(items)),
                 Actions(
                     (
-                        Button(f"dlg:{SUMMARY}:submit", ctx.tr("Submit"), style="primary"),
+                        Button(
+                            f"dlg:{SUMMARY}:submit",
+                            ctx.tr(dialog.submit_label),
+                            style="danger" if submit_confirm else "primary",
+                            confirm=submit_confirm,
+                        ),
                         Button(f"dlg:{SUMMARY}:edit", ctx.tr("Edit a field")),
                         Button(
                             f"dlg:{SUMMARY}:cancel",
@@ -423,10 +448,13 @@ class PeopleStep(Step):
         *,
         multi: bool,
         check: Callable[[Ctx, Progress, list[Person]], Awaitable[None]] | None = None,
+        none_named: str = "empty",
     ) -> None:
         super().__init__(name, label, question, help_text)
         self.multi = multi
         self.check = check
+        # The refusal when nobody is named (a catalogue code of dialogs.explain).
+        self.none_named = none_named
 
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
         return [
@@ -457,7 +485,7 @@ class PeopleStep(Step):
             names = [n.strip() for n in answer.text.split(",")] if self.multi else [answer.text]
             names = [n for n in names if n]
             if not names:
-                raise Invalid("empty")
+                raise Invalid(self.none_named)
             for name in names:
                 matches = await people.find_by_text(ctx.session, name)
                 if not matches:
@@ -466,7 +494,7 @@ class PeopleStep(Step):
                     raise Invalid("ambiguous_person", name=name)
                 found.append(matches[0])
         if not found:
-            raise Invalid("empty")
+            raise Invalid(self.none_named)
         if not self.multi and len(found) > 1:
             raise Invalid("unknown_choice")
         if self.check is not None:

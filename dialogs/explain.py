@@ -53,6 +53,52 @@ REASONS: dict[str, str] = {
     ),
     "not_requester": N_("Only the person who made the request can change it."),
     "unknown_request": N_("I can't find that request."),
+    "unknown_button": N_("That button no longer does anything."),
+    # The requester naming another approver (data.requests.check_reroute).
+    "reroute_too_early": N_(
+        "You can name another approver once your request has waited {after} working days for a decision. So far it has waited {days}."
+    ),
+    "already_the_approver": N_(
+        "That person is already asked to decide on your request: pick someone else."
+    ),
+    # Accounts and their teams.
+    "unknown_account": N_("I can't find that account."),
+    "account_closed": N_("The account {number} is closed, so that changes nothing."),
+    "not_team_member": N_(
+        "Only the account's team can do that. Nothing was changed."
+    ),
+    "not_team_or_manager": N_(
+        "Only the account's team or its manager can do that. Nothing was changed."
+    ),
+    "may_not_close": N_(
+        "Only the account's team or its manager can close it (and, for university-wide and university administration accounts, the Director of Communications). Nothing was changed."
+    ),
+    # Absences (/away).
+    "bad_date": N_(
+        "I couldn't read {text} as a date. Write dates as year-month-day, for example {example}"
+    ),
+    "bad_dates": N_(
+        "Give the first and the last day you are away, for example {example}"
+    ),
+    "dates_in_wrong_order": N_(
+        "The last day is before the first day. Give the first day first, for example /away 2027-07-01 2027-07-31"
+    ),
+    "in_the_past": N_("Those days have already passed: give days from today on."),
+    "not_own_absence": N_("You can only record or cancel your own absences."),
+    "unknown_absence": N_("I can't find that absence. It may already be cancelled."),
+    # Monitoring, questions, archiving.
+    "future_day": N_("That day has not come yet: you can only mark today or earlier."),
+    "unknown_check_in": N_("Please use the buttons Monitored today or I can't today."),
+    "unknown_question": N_("I can't find that question."),
+    "question_answered": N_("{name} has already marked this question as answered."),
+    "in_the_future": N_("That time has not come yet."),
+}
+
+# Where the same code needs other words for one field (`Invalid(code, field=...)`).
+FIELD_REASONS: dict[tuple[str, str], str] = {
+    ("too_long", "dates"): N_(
+        "One absence can be at most {maximum} days long. Record a longer one in parts."
+    ),
 }
 
 
@@ -79,7 +125,7 @@ def explain(tr: Translator, error: DomainError) -> str:
             tr(labels[a]) for a in params["missing"] if a in ACKNOWLEDGEMENTS
         )
     params.setdefault("name", "")
-    reason = REASONS.get(error.code)
+    reason = FIELD_REASONS.get((error.code, str(params.get("field")))) or REASONS.get(error.code)
     if reason is None:
         return tr("Something went wrong ({code}). Please try again.", code=error.code)
     return tr(reason, **params)

@@ -25,28 +25,21 @@ from dialogs.messages import (
     Paragraph,
     TextInput,
 )
+from dialogs.naming import account_name, names, platform_label
+from dialogs.nudge_notices import COMPOSERS as NUDGE_COMPOSERS
 from dialogs.open_account import RESPONSE_LABELS, SCOPE_LABELS
 
 Composer = Callable[[AsyncSession, Translator, dict[str, Any], int | None], Awaitable[Message]]
 
-STAGE_LABELS = {
-    Stage.MANAGER.value: N_("manager"),
-    Stage.DIRECTOR.value: N_("Director of Communications"),
+# Whole sentences per stage: a stage name inserted into a sentence would not fit every language.
+DECISION_NEEDED = {
+    Stage.MANAGER.value: N_("Your decision is needed as the immediate manager."),
+    Stage.DIRECTOR.value: N_("Your decision is needed as Director of Communications."),
 }
 
 
-def platform_label(platform: str) -> str:
-    rule = rules.PLATFORMS.get(platform)
-    return rule.label if rule else platform
-
-
-def account_name(platform: str, handle: str) -> str:
-    return f"{platform_label(platform)} {handle}"
-
-
 async def _names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
-    found = await people.people_by_id(session, ids)
-    return {i: p.display_name for i, p in found.items()}
+    return await names(session, ids)
 
 
 async def request_fields(
@@ -92,8 +85,7 @@ async def approval_card(
     live = request.status == RequestStatus.PENDING.value and request.approver_id == recipient_id
     if live:
         value = card_value(request)
-        stage = tr(STAGE_LABELS.get(request.stage or "", ""))
-        blocks.append(Paragraph(tr("Your decision is needed as {stage}.", stage=stage)))
+        blocks.append(Paragraph(tr(DECISION_NEEDED[request.stage or Stage.MANAGER.value])))
         blocks.append(
             TextInput(
                 action="approval:reason",
@@ -291,12 +283,51 @@ async def welcome(
     )
 
 
+PLATFORM_NAMES = {"teams": "Microsoft Teams", "slack": "Slack", "web": N_("the web chat")}
+
+
+async def who_hears_of_unreachable(
+    session: AsyncSession, kind: str, params: dict[str, Any]
+) -> int | None:
+    """Who waits on a message of `kind` that its recipient's platform refused for good."""
+    if kind == "approval_card" and "request_id" in params:
+        request = await requests.get_request(session, int(params["request_id"]))
+        if request.status == RequestStatus.PENDING.value:
+            return request.requester_id
+    return None
+
+
+async def unreachable(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    """The requester's news that their approver cannot be reached, and what to do about it."""
+    person = await people.get_person(session, int(params["person_id"]))
+    name = person.display_name
+    platform = tr(PLATFORM_NAMES.get(person.last_platform or "", person.last_platform or "?"))
+    request = await requests.get_request(session, int(params["request_id"]))
+    title = tr("{name} could not be reached", name=name)
+    text = tr(
+        "I could not send your request for {account} to {name}: {platform} refused to deliver it, usually because {name} has not added kontobot there or has blocked it. Your request is kept and waits for their decision.",
+        account=account_name(request.platform, request.handle),
+        name=name,
+        platform=platform,
+    )
+    todo = tr(
+        "Ask {name} to open kontobot in {platform} and write hello. I will then send them the request again.",
+        name=name,
+        platform=platform,
+    )
+    return Message(text=f"{text} {todo}", title=title, blocks=(Paragraph(text), Paragraph(todo)))
+
+
 COMPOSERS: dict[str, Composer] = {
     "approval_card": approval_card,
     "request_decided": request_decided,
     "request_handed": request_handed,
     "account_registered": account_registered,
     "welcome": welcome,
+    "unreachable": unreachable,
+    **NUDGE_COMPOSERS,
 }
 
 

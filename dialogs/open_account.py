@@ -48,6 +48,17 @@ class HandleStep(Step):
         return ctx.tr("Type the handle, for example {example}.", example=rule.example)
 
 
+class AcknowledgementsStep(ChoiceStep):
+    """Every point must be ticked: a partial answer is refused at once, not at Submit."""
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        chosen = await super().accept(ctx, progress, answer)
+        missing = [a for a in rules.ACKNOWLEDGEMENTS if a not in chosen]
+        if missing:
+            raise Invalid("acknowledgements_missing", missing=missing)
+        return chosen
+
+
 async def _check_team(ctx: Ctx, progress: Progress, chosen: list[Person]) -> None:
     ids = [p.id for p in chosen]
     if len(set(ids)) != len(ids):
@@ -142,6 +153,7 @@ class OpenAccount(Dialog):
                 ),
                 multi=True,
                 check=_check_team,
+                none_named="team_too_small",
             ),
             PeopleStep(
                 "manager",
@@ -178,7 +190,7 @@ class OpenAccount(Dialog):
                 N_("KI must answer questions promptly all year round."),
                 options=list(RESPONSE_LABELS.items()),
             ),
-            ChoiceStep(
+            AcknowledgementsStep(
                 "acknowledgements",
                 N_("Confirmations"),
                 N_("Please confirm each of these points from KI's social media guidelines."),

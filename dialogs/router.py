@@ -1,36 +1,74 @@
 """One turn of the bot: a neutral event in, replies out, in one database transaction.
 
 Platforms translate their payloads into `dialogs.events` and render the replies; everything in
-between is here. Dialog progress is loaded and saved in `_dialog_turn` and nowhere else.
+between is here. Dialog progress is loaded and saved in `dialog_turn` and nowhere else. This
+module only dispatches: each command and each button's feature lives in a module of its own
+(dialogs.duty, .questions, .archiving, .closing, .approval, .accounts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import dialog_state, people, register, requests
+from data import dialog_state, people, seen
 from data.db import Store
-from data.errors import DomainError, MovedOn
-from data.models import Decision, Person, RequestStatus, Role
-from dialogs import notices
+from data.errors import DomainError
+from data.models import Person
+from dialogs import accounts, approval, archiving, closing, duty, questions
+from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Text
 from dialogs.explain import explain
-from dialogs.i18n import N_, Translator, normalise
-from dialogs.messages import Actions, Block, Button, Fields, Message, Paragraph, PersonPicker
+from dialogs.help import COMMANDS, help_message
+from dialogs.i18n import Translator, normalise
 from dialogs.open_account import NAME as OPEN_ACCOUNT
-from dialogs.open_account import OpenAccount, request_answers
+from dialogs.open_account import OpenAccount
+from scheduler.calendar import Calendar
+from scheduler.rules import NudgeConfig
+
+__all__ = ["COMMANDS", "Brain"]
 
 Resolver = Callable[[AsyncSession, tuple[str, ...]], Awaitable[list[Person | None]]]
+Handler = Callable[[Ctx, "Brain", str, Action], Awaitable[list[Reply]]]
 
-# The commands of DESIGN.md section 6 that have a flow so far.
-COMMANDS = ("open-account", "accounts", "help")
 
-ACCOUNT_STATUS = {"active": N_("active"), "closed": N_("closed")}
+async def _check_in(ctx: Ctx, host: Brain, verb: str, action: Action) -> list[Reply]:
+    if verb not in ("monitored", "cannot"):
+        raise DomainError("unknown_button")
+    return await duty.check_in(ctx, host, verb, action)
+
+
+def _one(
+    handlers: dict[str, Callable[[Ctx, Brain, Action], Awaitable[list[Reply]]]],
+) -> Handler:
+    async def handle(ctx: Ctx, host: Brain, verb: str, action: Action) -> list[Reply]:
+        handler = handlers.get(verb)
+        if handler is None:
+            raise DomainError("unknown_button")
+        return await handler(ctx, host, action)
+
+    return handle
+
+
+# Buttons by the prefix of their action (`prefix:verb`).
+BUTTONS: dict[str, Handler] = {
+    "approval": approval.approval,
+    "handover": _one({"to": approval.hand_over}),
+    "revise": _one({"": approval.revise}),
+    "duty": _check_in,
+    "away": _one({"cancel": duty.cancel_absence}),
+    "active": _one({"yes": duty.still_active}),
+    "question": _one({"answered": questions.answered}),
+    "archive": _one(
+        {"done": archiving.done, "snooze": archiving.snooze, "request": archiving.request}
+    ),
+    "close": _one({"start": closing.from_button}),
+}
 
 
 class Brain:
@@ -41,18 +79,26 @@ class Brain:
         default_locale: str = "en",
         timezone: ZoneInfo | None = None,
         resolvers: dict[str, Resolver] | None = None,
+        nudges: NudgeConfig | None = None,
     ) -> None:
         self.store = store
         self.default_locale = normalise(default_locale)
         self.timezone = timezone or ZoneInfo("Europe/Stockholm")
         self.resolvers = resolvers or {}
-        self.engine = Engine([OpenAccount()])
+        # The working-day calendar and zone the rota, /duty and the reminders count in.
+        self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
+        self.engine = Engine([OpenAccount(), questions.LogQuestion(), closing.CloseAccount()])
 
     def translator(self, person: Person) -> Translator:
         return Translator(normalise(person.locale, self.default_locale), self.timezone)
 
-    async def handle(self, event: Event, now: datetime) -> list[Reply]:
+    async def handle(self, event: Event, now: datetime, *, once: str | None = None) -> list[Reply]:
+        """Run one turn. `once` names a platform delivery (an event id): a repeat of it is
+        dropped, and because it is remembered in the turn's own transaction, a turn that
+        fails is not remembered and its redelivery runs."""
         async with self.store.transaction() as session:
+            if once is not None and not await seen.first_time(session, key=once, now=now):
+                return []
             sender = event.sender
             person = await people.ensure_person(
                 session,
@@ -76,7 +122,7 @@ class Brain:
                 name, _, args = event.text.strip()[1:].partition(" ")
                 event = Command(sender, name.lower(), args.strip())
             if isinstance(event, Command):
-                return await self._command(ctx, event)
+                return await self._refusing(ctx, lambda: self._command(ctx, event))
             if isinstance(event, Text):
                 return await self._text(ctx, event)
             return await self._action(ctx, event)
@@ -90,11 +136,9 @@ class Brain:
 
         return by_identity
 
-    async def _dialog_turn(
-        self,
-        ctx: Ctx,
-        act: Callable[[Progress | None], Awaitable[tuple[Progress | None, list[Reply]]]],
-    ) -> list[Reply]:
+    # --- dialogs ----------------------------------------------------------------------------
+
+    async def dialog_turn(self, ctx: Ctx, act: Act) -> list[Reply]:
         assert ctx.person.id is not None
         state = await dialog_state.load(ctx.session, ctx.person.id)
         progress = (
@@ -119,38 +163,81 @@ class Brain:
             )
         return replies
 
-    async def _command(self, ctx: Ctx, command: Command) -> list[Reply]:
-        if command.name == "open-account":
+    async def start_dialog(
+        self,
+        ctx: Ctx,
+        name: str,
+        *,
+        data: dict[str, Any] | None = None,
+        step: str | None = None,
+        intro: str = "",
+        resume: str = "",
+    ) -> list[Reply]:
+        """Start dialog `name`; the same dialog in progress is resumed instead, and another
+        one must be finished or cancelled first (its answers are never thrown away)."""
 
-            async def start(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
-                if progress is not None and progress.dialog == OPEN_ACCOUNT:
-                    notice = ctx.tr(
-                        "You have a request in progress. Let's continue where you left off."
-                    )
-                    return progress, await self.engine.prompt(ctx, progress, notice)
-                fresh = self.engine.start(OPEN_ACCOUNT)
-                intro = ctx.tr(
-                    "Let's open a social-media account in KI's name. I'll ask one thing at a time; your answers are saved as you go."
+        async def act(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
+            if progress is not None and progress.dialog == name:
+                notice = resume or ctx.tr("Let's continue where you left off.")
+                return progress, await self.engine.prompt(ctx, progress, notice)
+            if progress is not None:
+                notice = ctx.tr(
+                    "You are in the middle of another conversation with me. Finish it, or type cancel to stop it, before starting a new one."
                 )
-                return fresh, await self.engine.prompt(ctx, fresh, intro)
+                return progress, await self.engine.prompt(ctx, progress, notice)
+            fresh = self.engine.start(name, data)
+            if step is not None:
+                fresh.step = step
+            return fresh, await self.engine.prompt(ctx, fresh, intro)
 
-            return await self._dialog_turn(ctx, start)
-        if command.name == "accounts":
-            return [Reply(await self._accounts(ctx))]
-        if command.name == "help":
-            return [Reply(self._help(ctx))]
-        text = ctx.tr("I don't know the command /{name}.", name=command.name)
-        return [Reply(self._help(ctx, notice=text), ephemeral=True)]
+        return await self.dialog_turn(ctx, act)
+
+    # --- events -----------------------------------------------------------------------------
+
+    async def _refusing(
+        self, ctx: Ctx, work: Callable[[], Awaitable[list[Reply]]]
+    ) -> list[Reply]:
+        """Run `work`; a domain refusal becomes an answer only the person sees, and what the
+        refused work had written is undone (a savepoint), as if it had never been asked."""
+        try:
+            async with ctx.session.begin_nested():
+                return await work()
+        except DomainError as error:
+            return [note(explain(ctx.tr, error), ephemeral=True)]
+
+    async def _command(self, ctx: Ctx, command: Command) -> list[Reply]:
+        name, args = command.name, command.args
+        if name == "open-account":
+            intro = ctx.tr(
+                "Let's open a social-media account in KI's name. I'll ask one thing at a time; your answers are saved as you go."
+            )
+            resume = ctx.tr("You have a request in progress. Let's continue where you left off.")
+            return await self.start_dialog(ctx, OPEN_ACCOUNT, intro=intro, resume=resume)
+        if name == "accounts":
+            return [Reply(await accounts.accounts(ctx, self))]
+        if name == "duty":
+            return await duty.duty(ctx, self)
+        if name == "away":
+            return await duty.away(ctx, self, args)
+        if name == "question":
+            return await questions.start(ctx, self, args)
+        if name == "major-change":
+            return await archiving.major_change(ctx, self, args)
+        if name == "close-account":
+            return await closing.start(ctx, self, args)
+        if name == "help":
+            return [Reply(help_message(ctx))]
+        text = ctx.tr("I don't know the command /{name}.", name=name)
+        return [Reply(help_message(ctx, notice=text), ephemeral=True)]
 
     async def _text(self, ctx: Ctx, event: Text) -> list[Reply]:
         async def answer(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
             if progress is None:
-                return None, [
-                    Reply(self._help(ctx, notice=ctx.tr("Hello! Here is what I can do.")))
-                ]
+                hello = ctx.tr("Hello! Here is what I can do.")
+                return None, [Reply(help_message(ctx, notice=hello))]
             return progress, await self.engine.on_text(ctx, progress, event.text)
 
-        return await self._dialog_turn(ctx, answer)
+        return await self.dialog_turn(ctx, answer)
 
     async def _action(self, ctx: Ctx, action: Action) -> list[Reply]:
         prefix, _, rest = action.action.partition(":")
@@ -162,170 +249,20 @@ class Brain:
                     text = ctx.tr(
                         "That conversation has ended. Type /open-account to start a new request."
                     )
-                    return None, [
-                        Reply(Message(text=text, blocks=(Paragraph(text),)), ephemeral=True)
-                    ]
+                    return None, [note(text, ephemeral=True)]
                 replies = await self.engine.on_action(
                     ctx, progress, step, what, action.selected, action.text
                 )
                 return progress, replies
 
-            return await self._dialog_turn(ctx, click)
+            return await self.dialog_turn(ctx, click)
         if prefix == "cmd":
-            return await self._command(ctx, Command(action.sender, rest))
-        try:
-            if prefix == "approval":
-                return await self._approval(ctx, rest, action)
-            if prefix == "handover":
-                return await self._hand_over(ctx, action)
-            if prefix == "revise":
-                return await self._revise(ctx, action)
-        except DomainError as error:
-            text = explain(ctx.tr, error)
-            return [Reply(Message(text=text, blocks=(Paragraph(text),)), ephemeral=True)]
-        text = ctx.tr("That button no longer does anything.")
-        return [Reply(Message(text=text, blocks=(Paragraph(text),)), ephemeral=True)]
-
-    async def _approval(self, ctx: Ctx, verb: str, action: Action) -> list[Reply]:
-        request_id, round_, stage = _card_value(action.value)
-        assert ctx.person.id is not None
-        if verb == "handover":
-            request = await requests.get_request(ctx.session, request_id)
-            if request.approver_id != ctx.person.id and request.requester_id != ctx.person.id:
-                raise DomainError("not_approver")
-            text = ctx.tr("Who should decide instead of you?")
-            return [
-                Reply(
-                    Message(
-                        text=text,
-                        blocks=(
-                            Paragraph(text),
-                            PersonPicker(
-                                "handover:to",
-                                action.value,
-                                placeholder=ctx.tr("Choose a person"),
-                                submit_label=ctx.tr("Hand over"),
-                            ),
-                        ),
-                    ),
-                    ephemeral=True,
-                )
-            ]
-        decision = {
-            "approve": Decision.APPROVE,
-            "reject": Decision.REJECT,
-            "changes": Decision.CHANGES,
-        }[verb]
-        outcome = await requests.decide(
-            ctx.session,
-            request_id=request_id,
-            actor_id=ctx.person.id,
-            decision=decision,
-            reason=action.text or None,
-            now=ctx.now,
-            expect_round=round_,
-            expect_stage=stage,
-        )
-        account = notices.account_name(outcome.request.platform, outcome.request.handle)
-        if outcome.account is not None:
-            text = ctx.tr(
-                "Approved. {account} is registered as {number}; the team and the Communications Office are told.",
-                account=account,
-                number=outcome.account.number,
+            return await self._refusing(
+                ctx, lambda: self._command(ctx, Command(action.sender, rest))
             )
-        elif decision is Decision.APPROVE:
-            text = ctx.tr(
-                "Approved. The request for {account} now goes to the Director of Communications.",
-                account=account,
-            )
-        elif decision is Decision.REJECT:
-            text = ctx.tr("Rejected. The requester is told, with your reason.")
-        else:
-            text = ctx.tr("Sent back to the requester with your request for changes.")
-        return [Reply(Message(text=text, blocks=(Paragraph(text),)))]
-
-    async def _hand_over(self, ctx: Ctx, action: Action) -> list[Reply]:
-        request_id, round_, stage = _card_value(action.value)
-        assert ctx.person.id is not None
-        if not action.selected:
-            raise DomainError("empty")
-        resolved = await ctx.resolve_people(ctx.session, action.selected[:1])
-        target = resolved[0]
-        if target is None or target.id is None:
-            raise DomainError("unknown_person", name=action.selected[0])
-        await requests.hand_over(
-            ctx.session,
-            request_id=request_id,
-            actor_id=ctx.person.id,
-            to_person_id=target.id,
-            now=ctx.now,
-            expect_round=round_,
-            expect_stage=stage,
-        )
-        text = ctx.tr(
-            "Handed over to {name}. They have been sent the request.", name=target.display_name
-        )
-        return [Reply(Message(text=text, blocks=(Paragraph(text),)))]
-
-    async def _revise(self, ctx: Ctx, action: Action) -> list[Reply]:
-        request = await requests.get_request(ctx.session, int(action.value))
-        if request.requester_id != ctx.person.id:
-            raise DomainError("not_requester")
-        if request.status != RequestStatus.CHANGES_REQUESTED.value:
-            raise MovedOn("request_moved_on")
-
-        async def revise(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
-            fresh = self.engine.start(OPEN_ACCOUNT, request_answers(request))
-            notice = ctx.tr("Change what is needed, then submit the request again.")
-            return fresh, await self.engine.prompt(ctx, fresh, notice)
-
-        return await self._dialog_turn(ctx, revise)
-
-    async def _accounts(self, ctx: Ctx) -> Message:
-        assert ctx.person.id is not None
-        sees_all = await people.has_role(ctx.session, ctx.person.id, Role.COMMS.value)
-        found = (
-            await register.accounts(ctx.session)
-            if sees_all
-            else await register.accounts_of(ctx.session, ctx.person.id)
-        )
-        if not found:
-            text = ctx.tr(
-                "You have no accounts in the register yet. Type /open-account to request one."
-            )
-            return Message(text=text, blocks=(Paragraph(text),))
-        title = ctx.tr("Accounts in the register") if sees_all else ctx.tr("Your accounts")
-        items = tuple(
-            (
-                a.number,
-                f"{notices.account_name(a.platform, a.handle)} · {a.unit} · {ctx.tr(ACCOUNT_STATUS.get(a.status, a.status))}",
-            )
-            for a in found
-        )
-        return Message(text=title, title=title, blocks=(Fields(items),))
-
-    def _help(self, ctx: Ctx, notice: str = "") -> Message:
-        tr = ctx.tr
-        lines = (
-            ("/open-account", tr("Request a new social-media account in KI's name.")),
-            ("/accounts", tr("List your accounts in the register.")),
-            ("help", tr("Show this help.")),
-        )
-        intro = tr("I help you follow KI's rules for social-media accounts.")
-        blocks: list[Block] = [Paragraph(notice)] if notice else []
-        blocks += [
-            Paragraph(intro),
-            Fields(lines),
-            Actions((Button("cmd:open-account", tr("Open an account"), style="primary"),)),
-        ]
-        return Message(
-            text=f"{notice} {intro}".strip(), title=tr("kontobot help"), blocks=tuple(blocks)
-        )
-
-
-def _card_value(value: str) -> tuple[int, int, str]:
-    try:
-        request_id, round_, stage = value.split(":")
-        return int(request_id), int(round_), stage
-    except ValueError:
-        raise DomainError("unknown_request") from None
+        handler = BUTTONS.get(prefix)
+        if handler is not None:
+            # A refusal can come after the operation has written part of its work (a decision
+            # row before "no director"); the savepoint undoes that part, as if never clicked.
+            return await self._refusing(ctx, lambda: handler(ctx, self, rest, action))
+        return [note(explain(ctx.tr, DomainError("unknown_button")), ephemeral=True)]

@@ -14,6 +14,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from data import outbox, people
 from data.db import Store
 from data.models import Outbox, OutboxStatus
@@ -55,8 +59,11 @@ class Deliverer:
                     pass
             except Exception:
                 log.exception("outbox delivery pass failed; trying again shortly")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives together with a kick, and shutdown would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+                async with asyncio.timeout(idle):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def deliver_due(self, now: datetime, limit: int = 20) -> int:
@@ -116,6 +123,7 @@ class Deliverer:
                 fresh.error, fresh.delivered, fresh.claimed_until = reason, delivered, None
                 session.add(fresh)
                 retried = False
+                await self._tell_unreachable(session, row, now)
             else:
                 delay = timedelta(seconds=retry_after) if retry_after is not None else None
                 retried = await outbox.mark_retry(
@@ -125,6 +133,48 @@ class Deliverer:
             log.warning("outbox row %s (%s) failed, will retry: %s", row.key, row.kind, reason)
         else:
             log.error("outbox row %s (%s) given up: %s", row.key, row.kind, reason)
+
+    async def _tell_unreachable(self, session: AsyncSession, row: Outbox, now: datetime) -> None:
+        """The platform refused to reach a person for good: tell whoever waits on them."""
+        if row.recipient_id is None or row.update_of is not None:
+            return
+        told = await notices.who_hears_of_unreachable(session, row.kind, row.params)
+        if told is None or told == row.recipient_id:
+            return
+        await outbox.enqueue(
+            session,
+            key=f"unreachable:{row.key}"[:255],
+            kind="unreachable",
+            now=now,
+            recipient_id=told,
+            params={**row.params, "person_id": row.recipient_id, "about": row.kind},
+        )
+        self.kick()
+
+    async def reachable_again(self, person_id: int, now: datetime) -> int:
+        """The person has just written to the bot: what failed to reach them is sent anew.
+
+        Composed at delivery as always, so a card that waited shows the current state.
+        """
+        async with self.store.transaction() as session:
+            result = await session.exec(
+                update(Outbox)
+                .where(
+                    col(Outbox.recipient_id) == person_id,
+                    col(Outbox.status) == OutboxStatus.FAILED.value,
+                )
+                .values(
+                    status=OutboxStatus.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    claimed_until=None,
+                )
+            )
+            revived = int(result.rowcount or 0)
+        if revived:
+            log.info("person %s is reachable again: %s message(s) to send anew", person_id, revived)
+            self.kick()
+        return revived
 
     async def _compose(self, row: Outbox) -> Message:
         async with self.store.transaction() as session:

@@ -26,8 +26,11 @@ class WebChannel:
     def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
-        # Browsers long-poll; this wakes them when anything is written.
+        # Browsers long-poll; this wakes them when anything is written. `generation` counts the
+        # writes, so a poller that read before a write and waits after it still wakes.
         self.changed = asyncio.Condition()
+        self.generation = 0
+        self.closing = False
 
     def places(self) -> frozenset[str]:
         return frozenset(PLACES)
@@ -57,6 +60,22 @@ class WebChannel:
         await self._notify()
         return str(message_id)
 
+    async def wait_for_change(self, since: int, seconds: float) -> bool:
+        """Wait until something is written after `generation` was `since`: False when
+        `seconds` pass first or the server is stopping."""
+        try:
+            async with asyncio.timeout(seconds), self.changed:
+                await self.changed.wait_for(lambda: self.generation != since or self.closing)
+        except TimeoutError:
+            return False
+        return not self.closing
+
+    async def close(self) -> None:
+        """Release every waiting poller, so the server can stop without waiting for them."""
+        self.closing = True
+        await self._notify()
+
     async def _notify(self) -> None:
         async with self.changed:
+            self.generation += 1
             self.changed.notify_all()

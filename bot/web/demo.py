@@ -8,6 +8,7 @@ from datetime import datetime
 from data import people
 from data.db import Store
 from data.models import Role
+from dialogs.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,14 @@ class DemoPerson:
 
 
 DEMO_PEOPLE = (
-    DemoPerson("anna", "Anna Andersson", "anna.andersson@ki.se", "en", "Employee"),
-    DemoPerson("bjorn", "Björn Berg", "bjorn.berg@ki.se", "sv", "Team member"),
-    DemoPerson("cecilia", "Cecilia Carlsson", "cecilia.carlsson@ki.se", "sv", "Manager"),
-    DemoPerson("david", "David Dahl", "david.dahl@ki.se", "en", "Director of Communications"),
-    DemoPerson("eva", "Eva Ek", "eva.ek@ki.se", "sv", "Communications Office"),
-    DemoPerson("filip", "Filip Fors", "filip.fors@ki.se", "en", "Another manager"),
+    DemoPerson("anna", "Anna Andersson", "anna.andersson@ki.se", "en", N_("Employee")),
+    DemoPerson("bjorn", "Björn Berg", "bjorn.berg@ki.se", "sv", N_("Team member")),
+    DemoPerson("cecilia", "Cecilia Carlsson", "cecilia.carlsson@ki.se", "sv", N_("Manager")),
+    DemoPerson(
+        "david", "David Dahl", "david.dahl@ki.se", "en", N_("Director of Communications")
+    ),
+    DemoPerson("eva", "Eva Ek", "eva.ek@ki.se", "sv", N_("Communications Office")),
+    DemoPerson("filip", "Filip Fors", "filip.fors@ki.se", "en", N_("Another manager")),
 )
 DIRECTOR = "david"
 COMMS = ("eva",)

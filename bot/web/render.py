@@ -37,9 +37,13 @@ def _button(button: Button, label_extra: str = "") -> str:
     )
 
 
-def _block(block: Block, prefix: str, directory: list[tuple[str, str]]) -> str:
+def _block(
+    block: Block, prefix: str, directory: list[tuple[str, str]], question: str | None = None
+) -> str:
+    """`question` is the id of the paragraph before the block, which names a group of choices."""
+    labelled = f' aria-labelledby="{question}"' if question else ""
     if isinstance(block, Paragraph):
-        return f"<p>{escape(block.text)}</p>"
+        return f'<p id="{prefix}">{escape(block.text)}</p>'
     if isinstance(block, Context):
         return f'<p class="context">{escape(block.text)}</p>'
     if isinstance(block, Fields):
@@ -59,14 +63,16 @@ def _block(block: Block, prefix: str, directory: list[tuple[str, str]]) -> str:
                 f"{escape(o.label)}</button>"
                 for o in block.options
             )
-            return f'<div class="choices" role="group">{buttons}</div>'
+            return f'<div class="choices" role="group"{labelled}>{buttons}</div>'
         boxes = "".join(
             f'<label><input type="checkbox" name="{prefix}-choice" value="{_attr(o.value)}"'
             f"{' checked' if o.value in block.selected else ''}> {escape(o.label)}</label>"
             for o in block.options
         )
         submit = _button(Button(block.action, block.submit_label or "OK", block.value, "primary"))
-        return f'<fieldset class="checks" data-collect="checkbox">{boxes}{submit}</fieldset>'
+        return (
+            f'<fieldset class="checks" data-collect="checkbox"{labelled}>{boxes}{submit}</fieldset>'
+        )
     if isinstance(block, PersonPicker):
         options = "".join(
             f'<option value="{_attr(external_id)}">{escape(name)}</option>'
@@ -105,9 +111,11 @@ def render(
     if message.title:
         parts.append(f"<h3>{escape(message.title)}</h3>")
     if message.blocks:
-        parts.extend(
-            _block(block, f"{prefix}-{i}", directory) for i, block in enumerate(message.blocks)
-        )
+        question: str | None = None
+        for i, block in enumerate(message.blocks):
+            parts.append(_block(block, f"{prefix}-{i}", directory, question))
+            if isinstance(block, Paragraph):
+                question = f"{prefix}-{i}"
     else:
         parts.append(f"<p>{escape(message.text)}</p>")
     who = "person" if sender else "bot"

@@ -8,7 +8,8 @@ web page elsewhere cannot drive them from a visitor's browser.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.web.render import render
 from data import people, webchat
 from data.models import Role
 from dialogs.events import Action, Event, Sender, Text
-from dialogs.i18n import LOCALES, Translator
+from dialogs.i18n import LOCALES, N_, Translator
 from dialogs.messages import Message, Paragraph, from_dict
 
 STATIC = Path(__file__).parent / "static"
@@ -40,6 +41,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/web/api/act", act)
     app.router.add_post("/web/api/locale", set_locale)
     app.cleanup_ctx.append(_channel_ctx)
+    app.on_shutdown.append(_release_pollers)
 
 
 async def _channel_ctx(app: web.Application) -> Any:
@@ -47,6 +49,11 @@ async def _channel_ctx(app: web.Application) -> Any:
     app[WEB_CHANNEL] = channel
     app[CHANNELS]["web"] = channel
     yield
+
+
+async def _release_pollers(app: web.Application) -> None:
+    # Runs before the server waits for requests in flight: long polls return at once.
+    await app[WEB_CHANNEL].close()
 
 
 async def index(request: web.Request) -> web.FileResponse:
@@ -58,15 +65,31 @@ def _demo(key: str) -> None:
         raise web.HTTPNotFound(text="no such demo person")
 
 
+# The page's own words, in the language of the person acted as.
+PAGE_TEXT = {
+    "title": N_("kontobot web chat"),
+    "intro": N_("A demo of KI's social-media account assistant. Pick a person, then talk to the bot as them."),
+    "nav": N_("People and conversations"),
+    "act_as": N_("Act as"),
+    "conversations": N_("Conversations"),
+    "language": N_("Language"),
+    "message": N_("Message"),
+    "placeholder": N_("Type /open-account, help, or an answer"),
+    "send": N_("Send"),
+}
+
+
 async def list_people(request: web.Request) -> web.Response:
+    """The demo people, their roles and the page's words in the viewer's (`as`) language."""
     store = request.app[STORE]
     result = []
     async with store.transaction() as session:
+        viewer = await people.find_by_identity(session, "web", request.query.get("as", ""))
+        tr = Translator(viewer.locale if viewer and viewer.locale else "en")
         for demo in DEMO_PEOPLE:
             person = await people.find_by_identity(session, "web", demo.key)
             if person is None or person.id is None:
                 continue
-            tr = Translator(person.locale or "en")
             places = (
                 ["comms", "registry"]
                 if await people.has_role(session, person.id, Role.COMMS.value)
@@ -77,14 +100,15 @@ async def list_people(request: web.Request) -> web.Response:
                     "key": demo.key,
                     "name": person.display_name,
                     "role": tr(demo.role),
-                    "locale": tr.locale,
+                    "locale": Translator(person.locale or "en").locale,
                     "conversations": [
                         {"id": person_conversation(demo.key), "name": "kontobot"},
                         *({"id": place_conversation(p), "name": PLACE_NAMES[p]} for p in places),
                     ],
                 }
             )
-    return web.json_response({"people": result, "locales": list(LOCALES)})
+    page = {key: tr(text) for key, text in PAGE_TEXT.items()}
+    return web.json_response({"people": result, "locales": list(LOCALES), "page": page})
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -95,11 +119,16 @@ async def messages(request: web.Request) -> web.Response:
     await _may_read(request, key, conversation)
     after = request.query.get("after", "")
     channel = request.app[WEB_CHANNEL]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LONG_POLL_SECONDS
+    # Read the write counter before rendering: a write while rendering then ends the wait.
+    generation = channel.generation
     rendered = await _render_conversation(request, conversation)
-    if after and after == rendered["version"]:
-        async with channel.changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(channel.changed.wait(), LONG_POLL_SECONDS)
+    while after == rendered["version"] and (remaining := deadline - loop.time()) > 0:
+        if not await channel.wait_for_change(generation, remaining):
+            break
+        # Something was written, maybe elsewhere: answer only when this conversation changed.
+        generation = channel.generation
         rendered = await _render_conversation(request, conversation)
     return web.json_response(rendered)
 
@@ -136,8 +165,11 @@ async def _render_conversation(request: web.Request, conversation: str) -> dict[
                 ),
             }
         )
-    version = ",".join(f"{r.id}@{r.updated_at.timestamp()}" for r in rows[-50:])
-    return {"conversation": conversation, "messages": items, "version": str(hash(version))}
+    # What the page shows, digested: any new or rewritten message changes it, and it is the same
+    # in every server process (unlike hash(), which is salted per process).
+    shown = json.dumps([[item["id"], item["html"]] for item in items], ensure_ascii=False)
+    version = hashlib.sha256(shown.encode()).hexdigest()[:32]
+    return {"conversation": conversation, "messages": items, "version": version}
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -148,7 +180,15 @@ async def _json(request: web.Request) -> dict[str, Any]:
         raise web.HTTPForbidden(text="cross-origin request refused")
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
-    body = await request.json()
+    # A chunked body has no Content-Length: count what arrives (the app caps reading it at
+    # client_max_size), so the limit holds however the body is sent.
+    raw = await request.read()
+    if len(raw) > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text="the body is not JSON") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="expected a JSON object")
     key = str(body.get("as", ""))

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import col
 
 from data import register, requests, rules
 from data.db import Store
@@ -19,7 +20,18 @@ from data.models import (
     Outbox,
     RequestStatus,
 )
-from tests.helpers import T0, Cast, count, decide, id_of, load, make_person, make_roles, submit
+from tests.helpers import (
+    T0,
+    Cast,
+    count,
+    decide,
+    id_of,
+    load,
+    make_person,
+    make_roles,
+    request_input,
+    submit,
+)
 
 LATER = T0 + timedelta(hours=2)
 
@@ -42,7 +54,10 @@ async def snapshot(store: Store, request_id: int) -> tuple[AccountRequest, int, 
 
 async def test_submit_stores_a_pending_request_for_the_manager(store: Store, cast: Cast) -> None:
     request = await submit(
-        store, cast, handle="  https://www.instagram.com/KI_Neuro/ ", purpose="  Research news.  ",
+        store,
+        cast,
+        handle="  https://www.instagram.com/KI_Neuro/ ",
+        purpose="  Research news.  ",
         team_ids=(cast.second_colleague, cast.colleague),
     )
 
@@ -72,57 +87,60 @@ async def test_submit_stores_a_pending_request_for_the_manager(store: Store, cas
     assert card.status == "pending" and card.next_attempt_at == T0
 
 
-@pytest.mark.parametrize(
-    ("overrides", "code", "field"),
-    [
-        pytest.param({"unit": "   "}, "empty", "unit", id="empty-unit"),
-        pytest.param({"unit": "u" * (rules.SHORT_TEXT + 1)}, "too_long", "unit", id="long-unit"),
-        pytest.param({"purpose": ""}, "empty", "purpose", id="empty-purpose"),
-        pytest.param({"purpose": "Too short"}, "too_short", "purpose", id="short-purpose"),
-        pytest.param(
-            {"purpose": "p" * (rules.LONG_TEXT + 1)}, "too_long", "purpose", id="long-purpose"
-        ),
-        pytest.param({"objectives": " \n "}, "empty", "objectives", id="empty-objectives"),
-        pytest.param({"target_group": ""}, "empty", "target_group", id="empty-target-group"),
-        pytest.param(
-            {"benefit": "b" * (rules.LONG_TEXT + 1)}, "too_long", "benefit", id="long-benefit"
-        ),
-        pytest.param({"monitoring": ""}, "empty", "monitoring", id="empty-monitoring"),
-        pytest.param(
-            {"holiday_cover": "h" * (rules.LONG_TEXT + 1)}, "too_long", "holiday_cover",
-            id="long-holiday-cover",
-        ),
-        pytest.param({"platform": "myspace"}, "unknown_platform", "platform", id="platform"),
-        pytest.param({"handle": " @ "}, "empty", "handle", id="empty-handle"),
-        pytest.param({"platform": "x", "handle": "ki"}, "bad_handle", "handle", id="x-2-chars"),
-        pytest.param({"platform": "x", "handle": "k" * 16}, "bad_handle", "handle", id="x-long"),
-        pytest.param({"handle": "ki..news"}, "bad_handle", "handle", id="instagram-dots"),
-        pytest.param({"handle": "kinews."}, "bad_handle", "handle", id="instagram-end-dot"),
-        pytest.param(
-            {"platform": "mastodon", "handle": "kinews"}, "bad_handle", "handle",
-            id="mastodon-no-instance",
-        ),
-        pytest.param(
-            {"platform": "facebook", "handle": "ki"}, "bad_handle", "handle", id="facebook-short"
-        ),
-        pytest.param(
-            {"platform": "bluesky", "handle": "kinews"}, "bad_handle", "handle",
-            id="bluesky-no-domain",
-        ),
-        pytest.param({"scope": "galaxy"}, "unknown_scope", "scope", id="scope"),
-        pytest.param(
-            {"response_time": "never"}, "unknown_response_time", "response_time", id="response"
-        ),
-        pytest.param({"acknowledgements": ()}, "acknowledgements_missing", "acknowledgements",
-                     id="no-acknowledgements"),
-    ],
-)
-async def test_submit_refuses_a_bad_answer(
-    store: Store, cast: Cast, overrides: dict[str, Any], code: str, field: str
-) -> None:
-    with pytest.raises(Invalid) as refused:
+# One answer wrong at a time: (what, the answers replaced, the code and field refused with).
+BAD_ANSWERS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("empty unit", {"unit": "   "}, "empty", "unit"),
+    ("long unit", {"unit": "u" * (rules.SHORT_TEXT + 1)}, "too_long", "unit"),
+    ("empty purpose", {"purpose": ""}, "empty", "purpose"),
+    ("short purpose", {"purpose": "Too short"}, "too_short", "purpose"),
+    ("long purpose", {"purpose": "p" * (rules.LONG_TEXT + 1)}, "too_long", "purpose"),
+    ("empty objectives", {"objectives": " \n "}, "empty", "objectives"),
+    ("empty target group", {"target_group": ""}, "empty", "target_group"),
+    ("long benefit", {"benefit": "b" * (rules.LONG_TEXT + 1)}, "too_long", "benefit"),
+    ("empty monitoring", {"monitoring": ""}, "empty", "monitoring"),
+    (
+        "long holiday cover",
+        {"holiday_cover": "h" * (rules.LONG_TEXT + 1)},
+        "too_long",
+        "holiday_cover",
+    ),
+    ("unknown platform", {"platform": "myspace"}, "unknown_platform", "platform"),
+    ("empty handle", {"handle": " @ "}, "empty", "handle"),
+    ("X handle of 2", {"platform": "x", "handle": "ki"}, "bad_handle", "handle"),
+    ("X handle of 16", {"platform": "x", "handle": "k" * 16}, "bad_handle", "handle"),
+    ("Instagram ..", {"handle": "ki..news"}, "bad_handle", "handle"),
+    ("Instagram ending .", {"handle": "kinews."}, "bad_handle", "handle"),
+    ("Mastodon, no instance", {"platform": "mastodon", "handle": "kinews"}, "bad_handle", "handle"),
+    ("Facebook too short", {"platform": "facebook", "handle": "ki"}, "bad_handle", "handle"),
+    ("Bluesky, no domain", {"platform": "bluesky", "handle": "kinews"}, "bad_handle", "handle"),
+    ("unknown scope", {"scope": "galaxy"}, "unknown_scope", "scope"),
+    ("unknown response time", {"response_time": "never"}, "unknown_response_time", "response_time"),
+    (
+        "no acknowledgements",
+        {"acknowledgements": ()},
+        "acknowledgements_missing",
+        "acknowledgements",
+    ),
+]
+
+
+async def refusal(store: Store, cast: Cast, **overrides: Any) -> tuple[str, Any] | None:
+    """What submitting refuses with: (code, field), or None when it is accepted."""
+    try:
         await submit(store, cast, **overrides)
-    assert (refused.value.code, refused.value.params["field"]) == (code, field)
+    except Invalid as error:
+        return error.code, error.params.get("field")
+    return None
+
+
+async def test_submit_refuses_a_bad_answer(store: Store, cast: Cast) -> None:
+    # One database for all the cases: a refused submit leaves nothing behind.
+    wrong = {}
+    for what, overrides, code, field in BAD_ANSWERS:
+        got = await refusal(store, cast, **overrides)
+        if got != (code, field):
+            wrong[what] = got
+    assert wrong == {}
     assert await count(store, AccountRequest) == 0
     assert await count(store, Outbox) == 0
 
@@ -131,7 +149,9 @@ async def test_a_handle_that_does_not_fit_says_which_platform(store: Store, cast
     with pytest.raises(Invalid) as refused:
         await submit(store, cast, platform="x", handle="@ki")
     assert refused.value.params == {
-        "field": "handle", "platform": "X", "example": rules.PLATFORMS["x"].example
+        "field": "handle",
+        "platform": "X",
+        "example": rules.PLATFORMS["x"].example,
     }
 
 
@@ -142,23 +162,19 @@ async def test_missing_acknowledgements_are_named(store: Store, cast: Cast) -> N
     assert refused.value.params["missing"] == ["link_to_ki", "consent"]
 
 
-@pytest.mark.parametrize(
-    ("platform", "handle", "stored"),
-    [
+async def test_handles_are_stored_without_decoration(store: Store, cast: Cast) -> None:
+    given = [
         ("x", "@KIbrain", "KIbrain"),
         ("mastodon", "ki@mastodon.nu", "ki@mastodon.nu"),
         ("mastodon", "@ki@mastodon.nu", "ki@mastodon.nu"),
         ("bluesky", "ki.bsky.social", "ki.bsky.social"),
         ("linkedin", "https://linkedin.com/karolinska-institutet/", "karolinska-institutet"),
         ("youtube", "https://www.youtube.com/@ki-neuro", "ki-neuro"),
-    ],
-)
-async def test_handles_are_stored_without_decoration(
-    store: Store, cast: Cast, platform: str, handle: str, stored: str
-) -> None:
-    request = await submit(store, cast, platform=platform, handle=handle)
-    [row] = await load(store, AccountRequest, AccountRequest.id == request.id)
-    assert row.handle == stored
+    ]
+    for platform, handle, _ in given:
+        await submit(store, cast, platform=platform, handle=handle)
+    stored = [r.handle for r in await load(store, AccountRequest)]
+    assert stored == [handle for _, _, handle in given]
 
 
 async def test_team_must_be_people_besides_the_requester(store: Store, cast: Cast) -> None:
@@ -169,19 +185,14 @@ async def test_team_must_be_people_besides_the_requester(store: Store, cast: Cas
         ((cast.colleague, 999_999), "unknown_person"),
     ]
     for team, code in cases:
-        with pytest.raises(Invalid) as refused:
-            await submit(store, cast, team_ids=team)
-        assert (refused.value.code, refused.value.params["field"]) == (code, "team"), team
+        assert await refusal(store, cast, team_ids=team) == (code, "team"), team
     assert await count(store, AccountRequest) == 0
 
 
 async def test_manager_must_be_someone_else_who_exists(store: Store, cast: Cast) -> None:
-    with pytest.raises(Invalid) as refused:
-        await submit(store, cast, manager_id=cast.requester)
-    assert (refused.value.code, refused.value.params["field"]) == ("requester_as_manager", "manager")
-    with pytest.raises(Invalid) as refused:
-        await submit(store, cast, manager_id=999_999)
-    assert (refused.value.code, refused.value.params["field"]) == ("unknown_person", "manager")
+    refused = await refusal(store, cast, manager_id=cast.requester)
+    assert refused == ("requester_as_manager", "manager")
+    assert await refusal(store, cast, manager_id=999_999) == ("unknown_person", "manager")
     assert await count(store, AccountRequest) == 0
 
 
@@ -242,18 +253,20 @@ async def test_approval_registers_an_account(store: Store, cast: Cast) -> None:
     [decision] = await load(store, ApprovalDecision)
     assert (decision.request_id, decision.round, decision.stage) == (request.id, 1, "manager")
     assert (decision.decider_id, decision.decision, decision.reason) == (
-        cast.manager, "approve", None
+        cast.manager,
+        "approve",
+        None,
     )
     assert decision.decided_at == LATER
     [stored] = await load(store, AccountRequest)
     assert (stored.status, stored.account_id, stored.updated_at) == (
-        "approved", outcome.account.id, LATER
+        "approved",
+        outcome.account.id,
+        LATER,
     )
     [event] = await load(store, AuditEvent, AuditEvent.action == "request.decided")
     assert event.actor_id == cast.manager
-    assert event.details == {
-        "round": 1, "stage": "manager", "decision": "approve", "reason": None
-    }
+    assert event.details == {"round": 1, "stage": "manager", "decision": "approve", "reason": None}
     card = f"approval_card:{request.id}:1:manager:{cast.manager}"
     [done] = await load(store, Outbox, Outbox.key == f"{card}:decided")
     assert (done.update_of, done.recipient_id) == (card, cast.manager)
@@ -269,8 +282,11 @@ async def test_reject_and_changes_need_a_reason(
     request = await submit(store, cast)
     assert request.id is not None
     before = await snapshot(store, request.id)
-    for reason, code in ((None, "reason_required"), ("   ", "empty"),
-                         ("r" * (rules.REASON_TEXT + 1), "too_long")):
+    for reason, code in (
+        (None, "reason_required"),
+        ("   ", "reason_required"),
+        ("r" * (rules.REASON_TEXT + 1), "too_long"),
+    ):
         with pytest.raises(Invalid) as refused:
             await decide(store, request.id, cast.manager, decision, reason=reason)
         assert (refused.value.code, refused.value.params["field"]) == (code, "reason")
@@ -362,7 +378,8 @@ async def test_wider_scopes_need_the_manager_then_the_director(
     assert final.account is not None
     decisions = await load(store, ApprovalDecision)
     assert [(d.stage, d.decider_id) for d in decisions] == [
-        ("manager", cast.manager), ("director", cast.director)
+        ("manager", cast.manager),
+        ("director", cast.director),
     ]
 
 
@@ -374,6 +391,24 @@ async def test_director_can_reject_after_the_manager_approved(store: Store, cast
     assert outcome.request.status == RequestStatus.REJECTED.value
     assert outcome.account is None
     assert await count(store, Account) == 0
+
+
+async def test_no_director_left_when_the_manager_approves(store: Store, cast: Cast) -> None:
+    request = await submit(store, cast, scope="university_wide")
+    assert request.id is not None
+    async with store.transaction() as session:
+        await make_roles(session, T0, director=set())
+    before = await snapshot(store, request.id)
+    with pytest.raises(Invalid) as refused:
+        await decide(store, request.id, cast.manager)
+    assert refused.value.code == "no_director"
+    after = await snapshot(store, request.id)
+    assert after[1:] == before[1:]
+    assert (after[0].status, after[0].stage, after[0].approver_id) == (
+        "pending",
+        "manager",
+        cast.manager,
+    )
 
 
 async def test_a_manager_who_is_director_approves_once(store: Store, cast: Cast) -> None:
@@ -399,7 +434,7 @@ async def test_the_director_is_one_reachable_where_the_requester_is(store: Store
         request = await requests.submit(
             session,
             requester_id=requester,
-            given=_input(manager, colleague, scope="university_wide"),
+            given=request_input(manager_id=manager, team_ids=(colleague,), scope="university_wide"),
             now=T0,
         )
     assert request.id is not None
@@ -416,8 +451,12 @@ async def test_changes_then_resubmission_starts_a_new_round(store: Store, cast: 
     assert asked.account is None
 
     revised = await submit(
-        store, cast, LATER, revise_id=request.id,
-        team_ids=(cast.colleague, cast.second_colleague), holiday_cover="Cia covers.",
+        store,
+        cast,
+        LATER,
+        revise_id=request.id,
+        team_ids=(cast.colleague, cast.second_colleague),
+        holiday_cover="Cia covers.",
     )
     assert revised.id == request.id
     assert (revised.status, revised.stage, revised.round) == ("pending", "manager", 2)
@@ -439,7 +478,8 @@ async def test_changes_then_resubmission_starts_a_new_round(store: Store, cast: 
     outcome = await decide(store, request.id, cast.manager, now=LATER, expect_round=2)
     assert outcome.account is not None
     assert [(d.round, d.decision) for d in await load(store, ApprovalDecision)] == [
-        (1, "changes"), (2, "approve")
+        (1, "changes"),
+        (2, "approve"),
     ]
 
 
@@ -456,7 +496,7 @@ async def test_only_the_requester_resubmits_and_only_after_changes(
             await requests.submit(
                 session,
                 requester_id=cast.colleague,
-                given=_input(cast.manager, cast.second_colleague),
+                given=request_input(manager_id=cast.manager, team_ids=(cast.second_colleague,)),
                 now=LATER,
                 revise_id=request.id,
             )
@@ -475,8 +515,13 @@ async def test_hand_over_moves_the_decision(store: Store, cast: Cast) -> None:
     assert request.id is not None
     async with store.transaction() as session:
         handed = await requests.hand_over(
-            session, request_id=request.id, actor_id=cast.manager, to_person_id=cast.outsider,
-            now=LATER, expect_round=1, expect_stage="manager",
+            session,
+            request_id=request.id,
+            actor_id=cast.manager,
+            to_person_id=cast.outsider,
+            now=LATER,
+            expect_round=1,
+            expect_stage="manager",
         )
     assert (handed.approver_id, handed.stage, handed.round) == (cast.outsider, "manager", 1)
 
@@ -510,14 +555,21 @@ async def test_hand_over_rules(store: Store, cast: Cast) -> None:
         assert request.id is not None
         async with store.transaction() as session:
             return await requests.hand_over(
-                session, request_id=request.id, actor_id=actor, to_person_id=to, now=LATER,
+                session,
+                request_id=request.id,
+                actor_id=actor,
+                to_person_id=to,
+                now=LATER,
                 **expect,
             )
 
     before = await snapshot(store, request.id)
     with pytest.raises(Invalid) as invalid:
         await hand(cast.manager, cast.requester)
-    assert (invalid.value.code, invalid.value.params["field"]) == ("requester_as_approver", "approver")
+    assert (invalid.value.code, invalid.value.params["field"]) == (
+        "requester_as_approver",
+        "approver",
+    )
     with pytest.raises(Invalid) as invalid:
         await hand(cast.manager, cast.manager)
     assert invalid.value.code == "same_approver"
@@ -551,13 +603,30 @@ async def test_the_requester_never_approves_their_own_request(store: Store, cast
     async with store.transaction() as session:
         with pytest.raises(Invalid):
             await requests.hand_over(
-                session, request_id=request.id, actor_id=cast.director,
-                to_person_id=cast.requester, now=LATER,
+                session,
+                request_id=request.id,
+                actor_id=cast.director,
+                to_person_id=cast.requester,
+                now=LATER,
             )
     assert await count(store, Account) == 0
 
 
-def _input(manager: int, *team: int, **overrides: Any) -> requests.RequestInput:
-    from tests.helpers import request_input
+async def test_every_card_of_the_request_is_rewritten_on_each_decision(
+    store: Store, cast: Cast
+) -> None:
+    request = await submit(store, cast, scope="university_wide")
+    assert request.id is not None
+    manager_card = f"approval_card:{request.id}:1:manager:{cast.manager}"
+    director_card = f"approval_card:{request.id}:1:director:{cast.director}"
+    await decide(store, request.id, cast.manager)
+    await decide(store, request.id, cast.director)
 
-    return request_input(manager_id=manager, team_ids=team, **overrides)
+    updates = await load(store, Outbox, col(Outbox.update_of).is_not(None))
+    assert sorted((u.update_of, u.recipient_id) for u in updates) == sorted([
+        # The manager's card: once for the manager's own decision, once for the director's.
+        (manager_card, cast.manager),
+        (manager_card, cast.manager),
+        (director_card, cast.director),
+    ])
+    assert len({u.key for u in updates}) == 3

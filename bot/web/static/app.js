@@ -1,7 +1,15 @@
 // The web chat: pick a person, long-poll their conversation, send what they type or click.
 "use strict";
 
-const state = { people: [], me: localStorage.getItem("kontobot.me") || "anna", conversation: null, version: "", poll: null };
+const state = {
+  people: [],
+  me: localStorage.getItem("kontobot.me") || "anna",
+  conversation: null,
+  version: "",
+  poll: null,
+  // After the person clicked something, focus goes to what the bot asks next.
+  focusNext: false,
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -11,8 +19,15 @@ async function api(path, body) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ as: state.me, ...body }),
   });
-  if (!response.ok) throw new Error(await response.text());
+  if (!response.ok) throw new Error((await response.text()) || `${response.status} ${response.statusText}`);
   return response.json();
+}
+
+// Problems are shown on the page (and read out: role="alert"), never left as silent failures.
+function showProblem(text) {
+  const status = $("status");
+  status.textContent = text;
+  status.hidden = !text;
 }
 
 function person() {
@@ -20,10 +35,19 @@ function person() {
 }
 
 async function loadPeople() {
-  const response = await fetch("/web/api/people");
-  state.people = (await response.json()).people;
+  const response = await fetch(`/web/api/people?${new URLSearchParams({ as: state.me })}`);
+  const data = await response.json();
+  state.people = data.people;
   if (!state.people.some((p) => p.key === state.me)) state.me = state.people[0].key;
+  showPage(data.page);
   renderNav();
+}
+
+// The page's own words come from the server's catalogue, in the language of the person acted as.
+function showPage(page) {
+  for (const element of document.querySelectorAll("[data-page]")) element.textContent = page[element.dataset.page];
+  for (const element of document.querySelectorAll("[data-page-label]")) element.setAttribute("aria-label", page[element.dataset.pageLabel]);
+  for (const element of document.querySelectorAll("[data-page-placeholder]")) element.placeholder = page[element.dataset.pagePlaceholder];
 }
 
 function renderNav() {
@@ -68,11 +92,14 @@ function switchTo(key) {
   state.conversation = null;
   renderNav();
   restartPoll();
+  // Again from the server: the page's words follow the language of the person acted as.
+  loadPeople().catch((error) => showProblem(String(error)));
 }
 
 function renderLog(messages) {
   const log = $("log");
   const seen = new Set();
+  let added = null;
   for (const item of messages) {
     const id = `m${item.id}`;
     seen.add(id);
@@ -82,10 +109,26 @@ function renderLog(messages) {
     holder.innerHTML = item.html;
     const article = holder.firstElementChild;
     article.dataset.html = item.html;
-    if (existing) existing.replaceWith(article); else log.append(article);
+    if (existing) existing.replaceWith(article); else { log.append(article); added = article; }
   }
   for (const article of [...log.children]) if (!seen.has(article.id)) article.remove();
-  log.scrollTop = log.scrollHeight;
+  if (added) {
+    log.scrollTop = log.scrollHeight;
+    if (state.focusNext && added.classList.contains("bot")) {
+      state.focusNext = false;
+      focusAnswer(added);
+    }
+  }
+}
+
+// The control that answers the newest question: its choices, boxes or picker; else its main
+// button; else the message box.
+function focusAnswer(article) {
+  const target = article.querySelector(
+    ".choices button, .checks input, .picker select, .text-input textarea, .btn.primary",
+  );
+  if (target) target.focus();
+  else if (!$("composer").hidden) $("say").focus();
 }
 
 function restartPoll() {
@@ -98,17 +141,22 @@ function restartPoll() {
 }
 
 async function pollLoop(controller, me, conversation) {
+  let failures = 0;
   while (!controller.signal.aborted) {
     try {
       const query = new URLSearchParams({ as: me, conversation, after: state.version });
       const response = await fetch(`/web/api/messages?${query}`, { signal: controller.signal });
-      if (!response.ok) throw new Error(String(response.status));
+      if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
       const data = await response.json();
       if (controller.signal.aborted) return;
+      if (failures) showProblem("");
+      failures = 0;
       state.version = data.version;
       renderLog(data.messages);
     } catch (error) {
       if (controller.signal.aborted) return;
+      failures += 1;
+      if (failures > 1) showProblem(`Can't reach kontobot (${error.message}). Retrying…`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -127,12 +175,17 @@ async function click(button) {
   const text = article.querySelector("textarea[data-text]");
   button.disabled = true;
   try {
+    state.focusNext = true;
     await api("/web/api/act", {
       action: button.dataset.action,
       value: button.dataset.value || "",
       selected: collect(button),
       text: text ? text.value : "",
     });
+    showProblem("");
+  } catch (error) {
+    state.focusNext = false;
+    showProblem(`That didn't go through: ${error.message}`);
   } finally {
     button.disabled = false;
   }
@@ -174,12 +227,23 @@ document.addEventListener("DOMContentLoaded", async () => {
     const text = input.value;
     if (!text.trim()) return;
     input.value = "";
-    await api("/web/api/say", { text });
+    try {
+      await api("/web/api/say", { text });
+      showProblem("");
+    } catch (error) {
+      // Give the text back, so nothing typed is lost.
+      if (!input.value) input.value = text;
+      showProblem(`That didn't go through: ${error.message}`);
+    }
   });
   $("locale").addEventListener("change", async (event) => {
-    await api("/web/api/locale", { locale: event.target.value });
-    await loadPeople();
-    restartPoll();
+    try {
+      await api("/web/api/locale", { locale: event.target.value });
+      await loadPeople();
+      restartPoll();
+    } catch (error) {
+      showProblem(`The language wasn't changed: ${error.message}`);
+    }
   });
   await loadPeople();
   restartPoll();

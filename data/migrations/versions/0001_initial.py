@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-21 06:23:23.657776
+Create Date: 2026-11-21 06:26:20.651033
 
 """
 
@@ -37,6 +37,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_email'), ['email'], unique=False)
+
+    op.create_table('seen_event',
+    sa.Column('key', sqlmodel.AutoString(length=255), nullable=False),
+    sa.Column('seen_at', sqlmodel.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    with op.batch_alter_table('seen_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_seen_event_seen_at'), ['seen_at'], unique=False)
 
     op.create_table('account_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,6 +270,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_request_approver_id'))
 
     op.drop_table('account_request')
+    with op.batch_alter_table('seen_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_seen_event_seen_at'))
+
+    op.drop_table('seen_event')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_email'))
 

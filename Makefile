@@ -1,0 +1,55 @@
+# Everyday commands. The virtualenv is made once, and again when pyproject.toml changes.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv run test lint bench migrate revision
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -e '.[dev]'
+	touch $@
+
+run: venv
+	$(VENV)/bin/kontobot serve
+
+test: venv
+	$(VENV)/bin/pytest
+
+lint: venv
+	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy
+
+bench: venv
+	@set -e; found=; \
+	for script in bench/*.py; do \
+		[ -e "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(PY) "$$script"; \
+	done; \
+	[ -n "$$found" ] || echo "no benchmarks yet: add scripts under bench/"
+
+migrate: venv
+	$(VENV)/bin/kontobot migrate
+
+# A new schema revision from the models: make revision ID=0002_what_changed MSG="What changed"
+revision: venv
+	@test -n "$(ID)" -a -n "$(MSG)" || { echo 'usage: make revision ID=0002_what_changed MSG="What changed"'; exit 2; }
+	$(PY) -m data.migrate revision "$(ID)" "$(MSG)"
+
+# Message catalogues (dialogs/locale; see babel.cfg and dialogs/i18n.py). After adding or
+# changing a translatable string: make babel-update, then translate the new Swedish entries.
+PYBABEL := $(VENV)/bin/pybabel
+BABEL_POT := dialogs/locale/kontobot.pot
+BABEL_LOCALES := sv en
+
+.PHONY: babel-extract babel-update
+
+babel-extract: venv
+	$(PYBABEL) -q extract -F babel.cfg --no-default-keywords -k tr -k N_ --add-comments=Translators: --sort-output --no-wrap --project=kontobot -o $(BABEL_POT) .
+
+babel-update: babel-extract
+	for locale in $(BABEL_LOCALES); do \
+		$(PYBABEL) -q update -i $(BABEL_POT) -d dialogs/locale -D kontobot -l $$locale --no-fuzzy-matching --ignore-obsolete --no-wrap || exit 1; \
+	done

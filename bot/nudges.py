@@ -1,0 +1,34 @@
+"""The nudge scheduler in the running bot: started after delivery, stopped before it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.keys import CLOCK, DELIVERER, NUDGES, SETTINGS, STORE
+from bot.settings import Settings
+from scheduler.calendar import Calendar
+from scheduler.jobs import NudgeScheduler
+from scheduler.rules import NudgeConfig
+
+
+def nudge_config(settings: Settings) -> NudgeConfig:
+    """The nudge rules' configuration: the zone and the working-day calendar from settings,
+    every other default from DESIGN.md section 4."""
+    return NudgeConfig(zone=settings.zone, calendar=Calendar(settings.closure_dates))
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: runs the nudge rules on their schedules (KONTOBOT_SCHEDULER=off: not)."""
+    settings = app[SETTINGS]
+    if settings.scheduler == "off":
+        yield
+        return
+    nudges = NudgeScheduler(
+        app[STORE], nudge_config(settings), app[CLOCK], on_written=app[DELIVERER].kick
+    )
+    app[NUDGES] = nudges
+    nudges.start()
+    yield
+    await nudges.stop()

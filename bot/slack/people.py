@@ -1,0 +1,249 @@
+"""Who a Slack user is: name, e-mail and language from `users.info`, cached in the database.
+
+A person's profile is fetched when they are first seen and again once it is older than
+`max_age`; in between it is read from the person's row (and, within one process, from memory).
+The time of the last fetch is kept with their Slack identity (`profile_at`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.slack.channel import api_error
+from bot.slack.translate import PLATFORM, is_user_id
+from data import people
+from data.db import Store
+from data.models import Person
+from dialogs.events import Sender
+from dialogs.i18n import LOCALES
+
+log = logging.getLogger(__name__)
+
+PROFILE_AT = "profile_at"
+MAX_AGE = timedelta(hours=12)
+MAX_REMEMBERED = 10_000
+MAX_EMAILS = 10
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    name: str
+    email: str | None
+    # "sv" or "en"; None when Slack's language is one we have no catalogue for.
+    locale: str | None
+    fetched_at: datetime | None = None
+
+
+def language(slack_locale: str | None) -> str | None:
+    """Slack's locale (`sv-SE`, `en-GB`) as one of our languages, or None."""
+    if not slack_locale:
+        return None
+    language = slack_locale.replace("_", "-").split("-")[0].lower()
+    return language if language in LOCALES else None
+
+
+class Directory:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        store: Store,
+        clock: Callable[[], datetime],
+        max_age: timedelta = MAX_AGE,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.clock = clock
+        self.max_age = max_age
+        # Looked up in Slack lately, including "no such person" (None).
+        self._recent: dict[str, tuple[Profile | None, datetime]] = {}
+
+    async def profile(self, user_id: str) -> Profile | None:
+        """The profile of `user_id`: from the database while fresh, else from Slack.
+
+        None when Slack says there is no such person (or it is a bot); when Slack cannot be
+        asked, whatever the database has (or None).
+        """
+        now = self.clock()
+        recent = self._recent.get(user_id)
+        if recent is not None and now - recent[1] < self.max_age:
+            return recent[0]
+        stored = await self._stored(user_id)
+        if stored is not None and stored.fetched_at and now - stored.fetched_at < self.max_age:
+            return stored
+        return await self._lookup(user_id, now, stored)
+
+    async def _lookup(
+        self, user_id: str, now: datetime, fallback: Profile | None
+    ) -> Profile | None:
+        """Ask Slack (and nothing else: this may run inside a turn's transaction)."""
+        try:
+            fetched = await self._fetch(user_id, now)
+        except SlackApiError as error:
+            code = api_error(error)
+            if code not in ("user_not_found", "users_not_found"):
+                log.warning(
+                    "users.info for %s failed: HTTP %s %s",
+                    user_id,
+                    error.response.status_code,
+                    code,
+                )
+                return fallback
+            fetched = None
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            log.warning("users.info for %s failed: %r", user_id, error)
+            return fallback
+        if len(self._recent) > MAX_REMEMBERED:
+            self._recent.clear()
+        self._recent[user_id] = (fetched, now)
+        return fetched
+
+    async def prefetch(self, user_ids: Iterable[str]) -> None:
+        await asyncio.gather(*(self.profile(u) for u in dict.fromkeys(user_ids) if is_user_id(u)))
+
+    async def sender(self, user_id: str) -> Sender:
+        """The neutral sender for `user_id`, with their profile when it is known."""
+        profile = await self.profile(user_id)
+        if profile is None:
+            return Sender(PLATFORM, user_id)
+        return Sender(
+            PLATFORM,
+            user_id,
+            display_name=profile.name,
+            email=profile.email,
+            locale=profile.locale,
+            address=self._address(profile),
+        )
+
+    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """How to write each mentioned person so that the dialogs can find them: their
+        e-mail address where known (it is unique), else their name. Each is made known."""
+        found: dict[str, str] = {}
+        for user_id in user_ids:
+            profile = await self.profile(user_id)
+            if profile is None:
+                continue
+            async with self.store.transaction() as session:
+                await self._ensure(session, profile)
+            found[user_id] = profile.email or profile.name
+        return found
+
+    async def by_email(self, emails: Iterable[str]) -> None:
+        """Make people named by e-mail address known, when Slack knows them
+        (`users.lookupByEmail`): typed answers name people by address, and a colleague who
+        has never written to the bot is still a colleague."""
+        for email in list(dict.fromkeys(e.lower() for e in emails))[:MAX_EMAILS]:
+            async with self.store.transaction() as session:
+                if await people.find_by_text(session, email):
+                    continue
+            try:
+                response = await self.client.users_lookupByEmail(email=email)
+            except SlackApiError as error:
+                if api_error(error) != "users_not_found":
+                    log.warning("users.lookupByEmail failed: %s", api_error(error))
+                continue
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                log.warning("users.lookupByEmail failed: %r", error)
+                continue
+            user = response.get("user") or {}
+            profile = _profile(user, str(user.get("id", "")), self.clock())
+            if profile is not None and is_user_id(profile.user_id):
+                async with self.store.transaction() as session:
+                    await self._ensure(session, profile)
+
+    async def resolve(self, session: AsyncSession, ids: tuple[str, ...]) -> list[Person | None]:
+        """`Brain.resolvers["slack"]`: people picked in Slack's user picker, made known.
+
+        Runs inside the turn's transaction, so it never opens another one: profiles come from
+        `prefetch` before the turn, from the database, or straight from Slack."""
+        now = self.clock()
+        found: list[Person | None] = []
+        for user_id in ids:
+            if not is_user_id(user_id):
+                found.append(None)
+                continue
+            recent = self._recent.get(user_id)
+            if recent is not None and now - recent[1] < self.max_age:
+                profile = recent[0]
+            else:
+                known = await people.find_by_identity(session, PLATFORM, user_id)
+                if known is not None:
+                    found.append(known)
+                    continue
+                profile = await self._lookup(user_id, now, None)
+            found.append(None if profile is None else await self._ensure(session, profile))
+        return found
+
+    async def ensure(self, user_id: str) -> Person:
+        """Make a configured person known (the director, the comms office's members)."""
+        profile = await self.profile(user_id)
+        async with self.store.transaction() as session:
+            if profile is None:
+                return await people.ensure_person(
+                    session, now=self.clock(), platform=PLATFORM, external_id=user_id
+                )
+            return await self._ensure(session, profile)
+
+    async def _ensure(self, session: AsyncSession, profile: Profile) -> Person:
+        return await people.ensure_person(
+            session,
+            now=self.clock(),
+            platform=PLATFORM,
+            external_id=profile.user_id,
+            display_name=profile.name,
+            email=profile.email,
+            locale=profile.locale,
+            address=self._address(profile),
+        )
+
+    @staticmethod
+    def _address(profile: Profile) -> dict[str, str]:
+        return {PROFILE_AT: profile.fetched_at.isoformat()} if profile.fetched_at else {}
+
+    async def _stored(self, user_id: str) -> Profile | None:
+        async with self.store.transaction() as session:
+            person = await people.find_by_identity(session, PLATFORM, user_id)
+            if person is None or person.id is None:
+                return None
+            identities = await people.identities(session, person.id)
+        fetched_at = None
+        for identity in identities:
+            if identity.platform == PLATFORM and identity.external_id == user_id:
+                raw = identity.address.get(PROFILE_AT)
+                fetched_at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        return Profile(user_id, person.display_name, person.email, person.locale, fetched_at)
+
+    async def _fetch(self, user_id: str, now: datetime) -> Profile | None:
+        response = await self.client.users_info(user=user_id, include_locale=True)
+        return _profile(response.get("user") or {}, user_id, now)
+
+
+def _profile(user: dict[str, Any], user_id: str, now: datetime) -> Profile | None:
+    """A `users.info` user as a profile; None for a deactivated account or a bot."""
+    if user.get("deleted") or user.get("is_bot"):
+        return None
+    profile = user.get("profile") or {}
+    name = (
+        profile.get("real_name")
+        or user.get("real_name")
+        or profile.get("display_name")
+        or user.get("name")
+        or user_id
+    )
+    return Profile(
+        user_id=user_id,
+        name=str(name),
+        email=profile.get("email") or None,
+        locale=language(user.get("locale")),
+        fetched_at=now,
+    )

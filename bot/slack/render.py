@@ -1,0 +1,355 @@
+"""Neutral messages as Block Kit: the one place that knows what Slack's blocks look like.
+
+Every string in a neutral message is plain text. Text that Slack reads as mrkdwn (sections,
+fields, context, the notification text) is escaped here (`&`, `<`, `>`), so nothing a person
+typed can become a mention, `@channel` or a hidden link; text Slack shows as `plain_text`
+(buttons, labels, options, headers) is shown literally by Slack and needs no escaping.
+
+Block Kit's limits are kept by splitting or by truncating visibly (with "…"), never by
+failing: 50 blocks a message (100 in a view), 3000 characters a section, 10 fields of 2000
+characters a section, 75 characters a button label or an option, 25 elements an actions block,
+100 options a menu, 10 check boxes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.messages import (
+    Actions,
+    Block,
+    Button,
+    Choice,
+    Confirm,
+    Context,
+    Fields,
+    Message,
+    Option,
+    Paragraph,
+    PersonPicker,
+    TextInput,
+)
+
+MORE = "…"
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+FIELDS_PER_SECTION = 10
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+ACTIONS_ELEMENTS = 25
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+SELECT_OPTIONS = 100
+CHECKBOX_OPTIONS = 10
+LABEL_TEXT = 2000
+PLACEHOLDER_TEXT = 150
+INPUT_MAX_LENGTH = 3000
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
+ACTION_ID = 255
+BLOCK_ID = 255
+NOTIFICATION_TEXT = 3000
+
+Json = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Text as mrkdwn that shows exactly these characters and nothing else."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    """Plain text of at most `limit` characters; a cut is shown with "…"."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + MORE
+
+
+def _safe_end(escaped: str, end: int) -> int:
+    """Move `end` back so that it does not fall inside an entity such as `&amp;`."""
+    amp = escaped.rfind("&", max(0, end - 4), end)
+    if amp != -1 and ";" not in escaped[amp:end]:
+        return amp
+    return end
+
+
+def cut_mrkdwn(text: str, limit: int) -> str:
+    """`text` escaped, in at most `limit` characters; a cut is shown with "…"."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    return escaped[: _safe_end(escaped, limit - 1)].rstrip() + MORE
+
+
+def split_mrkdwn(text: str, limit: int = SECTION_TEXT) -> list[str]:
+    """`text` escaped, in pieces of at most `limit` characters, cut at line breaks or spaces
+    where there are any."""
+    escaped = escape(text)
+    pieces: list[str] = []
+    while len(escaped) > limit:
+        window = escaped[:limit]
+        end = max(window.rfind("\n"), window.rfind(" "))
+        if end < limit // 2:
+            end = _safe_end(escaped, limit)
+        pieces.append(escaped[:end].rstrip())
+        escaped = escaped[end:].lstrip()
+    if escaped or not pieces:
+        pieces.append(escaped)
+    return pieces
+
+
+def plain(text: str, limit: int) -> Json:
+    return {"type": "plain_text", "text": cut(text, limit) or MORE, "emoji": True}
+
+
+def mrkdwn(escaped: str) -> Json:
+    return {"type": "mrkdwn", "text": escaped or " ", "verbatim": True}
+
+
+class _Builder:
+    """Collects the blocks of one message, numbering their block ids."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Json] = []
+
+    def add(self, block: Json, value: str = "") -> None:
+        # A select menu has no value of its own: the neutral value rides in the block id.
+        block_id = f"b{len(self.blocks)}"
+        if value:
+            block_id = f"{block_id}:{value}"[:BLOCK_ID]
+        self.blocks.append({**block, "block_id": block_id})
+
+
+def block_value(block_id: str) -> str:
+    """The neutral value `_Builder.add` put in a block id ("" when none)."""
+    return block_id.partition(":")[2]
+
+
+def block_group(block_id: str) -> str:
+    """Which message of a view a block id belongs to (`home_view` prefixes `m<n>`)."""
+    return block_id.partition(":")[0].partition("b")[0]
+
+
+def _confirm(confirm: Confirm) -> Json:
+    return {
+        "title": plain(confirm.title, CONFIRM_TITLE),
+        "text": plain(confirm.text, CONFIRM_TEXT),
+        "confirm": plain(confirm.yes, CONFIRM_BUTTON),
+        "deny": plain(confirm.no, CONFIRM_BUTTON),
+    }
+
+
+def _button(button: Button, action_id: str) -> Json:
+    element: Json = {
+        "type": "button",
+        "action_id": action_id[:ACTION_ID],
+        "text": plain(button.label, BUTTON_TEXT),
+    }
+    if button.value:
+        element["value"] = button.value[:BUTTON_VALUE]
+    if button.style:
+        element["style"] = button.style
+    if button.confirm is not None:
+        element["confirm"] = _confirm(button.confirm)
+    return element
+
+
+def button_action(action_id: str) -> str:
+    """The neutral action of a rendered button: without the `#n` that keeps ids unique."""
+    return action_id.partition("#")[0]
+
+
+def _buttons(builder: _Builder, buttons: tuple[Button, ...]) -> None:
+    for start in range(0, len(buttons), ACTIONS_ELEMENTS):
+        chunk = buttons[start : start + ACTIONS_ELEMENTS]
+        seen: dict[str, int] = {}
+        elements = []
+        for button in chunk:
+            # action_id must be unique within a block: repeats get `#n`.
+            count = seen.get(button.action, 0)
+            seen[button.action] = count + 1
+            action_id = button.action if count == 0 else f"{button.action}#{count}"
+            elements.append(_button(button, action_id))
+        builder.add({"type": "actions", "elements": elements})
+
+
+def _option(option: Option, *, with_description: bool = False) -> Json:
+    """An option; a long label on a check box continues in its description."""
+    rendered: Json = {"value": option.value[:OPTION_VALUE]}
+    label = option.label
+    if with_description and len(label) > OPTION_TEXT:
+        head = label[:OPTION_TEXT]
+        space = head.rfind(" ")
+        if space > OPTION_TEXT // 2:
+            head = head[:space]
+        rendered["text"] = plain(head, OPTION_TEXT)
+        rendered["description"] = plain(label[len(head) :].strip(), OPTION_TEXT)
+    else:
+        rendered["text"] = plain(label, OPTION_TEXT)
+    return rendered
+
+
+def _submit(builder: _Builder, action: str, label: str, value: str) -> None:
+    _buttons(builder, (Button(action, label or "OK", value, "primary"),))
+
+
+def _input(builder: _Builder, label: str, element: Json, *, optional: bool = False) -> None:
+    builder.add(
+        {
+            "type": "input",
+            "label": plain(label or MORE, LABEL_TEXT),
+            "element": element,
+            "optional": optional,
+            "dispatch_action": False,
+        }
+    )
+
+
+def _choice(builder: _Builder, choice: Choice, label: str) -> None:
+    options = choice.options[:SELECT_OPTIONS]
+    selected = [o for o in options if o.value in choice.selected]
+    if not choice.multi:
+        # A single pick is sent the moment it is made.
+        element: Json = {
+            "type": "static_select",
+            "action_id": choice.action[:ACTION_ID],
+            "options": [_option(o) for o in options],
+        }
+        if label:
+            element["placeholder"] = plain(label, PLACEHOLDER_TEXT)
+        if selected:
+            element["initial_option"] = _option(selected[0])
+        builder.add({"type": "actions", "elements": [element]}, choice.value)
+        return
+    # Several picks are collected in an input and sent with the button below it.
+    if len(options) <= CHECKBOX_OPTIONS:
+        element = {
+            "type": "checkboxes",
+            "action_id": choice.action[:ACTION_ID],
+            "options": [_option(o, with_description=True) for o in options],
+        }
+        if selected:
+            element["initial_options"] = [_option(o, with_description=True) for o in selected]
+    else:
+        element = {
+            "type": "multi_static_select",
+            "action_id": choice.action[:ACTION_ID],
+            "options": [_option(o) for o in options],
+        }
+        if selected:
+            element["initial_options"] = [_option(o) for o in selected]
+    _input(builder, label, element, optional=True)
+    _submit(builder, choice.action, choice.submit_label, choice.value)
+
+
+def _picker(builder: _Builder, picker: PersonPicker, label: str) -> None:
+    element: Json = {
+        "type": "multi_users_select" if picker.multi else "users_select",
+        "action_id": picker.action[:ACTION_ID],
+    }
+    if picker.placeholder:
+        element["placeholder"] = plain(picker.placeholder, PLACEHOLDER_TEXT)
+    _input(builder, label or picker.placeholder, element, optional=True)
+    _submit(builder, picker.action, picker.submit_label, picker.value)
+
+
+def _text_input(builder: _Builder, field: TextInput) -> None:
+    element: Json = {
+        "type": "plain_text_input",
+        "action_id": field.action[:ACTION_ID],
+        "multiline": field.multiline,
+        "max_length": max(1, min(field.max_length, INPUT_MAX_LENGTH)),
+    }
+    if field.value:
+        element["initial_value"] = field.value[:INPUT_MAX_LENGTH]
+    _input(builder, field.label, element, optional=True)
+    if field.submit_label:
+        _submit(builder, field.action, field.submit_label, field.value)
+
+
+def _fields(builder: _Builder, fields: Fields) -> None:
+    items = [mrkdwn(cut_mrkdwn_pair(label, value)) for label, value in fields.items]
+    for start in range(0, len(items), FIELDS_PER_SECTION):
+        builder.add({"type": "section", "fields": items[start : start + FIELDS_PER_SECTION]})
+
+
+def cut_mrkdwn_pair(label: str, value: str) -> str:
+    """A field: its label in bold, its value below, within a field's limit."""
+    head = f"*{cut_mrkdwn(label, 200)}*\n"
+    return head + cut_mrkdwn(value, FIELD_TEXT - len(head))
+
+
+def _labels_input(block: Block) -> bool:
+    return isinstance(block, PersonPicker) or (isinstance(block, Choice) and block.multi)
+
+
+def _blocks(message: Message) -> list[Json]:
+    builder = _Builder()
+    if message.title:
+        builder.add({"type": "header", "text": plain(message.title, HEADER_TEXT)})
+    blocks = message.blocks or (Paragraph(message.text),)
+    skip: set[int] = set()
+    for index, block in enumerate(blocks):
+        if index in skip:
+            continue
+        if isinstance(block, Paragraph):
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            # The question right above a picker or check boxes becomes the input's label.
+            if following is not None and _labels_input(following) and len(block.text) <= LABEL_TEXT:
+                skip.add(index + 1)
+                if isinstance(following, PersonPicker):
+                    _picker(builder, following, block.text)
+                elif isinstance(following, Choice):
+                    _choice(builder, following, block.text)
+                continue
+            for piece in split_mrkdwn(block.text):
+                builder.add({"type": "section", "text": mrkdwn(piece)})
+        elif isinstance(block, Context):
+            builder.add(
+                {"type": "context", "elements": [mrkdwn(cut_mrkdwn(block.text, SECTION_TEXT))]}
+            )
+        elif isinstance(block, Fields):
+            _fields(builder, block)
+        elif isinstance(block, Actions):
+            _buttons(builder, block.buttons)
+        elif isinstance(block, Choice):
+            _choice(builder, block, "")
+        elif isinstance(block, PersonPicker):
+            _picker(builder, block, "")
+        elif isinstance(block, TextInput):
+            _text_input(builder, block)
+        else:  # pragma: no cover - the neutral model has no other blocks
+            raise TypeError(f"unknown block {block!r}")
+    return builder.blocks
+
+
+def _limit(blocks: list[Json], maximum: int) -> list[Json]:
+    if len(blocks) <= maximum:
+        return blocks
+    kept = blocks[: maximum - 1]
+    kept.append({"type": "context", "block_id": f"b{maximum - 1}", "elements": [mrkdwn(MORE)]})
+    return kept
+
+
+def notification_text(message: Message) -> str:
+    return cut_mrkdwn(message.text or message.title or MORE, NOTIFICATION_TEXT)
+
+
+def render(message: Message) -> tuple[str, list[Json]]:
+    """A message as `chat.postMessage` wants it: the notification text and the blocks."""
+    return notification_text(message), _limit(_blocks(message), MAX_MESSAGE_BLOCKS)
+
+
+def home_view(messages: list[Message]) -> Json:
+    """The App Home tab: several messages one under the other, divided by rules."""
+    blocks: list[Json] = []
+    for index, message in enumerate(messages):
+        if index:
+            blocks.append({"type": "divider", "block_id": f"m{index}"})
+        for block in _blocks(message):
+            blocks.append({**block, "block_id": f"m{index}{block['block_id']}"[:BLOCK_ID]})
+    return {"type": "home", "blocks": _limit(blocks, MAX_VIEW_BLOCKS)}

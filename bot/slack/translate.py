@@ -1,0 +1,274 @@
+"""Slack payloads as neutral events: the one place that knows what Slack sends us.
+
+Each function takes a payload as bolt parsed it and returns a `Turn`: the neutral event (its
+sender carries only the Slack user id; the caller fills in the profile), where an ephemeral
+answer belongs, and the key that recognises a retry or a repeated click.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.slack.render import block_group, block_value, button_action
+from dialogs.events import Action, Command, Event, Sender, Text
+
+PLATFORM = "slack"
+MAX_TEXT = 4000
+MAX_VALUE = 2000
+MAX_SELECTED = 100
+
+_ENTITY = re.compile(r"<([^<>]*)>")
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    event: Event
+    # Where the person acted, for answers only they may see (None: their direct chat).
+    channel: str | None = None
+    # Recognises the same delivery or the same click again (None: nothing to recognise).
+    key: str | None = None
+    # Slack user ids picked in a person picker: their profiles are looked up before the turn.
+    picked: tuple[str, ...] = ()
+    # The action came from the App Home tab, which is published again afterwards.
+    from_home: bool = False
+
+
+def sender(user_id: str) -> Sender:
+    return Sender(PLATFORM, user_id)
+
+
+def is_user_id(value: str) -> bool:
+    return bool(_USER_ID.match(value))
+
+
+def _digest(*parts: object) -> str:
+    raw = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def mentioned_users(text: str) -> list[str]:
+    """The user ids `<@U…>` mentions in Slack-formatted text."""
+    found = []
+    for inner in _ENTITY.findall(text):
+        if inner.startswith("@"):
+            user = inner[1:].partition("|")[0]
+            if is_user_id(user) and user not in found:
+                found.append(user)
+    return found
+
+
+def emails(text: str) -> list[str]:
+    """E-mail addresses in plain text."""
+    return _EMAIL.findall(text)
+
+
+def _entity(inner: str, names: Mapping[str, str]) -> str:
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        user = target[1:]
+        return names.get(user) or f"@{label or user}"
+    if target.startswith("#"):
+        return f"#{label or target[1:]}"
+    if target.startswith("!"):
+        special = target[1:]
+        if special.startswith(("subteam^", "date^")):
+            return label or special.partition("^")[0]
+        return f"@{label or special}"
+    if target.startswith("mailto:"):
+        return label or target[len("mailto:") :]
+    if label and label != target:
+        return f"{label} ({target})"
+    return target
+
+
+def plain_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Slack's formatted message text as the plain text the person typed.
+
+    Mentions become the person's name (or e-mail address, from `names`), links show their
+    address, and Slack's `&amp;`, `&lt;`, `&gt;` become the characters again: the renderers
+    escape all of it once more wherever it is shown.
+    """
+    names = names or {}
+    converted = _ENTITY.sub(lambda match: _entity(match.group(1), names), text)
+    return converted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+# --- payloads -----------------------------------------------------------------------------
+
+
+def command(body: Mapping[str, Any]) -> Turn:
+    """A slash command (`/open-account …`)."""
+    name = str(body.get("command", "")).lstrip("/").lower()
+    args = plain_text(str(body.get("text", "")))[:MAX_TEXT].strip()
+    user = str(body["user_id"])
+    trigger = body.get("trigger_id")
+    key = f"slack:command:{trigger}" if trigger else f"slack:command:{_digest(dict(body))}"
+    channel = str(body["channel_id"]) if body.get("channel_id") else None
+    return Turn(Command(sender(user), name, args), channel=channel, key=key)
+
+
+def is_person_message(event: Mapping[str, Any]) -> bool:
+    """A person wrote in their direct chat with the bot (not an edit, a bot or a join)."""
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "im"
+        and not event.get("subtype")
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(str(event.get("text", "")).strip())
+    )
+
+
+def message(body: Mapping[str, Any], names: Mapping[str, str] | None = None) -> Turn | None:
+    """A direct message to the bot, or None for any other kind of `message` event."""
+    event = body.get("event") or {}
+    if not is_person_message(event):
+        return None
+    text = plain_text(str(event["text"]), names)[:MAX_TEXT]
+    event_id = body.get("event_id")
+    key = (
+        f"slack:event:{event_id}"
+        if event_id
+        else f"slack:message:{event.get('channel')}:{event.get('ts')}"
+    )
+    return Turn(Text(sender(str(event["user"])), text), channel=event.get("channel"), key=key)
+
+
+def _state_entries(state: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
+    values = state.get("values") or {}
+    entries = []
+    for block_id, actions in values.items():
+        for action_id, entry in (actions or {}).items():
+            if isinstance(entry, Mapping):
+                entries.append((str(block_id), str(action_id), entry))
+    return entries
+
+
+def _picked(entry: Mapping[str, Any]) -> tuple[list[str], bool]:
+    """What a stateful element holds: the values picked, and whether they are people."""
+    kind = entry.get("type")
+    if kind == "users_select":
+        return ([entry["selected_user"]] if entry.get("selected_user") else []), True
+    if kind == "multi_users_select":
+        return list(entry.get("selected_users") or []), True
+    if kind == "static_select":
+        option = entry.get("selected_option")
+        return ([option["value"]] if option else []), False
+    if kind in ("multi_static_select", "checkboxes"):
+        return [o["value"] for o in entry.get("selected_options") or []], False
+    return [], False
+
+
+def _collect(
+    state: Mapping[str, Any], action: str, group: str | None
+) -> tuple[tuple[str, ...], str, bool]:
+    """From the state of a message or view: the picks made for `action` and the typed text.
+
+    Only elements of the same message count (`group`; None: any), so that in the App Home
+    one request's reason is never sent with another request's button.
+    """
+    selected: list[str] = []
+    people = False
+    text = ""
+    for block_id, action_id, entry in _state_entries(state):
+        if group is not None and block_group(block_id) != group:
+            continue
+        if entry.get("type") == "plain_text_input":
+            if not text and entry.get("value"):
+                text = str(entry["value"])
+            continue
+        if button_action(action_id) == action:
+            values, are_people = _picked(entry)
+            selected += values
+            people = people or are_people
+    return tuple(str(s)[:MAX_VALUE] for s in selected[:MAX_SELECTED]), text[:MAX_TEXT], people
+
+
+def block_action(body: Mapping[str, Any]) -> Turn | None:
+    """A click, or a pick from a menu, in a message or in the App Home."""
+    actions = body.get("actions") or []
+    if not actions:
+        return None
+    clicked = actions[0]
+    kind = clicked.get("type")
+    action = button_action(str(clicked.get("action_id", "")))
+    block_id = str(clicked.get("block_id", ""))
+    group = block_group(block_id)
+    state = body.get("state") or {}
+    user = str((body.get("user") or {}).get("id", ""))
+    if not user:
+        return None
+    if kind == "button":
+        value = str(clicked.get("value", ""))
+        selected, text, people = _collect(state, action, group)
+    elif kind in ("static_select", "users_select", "multi_static_select", "multi_users_select"):
+        # A menu in an actions block answers at once; its neutral value is in the block id.
+        value = block_value(block_id)
+        picked, people = _picked(clicked)
+        selected = tuple(str(p)[:MAX_VALUE] for p in picked[:MAX_SELECTED])
+        _, text, _ = _collect(state, action, group)
+    else:
+        # Ticking a box or typing: nothing to do until the button is clicked.
+        return None
+    container = body.get("container") or {}
+    from_home = container.get("type") == "view"
+    where = container.get("message_ts") or container.get("view_id") or ""
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    # A retried delivery and a double click carry the same message, action and input; a
+    # deliberate second answer differs in at least one of them.
+    key = f"slack:action:{_digest(user, channel, where, action, value, selected, text)}"
+    event = Action(
+        sender(user), action=action[:200], value=value[:MAX_VALUE], selected=selected, text=text
+    )
+    return Turn(
+        event,
+        channel=None if from_home else channel,
+        key=key,
+        picked=selected if people else (),
+        from_home=from_home,
+    )
+
+
+def view_submission(body: Mapping[str, Any]) -> Turn | None:
+    """A submitted modal: its callback id is the action, its private metadata the value."""
+    view = body.get("view") or {}
+    user = str((body.get("user") or {}).get("id", ""))
+    action = str(view.get("callback_id", ""))
+    if not user or not action:
+        return None
+    selected: list[str] = []
+    people = False
+    text = ""
+    for _block_id, _action_id, entry in _state_entries(view.get("state") or {}):
+        if entry.get("type") == "plain_text_input":
+            text = text or str(entry.get("value") or "")
+            continue
+        values, are_people = _picked(entry)
+        selected += values
+        people = people or are_people
+    picked = tuple(str(s)[:MAX_VALUE] for s in selected[:MAX_SELECTED])
+    value = str(view.get("private_metadata", ""))[:MAX_VALUE]
+    key = f"slack:view:{view.get('id')}:{view.get('hash')}:{_digest(picked, text)}"
+    event = Action(
+        sender(user), action=action[:200], value=value, selected=picked, text=text[:MAX_TEXT]
+    )
+    return Turn(event, key=key, picked=picked if people else ())
+
+
+def home_opened(body: Mapping[str, Any]) -> str | None:
+    """The user id of someone who opened the bot's Home tab, or None."""
+    event = body.get("event") or {}
+    if event.get("type") != "app_home_opened" or event.get("tab", "home") != "home":
+        return None
+    user = event.get("user")
+    return str(user) if user else None

@@ -1,0 +1,207 @@
+"""`POST /api/messages`: where the Bot Connector delivers Teams activities.
+
+The route is ours, not `CloudAdapter.process()`: that one answers 500 to every
+`Action.Execute` because it serialises the invoke response twice. Here the token is checked
+first (botbuilder's JWT validation) and a request that fails it gets 401 before anything
+runs; then `adapter.process_activity` runs the turn, and an invoke's response body is written
+by us, as a plain dict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+
+from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, STORE
+from bot.settings import Settings, is_loopback
+from bot.teams.bot import TeamsBot
+from bot.teams.channel import TeamsChannel
+from bot.teams.translate import PLATFORM
+from data import people
+from data.models import Role
+
+log = logging.getLogger(__name__)
+
+ROUTE = "/api/messages"
+Mode = Literal["authenticated", "emulator", "off"]
+
+
+class TeamsSettingsError(RuntimeError):
+    pass
+
+
+@dataclass
+class Teams:
+    adapter: CloudAdapter
+    bot: TeamsBot
+    channel: TeamsChannel
+    authenticated: bool
+
+
+MODE: web.AppKey[Mode] = web.AppKey("teams_mode")
+# botbuilder configuration names (TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
+# TO_BOT_FROM_CHANNEL_TOKEN_ISSUER, ...) for a cloud other than the public one; may be set
+# between `setup` and the server's start.
+AUTH_CONFIG: web.AppKey[dict[str, str]] = web.AppKey("teams_auth_config")
+TEAMS = web.AppKey("teams", Teams)
+
+
+def _teams_configured(settings: Settings) -> bool:
+    return any(
+        (
+            settings.microsoft_app_password,
+            settings.microsoft_app_tenant_id,
+            settings.director_teams_id,
+            settings.comms_teams_conversation,
+            settings.registry_teams_conversation,
+            settings.comms_teams_members,
+        )
+    )
+
+
+def mode(settings: Settings, host: str | None) -> Mode:
+    """How Teams runs: with tokens checked, as an emulator on loopback, or not at all.
+
+    Without an app id there is nothing to check tokens against, so Teams traffic is taken
+    only on a loopback address. Teams settings without an app id on any other address are a
+    mistake that could let anyone act as anyone: the server refuses to start.
+    """
+    if settings.microsoft_app_id:
+        if not settings.microsoft_app_password:
+            raise TeamsSettingsError(
+                "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not: the bot could not "
+                "answer in Teams"
+            )
+        return "authenticated"
+    if host is not None and is_loopback(host):
+        return "emulator"
+    if host is not None and _teams_configured(settings):
+        raise TeamsSettingsError(
+            f"Teams is configured without MICROSOFT_APP_ID: refusing to accept unauthenticated "
+            f"Teams traffic on {host}. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or "
+            f"listen on a loopback address to try the bot with the Bot Framework Emulator."
+        )
+    return "off"
+
+
+def setup(app: web.Application, settings: Settings, *, host: str | None = None) -> None:
+    """Mount Teams on `app` as the settings and the listening address allow."""
+    chosen = mode(settings, host)
+    app[MODE] = chosen
+    if chosen == "off":
+        return
+    app[AUTH_CONFIG] = {}
+    if chosen == "emulator":
+        log.warning(
+            "Teams runs in emulator mode (no MICROSOFT_APP_ID): activities are not "
+            "authenticated, which is accepted only because the server listens on loopback"
+        )
+
+    async def teams_ctx(app: web.Application) -> AsyncIterator[None]:
+        authenticated = chosen == "authenticated"
+        adapter = CloudAdapter(
+            ConfigurationBotFrameworkAuthentication(_BotConfig(settings, app[AUTH_CONFIG]))
+        )
+        channel = TeamsChannel(
+            adapter,
+            app[STORE],
+            app[CLOCK],
+            app_id=settings.microsoft_app_id,
+            tenant_id=settings.microsoft_app_tenant_id,
+            places={
+                "comms": settings.comms_teams_conversation or "",
+                "registry": settings.registry_teams_conversation or "",
+            },
+        )
+        bot = TeamsBot(app[BRAIN], app[STORE], channel, app[CLOCK])
+        app[TEAMS] = Teams(adapter, bot, channel, authenticated)
+        app[CHANNELS][PLATFORM] = channel
+        await _sync_roles(app, settings)
+        yield
+
+    app.cleanup_ctx.append(teams_ctx)
+    app.router.add_post(ROUTE, messages)
+
+
+class _BotConfig:
+    """The settings the way botbuilder's configuration classes read them."""
+
+    def __init__(self, settings: Settings, extra: dict[str, str]) -> None:
+        password = settings.microsoft_app_password
+        tenant = settings.microsoft_app_tenant_id or ""
+        self.APP_ID = settings.microsoft_app_id or ""
+        self.APP_PASSWORD = password.get_secret_value() if password else ""
+        self.APP_TYPE = "SingleTenant" if tenant and self.APP_ID else "MultiTenant"
+        self.APP_TENANTID = tenant
+        for name, value in extra.items():
+            setattr(self, name, value)
+
+
+async def _sync_roles(app: web.Application, settings: Settings) -> None:
+    """The Director of Communications and the Communications Office on Teams, as configured."""
+    now = app[CLOCK]()
+    async with app[STORE].transaction() as session:
+        for role, aad_ids in (
+            (Role.DIRECTOR, [settings.director_teams_id] if settings.director_teams_id else []),
+            (Role.COMMS, settings.comms_teams_members),
+        ):
+            holders = set()
+            for aad in aad_ids:
+                person = await people.ensure_person(
+                    session, now=now, platform=PLATFORM, external_id=aad
+                )
+                assert person.id is not None
+                holders.add(person.id)
+            await people.set_role_holders(
+                session, now=now, role=role.value, platform=PLATFORM, person_ids=holders
+            )
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    teams = request.app[TEAMS]
+    header = request.headers.get("Authorization", "")
+    if teams.authenticated and not header.startswith("Bearer "):
+        log.warning("refused a Teams request without a bearer token")
+        raise web.HTTPUnauthorized()
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="send JSON")
+    try:
+        raw = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="not JSON") from None
+    if not isinstance(raw, dict) or not raw.get("type"):
+        raise web.HTTPBadRequest(text="not an activity")
+    activity = Activity().deserialize(raw)
+    auth = teams.adapter.bot_framework_authentication
+    try:
+        # In emulator mode no header is passed on: there is no app id to check it against.
+        checked = await auth.authenticate_request(activity, header if teams.authenticated else "")
+    except Exception as error:  # any failure of the check is a refusal, never a 500
+        log.warning("refused a Teams request: %s", type(error).__name__)
+        raise web.HTTPUnauthorized() from None
+    answer: dict[str, Any] = {}
+    deliverer = request.app[DELIVERER]
+
+    async def logic(context: TurnContext) -> None:
+        body = await teams.bot.turn(context, raw, deliverer)
+        if body is not None:
+            answer["body"] = body
+
+    try:
+        await teams.adapter.process_activity(checked, activity, logic)
+    except Exception:
+        log.exception("a Teams %s activity failed", activity.type)
+        raise web.HTTPInternalServerError() from None
+    if activity.type == "invoke":
+        return web.json_response(answer.get("body", {}), status=200)
+    return web.Response(status=200)

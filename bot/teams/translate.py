@@ -1,0 +1,189 @@
+"""Teams activities (the JSON the Bot Connector posts) as neutral events.
+
+One function, `translate`, reads every kind of activity the bot gets: a personal `message`
+(typed text, a command picked from the bot's command menu, or the values of an
+`Action.Submit`), an `invoke` named `adaptiveCard/action` (an `Action.Execute` click, or the
+automatic `refresh` of a card), `installationUpdate` and `conversationUpdate`. Every activity
+from a person also says how to reach them later; that goes into the sender's address.
+
+A person's Teams identity is their Azure AD object id (`from.aadObjectId`), the id settings
+name people by; the `29:` id, the personal conversation, the service URL and the tenant are
+the address.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.teams import render
+from dialogs.events import Action, Command, Event, Sender, Text
+
+PLATFORM = "teams"
+Kind = Literal["message", "action", "refresh", "install", "other"]
+
+# What a person may type (or pick from the command menu) for each command with a flow.
+# `help` stays text: inside a conversation it explains the current question.
+COMMAND_WORDS: dict[str, frozenset[str]] = {
+    "open-account": frozenset(
+        {"open-account", "open account", "open an account", "öppna konto", "öppna ett konto"}
+    ),
+    "accounts": frozenset({"accounts", "my accounts", "konton", "mina konton"}),
+    "duty": frozenset({"duty", "who is on duty", "jour", "vem har jour"}),
+    "away": frozenset({"away", "borta", "frånvaro"}),
+    "question": frozenset({"question", "log a question", "fråga", "logga en fråga"}),
+    "major-change": frozenset({"major-change", "major change", "stor förändring"}),
+    "close-account": frozenset(
+        {"close-account", "close account", "close an account", "stäng konto", "stäng ett konto"}
+    ),
+}
+# The commands that take words after them when typed without a slash: "away 2027-07-01 …".
+_WITH_ARGS = re.compile(
+    r"^(away|borta|frånvaro|question|fråga|major-change|close-account)\s+(\S.*)$",
+    re.IGNORECASE,
+)
+_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"\s+")
+MAX_TEXT = 4000
+MAX_FIELD = 200
+MAX_SELECTED = 50
+
+
+@dataclass(frozen=True)
+class Incoming:
+    kind: Kind
+    activity_id: str
+    conversation_id: str
+    personal: bool
+    # None when the activity is not from a person we can name (no Azure AD object id).
+    sender: Sender | None = None
+    event: Event | None = None
+    # Azure AD object ids picked in a people picker: they may be people we have never met.
+    picked_people: tuple[str, ...] = ()
+    # For `refresh`: the card value whose current state the viewer should see.
+    value: str = ""
+    # The bot was just added to a personal chat: say hello.
+    greet: bool = False
+    invoke: bool = False
+
+
+def translate(raw: dict[str, Any]) -> Incoming:
+    kind_of = str(raw.get("type") or "")
+    conversation = _dict(raw.get("conversation"))
+    personal = conversation.get("conversationType", "personal") == "personal" and not bool(
+        conversation.get("isGroup")
+    )
+    sender = sender_of(raw, personal)
+
+    def incoming(kind: Kind, **more: Any) -> Incoming:
+        return Incoming(
+            kind,
+            activity_id=str(raw.get("id") or ""),
+            conversation_id=str(conversation.get("id") or ""),
+            personal=personal,
+            sender=sender,
+            **more,
+        )
+
+    if kind_of == "message":
+        value = raw.get("value")
+        if isinstance(value, dict) and render.ACTION in value and sender is not None:
+            event, picked = _action(sender, value, str(value.get(render.ACTION)))
+            return incoming("action", event=event, picked_people=picked)
+        text = _clean(str(raw.get("text") or ""))
+        if not text or sender is None:
+            return incoming("other")
+        return incoming("message", event=_text_event(sender, text))
+    if kind_of == "invoke":
+        if raw.get("name") != "adaptiveCard/action" or sender is None:
+            return incoming("other", invoke=True)
+        action = _dict(_dict(raw.get("value")).get("action"))
+        verb = str(action.get("verb") or "")
+        data = _dict(action.get("data"))
+        if verb == render.REFRESH_VERB:
+            value = str(data.get(render.VALUE) or "")[:MAX_FIELD]
+            return incoming("refresh", value=value, invoke=True)
+        event, picked = _action(sender, data, verb)
+        return incoming("action", event=event, picked_people=picked, invoke=True)
+    if kind_of == "installationUpdate":
+        added = str(raw.get("action") or "").startswith("add")
+        return incoming("install", greet=added and personal)
+    if kind_of == "conversationUpdate":
+        return incoming("install")
+    return incoming("other")
+
+
+def sender_of(raw: dict[str, Any], personal: bool) -> Sender | None:
+    person = _dict(raw.get("from"))
+    aad = str(person.get("aadObjectId") or "")
+    if not aad:
+        return None
+    conversation = _dict(raw.get("conversation"))
+    tenant = conversation.get("tenantId") or _dict(_dict(raw.get("channelData")).get("tenant")).get(
+        "id"
+    )
+    bot = _dict(raw.get("recipient"))
+    address = {
+        "user_id": person.get("id"),
+        "service_url": raw.get("serviceUrl"),
+        "tenant_id": tenant,
+        "bot_id": bot.get("id"),
+    }
+    if personal:
+        # Only the personal chat is where this person's messages go; a channel is not.
+        address["conversation_id"] = conversation.get("id")
+    name = person.get("name")
+    return Sender(
+        PLATFORM,
+        aad[:MAX_FIELD],
+        display_name=str(name)[:MAX_FIELD] if name else None,
+        locale=str(raw["locale"])[:16] if raw.get("locale") else None,
+        address={k: str(v) for k, v in address.items() if v},
+    )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _clean(text: str) -> str:
+    """The words typed, without @mentions of the bot and surrounding space."""
+    return _SPACES.sub(" ", _MENTION.sub(" ", text)).strip()[:MAX_TEXT]
+
+
+def _text_event(sender: Sender, text: str) -> Event:
+    words = text.lower().strip(" .!")
+    for name, spellings in COMMAND_WORDS.items():
+        if words in spellings:
+            return Command(sender, name)
+    found = _WITH_ARGS.match(text.strip())
+    if found is not None and re.match(r"^(\d{4}-\d{2}-\d{2}|SOME-)", found.group(2), re.I):
+        word = found.group(1).lower()
+        name = next(n for n, spellings in COMMAND_WORDS.items() if word in spellings)
+        return Command(sender, name, found.group(2).strip())
+    return Text(sender, text)
+
+
+def _action(sender: Sender, data: dict[str, Any], verb: str) -> tuple[Action, tuple[str, ...]]:
+    """An `Action.Execute` or `Action.Submit` as an Action, and the people it picked.
+
+    The card put the neutral action and value in the data, and said which of its inputs
+    (Teams merges their values into the data) hold the selection and the typed text.
+    """
+    action = str(data.get(render.ACTION) or verb)[:MAX_FIELD]
+    value = str(data.get(render.VALUE) or "")[:MAX_FIELD]
+    selected: tuple[str, ...] = ()
+    if render.CHOICE in data:
+        selected = (str(data[render.CHOICE])[:MAX_FIELD],)
+    elif render.INPUT in data:
+        raw = data.get(str(data[render.INPUT]))
+        picked = raw if isinstance(raw, list) else str(raw or "").split(",")
+        selected = tuple(str(p).strip()[:MAX_FIELD] for p in picked if str(p).strip())[
+            :MAX_SELECTED
+        ]
+    text = ""
+    if render.TEXT in data:
+        text = str(data.get(str(data[render.TEXT])) or "")[:MAX_TEXT]
+    people = selected if data.get(render.PEOPLE) is True else ()
+    return Action(sender, action, value, selected, text), people

@@ -1,0 +1,171 @@
+"""`POST /api/accounts/{number}/questions`: questions from the public arriving from another
+tool, one bearer token per account (made with `kontobot tokens create|rotate`).
+
+The body is JSON (README.md, "Question webhook"):
+`{"text": str, "asked_by": str?, "external_ref": str?, "received_at": ISO time?}`.
+
+Answers: 201 the question is stored, 200 it was stored before (the same `external_ref`), 400 the
+body is not what is documented (with a message saying why), 401 no token, a wrong token or an
+unknown account (the same answer, so nothing tells them apart), 410 the account is closed,
+413 a body over MAX_BODY bytes. Only a SHA-256 of the token is stored and compared in constant
+time (data.tokens.check_token).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.keys import CLOCK, DELIVERER, STORE
+from data import questions, register, tokens
+from data.errors import Invalid, MovedOn, NotFound
+
+log = logging.getLogger(__name__)
+
+ROUTE = "/api/accounts/{number}/questions"
+# The largest body taken: a question of 4000 characters, its metadata and JSON escaping.
+MAX_BODY = 16 * 1024
+FIELDS = {"text", "asked_by", "external_ref", "received_at"}
+# What a failed check costs in time even when the account is unknown (no stored hash).
+_NO_HASH = tokens.digest("")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post(ROUTE, receive)
+
+
+def _error(status: int, code: str, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status, headers=headers)
+
+
+def _unauthorised() -> web.Response:
+    return _error(
+        401,
+        "unauthorised",
+        "A valid bearer token for this account is needed.",
+        **{"WWW-Authenticate": 'Bearer realm="kontobot"'},
+    )
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+class BadBody(Exception):
+    pass
+
+
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadBody(f"{name} must be a string.")
+    return value
+
+
+def parse(raw: bytes) -> dict[str, Any]:
+    """The body as the fields `receive_question` takes; BadBody says what is wrong."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadBody("The body must be a JSON object in UTF-8.") from None
+    if not isinstance(body, dict):
+        raise BadBody("The body must be a JSON object.")
+    unknown = sorted(set(body) - FIELDS)
+    if unknown:
+        raise BadBody(f"Unknown fields: {', '.join(unknown)}. Known: {', '.join(sorted(FIELDS))}.")
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise BadBody("text is required and must be a string.")
+    received: datetime | None = None
+    raw_time = _optional_text(body, "received_at")
+    if raw_time is not None:
+        try:
+            received = datetime.fromisoformat(raw_time)
+        except ValueError:
+            raise BadBody("received_at must be an ISO 8601 time.") from None
+        if received.tzinfo is None:
+            raise BadBody("received_at must say its time zone, e.g. 2027-03-01T09:30:00+01:00.")
+    return {
+        "text": text,
+        "asked_by": _optional_text(body, "asked_by"),
+        "external_ref": _optional_text(body, "external_ref"),
+        "received_at": received,
+    }
+
+
+def _invalid(error: Invalid) -> str:
+    field = str(error.params.get("field", "text"))
+    if error.code == "empty":
+        return f"{field} must not be empty."
+    if error.code == "too_long":
+        return f"{field} is too long: at most {error.params.get('maximum')} characters."
+    return f"{field} is not valid ({error.code})."
+
+
+async def _read(request: web.Request) -> bytes:
+    """The body, or its first MAX_BODY + 1 bytes when it is longer (whatever the headers say)."""
+    body = bytearray()
+    while len(body) <= MAX_BODY:
+        chunk = await request.content.read(MAX_BODY + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
+
+
+async def receive(request: web.Request) -> web.Response:
+    token = _bearer(request)
+    if token is None:
+        return _unauthorised()
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _error(413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
+    raw = await _read(request)
+    if len(raw) > MAX_BODY:
+        return _error(413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
+    now = request.app[CLOCK]()
+    store = request.app[STORE]
+    async with store.transaction() as session:
+        account = await register.account_by_number(session, request.match_info["number"])
+        if account is None or account.id is None:
+            # As long as a check of a known account, and the same answer.
+            hmac.compare_digest(_NO_HASH, tokens.digest(token))
+            return _unauthorised()
+        if not await tokens.check_token(session, account_id=account.id, token=token):
+            return _unauthorised()
+        try:
+            fields = parse(raw)
+        except BadBody as error:
+            return _error(400, "bad_body", str(error))
+        try:
+            question, created = await questions.receive_question(
+                session, account_id=account.id, now=now, **fields
+            )
+        except Invalid as error:
+            return _error(400, "bad_body", _invalid(error))
+        except MovedOn:
+            return _error(410, "account_closed", "The account is closed.")
+        except NotFound:
+            return _unauthorised()
+        answer = {
+            "id": question.id,
+            "account": account.number,
+            "received_at": question.received_at.astimezone(UTC).isoformat(),
+            "created": created,
+        }
+    if created:
+        log.info("question %s received for %s", question.id, account.number)
+        deliverer = request.app.get(DELIVERER)
+        if deliverer is not None:
+            deliverer.kick()
+    return web.json_response(answer, status=201 if created else 200)

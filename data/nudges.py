@@ -1,0 +1,374 @@
+"""The state the nudge rules read, loaded in a fixed handful of queries, and the writer that
+turns due nudges into outbox rows (one digest per person, kind and day).
+
+Reading: `load_snapshot` makes a `Snapshot` of every open account (or of some) as of `now`:
+about ten queries whatever the size of the register, no per-account round trips.
+
+Writing: `write_nudges` groups nudges by (kind, recipient or place, local day) and owes one
+outbox row for each, keyed `"{kind}:{recipient}:{day}"` (`"{kind}:@{place}:{day}"` for a
+place), params `{"day": ISO date, "items": [item, ...]}` where each item is
+`{"subject", "account_id", "why", "escalation", "period", **details}`. The key makes a
+second sweep, or a second process sweeping at once, a no-op; `not_after` (the end of the
+day's sending hours) keeps a row from being sent on a later day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import outbox
+from data.archive import ArchiveState, OpenArchive, archive_state
+from data.models import (
+    Absence,
+    Account,
+    AccountMember,
+    AccountRequest,
+    AccountStatus,
+    ActivityEntry,
+    ArchiveRecord,
+    CheckInKind,
+    MonitoringCheckIn,
+    Question,
+    RequestStatus,
+    RotaSetting,
+    Rotation,
+)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    id: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountState:
+    id: int
+    number: str
+    manager_id: int
+    scope: str
+    registered_on: date
+    rotation: str
+    anchor: date
+    # Person ids in rota order.
+    team: tuple[int, ...]
+    # Local day of the latest activity entry (None: none logged).
+    last_content: date | None
+    # Latest day with a "monitored" check-in or an activity entry (None: neither).
+    last_monitored: date | None
+    archive: ArchiveState
+    # All unanswered questions, and those received at or before the snapshot's
+    # `questions_before` (oldest first).
+    open_question_count: int
+    old_questions: tuple[OpenQuestion, ...]
+    # Today's check-ins: person id -> "monitored" / "cannot".
+    today: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    request_id: int
+    requester_id: int
+    approver_id: int
+    stage: str
+    round: int
+    # When the current approver got it: submission, hand-over or the director's turn.
+    since: datetime
+    account_name: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    now: datetime
+    zone: ZoneInfo
+    today: date
+    accounts: tuple[AccountState, ...]
+    # People away today.
+    away: frozenset[int]
+    pending: tuple[PendingApproval, ...]
+    questions_before: datetime
+
+    def account(self, account_id: int) -> AccountState | None:
+        for state in self.accounts:
+            if state.id == account_id:
+                return state
+        return None
+
+
+def _pairs(rows: Iterable[tuple[K, V]]) -> dict[K, V]:
+    return {key: value for key, value in rows}
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+async def load_snapshot(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    questions_before: datetime,
+    account_ids: Sequence[int] | None = None,
+    archive_every_months: int = 6,
+) -> Snapshot:
+    """Every open account's state as of `now` (or only `account_ids`'), and the pending
+    approvals (all of them, or none when `account_ids` is given)."""
+    today = _local(now, zone)
+    only = list(account_ids) if account_ids is not None else None
+
+    accounts_q = (
+        select(  # type: ignore[call-overload]  # (typed up to four columns)
+            Account.id, Account.number, Account.manager_id, Account.scope,
+            Account.registered_at, RotaSetting.rotation, RotaSetting.anchor,
+        )
+        .outerjoin(RotaSetting, col(RotaSetting.account_id) == col(Account.id))
+        .where(Account.status == AccountStatus.ACTIVE.value)
+        .order_by(col(Account.id))
+    )
+    members_q = (
+        select(AccountMember.account_id, AccountMember.person_id)
+        .join(Account, col(Account.id) == col(AccountMember.account_id))
+        .where(Account.status == AccountStatus.ACTIVE.value)
+        .order_by(col(AccountMember.account_id), col(AccountMember.position),
+                  col(AccountMember.person_id))
+    )
+    if only is not None:
+        accounts_q = accounts_q.where(col(Account.id).in_(only))
+        members_q = members_q.where(col(AccountMember.account_id).in_(only))
+    account_rows = list(await session.exec(accounts_q))
+    teams: dict[int, list[int]] = defaultdict(list)
+    for account_id, person_id in await session.exec(members_q):
+        teams[account_id].append(person_id)
+
+    away = frozenset(
+        await session.exec(
+            select(Absence.person_id)
+            .where(Absence.first_day <= today, Absence.last_day >= today)
+            .distinct()
+        )
+    )
+
+    def scoped(statement: Any, column: Any) -> Any:
+        return statement if only is None else statement.where(column.in_(only))
+
+    checkins: dict[int, dict[int, str]] = defaultdict(dict)
+    for account_id, person_id, kind in await session.exec(
+        scoped(
+            select(MonitoringCheckIn.account_id, MonitoringCheckIn.person_id,
+                   MonitoringCheckIn.kind).where(MonitoringCheckIn.day == today),
+            col(MonitoringCheckIn.account_id),
+        )
+    ):
+        checkins[account_id][person_id] = kind
+
+    last_monitored: dict[int, date] = _pairs(
+        await session.exec(
+            scoped(
+                select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
+                .where(MonitoringCheckIn.kind == CheckInKind.MONITORED.value)
+                .group_by(col(MonitoringCheckIn.account_id)),
+                col(MonitoringCheckIn.account_id),
+            )
+        )
+    )
+    last_activity: dict[int, date] = {
+        account_id: _local(at, zone)
+        for account_id, at in await session.exec(
+            scoped(
+                select(ActivityEntry.account_id, func.max(ActivityEntry.at))
+                .group_by(col(ActivityEntry.account_id)),
+                col(ActivityEntry.account_id),
+            )
+        )
+    }
+
+    open_counts: dict[int, int] = _pairs(
+        await session.exec(
+            scoped(
+                select(Question.account_id, func.count())
+                .where(col(Question.answered_at).is_(None))
+                .group_by(col(Question.account_id)),
+                col(Question.account_id),
+            )
+        )
+    )
+    old: dict[int, list[OpenQuestion]] = defaultdict(list)
+    for question_id, account_id, received_at in await session.exec(
+        scoped(
+            select(Question.id, Question.account_id, Question.received_at)
+            .where(col(Question.answered_at).is_(None), Question.received_at <= questions_before)
+            .order_by(col(Question.received_at), col(Question.id)),
+            col(Question.account_id),
+        )
+    ):
+        old[account_id].append(OpenQuestion(question_id, received_at))
+
+    last_done: dict[int, date] = {
+        account_id: _local(at, zone)
+        for account_id, at in await session.exec(
+            scoped(
+                select(ArchiveRecord.account_id, func.max(ArchiveRecord.done_at))
+                .where(col(ArchiveRecord.done_at).is_not(None))
+                .group_by(col(ArchiveRecord.account_id)),
+                col(ArchiveRecord.account_id),
+            )
+        )
+    }
+    open_archive: dict[int, OpenArchive] = {}
+    for record in await session.exec(
+        scoped(
+            select(ArchiveRecord)
+            .where(col(ArchiveRecord.done_at).is_(None))
+            .order_by(col(ArchiveRecord.id).desc()),
+            col(ArchiveRecord.account_id),
+        )
+    ):
+        assert record.id is not None
+        # Ordered newest first, so the oldest open one wins, as data.archive picks it.
+        open_archive[record.account_id] = OpenArchive(
+            record.id, record.due, record.reason, record.snoozed_until,
+            _local(record.created_at, zone),
+        )
+
+    states = []
+    for account_id, number, manager_id, scope, registered_at, rotation, anchor in account_rows:
+        registered_on = _local(registered_at, zone)
+        content = last_activity.get(account_id)
+        monitored = max(
+            (d for d in (last_monitored.get(account_id), content) if d is not None), default=None
+        )
+        states.append(
+            AccountState(
+                id=account_id,
+                number=number,
+                manager_id=manager_id,
+                scope=scope,
+                registered_on=registered_on,
+                rotation=rotation or Rotation.DAY.value,
+                anchor=anchor or registered_on,
+                team=tuple(teams.get(account_id, ())),
+                last_content=content,
+                last_monitored=monitored,
+                archive=archive_state(
+                    account_id, registered_on, last_done.get(account_id),
+                    open_archive.get(account_id), archive_every_months,
+                ),
+                open_question_count=open_counts.get(account_id, 0),
+                old_questions=tuple(old.get(account_id, ())),
+                today=dict(checkins.get(account_id, {})),
+            )
+        )
+
+    pending: list[PendingApproval] = []
+    if only is None:
+        for request in await session.exec(
+            select(AccountRequest)
+            .where(
+                AccountRequest.status == RequestStatus.PENDING.value,
+                col(AccountRequest.approver_id).is_not(None),
+            )
+            .order_by(col(AccountRequest.id))
+        ):
+            assert request.id is not None and request.approver_id is not None
+            pending.append(
+                PendingApproval(
+                    request.id, request.requester_id, request.approver_id,
+                    request.stage or "", request.round,
+                    # hand_over and the director's turn both set updated_at; nothing else
+                    # touches a pending request.
+                    max(request.updated_at, request.stage_started_at),
+                    f"{request.platform} {request.handle}",
+                )
+            )
+
+    return Snapshot(
+        now=now, zone=zone, today=today, accounts=tuple(states), away=away,
+        pending=tuple(pending), questions_before=questions_before,
+    )
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One reminder item for one recipient (a person, or a place such as "comms")."""
+
+    # The outbox kind: one of scheduler.rules.KINDS.
+    kind: str
+    # What it is about: "account:12" or "request:5".
+    subject: str
+    account_id: int | None
+    recipient_id: int | None
+    place: str | None
+    # Which occurrence: the local day, or the nominal day a shifted reminder belongs to.
+    period: str
+    # Why it is due (a code the notice composer words): see scheduler.rules.
+    why: str
+    escalation: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def item(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "account_id": self.account_id,
+            "why": self.why,
+            "escalation": self.escalation,
+            "period": self.period,
+            **self.details,
+        }
+
+
+def digest_key(kind: str, recipient_id: int | None, place: str | None, day: date) -> str:
+    who = str(recipient_id) if recipient_id is not None else f"@{place}"
+    return f"{kind}:{who}:{day.isoformat()}"
+
+
+def digests(nudges: Iterable[Nudge], day: date) -> dict[str, tuple[Nudge, list[dict[str, Any]]]]:
+    """Nudges grouped into one digest per (kind, recipient or place) for `day`, by key: the
+    first nudge of each (for kind and recipient) and all their items, in order."""
+    grouped: dict[str, tuple[Nudge, list[dict[str, Any]]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for nudge in nudges:
+        key = digest_key(nudge.kind, nudge.recipient_id, nudge.place, day)
+        if (key, f"{nudge.subject}:{nudge.why}") in seen:
+            continue
+        seen.add((key, f"{nudge.subject}:{nudge.why}"))
+        if key not in grouped:
+            grouped[key] = (nudge, [])
+        grouped[key][1].append(nudge.item())
+    return grouped
+
+
+async def write_nudges(
+    session: AsyncSession,
+    nudges: Sequence[Nudge],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    sending_ends: time = time(18, 0),
+) -> list[str]:
+    """Owe each digest of `nudges` in the outbox; returns the keys newly written (a digest
+    already owed for that kind, recipient and day is left as it is)."""
+    day = _local(now, zone)
+    not_after = datetime.combine(day, sending_ends, tzinfo=zone)
+    # In key order (enqueue_many sorts), so that two sweepers inserting at once take the same
+    # keys in the same order: on PostgreSQL the second waits on the first, never both ways.
+    owed = [
+        outbox.Owed(
+            key=key, kind=first.kind, recipient_id=first.recipient_id, place=first.place,
+            params={"day": day.isoformat(), "items": items}, not_after=not_after,
+        )
+        for key, (first, items) in digests(nudges, day).items()
+    ]
+    return await outbox.enqueue_many(session, owed, now=now)

@@ -1,0 +1,212 @@
+"""The monitoring rota: who of an account's team is on duty on a working day.
+
+The rota order is AccountMember.position. Duty moves one step along it each working day (or
+each week, per account: RotaSetting), counted from an anchor day; absent people and people who
+said "I can't today" are skipped, so the next one in order takes the day. Nobody left means
+nobody is on duty, and the manager must arrange cover.
+
+`on_duty` is pure (the rules use it on the snapshot); the async helpers read the database for
+one account, for /duty and for the check-in operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import access, audit, outbox
+from data.access import DEFAULT_ZONE
+from data.errors import Invalid
+from data.models import (
+    Absence,
+    AccountMember,
+    CheckInKind,
+    MonitoringCheckIn,
+    RotaSetting,
+    Rotation,
+)
+
+
+class WorkingDays(Protocol):
+    """What the rota needs of the calendar (scheduler.calendar.Calendar is one)."""
+
+    def is_working_day(self, day: date) -> bool: ...
+
+    def ordinal(self, day: date) -> int: ...
+
+
+@dataclass(frozen=True)
+class Rota:
+    account_id: int
+    rotation: str
+    anchor: date
+    # Person ids in rota order.
+    order: tuple[int, ...]
+
+
+def nominal_index(rotation: str, anchor: date, day: date, calendar: WorkingDays) -> int:
+    """How many steps along the order `day` is from the anchor (may be negative)."""
+    if rotation == Rotation.WEEK.value:
+        start = anchor - timedelta(days=anchor.weekday())
+        this = day - timedelta(days=day.weekday())
+        return (this - start).days // 7
+    # The first working day on or after the anchor is step 0.
+    return calendar.ordinal(day) - calendar.ordinal(anchor - timedelta(days=1)) - 1
+
+
+def on_duty(
+    order: Sequence[int],
+    rotation: str,
+    anchor: date,
+    day: date,
+    unavailable: Collection[int],
+    calendar: WorkingDays,
+) -> int | None:
+    """Who is on duty on `day`: None on a day that is not a working day, or when everyone in
+    the order is unavailable."""
+    if not order or not calendar.is_working_day(day):
+        return None
+    start = nominal_index(rotation, anchor, day, calendar) % len(order)
+    for step in range(len(order)):
+        person = order[(start + step) % len(order)]
+        if person not in unavailable:
+            return person
+    return None
+
+
+async def rota_of(session: AsyncSession, account_id: int, zone: ZoneInfo = DEFAULT_ZONE) -> Rota:
+    """The account's rota: its setting (default per day from the registration day) and order."""
+    account = await access.account(session, account_id)
+    setting = await session.get(RotaSetting, account_id)
+    order = await _order(session, account_id)
+    if setting is None:
+        return Rota(account_id, Rotation.DAY.value, access.today(account.registered_at, zone), order)
+    return Rota(account_id, setting.rotation, setting.anchor, order)
+
+
+async def set_rota(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    actor_id: int,
+    now: datetime,
+    rotation: str | None = None,
+    order: Sequence[int] | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> Rota:
+    """Change how duty rotates and/or the order of the team in the rota; the manager or a team
+    member may. Counting starts again today with the first in the order. The team is told
+    (notice kind `rota_changed`, params {account_id, by})."""
+    account = await access.active_account(session, account_id)
+    await access.require_member_or_manager(session, account, actor_id)
+    current = await rota_of(session, account_id, zone)
+    new_rotation = current.rotation if rotation is None else rotation
+    if new_rotation not in (Rotation.DAY.value, Rotation.WEEK.value):
+        raise Invalid("unknown_rotation", field="rotation")
+    new_order = current.order if order is None else tuple(order)
+    if sorted(new_order) != sorted(current.order) or len(set(new_order)) != len(new_order):
+        raise Invalid("order_not_the_team", field="order")
+    anchor = access.today(now, zone)
+    setting = await session.get(RotaSetting, account_id)
+    if setting is None:
+        setting = RotaSetting(account_id=account_id, rotation=new_rotation, anchor=anchor,
+                              updated_at=now, updated_by=actor_id)
+    else:
+        setting.rotation, setting.anchor = new_rotation, anchor
+        setting.updated_at, setting.updated_by = now, actor_id
+    session.add(setting)
+    if new_order != current.order:
+        for position, person_id in enumerate(new_order):
+            await session.exec(
+                update(AccountMember)
+                .where(
+                    col(AccountMember.account_id) == account_id,
+                    col(AccountMember.person_id) == person_id,
+                )
+                .values(position=position)
+            )
+    audit.record(
+        session, now=now, actor_id=actor_id, action="rota.changed",
+        subject=f"account:{account_id}", rotation=new_rotation, order=list(new_order),
+        anchor=anchor.isoformat(),
+    )
+    for person_id in new_order:
+        await outbox.enqueue(
+            session,
+            key=f"rota_changed:{account_id}:{now.isoformat()}:{person_id}",
+            kind="rota_changed",
+            now=now,
+            recipient_id=person_id,
+            params={"account_id": account_id, "by": actor_id},
+        )
+    await session.flush()
+    return Rota(account_id, new_rotation, anchor, new_order)
+
+
+async def unavailable_on(session: AsyncSession, account_id: int, day: date) -> set[int]:
+    """Team members away on `day` or who said they cannot monitor the account that day."""
+    team = await _order(session, account_id)
+    away = await session.exec(
+        select(Absence.person_id).where(
+            col(Absence.person_id).in_(team), Absence.first_day <= day, Absence.last_day >= day
+        )
+    )
+    cannot = await session.exec(
+        select(MonitoringCheckIn.person_id).where(
+            MonitoringCheckIn.account_id == account_id,
+            MonitoringCheckIn.day == day,
+            MonitoringCheckIn.kind == CheckInKind.CANNOT.value,
+        )
+    )
+    return set(away) | set(cannot)
+
+
+async def duty_on(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    day: date,
+    calendar: WorkingDays,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> int | None:
+    """Who is on duty for the account on `day` as things stand (None: nobody, or not a
+    working day)."""
+    rota = await rota_of(session, account_id, zone)
+    unavailable = await unavailable_on(session, account_id, day)
+    return on_duty(rota.order, rota.rotation, rota.anchor, day, unavailable, calendar)
+
+
+async def roster(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    days: Sequence[date],
+    calendar: WorkingDays,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> dict[date, int | None]:
+    """Who is on duty on each of `days` (what /duty shows for "today and this week").
+    Days that are not working days map to None."""
+    rota = await rota_of(session, account_id, zone)
+    return {
+        day: on_duty(
+            rota.order, rota.rotation, rota.anchor, day,
+            await unavailable_on(session, account_id, day), calendar,
+        )
+        for day in days
+    }
+
+
+async def _order(session: AsyncSession, account_id: int) -> tuple[int, ...]:
+    rows = await session.exec(
+        select(AccountMember.person_id)
+        .where(AccountMember.account_id == account_id)
+        .order_by(col(AccountMember.position), col(AccountMember.person_id))
+    )
+    return tuple(rows)

@@ -1,0 +1,290 @@
+"""The nudges and notices about an account's duties: questions waiting, archiving due or
+asked for, inactivity, and closing (journeys 5-7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import access, archive, closure, register
+from data.models import Account, AccountStatus, Question
+from dialogs.archiving import archived_button, location_input
+from dialogs.digest import (
+    Digest,
+    is_member,
+    items_of,
+    label_of,
+    name_of,
+    open_accounts,
+)
+from dialogs.i18n import N_, Translator
+from dialogs.messages import Actions, Block, Button, Context, Fields, Message, Paragraph
+from dialogs.naming import names
+
+# A digest shows this many questions of one account, and says how many more wait.
+MAX_QUESTIONS = 8
+ARCHIVE_RECORDS_PLAN = N_(
+    "Save a screenshot of the profile page as KI's records-management plan says, then write where you saved it and click Archived…"
+)
+MUST_CLOSE = N_(
+    "Accounts that are no longer active must be closed. If the account is active, say so; if not, close it."
+)
+
+# --- questions ------------------------------------------------------------------------------
+
+
+async def _questions(session: AsyncSession, ids: Sequence[int]) -> dict[int, Question]:
+    if not ids:
+        return {}
+    rows = await session.exec(select(Question).where(col(Question.id).in_(list(ids))))
+    return {q.id: q for q in rows if q.id is not None and q.answered_at is None}
+
+
+def _received(tr: Translator, question: Question) -> str:
+    when = tr.when(question.received_at)
+    if question.asked_by:
+        return tr("Received {when} from {who}", when=when, who=question.asked_by)
+    return tr("Received {when}", when=when)
+
+
+async def nudge_question(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    items = items_of(params)
+    accounts = await open_accounts(session, items)
+    waiting = await _questions(
+        session, [int(q) for i in items for q in i.get("question_ids", [])]
+    )
+    digest = Digest(tr, tr("Questions waiting for an answer"))
+    for item in items:
+        account = accounts.get(int(item["account_id"]))
+        if account is None or account.id is None:
+            continue
+        found = [waiting[int(q)] for q in item.get("question_ids", []) if int(q) in waiting]
+        if not found:
+            continue
+        member = await is_member(session, account.id, recipient_id)
+        if item["why"] == "open_long":
+            intro = tr(
+                "Questions to {account} have waited more than 72 hours for an answer. As manager, please make sure the team answers them.",
+                account=label_of(account),
+            )
+        else:
+            intro = tr(
+                "Questions to {account} have waited more than 24 hours for an answer. Answer them on the account, then click Answered.",
+                account=label_of(account),
+            )
+        blocks: list[Block] = [Paragraph(intro)]
+        for question in found[:MAX_QUESTIONS]:
+            blocks.append(Fields(((_received(tr, question), question.text),)))
+            if member:
+                blocks.append(
+                    Actions(
+                        (
+                            Button(
+                                "question:answered",
+                                tr("Answered"),
+                                str(question.id),
+                                style="primary",
+                            ),
+                        )
+                    )
+                )
+        if len(found) > MAX_QUESTIONS:
+            blocks.append(
+                Context(
+                    tr("{count} more questions are waiting.", count=len(found) - MAX_QUESTIONS)
+                )
+            )
+        digest.add(*blocks)
+    return digest.message(N_("The questions have all been answered meanwhile. Thank you!"))
+
+
+# --- archiving ------------------------------------------------------------------------------
+
+
+def _archiving_text(tr: Translator, item: dict[str, Any], account: Account) -> str:
+    label, due = label_of(account), str(item.get("due") or "?")
+    why = item["why"]
+    if why == "overdue_long":
+        return tr(
+            "Archiving the profile page of {account} was due on {due} and is more than 14 days overdue. As manager, please make sure the team does it.",
+            account=label,
+            due=due,
+        )
+    if item.get("reason") == "major_change":
+        return tr(
+            "{account} is about to change a lot: before the change, its profile page must be archived.",
+            account=label,
+        )
+    if why == "due_soon":
+        return tr(
+            "The profile page of {account} is due to be archived on {due}.",
+            account=label,
+            due=due,
+        )
+    if why == "due_today":
+        return tr("The profile page of {account} is due to be archived today.", account=label)
+    return tr(
+        "Archiving the profile page of {account} was due on {due} and is not done yet.",
+        account=label,
+        due=due,
+    )
+
+
+async def _archived_since(session: AsyncSession, account: Account, item: dict[str, Any]) -> bool:
+    """Whether the archiving the item reminds of was done after the reminder was written."""
+    assert account.id is not None
+    state = await archive.current(session, account.id)
+    return state.last_done is not None and state.due > date.fromisoformat(str(item["due"]))
+
+
+async def nudge_archiving(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    items = items_of(params)
+    accounts = await open_accounts(session, items)
+    digest = Digest(tr, tr("Time to archive the profile page"))
+    for item in items:
+        account = accounts.get(int(item["account_id"]))
+        if account is None or account.id is None or await _archived_since(session, account, item):
+            continue
+        blocks: list[Block] = [Paragraph(_archiving_text(tr, item, account))]
+        if await is_member(session, account.id, recipient_id):
+            blocks.append(Context(tr(ARCHIVE_RECORDS_PLAN)))
+            blocks.append(
+                Actions(
+                    (
+                        archived_button(tr, account.id),
+                        Button("archive:snooze", tr("Snooze a week"), str(account.id)),
+                    )
+                )
+            )
+            digest.wants_location = True
+        digest.add(*blocks)
+    return digest.message(N_("Nothing needs archiving any more."))
+
+
+async def archive_requested(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    account = await access.account(session, int(params["account_id"]))
+    assert account.id is not None
+    by = int(params["by"])
+    if by == recipient_id:
+        text = tr(
+            "You asked the team of {account} to archive its profile page before a major change.",
+            account=label_of(account),
+        )
+    else:
+        who = await names(session, [by])
+        text = tr(
+            "{name} is planning a major change to {account}. Before it, the profile page must be archived.",
+            name=who.get(by, "?"),
+            account=label_of(account),
+        )
+    title = tr("Archive before a major change")
+    if account.status != AccountStatus.ACTIVE.value:
+        return Message(text=text, title=title, blocks=(Paragraph(text),))
+    return Message(
+        text=text,
+        title=title,
+        blocks=(
+            Paragraph(text),
+            Context(tr(ARCHIVE_RECORDS_PLAN)),
+            Actions((archived_button(tr, account.id),)),
+            location_input(tr),
+        ),
+    )
+
+
+# --- inactivity and closing -----------------------------------------------------------------
+
+
+def _inactivity_reasons(tr: Translator, item: dict[str, Any]) -> list[Block]:
+    lines: list[Block] = []
+    reasons = item.get("reasons", [])
+    if "no_content" in reasons:
+        lines.append(
+            Context(
+                tr("Nothing published has been logged since {day}.", day=item["last_content"])
+                if item.get("last_content")
+                else tr("Nothing published has been logged since the account was registered.")
+            )
+        )
+    if "no_monitoring" in reasons:
+        lines.append(
+            Context(
+                tr("No monitoring has been logged since {day}.", day=item["last_monitored"])
+                if item.get("last_monitored")
+                else tr("No monitoring has been logged since the account was registered.")
+            )
+        )
+    return lines
+
+
+async def nudge_inactivity(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    items = items_of(params)
+    accounts = await open_accounts(session, items)
+    digest = Digest(tr, tr("Is the account still active?"))
+    for item in items:
+        account = accounts.get(int(item["account_id"]))
+        if account is None or account.id is None:
+            continue
+        if item["why"] == "inactive_long":
+            text = tr(
+                "{account} has looked inactive since {since}, and its team has not answered for 30 days.",
+                account=label_of(account),
+                since=str(item.get("since") or "?"),
+            )
+        else:
+            text = tr("Is {account} still active?", account=label_of(account))
+        blocks: list[Block] = [Paragraph(text), *_inactivity_reasons(tr, item)]
+        blocks.append(Context(tr(MUST_CLOSE)))
+        buttons: list[Button] = []
+        if await is_member(session, account.id, recipient_id):
+            buttons.append(
+                Button("active:yes", tr("Still active"), str(account.id), style="primary")
+            )
+        if recipient_id is not None and await access.may_close(session, account, recipient_id):
+            buttons.append(Button("close:start", tr("Close the account"), str(account.id)))
+        if buttons:
+            blocks.append(Actions(tuple(buttons)))
+        digest.add(*blocks)
+    return digest.message(N_("The accounts have been dealt with meanwhile."))
+
+
+async def account_closed(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    account = await access.account(session, int(params["account_id"]))
+    assert account.id is not None
+    record = await closure.closure_of(session, account.id)
+    title = tr("Account closed: {number}", number=account.number)
+    text = tr(
+        "{account} ({number}) of {unit} has been closed and has left the monitoring rota.",
+        account=name_of(account),
+        number=account.number,
+        unit=account.unit,
+    )
+    rows: list[tuple[str, str]] = []
+    if record is not None:
+        who = await names(session, [record.closed_by])
+        rows = [
+            (tr("Closed by"), who.get(record.closed_by, "?")),
+            (tr("Closed"), tr.when(record.closed_at)),
+            (tr("Reason"), record.reason),
+            (tr("Final archive"), record.final_archive_location),
+        ]
+    team = await register.team_of(session, account.id)
+    known = await names(session, [*team, account.manager_id])
+    rows.append((tr("Responsible persons"), ", ".join(known.get(i, "?") for i in team)))
+    rows.append((tr("Immediate manager"), known.get(account.manager_id, "?")))
+    rows.append((tr("Registered"), tr.when(account.registered_at)))
+    return Message(text=text, title=title, blocks=(Paragraph(text), Fields(tuple(rows))))

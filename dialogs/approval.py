@@ -1,0 +1,139 @@
+"""Deciding on requests from chat (journey 2): the approval card's buttons, handing the
+decision to another approver (the approver at any time, the requester once the request has
+waited long enough: data.requests decides), and revising a request sent back."""
+
+from __future__ import annotations
+
+from data import requests
+from data.errors import DomainError, MovedOn
+from data.models import Decision, RequestStatus
+from dialogs.common import Host, note
+from dialogs.engine import Ctx, Progress, Reply
+from dialogs.events import Action
+from dialogs.messages import PersonPicker
+from dialogs.naming import account_name
+from dialogs.open_account import NAME as OPEN_ACCOUNT
+from dialogs.open_account import request_answers
+
+
+def card_value(value: str) -> tuple[int, int, str]:
+    """What the card's buttons carry: `request_id:round:stage`."""
+    try:
+        request_id, round_, stage = value.split(":")
+        return int(request_id), int(round_), stage
+    except ValueError:
+        raise DomainError("unknown_request") from None
+
+
+async def approval(ctx: Ctx, host: Host, verb: str, action: Action) -> list[Reply]:
+    """`approval:approve|reject|changes|handover` on an approval card or reminder."""
+    request_id, round_, stage = card_value(action.value)
+    assert ctx.person.id is not None
+    if verb == "handover":
+        return await _who_instead(ctx, host, request_id, action.value)
+    decision = {
+        "approve": Decision.APPROVE,
+        "reject": Decision.REJECT,
+        "changes": Decision.CHANGES,
+    }.get(verb)
+    if decision is None:
+        raise DomainError("unknown_request")
+    outcome = await requests.decide(
+        ctx.session,
+        request_id=request_id,
+        actor_id=ctx.person.id,
+        decision=decision,
+        reason=action.text or None,
+        now=ctx.now,
+        expect_round=round_,
+        expect_stage=stage,
+    )
+    account = account_name(outcome.request.platform, outcome.request.handle)
+    if outcome.account is not None:
+        text = ctx.tr(
+            "Approved. {account} is registered as {number}; the team and the Communications Office are told.",
+            account=account,
+            number=outcome.account.number,
+        )
+    elif decision is Decision.APPROVE:
+        text = ctx.tr(
+            "Approved. The request for {account} now goes to the Director of Communications.",
+            account=account,
+        )
+    elif decision is Decision.REJECT:
+        text = ctx.tr("Rejected. The requester is told, with your reason.")
+    else:
+        text = ctx.tr("Sent back to the requester with your request for changes.")
+    return [note(text)]
+
+
+async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> list[Reply]:
+    """*Hand to another approver*: the approver picks who decides instead. The requester may
+    too, once data.requests allows it (asked here first, so nobody picks in vain)."""
+    assert ctx.person.id is not None
+    request = await requests.get_request(ctx.session, request_id)
+    if request.requester_id == ctx.person.id:
+        requests.check_reroute(
+            request, ctx.person.id, ctx.now, host.nudges.calendar, host.nudges.zone
+        )
+        text = ctx.tr("Who should decide on your request instead?")
+        label = ctx.tr("Send the request")
+    else:
+        # Only a question: `hand_over` decides whether this person may hand over.
+        text = ctx.tr("Who should decide instead of you?")
+        label = ctx.tr("Hand over")
+    picker = PersonPicker(
+        "handover:to", value, placeholder=ctx.tr("Choose a person"), submit_label=label
+    )
+    return [note(text, picker, ephemeral=True)]
+
+
+async def hand_over(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """`handover:to`: the person picked decides instead."""
+    request_id, round_, stage = card_value(action.value)
+    assert ctx.person.id is not None
+    if not action.selected:
+        raise DomainError("empty")
+    resolved = await ctx.resolve_people(ctx.session, action.selected[:1])
+    target = resolved[0]
+    if target is None or target.id is None:
+        raise DomainError("unknown_person", name=action.selected[0])
+    request = await requests.hand_over(
+        ctx.session,
+        request_id=request_id,
+        actor_id=ctx.person.id,
+        to_person_id=target.id,
+        now=ctx.now,
+        expect_round=round_,
+        expect_stage=stage,
+        calendar=host.nudges.calendar,
+        zone=host.nudges.zone,
+    )
+    if request.requester_id == ctx.person.id:
+        text = ctx.tr(
+            "Your request for {account} now goes to {name}, who has been sent it.",
+            account=account_name(request.platform, request.handle),
+            name=target.display_name,
+        )
+    else:
+        text = ctx.tr(
+            "Handed over to {name}. They have been sent the request.", name=target.display_name
+        )
+    return [note(text)]
+
+
+async def revise(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Revise the request*: the open-account dialog again, at its summary, with the answers
+    sent back."""
+    request = await requests.get_request(ctx.session, int(action.value))
+    if request.requester_id != ctx.person.id:
+        raise DomainError("not_requester")
+    if request.status != RequestStatus.CHANGES_REQUESTED.value:
+        raise MovedOn("request_moved_on")
+
+    async def act(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
+        fresh = host.engine.start(OPEN_ACCOUNT, request_answers(request))
+        notice = ctx.tr("Change what is needed, then submit the request again.")
+        return fresh, await host.engine.prompt(ctx, fresh, notice)
+
+    return await host.dialog_turn(ctx, act)

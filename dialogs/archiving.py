@@ -1,0 +1,131 @@
+"""Archiving the profile page in chat (journey 6): `/major-change`, and the buttons
+*Archived…* (where it was saved) and *Snooze a week*."""
+
+from __future__ import annotations
+
+from data import access, archive
+from data.archive import LOCATION_TEXT
+from dialogs.common import Host, account_choice, int_value, message, note, pick, team_accounts
+from dialogs.engine import Ctx, Reply
+from dialogs.events import Action
+from dialogs.i18n import Translator
+from dialogs.messages import Actions, Button, Message, TextInput
+from dialogs.naming import account_name
+
+
+def location_input(tr: Translator) -> TextInput:
+    """The field *Archived…* reads where the screenshot was saved from (a message has one
+    text field at most: every platform sends it with whichever button is clicked)."""
+    return TextInput(
+        action="archive:location",
+        label=tr("Where was it saved? Write a folder, a case number or a link, then click Archived…"),
+        max_length=LOCATION_TEXT,
+    )
+
+
+def archived_button(tr: Translator, account_id: int) -> Button:
+    return Button("archive:done", tr("Archived…"), str(account_id), style="primary")
+
+
+async def major_change(ctx: Ctx, host: Host, args: str) -> list[Reply]:
+    """`/major-change [SOME-2027-0001]`: the team is asked to archive before the change."""
+    assert ctx.person.id is not None
+    accounts = await team_accounts(ctx.session, ctx.person.id)
+    if not accounts:
+        text = ctx.tr(
+            "Archiving before a major change is asked for by an account's team, and you are not on the team of any account."
+        )
+        return [note(text)]
+    chosen = pick(accounts, args) if args.strip() else None
+    if chosen is None and len(accounts) == 1:
+        chosen = accounts[0]
+    if chosen is not None:
+        assert chosen.id is not None
+        return await _request(ctx, host, chosen.id)
+    text = ctx.tr(
+        "Which account is about to change? Its team is asked to archive the profile page first."
+    )
+    return [note(text, account_choice("archive:request", accounts))]
+
+
+async def request(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """The account picked for `/major-change` (`archive:request`)."""
+    chosen = action.selected[0] if action.selected else action.value
+    return await _request(ctx, host, int_value(chosen, "unknown_account"))
+
+
+async def _request(ctx: Ctx, host: Host, account_id: int) -> list[Reply]:
+    assert ctx.person.id is not None
+    await archive.request_archive(
+        ctx.session,
+        account_id=account_id,
+        actor_id=ctx.person.id,
+        now=ctx.now,
+        zone=host.nudges.zone,
+    )
+    account = await access.account(ctx.session, account_id)
+    text = ctx.tr(
+        "The team of {account}, you included, is asked to save a screenshot of the profile page before the change and to say where it was saved.",
+        account=account_name(account.platform, account.handle),
+    )
+    return [note(text)]
+
+
+def ask_location(tr: Translator, account_name_: str, account_id: int) -> Message:
+    text = tr(
+        "Where did you save the screenshot of the profile page of {account}? Write it below, then click Archived… again.",
+        account=account_name_,
+    )
+    return message(
+        text,
+        location_input(tr),
+        Actions((archived_button(tr, account_id),)),
+    )
+
+
+async def done(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Archived…* (`archive:done`, value the account id, the location typed in the
+    message's text field): asks where when nothing was typed."""
+    assert ctx.person.id is not None
+    account_id = int_value(action.value, "unknown_account")
+    account = await access.active_account(ctx.session, account_id)
+    await access.require_member(ctx.session, account_id, ctx.person.id)
+    name = account_name(account.platform, account.handle)
+    if not action.text.strip():
+        return [Reply(ask_location(ctx.tr, name, account_id))]
+    record = await archive.record_archive(
+        ctx.session,
+        account_id=account_id,
+        actor_id=ctx.person.id,
+        location=action.text,
+        now=ctx.now,
+        zone=host.nudges.zone,
+    )
+    upcoming = await archive.current(ctx.session, account_id, host.nudges.zone)
+    text = ctx.tr(
+        "Thanks! The archiving of {account} is recorded (saved at: {location}). The next is due on {due}.",
+        account=name,
+        location=record.location or "",
+        due=upcoming.due.isoformat(),
+    )
+    return [note(text)]
+
+
+async def snooze(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Snooze a week* (`archive:snooze`, value the account id)."""
+    assert ctx.person.id is not None
+    account_id = int_value(action.value, "unknown_account")
+    record = await archive.snooze_archive(
+        ctx.session,
+        account_id=account_id,
+        actor_id=ctx.person.id,
+        now=ctx.now,
+        zone=host.nudges.zone,
+    )
+    account = await access.account(ctx.session, account_id)
+    text = ctx.tr(
+        "The archiving reminders for {account} are paused until {day}.",
+        account=account_name(account.platform, account.handle),
+        day=record.snoozed_until.isoformat() if record.snoozed_until else "?",
+    )
+    return [note(text)]

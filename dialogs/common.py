@@ -1,0 +1,166 @@
+"""What the feature modules (duty, questions, archiving, closing, approval) share: the host
+they run in, short replies, values carried by buttons, and choosing one of one's accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import access, people, register
+from data.errors import Invalid, NotFound
+from data.models import Account, AccountMember, AccountStatus, Role, Scope
+from dialogs.engine import Answer, Ctx, Engine, Progress, Reply, Step
+from dialogs.messages import Block, Choice, Message, Option, Paragraph
+from dialogs.naming import account_label
+from scheduler.rules import NudgeConfig
+
+Act = Callable[[Progress | None], Awaitable[tuple[Progress | None, list[Reply]]]]
+
+
+class Host(Protocol):
+    """What a feature needs of the router that runs it (dialogs.router.Brain)."""
+
+    engine: Engine
+    nudges: NudgeConfig
+
+    async def dialog_turn(self, ctx: Ctx, act: Act) -> list[Reply]:
+        """Run `act` on the person's dialog progress, loaded before and saved after."""
+        ...
+
+    async def start_dialog(
+        self,
+        ctx: Ctx,
+        name: str,
+        *,
+        data: dict[str, Any] | None = None,
+        step: str | None = None,
+        intro: str = "",
+    ) -> list[Reply]:
+        """Start dialog `name` (at `step`, with `data`), unless one is in progress."""
+        ...
+
+
+def message(text: str, *blocks: Block, title: str = "") -> Message:
+    """A message saying `text`, followed by `blocks`."""
+    return Message(text=text, title=title, blocks=(Paragraph(text), *blocks))
+
+
+def note(text: str, *blocks: Block, ephemeral: bool = False, title: str = "") -> Reply:
+    return Reply(message(text, *blocks, title=title), ephemeral=ephemeral)
+
+
+def int_value(value: str, code: str) -> int:
+    """A button's value as an id; NotFound(code) when it is none."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise NotFound(code) from None
+
+
+def split_value(value: str, code: str) -> tuple[int, str]:
+    """`"12:2027-03-01"` as (12, "2027-03-01"); NotFound(code) when it is not that shape."""
+    first, _, rest = value.partition(":")
+    return int_value(first, code), rest
+
+
+# --- one's accounts -------------------------------------------------------------------------
+
+
+async def team_accounts(session: AsyncSession, person_id: int) -> list[Account]:
+    """Open accounts whose team the person is on."""
+    rows = await session.exec(
+        select(Account)
+        .join(AccountMember, col(AccountMember.account_id) == col(Account.id))
+        .where(
+            AccountMember.person_id == person_id,
+            Account.status == AccountStatus.ACTIVE.value,
+        )
+        .order_by(col(Account.id))
+    )
+    return list(rows)
+
+
+async def own_accounts(session: AsyncSession, person_id: int) -> list[Account]:
+    """Open accounts the person is on the team of or the manager of."""
+    return [
+        a
+        for a in await register.accounts_of(session, person_id)
+        if a.status == AccountStatus.ACTIVE.value
+    ]
+
+
+async def closable_accounts(session: AsyncSession, person_id: int) -> list[Account]:
+    """Open accounts the person may close (data.access.may_close decides)."""
+    candidates = {a.id: a for a in await own_accounts(session, person_id)}
+    if await people.has_role(session, person_id, Role.DIRECTOR.value):
+        for account in await register.accounts(session):
+            if account.status == AccountStatus.ACTIVE.value and Scope(account.scope).needs_director:
+                candidates.setdefault(account.id, account)
+    return [
+        account
+        for _, account in sorted(candidates.items(), key=lambda item: item[0] or 0)
+        if await access.may_close(session, account, person_id)
+    ]
+
+
+def pick(accounts: Sequence[Account], token: str) -> Account | None:
+    """The account `token` names: its id (a click), its place in the list (typed `2`), or its
+    register number (typed `SOME-2027-0001`)."""
+    wanted = token.strip()
+    for index, account in enumerate(accounts, start=1):
+        if wanted in (str(account.id), str(index)) or wanted.upper() == account.number:
+            return account
+    return None
+
+
+def account_choice(action: str, accounts: Sequence[Account], value: str = "") -> Choice:
+    return Choice(
+        action=action,
+        options=tuple(Option(str(a.id), account_label(a)) for a in accounts),
+        value=value,
+    )
+
+
+# Where a dialog keeps the accounts it offers: [[id, label], ...].
+ACCOUNTS = "_accounts"
+
+
+def offered(accounts: Sequence[Account]) -> list[list[Any]]:
+    return [[a.id, account_label(a)] for a in accounts]
+
+
+class AccountStep(Step):
+    """Which of the person's accounts: the ones the dialog offered when it started."""
+
+    def _options(self, progress: Progress) -> list[tuple[int, str]]:
+        return [(int(i), str(label)) for i, label in progress.data.get(ACCOUNTS, [])]
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        current = progress.data.get(self.name)
+        return [
+            Choice(
+                action=f"dlg:{self.name}:choose",
+                options=tuple(Option(str(i), label) for i, label in self._options(progress)),
+                selected=(str(current),) if current is not None else (),
+            )
+        ]
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        return ctx.tr("Click an account, or type its number in the list or in the register.")
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        token = answer.selected[0] if answer.selected else answer.text
+        options = self._options(progress)
+        wanted = token.strip()
+        for index, (account_id, label) in enumerate(options, start=1):
+            number = label.partition(" ")[0]
+            if wanted in (str(account_id), str(index)) or wanted.upper() == number:
+                return account_id
+        raise Invalid("unknown_choice")
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        account = await register.get_account(ctx.session, int(value))
+        return account_label(account) if account is not None else "?"

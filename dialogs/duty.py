@@ -1,0 +1,316 @@
+"""The monitoring rota in chat: `/duty`, `/away`, and the buttons *Monitored today*,
+*I can't today* and *Still active* (journeys 4 and 7)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from data import absence, access, monitoring, register, rota
+from data.errors import Invalid
+from data.models import Account, CheckInKind, Rotation
+from dialogs.common import Host, int_value, message, note, own_accounts, split_value
+from dialogs.engine import Ctx, Reply
+from dialogs.events import Action
+from dialogs.i18n import N_, Translator
+from dialogs.messages import Actions, Block, Button, Confirm, Context, Fields, Paragraph
+from dialogs.naming import account_label, account_name, names
+
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+ROTATION = {
+    Rotation.DAY.value: N_("Duty moves to the next person in the rota every working day."),
+    Rotation.WEEK.value: N_("Duty moves to the next person in the rota every week."),
+}
+EXAMPLE = "/away 2027-07-01 2027-07-31"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Words people put between the two dates: "2027-07-01 to 2027-07-31", "… – …", "… till …".
+_BETWEEN = frozenset({"-", "to", "till", "until", "tom", "t.o.m."})
+
+
+def today(ctx: Ctx, host: Host) -> date:
+    return access.today(ctx.now, host.nudges.zone)
+
+
+def day_label(tr: Translator, day: date) -> str:
+    return tr("{weekday} {date}", weekday=tr(WEEKDAYS[day.weekday()]), date=day.isoformat())
+
+
+async def _account(ctx: Ctx, account_id: int) -> Account:
+    return await access.account(ctx.session, account_id)
+
+
+# --- /duty ----------------------------------------------------------------------------------
+
+
+def this_week(day: date) -> list[date]:
+    """Monday to Friday of the week of `day` (of the next week at a weekend)."""
+    monday = day - timedelta(days=day.weekday())
+    if day.weekday() >= 5:
+        monday += timedelta(days=7)
+    return [monday + timedelta(days=n) for n in range(5)]
+
+
+async def duty(ctx: Ctx, host: Host) -> list[Reply]:
+    """Who is on duty today and this week, for each of the person's open accounts."""
+    assert ctx.person.id is not None
+    accounts = await own_accounts(ctx.session, ctx.person.id)
+    if not accounts:
+        return [
+            note(
+                ctx.tr(
+                    "You are not on the team of any account in the register, nor the manager of one."
+                )
+            )
+        ]
+    calendar, zone = host.nudges.calendar, host.nudges.zone
+    now_day = today(ctx, host)
+    days = this_week(now_day)
+    title = ctx.tr("Who is on duty")
+    blocks: list[Block] = []
+    for account in accounts:
+        assert account.id is not None
+        wanted = sorted({now_day, *days})
+        who = await rota.roster(
+            ctx.session, account_id=account.id, days=wanted, calendar=calendar, zone=zone
+        )
+        known = await names(ctx.session, [p for p in who.values() if p is not None])
+        name = account_label(account)
+        person_today = who[now_day]
+        if not calendar.is_working_day(now_day):
+            headline = ctx.tr("{account}: today is not a working day.", account=name)
+        elif person_today is None:
+            headline = ctx.tr(
+                "{account}: nobody in the team is available today.", account=name
+            )
+        elif person_today == ctx.person.id:
+            headline = ctx.tr("{account}: you are on duty today.", account=name)
+        else:
+            headline = ctx.tr(
+                "{account}: {name} is on duty today.",
+                account=name,
+                name=known.get(person_today, "?"),
+            )
+        blocks.append(Paragraph(headline))
+        rows = []
+        for day in days:
+            person = who[day]
+            if not calendar.is_working_day(day):
+                shown = ctx.tr("Not a working day")
+            elif person is None:
+                shown = ctx.tr("Nobody available")
+            else:
+                shown = known.get(person, "?")
+            rows.append((day_label(ctx.tr, day), shown))
+        blocks.append(Fields(tuple(rows)))
+        setting = await rota.rota_of(ctx.session, account.id, zone)
+        blocks.append(Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))))
+        if person_today == ctx.person.id:
+            marked = await monitoring.check_ins(
+                ctx.session, account.id, first_day=now_day, last_day=now_day
+            )
+            if not any(c.kind == CheckInKind.MONITORED.value for c in marked):
+                blocks.append(check_in_buttons(ctx.tr, account.id, now_day))
+    text = ctx.tr("Who is on duty today and this week for your accounts.")
+    return [Reply(message(text, *blocks, title=title))]
+
+
+def check_in_buttons(tr: Translator, account_id: int, day: date) -> Actions:
+    value = f"{account_id}:{day.isoformat()}"
+    return Actions(
+        (
+            Button("duty:monitored", tr("Monitored today"), value, style="primary"),
+            Button("duty:cannot", tr("I can't today"), value),
+        )
+    )
+
+
+# --- /away ----------------------------------------------------------------------------------
+
+
+def parse_dates(args: str) -> tuple[date, date]:
+    """`FROM TO` (or one day) as ISO dates; Invalid("bad_date", text=...) for a word that is
+    no date, Invalid("bad_dates") for the wrong number of them."""
+    tokens = [
+        t for t in re.split(r"[\s–—]+|\.\.", args.strip()) if t and t.lower() not in _BETWEEN
+    ]
+    if not 1 <= len(tokens) <= 2:
+        raise Invalid("bad_dates", example=EXAMPLE)
+    days = []
+    for token in tokens:
+        try:
+            if not _ISO_DATE.match(token):
+                raise ValueError(token)
+            days.append(date.fromisoformat(token))
+        except ValueError:
+            raise Invalid("bad_date", text=token, example=EXAMPLE) from None
+    return days[0], days[-1]
+
+
+async def away(ctx: Ctx, host: Host, args: str) -> list[Reply]:
+    assert ctx.person.id is not None
+    if not args.strip():
+        return [await absences(ctx, host)]
+    first, last = parse_dates(args)
+    await absence.record_absence(
+        ctx.session,
+        person_id=ctx.person.id,
+        actor_id=ctx.person.id,
+        first_day=first,
+        last_day=last,
+        now=ctx.now,
+        zone=host.nudges.zone,
+    )
+    if first == last:
+        text = ctx.tr("You are recorded as away on {day}. The rota skips you that day.",
+                      day=first.isoformat())
+    else:
+        text = ctx.tr(
+            "You are recorded as away from {first} to {last}. The rota skips you on those days.",
+            first=first.isoformat(),
+            last=last.isoformat(),
+        )
+    hint = ctx.tr("Type /away to see your absences or to cancel one.")
+    return [note(text, Context(hint))]
+
+
+async def absences(ctx: Ctx, host: Host) -> Reply:
+    """`/away` alone: the person's absences from today on, each with a button to cancel it."""
+    assert ctx.person.id is not None
+    found = await absence.absences_of(ctx.session, ctx.person.id, from_day=today(ctx, host))
+    how = ctx.tr(
+        "To record an absence, type /away with the first and the last day, for example {example}.",
+        example=EXAMPLE,
+    )
+    if not found:
+        return note(ctx.tr("You have no absences recorded."), Context(how))
+    confirm = Confirm(
+        title=ctx.tr("Cancel this absence?"),
+        text=ctx.tr("The rota will count on you on those days again."),
+        yes=ctx.tr("Yes, cancel it"),
+        no=ctx.tr("No, keep it"),
+    )
+    buttons = tuple(
+        Button(
+            "away:cancel",
+            ctx.tr("Cancel {first} – {last}", first=a.first_day.isoformat(),
+                   last=a.last_day.isoformat()),
+            str(a.id),
+            confirm=confirm,
+        )
+        for a in found
+    )
+    rows = tuple(
+        (ctx.tr("From {first} to {last}", first=a.first_day.isoformat(),
+                last=a.last_day.isoformat()), a.note or "")
+        for a in found
+    )
+    text = ctx.tr("You are recorded as away on these days.")
+    return note(text, Fields(rows), Actions(buttons), Context(how), title=ctx.tr("Your absences"))
+
+
+async def cancel_absence(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    assert ctx.person.id is not None
+    absence_id = int_value(action.value, "unknown_absence")
+    mine = {a.id: a for a in await absence.absences_of(ctx.session, ctx.person.id)}
+    await absence.cancel_absence(
+        ctx.session, absence_id=absence_id, actor_id=ctx.person.id, now=ctx.now
+    )
+    cancelled = mine[absence_id]
+    text = ctx.tr(
+        "Your absence from {first} to {last} is cancelled.",
+        first=cancelled.first_day.isoformat(),
+        last=cancelled.last_day.isoformat(),
+    )
+    return [note(text)]
+
+
+# --- buttons --------------------------------------------------------------------------------
+
+
+def _day(raw: str, fallback: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else fallback
+    except ValueError:
+        return fallback
+
+
+async def check_in(ctx: Ctx, host: Host, verb: str, action: Action) -> list[Reply]:
+    """*Monitored today* (`duty:monitored`) and *I can't today* (`duty:cannot`); the value is
+    `account_id:day`, the day the message was about."""
+    assert ctx.person.id is not None
+    account_id, raw_day = split_value(action.value, "unknown_account")
+    now_day = today(ctx, host)
+    day = _day(raw_day, now_day)
+    kind = CheckInKind.MONITORED.value if verb == "monitored" else CheckInKind.CANNOT.value
+    result = await monitoring.check_in(
+        ctx.session,
+        account_id=account_id,
+        person_id=ctx.person.id,
+        day=day,
+        kind=kind,
+        now=ctx.now,
+        calendar=host.nudges.calendar,
+        zone=host.nudges.zone,
+    )
+    account = await _account(ctx, account_id)
+    name = account_name(account.platform, account.handle)
+    if kind == CheckInKind.MONITORED.value:
+        if day == now_day:
+            return [note(ctx.tr("Thanks! {account} is marked as monitored today.", account=name))]
+        return [
+            note(
+                ctx.tr(
+                    "Thanks! {account} is marked as monitored on {day}.",
+                    account=name,
+                    day=day.isoformat(),
+                )
+            )
+        ]
+    if day != now_day:
+        text = ctx.tr(
+            "Noted that you could not monitor {account} on {day}.",
+            account=name,
+            day=day.isoformat(),
+        )
+    elif result.was_on_duty != ctx.person.id:
+        text = ctx.tr(
+            "Noted that you can't monitor {account} today. You were not on duty for it today, so nobody else needs to take over.",
+            account=name,
+        )
+    elif result.now_on_duty is not None:
+        known = await names(ctx.session, [result.now_on_duty])
+        text = ctx.tr(
+            "Noted. {name} is on duty for {account} today instead and has been told.",
+            name=known.get(result.now_on_duty, "?"),
+            account=name,
+        )
+    else:
+        text = ctx.tr(
+            "Noted. Nobody else in the team of {account} is available today, so the manager has been told.",
+            account=name,
+        )
+    return [note(text)]
+
+
+async def still_active(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Still active* (`active:yes`, value the account id): activity logged today."""
+    assert ctx.person.id is not None
+    account_id = int_value(action.value, "unknown_account")
+    await monitoring.log_activity(
+        ctx.session, account_id=account_id, actor_id=ctx.person.id, now=ctx.now
+    )
+    account = await register.get_account(ctx.session, account_id)
+    assert account is not None
+    text = ctx.tr(
+        "Thanks! Activity on {account} is logged today, so it counts as active again.",
+        account=account_name(account.platform, account.handle),
+    )
+    return [note(text)]

@@ -1,0 +1,51 @@
+"""The commands of DESIGN.md section 6 that have a flow, and `help`, which explains them."""
+
+from __future__ import annotations
+
+from dialogs.engine import Ctx
+from dialogs.i18n import N_
+from dialogs.messages import Actions, Block, Button, Fields, Message, Paragraph
+
+# In the order help lists them (and Teams' command menu, and Slack's manifest but `help`).
+COMMANDS = (
+    "open-account",
+    "accounts",
+    "duty",
+    "away",
+    "question",
+    "major-change",
+    "close-account",
+    "help",
+)
+
+# What each command does, in the words of the help (catalogue msgids; Teams' menu uses them).
+DESCRIPTIONS = {
+    "open-account": N_("Request a new social-media account in KI's name."),
+    "accounts": N_("List your accounts in the register, with what needs doing for each."),
+    "duty": N_("Show who is on duty today and this week for your accounts."),
+    "away": N_(
+        "Record that you are away, for example /away 2027-07-01 2027-07-31, so the rota skips you. Alone it lists your absences."
+    ),
+    "question": N_("Log a question from the public that came in on one of your accounts."),
+    "major-change": N_("Ask your team to archive an account's profile page before a major change."),
+    "close-account": N_("Close an account that is no longer active."),
+    "help": N_("Show this help."),
+}
+INTRO = N_("I help you follow KI's rules for social-media accounts.")
+
+
+def help_message(ctx: Ctx, notice: str = "") -> Message:
+    tr = ctx.tr
+    lines = tuple(
+        (name if name == "help" else f"/{name}", tr(DESCRIPTIONS[name])) for name in COMMANDS
+    )
+    intro = tr(INTRO)
+    blocks: list[Block] = [Paragraph(notice)] if notice else []
+    blocks += [
+        Paragraph(intro),
+        Fields(lines),
+        Actions((Button("cmd:open-account", tr("Open an account"), style="primary"),)),
+    ]
+    return Message(
+        text=f"{notice} {intro}".strip(), title=tr("kontobot help"), blocks=tuple(blocks)
+    )

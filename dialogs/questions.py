@@ -1,0 +1,135 @@
+"""Questions from the public in chat: `/question` logs one (journey 5), *Answered* closes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from data import access, questions
+from data.errors import MovedOn
+from data.questions import QUESTION_TEXT
+from dialogs.common import (
+    ACCOUNTS,
+    AccountStep,
+    Host,
+    int_value,
+    note,
+    offered,
+    pick,
+    team_accounts,
+)
+from dialogs.engine import Ctx, Dialog, Progress, Reply, TextStep
+from dialogs.events import Action
+from dialogs.explain import explain
+from dialogs.i18n import N_
+from dialogs.messages import Actions, Button, Context
+from dialogs.naming import account_name, names
+
+NAME = "log_question"
+
+
+class LogQuestion(Dialog):
+    name = NAME
+    title = N_("Log a question")
+    summary_text = N_("Here is the question to log. Log it, edit a field, or cancel.")
+    summary_help = N_(
+        "Check the question. Log it saves it, and the person on duty is reminded until someone marks it answered; Edit a field changes one answer; Cancel throws it away."
+    )
+    submit_label = N_("Log the question")
+    use_buttons = N_("Please use the buttons: Log the question, Edit a field or Cancel.")
+    cancel_title = N_("Cancel logging the question?")
+    cancel_text = N_("Nothing will be saved.")
+
+    def __init__(self) -> None:
+        self.steps = [
+            AccountStep(
+                "account",
+                N_("Account"),
+                N_("Which account was the question asked on?"),
+                N_("Pick the account the question or comment came in on."),
+            ),
+            TextStep(
+                "text",
+                N_("Question"),
+                N_("What was asked? Paste or type the question or comment."),
+                N_(
+                    "Write the question as it was asked, so that whoever answers it knows what it is about. Questions from the public must be answered promptly."
+                ),
+                maximum=QUESTION_TEXT,
+            ),
+        ]
+
+    async def submit(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        assert ctx.person.id is not None
+        account_id = int(progress.data["account"])
+        try:
+            async with ctx.session.begin_nested():
+                question = await questions.log_question(
+                    ctx.session,
+                    account_id=account_id,
+                    actor_id=ctx.person.id,
+                    text=str(progress.data["text"]),
+                    now=ctx.now,
+                )
+        except MovedOn as error:
+            return [note(explain(ctx.tr, error))]
+        account = await access.account(ctx.session, account_id)
+        text = ctx.tr(
+            "The question to {account} is logged. If nobody marks it answered within 24 hours, the person on duty is reminded.",
+            account=account_name(account.platform, account.handle),
+        )
+        return [
+            note(
+                text,
+                Context(ctx.tr("Answered it already? Click the button.")),
+                Actions((answered_button(ctx, question.id or 0),)),
+            )
+        ]
+
+    async def cancelled(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        return [note(ctx.tr("Cancelled. No question was logged."))]
+
+
+def answered_button(ctx: Ctx, question_id: int) -> Button:
+    return Button("question:answered", ctx.tr("Answered"), str(question_id), style="primary")
+
+
+async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
+    """`/question [SOME-2027-0001]`: which account (when the person has several), then the
+    text."""
+    assert ctx.person.id is not None
+    accounts = await team_accounts(ctx.session, ctx.person.id)
+    if not accounts:
+        text = ctx.tr(
+            "Questions are logged by an account's team, and you are not on the team of any account."
+        )
+        return [note(text)]
+    chosen = pick(accounts, args) if args.strip() else None
+    if chosen is None and len(accounts) == 1:
+        chosen = accounts[0]
+    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
+    if chosen is not None:
+        data["account"] = chosen.id
+    intro = ctx.tr("Let's log a question from the public, so that it is not forgotten.")
+    return await host.start_dialog(
+        ctx, NAME, data=data, step="text" if chosen is not None else "account", intro=intro
+    )
+
+
+async def answered(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Answered* (`question:answered`, value the question id)."""
+    assert ctx.person.id is not None
+    question_id = int_value(action.value, "unknown_question")
+    try:
+        question = await questions.answer_question(
+            ctx.session, question_id=question_id, actor_id=ctx.person.id, now=ctx.now
+        )
+    except MovedOn as error:
+        who = error.params.get("answered_by")
+        known = await names(ctx.session, [who] if isinstance(who, int) else [])
+        raise MovedOn(error.code, name=known.get(who or 0, "?")) from None
+    account = await access.account(ctx.session, question.account_id)
+    text = ctx.tr(
+        "Thanks! The question to {account} is marked as answered.",
+        account=account_name(account.platform, account.handle),
+    )
+    return [note(text)]

@@ -1,0 +1,119 @@
+"""APScheduler wiring: cron ticks in the configured zone that run the nudge rules.
+
+The jobs live in memory only: they are ticks, and the database is the truth. Each tick
+sweeps as of `clock()` and kicks the Deliverer when it owed something. Rules gate themselves
+on the time of day and key their nudges per day, so a tick that runs late (coalesced after a
+pause, or the catch-up sweep at start-up) owes just what is still due today, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, time
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from data.db import Store
+from scheduler import rules
+from scheduler.rules import NudgeConfig
+from scheduler.sweep import SweepResult, sweep
+
+log = logging.getLogger(__name__)
+
+# A tick missed by up to this long (the process paused, the loop was busy) still runs, once.
+MISFIRE_GRACE_SECONDS = 6 * 3600
+
+
+def _at(moment: time, *, working_days: bool, config: NudgeConfig) -> CronTrigger:
+    return CronTrigger(
+        day_of_week="mon-fri" if working_days else "*",
+        hour=moment.hour,
+        minute=moment.minute,
+        timezone=config.zone,
+    )
+
+
+def schedule(config: NudgeConfig) -> list[tuple[str, CronTrigger, tuple[str, ...]]]:
+    """(job id, trigger, rule kinds) for every rule of DESIGN.md section 4. Holidays are left
+    to the rules, which know the calendar."""
+    hours = f"{config.sending_starts.hour}-{max(config.sending_starts.hour, config.sending_ends.hour - 1)}"
+    return [
+        ("rota", _at(config.rota_at, working_days=True, config=config), (rules.ROTA,)),
+        ("rota_unmarked", _at(config.rota_unmarked_at, working_days=True, config=config),
+         (rules.ROTA_UNMARKED,)),
+        ("questions", CronTrigger(hour=hours, minute=0, timezone=config.zone), (rules.QUESTION,)),
+        ("archiving", _at(config.archiving_at, working_days=True, config=config),
+         (rules.ARCHIVING,)),
+        ("inactivity", _at(config.inactivity_at, working_days=True, config=config),
+         (rules.INACTIVITY,)),
+        ("approval", _at(config.approval_at, working_days=True, config=config),
+         (rules.APPROVAL,)),
+    ]
+
+
+class NudgeScheduler:
+    def __init__(
+        self,
+        store: Store,
+        config: NudgeConfig,
+        clock: Callable[[], datetime],
+        *,
+        on_written: Callable[[], None] | None = None,
+        catch_up: bool = True,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.on_written = on_written
+        self.catch_up = catch_up
+        self.scheduler = AsyncIOScheduler(
+            timezone=config.zone,
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        )
+        self._ticks: set[asyncio.Task[object]] = set()
+
+    async def tick(self, kinds: Iterable[str] = rules.KINDS) -> SweepResult | None:
+        """One sweep of `kinds` as of now; never raises (a failed tick is logged, and the next
+        one tries again)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._ticks.add(task)
+        try:
+            result = await sweep(self.store, self.clock(), self.config, kinds=kinds)
+        except Exception:
+            log.exception("nudge sweep failed")
+            return None
+        finally:
+            if task is not None:
+                self._ticks.discard(task)
+        if result.written:
+            log.info("nudges owed: %s", len(result.written))
+            if self.on_written is not None:
+                self.on_written()
+        return result
+
+    def start(self) -> None:
+        """Add the jobs and start (needs the running event loop)."""
+        for job_id, trigger, kinds in schedule(self.config):
+            self.scheduler.add_job(self.tick, trigger, args=(kinds,), id=job_id,
+                                   replace_existing=True)
+        if self.catch_up:
+            # After downtime: what is still due today, at once (each nudge once: keys).
+            self.scheduler.add_job(self.tick, id="catch_up", next_run_time=datetime.now(self.config.zone))
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+            # AsyncIOScheduler shuts down from the event loop's next turn.
+            await asyncio.sleep(0)
+        for task in list(self._ticks):
+            task.cancel()
+        for task in list(self._ticks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

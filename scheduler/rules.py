@@ -1,0 +1,514 @@
+"""The nudge rules of DESIGN.md section 4: pure functions of (snapshot, now, config).
+
+API summary (issue 5; the chat side codes against this; signatures are stable)
+==============================================================================
+
+Tables (data/models.py): RotaSetting (account_id, rotation "day"|"week", anchor),
+Absence (person_id, first_day, last_day inclusive, note), MonitoringCheckIn (account_id,
+person_id, day, kind "monitored"|"cannot"; one per account, person and day), ActivityEntry
+(account_id, person_id, at, note), Question (account_id, source "chat"|"webhook", text,
+asked_by, external_ref, received_at, logged_by, answered_at, answered_by), ArchiveRecord
+(account_id, reason "scheduled"|"major_change", due, snoozed_until, done_at, location,
+done_by), ClosureRecord (account_id, closed_by, reason, final_archive_location, closed_at),
+WebhookToken (account_id, token_hash), Outbox.not_after (+ OutboxStatus.EXPIRED).
+
+Domain operations (the only writers; all take the session, keyword arguments, `now` aware
+UTC; local dates use `zone`, default Europe/Stockholm; errors are data.errors with codes):
+- data.absence: record_absence(person_id, actor_id, first_day, last_day, now, note=None)
+  -> Absence (only one's own: NotAllowed "not_own_absence"; Invalid "dates_in_wrong_order",
+  "in_the_past", "too_long"); cancel_absence(absence_id, actor_id, now);
+  absences_of(person_id, from_day=None); away_on(person_ids, day).
+- data.rota: rota_of(account_id) -> Rota(account_id, rotation, anchor, order);
+  set_rota(account_id, actor_id, now, rotation=None, order=None) (manager or team; notice
+  `rota_changed` to the team); duty_on(account_id, day, calendar) -> person id | None;
+  roster(account_id, days, calendar) -> {day: person id | None} (for /duty);
+  on_duty(order, rotation, anchor, day, unavailable, calendar) (pure).
+- data.monitoring: check_in(account_id, person_id, day, kind, now, calendar) ->
+  CheckInResult(check_in, was_on_duty, now_on_duty) (team; "cannot" by the person on duty
+  sends `duty_handed` to the substitute or `nobody_on_duty` to the manager at once);
+  log_activity(account_id, actor_id, now, note="") (team; *Still active*); check_ins(...);
+  activity(...).
+- data.questions: log_question(account_id, actor_id, text, now, asked_by=None,
+  received_at=None) (team; source chat); receive_question(account_id, text, now,
+  asked_by=None, external_ref=None, received_at=None) -> (Question, created) (webhook;
+  idempotent per external_ref); answer_question(question_id, actor_id, now) (team; MovedOn
+  "question_answered"); get_question; open_questions(account_ids).
+- data.archive: current(account_id) -> ArchiveState(due, reason, snoozed_until, last_done,
+  quiet_until); record_archive(account_id, actor_id, location, now) (team; *Archived…*);
+  snooze_archive(account_id, actor_id, now, days=7) (team); request_archive(account_id,
+  actor_id, now) (team; /major-change; notice `archive_requested` to the team); records().
+- data.closure: close_account(account_id, actor_id, reason, final_archive_location, now)
+  (team, manager, or the director for university_wide/university_administration; notice
+  `account_closed` posted to "registry" and "comms" and sent to team and manager except
+  the closer; NotAllowed "may_not_close", MovedOn "account_closed"); closure_of().
+- data.tokens: create_token(account_id, now, actor_id=None) -> plaintext (Invalid
+  "token_exists"); rotate_token(...) -> plaintext; check_token(account_id, token) -> bool.
+- data.register.account_by_number(number). data.access: permission helpers.
+- Compliance at a glance (for /accounts): scheduler.rules.compliance(snapshot, account_id,
+  config) -> Compliance, with the snapshot from scheduler.sweep.snapshot(session, now,
+  config, account_ids=...).
+- The calendar and the rules' settings in the bot: bot.nudges.nudge_config(settings) ->
+  NudgeConfig (.calendar is the scheduler.calendar.Calendar to pass as `calendar`, .zone the
+  zone); the running scheduler is app[bot.keys.NUDGES] when KONTOBOT_SCHEDULER=on.
+- The outbox: enqueue(..., not_after=None) and enqueue_many(owed, now) -> new keys; a row
+  past its not_after is marked "expired" by claim_due and never sent.
+
+Event notices the domain operations owe (kind: params): rota_changed {account_id, by};
+duty_handed {account_id, day, from_person_id}; nobody_on_duty {account_id, day};
+archive_requested {account_id, record_id, by}; account_closed {account_id}.
+
+Scheduled nudges (outbox kind: when; params {"day": ISO date, "items": [item, ...]}, one
+row per recipient, kind and local day, combining all accounts; every item has subject,
+account_id, why, escalation, period, plus the details listed):
+- nudge_rota: working days from 08:30. why "on_duty" (to the person on duty; details
+  open_questions, archive_due, archive_overdue) or "nobody_available" (escalation, to the
+  manager; details away).
+- nudge_rota_unmarked: working days from 14:00, when nobody marked *Monitored today*.
+  why "not_marked" (escalation; to the rest of the available team, or to the manager when
+  nobody else is available; details on_duty).
+- nudge_question: every day 08-18, for questions open past 24 h. why "open" (to the person
+  on duty; on other days, or when nobody is on duty, the available team; nobody: the
+  manager) and "open_long" (escalation, to the manager, past 72 h); details question_ids,
+  oldest (ISO time), count.
+- nudge_archiving: working days from 09:00. why "due_soon", "due_today", "overdue" (team;
+  details due, reason, days_overdue) and "overdue_long" (escalation, manager, 14 days
+  overdue, then weekly).
+- nudge_inactivity: working days from 09:00, while no content for 60 days or no
+  monitoring for 10 working days. why "inactive" (team; details reasons ["no_content",
+  "no_monitoring"], last_content, last_monitored, since) and "inactive_long" (escalation,
+  to the manager and posted to the place "comms", once, 30 days after `since`).
+- nudge_approval: working days from 09:00 (subject "request:N", account_id None). why
+  "pending" (to the approver at 2, 4, 6... working days; details request_id, stage,
+  working_days, since) and "approver_slow" (escalation, to the requester at 5 working days,
+  who may name another approver; details request_id, approver_id, working_days).
+Items addressed to "the team" go to its members not away today; when all are away they go to
+the manager instead with escalation true and the same why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from data.archive import EVERY_MONTHS, ArchiveState
+from data.models import CheckInKind
+from data.nudges import AccountState, Nudge, Snapshot
+from data.rota import on_duty
+from scheduler.calendar import Calendar
+
+ROTA = "nudge_rota"
+ROTA_UNMARKED = "nudge_rota_unmarked"
+QUESTION = "nudge_question"
+ARCHIVING = "nudge_archiving"
+INACTIVITY = "nudge_inactivity"
+APPROVAL = "nudge_approval"
+KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL)
+
+
+@dataclass(frozen=True)
+class NudgeConfig:
+    """Every default of DESIGN.md section 4, changeable."""
+
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))
+    calendar: Calendar = field(default_factory=Calendar)
+    # Nothing scheduled is written or sent outside [sending_starts, sending_ends).
+    sending_starts: time = time(8, 0)
+    sending_ends: time = time(18, 0)
+    rota_at: time = time(8, 30)
+    rota_unmarked_at: time = time(14, 0)
+    question_after: timedelta = timedelta(hours=24)
+    question_escalate_after: timedelta = timedelta(hours=72)
+    archiving_at: time = time(9, 0)
+    archive_every_months: int = EVERY_MONTHS
+    archive_before_days: int = 14
+    archive_repeat_days: int = 7
+    archive_escalate_days: int = 14
+    inactivity_at: time = time(9, 0)
+    inactivity_content_days: int = 60
+    inactivity_monitoring_working_days: int = 10
+    inactivity_escalate_days: int = 30
+    approval_at: time = time(9, 0)
+    approval_first_working_days: int = 2
+    approval_every_working_days: int = 2
+    approval_requester_working_days: int = 5
+
+
+Rule = Callable[[Snapshot, datetime, NudgeConfig], list[Nudge]]
+
+
+def local(now: datetime, config: NudgeConfig) -> datetime:
+    assert now.tzinfo is not None, "times are aware"
+    return now.astimezone(config.zone)
+
+
+def sending_hours(now: datetime, config: NudgeConfig) -> bool:
+    """Whether `now` is inside the hours scheduled messages may be sent."""
+    clock = local(now, config).time()
+    return config.sending_starts <= clock < config.sending_ends
+
+
+def _from(now: datetime, config: NudgeConfig, start: time, *, working_day: bool) -> bool:
+    """The rule's time has come today (and today is a working day when it must be)."""
+    moment = local(now, config)
+    if not sending_hours(now, config) or moment.time() < start:
+        return False
+    return not working_day or config.calendar.is_working_day(moment.date())
+
+
+def _subject(account: AccountState) -> str:
+    return f"account:{account.id}"
+
+
+def unavailable(account: AccountState, snapshot: Snapshot) -> set[int]:
+    """Team members away today or who said they cannot monitor the account today."""
+    cannot = {p for p, kind in account.today.items() if kind == CheckInKind.CANNOT.value}
+    return {p for p in account.team if p in snapshot.away} | cannot
+
+
+def duty_today(account: AccountState, snapshot: Snapshot, config: NudgeConfig) -> int | None:
+    return on_duty(
+        account.team, account.rotation, account.anchor, snapshot.today,
+        unavailable(account, snapshot), config.calendar,
+    )
+
+
+def _to_team(
+    kind: str,
+    account: AccountState,
+    snapshot: Snapshot,
+    period: str,
+    why: str,
+    details: dict[str, object],
+    people: Iterable[int] | None = None,
+) -> list[Nudge]:
+    """Items for the available team (or `people`); the manager when nobody is available."""
+    chosen = [p for p in (account.team if people is None else people) if p not in snapshot.away]
+    escalate = not chosen
+    targets = chosen or [account.manager_id]
+    return [
+        Nudge(kind, _subject(account), account.id, person, None, period, why, escalate,
+              dict(details))
+        for person in targets
+    ]
+
+
+def _nudge(
+    kind: str, account: AccountState, person: int, period: str, why: str, escalation: bool,
+    details: dict[str, object],
+) -> Nudge:
+    return Nudge(kind, _subject(account), account.id, person, None, period, why, escalation,
+                 details)
+
+
+def _reached(day: date, nominal: date, calendar: Calendar) -> bool:
+    """`day` is the working day a reminder nominally due on `nominal` goes out: the first
+    working day on or after it."""
+    return calendar.is_working_day(day) and calendar.previous_working_day(day) < nominal <= day
+
+
+# --- rota ---------------------------------------------------------------------------------
+
+def rota(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Working days from 08:30: the person on duty, with what is waiting; nobody available:
+    the manager at once."""
+    if not _from(now, config, config.rota_at, working_day=True):
+        return []
+    today = snapshot.today
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        if not account.team:
+            continue
+        person = duty_today(account, snapshot, config)
+        if person is None:
+            away = sorted(unavailable(account, snapshot))
+            due.append(_nudge(ROTA, account, account.manager_id, today.isoformat(),
+                              "nobody_available", True, {"away": away}))
+            continue
+        state = account.archive
+        due.append(
+            _nudge(ROTA, account, person, today.isoformat(), "on_duty", False, {
+                "open_questions": account.open_question_count,
+                "archive_due": state.due.isoformat()
+                if state.due <= today + timedelta(days=config.archive_before_days) else None,
+                "archive_overdue": state.due < today,
+            })
+        )
+    return due
+
+
+def rota_unmarked(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Working days from 14:00: the day's monitoring is not marked; the rest of the team hears
+    (the manager when nobody else is available)."""
+    if not _from(now, config, config.rota_unmarked_at, working_day=True):
+        return []
+    today = snapshot.today.isoformat()
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        if any(kind == CheckInKind.MONITORED.value for kind in account.today.values()):
+            continue
+        person = duty_today(account, snapshot, config)
+        if person is None:
+            continue  # the manager already heard at 08:30 that nobody is available
+        off = unavailable(account, snapshot)
+        rest = [p for p in account.team if p != person and p not in off]
+        targets = rest or [account.manager_id]
+        due.extend(
+            _nudge(ROTA_UNMARKED, account, p, today, "not_marked", True, {"on_duty": person})
+            for p in targets
+        )
+    return due
+
+
+# --- questions ----------------------------------------------------------------------------
+
+def questions(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Every day 08-18: questions open past 24 h to the person on duty (the team on other
+    days); past 72 h also to the manager."""
+    if not _from(now, config, config.sending_starts, working_day=False):
+        return []
+    today = snapshot.today.isoformat()
+    late = now - config.question_after
+    very_late = now - config.question_escalate_after
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        waiting = [q for q in account.old_questions if q.received_at <= late]
+        if not waiting:
+            continue
+        details = {
+            "question_ids": [q.id for q in waiting],
+            "oldest": waiting[0].received_at.isoformat(),
+            "count": len(waiting),
+        }
+        person = duty_today(account, snapshot, config)
+        if person is not None:
+            due.append(_nudge(QUESTION, account, person, today, "open", False, details))
+        else:
+            off = unavailable(account, snapshot)
+            due.extend(_to_team(QUESTION, account, snapshot, today, "open", details,
+                                [p for p in account.team if p not in off]))
+        oldest = [q for q in waiting if q.received_at <= very_late]
+        if oldest:
+            due.append(_nudge(QUESTION, account, account.manager_id, today, "open_long", True, {
+                "question_ids": [q.id for q in oldest],
+                "oldest": oldest[0].received_at.isoformat(),
+                "count": len(oldest),
+            }))
+    return due
+
+
+# --- archiving ----------------------------------------------------------------------------
+
+def archive_team_days(state: ArchiveState, config: NudgeConfig) -> Callable[[date], bool]:
+    """Whether a day is a nominal team reminder day: 14 days before due, the due day, then
+    weekly; after a snooze, the day it ends and the normal days after it; none up to the day
+    a record was opened (a major change asks at once)."""
+    due = state.due
+    before = due - timedelta(days=config.archive_before_days)
+
+    def nominal(day: date) -> bool:
+        if state.quiet_until is not None and day <= state.quiet_until:
+            return False
+        if state.snoozed_until is not None:
+            if day < state.snoozed_until:
+                return False
+            if day == state.snoozed_until:
+                return True
+        if day in (before, due):
+            return True
+        return day > due and (day - due).days % config.archive_repeat_days == 0
+
+    return nominal
+
+
+def archiving(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Working days from 09:00: the team 14 days before due, on the due day, then weekly;
+    14 days overdue (and weekly after) the manager. A reminder whose day is not a working day
+    goes out on the next working day."""
+    if not _from(now, config, config.archiving_at, working_day=True):
+        return []
+    today = snapshot.today
+    calendar = config.calendar
+    window_start = calendar.previous_working_day(today) + timedelta(days=1)
+    window = [window_start + timedelta(days=n) for n in range((today - window_start).days + 1)]
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        state = account.archive
+        nominal = archive_team_days(state, config)
+        hits = [d for d in window if nominal(d)]
+        base = {"due": state.due.isoformat(), "reason": state.reason,
+                "days_overdue": max(0, (today - state.due).days)}
+        if hits:
+            period = hits[-1]
+            why = ("due_soon" if period < state.due
+                   else "due_today" if period == state.due else "overdue")
+            due.extend(_to_team(ARCHIVING, account, snapshot, period.isoformat(), why, base))
+        escalate_from = state.due + timedelta(days=config.archive_escalate_days)
+        late = [
+            d for d in window
+            if d >= escalate_from and (d - escalate_from).days % config.archive_repeat_days == 0
+        ]
+        if late:
+            due.append(_nudge(ARCHIVING, account, account.manager_id, late[-1].isoformat(),
+                              "overdue_long", True, base))
+    return due
+
+
+# --- inactivity ---------------------------------------------------------------------------
+
+def inactive_since(account: AccountState, today: date, config: NudgeConfig) -> tuple[
+    date | None, list[str]
+]:
+    """The day the account counts as inactive from, and why (None: it is active)."""
+    calendar = config.calendar
+    reasons: list[str] = []
+    starts: list[date] = []
+    content = account.last_content or account.registered_on
+    content_from = content + timedelta(days=config.inactivity_content_days)
+    if content_from <= today:
+        reasons.append("no_content")
+        starts.append(content_from)
+    monitored = account.last_monitored or account.registered_on
+    # Inactive once that many whole working days have passed with no monitoring.
+    monitoring_from = calendar.add_working_days(
+        monitored, config.inactivity_monitoring_working_days
+    ) + timedelta(days=1)
+    if monitoring_from <= today:
+        reasons.append("no_monitoring")
+        starts.append(monitoring_from)
+    return (min(starts) if starts else None), reasons
+
+
+def inactivity(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Working days from 09:00, while no content for 60 days or no monitoring for 10 working
+    days: "is this account still active?" to the team; 30 days on, unanswered, once to the
+    manager and the comms office."""
+    if not _from(now, config, config.inactivity_at, working_day=True):
+        return []
+    today = snapshot.today
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        since, reasons = inactive_since(account, today, config)
+        if since is None:
+            continue
+        details: dict[str, object] = {
+            "reasons": reasons,
+            "since": since.isoformat(),
+            "last_content": account.last_content.isoformat() if account.last_content else None,
+            "last_monitored": account.last_monitored.isoformat()
+            if account.last_monitored else None,
+        }
+        due.extend(_to_team(INACTIVITY, account, snapshot, today.isoformat(), "inactive",
+                            details))
+        escalate_on = since + timedelta(days=config.inactivity_escalate_days)
+        if _reached(today, escalate_on, config.calendar):
+            period = since.isoformat()
+            due.append(_nudge(INACTIVITY, account, account.manager_id, period,
+                              "inactive_long", True, details))
+            due.append(Nudge(INACTIVITY, _subject(account), account.id, None, "comms", period,
+                             "inactive_long", True, dict(details)))
+    return due
+
+
+# --- approvals ----------------------------------------------------------------------------
+
+def approvals(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Working days from 09:00: the approver when a request has waited 2 working days, then
+    every 2; at 5 working days the requester, who may name another approver."""
+    if not _from(now, config, config.approval_at, working_day=True):
+        return []
+    today = snapshot.today
+    due: list[Nudge] = []
+    for pending in snapshot.pending:
+        started = pending.since.astimezone(config.zone).date()
+        waited = config.calendar.working_days_between(started, today)
+        subject = f"request:{pending.request_id}"
+        first, every = config.approval_first_working_days, config.approval_every_working_days
+        if waited >= first and (waited - first) % every == 0:
+            due.append(Nudge(APPROVAL, subject, None, pending.approver_id, None,
+                             today.isoformat(), "pending", False, {
+                                 "request_id": pending.request_id, "stage": pending.stage,
+                                 "working_days": waited, "since": pending.since.isoformat(),
+                             }))
+        if waited == config.approval_requester_working_days:
+            due.append(Nudge(APPROVAL, subject, None, pending.requester_id, None,
+                             today.isoformat(), "approver_slow", True, {
+                                 "request_id": pending.request_id,
+                                 "approver_id": pending.approver_id,
+                                 "working_days": waited,
+                             }))
+    return due
+
+
+RULES: dict[str, Rule] = {
+    ROTA: rota,
+    ROTA_UNMARKED: rota_unmarked,
+    QUESTION: questions,
+    ARCHIVING: archiving,
+    INACTIVITY: inactivity,
+    APPROVAL: approvals,
+}
+
+
+def due_nudges(
+    snapshot: Snapshot, now: datetime, config: NudgeConfig, kinds: Iterable[str] = KINDS
+) -> list[Nudge]:
+    """What every rule (or those of `kinds`) finds due at `now`."""
+    found: list[Nudge] = []
+    for kind in kinds:
+        found.extend(RULES[kind](snapshot, now, config))
+    return found
+
+
+# --- compliance at a glance ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Compliance:
+    account_id: int
+    on_duty: int | None
+    monitored_today: bool
+    last_monitored: date | None
+    open_questions: int
+    # Open past the answer target (24 h) and past the escalation (72 h).
+    late_questions: int
+    very_late_questions: int
+    archive_due: date
+    archive_overdue_days: int
+    inactive_since: date | None
+    inactive_reasons: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.late_questions == 0
+            and self.archive_overdue_days == 0
+            and self.inactive_since is None
+        )
+
+
+def compliance(snapshot: Snapshot, account_id: int, config: NudgeConfig) -> Compliance | None:
+    """The account's compliance as of the snapshot (None when it is not in it: closed)."""
+    account = snapshot.account(account_id)
+    if account is None:
+        return None
+    now, today = snapshot.now, snapshot.today
+    since, reasons = inactive_since(account, today, config)
+    return Compliance(
+        account_id=account.id,
+        on_duty=duty_today(account, snapshot, config),
+        monitored_today=any(k == CheckInKind.MONITORED.value for k in account.today.values()),
+        last_monitored=account.last_monitored,
+        open_questions=account.open_question_count,
+        late_questions=sum(
+            1 for q in account.old_questions if q.received_at <= now - config.question_after
+        ),
+        very_late_questions=sum(
+            1 for q in account.old_questions
+            if q.received_at <= now - config.question_escalate_after
+        ),
+        archive_due=account.archive.due,
+        archive_overdue_days=max(0, (today - account.archive.due).days),
+        inactive_since=since,
+        inactive_reasons=tuple(reasons),
+    )

@@ -1,0 +1,307 @@
+"""Every other kind of payload: the App Home, modals, typed words, people named by mention,
+the reason field of the approval card, handing a decision over, and what is ignored."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from data.models import (
+    Account,
+    AccountRequest,
+    ApprovalDecision,
+    ChatIdentity,
+    Decision,
+    DialogState,
+    Person,
+    RequestStatus,
+)
+from dialogs.i18n import Translator
+from tests.bot.slack.rig import (
+    ANNA,
+    BJORN,
+    CECILIA,
+    EVA,
+    FILIP,
+    GRETA,
+    SlackRig,
+    buttons,
+)
+from tests.helpers import count, load
+from tests.helpers.fake_slack import dm_channel
+from tests.helpers.journey import SUBMIT, open_account_answers
+
+EN = Translator("en")
+SV = Translator("sv")
+
+
+async def submitted(rig: SlackRig, **answers: object) -> AccountRequest:
+    before = len(rig.fake.dm(ANNA.id))
+    await rig.command(ANNA.id, "open-account")
+    await rig.next_dm(ANNA.id, before)
+    for answer in open_account_answers(team=(BJORN.id,), manager=CECILIA.id, **answers):  # type: ignore[arg-type]
+        await rig.answer(ANNA.id, answer)
+    await rig.answer(ANNA.id, SUBMIT)
+    await rig.settle()
+    [request] = await load(rig.store, AccountRequest)
+    return request
+
+
+async def test_people_come_from_users_info_with_their_language(rig: SlackRig) -> None:
+    await rig.command(BJORN.id, "open-account")
+    first = await rig.next_dm(BJORN.id, 0)
+    assert SV("Which platform is the account on?") in first.all_text()
+    [person] = await load(rig.store, Person, Person.display_name == BJORN.name)
+    assert (person.email, person.locale) == (BJORN.email, "sv")
+
+
+async def test_a_profile_is_looked_up_once_and_then_read_from_the_database(
+    rig: SlackRig,
+) -> None:
+    await rig.command(ANNA.id, "open-account")
+    await rig.next_dm(ANNA.id, 0)
+    await rig.say(ANNA.id, "help")
+    await rig.next_dm(ANNA.id, 1)
+    await rig.settle()
+    looked_up = [c for c in rig.fake.calls_of("users.info") if c.args["user"] == ANNA.id]
+    assert len(looked_up) == 1
+    [identity] = await load(rig.store, ChatIdentity, ChatIdentity.external_id == ANNA.id)
+    assert "profile_at" in identity.address
+
+
+async def test_a_profile_older_than_12_hours_is_looked_up_again(rig: SlackRig) -> None:
+    await rig.say(BJORN.id, "help")
+    await rig.next_dm(BJORN.id, 0)
+    # Björn switches Slack to English; the bot notices once his profile is due again.
+    rig.fake.users[BJORN.id].locale = "en-GB"
+    rig.clock.advance(timedelta(hours=13))
+    await rig.say(BJORN.id, "help")
+    shown = await rig.next_dm(BJORN.id, 1)
+    assert EN("I help you follow KI's rules for social-media accounts.") in shown.all_text()
+    looked_up = [c for c in rig.fake.calls_of("users.info") if c.args["user"] == BJORN.id]
+    assert len(looked_up) == 2
+    [person] = await load(rig.store, Person, Person.email == BJORN.email)
+    assert person.locale == "en"
+
+
+async def test_help_typed_in_the_direct_chat(rig: SlackRig) -> None:
+    assert (await rig.say(ANNA.id, "help")).status == 200
+    shown = await rig.next_dm(ANNA.id, 0)
+    assert EN("I help you follow KI's rules for social-media accounts.") in shown.all_text()
+    assert "/open-account" in shown.all_text()
+    # Its button starts the request.
+    await rig.act(ANNA.id, shown, "cmd:open-account")
+    question = await rig.next_dm(ANNA.id, 1)
+    assert EN("Which platform is the account on?") in question.all_text()
+
+
+async def test_accounts_lists_the_register(rig: SlackRig) -> None:
+    await rig.command(ANNA.id, "accounts")
+    none = await rig.next_dm(ANNA.id, 0)
+    assert (
+        EN("You have no accounts in the register yet. Type /open-account to request one.")
+        in none.all_text()
+    )
+    await submitted(rig, scope="unit")
+    [card] = rig.fake.dm(CECILIA.id)
+    await rig.act(CECILIA.id, card, "approval:approve")
+    await rig.settle()
+    before = len(rig.fake.dm(ANNA.id))
+    await rig.command(ANNA.id, "accounts")
+    listed = await rig.next_dm(ANNA.id, before)
+    assert EN("Your accounts") in listed.all_text()
+    assert "SOME-2027-0001" in listed.all_text()
+    # The comms office's members (from the settings) see the whole register.
+    await rig.command(EVA.id, "accounts")
+    register = await rig.next_dm(EVA.id, 0)
+    assert SV("Accounts in the register") in register.all_text()
+    assert "SOME-2027-0001" in register.all_text()
+
+
+async def test_a_person_can_be_named_by_mentioning_them(rig: SlackRig) -> None:
+    """Typed answers may mention people (`@Cecilia` arrives as `<@UCECILIA>`), even people
+    the bot has never seen."""
+    await rig.command(ANNA.id, "open-account")
+    await rig.next_dm(ANNA.id, 0)
+    for answer in open_account_answers(team=(BJORN.id,), manager=CECILIA.id)[:8]:
+        await rig.answer(ANNA.id, answer)
+    await rig.say(ANNA.id, f"<@{GRETA.id}>, <mailto:{BJORN.email}|{BJORN.email}>")
+    await rig.next_dm(ANNA.id, 9)
+    await rig.say(ANNA.id, f"<@{CECILIA.id}|cecilia>")
+    shown = await rig.next_dm(ANNA.id, 10)
+    assert EN("Who monitors the account on weekdays, all year round?") in shown.all_text()
+    [state] = await load(rig.store, DialogState)
+    [greta] = await load(rig.store, Person, Person.email == GRETA.email)
+    [bjorn] = await load(rig.store, Person, Person.email == BJORN.email)
+    [cecilia] = await load(rig.store, Person, Person.email == CECILIA.email)
+    assert state.data["team"] == [greta.id, bjorn.id]
+    assert state.data["manager"] == cecilia.id
+
+
+async def test_a_colleague_named_by_e_mail_is_found_in_slack(rig: SlackRig) -> None:
+    """Nobody has seen Cecilia yet: her address, typed, is looked up in Slack."""
+    await rig.command(ANNA.id, "open-account")
+    await rig.next_dm(ANNA.id, 0)
+    for answer in open_account_answers(team=(BJORN.id,), manager=CECILIA.id)[:9]:
+        await rig.answer(ANNA.id, answer)
+    await rig.say(ANNA.id, f"<mailto:{CECILIA.email}|{CECILIA.email}>")
+    shown = await rig.next_dm(ANNA.id, 10)
+    assert EN("Who monitors the account on weekdays, all year round?") in shown.all_text()
+    [lookup] = rig.fake.calls_of("users.lookupByEmail")
+    assert lookup.args["email"] == CECILIA.email
+    # Somebody Slack does not know is refused as before.
+    await rig.say(ANNA.id, "back")
+    await rig.next_dm(ANNA.id, 11)
+    await rig.say(ANNA.id, "nobody@ki.se")
+    refused = await rig.next_dm(ANNA.id, 12)
+    assert (
+        EN(
+            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            name="nobody@ki.se",
+        )
+        in refused.all_text()
+    )
+
+
+async def test_a_person_slack_does_not_know_is_refused(rig: SlackRig) -> None:
+    await rig.command(ANNA.id, "open-account")
+    await rig.next_dm(ANNA.id, 0)
+    answers = open_account_answers(team=("UNOBODY",), manager=CECILIA.id)
+    for answer in answers[:8]:
+        await rig.answer(ANNA.id, answer)
+    shown = await rig.answer(ANNA.id, answers[8])
+    assert (
+        EN(
+            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            name="UNOBODY",
+        )
+        in shown.all_text()
+    )
+
+
+async def test_reject_takes_the_reason_typed_in_the_card(rig: SlackRig) -> None:
+    await submitted(rig, scope="unit")
+    [card] = rig.fake.dm(CECILIA.id)
+    # Without a reason: asked for one, nothing decided.
+    await rig.act(CECILIA.id, card, "approval:reject")
+    await rig.settle()
+    [asked] = rig.fake.ephemeral(CECILIA.id)
+    assert (
+        SV("Please write a reason in the text field first: it is sent to the requester.")
+        in asked.all_text()
+    )
+    assert await count(rig.store, ApprovalDecision) == 0
+
+    await rig.act(CECILIA.id, card, "approval:reject", text="Use the department's account.")
+    await rig.settle()
+    [decision] = await load(rig.store, ApprovalDecision)
+    assert decision.decision == Decision.REJECT.value
+    assert decision.reason == "Use the department's account."
+    told = rig.fake.dm(ANNA.id)[-1]
+    assert "Use the department's account." in told.all_text()
+    assert not buttons(rig.fake.message(card.ref))
+
+
+async def test_a_modal_submission_is_a_decision_with_its_text(rig: SlackRig) -> None:
+    request = await submitted(rig, scope="unit")
+    value = f"{request.id}:{request.round}:{request.stage}"
+    response = await rig.submit_view(CECILIA.id, "approval:changes", value, "Name a second editor.")
+    assert response.status == 200 and await response.text() == ""
+    await rig.settle()
+    [after] = await load(rig.store, AccountRequest)
+    assert after.status == RequestStatus.CHANGES_REQUESTED.value
+    assert after.last_reason == "Name a second editor."
+    told = rig.fake.dm(ANNA.id)[-1]
+    assert "revise" in buttons(told)
+
+
+async def test_the_decision_can_be_handed_to_another_manager(rig: SlackRig) -> None:
+    await submitted(rig, scope="unit")
+    [card] = rig.fake.dm(CECILIA.id)
+    await rig.act(CECILIA.id, card, "approval:handover")
+    await rig.settle()
+    [picker] = rig.fake.ephemeral(CECILIA.id)
+    assert picker.channel == dm_channel(CECILIA.id)
+    await rig.act(CECILIA.id, picker, "handover:to", users=[FILIP.id])
+    await rig.settle()
+    [after] = await load(rig.store, AccountRequest)
+    [filip] = await load(rig.store, Person, Person.email == FILIP.email)
+    assert after.approver_id == filip.id
+    [filips_card] = rig.fake.dm(FILIP.id)
+    assert "approval:approve" in buttons(filips_card)
+    assert not buttons(rig.fake.message(card.ref))
+
+
+async def test_the_home_tab_shows_accounts_and_what_waits_for_a_decision(rig: SlackRig) -> None:
+    await submitted(rig, scope="unit")
+    assert (await rig.home_opened(CECILIA.id)).status == 200
+    await rig.settle()
+    home = rig.fake.views[CECILIA.id]
+    assert home["type"] == "home"
+    text = json.dumps(home, ensure_ascii=False)
+    assert SV("Your decision is needed as the immediate manager.") in text
+    assert "approval:approve" in buttons(home)
+
+    # Deciding from the Home tab works like deciding in the message, and the tab is redrawn.
+    await rig.act(CECILIA.id, None, "approval:approve", view=home)
+    await rig.settle()
+    [account] = await load(rig.store, Account)
+    home = rig.fake.views[CECILIA.id]
+    assert "approval:approve" not in buttons(home)
+    assert account.number in json.dumps(home, ensure_ascii=False)
+
+    # The requester's Home tab lists the account.
+    await rig.home_opened(ANNA.id)
+    await rig.settle()
+    assert account.number in json.dumps(rig.fake.views[ANNA.id], ensure_ascii=False)
+
+
+async def test_messages_that_are_not_a_person_writing_are_ignored(rig: SlackRig) -> None:
+    before = len(rig.fake.calls)
+    for event in (
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "DUANNA",
+            "channel_type": "im",
+            "message": {"text": "edited"},
+            "ts": "1.2",
+        },
+        {
+            "type": "message",
+            "bot_id": "BOTHER",
+            "channel": "DUANNA",
+            "channel_type": "im",
+            "text": "from a bot",
+            "ts": "1.3",
+            "user": "UOTHERBOT",
+        },
+        {
+            "type": "message",
+            "channel": "CGENERAL",
+            "channel_type": "channel",
+            "user": ANNA.id,
+            "text": "in a channel",
+            "ts": "1.4",
+        },
+        {
+            "type": "message",
+            "channel": "DUANNA",
+            "channel_type": "im",
+            "user": ANNA.id,
+            "text": "   ",
+            "ts": "1.5",
+        },
+    ):
+        response = await rig.post(rig.event_body(event), "application/json")
+        assert response.status == 200
+    await rig.settle()
+    assert [c.method for c in rig.fake.calls[before:]] in ([], ["auth.test"])
+    assert await count(rig.store, Person) == 2  # the director and the comms member, from settings
+
+
+async def test_slack_checks_the_url_with_a_challenge(rig: SlackRig) -> None:
+    body = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"})
+    response = await rig.post(body, "application/json")
+    assert response.status == 200
+    assert "c-123" in await response.text()

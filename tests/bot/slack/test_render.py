@@ -1,0 +1,210 @@
+"""Neutral messages as Block Kit: escaped, within Slack's limits, split or cut visibly."""
+
+from __future__ import annotations
+
+import json
+
+from bot.slack.render import MORE, escape, home_view, render, split_mrkdwn
+from dialogs.messages import (
+    Actions,
+    Button,
+    Choice,
+    Confirm,
+    Context,
+    Fields,
+    Message,
+    Option,
+    Paragraph,
+    PersonPicker,
+    TextInput,
+)
+from tests.helpers.fake_slack import block_problems
+
+
+def blocks_of(*blocks: object, title: str = "", text: str = "t") -> list[dict[str, object]]:
+    rendered = render(Message(text=text, title=title, blocks=tuple(blocks)))  # type: ignore[arg-type]
+    assert block_problems(rendered[1]) == []
+    return rendered[1]
+
+
+def test_mrkdwn_is_escaped_everywhere_slack_reads_it() -> None:
+    evil = "<!channel> <@U1> <http://evil|ki.se> & *x*"
+    text, blocks = render(
+        Message(
+            text=evil,
+            title=evil,
+            blocks=(Paragraph(evil), Fields(((evil, evil),)), Context(evil)),
+        )
+    )
+    assert (
+        text == escape(evil) == "&lt;!channel&gt; &lt;@U1&gt; &lt;http://evil|ki.se&gt; &amp; *x*"
+    )
+    section, fields, context = blocks[1], blocks[2], blocks[3]
+    assert section["text"] == {"type": "mrkdwn", "text": escape(evil), "verbatim": True}
+    assert fields["fields"][0]["text"] == f"*{escape(evil)}*\n{escape(evil)}"
+    assert context["elements"][0]["text"] == escape(evil)
+    # Plain text (header) is shown literally by Slack and is not escaped.
+    assert blocks[0]["text"] == {"type": "plain_text", "text": evil, "emoji": True}
+
+
+def test_a_long_paragraph_is_split_into_sections_of_at_most_3000() -> None:
+    words = " ".join(f"word{i}&" for i in range(2000))  # escaping makes it longer still
+    blocks = blocks_of(Paragraph(words))
+    texts = [b["text"]["text"] for b in blocks]  # type: ignore[index]
+    assert len(texts) > 3
+    assert all(len(t) <= 3000 for t in texts)
+    assert " ".join(texts) == escape(words)
+
+
+def test_splitting_never_cuts_an_entity() -> None:
+    pieces = split_mrkdwn("&" * 5000, 3000)
+    assert all(p.replace("&amp;", "") == "" for p in pieces)
+    assert "".join(pieces) == "&amp;" * 5000
+
+
+def test_more_than_50_blocks_are_cut_with_a_visible_mark() -> None:
+    blocks = blocks_of(*(Paragraph(f"p{i}") for i in range(80)))
+    assert len(blocks) == 50
+    assert blocks[-1]["type"] == "context"
+    assert blocks[-1]["elements"][0]["text"] == MORE  # type: ignore[index]
+    assert blocks[-2]["text"]["text"] == "p48"  # type: ignore[index]
+
+
+def test_long_labels_and_fields_are_cut_with_a_mark() -> None:
+    long = "Approve " * 20
+    [actions] = blocks_of(Actions((Button("a:b", long, "v"),)))
+    label = actions["elements"][0]["text"]["text"]  # type: ignore[index]
+    assert len(label) <= 75 and label.endswith(MORE)
+    [section] = blocks_of(Fields((("Purpose", "x" * 5000),)))
+    field = section["fields"][0]["text"]  # type: ignore[index]
+    assert len(field) <= 2000 and field.endswith(MORE)
+
+
+def test_more_than_ten_fields_go_in_several_sections() -> None:
+    blocks = blocks_of(Fields(tuple((f"l{i}", f"v{i}") for i in range(23))))
+    assert [len(b["fields"]) for b in blocks] == [10, 10, 3]  # type: ignore[arg-type]
+
+
+def test_buttons_carry_action_value_style_and_confirm() -> None:
+    confirm = Confirm("Reject the request?", "The requester is told.", "Reject", "Go back")
+    [actions] = blocks_of(
+        Actions(
+            (
+                Button("approval:approve", "Approve", "1:1:manager", style="primary"),
+                Button("approval:reject", "Reject", "1:1:manager", "danger", confirm),
+                Button("approval:approve", "Again", "x"),
+            )
+        )
+    )
+    approve, reject, again = actions["elements"]  # type: ignore[misc]
+    assert approve == {
+        "type": "button",
+        "action_id": "approval:approve",
+        "text": {"type": "plain_text", "text": "Approve", "emoji": True},
+        "value": "1:1:manager",
+        "style": "primary",
+    }
+    assert reject["confirm"]["title"]["text"] == "Reject the request?"
+    assert reject["confirm"]["confirm"]["text"] == "Reject"
+    assert reject["confirm"]["deny"]["text"] == "Go back"
+    # action ids are unique within a block; the neutral action is what comes back.
+    assert again["action_id"] == "approval:approve#1"
+
+
+def test_more_than_25_buttons_go_in_several_action_blocks() -> None:
+    blocks = blocks_of(Actions(tuple(Button(f"a:{i}", str(i)) for i in range(30))))
+    assert [len(b["elements"]) for b in blocks] == [25, 5]  # type: ignore[arg-type]
+
+
+def test_a_single_choice_is_a_menu_that_carries_its_value() -> None:
+    options = tuple(Option(f"o{i}", f"Option {i}") for i in range(3))
+    [block] = blocks_of(Choice("dlg:scope:choose", options, value="42", selected=("o1",)))
+    [menu] = block["elements"]  # type: ignore[misc]
+    assert menu["type"] == "static_select" and menu["action_id"] == "dlg:scope:choose"
+    assert menu["initial_option"]["value"] == "o1"
+    assert str(block["block_id"]).endswith(":42")
+
+
+def test_a_menu_has_at_most_100_options() -> None:
+    options = tuple(Option(f"o{i}", f"Option {i}") for i in range(150))
+    [block] = blocks_of(Choice("c:c", options))
+    assert len(block["elements"][0]["options"]) == 100  # type: ignore[index]
+
+
+def test_several_choices_are_check_boxes_with_a_button_and_the_question_as_label() -> None:
+    long = "I know that posts and comments become public documents that must be kept in order."
+    options = (Option("a", "Short"), Option("b", long))
+    box, button = blocks_of(
+        Paragraph("Please confirm each point."),
+        Choice("dlg:ack:choose", options, multi=True, submit_label="Confirm", selected=("a",)),
+    )
+    assert box["type"] == "input"
+    assert box["label"]["text"] == "Please confirm each point."  # type: ignore[index]
+    element = box["element"]
+    assert element["type"] == "checkboxes" and element["action_id"] == "dlg:ack:choose"  # type: ignore[index]
+    second = element["options"][1]  # type: ignore[index]
+    # A long label continues in the option's description: nothing is lost.
+    assert second["text"]["text"] + " " + second["description"]["text"] == long
+    assert element["initial_options"][0]["value"] == "a"  # type: ignore[index]
+    assert button["elements"][0]["action_id"] == "dlg:ack:choose"  # type: ignore[index]
+    assert button["elements"][0]["text"]["text"] == "Confirm"  # type: ignore[index]
+
+
+def test_more_than_ten_choices_are_a_multi_select() -> None:
+    options = tuple(Option(f"o{i}", f"Option {i}") for i in range(12))
+    box, _ = blocks_of(Choice("c:c", options, multi=True))
+    assert box["element"]["type"] == "multi_static_select"  # type: ignore[index]
+
+
+def test_people_are_picked_with_slacks_user_pickers() -> None:
+    single, send = blocks_of(
+        PersonPicker(
+            "handover:to", "7:1:manager", placeholder="Choose a person", submit_label="Hand over"
+        )
+    )
+    assert single["element"]["type"] == "users_select"  # type: ignore[index]
+    assert single["label"]["text"] == "Choose a person"  # type: ignore[index]
+    assert send["elements"][0] == {  # type: ignore[index]
+        "type": "button",
+        "action_id": "handover:to",
+        "text": {"type": "plain_text", "text": "Hand over", "emoji": True},
+        "value": "7:1:manager",
+        "style": "primary",
+    }
+    several, _ = blocks_of(PersonPicker("dlg:team:pick", multi=True, placeholder="Choose people"))
+    assert several["element"]["type"] == "multi_users_select"  # type: ignore[index]
+
+
+def test_a_text_input_is_an_input_block() -> None:
+    [field] = blocks_of(TextInput("approval:reason", "Reason", multiline=True, max_length=1000))
+    assert field["type"] == "input" and field["optional"] is True
+    assert field["element"] == {  # type: ignore[comparison-overlap]
+        "type": "plain_text_input",
+        "action_id": "approval:reason",
+        "multiline": True,
+        "max_length": 1000,
+    }
+    [capped] = blocks_of(TextInput("x:y", "Long", max_length=99999))
+    assert capped["element"]["max_length"] == 3000  # type: ignore[index]
+
+
+def test_a_message_without_blocks_shows_its_text() -> None:
+    text, blocks = render(Message(text="Cancelled. Nothing was sent."))
+    assert blocks[0]["text"]["text"] == "Cancelled. Nothing was sent."  # type: ignore[index]
+    assert text == "Cancelled. Nothing was sent."
+
+
+def test_the_home_view_keeps_block_ids_unique_and_within_100_blocks() -> None:
+    card = Message(
+        text="c",
+        title="Card",
+        blocks=(
+            TextInput("approval:reason", "Reason"),
+            Actions((Button("approval:approve", "A", "1:1:m"),)),
+        ),
+    )
+    view = home_view([card] * 40)
+    assert view["type"] == "home"
+    assert block_problems(view["blocks"], maximum=100) == []
+    assert len(view["blocks"]) == 100
+    assert json.dumps(view).count("approval:approve") > 1

@@ -1,0 +1,242 @@
+"""Refused before anything runs: bad signatures and stale timestamps. Refused politely: a click
+by the wrong person. Shown as typed: text that tries to mention @channel or hide a link."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from sqlmodel import SQLModel
+
+from data.models import (
+    Account,
+    AccountRequest,
+    ApprovalDecision,
+    AuditEvent,
+    ChatIdentity,
+    DialogState,
+    Outbox,
+    Person,
+    RequestStatus,
+    SeenEvent,
+)
+from dialogs.i18n import Translator
+from tests.bot.slack.rig import ANNA, BJORN, CECILIA, COMMS, FILIP, SECRET, SlackRig, buttons
+from tests.helpers import count, load
+from tests.helpers.fake_slack import sign
+from tests.helpers.journey import SUBMIT, open_account_answers
+
+EN = Translator("en")
+TABLES: tuple[type[SQLModel], ...] = (
+    Person,
+    ChatIdentity,
+    DialogState,
+    SeenEvent,
+    AuditEvent,
+    AccountRequest,
+    Outbox,
+)
+
+
+async def snapshot(rig: SlackRig) -> tuple[list[int], int]:
+    """Rows in every table a turn could write, and the Web API calls made so far."""
+    await rig.settle()
+    return [await count(rig.store, table) for table in TABLES], len(rig.fake.calls)
+
+
+def bodies(rig: SlackRig) -> list[tuple[str, str]]:
+    """Every request kontobot could make, as (body, content type), one of each kind."""
+    command = rig.command_body(ANNA.id, "open-account")
+    event = rig.event_body(
+        {
+            "type": "message",
+            "channel": "DUANNA",
+            "user": ANNA.id,
+            "text": "help",
+            "ts": "1.1",
+            "channel_type": "im",
+        }
+    )
+    action = urlencode(
+        {
+            "payload": json.dumps(
+                {
+                    "type": "block_actions",
+                    "user": {"id": ANNA.id},
+                    "trigger_id": "t.1",
+                    "container": {"type": "message", "message_ts": "1.1", "channel_id": "DUANNA"},
+                    "actions": [
+                        {
+                            "type": "button",
+                            "action_id": "cmd:open-account",
+                            "block_id": "b1",
+                            "action_ts": "1.2",
+                        }
+                    ],
+                    "state": {"values": {}},
+                }
+            )
+        }
+    )
+    form = "application/x-www-form-urlencoded"
+    return [(command, form), (event, "application/json"), (action, form)]
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2], ids=["command", "event", "action"])
+@pytest.mark.parametrize(
+    "forge",
+    ["wrong secret", "stale timestamp", "future timestamp", "tampered body", "no signature"],
+)
+async def test_a_request_slack_did_not_sign_is_refused_before_anything_runs(
+    rig: SlackRig, kind: int, forge: str
+) -> None:
+    before = await snapshot(rig)
+    body, content_type = bodies(rig)[kind]
+    options: dict[str, Any] = {}
+    if forge == "wrong secret":
+        options["secret"] = "not-the-signing-secret"
+    elif forge == "stale timestamp":
+        options["timestamp"] = int(time.time()) - 6 * 60
+    elif forge == "future timestamp":
+        options["timestamp"] = int(time.time()) + 6 * 60
+    if forge == "tampered body":
+        headers = {"Content-Type": content_type, **sign(body, SECRET)}
+        tampered = body.replace("open-account", "accounts").replace("help", "hello")
+        response = await rig.client.post("/slack/events", data=tampered.encode(), headers=headers)
+    elif forge == "no signature":
+        response = await rig.client.post(
+            "/slack/events", data=body.encode(), headers={"Content-Type": content_type}
+        )
+    else:
+        response = await rig.post(body, content_type, **options)
+
+    assert response.status == 401
+    assert await snapshot(rig) == before
+
+
+async def test_a_signed_request_in_time_is_taken(rig: SlackRig) -> None:
+    """The control for the test above: the same request, signed properly, is answered."""
+    body, content_type = bodies(rig)[0]
+    response = await rig.post(body, content_type, timestamp=int(time.time()) - 60)
+    assert response.status == 200
+    await rig.next_dm(ANNA.id, 0)
+
+
+async def submitted(rig: SlackRig, **answers: Any) -> AccountRequest:
+    assert (await rig.command(ANNA.id, "open-account")).status == 200
+    await rig.next_dm(ANNA.id, 0)
+    for answer in open_account_answers(team=(BJORN.id,), manager=CECILIA.id, **answers):
+        await rig.answer(ANNA.id, answer)
+    await rig.answer(ANNA.id, SUBMIT)
+    await rig.settle()
+    [request] = await load(rig.store, AccountRequest)
+    return request
+
+
+async def test_approve_clicked_by_someone_else_is_refused_and_changes_nothing(
+    rig: SlackRig,
+) -> None:
+    request = await submitted(rig)
+    [card] = rig.fake.dm(CECILIA.id)
+    outbox_rows = await count(rig.store, Outbox)
+    to_anna = len(rig.fake.dm(ANNA.id))
+
+    # Filip is a manager too, but not this request's approver; Anna made the request.
+    for intruder, refusal in (
+        (
+            FILIP,
+            "Only the person asked to decide on this request can do that. Nothing was changed.",
+        ),
+        (ANNA, "You can't decide on your own request. Nothing was changed."),
+    ):
+        response = await rig.act(intruder.id, card, "approval:approve")
+        assert response.status == 200
+        await rig.settle()
+        [told] = rig.fake.ephemeral(intruder.id)
+        assert told.channel == card.channel
+        assert EN(refusal) in told.all_text()
+
+    [after] = await load(rig.store, AccountRequest)
+    assert after.status == RequestStatus.PENDING.value and after.approver_id == request.approver_id
+    assert await count(rig.store, ApprovalDecision) == 0
+    assert await count(rig.store, Outbox) == outbox_rows
+    assert rig.fake.message(card.ref).updates == 0
+    assert len(rig.fake.dm(ANNA.id)) == to_anna
+    assert not rig.fake.calls_of("chat.update")
+
+
+async def test_text_a_person_typed_can_never_mention_or_hide_a_link(rig: SlackRig) -> None:
+    # What Slack delivers when someone types `<!channel>` literally, uses @here, formats a
+    # link, mentions a person and types `&` and markup.
+    typed = (
+        "Research news &lt;!channel&gt; <!here> <http://evil.example|ki.se> "
+        "<@UFILIP> &amp; *bold* &lt;https://x.example&gt;"
+    )
+    request = await submitted(rig, purpose=typed, scope="unit")
+    assert request.purpose == (
+        "Research news <!channel> @here ki.se (http://evil.example) filip.fors@ki.se & *bold* "
+        "<https://x.example>"
+    )
+    [card] = rig.fake.dm(CECILIA.id)
+    escaped = (
+        "Research news &lt;!channel&gt; @here ki.se (http://evil.example) filip.fors@ki.se "
+        "&amp; *bold* &lt;https://x.example&gt;"
+    )
+    assert escaped in card.all_text()
+
+    await rig.act(CECILIA.id, card, "approval:approve")
+    await rig.settle()
+    [account] = await load(rig.store, Account)
+    [notice] = rig.fake.in_channel(COMMS)
+    assert escaped in notice.all_text()
+
+    # Nothing any person was sent can ping, link or mention: no `<` reaches Slack at all,
+    # and mrkdwn is sent verbatim (Slack does not parse bare @here or URLs in it).
+    for call in rig.fake.calls:
+        if call.method.startswith("chat.") or call.method == "views.publish":
+            sent = json.dumps(call.args, ensure_ascii=False)
+            assert "<" not in sent and ">" not in sent, (call.method, sent[:500])
+            for text in _mrkdwn(call.args):
+                assert text["verbatim"] is True
+    assert account.purpose == request.purpose
+
+
+def _mrkdwn(value: Any) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(value, dict):
+        if value.get("type") == "mrkdwn":
+            found.append(value)
+        for item in value.values():
+            found += _mrkdwn(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _mrkdwn(item)
+    return found
+
+
+async def test_the_approve_button_is_gone_once_decided(rig: SlackRig) -> None:
+    await submitted(rig, scope="unit")
+    [card] = rig.fake.dm(CECILIA.id)
+    await rig.act(CECILIA.id, card, "approval:approve")
+    await rig.settle()
+    assert not buttons(rig.fake.message(card.ref))
+
+
+async def test_a_refusal_where_the_person_cannot_see_ephemerals_goes_to_their_direct_chat(
+    rig: SlackRig,
+) -> None:
+    await submitted(rig)
+    [card] = rig.fake.dm(CECILIA.id)
+    # Filip is not in Cecilia's direct chat: Slack refuses the ephemeral message there.
+    rig.fake.fail("chat.postEphemeral", 200, error="user_not_in_channel")
+    await rig.act(FILIP.id, card, "approval:approve")
+    await rig.settle()
+    [told] = rig.fake.dm(FILIP.id)
+    assert (
+        EN("Only the person asked to decide on this request can do that. Nothing was changed.")
+        in told.all_text()
+    )
+    assert await count(rig.store, ApprovalDecision) == 0

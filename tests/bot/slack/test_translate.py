@@ -1,0 +1,231 @@
+"""Slack payloads as neutral events, and the keys that recognise a retry or a double click."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack import translate
+from bot.slack.render import render
+from dialogs.events import Action, Command, Text
+from dialogs.messages import Actions, Button, Choice, Message, Option, TextInput
+
+
+def test_slash_command() -> None:
+    turn = translate.command(
+        {
+            "command": "/Open-Account",
+            "text": " now &amp; then ",
+            "user_id": "UANNA",
+            "channel_id": "CGENERAL",
+            "trigger_id": "t.1",
+        }
+    )
+    assert turn.event == Command(translate.sender("UANNA"), "open-account", "now & then")
+    assert (turn.channel, turn.key) == ("CGENERAL", "slack:command:t.1")
+
+
+def test_direct_message() -> None:
+    body = {
+        "event_id": "Ev1",
+        "event": {
+            "type": "message",
+            "channel_type": "im",
+            "user": "UANNA",
+            "channel": "DUANNA",
+            "text": "hej &lt;3",
+            "ts": "1.1",
+        },
+    }
+    turn = translate.message(body)
+    assert turn is not None
+    assert turn.event == Text(translate.sender("UANNA"), "hej <3")
+    assert (turn.channel, turn.key) == ("DUANNA", "slack:event:Ev1")
+
+
+def test_messages_that_are_not_a_person_writing() -> None:
+    for event in (
+        {
+            "type": "message",
+            "channel_type": "im",
+            "subtype": "message_changed",
+            "user": "U1",
+            "text": "x",
+        },
+        {"type": "message", "channel_type": "im", "bot_id": "B1", "user": "U1", "text": "x"},
+        {"type": "message", "channel_type": "channel", "user": "U1", "text": "x"},
+        {"type": "message", "channel_type": "im", "user": "U1", "text": " "},
+    ):
+        assert translate.message({"event": event}) is None
+
+
+def test_slack_formatting_becomes_plain_text() -> None:
+    plain = translate.plain_text(
+        "<!channel> <!here|here> <@U1> <@U2|bo> <#C1|general> <mailto:a@ki.se|a@ki.se> "
+        "<https://ki.se> <https://evil.example|ki.se> <!subteam^S1|@comms> &lt;b&gt; &amp;amp;",
+        {"U1": "anna@ki.se"},
+    )
+    assert plain == (
+        "@channel @here anna@ki.se @bo #general a@ki.se https://ki.se ki.se "
+        "(https://evil.example) @comms <b> &amp;"
+    )
+    assert translate.mentioned_users("<@U01AB> <@W02CD|bo> <@U01AB> <#C1> <@x>") == [
+        "U01AB",
+        "W02CD",
+    ]
+    assert translate.emails("to a.b@ki.se, c@ki.se.") == ["a.b@ki.se", "c@ki.se"]
+
+
+def _payload(message: Message, action_id: str, **state: Any) -> dict[str, Any]:
+    """A block_actions payload for a click on `action_id` in the rendered `message`."""
+    _, blocks = render(message)
+    clicked: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for block in blocks:
+        if block["type"] == "actions":
+            for element in block["elements"]:
+                if element["action_id"] == action_id and not clicked:
+                    clicked = {**element, "block_id": block["block_id"]}
+        if block["type"] == "input":
+            element = block["element"]
+            values[block["block_id"]] = {
+                element["action_id"]: {"type": element["type"], **state.get(element["type"], {})}
+            }
+    return {
+        "type": "block_actions",
+        "user": {"id": "UCEC"},
+        "container": {"type": "message", "message_ts": "5.5", "channel_id": "DUCEC"},
+        "actions": [clicked],
+        "state": {"values": values},
+    }
+
+
+CARD = Message(
+    text="card",
+    blocks=(
+        TextInput("approval:reason", "Reason"),
+        Actions((Button("approval:reject", "Reject", "7:1:manager"),)),
+    ),
+)
+
+
+def test_a_click_carries_the_text_typed_in_the_same_message() -> None:
+    body = _payload(CARD, "approval:reject", plain_text_input={"value": "Too vague."})
+    turn = translate.block_action(body)
+    assert turn is not None
+    assert turn.event == Action(
+        translate.sender("UCEC"), action="approval:reject", value="7:1:manager", text="Too vague."
+    )
+    assert turn.channel == "DUCEC" and not turn.from_home
+
+
+def test_picks_come_from_the_input_that_belongs_to_the_button() -> None:
+    checks = Message(
+        text="q",
+        blocks=(Choice("dlg:ack:choose", (Option("a", "A"), Option("b", "B")), multi=True),),
+    )
+    body = _payload(
+        checks, "dlg:ack:choose", checkboxes={"selected_options": [{"value": "a"}, {"value": "b"}]}
+    )
+    turn = translate.block_action(body)
+    assert turn is not None and turn.event.selected == ("a", "b")  # type: ignore[union-attr]
+    assert turn.picked == ()
+
+    menu = Message(text="q", blocks=(Choice("dlg:scope:choose", (Option("u", "U"),), value="9"),))
+    body = _payload(menu, "dlg:scope:choose")
+    body["actions"][0]["selected_option"] = {"value": "u"}
+    turn = translate.block_action(body)
+    assert turn is not None
+    assert (turn.event.action, turn.event.value, turn.event.selected) == (
+        "dlg:scope:choose",
+        "9",
+        ("u",),
+    )  # type: ignore[union-attr]
+
+
+def test_people_picked_are_looked_up_before_the_turn() -> None:
+    from dialogs.messages import PersonPicker
+
+    picker = Message(text="q", blocks=(PersonPicker("dlg:team:pick", multi=True),))
+    body = _payload(picker, "dlg:team:pick", multi_users_select={"selected_users": ["UB", "UC"]})
+    turn = translate.block_action(body)
+    assert turn is not None and turn.picked == ("UB", "UC")
+
+
+def test_ticking_a_box_alone_is_not_a_turn() -> None:
+    body = {
+        "type": "block_actions",
+        "user": {"id": "U1"},
+        "actions": [{"type": "checkboxes", "action_id": "x", "block_id": "b1"}],
+    }
+    assert translate.block_action(body) is None
+
+
+def test_retries_and_double_clicks_share_a_key_and_a_new_answer_does_not() -> None:
+    first = _payload(CARD, "approval:reject", plain_text_input={"value": "Too vague."})
+    again = {
+        **first,
+        "trigger_id": "other",
+        "actions": [{**first["actions"][0], "action_ts": "9.9"}],
+    }
+    changed = _payload(CARD, "approval:reject", plain_text_input={"value": "Still vague."})
+    keys = [translate.block_action(b).key for b in (first, again, changed)]  # type: ignore[union-attr]
+    assert keys[0] == keys[1] != keys[2]
+
+
+def test_home_tab_clicks_use_only_their_own_card() -> None:
+    body = {
+        "type": "block_actions",
+        "user": {"id": "UCEC"},
+        "container": {"type": "view", "view_id": "V1"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "approval:reject",
+                "block_id": "m2b5",
+                "value": "8:1:manager",
+            }
+        ],
+        "state": {
+            "values": {
+                "m1b4": {"approval:reason": {"type": "plain_text_input", "value": "for request 7"}},
+                "m2b4": {"approval:reason": {"type": "plain_text_input", "value": "for request 8"}},
+            }
+        },
+    }
+    turn = translate.block_action(body)
+    assert turn is not None and turn.from_home and turn.channel is None
+    assert turn.event.text == "for request 8"  # type: ignore[union-attr]
+
+
+def test_view_submission() -> None:
+    body = {
+        "type": "view_submission",
+        "user": {"id": "UCEC"},
+        "view": {
+            "id": "V9",
+            "hash": "h",
+            "callback_id": "approval:changes",
+            "private_metadata": "7:1:manager",
+            "state": {
+                "values": {"r": {"approval:reason": {"type": "plain_text_input", "value": "More."}}}
+            },
+        },
+    }
+    turn = translate.view_submission(body)
+    assert turn is not None
+    assert turn.event == Action(
+        translate.sender("UCEC"), "approval:changes", "7:1:manager", (), "More."
+    )
+
+
+def test_home_opened() -> None:
+    assert (
+        translate.home_opened({"event": {"type": "app_home_opened", "user": "U1", "tab": "home"}})
+        == "U1"
+    )
+    assert (
+        translate.home_opened(
+            {"event": {"type": "app_home_opened", "user": "U1", "tab": "messages"}}
+        )
+        is None
+    )

@@ -1,0 +1,37 @@
+"""What a person types to the bot in Teams becomes a command: the words of the command menu
+in English and Swedish, and `away` or `question` followed by dates or an account number."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.teams.translate import _text_event
+from dialogs.events import Command, Sender, Text
+
+SENDER = Sender("teams", "aad-1")
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "args"),
+    [
+        ("duty", "duty", ""),
+        ("Vem har jour", "duty", ""),
+        ("away", "away", ""),
+        ("away 2027-07-01 2027-07-31", "away", "2027-07-01 2027-07-31"),
+        ("Borta 2027-07-01", "away", "2027-07-01"),
+        ("question", "question", ""),
+        ("question SOME-2027-0001", "question", "SOME-2027-0001"),
+        ("major change", "major-change", ""),
+        ("stäng konto", "close-account", ""),
+        ("close-account SOME-2027-0002", "close-account", "SOME-2027-0002"),
+        # An answer that merely starts with a command word stays an answer.
+        ("question about the open day", None, ""),
+        ("away on holiday", None, ""),
+    ],
+)
+def test_typed_commands(typed: str, name: str | None, args: str) -> None:
+    event = _text_event(SENDER, typed)
+    if name is None:
+        assert event == Text(SENDER, typed)
+    else:
+        assert event == Command(SENDER, name, args)

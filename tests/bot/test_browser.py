@@ -1,0 +1,326 @@
+"""The whole journey in a real browser, clicked and typed as people would.
+
+`kontobot serve` runs as a subprocess on a scratch SQLite file; Debian's chromium is driven
+through Playwright (never a downloaded browser). Waiting is Playwright's own auto-waiting on
+what the page shows, never fixed sleeps. Screenshots of the key moments go to
+test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dialogs.explain import REASONS
+from dialogs.i18n import CATALOGUE_DIR, DOMAIN, Translator
+from tests.helpers.journey import open_account_answers
+from tests.helpers.server import ROOT, Server, serving
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+SWEDISH = CATALOGUE_DIR / "sv" / "LC_MESSAGES" / f"{DOMAIN}.po"
+WAIT = 15_000  # ms; every expectation below waits at most this long for the page to show it
+
+en, sv = Translator("en"), Translator("sv")
+ACCOUNT = "Instagram ki_neuro_demo"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing, and under CI the browser test must run", pytrace=False)
+    pytest.skip(
+        f"{CHROMIUM} is missing (apt-get install chromium); the browser test needs Debian's chromium",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import (  # noqa: E402  (only once chromium is known to be there)
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with serving(f"sqlite:///{tmp_path / 'kontobot.db'}", tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Chat:
+    """The web chat page, seen through what a person can read and click."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "assert"):
+            where = message.location.get("url", "")
+            self.problems.append(f"console {message.type}: {message.text} ({where})")
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+    @property
+    def log(self) -> Locator:
+        return self.page.locator("#log")
+
+    @property
+    def latest(self) -> Locator:
+        """The bot's newest message."""
+        return self.log.locator("article.bot").last
+
+    def see(self, text: str | re.Pattern[str], where: Locator | None = None) -> None:
+        expect(where if where is not None else self.log).to_contain_text(text, timeout=WAIT)
+
+    def act_as(self, name: str, locale: str) -> None:
+        person = self.page.locator("#people button", has_text=name)
+        person.click()
+        expect(person).to_have_attribute("aria-current", "true", timeout=WAIT)
+        expect(self.page.locator("html")).to_have_attribute("lang", locale, timeout=WAIT)
+        expect(self.page.locator("#conversation-title")).to_contain_text(name, timeout=WAIT)
+
+    def open_conversation(self, name: str) -> None:
+        conversation = self.page.locator("#conversations button", has_text=name)
+        conversation.click()
+        expect(conversation).to_have_attribute("aria-current", "true", timeout=WAIT)
+
+    def say(self, text: str) -> None:
+        box = self.page.locator("#say")
+        box.fill(text)
+        box.press("Enter")
+        expect(self.log.locator("article.person").last).to_contain_text(text, timeout=WAIT)
+
+    def question(self, number: int) -> Locator:
+        """The latest message once it asks question `number` of 14."""
+        self.see(f"question {number} of 14", self.latest)
+        return self.latest
+
+    def card(self, text: str) -> Locator:
+        """The message that contains `text` once it is there, found by its id from then on
+        (so it stays found when it is rewritten in place)."""
+        found = self.log.locator("article", has_text=text).last
+        expect(found).to_be_visible(timeout=WAIT)
+        return self.log.locator(f"#{found.get_attribute('id')}")
+
+
+def assert_every_control_is_named(page: Page) -> None:
+    """What a screen reader announces: every control and group has an accessible name."""
+    for role in ("button", "combobox", "listbox", "textbox", "checkbox", "group"):
+        every = page.get_by_role(role)
+        named = page.get_by_role(role, name=re.compile(r"\S"))
+        assert named.count() == every.count(), (
+            role,
+            [c.evaluate("e => e.outerHTML.slice(0, 200)") for c in every.all()],
+        )
+
+
+def test_a_request_in_the_browser_from_open_account_to_welcome(
+    browser: Browser, server: Server
+) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    chat = Chat(page)
+    page.goto(server.url)
+    expect(page.locator("#people button")).to_have_count(6, timeout=WAIT)
+    answers = {a.step: a for a in open_account_answers(scope="university_wide")}
+
+    # Anna (English) asks for an account, answering one question at a time.
+    chat.act_as("Anna Andersson", "en")
+    chat.say("/open-account")
+    chat.question(1).get_by_role("button", name="Instagram", exact=True).click()
+    # Buttons answered: the focus moves on to where the next answer is typed.
+    expect(page.locator("#say")).to_be_focused(timeout=WAIT)
+    chat.question(2)
+    chat.say("not a handle!")
+    chat.see("That doesn't fit Instagram's rules for a handle.", chat.latest)
+    chat.see("question 2 of 14", chat.latest)
+    chat.shot("01-anna-handle-refused")
+    chat.say(str(answers["handle"].text))
+    chat.question(3)
+    chat.say(str(answers["unit"].text))
+    # The choices are a group named by their question.
+    scope = chat.question(4).get_by_role(
+        "group",
+        name=en("Is the account for a unit, university-wide, or for university administration?"),
+    )
+    scope.get_by_role("button", name="University-wide", exact=True).click()
+    for asked, step in enumerate(("purpose", "objectives", "target_group", "benefit"), start=5):
+        chat.question(asked)
+        chat.say(str(answers[step].text))
+    team = chat.question(9)
+    team.get_by_label(en("Choose people")).select_option(label="Björn Berg")
+    team.get_by_role("button", name=en("Confirm"), exact=True).click()
+    manager = chat.question(10)
+    manager.get_by_label(en("Choose a person")).select_option(label="Cecilia Carlsson")
+    manager.get_by_role("button", name=en("Confirm"), exact=True).click()
+    chat.question(11)
+    chat.say(str(answers["monitoring"].text))
+    chat.question(12)
+    chat.say(str(answers["holiday_cover"].text))
+    chat.question(13).get_by_role("button", name=en("Within 24 hours"), exact=True).click()
+    confirmations = chat.question(14)
+    boxes = confirmations.get_by_role("checkbox")
+    expect(boxes).to_have_count(6)
+    for index in range(6):
+        boxes.nth(index).check()
+    confirmations.get_by_role("button", name=en("Confirm"), exact=True).click()
+    summary = chat.latest
+    chat.see(en("Here is your request. Submit it, edit a field, or cancel."), summary)
+    chat.see("Björn Berg", summary)
+    chat.see(en("University-wide"), summary)
+    chat.shot("02-anna-summary")
+    # Every question asked so far is still on the page: each kind of control has a name.
+    assert_every_control_is_named(page)
+    summary.get_by_role("button", name=en("Submit"), exact=True).click()
+    chat.see(
+        en(
+            "Thank you! Your request has been sent to {manager} for approval. I will tell you when they have decided.",
+            manager="Cecilia Carlsson",
+        )
+    )
+
+    # Cecilia (Swedish), the manager, is away: she hands the decision to Filip.
+    chat.act_as("Cecilia Carlsson", "sv")
+    # The page's own words follow the person acted as.
+    expect(page.locator("#composer button[type=submit]")).to_have_text(sv("Send"), timeout=WAIT)
+    expect(page.locator("#say")).to_have_attribute(
+        "placeholder", sv("Type /open-account, help, or an answer")
+    )
+    card = chat.card(sv("Your decision is needed as the immediate manager."))
+    chat.see(sv("Request to open an account: {account}", account=ACCOUNT), card)
+    chat.shot("03-cecilia-card")
+    assert_every_control_is_named(page)
+    card.get_by_role("button", name=sv("Hand to another approver"), exact=True).click()
+    picker = chat.card(sv("Who should decide instead of you?"))
+    picker.get_by_label(sv("Choose a person")).select_option(label="Filip Fors")
+    picker.get_by_role("button", name=sv("Hand over"), exact=True).click()
+    chat.see(sv("Handed over to {name}. They have been sent the request.", name="Filip Fors"))
+    # Her card is rewritten in place: it says who decides now, and offers nothing to click.
+    chat.see(sv("Waiting for the decision of {name}.", name="Filip Fors"), card)
+    expect(card.get_by_role("button")).to_have_count(0, timeout=WAIT)
+    # The wrong person acting: the hand-over form she used is still in her chat (as a Slack
+    # ephemeral message would be), and its button still sends. Cecilia is no longer the one who
+    # decides, so trying to hand the decision on again is politely refused and changes nothing.
+    # This is a real click in the UI on a control that is legitimately still on her screen; a
+    # stale Approve button cannot be produced without tampering, because the card is updated.
+    picker.get_by_label(sv("Choose a person")).select_option(label="David Dahl")
+    picker.get_by_role("button", name=sv("Hand over"), exact=True).click()
+    chat.see(sv(REASONS["not_approver"]), chat.latest)
+    chat.shot("04-cecilia-refused")
+
+    # Filip (English) approves as the manager.
+    chat.act_as("Filip Fors", "en")
+    card = chat.card(en("Your decision is needed as the immediate manager."))
+    card.get_by_role("button", name=en("Approve"), exact=True).click()
+    chat.see(
+        en(
+            "Approved. The request for {account} now goes to the Director of Communications.",
+            account=ACCOUNT,
+        )
+    )
+    chat.see(re.compile(r"Approved by Filip Fors on \d{4}-\d\d-\d\d \d\d:\d\d\."), card)
+    expect(card.get_by_role("button", name=en("Approve"), exact=True)).to_have_count(
+        0, timeout=WAIT
+    )
+    chat.shot("05-filip-approved")
+
+    # David (English), the Director of Communications, approves: the account is registered.
+    chat.act_as("David Dahl", "en")
+    card = chat.card(
+        en("Your decision is needed as Director of Communications.")
+    )
+    # The reject button asks first; going back leaves everything as it was.
+    card.get_by_role("button", name=en("Reject"), exact=True).click()
+    dialog = card.get_by_role("alertdialog", name=en("Reject the request?"))
+    expect(dialog).to_be_visible(timeout=WAIT)
+    expect(dialog.get_by_role("button", name=en("Go back"), exact=True)).to_be_focused(timeout=WAIT)
+    dialog.get_by_role("button", name=en("Go back"), exact=True).click()
+    expect(dialog).to_have_count(0, timeout=WAIT)
+    card.get_by_role("button", name=en("Approve"), exact=True).click()
+    registered = re.compile(r"is registered as (SOME-\d{4}-0001)")
+    chat.see(registered)
+    number_text = chat.log.locator("article", has_text=registered).last.inner_text()
+    match = registered.search(number_text)
+    assert match is not None, number_text
+    number = match.group(1)
+    chat.shot("06-david-registered")
+
+    # Eva (Swedish) sees the new account in the Communications Office's channel.
+    chat.act_as("Eva Ek", "sv")
+    expect(page.get_by_label("Message")).to_be_visible(timeout=WAIT)
+    chat.open_conversation("#comms-office")
+    expect(page.locator("#composer")).to_be_hidden(timeout=WAIT)
+    post = chat.card(sv("New social-media account: {number}", number=number))
+    chat.see("Anna Andersson, Björn Berg", post)
+    chat.shot("07-eva-comms-office")
+
+    # Björn (Swedish) is welcomed to the team in his own language.
+    chat.act_as("Björn Berg", "sv")
+    welcome = "Welcome to the team of {account} ({number})!"
+    chat.see(sv(welcome, account=ACCOUNT, number=number))
+    if SWEDISH.exists():
+        # The catalogue is there: the welcome must really be in Swedish.
+        assert sv(welcome, account="x", number="y") != en(welcome, account="x", number="y")
+    chat.shot("08-bjorn-welcome")
+
+    # Anna hears the outcome and is welcomed too.
+    chat.act_as("Anna Andersson", "en")
+    chat.see(
+        en(
+            "Your request for {account} is approved. The account is registered as {number}.",
+            account=ACCOUNT,
+            number=number,
+        )
+    )
+    chat.see(en(welcome, account=ACCOUNT, number=number))
+    chat.shot("09-anna-approved")
+
+    assert chat.problems == []
+
+
+def test_the_page_tells_when_the_server_refuses(browser: Browser, server: Server) -> None:
+    page = browser.new_page()
+    chat = Chat(page)
+    page.goto(server.url)
+    chat.act_as("Anna Andersson", "en")
+    # A message too long for the server: the page says so and keeps what was typed.
+    box = page.get_by_label("Message")
+    page.evaluate("document.getElementById('say').removeAttribute('maxlength')")
+    too_long = "x" * 20_000
+    box.fill(too_long)
+    box.press("Enter")
+    status = page.get_by_role("alert")
+    expect(status).to_contain_text("didn't go through", timeout=WAIT)
+    expect(box).to_have_value(too_long)
+    # The next message that works clears the notice.
+    box.fill("help")
+    box.press("Enter")
+    chat.see(en("Hello! Here is what I can do."))
+    expect(status).to_be_hidden(timeout=WAIT)
+    # The refused request is the only problem the browser itself reports.
+    assert [p for p in chat.problems if "413" not in p] == []
+    chat.shot("10-refused-message")

@@ -1,0 +1,162 @@
+"""Issue 5 end to end in the web chat: the real app driven through the page's JSON API, the
+nudge sweep run with an explicit time and delivered with `deliver_due(now)`. A question is
+logged, nudged to the person on duty and answered; an account is closed and the Registry
+Office and the Communications Office are told. Never sleeps: the page's long poll wakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.keys import DELIVERER, STORE
+from data import people
+from data.db import Store
+from data.models import Account, Question
+from dialogs.i18n import Translator
+from scheduler.sweep import sweep
+from tests.helpers import load
+from tests.helpers.accounts import register
+from tests.helpers.nudging import CONFIG, at
+from tests.helpers.web import WebChat, settings_for
+
+en, sv = Translator("en"), Translator("sv")
+MONDAY = date(2027, 3, 1)
+ACCOUNT = "Instagram ki_neuro_demo (SOME-2027-0001)"
+TEXT = "Är det öppet hus <@channel> på fredag?"
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def web(sqlite_url: str) -> AsyncIterator[tuple[WebChat, Clock]]:
+    clock = Clock(at(MONDAY, 10))
+    app = create_app(settings_for(sqlite_url), web_chat_enabled=True, clock=clock)
+    async with TestClient(TestServer(app)) as client:
+        yield WebChat(client), clock
+
+
+async def demo_account(store: Store) -> int:
+    """Anna (English) and Björn (Swedish) run the account; Cecilia is their manager."""
+    async with store.transaction() as session:
+        ids = {
+            key: (await people.find_by_identity(session, "web", key))
+            for key in ("anna", "bjorn", "cecilia")
+        }
+    anna, bjorn, cecilia = (p.id for p in ids.values() if p is not None)
+    assert anna and bjorn and cecilia
+    account = await register(store, requester=anna, team=(bjorn,), manager=cecilia,
+                             now=at(MONDAY, 9), handle="ki_neuro_demo")
+    assert account.id is not None
+    return account.id
+
+
+async def test_a_question_is_logged_nudged_and_answered(
+    web: tuple[WebChat, Clock],
+) -> None:
+    chat, clock = web
+    app = chat.client.app
+    store: Store = app[STORE]
+    await demo_account(store)
+
+    # Monday: Anna logs a question that came in on the account.
+    await chat.say("anna", "/question")
+    await chat.wait_for_text("anna", en("What was asked? Paste or type the question or comment."))
+    await chat.say("anna", TEXT)
+    summary = await chat.wait_for_text(
+        "anna", en("Here is the question to log. Log it, edit a field, or cancel.")
+    )
+    assert "dlg:summary:submit" in summary.buttons()
+    await chat.act("anna", "dlg:summary:submit")
+    await chat.wait_for_text("anna", "The question to Instagram ki_neuro_demo is logged.")
+    [question] = await load(store, Question)
+
+    # Tuesday 11:00, more than 24 hours on: Björn is on duty and is reminded, in Swedish.
+    tuesday = at(MONDAY.replace(day=2), 11)
+    clock.now = tuesday
+    await sweep(store, tuesday, CONFIG)
+    while await app[DELIVERER].deliver_due(tuesday):
+        pass
+    intro = sv(
+        "Questions to {account} have waited more than 24 hours for an answer. Answer them on "
+        "the account, then click Answered.",
+        account=ACCOUNT,
+    )
+    nudge = await chat.wait_for_text("bjorn", intro)
+    # What the public wrote is shown as text, escaped: no markup gets through.
+    assert TEXT in nudge.text and "<@channel>" not in nudge.html
+    assert nudge.buttons()["question:answered"] == str(question.id)
+    # The morning reminder came too, with its buttons.
+    morning = await chat.wait_for_text(
+        "bjorn", sv("Monitoring today")
+    )
+    assert "duty:monitored" in morning.buttons()
+
+    await chat.act("bjorn", "question:answered", value=str(question.id))
+    await chat.wait_for_text(
+        "bjorn",
+        sv("Thanks! The question to {account} is marked as answered.",
+           account="Instagram ki_neuro_demo"),
+    )
+    [question] = await load(store, Question)
+    assert question.answered_at == tuesday
+
+    # Nothing more to nudge about it on Thursday.
+    thursday = at(MONDAY.replace(day=4), 11)
+    result = await sweep(store, thursday, CONFIG)
+    assert not [n for n in result.nudges if n.kind == "nudge_question"]
+
+
+async def test_an_account_is_closed_and_the_offices_are_told(
+    web: tuple[WebChat, Clock],
+) -> None:
+    chat, clock = web
+    store: Store = web[0].client.app[STORE]
+    await demo_account(store)
+
+    await chat.say("bjorn", "/close-account")
+    await chat.wait_for_text(
+        "bjorn", sv("Where is the final archive of the account saved? Give the folder, case "
+                    "number or link.")
+    )
+    await chat.say("bjorn", "Diarienummer 1-234/2027")
+    await chat.wait_for_text("bjorn", sv("Why is the account being closed?"))
+    await chat.say("bjorn", "Projektet är avslutat.")
+    summary = await chat.wait_for_text(
+        "bjorn", sv("Check before the account is closed. Close it, edit a field, or cancel.")
+    )
+    assert "dlg:summary:submit" in summary.buttons()
+    await chat.act("bjorn", "dlg:summary:submit")
+    await chat.wait_for_text("bjorn", "SOME-2027-0001")
+
+    [account] = await load(store, Account)
+    assert account.status == "closed"
+    told = sv(
+        "{account} ({number}) of {unit} has been closed and has left the monitoring rota.",
+        account="Instagram ki_neuro_demo", number="SOME-2027-0001",
+        unit="Department of Neuroscience",
+    )
+    for place in ("place:registry", "place:comms"):
+        posted = await chat.wait_for_text("eva", told, place)
+        assert "Projektet är avslutat." in posted.text
+        assert "Diarienummer 1-234/2027" in posted.text
+    # The rest of the team and the manager hear too, each in their own language.
+    await chat.wait_for_text(
+        "anna", en("Account closed: {number}", number="SOME-2027-0001")
+    )
+    await chat.wait_for_text(
+        "cecilia", sv("Account closed: {number}", number="SOME-2027-0001")
+    )
+    # And it is off the rota: no reminders about it any more.
+    later = at(MONDAY.replace(day=2), 9)
+    clock.now = later
+    assert (await sweep(store, later, CONFIG)).nudges == []

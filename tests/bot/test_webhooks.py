@@ -1,0 +1,197 @@
+"""`POST /api/accounts/{number}/questions`: the question webhook with its per-account bearer
+token, on the real app (mounted whether or not the web chat is on)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.keys import STORE
+from bot.webhooks import MAX_BODY
+from data import closure, tokens
+from data.db import Store
+from data.models import Question
+from tests.helpers import T0, Cast, load, make_cast
+from tests.helpers.accounts import id_of, register
+from tests.helpers.web import fixed_clock, settings_for
+
+URL = "/api/accounts/{}/questions"
+NUMBER = "SOME-2027-0001"
+
+
+@dataclass
+class Hook:
+    client: TestClient[Any, Any]
+    store: Store
+    cast: Cast
+    account_id: int
+    token: str
+    other_token: str
+
+    async def post(
+        self, body: Any, *, token: str | None = None, number: str = NUMBER,
+        raw: bytes | None = None, headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else json.dumps(body).encode()
+        response = await self.client.post(URL.format(number), data=data, headers=sent)
+        return response.status, await response.json()
+
+
+@pytest.fixture
+async def hook(database_url: str) -> AsyncIterator[Hook]:
+    """The app without the web chat, two accounts, each with a token."""
+    app = create_app(settings_for(database_url), web_chat_enabled=False, clock=fixed_clock(T0))
+    async with TestClient(TestServer(app)) as client:
+        store = app[STORE]
+        cast = await make_cast(store)
+        first = await register(store, requester=cast.requester, team=(cast.colleague,),
+                               manager=cast.manager, now=T0)
+        second = await register(store, requester=cast.requester, team=(cast.colleague,),
+                                manager=cast.manager, now=T0, handle="ki_other")
+        async with store.transaction() as session:
+            token = await tokens.create_token(session, account_id=id_of(first), now=T0)
+            other = await tokens.create_token(session, account_id=id_of(second), now=T0)
+        yield Hook(client, store, cast, id_of(first), token, other)
+
+
+async def test_a_question_is_stored_once_per_external_ref(hook: Hook) -> None:
+    received = "2027-03-01T08:15:00+01:00"
+    body = {
+        "text": "When is the next open day?",
+        "asked_by": "Eva from Uppsala",
+        "external_ref": "crm-4711",
+        "received_at": received,
+    }
+    status, answer = await hook.post(body, token=hook.token)
+    assert status == 201
+    [question] = await load(hook.store, Question)
+    assert answer == {
+        "id": question.id,
+        "account": NUMBER,
+        "received_at": "2027-03-01T07:15:00+00:00",
+        "created": True,
+    }
+    assert (question.account_id, question.source, question.text, question.asked_by) == (
+        hook.account_id, "webhook", "When is the next open day?", "Eva from Uppsala"
+    )
+    assert question.external_ref == "crm-4711"
+    assert question.received_at == datetime(2027, 3, 1, 7, 15, tzinfo=UTC)
+
+    # The other tool retries: the same question, 200, nothing new.
+    status, again = await hook.post(body, token=hook.token)
+    assert status == 200 and again == {**answer, "created": False}
+    assert len(await load(hook.store, Question)) == 1
+
+
+async def test_only_text_is_required(hook: Hook) -> None:
+    status, answer = await hook.post({"text": "Hello?"}, token=hook.token, number=NUMBER.lower())
+    assert status == 201 and answer["created"] is True
+    [question] = await load(hook.store, Question)
+    assert (question.asked_by, question.external_ref, question.received_at) == (None, None, T0)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "kbq_not-the-token", "wrong"],
+    ids=["missing", "empty", "wrong", "short"],
+)
+async def test_a_bad_or_missing_token_is_refused(hook: Hook, token: str | None) -> None:
+    status, answer = await hook.post({"text": "Hello?"}, token=token)
+    assert status == 401 and answer["error"] == "unauthorised"
+    assert await load(hook.store, Question) == []
+
+
+async def test_other_schemes_are_refused(hook: Hook) -> None:
+    status, _ = await hook.post(
+        {"text": "Hello?"}, headers={"Authorization": f"Basic {hook.token}"}
+    )
+    assert status == 401
+
+
+async def test_a_token_works_for_its_own_account_only(hook: Hook) -> None:
+    # Another account's token, and an account that does not exist: the same answer.
+    wrong = await hook.post({"text": "Hello?"}, token=hook.other_token)
+    unknown = await hook.post({"text": "Hello?"}, token=hook.token, number="SOME-2027-0099")
+    assert wrong == unknown
+    assert wrong[0] == 401
+    assert await load(hook.store, Question) == []
+
+
+async def test_a_rotated_token_stops_working(hook: Hook) -> None:
+    async with hook.store.transaction() as session:
+        fresh = await tokens.rotate_token(session, account_id=hook.account_id, now=T0)
+    assert (await hook.post({"text": "Hello?"}, token=hook.token))[0] == 401
+    assert (await hook.post({"text": "Hello?"}, token=fresh))[0] == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"not json", "The body must be a JSON object in UTF-8."),
+        (b"\xff\xfe", "The body must be a JSON object in UTF-8."),
+        (b'["text"]', "The body must be a JSON object."),
+        (b"{}", "text is required and must be a string."),
+        (b'{"text": 42}', "text is required and must be a string."),
+        (b'{"text": "   "}', "text must not be empty."),
+        (json.dumps({"text": "x" * 4001}).encode(), "text is too long: at most 4000 characters."),
+        (b'{"text": "Hi", "asked_by": 7}', "asked_by must be a string."),
+        (b'{"text": "Hi", "received_at": "yesterday"}', "received_at must be an ISO 8601 time."),
+        (
+            b'{"text": "Hi", "received_at": "2027-03-01T08:00:00"}',
+            "received_at must say its time zone, e.g. 2027-03-01T09:30:00+01:00.",
+        ),
+        (
+            b'{"text": "Hi", "question": "Hi"}',
+            "Unknown fields: question. Known: asked_by, external_ref, received_at, text.",
+        ),
+    ],
+)
+async def test_a_malformed_body_is_refused_with_a_message(
+    hook: Hook, body: bytes, says: str
+) -> None:
+    status, answer = await hook.post(None, raw=body, token=hook.token)
+    assert (status, answer) == (400, {"error": "bad_body", "message": says})
+    assert await load(hook.store, Question) == []
+
+
+async def test_a_malformed_body_without_a_token_reveals_nothing(hook: Hook) -> None:
+    status, _ = await hook.post(None, raw=b"not json", token="wrong")
+    assert status == 401
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["sized", "chunked"])
+async def test_an_oversized_body_is_refused(hook: Hook, chunked: bool) -> None:
+    body = json.dumps({"text": "x" * 3000, "asked_by": "y" * (MAX_BODY - 3000)}).encode()
+    assert len(body) > MAX_BODY
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {hook.token}"}
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 1024):
+            yield body[start : start + 1024]
+
+    response = await hook.client.post(
+        URL.format(NUMBER), data=pieces() if chunked else body, headers=headers
+    )
+    assert response.status == 413
+    assert (await response.json())["error"] == "too_large"
+    assert await load(hook.store, Question) == []
+
+
+async def test_a_closed_account_takes_no_questions(hook: Hook) -> None:
+    async with hook.store.transaction() as session:
+        await closure.close_account(
+            session, account_id=hook.account_id, actor_id=hook.cast.manager, reason="Done.",
+            final_archive_location="W:/a", now=T0 + timedelta(hours=1),
+        )
+    status, answer = await hook.post({"text": "Hello?"}, token=hook.token)
+    assert (status, answer["error"]) == (410, "account_closed")

@@ -1,0 +1,99 @@
+"""Absences: only one's own, dates in order, not over; cancelled by their owner."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from data import absence
+from data.db import Store
+from data.errors import Invalid, NotAllowed, NotFound
+from data.models import Absence, AuditEvent
+from tests.helpers import T0, Cast, load
+
+MIDSUMMER = (date(2027, 6, 21), date(2027, 7, 2))
+
+
+async def test_a_person_records_their_own_absence(store: Store, cast: Cast) -> None:
+    async with store.transaction() as session:
+        away = await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague,
+            first_day=MIDSUMMER[0], last_day=MIDSUMMER[1], now=T0, note=" Midsummer ",
+        )
+    [row] = await load(store, Absence)
+    assert (row.id, row.person_id, row.first_day, row.last_day, row.note) == (
+        away.id, cast.colleague, *MIDSUMMER, "Midsummer",
+    )
+    [event] = await load(store, AuditEvent, AuditEvent.action == "absence.recorded")
+    assert event.subject == f"person:{cast.colleague}" and event.actor_id == cast.colleague
+    async with store.transaction() as session:
+        assert await absence.away_on(session, [cast.colleague, cast.requester], date(2027, 7, 1)) == {
+            cast.colleague
+        }
+        assert await absence.away_on(session, [cast.colleague], date(2027, 7, 3)) == set()
+        assert [a.id for a in await absence.absences_of(session, cast.colleague)] == [away.id]
+        assert await absence.absences_of(session, cast.colleague, from_day=date(2027, 7, 3)) == []
+
+
+async def test_nobody_records_an_absence_for_someone_else(store: Store, cast: Cast) -> None:
+    async with store.transaction() as session:
+        with pytest.raises(NotAllowed) as refused:
+            await absence.record_absence(
+                session, person_id=cast.colleague, actor_id=cast.manager,
+                first_day=MIDSUMMER[0], last_day=MIDSUMMER[1], now=T0,
+            )
+    assert refused.value.code == "not_own_absence"
+    assert await load(store, Absence) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "code"),
+    [
+        (date(2027, 7, 2), date(2027, 6, 21), "dates_in_wrong_order"),
+        (date(2027, 2, 1), date(2027, 2, 28), "in_the_past"),
+        (date(2027, 3, 1), date(2028, 3, 2), "too_long"),
+    ],
+)
+async def test_bad_dates_are_refused(
+    store: Store, cast: Cast, first: date, last: date, code: str
+) -> None:
+    async with store.transaction() as session:
+        with pytest.raises(Invalid) as refused:
+            await absence.record_absence(
+                session, person_id=cast.colleague, actor_id=cast.colleague,
+                first_day=first, last_day=last, now=T0,
+            )
+    assert (refused.value.code, refused.value.params["field"]) == (code, "dates")
+
+
+async def test_an_absence_that_began_earlier_and_goes_on_is_fine(store: Store, cast: Cast) -> None:
+    async with store.transaction() as session:
+        await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague,
+            first_day=date(2027, 2, 20), last_day=date(2027, 3, 1), now=T0,
+        )
+    assert len(await load(store, Absence)) == 1
+
+
+async def test_only_the_owner_cancels_an_absence(store: Store, cast: Cast) -> None:
+    async with store.transaction() as session:
+        away = await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague,
+            first_day=MIDSUMMER[0], last_day=MIDSUMMER[1], now=T0,
+        )
+    assert away.id is not None
+    async with store.transaction() as session:
+        with pytest.raises(NotAllowed):
+            await absence.cancel_absence(session, absence_id=away.id, actor_id=cast.manager, now=T0)
+    async with store.transaction() as session:
+        await absence.cancel_absence(
+            session, absence_id=away.id, actor_id=cast.colleague, now=T0 + timedelta(hours=1)
+        )
+    assert await load(store, Absence) == []
+    async with store.transaction() as session:
+        with pytest.raises(NotFound):
+            await absence.cancel_absence(session, absence_id=away.id, actor_id=cast.colleague, now=T0)
+    assert [e.action for e in await load(store, AuditEvent, AuditEvent.subject == f"person:{cast.colleague}")][-2:] == [
+        "absence.recorded", "absence.cancelled",
+    ]

@@ -1,0 +1,131 @@
+"""Two transactions at once, on both databases.
+
+PostgreSQL runs them truly side by side: each first reads what a click handler would read, then
+both go on together. SQLite takes its write lock at BEGIN (data.db), so there the second simply
+queues behind the first; the outcome must be the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import pytest
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import outbox, requests
+from data.db import Store, is_sqlite
+from data.errors import MovedOn
+from data.models import Account, ApprovalDecision, Decision, Outbox
+from tests.helpers import T0, Cast, count, load, submit
+
+R = TypeVar("R")
+
+
+async def side_by_side(
+    store: Store, *work: Callable[[AsyncSession], Awaitable[R]], read_first: int | None = None
+) -> list[R | BaseException]:
+    """Run each piece of work in a transaction of its own, all at once."""
+    ready = asyncio.Barrier(len(work))
+
+    async def one(job: Callable[[AsyncSession], Awaitable[R]]) -> R:
+        async with store.transaction() as session:
+            if read_first is not None and not is_sqlite(store.engine):
+                # Both transactions have seen the request as pending before either changes it.
+                await requests.get_request(session, read_first)
+            await ready.wait()
+            return await job(session)
+
+    return await asyncio.gather(*(one(job) for job in work), return_exceptions=True)
+
+
+async def test_concurrent_registrations_get_distinct_numbers(store: Store, cast: Cast) -> None:
+    ids = []
+    for handle in ("ki_one", "ki_two", "ki_three"):
+        request = await submit(store, cast, handle=handle)
+        assert request.id is not None
+        ids.append(request.id)
+
+    def approve(request_id: int) -> Callable[[AsyncSession], Awaitable[requests.Outcome]]:
+        async def job(session: AsyncSession) -> requests.Outcome:
+            return await requests.decide(
+                session,
+                request_id=request_id,
+                actor_id=cast.manager,
+                decision=Decision.APPROVE,
+                now=T0,
+            )
+
+        return job
+
+    results = await side_by_side(store, *(approve(i) for i in ids), read_first=ids[0])
+    numbers = []
+    for result in results:
+        assert isinstance(result, requests.Outcome), result
+        assert result.account is not None
+        numbers.append(result.account.number)
+    assert sorted(numbers) == ["SOME-2027-0001", "SOME-2027-0002", "SOME-2027-0003"]
+    assert sorted(a.number for a in await load(store, Account)) == sorted(numbers)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Decision.APPROVE, Decision.APPROVE),
+        (Decision.APPROVE, Decision.REJECT),
+        (Decision.CHANGES, Decision.APPROVE),
+    ],
+)
+async def test_two_clicks_on_one_card_decide_once(
+    store: Store, cast: Cast, first: Decision, second: Decision
+) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    request_id = request.id
+
+    def click(decision: Decision) -> Callable[[AsyncSession], Awaitable[requests.Outcome]]:
+        async def job(session: AsyncSession) -> requests.Outcome:
+            return await requests.decide(
+                session,
+                request_id=request_id,
+                actor_id=cast.manager,
+                decision=decision,
+                now=T0,
+                reason="Because.",
+                expect_round=1,
+                expect_stage="manager",
+            )
+
+        return job
+
+    results = await side_by_side(store, click(first), click(second), read_first=request_id)
+    done = [r for r in results if isinstance(r, requests.Outcome)]
+    refused = [r for r in results if isinstance(r, MovedOn)]
+    assert (len(done), len(refused)) == (1, 1), results
+    winner = first if isinstance(results[0], requests.Outcome) else second
+    [decision] = await load(store, ApprovalDecision)
+    assert (decision.decision, decision.round, decision.stage) == (winner.value, 1, "manager")
+    approved = winner is Decision.APPROVE
+    assert await count(store, Account) == (1 if approved else 0)
+    assert (done[0].account is not None) == approved
+    # Exactly one notice to the requester, one card retired.
+    assert await count(store, Outbox, Outbox.kind == "request_decided") == 1
+    assert await count(store, Outbox, col(Outbox.key).endswith(":decided")) == 1
+
+
+async def test_two_senders_never_claim_the_same_message(store: Store, cast: Cast) -> None:
+    async with store.transaction() as session:
+        for n in range(4):
+            await outbox.enqueue(
+                session, key=f"note:{n}", kind="note", now=T0, recipient_id=cast.colleague
+            )
+
+    async def claim(session: AsyncSession) -> list[int]:
+        return [row.id for row in await outbox.claim_due(session, now=T0, limit=2) if row.id]
+
+    first, second = await side_by_side(store, claim, claim)
+    assert isinstance(first, list) and isinstance(second, list)
+    assert set(first).isdisjoint(second)
+    assert sorted(first + second) == [r.id for r in await load(store, Outbox)]

@@ -1,0 +1,145 @@
+"""Check-ins and the activity log: the team only; *I can't today* hands the day on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from data import absence, closure, monitoring
+from data.db import Store
+from data.errors import Invalid, MovedOn, NotAllowed
+from data.models import ActivityEntry, AuditEvent, MonitoringCheckIn, Outbox
+from scheduler.calendar import Calendar
+from tests.helpers import T0, Cast, load
+from tests.helpers.accounts import id_of, register
+
+CAL = Calendar()
+MONDAY = date(2027, 3, 1)  # T0's local day: the requester is on duty
+
+
+async def three(store: Store, cast: Cast) -> int:
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague, cast.second_colleague),
+        manager=cast.manager, now=T0,
+    )
+    return id_of(account)
+
+
+async def check_in(
+    store: Store, account_id: int, person: int, kind: str, now: datetime = T0,
+    day: date = MONDAY,
+) -> monitoring.CheckInResult:
+    async with store.transaction() as session:
+        return await monitoring.check_in(
+            session, account_id=account_id, person_id=person, day=day, kind=kind, now=now,
+            calendar=CAL,
+        )
+
+
+async def test_monitored_today_is_recorded_once_per_person_and_day(
+    store: Store, cast: Cast
+) -> None:
+    account = await three(store, cast)
+    result = await check_in(store, account, cast.requester, "monitored")
+    assert (result.was_on_duty, result.now_on_duty) == (cast.requester, cast.requester)
+    again = await check_in(store, account, cast.requester, "monitored", T0 + timedelta(hours=1))
+    assert again.check_in.id == result.check_in.id
+    [row] = await load(store, MonitoringCheckIn)
+    assert (row.account_id, row.person_id, row.day, row.kind, row.at) == (
+        account, cast.requester, MONDAY, "monitored", T0 + timedelta(hours=1)
+    )
+    assert len(await load(store, AuditEvent, AuditEvent.action == "monitoring.monitored")) == 2
+    assert await load(store, Outbox, Outbox.kind == "duty_handed") == []
+
+
+async def test_i_cannot_today_hands_the_day_to_the_next_in_the_rota(
+    store: Store, cast: Cast
+) -> None:
+    account = await three(store, cast)
+    result = await check_in(store, account, cast.requester, "cannot")
+    assert (result.was_on_duty, result.now_on_duty) == (cast.requester, cast.colleague)
+    [handed] = await load(store, Outbox, Outbox.kind == "duty_handed")
+    assert handed.recipient_id == cast.colleague
+    assert handed.params == {
+        "account_id": account, "day": "2027-03-01", "from_person_id": cast.requester
+    }
+    # The substitute cannot either: the third takes it; then nobody is left: the manager.
+    await check_in(store, account, cast.colleague, "cannot")
+    async with store.transaction() as session:
+        await absence.record_absence(
+            session, person_id=cast.second_colleague, actor_id=cast.second_colleague,
+            first_day=MONDAY, last_day=MONDAY, now=T0,
+        )
+    assert [r.recipient_id for r in await load(store, Outbox, Outbox.kind == "duty_handed")] == [
+        cast.colleague, cast.second_colleague,
+    ]
+    # second_colleague is away now; the one on duty being away, nobody is: a "cannot" by
+    # someone not on duty tells nobody.
+    result = await check_in(store, account, cast.second_colleague, "cannot")
+    assert (result.was_on_duty, result.now_on_duty) == (None, None)
+    assert await load(store, Outbox, Outbox.kind == "nobody_on_duty") == []
+
+
+async def test_the_manager_hears_at_once_when_the_last_one_cannot(
+    store: Store, cast: Cast
+) -> None:
+    account = id_of(await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0
+    ))
+    async with store.transaction() as session:
+        await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague,
+            first_day=MONDAY, last_day=MONDAY, now=T0,
+        )
+    result = await check_in(store, account, cast.requester, "cannot")
+    assert (result.was_on_duty, result.now_on_duty) == (cast.requester, None)
+    [told] = await load(store, Outbox, Outbox.kind == "nobody_on_duty")
+    assert told.recipient_id == cast.manager
+    assert told.params == {"account_id": account, "day": "2027-03-01"}
+
+
+async def test_only_the_team_checks_in_on_an_open_account_and_not_ahead(
+    store: Store, cast: Cast
+) -> None:
+    account = await three(store, cast)
+    for who in (cast.manager, cast.outsider, cast.director):
+        with pytest.raises(NotAllowed) as refused:
+            await check_in(store, account, who, "monitored")
+        assert refused.value.code == "not_team_member"
+    with pytest.raises(Invalid) as bad:
+        await check_in(store, account, cast.requester, "maybe")
+    assert bad.value.code == "unknown_check_in"
+    with pytest.raises(Invalid) as ahead:
+        await check_in(store, account, cast.requester, "monitored", day=MONDAY + timedelta(1))
+    assert ahead.value.code == "future_day"
+    async with store.transaction() as session:
+        await closure.close_account(
+            session, account_id=account, actor_id=cast.manager, reason="Not used",
+            final_archive_location="S:/archive", now=T0,
+        )
+    with pytest.raises(MovedOn) as closed:
+        await check_in(store, account, cast.requester, "monitored")
+    assert closed.value.code == "account_closed"
+    assert await load(store, MonitoringCheckIn) == []
+
+
+async def test_the_team_logs_activity(store: Store, cast: Cast) -> None:
+    account = await three(store, cast)
+    async with store.transaction() as session:
+        entry = await monitoring.log_activity(
+            session, account_id=account, actor_id=cast.colleague, now=T0, note=" Still active "
+        )
+        with pytest.raises(NotAllowed):
+            await monitoring.log_activity(
+                session, account_id=account, actor_id=cast.manager, now=T0, note="x"
+            )
+        with pytest.raises(Invalid) as long:
+            await monitoring.log_activity(
+                session, account_id=account, actor_id=cast.colleague, now=T0, note="x" * 1001
+            )
+        assert long.value.code == "too_long"
+        assert [e.id for e in await monitoring.activity(session, account)] == [entry.id]
+    [row] = await load(store, ActivityEntry)
+    assert (row.person_id, row.note, row.at) == (cast.colleague, "Still active", T0)
+    assert await load(store, AuditEvent, AuditEvent.action == "activity.logged")

@@ -1,0 +1,110 @@
+"""`/accounts` lists the person's accounts (the comms office: all) with each one's compliance
+at a glance, as scheduler.rules.compliance sees it. Through `Brain.handle`, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from data import closure, monitoring, questions
+from data.db import Store
+from tests.helpers import T0, Cast, make_roles
+from tests.helpers.accounts import id_of, register
+from tests.helpers.chat import CastSenders, cast_senders, fields, only
+from tests.helpers.nudging import CONFIG, at, chat
+
+WEDNESDAY = T0 + timedelta(days=2)
+
+
+@pytest.fixture
+async def who(store: Store, cast: Cast) -> CastSenders:
+    return await cast_senders(store, cast)
+
+
+async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
+        handle=handle,
+    )
+    return id_of(account)
+
+
+async def test_a_new_account_is_in_order(store: Store, cast: Cast, who: CastSenders) -> None:
+    await account_of(store, cast)
+    reply = only(await chat(store, who.colleague).command("accounts"))
+    assert reply.title == "Your accounts"
+    assert fields(reply) == {
+        "SOME-2027-0001": "Instagram ki_neuroscience · Department of Neuroscience · active\n"
+        "All in order\n"
+        "On duty today: Anna Berg\n"
+        "Next archiving due: 2027-09-01"
+    }
+
+
+async def test_what_needs_doing_comes_first(store: Store, cast: Cast, who: CastSenders) -> None:
+    account = await account_of(store, cast)
+    async with store.transaction() as session:
+        await questions.log_question(
+            session, account_id=account, actor_id=cast.requester, text="Open day?", now=T0
+        )
+        await questions.log_question(
+            session, account_id=account, actor_id=cast.requester, text="Fees?",
+            now=WEDNESDAY - timedelta(hours=1),
+        )
+    reply = only(await chat(store, who.requester, WEDNESDAY).command("accounts"))
+    [(number, glance)] = fields(reply).items()
+    assert glance.splitlines()[1:] == [
+        "Questions waiting more than 24 hours: 1",
+        "On duty today: Anna Berg",
+        "Next archiving due: 2027-09-01",
+    ]
+
+    # Monitored today shows; half a year on, archiving is overdue and nobody has monitored.
+    async with store.transaction() as session:
+        await monitoring.check_in(
+            session, account_id=account, person_id=cast.requester, day=WEDNESDAY.date(),
+            kind="monitored", now=WEDNESDAY, calendar=CONFIG.calendar,
+        )
+    reply = only(await chat(store, who.requester, WEDNESDAY).command("accounts"))
+    assert "On duty today: Anna Berg (monitored)" in fields(reply)[number]
+    september = at(T0.date().replace(month=9, day=10), 10)
+    reply = only(await chat(store, who.manager, september).command("accounts"))
+    assert fields(reply)[number].splitlines()[1:] == [
+        "Questions waiting more than 24 hours: 2",
+        "Archiving overdue since 2027-09-01",
+        "Looks inactive since 2027-03-18",
+        "On duty today: Bo Ek",
+    ]
+
+
+async def test_the_comms_office_sees_every_account_closed_ones_too(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    second = await account_of(store, cast, "ki_pain")
+    async with store.transaction() as session:
+        await make_roles(session, T0, comms={cast.outsider})
+        await closure.close_account(
+            session, account_id=second, actor_id=cast.manager, reason="Done.",
+            final_archive_location="W:/arkiv", now=T0,
+        )
+    reply = only(await chat(store, who.outsider).command("accounts"))
+    assert reply.title == "Accounts in the register"
+    assert fields(reply)["SOME-2027-0002"] == (
+        "Instagram ki_pain · Department of Neuroscience · closed"
+    )
+    assert "All in order" in fields(reply)["SOME-2027-0001"]
+
+
+async def test_in_swedish(store: Store, cast: Cast) -> None:
+    await account_of(store, cast)
+    swedish = await cast_senders(store, cast, locale="sv")
+    reply = only(await chat(store, swedish.requester).command("accounts"))
+    assert fields(reply)["SOME-2027-0001"].splitlines() == [
+        "Instagram ki_neuroscience · Department of Neuroscience · aktivt",
+        "Allt är i ordning",
+        "Bevakning i dag: Anna Berg",
+        "Nästa arkivering senast: 2027-09-01",
+    ]

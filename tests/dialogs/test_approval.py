@@ -1,0 +1,99 @@
+"""*Hand to another approver* for the requester: after five working days of waiting
+(data.requests decides), through `Brain.handle`. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from data.db import Store
+from data.models import AccountRequest, Outbox
+from dialogs.messages import Paragraph
+from tests.helpers import T0, Cast, load, submit
+from tests.helpers.chat import CastSenders, cast_senders, only, pickers, says
+from tests.helpers.nudging import chat, refusal
+
+FRIDAY = T0 + timedelta(days=4)  # four working days after Monday's request
+MONDAY = T0 + timedelta(days=7)  # five
+
+
+@pytest.fixture
+async def who(store: Store, cast: Cast) -> CastSenders:
+    return await cast_senders(store, cast)
+
+
+def card(request: AccountRequest) -> str:
+    return f"{request.id}:{request.round}:{request.stage}"
+
+
+async def test_the_requester_names_another_approver_once_it_has_waited(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    request = await submit(store, cast)
+    early = chat(store, who.requester, FRIDAY)
+    assert refusal(await early.click("approval:handover", value=card(request))) == (
+        "You can name another approver once your request has waited 5 working days for a "
+        "decision. So far it has waited 4."
+    )
+    # Nor by going straight to the picker's button.
+    assert refusal(
+        await early.click("handover:to", who.outsider.external_id, value=card(request))
+    ).startswith("You can name another approver once")
+
+    anna = chat(store, who.requester, MONDAY)
+    [question] = await anna.click("approval:handover", value=card(request))
+    assert question.ephemeral
+    assert says(question.message, "Who should decide on your request instead?")
+    [picker] = pickers(question.message)
+    assert (picker.action, picker.value, picker.submit_label) == (
+        "handover:to", card(request), "Send the request"
+    )
+
+    # Not to the approver already asked, nor to oneself.
+    assert refusal(await anna.click("handover:to", "dan.holm", value=card(request))) == (
+        "That person is already asked to decide on your request: pick someone else."
+    )
+    assert refusal(await anna.click("handover:to", "anna.berg", value=card(request))) == (
+        "The decision can't be handed to the person who made the request."
+    )
+
+    reply = only(await anna.click("handover:to", who.outsider.external_id, value=card(request)))
+    assert reply.blocks[0] == Paragraph(
+        "Your request for Instagram ki_neuroscience now goes to Filip Sjö, who has been sent it."
+    )
+    [stored] = await load(store, AccountRequest)
+    assert stored.approver_id == cast.outsider
+    [new_card] = await load(
+        store, Outbox, Outbox.key == f"approval_card:{request.id}:1:manager:{cast.outsider}"
+    )
+    assert new_card.recipient_id == cast.outsider
+
+    # The new approver decides.
+    approved = only(
+        await chat(store, who.outsider, MONDAY).click("approval:approve", value=card(request))
+    )
+    assert says(approved, "registered as SOME-2027-0001")
+
+
+async def test_the_approver_still_hands_over_at_any_time(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    request = await submit(store, cast)
+    dan = chat(store, who.manager, T0)
+    [question] = await dan.click("approval:handover", value=card(request))
+    assert says(question.message, "Who should decide instead of you?")
+    reply = only(await dan.click("handover:to", "filip.sjö", value=card(request)))
+    assert reply.blocks[0] == Paragraph(
+        "Handed over to Filip Sjö. They have been sent the request."
+    )
+
+
+async def test_others_cannot_reroute(store: Store, cast: Cast, who: CastSenders) -> None:
+    request = await submit(store, cast)
+    bo = chat(store, who.colleague, MONDAY + timedelta(days=30))
+    assert refusal(await bo.click("handover:to", "filip.sjö", value=card(request))) == (
+        "Only the person asked to decide on this request can do that. Nothing was changed."
+    )
+    [stored] = await load(store, AccountRequest)
+    assert stored.approver_id == cast.manager

@@ -1,0 +1,261 @@
+"""`/duty`, `/away`, and the buttons *Monitored today*, *I can't today* and *Still active*,
+through `Brain.handle`. On SQLite and PostgreSQL; every turn at an explicit time."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from data.db import Store
+from data.models import Absence, ActivityEntry, MonitoringCheckIn, Outbox
+from dialogs.messages import Paragraph
+from tests.helpers import T0, Cast, count, load
+from tests.helpers.accounts import id_of, register
+from tests.helpers.chat import CastSenders, buttons, cast_senders, fields, only, says
+from tests.helpers.nudging import chat, refusal
+
+MONDAY = date(2027, 3, 1)  # T0 is 10:00 on it in Stockholm
+NOT_TEAM = "Only the account's team can do that. Nothing was changed."
+
+
+@pytest.fixture
+async def who(store: Store, cast: Cast) -> CastSenders:
+    return await cast_senders(store, cast)
+
+
+async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
+    """The requester and the colleague, in that rota order, from Monday 1 March."""
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
+        handle=handle,
+    )
+    return id_of(account)
+
+
+# --- /duty ----------------------------------------------------------------------------------
+
+
+async def test_duty_without_accounts(store: Store, who: CastSenders) -> None:
+    reply = only(await chat(store, who.outsider).command("duty"))
+    assert says(reply, "You are not on the team of any account in the register")
+
+
+async def test_duty_shows_today_and_the_week_with_the_buttons_for_the_one_on_duty(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    account = await account_of(store, cast)
+    anna = chat(store, who.requester)
+    reply = only(await anna.command("duty"))
+    assert reply.title == "Who is on duty"
+    assert says(reply, "SOME-2027-0001 · Instagram ki_neuroscience: you are on duty today.")
+    assert fields(reply) == {
+        "Monday 2027-03-01": "Anna Berg",
+        "Tuesday 2027-03-02": "Bo Ek",
+        "Wednesday 2027-03-03": "Anna Berg",
+        "Thursday 2027-03-04": "Bo Ek",
+        "Friday 2027-03-05": "Anna Berg",
+    }
+    value = f"{account}:2027-03-01"
+    assert [(b.action, b.value) for b in buttons(reply)] == [
+        ("duty:monitored", value),
+        ("duty:cannot", value),
+    ]
+
+    # The colleague sees who is on duty, without the buttons; the manager too.
+    bo = only(await chat(store, who.colleague).command("duty"))
+    assert says(bo, "SOME-2027-0001 · Instagram ki_neuroscience: Anna Berg is on duty today.")
+    assert not buttons(bo)
+    assert says(only(await chat(store, who.manager).command("duty")), "Anna Berg is on duty")
+
+    # Once marked, no buttons.
+    done = only(await anna.click("duty:monitored", value=value))
+    assert done.blocks[0] == Paragraph(
+        "Thanks! Instagram ki_neuroscience is marked as monitored today."
+    )
+    assert not buttons(only(await anna.command("duty")))
+
+
+async def test_duty_at_the_weekend_shows_the_coming_week_in_swedish(
+    store: Store, cast: Cast
+) -> None:
+    await account_of(store, cast)
+    swedish = await cast_senders(store, cast, locale="sv-SE")
+    saturday = T0 + timedelta(days=5)
+    reply = only(await chat(store, swedish.requester, saturday).command("duty"))
+    assert reply.title == "Vem har bevakningen"
+    assert says(reply, "SOME-2027-0001 · Instagram ki_neuroscience: i dag är ingen arbetsdag.")
+    assert list(fields(reply)) == [
+        "måndag 2027-03-08",
+        "tisdag 2027-03-09",
+        "onsdag 2027-03-10",
+        "torsdag 2027-03-11",
+        "fredag 2027-03-12",
+    ]
+
+
+# --- /away ----------------------------------------------------------------------------------
+
+
+async def test_away_keeps_a_person_off_the_rota_and_can_be_cancelled(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    bo = chat(store, who.colleague)
+    reply = only(await bo.command("away", "2027-03-02 2027-03-04"))
+    assert reply.blocks[0] == Paragraph(
+        "You are recorded as away from 2027-03-02 to 2027-03-04. "
+        "The rota skips you on those days."
+    )
+    only(await bo.say("/away 2027-03-12"))
+    week = fields(only(await chat(store, who.requester).command("duty")))
+    assert week["Tuesday 2027-03-02"] == week["Thursday 2027-03-04"] == "Anna Berg"
+
+    listed = only(await bo.command("away"))
+    assert listed.title == "Your absences"
+    assert list(fields(listed)) == [
+        "From 2027-03-02 to 2027-03-04",
+        "From 2027-03-12 to 2027-03-12",
+    ]
+    first, _second = buttons(listed)
+    assert (first.action, first.label) == ("away:cancel", "Cancel 2027-03-02 – 2027-03-04")
+    assert first.confirm is not None
+
+    # Only one's own.
+    assert refusal(await chat(store, who.requester).click("away:cancel", value=first.value)) == (
+        "You can only record or cancel your own absences."
+    )
+    done = only(await bo.click("away:cancel", value=first.value))
+    assert done.blocks[0] == Paragraph("Your absence from 2027-03-02 to 2027-03-04 is cancelled.")
+    assert refusal(await bo.click("away:cancel", value=first.value)) == (
+        "I can't find that absence. It may already be cancelled."
+    )
+    [left] = await load(store, Absence)
+    assert left.first_day == date(2027, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            "tomorrow",
+            "I couldn't read tomorrow as a date. Write dates as year-month-day, for example "
+            "/away 2027-07-01 2027-07-31",
+        ),
+        (
+            "2027-02-30",
+            "I couldn't read 2027-02-30 as a date. Write dates as year-month-day, for example "
+            "/away 2027-07-01 2027-07-31",
+        ),
+        (
+            "2027-07-01 2027-07-10 2027-07-31",
+            "Give the first and the last day you are away, for example /away 2027-07-01 "
+            "2027-07-31",
+        ),
+        (
+            "2027-07-31 2027-07-01",
+            "The last day is before the first day. Give the first day first, for example "
+            "/away 2027-07-01 2027-07-31",
+        ),
+        ("2027-02-01 2027-02-10", "Those days have already passed: give days from today on."),
+        (
+            "2027-07-01 2028-12-31",
+            "One absence can be at most 366 days long. Record a longer one in parts.",
+        ),
+    ],
+)
+async def test_bad_dates_are_explained_and_nothing_is_recorded(
+    store: Store, who: CastSenders, args: str, expected: str
+) -> None:
+    assert refusal(await chat(store, who.colleague).command("away", args)) == expected
+    assert await count(store, Absence) == 0
+
+
+async def test_dates_are_explained_in_swedish(store: Store, cast: Cast) -> None:
+    swedish = await cast_senders(store, cast, locale="sv")
+    text = refusal(await chat(store, swedish.requester).command("away", "2027-07-31 2027-07-01"))
+    assert text.startswith("Den sista dagen är före den första.")
+    reply = only(await chat(store, swedish.requester).command("away", "2027-07-01 till 2027-07-31"))
+    assert says(reply, "Du är registrerad som borta från 2027-07-01 till 2027-07-31.")
+
+
+# --- the buttons ----------------------------------------------------------------------------
+
+
+async def test_i_cannot_today_hands_the_day_to_the_next_in_the_rota(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    account = await account_of(store, cast)
+    reply = only(
+        await chat(store, who.requester).click("duty:cannot", value=f"{account}:2027-03-01")
+    )
+    assert reply.blocks[0] == Paragraph(
+        "Noted. Bo Ek is on duty for Instagram ki_neuroscience today instead and has been told."
+    )
+    [handed] = await load(store, Outbox, Outbox.kind == "duty_handed")
+    assert handed.recipient_id == cast.colleague
+    assert says(only(await chat(store, who.colleague).command("duty")), "you are on duty today")
+
+
+async def test_i_cannot_today_with_nobody_left_tells_the_manager(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    account = await account_of(store, cast)
+    only(await chat(store, who.colleague).command("away", "2027-03-01 2027-03-05"))
+    reply = only(
+        await chat(store, who.requester).click("duty:cannot", value=f"{account}:2027-03-01")
+    )
+    assert reply.blocks[0] == Paragraph(
+        "Noted. Nobody else in the team of Instagram ki_neuroscience is available today, "
+        "so the manager has been told."
+    )
+    [told] = await load(store, Outbox, Outbox.kind == "nobody_on_duty")
+    assert told.recipient_id == cast.manager
+
+
+async def test_a_click_on_yesterdays_reminder_marks_yesterday(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    account = await account_of(store, cast)
+    tuesday = chat(store, who.requester, T0 + timedelta(days=1))
+    reply = only(await tuesday.click("duty:monitored", value=f"{account}:2027-03-01"))
+    assert says(reply, "is marked as monitored on 2027-03-01.")
+    [row] = await load(store, MonitoringCheckIn)
+    assert row.day == MONDAY
+
+
+@pytest.mark.parametrize("action", ["duty:monitored", "duty:cannot", "active:yes"])
+async def test_only_the_team_uses_the_buttons(
+    store: Store, cast: Cast, who: CastSenders, action: str
+) -> None:
+    account = await account_of(store, cast)
+    value = f"{account}:2027-03-01" if action.startswith("duty") else str(account)
+    for outsider in (who.outsider, who.manager):
+        assert refusal(await chat(store, outsider).click(action, value=value)) == NOT_TEAM
+    assert await count(store, MonitoringCheckIn) == 0
+    assert await count(store, ActivityEntry) == 0
+
+
+async def test_still_active_logs_activity(store: Store, cast: Cast, who: CastSenders) -> None:
+    account = await account_of(store, cast)
+    reply = only(await chat(store, who.colleague).click("active:yes", value=str(account)))
+    assert reply.blocks[0] == Paragraph(
+        "Thanks! Activity on Instagram ki_neuroscience is logged today, so it counts as "
+        "active again."
+    )
+    [entry] = await load(store, ActivityEntry)
+    assert (entry.account_id, entry.person_id, entry.at) == (account, cast.colleague, T0)
+
+
+async def test_buttons_with_values_nobody_made(store: Store, cast: Cast, who: CastSenders) -> None:
+    await account_of(store, cast)
+    anna = chat(store, who.requester)
+    assert refusal(await anna.click("duty:monitored", value="nonsense")) == (
+        "I can't find that account."
+    )
+    assert refusal(await anna.click("duty:monitored", value="999:2027-03-01")) == (
+        "I can't find that account."
+    )
+    assert refusal(await anna.click("duty:frobnicate", value="1:2027-03-01")) == (
+        "That button no longer does anything."
+    )

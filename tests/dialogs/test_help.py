@@ -1,0 +1,27 @@
+"""`help` lists every command with a flow, in the person's language, in the order of
+dialogs.help.COMMANDS (which Slack's manifest and Teams' command menu follow)."""
+
+from __future__ import annotations
+
+from data.db import Store
+from dialogs.help import COMMANDS
+from tests.helpers import Cast
+from tests.helpers.chat import cast_senders, fields, only
+from tests.helpers.nudging import chat
+
+
+async def test_help_lists_every_command(store: Store, cast: Cast) -> None:
+    who = await cast_senders(store, cast)
+    listed = fields(only(await chat(store, who.requester).command("help")))
+    assert list(listed) == [name if name == "help" else f"/{name}" for name in COMMANDS]
+    assert listed["/duty"] == "Show who is on duty today and this week for your accounts."
+    assert listed["/away"].startswith("Record that you are away, for example /away 2027-07-01")
+
+
+async def test_help_in_swedish(store: Store, cast: Cast) -> None:
+    who = await cast_senders(store, cast, locale="sv")
+    listed = fields(only(await chat(store, who.requester).command("help")))
+    assert listed["/close-account"] == "Stäng ett konto som inte längre är aktivt."
+    assert listed["/question"] == (
+        "Registrera en fråga från allmänheten som har kommit in på ett av dina konton."
+    )

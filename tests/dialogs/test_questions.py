@@ -1,0 +1,215 @@
+"""`/question` logs a question from the public (a small dialog: which account, then the text)
+and *Answered* closes one, through `Brain.handle`. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from data.db import Store
+from data.models import Question
+from dialogs.messages import Paragraph
+from tests.helpers import T0, Cast, count, load
+from tests.helpers.accounts import id_of, register
+from tests.helpers.chat import (
+    CastSenders,
+    buttons,
+    cast_senders,
+    choices,
+    dialog_state,
+    fields,
+    fill,
+    only,
+    says,
+    step_of,
+)
+from tests.helpers.nudging import chat, refusal
+
+TEXT = "When is the next open day for the master's programme?"
+
+
+@pytest.fixture
+async def who(store: Store, cast: Cast) -> CastSenders:
+    return await cast_senders(store, cast)
+
+
+async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
+        handle=handle,
+    )
+    return id_of(account)
+
+
+async def test_with_one_account_it_asks_for_the_text_at_once(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    account = await account_of(store, cast)
+    anna = chat(store, who.requester)
+    prompt = only(await anna.command("question"))
+    assert step_of(prompt) == "text"
+    assert prompt.title == "Log a question: question 2 of 2"
+    assert says(prompt, "Let's log a question from the public, so that it is not forgotten.")
+    assert says(prompt, "What was asked? Paste or type the question or comment.")
+
+    # Empty and overlong answers are refused and asked again.
+    again = only(await anna.say("   "))
+    assert step_of(again) == "text" and says(again, "Please write an answer: it can't be empty.")
+    again = only(await anna.say("x" * 4001))
+    assert step_of(again) == "text"
+    assert says(again, "That is 4001 characters; the most I can take is 4000.")
+
+    summary = only(await anna.say(TEXT))
+    assert step_of(summary) == "summary"
+    assert says(summary, "Here is the question to log. Log it, edit a field, or cancel.")
+    assert fields(summary) == {
+        "Account": "SOME-2027-0001 · Instagram ki_neuroscience",
+        "Question": TEXT,
+    }
+    [submit, _edit, _cancel] = buttons(summary)
+    assert submit.label == "Log the question"
+
+    done = only(await anna.dlg("summary", "submit"))
+    [question] = await load(store, Question)
+    assert (question.account_id, question.source, question.text, question.logged_by) == (
+        account, "chat", TEXT, cast.requester
+    )
+    assert question.received_at == T0 and question.answered_at is None
+    assert says(done, "The question to Instagram ki_neuroscience is logged.")
+    assert [(b.action, b.value) for b in buttons(done)] == [
+        ("question:answered", str(question.id))
+    ]
+    assert await dialog_state(store, cast.requester) is None
+
+
+async def test_with_several_accounts_it_asks_which_first(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    second = await account_of(store, cast, "ki_pain")
+    bo = chat(store, who.colleague)
+    prompt = only(await bo.command("question"))
+    assert step_of(prompt) == "account"
+    [choice] = choices(prompt)
+    assert [(o.value, o.label) for o in choice.options] == [
+        ("1", "SOME-2027-0001 · Instagram ki_neuroscience"),
+        ("2", "SOME-2027-0002 · Instagram ki_pain"),
+    ]
+    # Nothing offered: asked again.
+    assert says(only(await bo.say("SOME-2027-0099")), "Please pick one of the options offered.")
+    # Typed by its register number (clicking works as in every dialog).
+    assert step_of(only(await bo.say("some-2027-0002"))) == "text"
+    await bo.say(TEXT)
+    await bo.dlg("summary", "submit")
+    [question] = await load(store, Question)
+    assert question.account_id == second
+
+
+async def test_the_account_can_be_named_with_the_command(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    second = await account_of(store, cast, "ki_pain")
+    anna = chat(store, who.requester)
+    assert step_of(only(await anna.say("/question SOME-2027-0002"))) == "text"
+    await anna.say(TEXT)
+    await anna.dlg("summary", "submit")
+    [question] = await load(store, Question)
+    assert question.account_id == second
+
+
+async def test_only_a_team_logs_questions(store: Store, cast: Cast, who: CastSenders) -> None:
+    await account_of(store, cast)
+    for someone in (who.outsider, who.manager):
+        reply = only(await chat(store, someone).command("question"))
+        assert says(reply, "Questions are logged by an account's team")
+    assert await dialog_state(store, cast.manager) is None
+
+
+async def test_cancel_logs_nothing(store: Store, cast: Cast, who: CastSenders) -> None:
+    await account_of(store, cast)
+    anna = chat(store, who.requester)
+    await anna.command("question")
+    reply = only(await anna.say("cancel"))
+    assert reply.blocks[0] == Paragraph("Cancelled. No question was logged.")
+    assert await count(store, Question) == 0
+
+
+async def test_another_conversation_is_not_thrown_away(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    anna = chat(store, who.requester)
+    await fill(anna, who, until="unit")
+    reply = only(await anna.command("question"))
+    assert says(reply, "You are in the middle of another conversation with me.")
+    assert step_of(reply) == "unit"
+    state = await dialog_state(store, cast.requester)
+    assert state is not None and state.dialog == "open_account"
+
+    # And the other way round: /open-account while a question is being logged.
+    bo = chat(store, who.colleague)
+    await bo.command("question")
+    reply = only(await bo.command("open-account"))
+    assert says(reply, "You are in the middle of another conversation with me.")
+    assert step_of(reply) == "text"
+    # The same command again resumes.
+    resumed = only(await bo.command("question"))
+    assert says(resumed, "Let's continue where you left off.") and step_of(resumed) == "text"
+
+
+async def test_answered_closes_the_question_once(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    anna = chat(store, who.requester)
+    await anna.command("question")
+    await anna.say(TEXT)
+    [answered] = buttons(only(await anna.dlg("summary", "submit")))
+
+    later = T0 + timedelta(hours=2)
+    reply = only(await chat(store, who.colleague, later).click(answered.action, value=answered.value))
+    assert reply.blocks[0] == Paragraph(
+        "Thanks! The question to Instagram ki_neuroscience is marked as answered."
+    )
+    [question] = await load(store, Question)
+    assert (question.answered_at, question.answered_by) == (later, cast.colleague)
+
+    assert refusal(await anna.click(answered.action, value=answered.value)) == (
+        "Bo Ek has already marked this question as answered."
+    )
+    [question] = await load(store, Question)
+    assert question.answered_by == cast.colleague
+
+
+async def test_only_the_team_marks_questions_answered(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    anna = chat(store, who.requester)
+    await anna.command("question")
+    await anna.say(TEXT)
+    [answered] = buttons(only(await anna.dlg("summary", "submit")))
+    for someone in (who.outsider, who.manager):
+        assert refusal(
+            await chat(store, someone).click(answered.action, value=answered.value)
+        ) == "Only the account's team can do that. Nothing was changed."
+    assert refusal(await anna.click("question:answered", value="99")) == (
+        "I can't find that question."
+    )
+    [question] = await load(store, Question)
+    assert question.answered_at is None
+
+
+async def test_in_swedish(store: Store, cast: Cast) -> None:
+    await account_of(store, cast)
+    swedish = await cast_senders(store, cast, locale="sv")
+    anna = chat(store, swedish.requester)
+    prompt = only(await anna.command("question"))
+    assert says(prompt, "Vad frågade personen? Klistra in eller skriv frågan eller kommentaren.")
+    summary = only(await anna.say(TEXT))
+    assert fields(summary)["Fråga"] == TEXT
+    done = only(await anna.dlg("summary", "submit"))
+    assert says(done, "Frågan till Instagram ki_neuroscience är registrerad.")
+    assert [b.label for b in buttons(done)] == ["Besvarad"]

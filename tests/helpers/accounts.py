@@ -1,0 +1,44 @@
+"""Registered accounts for the nudge tests, made through the real request and approval
+operations, and a few shortcuts for the account operations of issue 5."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from data import requests
+from data.db import Store
+from data.models import Account, Decision
+from tests.helpers import request_input
+
+
+async def register(
+    store: Store,
+    *,
+    requester: int,
+    team: tuple[int, ...],
+    manager: int,
+    now: datetime,
+    handle: str = "ki_neuroscience",
+    **overrides: Any,
+) -> Account:
+    """`requester` files a request with `team` and `manager`; the manager approves it at
+    `now`. (Scopes needing the director need one with a role: see make_roles.)"""
+    async with store.transaction() as session:
+        request = await requests.submit(
+            session,
+            requester_id=requester,
+            given=request_input(manager_id=manager, team_ids=team, handle=handle, **overrides),
+            now=now,
+        )
+        assert request.id is not None
+        outcome = await requests.decide(
+            session, request_id=request.id, actor_id=manager, decision=Decision.APPROVE, now=now
+        )
+    assert outcome.account is not None, "approving a unit account registers it at once"
+    return outcome.account
+
+
+def id_of(account: Account) -> int:
+    assert account.id is not None
+    return account.id

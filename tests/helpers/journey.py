@@ -1,0 +1,121 @@
+"""The `/open-account` journey as data: what a person answers at each of the 14 steps.
+
+One list of answers drives the journey through `dialogs.router.Brain` directly, through the web
+chat's JSON API (tests.helpers.web) and, step by step, through the browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col
+
+from data import rules
+from data.db import Store
+from data.models import AccountRequest
+from dialogs.engine import Reply
+from dialogs.events import Action, Event, Sender, Text
+from dialogs.router import Brain
+from tests.helpers import load
+
+# The 14 questions of dialogs/open_account.py, in order.
+STEPS = (
+    "platform",
+    "handle",
+    "unit",
+    "scope",
+    "purpose",
+    "objectives",
+    "target_group",
+    "benefit",
+    "team",
+    "manager",
+    "monitoring",
+    "holiday_cover",
+    "response_time",
+    "acknowledgements",
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Typed `text`, or a click on `dlg:<step>:<verb>` with `selected` values or people."""
+
+    step: str
+    text: str | None = None
+    selected: tuple[str, ...] = ()
+    verb: str = "choose"
+
+    @property
+    def action(self) -> str:
+        return f"dlg:{self.step}:{self.verb}"
+
+
+def open_account_answers(
+    *,
+    platform: str = "instagram",
+    handle: str = "ki_neuro_demo",
+    unit: str = "Department of Neuroscience",
+    scope: str = "university_wide",
+    purpose: str = "Show the department's research to prospective students.",
+    team: tuple[str, ...] = ("bjorn",),
+    manager: str = "cecilia",
+    response_time: str = "24h",
+) -> list[Answer]:
+    """Answers to every question, as the web chat's demo people give them (external ids)."""
+    return [
+        Answer("platform", selected=(platform,)),
+        Answer("handle", text=handle),
+        Answer("unit", text=unit),
+        Answer("scope", selected=(scope,)),
+        Answer("purpose", text=purpose),
+        Answer("objectives", text="Two posts a week about ongoing projects."),
+        Answer("target_group", text="Prospective master's students"),
+        Answer("benefit", text="More applicants to the department's programmes."),
+        Answer("team", selected=team, verb="pick"),
+        Answer("manager", selected=(manager,), verb="pick"),
+        Answer("monitoring", text="Checked every working day by the team in turn."),
+        Answer("holiday_cover", text="The unit's communicator covers holidays."),
+        Answer("response_time", selected=(response_time,)),
+        Answer("acknowledgements", selected=tuple(rules.ACKNOWLEDGEMENTS)),
+    ]
+
+
+SUBMIT = Answer("summary", verb="submit")
+
+
+def as_event(sender: Sender, answer: Answer) -> Event:
+    if answer.text is not None:
+        return Text(sender, answer.text)
+    return Action(sender, action=answer.action, selected=answer.selected)
+
+
+def card_value(request: AccountRequest) -> str:
+    """What the approval card's buttons carry: the request, its round and its stage."""
+    return f"{request.id}:{request.round}:{request.stage}"
+
+
+async def open_account(
+    brain: Brain, who: str, now: datetime, answers: list[Answer] | None = None
+) -> list[Reply]:
+    """`who` (a web identity) runs /open-account to the end and submits; the last replies."""
+    sender = Sender("web", who)
+    await brain.handle(Text(sender, "/open-account"), now)
+    for answer in [*(answers or open_account_answers()), SUBMIT]:
+        replies = await brain.handle(as_event(sender, answer), now)
+    return replies
+
+
+async def latest_request(store: Store) -> AccountRequest:
+    found = await load(store, AccountRequest, col(AccountRequest.id) > 0)
+    assert found, "no request was filed"
+    return found[-1]
+
+
+async def click(
+    brain: Brain, who: str, now: datetime, action: str, value: str = "", text: str = ""
+) -> list[Reply]:
+    return await brain.handle(
+        Action(Sender("web", who), action=action, value=value, text=text), now
+    )

@@ -1,0 +1,112 @@
+"""The `kontobot` command as a user runs it: a subprocess with its settings in the environment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# The console script the package installs next to the interpreter running the tests.
+KONTOBOT = Path(sys.executable).with_name("kontobot")
+# Settings a developer may have exported; the tests set what they need themselves.
+_FOREIGN = ("KONTOBOT_", "SLACK_", "MICROSOFT_")
+
+
+def cli_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN)}
+    env["KONTOBOT_DATABASE_URL"] = database_url
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _wait_until_healthy(server: Server, within: float) -> None:
+    # The server is another process: nothing to await, so ask /healthz until it answers.
+    deadline = time.monotonic() + within
+    while True:
+        if server.process.poll() is not None:
+            raise AssertionError(
+                f"kontobot serve exited with {server.process.returncode}:\n{server.output()}"
+            )
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"kontobot serve not healthy within {within}s:\n{server.output()}")
+        time.sleep(0.05)
+
+
+def stop(server: Server, within: float = 10.0) -> int:
+    """SIGTERM, as a service manager stops it; the exit code."""
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+            raise AssertionError(
+                f"kontobot serve did not stop within {within}s of SIGTERM"
+            ) from None
+    return server.process.returncode
+
+
+@contextmanager
+def serving(database_url: str, workdir: Path, *, within: float = 30.0) -> Iterator[Server]:
+    """`kontobot serve --port <free>` on loopback (so the web chat is on), healthy, then stopped.
+
+    Runs in `workdir`, so no `.env` of the developer's applies; its output goes to
+    `workdir/serve.log`.
+    """
+    port = free_port()
+    log = workdir / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603
+            [str(KONTOBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=cli_env(database_url),
+            cwd=workdir,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_until_healthy(server, within)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,97 @@
+"""The APScheduler wiring: cron ticks in Stockholm time, coalesced, with a misfire grace; a
+tick sweeps as of the clock and kicks delivery; a catch-up sweep at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from data.db import Store
+from data.models import Outbox
+from scheduler import jobs
+from scheduler.rules import ARCHIVING, QUESTION, ROTA, NudgeConfig
+from tests.helpers import Cast, load
+from tests.helpers.accounts import register
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+CONFIG = NudgeConfig()
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=STOCKHOLM)
+
+
+def test_the_ticks_fall_at_the_designs_times_in_stockholm() -> None:
+    triggers = {job_id: (trigger, kinds) for job_id, trigger, kinds in jobs.schedule(CONFIG)}
+    assert set(triggers) == {
+        "rota", "rota_unmarked", "questions", "archiving", "inactivity", "approval"
+    }
+    friday_night = local(date(2027, 3, 26), 20)  # Good Friday, evening
+
+    def next_fire(job_id: str, after: datetime) -> datetime:
+        fired = triggers[job_id][0].get_next_fire_time(None, after)
+        assert fired is not None
+        return fired.astimezone(STOCKHOLM)
+
+    assert next_fire("rota", friday_night) == local(date(2027, 3, 29), 8, 30)
+    assert next_fire("rota_unmarked", friday_night) == local(date(2027, 3, 29), 14, 0)
+    assert next_fire("archiving", friday_night) == local(date(2027, 3, 29), 9, 0)
+    # Questions: every hour 08-17 every day, weekends too.
+    assert next_fire("questions", friday_night) == local(date(2027, 3, 27), 8, 0)
+    assert next_fire("questions", local(date(2027, 3, 27), 17, 1)) == local(date(2027, 3, 28), 8, 0)
+    # Summer time: 08:30 in Stockholm is 06:30 UTC.
+    summer = triggers["rota"][0].get_next_fire_time(None, local(date(2027, 7, 1), 7))
+    assert summer is not None and summer.astimezone(UTC).time() == time(6, 30)
+    assert triggers["questions"][1] == (QUESTION,)
+
+
+async def test_a_tick_sweeps_as_of_the_clock_and_kicks_delivery(
+    store: Store, cast: Cast
+) -> None:
+    await register(store, requester=cast.requester, team=(cast.colleague,),
+                   manager=cast.manager, now=local(date(2027, 3, 1), 7))
+    kicks: list[int] = []
+    clock_at = local(date(2027, 3, 1), 8, 30).astimezone(UTC)
+    nudges = jobs.NudgeScheduler(store, CONFIG, lambda: clock_at,
+                                 on_written=lambda: kicks.append(1))
+    result = await nudges.tick((ROTA, ARCHIVING))
+    assert result is not None and result.written == [f"nudge_rota:{cast.requester}:2027-03-01"]
+    assert kicks == [1]
+    assert (await nudges.tick((ROTA,))) is not None
+    assert kicks == [1]  # nothing new: no kick
+
+
+async def test_start_adds_coalesced_jobs_runs_a_catch_up_and_stops(
+    store: Store, cast: Cast
+) -> None:
+    await register(store, requester=cast.requester, team=(cast.colleague,),
+                   manager=cast.manager, now=local(date(2027, 3, 1), 7))
+    kicked = asyncio.Event()
+    clock_at = local(date(2027, 3, 1), 10).astimezone(UTC)
+    nudges = jobs.NudgeScheduler(store, CONFIG, lambda: clock_at, on_written=kicked.set)
+    nudges.start()
+    try:
+        scheduled = {job.id: job for job in nudges.scheduler.get_jobs()}
+        assert {"rota", "questions", "approval"} <= set(scheduled)
+        rota_job = scheduled["rota"]
+        assert rota_job.coalesce is True
+        assert rota_job.misfire_grace_time == jobs.MISFIRE_GRACE_SECONDS
+        assert rota_job.max_instances == 1
+        # The catch-up sweep at start-up owes the morning's reminder at once.
+        await asyncio.wait_for(kicked.wait(), timeout=30)
+    finally:
+        await nudges.stop()
+    assert not nudges.scheduler.running
+    rows = await load(store, Outbox, Outbox.kind == ROTA)
+    assert [r.recipient_id for r in rows] == [cast.requester]
+
+
+async def test_a_failing_sweep_is_logged_and_the_next_tick_goes_on(
+    store: Store, cast: Cast
+) -> None:
+    # A clock that gives a naive time breaks the sweep (times are aware everywhere).
+    nudges = jobs.NudgeScheduler(store, CONFIG, lambda: datetime(2027, 3, 1, 9))  # noqa: DTZ001
+    assert await nudges.tick() is None
+    ok = jobs.NudgeScheduler(store, CONFIG, lambda: datetime(2027, 3, 1, 9, tzinfo=UTC))
+    assert await ok.tick() is not None

@@ -1,0 +1,204 @@
+"""The rules on hand-made snapshots: the corners the simulated year does not reach."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from data.archive import ArchiveState
+from data.nudges import AccountState, OpenQuestion, PendingApproval, Snapshot, digests
+from scheduler import rules
+from scheduler.rules import NudgeConfig
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+CONFIG = NudgeConfig()
+MONDAY = date(2027, 3, 1)
+ANNA, BO, CIA, MAJA = 1, 2, 3, 9
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def account(**changes: object) -> AccountState:
+    base = AccountState(
+        id=7, number="SOME-2027-0007", manager_id=MAJA, scope="unit",
+        registered_on=date(2027, 1, 4), rotation="day", anchor=MONDAY, team=(ANNA, BO, CIA),
+        last_content=MONDAY - timedelta(days=3), last_monitored=MONDAY - timedelta(days=3),
+        archive=ArchiveState(7, date(2027, 7, 4), "scheduled", None, None, None),
+        open_question_count=0, old_questions=(),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def snap(now: datetime, *accounts: AccountState, away: set[int] | None = None,
+         pending: tuple[PendingApproval, ...] = ()) -> Snapshot:
+    return Snapshot(
+        now=now, zone=STOCKHOLM, today=now.astimezone(STOCKHOLM).date(),
+        accounts=accounts or (account(),), away=frozenset(away or ()), pending=pending,
+        questions_before=now - CONFIG.question_after,
+    )
+
+
+def who(nudges: list[rules.Nudge]) -> list[tuple[int | str | None, str, bool]]:
+    return [
+        (n.recipient_id if n.recipient_id is not None else n.place, n.why, n.escalation)
+        for n in nudges
+    ]
+
+
+def test_the_rota_waits_for_half_past_eight_and_skips_holidays() -> None:
+    assert rules.rota(snap(at(MONDAY, 8, 29)), at(MONDAY, 8, 29), CONFIG) == []
+    assert who(rules.rota(snap(at(MONDAY, 8, 30)), at(MONDAY, 8, 30), CONFIG)) == [
+        (ANNA, "on_duty", False)
+    ]
+    good_friday = at(date(2027, 3, 26), 9)
+    assert rules.rota(snap(good_friday), good_friday, CONFIG) == []
+    evening = at(MONDAY, 18)
+    assert rules.due_nudges(snap(evening), evening, CONFIG) == []
+
+
+def test_the_rota_tells_what_is_waiting() -> None:
+    now = at(MONDAY, 9)
+    busy = account(open_question_count=4,
+                   archive=ArchiveState(7, date(2027, 2, 20), "scheduled", None, None, None))
+    [nudge] = rules.rota(snap(now, busy), now, CONFIG)
+    assert nudge.details == {
+        "open_questions": 4, "archive_due": "2027-02-20", "archive_overdue": True
+    }
+
+
+def test_nobody_available_goes_to_the_manager_and_cannot_counts() -> None:
+    now = at(MONDAY, 9)
+    state = account(today={BO: "cannot"})
+    assert who(rules.rota(snap(now, state, away={ANNA, CIA}), now, CONFIG)) == [
+        (MAJA, "nobody_available", True)
+    ]
+    [nudge] = rules.rota(snap(now, state, away={ANNA, CIA}), now, CONFIG)
+    assert nudge.details == {"away": [ANNA, BO, CIA]}
+
+
+def test_unmarked_at_two_goes_to_the_others_who_are_available() -> None:
+    now = at(MONDAY, 14)
+    assert rules.rota_unmarked(snap(at(MONDAY, 13, 59)), at(MONDAY, 13, 59), CONFIG) == []
+    assert who(rules.rota_unmarked(snap(now, away={CIA}), now, CONFIG)) == [
+        (BO, "not_marked", True)
+    ]
+    # Nobody else available: the manager.
+    assert who(rules.rota_unmarked(snap(now, away={BO, CIA}), now, CONFIG)) == [
+        (MAJA, "not_marked", True)
+    ]
+    # Marked by anyone on the team: nothing.
+    assert rules.rota_unmarked(snap(now, account(today={CIA: "monitored"})), now, CONFIG) == []
+
+
+def test_questions_on_a_weekend_go_to_the_team_or_the_manager() -> None:
+    saturday = at(date(2027, 3, 6), 8)
+    asked = OpenQuestion(11, saturday - timedelta(hours=30))
+    state = account(old_questions=(asked,))
+    assert who(rules.questions(snap(saturday, state, away={CIA}), saturday, CONFIG)) == [
+        (ANNA, "open", False), (BO, "open", False)
+    ]
+    assert who(rules.questions(snap(saturday, state, away={ANNA, BO, CIA}), saturday,
+                               CONFIG)) == [(MAJA, "open", True)]
+    at_seven = at(date(2027, 3, 6), 7, 59)
+    assert rules.questions(snap(at_seven, state), at_seven, CONFIG) == []
+
+
+def test_questions_past_72_hours_also_go_to_the_manager() -> None:
+    now = at(MONDAY, 11)
+    old = OpenQuestion(1, now - timedelta(hours=80))
+    newer = OpenQuestion(2, now - timedelta(hours=30))
+    fresh = OpenQuestion(3, now - timedelta(hours=23))
+    nudges = rules.questions(snap(now, account(old_questions=(old, newer, fresh))), now, CONFIG)
+    assert who(nudges) == [(ANNA, "open", False), (MAJA, "open_long", True)]
+    assert nudges[0].details["question_ids"] == [1, 2]
+    assert nudges[1].details == {
+        "question_ids": [1], "oldest": old.received_at.isoformat(), "count": 1
+    }
+
+
+def test_archiving_goes_to_the_manager_when_the_whole_team_is_away() -> None:
+    due = date(2027, 3, 15)
+    state = account(archive=ArchiveState(7, due, "scheduled", None, None, None))
+    now = at(MONDAY, 9)  # 14 days before
+    assert who(rules.archiving(snap(now, state, away={ANNA, BO, CIA}), now, CONFIG)) == [
+        (MAJA, "due_soon", True)
+    ]
+
+
+def test_a_snooze_moves_the_reminders() -> None:
+    due = date(2027, 3, 1)
+    snoozed = ArchiveState(7, due, "scheduled", date(2027, 3, 11), None, date(2027, 3, 4))
+    state = account(archive=snoozed)
+    fired = {
+        day: [n.why for n in rules.archiving(snap(at(day, 9), state), at(day, 9), CONFIG)]
+        for day in (date(2027, 3, 8), date(2027, 3, 11), date(2027, 3, 15), date(2027, 3, 22))
+    }
+    # Not on the 8th (a week after due, but snoozed); on the 11th (the snooze ends); on the
+    # 15th the team and, 14 days overdue, the manager; then weekly.
+    assert fired == {
+        date(2027, 3, 8): [],
+        date(2027, 3, 11): ["overdue"] * 3,
+        date(2027, 3, 15): ["overdue"] * 3 + ["overdue_long"],
+        date(2027, 3, 22): ["overdue"] * 3 + ["overdue_long"],
+    }
+
+
+def test_no_monitoring_for_ten_working_days_is_inactivity() -> None:
+    # Last monitored Friday 12 February: ten whole working days pass by Friday 26 February.
+    state = account(last_content=MONDAY, last_monitored=date(2027, 2, 12))
+    friday = at(date(2027, 2, 26), 9)
+    assert rules.inactivity(snap(friday, state), friday, CONFIG) == []
+    monday = at(MONDAY, 9)
+    nudges = rules.inactivity(snap(monday, state), monday, CONFIG)
+    assert who(nudges) == [(ANNA, "inactive", False), (BO, "inactive", False),
+                           (CIA, "inactive", False)]
+    assert nudges[0].details["reasons"] == ["no_monitoring"]
+    assert nudges[0].details["since"] == "2027-02-27"
+    compliance = rules.compliance(snap(monday, state), 7, CONFIG)
+    assert compliance is not None and not compliance.ok
+    assert compliance.inactive_since == date(2027, 2, 27)
+
+
+def test_compliance_at_a_glance() -> None:
+    now = at(MONDAY, 9)
+    state = account(
+        old_questions=(OpenQuestion(1, now - timedelta(hours=100)),),
+        open_question_count=3, today={ANNA: "monitored"},
+    )
+    result = rules.compliance(snap(now, state), 7, CONFIG)
+    assert result == rules.Compliance(
+        account_id=7, on_duty=ANNA, monitored_today=True, last_monitored=state.last_monitored,
+        open_questions=3, late_questions=1, very_late_questions=1,
+        archive_due=date(2027, 7, 4), archive_overdue_days=0, inactive_since=None,
+        inactive_reasons=(),
+    )
+    assert not result.ok
+    assert rules.compliance(snap(now, state), 8, CONFIG) is None
+
+
+def test_approval_reminders_count_working_days() -> None:
+    # Submitted on Maundy Thursday: Good Friday and Easter Monday do not count.
+    pending = PendingApproval(5, ANNA, MAJA, "manager", 1, at(date(2027, 3, 25), 15), "x y")
+    fired = {}
+    for day in (date(2027, 3, 30), date(2027, 3, 31), date(2027, 4, 2), date(2027, 4, 5)):
+        now = at(day, 9)
+        fired[day] = who(rules.approvals(snap(now, pending=(pending,)), now, CONFIG))
+    assert fired == {
+        date(2027, 3, 30): [],
+        date(2027, 3, 31): [(MAJA, "pending", False)],
+        date(2027, 4, 2): [(MAJA, "pending", False)],
+        date(2027, 4, 5): [(ANNA, "approver_slow", True)],
+    }
+
+
+def test_digests_combine_a_persons_items_and_keep_places_apart() -> None:
+    now = at(MONDAY, 9)
+    nudges = rules.rota(snap(now, account(), account(id=8, team=(ANNA, BO))), now, CONFIG)
+    grouped = digests(nudges + nudges, MONDAY)
+    assert list(grouped) == [f"nudge_rota:{ANNA}:2027-03-01"]
+    assert [i["account_id"] for i in grouped[f"nudge_rota:{ANNA}:2027-03-01"][1]] == [7, 8]
+    place = rules.Nudge("nudge_inactivity", "account:8", 8, None, "comms", "p", "x", True)
+    assert list(digests([place], MONDAY)) == ["nudge_inactivity:@comms:2027-03-01"]

@@ -1,0 +1,263 @@
+"""The sweep owes each digest once: run twice, run by two processes at once, delivered by two
+workers at once; combined per person, kind and day; only in the sending hours; and a
+reminder for a day that has passed is dropped, not sent late."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import questions
+from data.db import Store
+from data.models import Outbox, OutboxStatus
+from dialogs import notices
+from dialogs.i18n import Translator
+from dialogs.messages import Message, Paragraph
+from scheduler.delivery import Deliverer
+from scheduler.rules import KINDS, QUESTION, ROTA, NudgeConfig
+from scheduler.sweep import sweep, table
+from tests.helpers import Cast, count, load
+from tests.helpers.accounts import id_of, register
+from tests.helpers.channels import RecordingChannel
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+CONFIG = NudgeConfig()
+MONDAY = date(2027, 3, 1)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+async def two_accounts(store: Store, cast: Cast) -> tuple[int, int]:
+    """Two accounts registered on Monday 1 March with the requester first in both rotas."""
+    registered = at(MONDAY, 7)
+    first = await register(store, requester=cast.requester, team=(cast.colleague,),
+                           manager=cast.manager, now=registered, handle="ki_one")
+    second = await register(store, requester=cast.requester, team=(cast.second_colleague,),
+                            manager=cast.manager, now=registered, handle="ki_two")
+    return id_of(first), id_of(second)
+
+
+async def deliver_backlog(store: Store) -> None:
+    """Send the registration's own notices (welcome, decisions) out of the way."""
+    deliverer = Deliverer(store, {"web": RecordingChannel("web")})
+    while await deliverer.deliver_due(at(MONDAY, 7, 1)):
+        pass
+
+
+async def nudge_rows(store: Store) -> list[Outbox]:
+    return [r for r in await load(store, Outbox) if r.kind in KINDS]
+
+
+async def test_one_message_per_person_kind_and_day_combining_accounts(
+    store: Store, cast: Cast
+) -> None:
+    one, two = await two_accounts(store, cast)
+    result = await sweep(store, at(MONDAY, 8, 30), CONFIG)
+    assert result.written == [f"nudge_rota:{cast.requester}:2027-03-01"]
+    [row] = await nudge_rows(store)
+    assert (row.kind, row.recipient_id, row.place, row.status) == (
+        ROTA, cast.requester, None, "pending"
+    )
+    assert row.not_after == at(MONDAY, 18)
+    assert row.params == {
+        "day": "2027-03-01",
+        "items": [
+            {"subject": f"account:{account}", "account_id": account, "why": "on_duty",
+             "escalation": False, "period": "2027-03-01", "open_questions": 0,
+             "archive_due": None, "archive_overdue": False}
+            for account in (one, two)
+        ],
+    }
+
+
+async def test_the_same_sweep_twice_writes_once(store: Store, cast: Cast) -> None:
+    await two_accounts(store, cast)
+    first = await sweep(store, at(MONDAY, 8, 30), CONFIG)
+    again = await sweep(store, at(MONDAY, 8, 30), CONFIG)
+    later = await sweep(store, at(MONDAY, 15), CONFIG)
+    assert len(first.written) == 1
+    assert again.written == [] and len(again.nudges) == 2
+    # At 15:00 nobody has marked the day: the rest of each team hears, once.
+    assert sorted(later.written) == sorted([
+        f"nudge_rota_unmarked:{cast.colleague}:2027-03-01",
+        f"nudge_rota_unmarked:{cast.second_colleague}:2027-03-01",
+    ])
+    assert len(await nudge_rows(store)) == 3
+    # The next day is another day.
+    assert len((await sweep(store, at(MONDAY + timedelta(1), 8, 30), CONFIG)).written) == 2
+
+
+@pytest.mark.parametrize("moment", [time(7, 59), time(18, 0), time(23, 0), time(3, 0)])
+async def test_nothing_is_written_outside_the_sending_hours(
+    store: Store, cast: Cast, moment: time
+) -> None:
+    await two_accounts(store, cast)
+    result = await sweep(store, at(MONDAY, moment.hour, moment.minute), CONFIG)
+    assert result.nudges == [] and result.written == []
+    assert await nudge_rows(store) == []
+
+
+async def test_a_dry_run_writes_nothing_and_the_table_says_what_would_go(
+    store: Store, cast: Cast
+) -> None:
+    one, _ = await two_accounts(store, cast)
+    result = await sweep(store, at(MONDAY, 14, 30), CONFIG, dry_run=True)
+    assert result.written == [] and await nudge_rows(store) == []
+    assert table_lines(await table(store, result.nudges)) == [
+        ["RECIPIENT", "KIND", "ACCOUNT", "WHY"],
+        ["Anna Berg (#1)", "nudge_rota", "SOME-2027-0001", "on_duty"],
+        ["Anna Berg (#1)", "nudge_rota", "SOME-2027-0002", "on_duty"],
+        ["Bo Ek (#2)", "nudge_rota_unmarked", "SOME-2027-0001", "not_marked (escalation)"],
+        ["Cia Lund (#3)", "nudge_rota_unmarked", "SOME-2027-0002", "not_marked (escalation)"],
+    ]
+    assert one == 1
+
+
+def table_lines(text: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.split("  ") if cell.strip()]
+            for line in text.splitlines()]
+
+
+def same_database(store: Store) -> Store:
+    """Another engine on the store's database, as a second bot process has."""
+    return Store.from_url(store.engine.url.render_as_string(hide_password=False))
+
+
+async def test_two_processes_sweeping_at_once_write_each_digest_once(
+    store: Store, cast: Cast
+) -> None:
+    one, two = await two_accounts(store, cast)
+    async with store.transaction() as session:
+        for account in (one, two):
+            await questions.log_question(session, account_id=account, actor_id=cast.colleague
+                                         if account == one else cast.second_colleague,
+                                         text="Hello?", now=at(MONDAY, 7, 30))
+    others = [same_database(store) for _ in range(3)]
+    try:
+        now = at(MONDAY + timedelta(days=3), 16)  # Thursday: questions past 72 h
+        results = await asyncio.gather(
+            *(sweep(s, now, CONFIG) for s in (store, *others))
+        )
+    finally:
+        for other in others:
+            await other.close()
+    written = [key for r in results for key in r.written]
+    assert len(written) == len(set(written))
+    rows = await nudge_rows(store)
+    assert sorted(r.key for r in rows) == sorted(written)
+    assert {r.kind for r in rows} == {ROTA, "nudge_rota_unmarked", QUESTION}
+    # The manager's question reminder names both accounts in one message.
+    [manager_questions] = [r for r in rows if r.kind == QUESTION and r.recipient_id == cast.manager]
+    assert [i["account_id"] for i in manager_questions.params["items"]] == [one, two]
+    assert {i["why"] for i in manager_questions.params["items"]} == {"open_long"}
+
+
+async def nudge_text(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    """A stand-in composer (the real ones are the chat side's): names the items."""
+    text = "; ".join(f"{i['why']} {i['subject']}" for i in params["items"])
+    return Message(text=text, blocks=(Paragraph(text),))
+
+
+@pytest.fixture
+def composers(monkeypatch: pytest.MonkeyPatch) -> None:
+    for kind in KINDS:
+        monkeypatch.setitem(notices.COMPOSERS, kind, nudge_text)
+
+
+@pytest.mark.usefixtures("composers")
+async def test_two_workers_sweeping_and_delivering_at_once_send_each_once(
+    store: Store, cast: Cast
+) -> None:
+    await two_accounts(store, cast)
+    await deliver_backlog(store)
+    web = RecordingChannel("web")
+    other = same_database(store)
+    try:
+        now = at(MONDAY, 14, 30)
+
+        async def worker(s: Store) -> None:
+            await sweep(s, now, CONFIG)
+            deliverer = Deliverer(s, {"web": web})
+            while await deliverer.deliver_due(now, limit=1):
+                pass
+
+        await asyncio.gather(worker(store), worker(other))
+    finally:
+        await other.close()
+    sent = sorted((c.target, c.message.text) for c in web.sent)
+    assert sent == sorted([
+        ("anna.berg", "on_duty account:1; on_duty account:2"),
+        ("bo.ek", "not_marked account:1"),
+        ("cia.lund", "not_marked account:2"),
+    ])
+    assert await count(store, Outbox, Outbox.status == OutboxStatus.SENT.value) >= 3
+
+
+@pytest.mark.usefixtures("composers")
+async def test_a_failing_platform_is_retried_and_delivers_the_nudge_once(
+    store: Store, cast: Cast
+) -> None:
+    await two_accounts(store, cast)
+    await deliver_backlog(store)
+    web = RecordingChannel("web")
+    deliverer = Deliverer(store, {"web": web})
+    now = at(MONDAY, 8, 30)
+    await sweep(store, now, CONFIG)
+    web.fail_next(2, reason="HTTP 500")
+    for seconds in (0, 10, 30, 60):
+        await deliverer.deliver_due(now + timedelta(seconds=seconds))
+    assert [c.target for c in web.sent] == ["anna.berg"]
+    assert len(web.refused) == 2
+    [row] = await nudge_rows(store)
+    assert (row.status, row.attempts) == ("sent", 3)
+
+
+@pytest.mark.usefixtures("composers")
+async def test_a_reminder_for_a_day_that_has_passed_is_not_sent_late(
+    store: Store, cast: Cast
+) -> None:
+    await two_accounts(store, cast)
+    await deliver_backlog(store)
+    web = RecordingChannel("web")
+    deliverer = Deliverer(store, {"web": web})
+    await sweep(store, at(MONDAY, 8, 30), CONFIG)
+    # The platform is down all day; the bot is down all night.
+    web.fail_next(100)
+    for hour in (8, 10, 12, 14, 16):
+        await deliverer.deliver_due(at(MONDAY, hour, 31))
+    web.fail_next(0)
+    web._failures.clear()  # the platform is back
+    tuesday = MONDAY + timedelta(1)
+    assert await deliverer.deliver_due(at(tuesday, 8, 0)) == 0
+    [row] = await nudge_rows(store)
+    assert row.status == OutboxStatus.EXPIRED.value
+    assert web.sent == []
+    # Tuesday's own reminder goes out as usual.
+    await sweep(store, at(tuesday, 8, 30), CONFIG)
+    await deliverer.deliver_due(at(tuesday, 8, 30))
+    assert sorted(c.target for c in web.sent) == ["bo.ek", "cia.lund"]
+
+
+@pytest.mark.usefixtures("composers")
+async def test_after_downtime_the_late_tick_sends_what_is_still_due_today_once(
+    store: Store, cast: Cast
+) -> None:
+    # The 08:30 tick was missed (the bot was down until 11:00): the catch-up sweep at 11:00
+    # owes the morning's reminders; the 14:00 tick does not repeat them.
+    await two_accounts(store, cast)
+    await deliver_backlog(store)
+    web = RecordingChannel("web")
+    deliverer = Deliverer(store, {"web": web})
+    for moment in (at(MONDAY, 11), at(MONDAY, 11, 1), at(MONDAY, 14)):
+        await sweep(store, moment, CONFIG, kinds=(ROTA,))
+        await deliverer.deliver_due(moment)
+    assert [c.target for c in web.sent] == ["anna.berg"]
