@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import access, archive, closure, register
+from data import access, archive, closure, questions, register
+from data.errors import NotFound
 from data.models import Account, AccountStatus, Question
 from dialogs.archiving import archived_button, location_input
 from dialogs.digest import (
@@ -38,10 +38,16 @@ MUST_CLOSE = N_(
 
 
 async def _questions(session: AsyncSession, ids: Sequence[int]) -> dict[int, Question]:
-    if not ids:
-        return {}
-    rows = await session.exec(select(Question).where(col(Question.id).in_(list(ids))))
-    return {q.id: q for q in rows if q.id is not None and q.answered_at is None}
+    """The questions of `ids` still unanswered."""
+    found: dict[int, Question] = {}
+    for question_id in dict.fromkeys(ids):
+        try:
+            question = await questions.get_question(session, question_id)
+        except NotFound:
+            continue
+        if question.answered_at is None:
+            found[question_id] = question
+    return found
 
 
 def _received(tr: Translator, question: Question) -> str:
@@ -196,8 +202,8 @@ async def archive_requested(
         blocks=(
             Paragraph(text),
             Context(tr(ARCHIVE_RECORDS_PLAN)),
-            Actions((archived_button(tr, account.id),)),
             location_input(tr),
+            Actions((archived_button(tr, account.id),)),
         ),
     )
 

@@ -18,7 +18,9 @@ def location_input(tr: Translator) -> TextInput:
     text field at most: every platform sends it with whichever button is clicked)."""
     return TextInput(
         action="archive:location",
-        label=tr("Where was it saved? Write a folder, a case number or a link, then click Archived…"),
+        label=tr(
+            "Where was it saved? Write a folder, a case number or a link, then click Archived…"
+        ),
         max_length=LOCATION_TEXT,
     )
 

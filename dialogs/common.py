@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, people, register
 from data.errors import Invalid, NotFound
-from data.models import Account, AccountMember, AccountStatus, Role, Scope
+from data.models import Account, AccountStatus, Role, Scope
 from dialogs.engine import Answer, Ctx, Engine, Progress, Reply, Step
 from dialogs.messages import Block, Choice, Message, Option, Paragraph
 from dialogs.naming import account_label
@@ -71,16 +70,11 @@ def split_value(value: str, code: str) -> tuple[int, str]:
 
 async def team_accounts(session: AsyncSession, person_id: int) -> list[Account]:
     """Open accounts whose team the person is on."""
-    rows = await session.exec(
-        select(Account)
-        .join(AccountMember, col(AccountMember.account_id) == col(Account.id))
-        .where(
-            AccountMember.person_id == person_id,
-            Account.status == AccountStatus.ACTIVE.value,
-        )
-        .order_by(col(Account.id))
-    )
-    return list(rows)
+    return [
+        account
+        for account in await own_accounts(session, person_id)
+        if account.id is not None and await access.is_member(session, account.id, person_id)
+    ]
 
 
 async def own_accounts(session: AsyncSession, person_id: int) -> list[Account]:

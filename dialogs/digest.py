@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import access
+from data import access, register
 from data.models import Account, AccountStatus
 from dialogs.archiving import location_input
 from dialogs.i18n import Translator
-from dialogs.messages import Block, Context, Message, Paragraph
+from dialogs.messages import Actions, Block, Context, Message, Paragraph
 from dialogs.naming import account_name
 
 Composer = Callable[[AsyncSession, Translator, dict[str, Any], int | None], Awaitable[Message]]
@@ -41,7 +40,8 @@ class Digest:
     blocks: list[Block] = field(default_factory=list)
     items: int = 0
     left_out: int = 0
-    # Whether any item offers *Archived…*: the message then gets the one text field.
+    # Whether an item offers *Archived…*: the message then gets its one text field (every
+    # platform sends a message's text field with whichever of its buttons is clicked).
     wants_location: bool = False
 
     def add(self, *blocks: Block) -> None:
@@ -61,7 +61,12 @@ class Digest:
                 Context(self.tr("{count} more are waiting as well.", count=self.left_out))
             )
         if self.wants_location:
-            blocks.append(location_input(self.tr))
+            # Above the first *Archived…*: written first, then the account's button clicked.
+            first = next(
+                i for i, b in enumerate(blocks)
+                if isinstance(b, Actions) and any(x.action == "archive:done" for x in b.buttons)
+            )
+            blocks.insert(first, location_input(self.tr))
         text = " ".join(b.text for b in blocks if isinstance(b, Paragraph))
         return Message(text=text or self.title, title=self.title, blocks=tuple(blocks))
 
@@ -77,15 +82,12 @@ def day_of(params: dict[str, Any], item: dict[str, Any] | None = None) -> date:
 
 async def open_accounts(session: AsyncSession, items: Sequence[dict[str, Any]]) -> dict[int, Account]:
     """The items' accounts that are still open."""
-    ids = {int(i["account_id"]) for i in items if i.get("account_id") is not None}
-    if not ids:
-        return {}
-    rows = await session.exec(
-        select(Account).where(
-            col(Account.id).in_(ids), Account.status == AccountStatus.ACTIVE.value
-        )
-    )
-    return {a.id: a for a in rows if a.id is not None}
+    found: dict[int, Account] = {}
+    for account_id in dict.fromkeys(int(i["account_id"]) for i in items if i.get("account_id")):
+        account = await register.get_account(session, account_id)
+        if account is not None and account.status == AccountStatus.ACTIVE.value:
+            found[account_id] = account
+    return found
 
 
 def name_of(account: Account) -> str:

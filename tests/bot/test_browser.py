@@ -271,7 +271,7 @@ def test_a_request_in_the_browser_from_open_account_to_welcome(
 
     # Eva (Swedish) sees the new account in the Communications Office's channel.
     chat.act_as("Eva Ek", "sv")
-    expect(page.get_by_label("Message")).to_be_visible(timeout=WAIT)
+    expect(page.locator("#say")).to_be_visible(timeout=WAIT)
     chat.open_conversation("#comms-office")
     expect(page.locator("#composer")).to_be_hidden(timeout=WAIT)
     post = chat.card(sv("New social-media account: {number}", number=number))
@@ -308,7 +308,7 @@ def test_the_page_tells_when_the_server_refuses(browser: Browser, server: Server
     page.goto(server.url)
     chat.act_as("Anna Andersson", "en")
     # A message too long for the server: the page says so and keeps what was typed.
-    box = page.get_by_label("Message")
+    box = page.locator("#say")
     page.evaluate("document.getElementById('say').removeAttribute('maxlength')")
     too_long = "x" * 20_000
     box.fill(too_long)
