@@ -7,7 +7,7 @@ from __future__ import annotations
 from data import requests
 from data.errors import DomainError, MovedOn
 from data.models import Decision, RequestStatus
-from dialogs.common import Host, note
+from dialogs.common import Host, int_value, note
 from dialogs.engine import Ctx, Progress, Reply
 from dialogs.events import Action
 from dialogs.messages import PersonPicker
@@ -125,7 +125,7 @@ async def hand_over(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
 async def revise(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Revise the request*: the open-account dialog again, at its summary, with the answers
     sent back."""
-    request = await requests.get_request(ctx.session, int(action.value))
+    request = await requests.get_request(ctx.session, int_value(action.value, "unknown_request"))
     if request.requester_id != ctx.person.id:
         raise DomainError("not_requester")
     if request.status != RequestStatus.CHANGES_REQUESTED.value:

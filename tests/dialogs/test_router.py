@@ -571,3 +571,11 @@ async def test_a_turn_that_fails_is_not_remembered_so_its_redelivery_runs(
     # Redelivered once the platform is back: it runs.
     replies = await Brain(store).handle(hand_to, T0, once="teams:c:1")
     assert replies and not replies[0].ephemeral
+
+
+async def test_a_revise_click_with_a_broken_value_is_refused_politely(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    [reply] = await chat_for(store, who.requester).click("revise", value="not-a-number")
+    assert reply.ephemeral
+    assert reply.message.blocks[0] == Paragraph("I can't find that request.")
