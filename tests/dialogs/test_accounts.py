@@ -6,29 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from data import closure, monitoring, questions
 from data.db import Store
 from tests.helpers import T0, Cast, make_roles
-from tests.helpers.accounts import id_of, register
 from tests.helpers.chat import CastSenders, cast_senders, fields, only
-from tests.helpers.nudging import CONFIG, at, chat
+from tests.helpers.nudging import CONFIG, account_of, at, chat
 
 WEDNESDAY = T0 + timedelta(days=2)
-
-
-@pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
-
-
-async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
-    account = await register(
-        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
-        handle=handle,
-    )
-    return id_of(account)
 
 
 async def test_a_new_account_is_in_order(store: Store, cast: Cast, who: CastSenders) -> None:

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from data.db import Store
 from data.models import AccountRequest, Outbox
 from dialogs.messages import Paragraph
 from tests.helpers import T0, Cast, load, submit
-from tests.helpers.chat import CastSenders, cast_senders, only, pickers, says
+from tests.helpers.chat import CastSenders, only, pickers, says
 from tests.helpers.nudging import chat, refusal
 
 FRIDAY = T0 + timedelta(days=4)  # four working days after Monday's request
 MONDAY = T0 + timedelta(days=7)  # five
-
-
-@pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
 
 
 def card(request: AccountRequest) -> str:

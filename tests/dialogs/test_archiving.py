@@ -11,24 +11,10 @@ from data.db import Store
 from data.models import ArchiveRecord, Outbox
 from dialogs.messages import Paragraph, TextInput
 from tests.helpers import T0, Cast, load
-from tests.helpers.accounts import id_of, register
-from tests.helpers.chat import CastSenders, buttons, cast_senders, choices, only, says
-from tests.helpers.nudging import chat, refusal
+from tests.helpers.chat import CastSenders, buttons, choices, only, says
+from tests.helpers.nudging import account_of, chat, refusal
 
 WHERE = "W:/Kommunikation/Arkiv/Instagram/2027-03-01.png"
-
-
-@pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
-
-
-async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
-    account = await register(
-        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
-        handle=handle,
-    )
-    return id_of(account)
 
 
 async def test_a_major_change_asks_the_team_to_archive_first(

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from data.db import Store
 from data.models import Account, ClosureRecord, Outbox
 from dialogs.messages import Paragraph
 from tests.helpers import T0, Cast, load
-from tests.helpers.accounts import id_of, register
 from tests.helpers.chat import (
     CastSenders,
     buttons,
-    cast_senders,
     choices,
     dialog_state,
     fields,
@@ -24,24 +20,11 @@ from tests.helpers.chat import (
     says,
     step_of,
 )
-from tests.helpers.nudging import chat, refusal
+from tests.helpers.nudging import account_of, chat, refusal
 
 WHERE = "Diarienummer 1-234/2027"
 WHY = "The project ended in June."
 LATER = T0 + timedelta(days=100)
-
-
-@pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
-
-
-async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
-    account = await register(
-        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
-        handle=handle,
-    )
-    return id_of(account)
 
 
 async def test_closing_an_account_tells_the_registry_and_comms_offices(

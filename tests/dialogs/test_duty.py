@@ -19,11 +19,6 @@ MONDAY = date(2027, 3, 1)  # T0 is 10:00 on it in Stockholm
 NOT_TEAM = "Only the account's team can do that. Nothing was changed."
 
 
-@pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
-
-
 async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
     """The requester and the colleague, in that rota order, from Monday 1 March."""
     account = await register(

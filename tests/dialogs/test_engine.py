@@ -43,11 +43,6 @@ HELP_TEXTS = {
 
 
 @pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
-
-
-@pytest.fixture
 def chat(store: Store, who: CastSenders) -> Chat:
     return Chat(Brain(store), who.requester)
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from data.db import Store
 from data.models import Question
 from dialogs.messages import Paragraph
 from tests.helpers import T0, Cast, count, load
-from tests.helpers.accounts import id_of, register
 from tests.helpers.chat import (
     CastSenders,
     buttons,
@@ -24,22 +21,9 @@ from tests.helpers.chat import (
     says,
     step_of,
 )
-from tests.helpers.nudging import chat, refusal
+from tests.helpers.nudging import account_of, chat, refusal
 
 TEXT = "When is the next open day for the master's programme?"
-
-
-@pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
-
-
-async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
-    account = await register(
-        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
-        handle=handle,
-    )
-    return id_of(account)
 
 
 async def test_with_one_account_it_asks_for_the_text_at_once(

@@ -28,7 +28,6 @@ from tests.helpers.chat import (
     Chat,
     answer,
     buttons,
-    cast_senders,
     dialog_state,
     fields,
     fill,
@@ -45,11 +44,6 @@ MOVED_ON = (
     "This request has already moved on, so that click changed nothing. "
     "The card shows where it stands now."
 )
-
-
-@pytest.fixture
-async def who(store: Store, cast: Cast) -> CastSenders:
-    return await cast_senders(store, cast)
 
 
 def chat_for(store: Store, sender: Sender) -> Chat:

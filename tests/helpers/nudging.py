@@ -14,7 +14,8 @@ from dialogs.router import Brain
 from scheduler.delivery import Deliverer
 from scheduler.rules import NudgeConfig
 from scheduler.sweep import SweepResult, sweep
-from tests.helpers import T0
+from tests.helpers import T0, Cast, id_of
+from tests.helpers.accounts import register
 from tests.helpers.chat import Chat
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -48,3 +49,12 @@ async def sweep_and_deliver(
     while await deliverer.deliver_due(now):
         pass
     return result
+
+
+async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
+    """A registered account of the cast: the requester and a colleague, with the manager."""
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
+        handle=handle,
+    )
+    return id_of(account)
