@@ -11,21 +11,11 @@ from data.db import Store
 from data.models import Absence, ActivityEntry, MonitoringCheckIn, Outbox
 from dialogs.messages import Paragraph
 from tests.helpers import T0, Cast, count, load
-from tests.helpers.accounts import id_of, register
 from tests.helpers.chat import CastSenders, buttons, cast_senders, fields, only, says
-from tests.helpers.nudging import chat, refusal
+from tests.helpers.nudging import account_of, chat, refusal
 
 MONDAY = date(2027, 3, 1)  # T0 is 10:00 on it in Stockholm
 NOT_TEAM = "Only the account's team can do that. Nothing was changed."
-
-
-async def account_of(store: Store, cast: Cast, handle: str = "ki_neuroscience") -> int:
-    """The requester and the colleague, in that rota order, from Monday 1 March."""
-    account = await register(
-        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
-        handle=handle,
-    )
-    return id_of(account)
 
 
 # --- /duty ----------------------------------------------------------------------------------
