@@ -37,6 +37,15 @@ class Settings(BaseSettings):
         "auto", validation_alias=_env("KONTOBOT_WEB_CHAT")
     )
 
+    # The address people reach this server at (https://kontobot.example.ki.se): sign-in links
+    # to the dashboard sent on Slack and Teams start with it. The web chat's are relative.
+    public_url: str | None = Field(None, validation_alias=_env("KONTOBOT_PUBLIC_URL"))
+    # Set only behind an authenticating reverse proxy that always sets (and strips from
+    # clients) this header: the dashboard then trusts it to name the signed-in person by email.
+    trusted_user_header: str | None = Field(
+        None, validation_alias=_env("KONTOBOT_TRUSTED_USER_HEADER")
+    )
+
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
         None, validation_alias=_env("SLACK_SIGNING_SECRET")
@@ -79,6 +88,16 @@ class Settings(BaseSettings):
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("KONTOBOT_PUBLIC_URL must start with https:// (or http://)")
         return value
 
     @field_validator("closure_days")
