@@ -1,0 +1,113 @@
+"""Read queries for the dashboard's compliance overview (scheduler/overview.py): each is one
+query over a set of accounts, whatever their number. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data.models import ActivityEntry, ArchiveRecord, CheckInKind, MonitoringCheckIn, Question
+
+
+@dataclass(frozen=True)
+class DoneArchiving:
+    account_id: int
+    due: date
+    done_at: datetime
+
+
+async def monitored_days(
+    session: AsyncSession, account_ids: Sequence[int], *, first_day: date, last_day: date
+) -> dict[int, set[date]]:
+    """Per account, the days in [first_day, last_day] with a "monitored" check-in from anyone."""
+    days: dict[int, set[date]] = defaultdict(set)
+    if not account_ids:
+        return days
+    rows = await session.exec(
+        select(MonitoringCheckIn.account_id, col(MonitoringCheckIn.day))
+        .where(
+            col(MonitoringCheckIn.account_id).in_(account_ids),
+            MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
+            MonitoringCheckIn.day >= first_day,
+            MonitoringCheckIn.day <= last_day,
+        )
+        .distinct()
+    )
+    for account_id, day in rows:
+        days[account_id].add(day)
+    return days
+
+
+async def open_question_times(
+    session: AsyncSession, account_ids: Sequence[int]
+) -> list[datetime]:
+    """When each unanswered question of these accounts was received."""
+    if not account_ids:
+        return []
+    rows = await session.exec(
+        select(Question.received_at).where(
+            col(Question.account_id).in_(account_ids), col(Question.answered_at).is_(None)
+        )
+    )
+    return list(rows)
+
+
+async def done_archivings(
+    session: AsyncSession, account_ids: Sequence[int], *, first_due: date, last_due: date
+) -> list[DoneArchiving]:
+    """The archivings of these accounts done so far whose due date is in [first_due,
+    last_due]."""
+    if not account_ids:
+        return []
+    rows = await session.exec(
+        select(ArchiveRecord.account_id, col(ArchiveRecord.due), col(ArchiveRecord.done_at)).where(
+            col(ArchiveRecord.account_id).in_(account_ids),
+            col(ArchiveRecord.done_at).is_not(None),
+            ArchiveRecord.due >= first_due,
+            ArchiveRecord.due <= last_due,
+        )
+    )
+    return [
+        DoneArchiving(account_id, due, done_at)
+        for account_id, due, done_at in rows
+        if done_at is not None
+    ]
+
+
+async def last_monitored(
+    session: AsyncSession, account_ids: Sequence[int], zone: ZoneInfo
+) -> dict[int, date]:
+    """Per account, the latest day with a "monitored" check-in or an activity entry, as the
+    nudge snapshot counts it (data.nudges) - for accounts the snapshot leaves out (closed)."""
+    if not account_ids:
+        return {}
+    latest: dict[int, date] = {}
+
+    def keep(account_id: int, day: date | None) -> None:
+        if day is not None and (account_id not in latest or day > latest[account_id]):
+            latest[account_id] = day
+
+    for account_id, day in await session.exec(
+        select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
+        .where(
+            col(MonitoringCheckIn.account_id).in_(account_ids),
+            MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
+        )
+        .group_by(col(MonitoringCheckIn.account_id))
+    ):
+        keep(account_id, day)
+    for account_id, at in await session.exec(
+        select(ActivityEntry.account_id, func.max(ActivityEntry.at))
+        .where(col(ActivityEntry.account_id).in_(account_ids))
+        .group_by(col(ActivityEntry.account_id))
+    ):
+        keep(account_id, at.astimezone(zone).date() if at is not None else None)
+    return latest
