@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import people, register
-from data.models import AuditEvent
+from data.models import Account, AuditEvent
 
 REGISTER_COLUMNS = (
     "number", "status", "platform", "handle", "unit", "scope", "purpose", "objectives",
@@ -21,8 +22,19 @@ REGISTER_COLUMNS = (
 AUDIT_COLUMNS = ("id", "at", "actor", "actor_email", "action", "subject", "details")
 
 
-async def register_rows(session: AsyncSession) -> list[dict[str, Any]]:
+def subjects_of(accounts: Iterable[Account]) -> set[str]:
+    """The audit subjects that belong to these accounts: each account and the request it
+    came from (whose events tell how it was asked for and approved)."""
+    return {s for a in accounts for s in (f"account:{a.id}", f"request:{a.request_id}")}
+
+
+async def register_rows(
+    session: AsyncSession, account_ids: Collection[int] | None = None
+) -> list[dict[str, Any]]:
+    """Every account's row, or only those of `account_ids`."""
     accounts = await register.accounts(session)
+    if account_ids is not None:
+        accounts = [a for a in accounts if a.id in account_ids]
     teams = {a.id: await register.team_of(session, a.id) for a in accounts if a.id is not None}
     ids = {a.manager_id for a in accounts} | {p for team in teams.values() for p in team}
     known = await people.people_by_id(session, ids)
@@ -47,8 +59,14 @@ async def register_rows(session: AsyncSession) -> list[dict[str, Any]]:
     return rows
 
 
-async def audit_rows(session: AsyncSession) -> list[dict[str, Any]]:
-    events = list(await session.exec(select(AuditEvent).order_by(col(AuditEvent.id))))
+async def audit_rows(
+    session: AsyncSession, subjects: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every audit event, or only those about `subjects`."""
+    query = select(AuditEvent).order_by(col(AuditEvent.id))
+    if subjects is not None:
+        query = query.where(col(AuditEvent.subject).in_(list(subjects)))
+    events = list(await session.exec(query))
     known = await people.people_by_id(session, {e.actor_id for e in events if e.actor_id})
     return [
         {
@@ -70,13 +88,18 @@ def as_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     return out.getvalue()
 
 
-async def export(session: AsyncSession, fmt: str, what: str) -> str:
-    """`what` is register, audit or all; CSV of all is the register, a blank line, the audit."""
+async def export(
+    session: AsyncSession, fmt: str, what: str, *, accounts: Collection[Account] | None = None
+) -> str:
+    """`what` is register, audit or all; CSV of all is the register, a blank line, the audit.
+    With `accounts`, only their register rows and the audit events about them (subjects_of)."""
+    ids = None if accounts is None else {a.id for a in accounts if a.id is not None}
+    subjects = None if accounts is None else subjects_of(accounts)
     parts: dict[str, list[dict[str, Any]]] = {}
     if what in ("register", "all"):
-        parts["register"] = await register_rows(session)
+        parts["register"] = await register_rows(session, ids)
     if what in ("audit", "all"):
-        parts["audit"] = await audit_rows(session)
+        parts["audit"] = await audit_rows(session, subjects)
     if fmt == "json":
         return json.dumps(parts, ensure_ascii=False, indent=2) + "\n"
     columns = {"register": REGISTER_COLUMNS, "audit": AUDIT_COLUMNS}

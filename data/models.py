@@ -375,3 +375,42 @@ class WebhookToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime
     created_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+# --- The comms office dashboard (issue 6): sign-in links and browser sessions.
+
+
+class SigningKey(SQLModel, table=True):
+    """A secret kept in the database (made on first use), so every bot process sharing the
+    database signs and checks the same sign-in links without any configuration."""
+
+    __tablename__ = "signing_key"
+
+    name: str = Field(primary_key=True, max_length=32)
+    # Hex; only HMACs made with it ever leave the database.
+    secret: str = Field(max_length=128)
+
+
+class UsedSignInLink(SQLModel, table=True):
+    """A sign-in link's nonce, once the link has been redeemed: the link never works again."""
+
+    __tablename__ = "used_sign_in_link"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id")
+    used_at: datetime
+    # The link's own expiry: past it the link is refused anyway, so the row may be forgotten.
+    expires_at: datetime = Field(index=True)
+
+
+class DashboardSession(SQLModel, table=True):
+    """A browser signed in to the dashboard. The cookie's token is stored only as its SHA-256."""
+
+    __tablename__ = "dashboard_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
+    # Forms that change something carry it back (CSRF).
+    csrf: str = Field(max_length=64)

@@ -1,0 +1,174 @@
+"""What a person signed in to the dashboard may see. The web handlers ask here and show what
+they get: the comms office sees the whole register; anyone else the accounts they manage or
+are on the team of, open or closed, and the export follows the same rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import access, archive, closure, export, people, register, rota
+from data.access import DEFAULT_ZONE
+from data.errors import Invalid, NotAllowed, NotFound
+from data.models import (
+    Account,
+    ArchiveRecord,
+    AuditEvent,
+    ClosureRecord,
+    Person,
+    Question,
+    Role,
+)
+from data.rota import Rota
+
+FORMATS = ("csv", "json")
+WHATS = ("register", "audit", "all")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    person: Person
+    # Has the comms role: sees every account.
+    sees_all: bool
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+
+@dataclass(frozen=True)
+class AuditTrailEntry:
+    at: datetime
+    # The actor's display name; empty for the bot itself.
+    actor: str
+    action: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AccountDetail:
+    account: Account
+    manager: Person
+    # In rota order.
+    team: list[Person]
+    rota: Rota
+    # Newest first.
+    questions: list[Question]
+    # Newest first.
+    archive: list[ArchiveRecord]
+    closure: ClosureRecord | None
+    # The account's and its request's events, oldest first.
+    audit: list[AuditTrailEntry]
+    # Everyone the page names: manager, team, who logged, answered, archived, closed, acted.
+    people: dict[int, Person]
+
+
+async def viewer(session: AsyncSession, person_id: int) -> Viewer:
+    """NotFound("unknown_person")."""
+    person = await people.get_person(session, person_id)
+    return Viewer(person, await people.has_role(session, person_id, Role.COMMS.value))
+
+
+async def person_by_email(session: AsyncSession, email: str) -> Person | None:
+    """The person with this e-mail address (case-insensitive), for a trusted proxy's header.
+    Someone known on several platforms may be several people with one address: the first
+    known is taken, so the choice does not change from one request to the next."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return None
+    rows = await session.exec(
+        select(Person).where(func.lower(Person.email) == wanted).order_by(col(Person.id))
+    )
+    return rows.first()
+
+
+async def visible_accounts(session: AsyncSession, viewer: Viewer) -> list[Account]:
+    """The accounts the viewer may see, open and closed, ordered by number."""
+    found = (
+        await register.accounts(session)
+        if viewer.sees_all
+        else await register.accounts_of(session, viewer.person_id)
+    )
+    return sorted(found, key=lambda a: a.number)
+
+
+async def may_see(session: AsyncSession, viewer: Viewer, account: Account) -> bool:
+    if viewer.sees_all or account.manager_id == viewer.person_id:
+        return True
+    assert account.id is not None
+    return await access.is_member(session, account.id, viewer.person_id)
+
+
+async def account_detail(
+    session: AsyncSession, viewer: Viewer, number: str, *, zone: ZoneInfo = DEFAULT_ZONE
+) -> AccountDetail:
+    """One account's page. NotFound("unknown_account"), NotAllowed("not_your_account")."""
+    account = await register.account_by_number(session, number)
+    if account is None:
+        raise NotFound("unknown_account")
+    if not await may_see(session, viewer, account):
+        raise NotAllowed("not_your_account")
+    assert account.id is not None
+    order = await rota.rota_of(session, account.id, zone)
+    questions = list(
+        await session.exec(
+            select(Question)
+            .where(Question.account_id == account.id)
+            .order_by(col(Question.received_at).desc(), col(Question.id).desc())
+        )
+    )
+    records = await archive.records(session, account.id)
+    closed = await closure.closure_of(session, account.id)
+    events = list(
+        await session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.subject).in_(export.subjects_of([account])))
+            .order_by(col(AuditEvent.at), col(AuditEvent.id))
+        )
+    )
+    ids = {account.manager_id, *order.order}
+    ids |= {p for q in questions for p in (q.logged_by, q.answered_by) if p is not None}
+    ids |= {p for r in records for p in (r.done_by, r.created_by) if p is not None}
+    ids |= {closed.closed_by} if closed is not None else set()
+    ids |= {e.actor_id for e in events if e.actor_id is not None}
+    known = await people.people_by_id(session, ids)
+    return AccountDetail(
+        account=account,
+        manager=known[account.manager_id],
+        team=[known[p] for p in order.order if p in known],
+        rota=order,
+        questions=questions,
+        archive=records,
+        closure=closed,
+        audit=[
+            AuditTrailEntry(
+                e.at,
+                known[e.actor_id].display_name if e.actor_id in known else "",
+                e.action,
+                e.details,
+            )
+            for e in events
+        ],
+        people=known,
+    )
+
+
+async def export_for(session: AsyncSession, viewer: Viewer, fmt: str, what: str) -> str:
+    """`kontobot export`'s output, limited to what the viewer may see: the comms office gets
+    exactly the command's output; anyone else their accounts' register rows and the audit
+    events about those accounts and their requests.
+    Invalid("unknown_choice", field "format" or "what")."""
+    if fmt not in FORMATS:
+        raise Invalid("unknown_choice", field="format")
+    if what not in WHATS:
+        raise Invalid("unknown_choice", field="what")
+    if viewer.sees_all:
+        return await export.export(session, fmt, what)
+    return await export.export(session, fmt, what, accounts=await visible_accounts(session, viewer))

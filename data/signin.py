@@ -1,0 +1,181 @@
+"""Signing in to the dashboard: a chat command hands out a short-lived, single-use link; the
+link opens a browser session that lasts until the end of the person's local day.
+
+A link is `v1.<person id>.<expires, epoch seconds>.<nonce>.<signature>`, the signature an
+HMAC-SHA256 (url-safe base64) of everything before it, with a key kept in the database and
+made on first use. Redeeming it records its nonce, so it works once, even when two browsers
+try it at the same moment. The session's token goes to the browser; the database keeps only
+its SHA-256, so a copy of the database signs nobody in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import math
+import re
+import secrets
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import audit, people
+from data.access import DEFAULT_ZONE
+from data.errors import NotAllowed
+from data.models import DashboardSession, SigningKey, UsedSignInLink
+from data.upsert import insert_ignore
+
+LINK_LIFETIME = timedelta(minutes=10)
+VERSION = "v1"
+KEY_NAME = "dashboard"
+# Anything longer is not one of ours; checked before any parsing.
+_MAX_TOKEN = 200
+_TOKEN = re.compile(
+    r"v1\.(?P<person>[1-9][0-9]{0,17})\.(?P<expires>[0-9]{1,12})"
+    r"\.(?P<nonce>[A-Za-z0-9_-]{16,64})\.(?P<signature>[A-Za-z0-9_-]{43})"
+)
+# Keeps a CSRF token from ever equalling a link signature over the same text.
+_CSRF_CONTEXT = b"csrf\x00"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def end_of_day(now: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:
+    """The next local midnight after `now` in `zone`, in UTC (23 or 25 hours away on the days
+    the clocks change)."""
+    assert now.tzinfo is not None, "times are aware"
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
+
+
+async def issue_link(session: AsyncSession, *, person_id: int, now: datetime) -> str:
+    """A sign-in link token for the person, valid LINK_LIFETIME from `now`, once.
+    NotFound("unknown_person")."""
+    await people.get_person(session, person_id)
+    # Rounded up: a link is never shorter-lived than promised.
+    expires = math.ceil((now + LINK_LIFETIME).timestamp())
+    payload = f"{VERSION}.{person_id}.{expires}.{secrets.token_urlsafe(24)}"
+    token = f"{payload}.{_sign(await _key(session), payload)}"
+    audit.record(
+        session, now=now, actor_id=person_id, action="dashboard_link_issued",
+        subject=f"person:{person_id}",
+        expires_at=datetime.fromtimestamp(expires, UTC).isoformat(),
+    )
+    await session.flush()
+    return token
+
+
+async def redeem_link(
+    session: AsyncSession, *, token: str, now: datetime, zone: ZoneInfo = DEFAULT_ZONE
+) -> tuple[str, DashboardSession]:
+    """Exchange a link token for a session ending at the next local midnight in `zone`.
+    Returns the session token (for the cookie; shown only here) and the session's row.
+    NotAllowed("link_invalid") for anything we did not sign as it stands,
+    NotAllowed("link_expired") after its lifetime, NotAllowed("link_used") the second time."""
+    match = _TOKEN.fullmatch(token.strip()) if len(token) <= _MAX_TOKEN else None
+    if match is None:
+        raise NotAllowed("link_invalid")
+    key = await _existing_key(session)
+    payload = token.strip().rpartition(".")[0]
+    if key is None or not hmac.compare_digest(
+        _sign(key, payload).encode(), match["signature"].encode()
+    ):
+        raise NotAllowed("link_invalid")
+    expires = int(match["expires"])
+    if now.timestamp() > expires:
+        raise NotAllowed("link_expired")
+    person_id = int(match["person"])
+    await people.get_person(session, person_id)
+    # The nonce's primary key decides between two redemptions at once: PostgreSQL makes the
+    # second insert wait for the first transaction and then skip; SQLite runs them in turn.
+    first = await insert_ignore(
+        session, UsedSignInLink,
+        {"nonce": match["nonce"], "person_id": person_id, "used_at": now,
+         "expires_at": datetime.fromtimestamp(expires, UTC)},
+        ["nonce"],
+    )
+    if not first:
+        raise NotAllowed("link_used")
+    cookie = secrets.token_urlsafe(32)
+    row = DashboardSession(
+        token_hash=digest(cookie), person_id=person_id, created_at=now,
+        expires_at=end_of_day(now, zone), csrf=secrets.token_urlsafe(32),
+    )
+    session.add(row)
+    audit.record(
+        session, now=now, actor_id=person_id, action="dashboard_signed_in",
+        subject=f"person:{person_id}", expires_at=row.expires_at.isoformat(),
+    )
+    await session.flush()
+    return cookie, row
+
+
+async def session_for(
+    session: AsyncSession, *, token: str, now: datetime
+) -> DashboardSession | None:
+    """The signed-in session the cookie's token opens, or None (unknown, ended, signed out)."""
+    if not token:
+        return None
+    row = await session.get(DashboardSession, digest(token))
+    if row is None or now >= row.expires_at:
+        return None
+    return row
+
+
+async def sign_out(session: AsyncSession, *, token: str, now: datetime) -> None:
+    """End the session at once; a token that opens nothing is ignored."""
+    row = await session.get(DashboardSession, digest(token)) if token else None
+    if row is None:
+        return
+    await session.delete(row)
+    audit.record(
+        session, now=now, actor_id=row.person_id, action="dashboard_signed_out",
+        subject=f"person:{row.person_id}",
+    )
+    await session.flush()
+
+
+async def forget_expired(session: AsyncSession, *, now: datetime) -> None:
+    """Drop ended sessions and the nonces of links past their expiry (such a link is refused
+    as expired before its nonce is looked at). Housekeeping of rows that no longer mean
+    anything, so no audit event."""
+    await session.exec(delete(DashboardSession).where(col(DashboardSession.expires_at) <= now))
+    await session.exec(delete(UsedSignInLink).where(col(UsedSignInLink.expires_at) < now))
+
+
+async def csrf_token(session: AsyncSession, *, key_material: str) -> str:
+    """An HMAC of `key_material` with the database's key: a CSRF token a form can carry when
+    there is no session row to keep a random one in (a person named by a trusted header)."""
+    key = await _key(session)
+    return hmac.new(key, _CSRF_CONTEXT + key_material.encode(), hashlib.sha256).hexdigest()
+
+
+def _sign(key: bytes, payload: str) -> str:
+    mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+async def _existing_key(session: AsyncSession) -> bytes | None:
+    secret = (
+        await session.exec(select(SigningKey.secret).where(SigningKey.name == KEY_NAME))
+    ).first()
+    return bytes.fromhex(secret) if secret is not None else None
+
+
+async def _key(session: AsyncSession) -> bytes:
+    """The signing key, made on first use. Two processes making it at once both insert-if-
+    absent and then read back the one that won."""
+    key = await _existing_key(session)
+    if key is None:
+        await insert_ignore(
+            session, SigningKey, {"name": KEY_NAME, "secret": secrets.token_hex(32)}, ["name"]
+        )
+        key = await _existing_key(session)
+    assert key is not None
+    return key
