@@ -35,7 +35,7 @@ async def register_rows(
     accounts = await register.accounts(session)
     if account_ids is not None:
         accounts = [a for a in accounts if a.id in account_ids]
-    teams = {a.id: await register.team_of(session, a.id) for a in accounts if a.id is not None}
+    teams = await register.teams_of(session, [a.id for a in accounts if a.id is not None])
     ids = {a.manager_id for a in accounts} | {p for team in teams.values() for p in team}
     known = await people.people_by_id(session, ids)
     rows = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -101,6 +102,24 @@ async def team_of(session: AsyncSession, account_id: int) -> list[int]:
         .order_by(col(AccountMember.position))
     )
     return list(rows)
+
+
+async def teams_of(
+    session: AsyncSession, account_ids: Collection[int]
+) -> dict[int, list[int]]:
+    """Each account's team in rota order, in one query (the register and its export list
+    thousands of accounts)."""
+    teams: dict[int, list[int]] = {a: [] for a in account_ids}
+    if not teams:
+        return teams
+    rows = await session.exec(
+        select(AccountMember.account_id, AccountMember.person_id)
+        .where(col(AccountMember.account_id).in_(teams))
+        .order_by(col(AccountMember.account_id), col(AccountMember.position))
+    )
+    for account_id, person_id in rows:
+        teams[account_id].append(person_id)
+    return teams
 
 
 async def accounts(session: AsyncSession) -> list[Account]:

@@ -86,3 +86,19 @@ async def test_accounts_of_a_person(store: Store, cast: Cast) -> None:
         got = await register.get_account(session, first.id)
         assert got is not None and got.number == first.number
         assert await register.get_account(session, 999_999) is None
+
+
+async def test_teams_of_many_accounts_in_rota_order(store: Store, cast: Cast) -> None:
+    first = await approve_new(
+        store, cast, team_ids=(cast.second_colleague, cast.colleague), handle="ki_one"
+    )
+    second = await approve_new(store, cast, team_ids=(cast.colleague,), handle="ki_two")
+    assert first.id is not None and second.id is not None
+    async with store.transaction() as session:
+        teams = await register.teams_of(session, [first.id, second.id, 999])
+        assert teams == {
+            first.id: [cast.requester, cast.second_colleague, cast.colleague],
+            second.id: [cast.requester, cast.colleague],
+            999: [],
+        }
+        assert await register.teams_of(session, []) == {}
