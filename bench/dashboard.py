@@ -94,10 +94,10 @@ async def measure(backend: str, url: str, n: int) -> list[tuple[Any, ...]]:
         number = rows["account"][0]["number"]
         lines = []
         for who, person in (("comms office", 1), ("team member", member)):
-            page, shown = await timed(lambda p=person: register_page(store, p))  # type: ignore[misc]
-            charts, _ = await timed(lambda p=person: compliance_page(store, p))  # type: ignore[misc]
-            one, _ = await timed(lambda p=person: account_page(store, p, number))  # type: ignore[misc]
-            out, size = await timed(lambda p=person: export_csv(store, p))  # type: ignore[misc]
+            page, shown = await timed(lambda p=person: register_page(store, p))
+            charts, _ = await timed(lambda p=person: compliance_page(store, p))
+            one, _ = await timed(lambda p=person: account_page(store, p, number))
+            out, size = await timed(lambda p=person: export_csv(store, p))
             tracemalloc.start()
             await register_page(store, person)
             peak = tracemalloc.get_traced_memory()[1] / 2**20
