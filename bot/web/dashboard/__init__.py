@@ -1,0 +1,66 @@
+"""The comms office dashboard: server-rendered pages under /dashboard on the bot's own server.
+
+Jinja2 templates (autoescaped) through aiohttp-jinja2, a stylesheet of our own and charts drawn
+as SVG on the server: no script, nothing fetched from elsewhere. Mounted on every server,
+whatever the host; without a session every page answers 401 with the help page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot import nudges
+from bot.keys import SETTINGS
+from bot.web.dashboard import auth, i18n, pages
+from bot.web.dashboard.keys import NUDGE_CONFIG, TEMPLATES
+from bot.web.dashboard.render import PREFIX
+
+HERE = Path(__file__).parent
+SECURITY_HEADERS = {
+    # No script at all; styles and images only from here; forms only post here.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # The sign-in token is in the URL: it must not travel on in a Referer.
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def setup(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        app_key=TEMPLATES,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        default_helpers=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    i18n.install(env)
+    app[NUDGE_CONFIG] = nudges.nudge_config(app[SETTINGS])
+    router = app.router
+    router.add_get(PREFIX, pages.register_page)
+    router.add_get(f"{PREFIX}/accounts/{{number}}", pages.account_page)
+    router.add_get(f"{PREFIX}/compliance", pages.compliance_page)
+    router.add_get(f"{PREFIX}/export", pages.export)
+    router.add_get(f"{PREFIX}/sign-in", auth.sign_in_page)
+    router.add_post(f"{PREFIX}/sign-in", auth.sign_in)
+    router.add_post(f"{PREFIX}/sign-out", auth.sign_out)
+    router.add_get(f"{PREFIX}/language", auth.choose_language)
+    router.add_get(f"{PREFIX}/help", auth.help_page)
+    router.add_static(f"{PREFIX}/static/", HERE / "static", name="dashboard_static")
+    app.on_response_prepare.append(_security_headers)
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)

@@ -1,0 +1,173 @@
+"""Who is signed in, and signing in and out.
+
+A person signs in with a single-use link from chat (data.signin): GET shows a button, so a
+link previewer that fetches the URL does not use the link up; the POST redeems it and sets
+the session cookie, which lasts until the end of the local day. Behind an authenticating
+reverse proxy (settings.trusted_user_header) the header names the person by e-mail instead.
+Signing out is a form carrying the session's CSRF token. POSTs from another site's page are
+refused by their Origin, so nobody can sign a visitor in as someone else.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.keys import CLOCK, SETTINGS, STORE
+from bot.web.dashboard.i18n import LANGUAGES
+from bot.web.dashboard.render import LANG_COOKIE, PREFIX, Visit, page
+from data import dashboard, signin
+from data.errors import NotAllowed, NotFound
+
+SESSION_COOKIE = "kontobot_session"
+LANG_MAX_AGE = 365 * 24 * 3600
+# Where the language switch may send the browser back to: a dashboard path, nothing else.
+_BACK = re.compile(r"/dashboard(?:[/?][^\s\\]*)?")
+
+Handler = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]
+
+
+async def visit_of(request: web.Request) -> Visit | None:
+    settings = request.app[SETTINGS]
+    header = settings.trusted_user_header
+    async with request.app[STORE].transaction() as session:
+        if header and (email := request.headers.get(header, "").strip()):
+            person = await dashboard.person_by_email(session, email)
+            if person is None or person.id is None:
+                return None
+            return Visit(await dashboard.viewer(session, person.id), None)
+        token = request.cookies.get(SESSION_COOKIE, "")
+        if not token:
+            return None
+        row = await signin.session_for(session, token=token, now=request.app[CLOCK]())
+        if row is None:
+            return None
+        try:
+            return Visit(await dashboard.viewer(session, row.person_id), row)
+        except NotFound:
+            return None
+
+
+def not_signed_in(request: web.Request) -> web.Response:
+    """401 with the page that tells how to get a sign-in link."""
+    return page(request, "help.html", {"needed": True}, visit=None, status=401)
+
+
+def signed_in(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        visit = await visit_of(request)
+        if visit is None:
+            return not_signed_in(request)
+        return await handler(request, visit)
+
+    return wrapped
+
+
+def from_here(request: web.Request) -> bool:
+    """False for a POST another site's page made. Browsers say where a request comes from in
+    Sec-Fetch-Site; under our Referrer-Policy (no-referrer) they send `Origin: null` even from
+    our own pages, so the Origin is only asked when Sec-Fetch-Site is missing, and clients
+    that tell neither (curl, tests, old browsers) are let through."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return True
+    public_url = request.app[SETTINGS].public_url
+    return urlsplit(origin).netloc == request.host or (
+        public_url is not None and origin.rstrip("/") == public_url
+    )
+
+
+def is_https(request: web.Request) -> bool:
+    public_url = request.app[SETTINGS].public_url
+    return request.scheme == "https" or (public_url or "").startswith("https://")
+
+
+async def help_page(request: web.Request) -> web.Response:
+    return page(request, "help.html", {"needed": False}, visit=await visit_of(request))
+
+
+async def sign_in_page(request: web.Request) -> web.Response:
+    token = request.query.get("token", "")
+    if not token:
+        return refused(request, "link_invalid", status=400)
+    return page(request, "sign_in.html", {"token": token}, visit=None)
+
+
+async def sign_in(request: web.Request) -> web.StreamResponse:
+    if not from_here(request):
+        return refused(request, "link_invalid", status=403)
+    form = await request.post()
+    token = form.get("token")
+    if not isinstance(token, str) or not token:
+        return refused(request, "link_invalid", status=400)
+    now = request.app[CLOCK]()
+    try:
+        async with request.app[STORE].transaction() as session:
+            cookie, row = await signin.redeem_link(
+                session, token=token, now=now, zone=request.app[SETTINGS].zone
+            )
+    except (NotAllowed, NotFound) as error:
+        code = error.code if error.code in ("link_expired", "link_used") else "link_invalid"
+        return refused(request, code, status=403)
+    response = see_other(PREFIX)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        path=PREFIX,
+        max_age=max(0, int((row.expires_at - now).total_seconds())),
+        httponly=True,
+        samesite="Lax",
+        secure=is_https(request),
+    )
+    return response
+
+
+def see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
+
+
+def refused(request: web.Request, code: str, *, status: int) -> web.Response:
+    return page(request, "refused.html", {"code": code}, visit=None, status=status)
+
+
+async def sign_out(request: web.Request) -> web.StreamResponse:
+    visit = await visit_of(request)
+    if visit is None:
+        return not_signed_in(request)
+    form = await request.post()
+    given = form.get("csrf")
+    if (
+        visit.session is None
+        or not from_here(request)
+        or not isinstance(given, str)
+        or not hmac.compare_digest(given.encode(), visit.session.csrf.encode())
+    ):
+        return page(request, "error.html", {"problem": "csrf"}, visit=visit, status=403)
+    async with request.app[STORE].transaction() as session:
+        await signin.sign_out(
+            session, token=request.cookies.get(SESSION_COOKIE, ""), now=request.app[CLOCK]()
+        )
+    response = page(request, "signed_out.html", {}, visit=None)
+    response.del_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
+
+
+async def choose_language(request: web.Request) -> web.StreamResponse:
+    back = request.query.get("next", PREFIX)
+    if not _BACK.fullmatch(back):
+        back = PREFIX
+    response = see_other(back)
+    lang = request.query.get("lang", "")
+    if lang in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, lang, path=PREFIX, max_age=LANG_MAX_AGE, httponly=True,
+            samesite="Lax", secure=is_https(request),
+        )
+    return response

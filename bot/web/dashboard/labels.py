@@ -1,0 +1,84 @@
+"""Words for the codes the data layer hands back: statuses, compliance flags, question ages,
+rotations, audit actions. Unknown codes are shown as they are."""
+
+from __future__ import annotations
+
+from bot.web.dashboard.i18n import L_, Words
+from data.rules import PLATFORMS
+
+STATUS = {"active": L_("Active"), "closed": L_("Closed")}
+
+# In the order the register's compliance filter lists them; "ok" means no flag is raised.
+COMPLIANCE = {
+    "ok": L_("OK"),
+    "monitoring_gap": L_("Monitoring gap"),
+    "questions_late": L_("Questions late"),
+    "archive_due": L_("Archiving due"),
+    "archive_overdue": L_("Archiving overdue"),
+    "inactive": L_("Inactive"),
+    "closed": L_("Closed"),
+}
+
+SCOPE = {
+    "unit": L_("The unit's own account"),
+    "university_wide": L_("University-wide"),
+    "university_administration": L_("University administration"),
+}
+
+QUESTION_AGE = {
+    "under_1_day": L_("Under 1 day"),
+    "1_3_days": L_("1–3 days"),
+    "3_7_days": L_("3–7 days"),
+    "7_30_days": L_("7–30 days"),
+    "over_30_days": L_("Over 30 days"),
+}
+
+ROTATION = {"day": L_("Daily: the next person in order each working day"),
+            "week": L_("Weekly: the next person in order each week")}
+
+ARCHIVE_REASON = {"scheduled": L_("Scheduled (every six months)"),
+                  "major_change": L_("Before a major change")}
+
+ACTION = {
+    "absence.cancelled": L_("Absence cancelled"),
+    "absence.recorded": L_("Absence recorded"),
+    "account.registered": L_("Account registered"),
+    "account.closed": L_("Account closed"),
+    "activity.logged": L_("Activity logged"),
+    "archive.done": L_("Archived"),
+    "archive.requested": L_("Archiving requested"),
+    "archive.snoozed": L_("Archiving postponed"),
+    "monitoring.monitored": L_("Monitored"),
+    "monitoring.cannot": L_("Could not monitor"),
+    "question.answered": L_("Question answered"),
+    "question.logged": L_("Question logged"),
+    "question.received": L_("Question received"),
+    "request.decided": L_("Request decided"),
+    "request.handed_over": L_("Request handed over"),
+    "request.rerouted": L_("Request rerouted"),
+    "request.resubmitted": L_("Request resubmitted"),
+    "request.submitted": L_("Request submitted"),
+    "rota.changed": L_("Rota changed"),
+    "webhook.token_created": L_("Question webhook set up"),
+    "webhook.token_rotated": L_("Question webhook key replaced"),
+}
+
+
+def platform(code: str) -> str:
+    """Platform names are names, the same in every language."""
+    rule = PLATFORMS.get(code)
+    return rule.label if rule is not None else code
+
+
+def label(words: Words, table: dict[str, str], code: str) -> str:
+    msgid = table.get(code)
+    return words.gettext(msgid) if msgid is not None else code
+
+
+def detail(value: object) -> str:
+    """An audit event's detail value as text: lists joined, nothing as a dash."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)

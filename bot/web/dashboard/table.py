@@ -1,0 +1,137 @@
+"""The register page's rows: filtered and sorted as the query string asks.
+
+Pure: the rows are the accounts the data layer let the viewer see; this only narrows and
+orders them by what the person chose in the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from data.models import Account
+from scheduler.overview import COMPLIANCE_FILTERS, AccountState
+
+SORTS = ("number", "platform", "handle", "unit", "team", "manager", "status", "compliance")
+DIRECTIONS = ("asc", "desc")
+FILTERS = ("unit", "platform", "status", "compliance", "q")
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True)
+class Row:
+    account: Account
+    # Display names, the team in rota order.
+    team: tuple[str, ...]
+    manager: str
+    state: AccountState | None
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return self.state.flags if self.state is not None else ()
+
+    def matches(self, text: str) -> bool:
+        wanted = text.casefold()
+        a = self.account
+        return any(
+            wanted in field.casefold()
+            for field in (a.number, a.platform, a.handle, a.unit, self.manager, *self.team)
+        )
+
+
+@dataclass(frozen=True)
+class Choice:
+    unit: str = ""
+    platform: str = ""
+    status: str = ""
+    compliance: str = ""
+    q: str = ""
+    sort: str = "number"
+    direction: str = "asc"
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> Choice:
+        """What the form asked for; values that are not choices are dropped, not refused."""
+        compliance = query.get("compliance", "")
+        sort = query.get("sort", "number")
+        direction = query.get("dir", "asc")
+        return cls(
+            unit=query.get("unit", "").strip()[:MAX_QUERY],
+            platform=query.get("platform", "").strip()[:MAX_QUERY],
+            status=query.get("status", "").strip()[:MAX_QUERY],
+            compliance=compliance if compliance in COMPLIANCE_FILTERS else "",
+            q=" ".join(query.get("q", "").split())[:MAX_QUERY],
+            sort=sort if sort in SORTS else "number",
+            direction=direction if direction in DIRECTIONS else "asc",
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return any((self.unit, self.platform, self.status, self.compliance, self.q))
+
+    def query(self, **changes: Any) -> str:
+        """The query string of this choice with `changes`, leaving out what is not chosen."""
+        chosen = replace(self, **changes)
+        pairs = [
+            ("unit", chosen.unit), ("platform", chosen.platform), ("status", chosen.status),
+            ("compliance", chosen.compliance), ("q", chosen.q),
+        ]
+        if (chosen.sort, chosen.direction) != ("number", "asc"):
+            pairs += [("sort", chosen.sort), ("dir", chosen.direction)]
+        return urlencode([(k, v) for k, v in pairs if v])
+
+    def sort_query(self, column: str) -> str:
+        """The link a column heading makes: its own sort, reversed when it is already on."""
+        if self.sort == column:
+            return self.query(direction="desc" if self.direction == "asc" else "asc")
+        return self.query(sort=column, direction="asc")
+
+    def aria_sort(self, column: str) -> str | None:
+        if self.sort != column:
+            return None
+        return "ascending" if self.direction == "asc" else "descending"
+
+
+def _compliance_key(row: Row) -> tuple[bool, int, tuple[int, ...]]:
+    # Ascending runs from OK through more and more flags raised; closed accounts come last.
+    order = {name: n for n, name in enumerate(COMPLIANCE_FILTERS)}
+    return row.flags == ("closed",), len(row.flags), tuple(order[f] for f in row.flags)
+
+
+def _text(value: str) -> str:
+    return value.casefold()
+
+
+SORT_KEYS: dict[str, Callable[[Row], Any]] = {
+    "number": lambda r: r.account.number,
+    "platform": lambda r: _text(r.account.platform),
+    "handle": lambda r: _text(r.account.handle),
+    "unit": lambda r: _text(r.account.unit),
+    "team": lambda r: tuple(_text(name) for name in r.team),
+    "manager": lambda r: _text(r.manager),
+    "status": lambda r: r.account.status,
+    "compliance": _compliance_key,
+}
+
+
+def choose(rows: Sequence[Row], choice: Choice) -> list[Row]:
+    def keep(row: Row) -> bool:
+        a = row.account
+        if choice.unit and a.unit != choice.unit:
+            return False
+        if choice.platform and a.platform != choice.platform:
+            return False
+        if choice.status and a.status != choice.status:
+            return False
+        if choice.compliance == "ok" and row.flags:
+            return False
+        if choice.compliance not in ("", "ok") and choice.compliance not in row.flags:
+            return False
+        return not choice.q or row.matches(choice.q)
+
+    key = SORT_KEYS[choice.sort]
+    # Ties keep the register's order (by number), whichever way the column runs.
+    kept = sorted((r for r in rows if keep(r)), key=lambda r: r.account.number)
+    return sorted(kept, key=key, reverse=choice.direction == "desc")

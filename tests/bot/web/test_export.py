@@ -1,0 +1,83 @@
+"""Downloads from the dashboard: for the comms office exactly what `kontobot export` writes,
+for anyone else the same format limited to their own accounts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from data import export
+from tests.bot.web.conftest import Browser, World, sign_in
+
+CONTENT_TYPES = {"csv": "text/csv", "json": "application/json"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("what", ["register", "audit", "all"])
+async def test_the_comms_office_gets_what_kontobot_export_writes(
+    client: TestClient[Any, Any], world: World, fmt: str, what: str
+) -> None:
+    comms = await sign_in(client, world, world.eva)
+    response = await comms.get("/dashboard/export", params={"format": fmt, "what": what})
+    body = await response.text()
+    assert response.status == 200, body
+    assert response.content_type == CONTENT_TYPES[fmt]
+    assert response.charset == "utf-8"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="kontobot-{what}-2027-03-01.{fmt}"'
+    )
+    async with world.store.transaction() as session:
+        assert body == await export.export(session, fmt, what)
+
+
+async def test_a_team_member_gets_only_their_accounts(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    anna = await sign_in(client, world, world.anna)
+    response = await anna.get("/dashboard/export", params={"format": "csv", "what": "register"})
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert [row["number"] for row in rows] == ["SOME-2027-0001"]
+    assert rows[0]["team"] == "Anna Berg; Bo Ek"
+
+    response = await anna.get("/dashboard/export", params={"format": "json", "what": "all"})
+    data = json.loads(await response.text())
+    assert [row["number"] for row in data["register"]] == ["SOME-2027-0001"]
+    subjects = {event["subject"] for event in data["audit"]}
+    assert subjects == {f"account:{world.neuro.id}", f"request:{world.neuro.request_id}"}
+
+
+async def test_the_export_page_offers_every_download(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    comms = await sign_in(client, world, world.eva)
+    body = await comms.page("/dashboard/export")
+    for what in ("register", "audit", "all"):
+        for fmt in ("csv", "json"):
+            assert f'href="/dashboard/export?format={fmt}&amp;what={what}"' in body
+
+
+@pytest.mark.parametrize(
+    "query", [{"format": "xml"}, {"format": "csv", "what": "people"}, {"format": ""}]
+)
+async def test_unknown_exports_are_refused(
+    client: TestClient[Any, Any], world: World, query: dict[str, str]
+) -> None:
+    comms = await sign_in(client, world, world.eva)
+    response = await comms.get("/dashboard/export", params=query)
+    assert response.status == 400
+    assert "Content-Disposition" not in response.headers
+    assert "No such export" in await response.text()
+
+
+async def test_without_a_session_nothing_is_exported(client: TestClient[Any, Any]) -> None:
+    response = await Browser(client).get(
+        "/dashboard/export", params={"format": "csv", "what": "all"}
+    )
+    assert response.status == 401
+    assert "Content-Disposition" not in response.headers
+    assert response.content_type == "text/html"

@@ -1,0 +1,275 @@
+"""Signing in to the dashboard and out again, and what a visitor without a session gets.
+
+The clock is fixed at T0 (Monday 1 March 2027, 10:00 in Stockholm): a session opened then ends
+at midnight local time, 14 hours later.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from data.models import AuditEvent
+from tests.bot.web.conftest import (
+    SESSION,
+    Browser,
+    World,
+    link_for,
+    running,
+    sign_in,
+    text_of,
+)
+from tests.helpers import Clock, count
+
+PAGES = [
+    "/dashboard",
+    "/dashboard/accounts/SOME-2027-0001",
+    "/dashboard/compliance",
+    "/dashboard/export",
+    "/dashboard/export?format=csv&what=register",
+    "/dashboard/export?format=json&what=all",
+]
+UNTIL_MIDNIGHT = 14 * 3600
+
+
+def set_cookie(response: Any, name: str) -> str:
+    [header] = [h for h in response.headers.getall("Set-Cookie", []) if h.startswith(f"{name}=")]
+    return str(header)
+
+
+async def signed_in_events(world: World) -> int:
+    return await count(world.store, AuditEvent, AuditEvent.action == "dashboard_signed_in")
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_without_a_session_pages_answer_401_with_how_to_sign_in(
+    client: TestClient[Any, Any], world: World, path: str
+) -> None:
+    response = await Browser(client).get(path)
+    body = await response.text()
+    assert response.status == 401
+    assert response.content_type == "text/html"
+    assert "/dashboard" in text_of(body) and "How to sign in to the dashboard" in body
+    # Nothing of the register leaks.
+    assert "ki_neuroscience" not in body and "SOME-2027-0001," not in body
+
+
+async def test_a_session_cookie_that_opens_nothing_is_no_session(
+    client: TestClient[Any, Any]
+) -> None:
+    response = await Browser(client, {SESSION: "made-up"}).get("/dashboard")
+    assert response.status == 401
+
+
+async def test_the_help_page_needs_no_session(client: TestClient[Any, Any]) -> None:
+    body = await Browser(client).page("/dashboard/help")
+    assert "How to sign in to the dashboard" in body
+    assert "You need to sign in" not in body
+
+
+async def test_opening_the_link_shows_a_button_and_does_not_use_the_link_up(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    token = await link_for(world, world.eva)
+    browser = Browser(client)
+    # A link previewer, or the person, fetching the link any number of times.
+    for _ in range(2):
+        body = await browser.page(f"/dashboard/sign-in?token={token}")
+        assert '<form method="post" action="/dashboard/sign-in">' in body
+        assert f'name="token" value="{token}"' in body
+        assert '<button type="submit" class="primary">Sign in</button>' in body
+    assert await signed_in_events(world) == 0
+    response = await browser.post("/dashboard/sign-in", {"token": token})
+    assert response.status == 303
+
+
+async def test_posting_the_link_signs_in_with_a_cookie_until_midnight(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    token = await link_for(world, world.eva)
+    response = await Browser(client).post("/dashboard/sign-in", {"token": token})
+    assert response.status == 303
+    assert response.headers["Location"] == "/dashboard"
+    cookie = set_cookie(response, SESSION)
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")}
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "samesite=lax"
+    assert attributes["path"] == "Path=/dashboard"
+    assert attributes["max-age"] == f"Max-Age={UNTIL_MIDNIGHT}"
+    # Served over plain HTTP with no https public address: a Secure cookie would be dropped.
+    assert "secure" not in attributes
+    assert await signed_in_events(world) == 1
+    browser = Browser(client, {SESSION: response.cookies[SESSION].value})
+    body = await browser.page("/dashboard")
+    assert "Signed in as Eva Strand" in body
+
+
+async def test_the_cookie_is_secure_when_the_public_address_is_https(world: World) -> None:
+    async with running(world, public_url="https://kontobot.example.ki.se") as client:
+        token = await link_for(world, world.eva)
+        response = await Browser(client).post("/dashboard/sign-in", {"token": token})
+        assert response.status == 303
+        cookie = set_cookie(response, SESSION)
+        assert "secure" in [part.strip().lower() for part in cookie.split(";")]
+
+
+async def test_the_session_ends_at_midnight(world: World) -> None:
+    clock = Clock()
+    async with running(world, clock) as client:
+        browser = await sign_in(client, world, world.eva)
+        clock.advance(timedelta(seconds=UNTIL_MIDNIGHT - 1))
+        await browser.page("/dashboard")
+        clock.advance(timedelta(seconds=1))
+        await browser.page("/dashboard", expect=401)
+
+
+async def test_a_used_link_is_refused_with_how_to_get_a_new_one(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    token = await link_for(world, world.eva)
+    browser = Browser(client)
+    assert (await browser.post("/dashboard/sign-in", {"token": token})).status == 303
+    again = await browser.post("/dashboard/sign-in", {"token": token})
+    body = await again.text()
+    assert again.status == 403
+    assert SESSION not in again.cookies
+    assert "This sign-in link cannot be used" in body
+    assert "already been used" in body
+    assert "Type /dashboard" in text_of(body)
+
+
+async def test_an_expired_link_is_refused(world: World) -> None:
+    clock = Clock()
+    async with running(world, clock) as client:
+        token = await link_for(world, world.eva)
+        clock.advance(timedelta(minutes=10, seconds=1))
+        response = await Browser(client).post("/dashboard/sign-in", {"token": token})
+        body = await response.text()
+        assert response.status == 403
+        assert SESSION not in response.cookies
+        assert "The link has expired" in body and "Type /dashboard" in text_of(body)
+    assert await signed_in_events(world) == 0
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # the signature
+        lambda t: t.replace(t.split(".")[1], str(int(t.split(".")[1]) + 1), 1),  # the person
+        lambda t: "v1.1.2.nonsense",
+        lambda t: "",
+    ],
+)
+async def test_a_tampered_link_is_refused(
+    client: TestClient[Any, Any], world: World, tamper: Any
+) -> None:
+    token = tamper(await link_for(world, world.eva))
+    response = await Browser(client).post("/dashboard/sign-in", {"token": token})
+    body = await response.text()
+    assert response.status in (400, 403)
+    assert SESSION not in response.cookies
+    assert "This sign-in link cannot be used" in body and "Type /dashboard" in text_of(body)
+    assert await signed_in_events(world) == 0
+
+
+async def test_a_sign_in_page_without_a_token_is_refused(client: TestClient[Any, Any]) -> None:
+    response = await Browser(client).get("/dashboard/sign-in")
+    assert response.status == 400
+    assert "This sign-in link cannot be used" in await response.text()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "null"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "https://other.ki.example"},
+    ],
+)
+async def test_a_sign_in_posted_from_another_site_is_refused(
+    client: TestClient[Any, Any], world: World, headers: dict[str, str]
+) -> None:
+    # Someone else's page signing the visitor in as its author.
+    token = await link_for(world, world.anna)
+    response = await Browser(client).post("/dashboard/sign-in", {"token": token}, headers=headers)
+    assert response.status == 403
+    assert SESSION not in response.cookies
+    assert await signed_in_events(world) == 0
+
+
+async def test_a_sign_in_posted_from_our_own_page_is_accepted(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    # What Chromium sends from the sign-in page: under Referrer-Policy no-referrer its Origin
+    # is "null", and Sec-Fetch-Site tells where the request came from.
+    token = await link_for(world, world.anna)
+    host = f"{client.host}:{client.port}"
+    for headers in ({"Sec-Fetch-Site": "same-origin", "Origin": "null"},
+                    {"Origin": f"http://{host}"}):
+        response = await Browser(client).post("/dashboard/sign-in", {"token": token},
+                                              headers=headers)
+        assert response.status == 303, headers
+        token = await link_for(world, world.anna)
+
+
+async def test_signing_out_needs_the_forms_csrf_token(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    browser = await sign_in(client, world, world.eva)
+    page = await browser.page("/dashboard")
+    [csrf] = re.findall(r'name="csrf" value="([^"]+)"', page)
+    for form in ({}, {"csrf": "wrong"}, {"csrf": csrf[:-1]}):
+        response = await browser.post("/dashboard/sign-out", form)
+        assert response.status == 403, form
+        assert SESSION not in response.cookies
+        await browser.page("/dashboard")  # still signed in
+    response = await browser.post("/dashboard/sign-out", {"csrf": csrf})
+    body = await response.text()
+    assert response.status == 200
+    assert "You are signed out" in body
+    assert response.cookies[SESSION].value == ""
+    assert await count(world.store, AuditEvent, AuditEvent.action == "dashboard_signed_out") == 1
+    # The cookie no longer opens anything, even if the browser kept it.
+    await browser.page("/dashboard", expect=401)
+
+
+async def test_signing_out_from_another_site_is_refused(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    browser = await sign_in(client, world, world.eva)
+    page = await browser.page("/dashboard")
+    [csrf] = re.findall(r'name="csrf" value="([^"]+)"', page)
+    response = await browser.post(
+        "/dashboard/sign-out", {"csrf": csrf}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status == 403
+    await browser.page("/dashboard")
+
+
+async def test_the_trusted_header_names_the_person_by_email(world: World) -> None:
+    async with running(world, trusted_user_header="X-Remote-User") as client:
+        body = await Browser(client, headers={"X-Remote-User": "EVA@ki.example"}).page("/dashboard")
+        assert "Signed in as Eva Strand" in body
+        # Signed in at the proxy, so signed out there too: no sign-out form here.
+        assert "/dashboard/sign-out" not in body
+        anna = await Browser(client, headers={"X-Remote-User": "anna@ki.example"}).page(
+            "/dashboard"
+        )
+        assert "Signed in as Anna Berg" in anna
+        unknown = await Browser(client, headers={"X-Remote-User": "nobody@ki.example"}).get(
+            "/dashboard"
+        )
+        assert unknown.status == 401
+
+
+async def test_the_header_is_ignored_unless_configured(
+    client: TestClient[Any, Any]
+) -> None:
+    response = await Browser(client, headers={"X-Remote-User": "eva@ki.example"}).get(
+        "/dashboard"
+    )
+    assert response.status == 401
