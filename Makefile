@@ -43,13 +43,18 @@ revision: venv
 PYBABEL := $(VENV)/bin/pybabel
 BABEL_POT := dialogs/locale/kontobot.pot
 BABEL_LOCALES := sv en
+# The dashboard's pages have their own catalogue (bot/web/dashboard/i18n.py).
+DASHBOARD := bot/web/dashboard
+DASHBOARD_POT := $(DASHBOARD)/locale/dashboard.pot
 
 .PHONY: babel-extract babel-update
 
 babel-extract: venv
 	$(PYBABEL) -q extract -F babel.cfg --no-default-keywords -k tr -k N_ --add-comments=Translators: --sort-output --no-wrap --project=kontobot -o $(BABEL_POT) .
+	$(PYBABEL) -q extract -F $(DASHBOARD)/babel.cfg --no-default-keywords -k _ -k gettext -k ngettext:1,2 -k L_ --add-comments=Translators: --sort-output --no-wrap --project=kontobot-dashboard -o $(DASHBOARD_POT) $(DASHBOARD)
 
 babel-update: babel-extract
 	for locale in $(BABEL_LOCALES); do \
 		$(PYBABEL) -q update -i $(BABEL_POT) -d dialogs/locale -D kontobot -l $$locale --no-fuzzy-matching --ignore-obsolete --no-wrap || exit 1; \
+		$(PYBABEL) -q update -i $(DASHBOARD_POT) -d $(DASHBOARD)/locale -D dashboard -l $$locale --no-fuzzy-matching --ignore-obsolete --no-wrap || exit 1; \
 	done
