@@ -18,7 +18,7 @@ from bot.metrics import metrics
 from bot.settings import Settings
 from bot.slack import setup as setup_slack
 from bot.teams import setup as setup_teams
-from bot.web import demo
+from bot.web import dashboard, demo
 from bot.web import routes as web_chat
 from data.db import Store
 from data.migrate import ensure_current
@@ -49,6 +49,8 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     webhooks.setup(app)
+    # The comms office dashboard: on every server, whatever the host (it has its own sign-in).
+    dashboard.setup(app)
     if web_chat_enabled:
         app.cleanup_ctx.append(_demo_people)
         web_chat.setup(app)
@@ -74,6 +76,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         default_locale=settings.default_locale,
         timezone=settings.zone,
         nudges=nudges.nudge_config(settings),
+        public_url=settings.public_url,
     )
     yield
     await store.close()

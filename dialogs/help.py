@@ -15,6 +15,7 @@ COMMANDS = (
     "question",
     "major-change",
     "close-account",
+    "dashboard",
     "help",
 )
 
@@ -29,6 +30,9 @@ DESCRIPTIONS = {
     "question": N_("Log a question from the public that came in on one of your accounts."),
     "major-change": N_("Ask your team to archive an account's profile page before a major change."),
     "close-account": N_("Close an account that is no longer active."),
+    "dashboard": N_(
+        "Get a link that signs you in to the dashboard in your browser: the register, compliance and exports."
+    ),
     "help": N_("Show this help."),
 }
 INTRO = N_("I help you follow KI's rules for social-media accounts.")

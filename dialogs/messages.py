@@ -96,7 +96,20 @@ class Context:
     kind: Literal["context"] = "context"
 
 
-Block = Paragraph | Fields | Actions | Choice | PersonPicker | TextInput | Context
+@dataclass(frozen=True)
+class Link:
+    """A link that opens `url` in the browser (a button where the platform has them).
+
+    `url` is either absolute http(s) or a path on this server starting with "/dashboard/";
+    renderers refuse anything else rather than send a `javascript:` or `data:` link.
+    """
+
+    url: str
+    label: str
+    kind: Literal["link"] = "link"
+
+
+Block = Paragraph | Fields | Actions | Choice | PersonPicker | TextInput | Context | Link
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,16 @@ class Message:
     text: str
     title: str = ""
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+
+def safe_url(url: str) -> bool:
+    """Whether `url` may be shown as a link: http(s) with a host, or one of our own pages."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    if url.startswith("/dashboard/"):
+        return True
+    scheme, sep, rest = url.partition("://")
+    return bool(sep) and scheme.lower() in ("http", "https") and bool(rest.split("/")[0])
 
 
 def to_dict(message: Message) -> dict[str, Any]:
@@ -156,6 +179,8 @@ def from_dict(raw: dict[str, Any]) -> Message:
                     submit_label=block.get("submit_label", ""),
                 )
             )
+        elif kind == "link":
+            blocks.append(Link(url=block["url"], label=block["label"]))
         else:
             raise ValueError(f"unknown block kind {kind!r}")
     return Message(text=raw["text"], title=raw.get("title", ""), blocks=tuple(blocks))

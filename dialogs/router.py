@@ -19,7 +19,7 @@ from data import dialog_state, people, seen
 from data.db import Store
 from data.errors import DomainError
 from data.models import Person
-from dialogs import accounts, approval, archiving, closing, duty, questions
+from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions
 from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Text
@@ -80,6 +80,7 @@ class Brain:
         timezone: ZoneInfo | None = None,
         resolvers: dict[str, Resolver] | None = None,
         nudges: NudgeConfig | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.store = store
         self.default_locale = normalise(default_locale)
@@ -87,6 +88,8 @@ class Brain:
         self.resolvers = resolvers or {}
         # The working-day calendar and zone the rota, /duty and the reminders count in.
         self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
+        # Where people reach this server (https://…): links sent on Slack and Teams start with it.
+        self.public_url = public_url
         self.engine = Engine([OpenAccount(), questions.LogQuestion(), closing.CloseAccount()])
 
     def translator(self, person: Person) -> Translator:
@@ -225,6 +228,8 @@ class Brain:
             return await archiving.major_change(ctx, self, args)
         if name == "close-account":
             return await closing.start(ctx, self, args)
+        if name == "dashboard":
+            return await dashboard.dashboard(ctx, self.public_url)
         if name == "help":
             return [Reply(help_message(ctx))]
         text = ctx.tr("I don't know the command /{name}.", name=name)

@@ -8,7 +8,8 @@ typed can become a mention, `@channel` or a hidden link; text Slack shows as `pl
 Block Kit's limits are kept by splitting or by truncating visibly (with "…"), never by
 failing: 50 blocks a message (100 in a view), 3000 characters a section, 10 fields of 2000
 characters a section, 75 characters a button label or an option, 25 elements an actions block,
-100 options a menu, 10 check boxes.
+100 options a menu, 10 check boxes. A link is a button with a `url` (at most 3000 characters):
+a link too long for it, or not one we would send, is shown as its label alone rather than cut.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from dialogs.messages import (
     Confirm,
     Context,
     Fields,
+    Link,
     Message,
     Option,
     Paragraph,
     PersonPicker,
     TextInput,
+    safe_url,
 )
 
 MORE = "…"
@@ -53,6 +56,9 @@ CONFIRM_BUTTON = 30
 ACTION_ID = 255
 BLOCK_ID = 255
 NOTIFICATION_TEXT = 3000
+URL_TEXT = 3000
+# The action id of a link button: Slack reports its click too, which has nothing to do.
+LINK_ACTION = "link"
 
 Json = dict[str, Any]
 
@@ -271,6 +277,22 @@ def _text_input(builder: _Builder, field: TextInput) -> None:
         _submit(builder, field.action, field.submit_label, field.value)
 
 
+def _link(builder: _Builder, link: Link) -> None:
+    absolute = link.url.startswith(("https://", "http://"))
+    if not (absolute and safe_url(link.url) and len(link.url) <= URL_TEXT):
+        # Slack opens only absolute links, and a cut one would lead nowhere: the label alone.
+        builder.add({"type": "section", "text": mrkdwn(cut_mrkdwn(link.label, SECTION_TEXT))})
+        return
+    element: Json = {
+        "type": "button",
+        "action_id": LINK_ACTION,
+        "text": plain(link.label, BUTTON_TEXT),
+        "url": link.url,
+        "style": "primary",
+    }
+    builder.add({"type": "actions", "elements": [element]})
+
+
 def _fields(builder: _Builder, fields: Fields) -> None:
     items = [mrkdwn(cut_mrkdwn_pair(label, value)) for label, value in fields.items]
     for start in range(0, len(items), FIELDS_PER_SECTION):
@@ -322,6 +344,8 @@ def _blocks(message: Message) -> list[Json]:
             _picker(builder, block, "")
         elif isinstance(block, TextInput):
             _text_input(builder, block)
+        elif isinstance(block, Link):
+            _link(builder, block)
         else:  # pragma: no cover - the neutral model has no other blocks
             raise TypeError(f"unknown block {block!r}")
     return builder.blocks

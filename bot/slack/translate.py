@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.render import block_group, block_value, button_action
+from bot.slack.render import LINK_ACTION, block_group, block_value, button_action
 from dialogs.events import Action, Command, Event, Sender, Text
 
 PLATFORM = "slack"
@@ -206,7 +206,8 @@ def block_action(body: Mapping[str, Any]) -> Turn | None:
     group = block_group(block_id)
     state = body.get("state") or {}
     user = str((body.get("user") or {}).get("id", ""))
-    if not user:
+    if not user or action == LINK_ACTION:
+        # A link button: Slack has opened it in the browser, the bot has nothing to do.
         return None
     if kind == "button":
         value = str(clicked.get("value", ""))

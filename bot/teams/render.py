@@ -1,9 +1,10 @@
 """Neutral messages as Adaptive Cards 1.5, the way Teams shows them.
 
 Every button is an `Action.Execute` (Universal Actions) whose verb is the neutral action and
-whose data says how to read the card's inputs back (see `bot.teams.translate`). Text shown
-in a TextBlock or FactSet is Adaptive Card markdown, so everything people typed is escaped:
-it can never turn into a link, a list, emphasis or a mention.
+whose data says how to read the card's inputs back (see `bot.teams.translate`); a link is an
+`Action.OpenUrl`, which Teams opens itself. Text shown in a TextBlock or FactSet is Adaptive
+Card markdown, so everything people typed is escaped: it can never turn into a link, a list,
+emphasis or a mention.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from dialogs.messages import (
     Choice,
     Context,
     Fields,
+    Link,
     Message,
     Paragraph,
     PersonPicker,
     TextInput,
+    safe_url,
 )
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -188,6 +191,18 @@ def _block(block: Block, input_id: str, text_input: str | None) -> list[dict[str
         }
         data = _data(block.action, block.value, text_input, **{INPUT: input_id, PEOPLE: True})
         return [picker, _submit(block.submit_label, data)]
+    if isinstance(block, Link):
+        if not (safe_url(block.url) and block.url.startswith(("https://", "http://"))):
+            # Teams opens only absolute links: a relative one is shown as its label alone.
+            return [_text(block.label)]
+        # Opened by Teams in the browser: no invoke reaches the bot.
+        open_url = {
+            "type": "Action.OpenUrl",
+            "title": block.label,
+            "url": block.url,
+            "style": "positive",
+        }
+        return [{"type": "ActionSet", "actions": [open_url]}]
     if isinstance(block, TextInput):
         field = {
             "type": "Input.Text",

@@ -37,6 +37,7 @@ COMMAND_WORDS: dict[str, frozenset[str]] = {
     "close-account": frozenset(
         {"close-account", "close account", "close an account", "stäng konto", "stäng ett konto"}
     ),
+    "dashboard": frozenset({"dashboard", "the dashboard", "översikt", "översikten"}),
 }
 # The commands that take words after them when typed without a slash: "away 2027-07-01 …".
 _WITH_ARGS = re.compile(

@@ -11,10 +11,12 @@ from dialogs.messages import (
     Choice,
     Context,
     Fields,
+    Link,
     Message,
     Paragraph,
     PersonPicker,
     TextInput,
+    safe_url,
 )
 
 
@@ -88,6 +90,14 @@ def _block(
             f'<div class="picker" data-collect="select"><label for="{prefix}-people">'
             f"{escape(block.placeholder)}</label>"
             f'<select id="{prefix}-people"{multiple}{size}>{placeholder}{options}</select>{submit}</div>'
+        )
+    if isinstance(block, Link):
+        if not safe_url(block.url):
+            return f'<p class="link">{escape(block.label)}</p>'
+        # A tab of its own keeps the chat open; noreferrer keeps a token in the URL private.
+        return (
+            f'<p class="link"><a class="btn primary" href="{_attr(block.url)}"'
+            f' target="_blank" rel="noopener noreferrer">{escape(block.label)}</a></p>'
         )
     if isinstance(block, TextInput):
         return (

@@ -334,6 +334,14 @@ async def test_typed_markup_is_escaped_for_everyone_who_sees_it(chat: WebChat) -
     assert "&lt;a href=&quot;https://evil.example/&quot;&gt;our page&lt;/a&gt;" in card.html
 
 
+async def test_the_dashboard_link_is_a_path_on_this_server(chat: WebChat) -> None:
+    await chat.say("eva", "/dashboard")
+    [shown] = [m for m in await chat.messages("eva") if sv("Your dashboard link") in m.text]
+    [href] = re.findall(r'<a class="btn primary" href="([^"]*)"', shown.html)
+    assert re.fullmatch(r"/dashboard/sign-in\?token=v1\.[0-9]+\.[0-9]+\.[\w-]+\.[\w-]+", href)
+    assert 'target="_blank" rel="noopener noreferrer"' in shown.html
+
+
 # Who may read and write what.
 
 

@@ -138,6 +138,11 @@ def _element(element: dict[str, Any], where: str, problems: list[str]) -> None:
             problems.append(f"{where}.value: > 2000 characters")
         if element.get("style") not in (None, "primary", "danger"):
             problems.append(f"{where}.style: unknown")
+        url = element.get("url")
+        if url is not None and (
+            not 1 <= len(url) <= 3000 or not str(url).startswith(("https://", "http://"))
+        ):
+            problems.append(f"{where}.url: an absolute link of 1..3000 characters")
         confirm = element.get("confirm")
         if confirm is not None:
             _plain(confirm.get("title"), 100, f"{where}.confirm.title", problems)

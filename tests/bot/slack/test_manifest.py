@@ -62,4 +62,11 @@ async def test_no_command_in_the_manifest_is_dead(rig: SlackRig) -> None:
     for index, entry in enumerate(manifest()["features"]["slash_commands"]):
         response = await rig.command(ANNA.id, entry["command"].lstrip("/"))
         assert response.status == 200, entry
-        await rig.next_dm(ANNA.id, index, f"an answer to {entry['command']}")
+        # In the direct chat, or (a sign-in link, a refusal) shown to Anna alone.
+        await rig.fake.wait_for(
+            lambda index=index: (
+                len(rig.fake.dm(ANNA.id)) + len(rig.fake.ephemeral(ANNA.id)) > index
+            ),
+            10.0,
+            f"an answer to {entry['command']}",
+        )

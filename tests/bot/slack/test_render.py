@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.slack.render import MORE, escape, home_view, render, split_mrkdwn
+import pytest
+
+from bot.slack.render import LINK_ACTION, MORE, escape, home_view, render, split_mrkdwn
+from bot.slack.translate import block_action
 from dialogs.messages import (
     Actions,
     Button,
@@ -12,6 +15,7 @@ from dialogs.messages import (
     Confirm,
     Context,
     Fields,
+    Link,
     Message,
     Option,
     Paragraph,
@@ -186,6 +190,38 @@ def test_a_text_input_is_an_input_block() -> None:
     }
     [capped] = blocks_of(TextInput("x:y", "Long", max_length=99999))
     assert capped["element"]["max_length"] == 3000  # type: ignore[index]
+
+
+def test_a_link_is_a_button_that_opens_it() -> None:
+    url = "https://kontobot.example.org/dashboard/sign-in?token=v1.1.2.abc.sig"
+    [actions] = blocks_of(Link(url, "Open the dashboard " + "x" * 100))
+    [button] = actions["elements"]  # type: ignore[index]
+    assert button["url"] == url and button["action_id"] == LINK_ACTION
+    assert button["text"]["text"].endswith(MORE) and len(button["text"]["text"]) == 75
+    # Slack reports the click as well; it is no turn of the bot.
+    click = {
+        "user": {"id": "UANNA"},
+        "actions": [{"type": "button", "action_id": LINK_ACTION, "block_id": "b0"}],
+    }
+    assert block_action(click) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/sign-in?token=t",  # Slack can't open a path on our server
+        "javascript:alert(1)",
+        "https://kontobot.example.org/" + "x" * 3000,
+        "https://kontobot.example.org/a b",
+    ],
+)
+def test_a_link_slack_cannot_open_as_it_is_shows_its_label_alone(url: str) -> None:
+    [section] = blocks_of(Link(url, "Open <the> dashboard"))
+    assert section == {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "Open &lt;the&gt; dashboard", "verbatim": True},
+        "block_id": "b0",
+    }
 
 
 def test_a_message_without_blocks_shows_its_text() -> None:

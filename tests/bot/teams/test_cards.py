@@ -16,6 +16,7 @@ from dialogs.messages import (
     Confirm,
     Context,
     Fields,
+    Link,
     Message,
     Option,
     Paragraph,
@@ -208,6 +209,36 @@ def test_a_question_card() -> None:
     ]
     assert choices[0]["style"] == "positive" and "style" not in choices[1]
     assert "refresh" not in card
+
+
+def test_a_link_is_an_open_url_action() -> None:
+    url = "https://kontobot.example.org/dashboard/sign-in?token=v1.1.2.abc.sig"
+    card = render.card(Message("x", blocks=(Link(url, "Open the *dashboard*"),)))
+    assert card["body"] == [
+        {
+            "type": "ActionSet",
+            "actions": [
+                {
+                    "type": "Action.OpenUrl",
+                    "title": "Open the *dashboard*",
+                    "url": url,
+                    "style": "positive",
+                }
+            ],
+        }
+    ]
+    # Teams opens it: nothing comes back to the bot.
+    assert executes(card) == []
+
+
+@pytest.mark.parametrize(
+    "url", ["/dashboard/sign-in?token=t", "javascript:alert(1)", "data:text/html,x", "https://"]
+)
+def test_a_link_teams_cannot_open_shows_its_label_alone(url: str) -> None:
+    card = render.card(Message("x", blocks=(Link(url, "Open the *dashboard*"),)))
+    assert card["body"] == [
+        {"type": "TextBlock", "text": "Open the \\*dashboard\\*", "wrap": True}
+    ]
 
 
 def test_long_and_multiple_choices_are_input_choice_sets() -> None:

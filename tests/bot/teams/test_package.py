@@ -60,8 +60,10 @@ def test_the_package_names_the_bot_and_every_command(
     assert [c["title"] for c in menu["commands"]] == list(COMMANDS)
     assert set(COMMANDS) == {
         "open-account", "accounts", "duty", "away", "question", "major-change", "close-account",
-        "help",
+        "dashboard", "help",
     }
+    # Teams takes at most ten commands in a menu.
+    assert len(menu["commands"]) <= 10
     assert all(0 < len(c["description"]) <= 128 for c in menu["commands"])
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert len(manifest["description"]["short"]) <= 80

@@ -1,0 +1,59 @@
+"""Neutral messages as the web chat's HTML: a link is an <a>, escaped, and only to where we
+would send a person."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.web.render import render
+from dialogs.messages import Link, Message, from_dict, to_dict
+
+
+def html_of(link: Link) -> str:
+    return render(Message("x", blocks=(link,)), message_id=7, directory=[])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/sign-in?token=v1.1.2.abc.sig",
+        "https://kontobot.example.org/dashboard/sign-in?token=v1.1.2.abc.sig",
+        "http://localhost:8080/dashboard/help",
+    ],
+)
+def test_a_link_opens_in_a_tab_of_its_own_without_a_referrer(url: str) -> None:
+    assert html_of(Link(url, "Open the dashboard")) == (
+        '<article class="msg bot" id="m7" data-id="7"><p class="link">'
+        f'<a class="btn primary" href="{url}" target="_blank" rel="noopener noreferrer">'
+        "Open the dashboard</a></p></article>"
+    )
+
+
+def test_the_link_and_its_label_are_escaped() -> None:
+    html = html_of(Link('/dashboard/x?a=1&b="2"', "<b>Open</b> & go"))
+    assert 'href="/dashboard/x?a=1&amp;b=&quot;2&quot;"' in html
+    assert "&lt;b&gt;Open&lt;/b&gt; &amp; go</a>" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil.example/dashboard/",
+        "/elsewhere",
+        "https://",
+        "/dashboard/\njavascript:x",
+        " https://kontobot.example.org/",
+    ],
+)
+def test_a_link_anywhere_else_is_its_label_alone(url: str) -> None:
+    html = html_of(Link(url, "Open the dashboard"))
+    assert "<a " not in html and "href" not in html
+    assert '<p class="link">Open the dashboard</p>' in html
+
+
+def test_a_link_survives_the_chat_history() -> None:
+    message = Message("x", title="t", blocks=(Link("/dashboard/help", "Help"),))
+    assert from_dict(to_dict(message)) == message
