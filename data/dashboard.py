@@ -138,6 +138,7 @@ async def account_detail(
     ids |= {p for r in records for p in (r.done_by, r.created_by) if p is not None}
     ids |= {closed.closed_by} if closed is not None else set()
     ids |= {e.actor_id for e in events if e.actor_id is not None}
+    ids |= {p for e in events for p in _people_in(e.details)}
     known = await people.people_by_id(session, ids)
     return AccountDetail(
         account=account,
@@ -152,12 +153,40 @@ async def account_detail(
                 e.at,
                 known[e.actor_id].display_name if e.actor_id in known else "",
                 e.action,
-                e.details,
+                _named(e.details, known),
             )
             for e in events
         ],
         people=known,
     )
+
+
+# Audit details that hold person ids (data/requests.py, register.py, rota.py): shown by name
+# under the key without its "_id", since a reader of the trail knows nobody by number.
+PERSON_DETAILS = {
+    "manager_id": "manager", "approver_id": "approver", "to_person_id": "to",
+    "from_person_id": "from", "team": "team", "order": "order",
+}
+
+
+def _ids(value: object) -> list[int]:
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
+def _people_in(details: dict[str, Any]) -> set[int]:
+    return {p for key in PERSON_DETAILS if key in details for p in _ids(details[key])}
+
+
+def _named(details: dict[str, Any], known: dict[int, Person]) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for key, value in details.items():
+        if key not in PERSON_DETAILS:
+            shown[key] = value
+            continue
+        names = [known[p].display_name if p in known else f"#{p}" for p in _ids(value)]
+        shown[PERSON_DETAILS[key]] = names if isinstance(value, list) else "".join(names[:1])
+    return shown
 
 
 async def export_for(session: AsyncSession, viewer: Viewer, fmt: str, what: str) -> str:

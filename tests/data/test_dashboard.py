@@ -189,6 +189,12 @@ async def test_one_account_in_full(store: Store, cast: Cast, accounts: Register)
     ], request
     assert [e.at for e in shown.audit] == sorted(e.at for e in shown.audit)
     assert shown.audit[2].details["number"] == "SOME-2027-0001"
+    # Person ids in the details are shown as names, under the key without "_id".
+    assert shown.audit[0].details["manager"] == "Dan Holm"
+    assert "manager_id" not in shown.audit[0].details
+    assert shown.audit[2].details["team"] == ["Anna Berg", "Bo Ek"]
+    assert shown.audit[-1].details["order"] == ["Bo Ek", "Anna Berg"]
+    assert shown.audit[-1].details["rotation"] == shown.rota.rotation
     assert set(shown.people) == {cast.manager, cast.requester, cast.colleague}
 
 
