@@ -102,6 +102,8 @@ async def redeem_link(
     )
     if not first:
         raise NotAllowed("link_used")
+    # Each sign-in clears what has ended, so the tables hold about a day's sign-ins, no more.
+    await forget_expired(session, now=now)
     cookie = secrets.token_urlsafe(32)
     row = DashboardSession(
         token_hash=digest(cookie), person_id=person_id, created_at=now,

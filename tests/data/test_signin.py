@@ -272,6 +272,15 @@ async def test_forgetting_what_has_expired(store: Store, cast: Cast) -> None:
     assert await refused(store, old, later) == "link_expired"
 
 
+async def test_a_sign_in_forgets_what_has_expired(store: Store, cast: Cast) -> None:
+    await redeem(store, await issue(store, cast.requester), T0)
+    later = T0 + timedelta(days=1)
+    cookie, _ = await redeem(store, await issue(store, cast.colleague, later), later)
+    assert [s.person_id for s in await load(store, DashboardSession)] == [cast.colleague]
+    assert [u.person_id for u in await load(store, UsedSignInLink)] == [cast.colleague]
+    assert await current(store, cookie, later) is not None
+
+
 async def test_csrf_tokens_are_keyed_by_the_database(store: Store, cast: Cast) -> None:
     async with store.transaction() as session:
         # Made on first use here too (a person signed in by a trusted header needs no link).
