@@ -45,10 +45,8 @@ async def register_page(store: Store, person_id: int) -> int:
         viewer = await dashboard.viewer(session, person_id)
         accounts = await dashboard.visible_accounts(session, viewer)
         states = await overview.account_states(session, NOW, CONFIG, accounts)
-        ids = {a.manager_id for a in accounts}
-        for account in accounts:
-            assert account.id is not None
-            ids.update(await register.team_of(session, account.id))
+        teams = await register.teams_of(session, [a.id for a in accounts if a.id is not None])
+        ids = {a.manager_id for a in accounts} | {p for team in teams.values() for p in team}
         await people.people_by_id(session, ids)
         return len(states)
 

@@ -54,7 +54,11 @@ async def visit_of(request: web.Request) -> Visit | None:
 
 def not_signed_in(request: web.Request) -> web.Response:
     """401 with the page that tells how to get a sign-in link."""
-    return page(request, "help.html", {"needed": True}, visit=None, status=401)
+    response = page(request, "help.html", {"needed": True}, visit=None, status=401)
+    # HTTP asks a 401 to name how to authenticate: a link from chat, no HTTP scheme a
+    # browser knows (so it shows our page rather than a password prompt).
+    response.headers["WWW-Authenticate"] = 'KontobotLink realm="kontobot dashboard"'
+    return response
 
 
 def signed_in(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

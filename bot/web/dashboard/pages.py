@@ -36,11 +36,7 @@ async def register_page(request: web.Request, visit: Visit) -> web.StreamRespons
     async with request.app[STORE].transaction() as session:
         accounts = await dashboard.visible_accounts(session, visit.viewer)
         states = await overview.account_states(session, now, config, accounts)
-        teams = {
-            account.id: await register.team_of(session, account.id)
-            for account in accounts
-            if account.id is not None
-        }
+        teams = await register.teams_of(session, [a.id for a in accounts if a.id is not None])
         ids = {a.manager_id for a in accounts} | {p for team in teams.values() for p in team}
         known = await people.people_by_id(session, ids)
 

@@ -52,6 +52,7 @@ async def test_without_a_session_pages_answer_401_with_how_to_sign_in(
     response = await Browser(client).get(path)
     body = await response.text()
     assert response.status == 401
+    assert response.headers["WWW-Authenticate"] == 'KontobotLink realm="kontobot dashboard"'
     assert response.content_type == "text/html"
     assert "/dashboard" in text_of(body) and "How to sign in to the dashboard" in body
     # Nothing of the register leaks.
