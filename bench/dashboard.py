@@ -24,16 +24,14 @@ import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from nudges_sweep import CONFIG, DEFAULT_POSTGRES, NOW, admin, fill  # noqa: E402
+from nudges_sweep import CONFIG, DEFAULT_POSTGRES, NOW, fill, scratch_postgres  # noqa: E402
 from nudges_sweep import register as rows_of  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from data import dashboard, migrate, people, register  # noqa: E402
 from data.db import Store  # noqa: E402
@@ -108,13 +106,8 @@ async def measure(backend: str, url: str, n: int) -> list[tuple[Any, ...]]:
 
 
 async def on_postgres(server: str, n: int) -> list[tuple[Any, ...]]:
-    name = f"kontobot_bench_{uuid4().hex}"
-    await admin(server, f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    async with scratch_postgres(server) as url:
         return await measure("postgresql", url, n)
-    finally:
-        await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def main() -> None:

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -209,14 +211,20 @@ async def admin(server: str, statement: str) -> None:
         await engine.dispose()
 
 
-async def on_postgres(server: str, n: int) -> Result:
+@asynccontextmanager
+async def scratch_postgres(server: str) -> AsyncIterator[str]:
+    """The URL of a new database on `server`, dropped afterwards."""
     name = f"kontobot_bench_{uuid4().hex}"
     await admin(server, f'CREATE DATABASE "{name}"')
     try:
-        url = make_url(server).set(database=name).render_as_string(hide_password=False)
-        return await measure("postgresql", url, n)
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def on_postgres(server: str, n: int) -> Result:
+    async with scratch_postgres(server) as url:
+        return await measure("postgresql", url, n)
 
 
 def show(results: list[Result]) -> None:

@@ -8,7 +8,6 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +16,12 @@ import pytest
 
 from dialogs.explain import REASONS
 from dialogs.i18n import CATALOGUE_DIR, DOMAIN, Translator
+from tests.helpers.browser import chromium, require_chromium
 from tests.helpers.journey import open_account_answers
 from tests.helpers.server import ROOT, Server, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 SWEDISH = CATALOGUE_DIR / "sv" / "LC_MESSAGES" / f"{DOMAIN}.po"
 WAIT = 15_000  # ms; every expectation below waits at most this long for the page to show it
@@ -30,13 +29,7 @@ WAIT = 15_000  # ms; every expectation below waits at most this long for the pag
 en, sv = Translator("en"), Translator("sv")
 ACCOUNT = "Instagram ki_neuro_demo"
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing, and under CI the browser test must run", pytrace=False)
-    pytest.skip(
-        f"{CHROMIUM} is missing (apt-get install chromium); the browser test needs Debian's chromium",
-        allow_module_level=True,
-    )
+require_chromium()
 
 from playwright.sync_api import (  # noqa: E402  (only once chromium is known to be there)
     Browser,
@@ -44,7 +37,6 @@ from playwright.sync_api import (  # noqa: E402  (only once chromium is known to
     Locator,
     Page,
     expect,
-    sync_playwright,
 )
 
 
@@ -56,15 +48,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 class Chat:

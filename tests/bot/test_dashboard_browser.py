@@ -32,11 +32,11 @@ from data.migrate import migrate
 from dialogs.i18n import Translator
 from scheduler.calendar import Calendar
 from tests.helpers.accounts import register
+from tests.helpers.browser import chromium, require_chromium
 from tests.helpers.server import KONTOBOT, ROOT, Server, cli_env, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots" / "dashboard"
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -44,13 +44,7 @@ WAIT = 15_000  # ms; every expectation below waits at most this long for the pag
 LANGUAGES = ("en", "sv")
 T = TypeVar("T")
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing, and under CI the browser test must run", pytrace=False)
-    pytest.skip(
-        f"{CHROMIUM} is missing (apt-get install chromium); the browser test needs Debian's chromium",
-        allow_module_level=True,
-    )
+require_chromium()
 
 from playwright.sync_api import (  # noqa: E402  (only once chromium is known to be there)
     Browser,
@@ -58,7 +52,6 @@ from playwright.sync_api import (  # noqa: E402  (only once chromium is known to
     ConsoleMessage,
     Page,
     expect,
-    sync_playwright,
 )
 
 
@@ -164,15 +157,8 @@ def server(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 # --- a person in the browser ------------------------------------------------------------------
