@@ -123,8 +123,14 @@ def serve(settings: Settings, host: str, port: int) -> int:
         log.warning("the web chat lets anyone act as any demo person, and it is on at %s", host)
     app = create_app(settings, web_chat_enabled=web_chat, host=host)
     log.info("kontobot on http://%s:%s/ (web chat %s)", host, port, "on" if web_chat else "off")
-    web.run_app(app, host=host, port=port, print=None)
+    web.run_app(app, host=host, port=port, print=_listening)
     return 0
+
+
+def _listening(message: str) -> None:
+    # aiohttp says this once the socket is bound and the app started: the line a service
+    # manager (or a test) can wait for.
+    log.info("ready: %s", " ".join(message.replace("=", " ").split()))
 
 
 def _teams_package(settings: Settings, app_id: str | None, output: Path) -> int:

@@ -7,19 +7,22 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 # The console script the package installs next to the interpreter running the tests.
 KONTOBOT = Path(sys.executable).with_name("kontobot")
 # Settings a developer may have exported; the tests set what they need themselves.
 _FOREIGN = ("KONTOBOT_", "SLACK_", "MICROSOFT_")
+# What `kontobot serve` logs once it listens (bot/cli.py).
+READY = b"ready: Running on"
 
 
 def cli_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -42,28 +45,38 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    # Copies the server's output into `log` (see _copy).
+    copier: threading.Thread
 
     def output(self) -> str:
+        if self.process.poll() is not None:
+            # Exited: everything it said is in the log once the copier reaches the end.
+            self.copier.join(timeout=10)
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def _wait_until_healthy(server: Server, within: float) -> None:
-    # The server is another process: nothing to await, so ask /healthz until it answers.
-    deadline = time.monotonic() + within
-    while True:
-        if server.process.poll() is not None:
-            raise AssertionError(
-                f"kontobot serve exited with {server.process.returncode}:\n{server.output()}"
-            )
-        try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"kontobot serve not healthy within {within}s:\n{server.output()}")
-        time.sleep(0.05)
+def _wait_until_ready(server: Server, ready: threading.Event, within: float) -> None:
+    """Until the server says it listens (or exits), then one health check."""
+    if not ready.wait(within):
+        raise AssertionError(f"kontobot serve not ready within {within}s:\n{server.output()}")
+    if server.process.poll() is not None:
+        raise AssertionError(
+            f"kontobot serve exited with {server.process.wait()}:\n{server.output()}"
+        )
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:  # noqa: S310
+        assert response.status == 200, server.output()
+
+
+def _copy(source: IO[bytes], log: Path, ready: threading.Event) -> None:
+    """The server's output into `log`, line by line; `ready` once it says it listens, or
+    once it has exited (end of output)."""
+    with source, log.open("wb") as sink:
+        for line in source:
+            sink.write(line)
+            sink.flush()
+            if READY in line:
+                ready.set()
+    ready.set()
 
 
 def stop(server: Server, within: float = 10.0) -> int:
@@ -90,17 +103,20 @@ def serving(database_url: str, workdir: Path, *, within: float = 30.0) -> Iterat
     """
     port = free_port()
     log = workdir / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(  # noqa: S603
-            [str(KONTOBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=cli_env(database_url),
-            cwd=workdir,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    process = subprocess.Popen(  # noqa: S603
+        [str(KONTOBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=cli_env(database_url),
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    ready = threading.Event()
+    copier = threading.Thread(target=_copy, args=(process.stdout, log, ready), daemon=True)
+    copier.start()
+    server = Server(f"http://127.0.0.1:{port}", process, log, copier)
     try:
-        _wait_until_healthy(server, within)
+        _wait_until_ready(server, ready, within)
         yield server
     finally:
         if process.poll() is None:
@@ -110,3 +126,4 @@ def serving(database_url: str, workdir: Path, *, within: float = 30.0) -> Iterat
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        copier.join(timeout=10)
