@@ -1,5 +1,6 @@
 """The monitoring rota in chat: `/duty`, `/away`, and the buttons *Monitored today*,
-*I can't today* and *Still active* (journeys 4 and 7)."""
+*I can't today* and *Still active* (journeys 4 and 7), and *Rotate weekly*/*Rotate daily* and
+*Put … first*, which change an account's rota."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from datetime import date, timedelta
 
 from data import absence, access, monitoring, register, rota
-from data.errors import Invalid
+from data.errors import Invalid, NotFound
 from data.models import Account, CheckInKind, Rotation
 from dialogs.common import Host, int_value, message, note, own_accounts, split_value
 from dialogs.engine import Ctx, Reply
@@ -81,7 +82,10 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
         who = await rota.roster(
             ctx.session, account_id=account.id, days=wanted, calendar=calendar, zone=zone
         )
-        known = await names(ctx.session, [p for p in who.values() if p is not None])
+        setting = await rota.rota_of(ctx.session, account.id, zone)
+        known = await names(
+            ctx.session, {*setting.order, *(p for p in who.values() if p is not None)}
+        )
         name = account_label(account)
         person_today = who[now_day]
         if not calendar.is_working_day(now_day):
@@ -110,7 +114,6 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
                 shown = known.get(person, "?")
             rows.append((day_label(ctx.tr, day), shown))
         blocks.append(Fields(tuple(rows)))
-        setting = await rota.rota_of(ctx.session, account.id, zone)
         blocks.append(Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))))
         if person_today == ctx.person.id:
             marked = await monitoring.check_ins(
@@ -118,6 +121,9 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
             )
             if not any(c.kind == CheckInKind.MONITORED.value for c in marked):
                 blocks.append(check_in_buttons(ctx.tr, account.id, now_day))
+        # Everyone /duty lists an account for is on its team or its manager, who may change
+        # its rota; a click is still decided by data.rota.set_rota.
+        blocks.append(rota_buttons(ctx.tr, setting, known))
     text = ctx.tr("Who is on duty today and this week for your accounts.")
     return [Reply(message(text, *blocks, title=title))]
 
@@ -130,6 +136,26 @@ def check_in_buttons(tr: Translator, account_id: int, day: date) -> Actions:
             Button("duty:cannot", tr("I can't today"), value),
         )
     )
+
+
+def rota_buttons(tr: Translator, setting: rota.Rota, known: dict[int, str]) -> Actions:
+    """*Rotate weekly* or *Rotate daily* (`rota:rotation`, value `account_id:week|day`), and
+    *Put … first* (`rota:first`, value `account_id:person_id`) for each but the first in the
+    order. `known` names the people in the order."""
+    account_id = setting.account_id
+    if setting.rotation == Rotation.WEEK.value:
+        rotate = Button("rota:rotation", tr("Rotate daily"), f"{account_id}:{Rotation.DAY.value}")
+    else:
+        rotate = Button("rota:rotation", tr("Rotate weekly"), f"{account_id}:{Rotation.WEEK.value}")
+    first = tuple(
+        Button(
+            "rota:first",
+            tr("Put {name} first", name=known.get(person, "?")),
+            f"{account_id}:{person}",
+        )
+        for person in setting.order[1:]
+    )
+    return Actions((rotate, *first))
 
 
 # --- /away ----------------------------------------------------------------------------------
@@ -314,3 +340,139 @@ async def still_active(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
         account=account_name(account.platform, account.handle),
     )
     return [note(text)]
+
+
+# --- changing the rota ----------------------------------------------------------------------
+
+# The largest id a button may carry: ids are 32-bit integers in the database, and a forged
+# value beyond them would fail there instead of being refused.
+_MAX_ID = 2**31 - 1
+
+
+def _id(raw: str, error: Exception) -> int:
+    """`raw` as an id; `error` when it is none (not a number, or out of the ids' range)."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise error from None
+    if not 0 < value <= _MAX_ID:
+        raise error
+    return value
+
+
+def _rota_value(value: str) -> tuple[int, str]:
+    """A rota button's value `account_id:rest`; NotFound("unknown_account") for a value
+    without an account id in it."""
+    raw_account, _, rest = value.partition(":")
+    return _id(raw_account, NotFound("unknown_account")), rest
+
+
+async def change_rotation(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Rotate weekly* / *Rotate daily* (`rota:rotation`, value `account_id:week|day`)."""
+    assert ctx.person.id is not None
+    account_id, wanted = _rota_value(action.value)
+    current = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
+    if wanted == current.rotation:
+        name = await _label(ctx, account_id)
+        if wanted == Rotation.WEEK.value:
+            text = ctx.tr(
+                "Duty on {account} already moves every week, so nothing was changed.",
+                account=name,
+            )
+        else:
+            text = ctx.tr(
+                "Duty on {account} already moves every working day, so nothing was changed.",
+                account=name,
+            )
+        return [await _unchanged(ctx, host, current, text)]
+    # An unknown rotation ("month", "") is the domain's to refuse.
+    return [await _change(ctx, host, current, rotation=wanted)]
+
+
+async def put_first(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Put … first* (`rota:first`, value `account_id:person_id`): the order becomes that
+    person, then the others in their current order."""
+    assert ctx.person.id is not None
+    account_id, raw_person = _rota_value(action.value)
+    person_id = _id(raw_person, Invalid("order_not_the_team", field="order"))
+    current = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
+    order = (person_id, *(p for p in current.order if p != person_id))
+    if order == current.order:
+        known = await names(ctx.session, [person_id])
+        text = ctx.tr(
+            "{name} is already first in the rota of {account}, so nothing was changed.",
+            name=known.get(person_id, "?"),
+            account=await _label(ctx, account_id),
+        )
+        return [await _unchanged(ctx, host, current, text)]
+    # Someone not on the team makes an order that is not the team's: the domain refuses it.
+    return [await _change(ctx, host, current, order=order)]
+
+
+async def _label(ctx: Ctx, account_id: int) -> str:
+    account = await _account(ctx, account_id)
+    return account_name(account.platform, account.handle)
+
+
+async def _change(
+    ctx: Ctx,
+    host: Host,
+    current: rota.Rota,
+    *,
+    rotation: str | None = None,
+    order: tuple[int, ...] | None = None,
+) -> Reply:
+    """data.rota.set_rota decides whether the person may, and tells the team."""
+    assert ctx.person.id is not None
+    changed = await rota.set_rota(
+        ctx.session,
+        account_id=current.account_id,
+        actor_id=ctx.person.id,
+        now=ctx.now,
+        rotation=rotation,
+        order=order,
+        zone=host.nudges.zone,
+    )
+    text = ctx.tr(
+        "The rota of {account} is changed, and the team has been told. Counting starts again today.",
+        account=await _label(ctx, current.account_id),
+    )
+    return await _rota_reply(ctx, host, changed, text)
+
+
+async def _unchanged(ctx: Ctx, host: Host, current: rota.Rota, text: str) -> Reply:
+    """A click that asks for the rota as it already is (a second click, an old message):
+    nothing is written and nobody is told. It is refused as data.rota.set_rota would refuse
+    it (a closed account, someone neither on the team nor its manager), by the same checks
+    in data.access, so an old or forged button shows the rota to nobody else."""
+    assert ctx.person.id is not None
+    account = await access.active_account(ctx.session, current.account_id)
+    await access.require_member_or_manager(ctx.session, account, ctx.person.id)
+    return await _rota_reply(ctx, host, current, text)
+
+
+async def _rota_reply(ctx: Ctx, host: Host, setting: rota.Rota, text: str) -> Reply:
+    """The account's rota: the order with names, how duty moves, who is on duty today."""
+    calendar, zone = host.nudges.calendar, host.nudges.zone
+    now_day = today(ctx, host)
+    on_duty = await rota.duty_on(
+        ctx.session, account_id=setting.account_id, day=now_day, calendar=calendar, zone=zone
+    )
+    known = await names(ctx.session, setting.order)
+    if not calendar.is_working_day(now_day):
+        shown = ctx.tr("Not a working day")
+    elif on_duty is None:
+        shown = ctx.tr("Nobody available")
+    else:
+        shown = known.get(on_duty, "?")
+    rows = (
+        (ctx.tr("Order of the rota"), ", ".join(known.get(p, "?") for p in setting.order)),
+        (ctx.tr("On duty today"), shown),
+    )
+    return note(
+        text,
+        Fields(rows),
+        Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))),
+        rota_buttons(ctx.tr, setting, known),
+        title=ctx.tr("The monitoring rota"),
+    )

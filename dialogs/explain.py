@@ -73,6 +73,13 @@ REASONS: dict[str, str] = {
     "may_not_close": N_(
         "Only the account's team or its manager can close it (and, for university-wide and university administration accounts, the Director of Communications). Nothing was changed."
     ),
+    # The rota (/duty).
+    "unknown_rotation": N_(
+        "Duty can move every working day or every week, nothing else. Nothing was changed."
+    ),
+    "order_not_the_team": N_(
+        "The rota can only put the people on the account's team in order, each once. Nothing was changed. Type /duty to see the rota as it is now."
+    ),
     # Absences (/away).
     "bad_date": N_(
         "I couldn't read {text} as a date. Write dates as year-month-day, for example {example}"

@@ -62,6 +62,7 @@ BUTTONS: dict[str, Handler] = {
     "revise": _one({"": approval.revise}),
     "duty": _check_in,
     "away": _one({"cancel": duty.cancel_absence}),
+    "rota": _one({"rotation": duty.change_rotation, "first": duty.put_first}),
     "active": _one({"yes": duty.still_active}),
     "question": _one({"answered": questions.answered}),
     "archive": _one(
