@@ -51,12 +51,26 @@ def note(text: str, *blocks: Block, ephemeral: bool = False, title: str = "") ->
     return Reply(message(text, *blocks, title=title), ephemeral=ephemeral)
 
 
+# The largest id a button may carry: ids are 32-bit integers in the database, and a forged
+# value beyond them would fail there instead of being refused.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: str) -> int | None:
+    """A button's value as an id, or None when it is none (not a number, or out of range)."""
+    try:
+        found = int(value.strip())
+    except ValueError:
+        return None
+    return found if 0 < found <= MAX_ID else None
+
+
 def int_value(value: str, code: str) -> int:
     """A button's value as an id; NotFound(code) when it is none."""
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise NotFound(code) from None
+    found = parse_id(value)
+    if found is None:
+        raise NotFound(code)
+    return found
 
 
 def split_value(value: str, code: str) -> tuple[int, str]:

@@ -10,7 +10,15 @@ from datetime import date, timedelta
 from data import absence, access, monitoring, register, rota
 from data.errors import Invalid, NotFound
 from data.models import Account, CheckInKind, Rotation
-from dialogs.common import Host, int_value, message, note, own_accounts, split_value
+from dialogs.common import (
+    Host,
+    int_value,
+    message,
+    note,
+    own_accounts,
+    parse_id,
+    split_value,
+)
 from dialogs.engine import Ctx, Reply
 from dialogs.events import Action
 from dialogs.i18n import N_, Translator
@@ -344,20 +352,12 @@ async def still_active(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
 
 # --- changing the rota ----------------------------------------------------------------------
 
-# The largest id a button may carry: ids are 32-bit integers in the database, and a forged
-# value beyond them would fail there instead of being refused.
-_MAX_ID = 2**31 - 1
-
-
 def _id(raw: str, error: Exception) -> int:
     """`raw` as an id; `error` when it is none (not a number, or out of the ids' range)."""
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise error from None
-    if not 0 < value <= _MAX_ID:
+    found = parse_id(raw)
+    if found is None:
         raise error
-    return value
+    return found
 
 
 def _rota_value(value: str) -> tuple[int, str]:

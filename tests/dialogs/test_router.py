@@ -573,3 +573,28 @@ async def test_a_revise_click_with_a_broken_value_is_refused_politely(
     [reply] = await chat_for(store, who.requester).click("revise", value="not-a-number")
     assert reply.ephemeral
     assert reply.message.blocks[0] == Paragraph("I can't find that request.")
+
+
+# Ids past the database's 32-bit integers, and not ids at all: refused like an unknown id
+# (before the database sees them), on every button that carries one.
+@pytest.mark.parametrize("value", ["99999999999999999999", "-3", "0", "x"])
+@pytest.mark.parametrize(
+    ("action", "suffix", "expected"),
+    [
+        ("revise", "", "I can't find that request."),
+        ("approval:approve", "", "I can't find that request."),
+        ("duty:monitored", ":2027-03-01", "I can't find that account."),
+        ("active:yes", "", "I can't find that account."),
+        ("archive:done", "", "I can't find that account."),
+        ("close:start", "", "I can't find that account."),
+        ("question:answered", "", "I can't find that question."),
+        ("away:cancel", "", "I can't find that absence. It may already be cancelled."),
+    ],
+)
+async def test_a_click_with_an_id_out_of_range_is_refused_politely(
+    store: Store, cast: Cast, who: CastSenders, action: str, suffix: str, expected: str,
+    value: str,
+) -> None:
+    [reply] = await chat_for(store, who.requester).click(action, value=value + suffix)
+    assert reply.ephemeral
+    assert reply.message.blocks[0] == Paragraph(expected)
