@@ -371,22 +371,22 @@ async def change_rotation(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Rotate weekly* / *Rotate daily* (`rota:rotation`, value `account_id:week|day`)."""
     assert ctx.person.id is not None
     account_id, wanted = _rota_value(action.value)
-    current = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
-    if wanted == current.rotation:
-        name = await _label(ctx, account_id)
-        if wanted == Rotation.WEEK.value:
-            text = ctx.tr(
-                "Duty on {account} already moves every week, so nothing was changed.",
-                account=name,
-            )
-        else:
-            text = ctx.tr(
-                "Duty on {account} already moves every working day, so nothing was changed.",
-                account=name,
-            )
-        return [await _unchanged(ctx, host, current, text)]
+    before = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
     # An unknown rotation ("month", "") is the domain's to refuse.
-    return [await _change(ctx, host, current, rotation=wanted)]
+    after = await _set(ctx, host, account_id, rotation=wanted)
+    if after != before:
+        return [await _changed(ctx, host, after)]
+    name = await _label(ctx, account_id)
+    if wanted == Rotation.WEEK.value:
+        text = ctx.tr(
+            "Duty on {account} already moves every week, so nothing was changed.", account=name
+        )
+    else:
+        text = ctx.tr(
+            "Duty on {account} already moves every working day, so nothing was changed.",
+            account=name,
+        )
+    return [await _rota_reply(ctx, host, after, text)]
 
 
 async def put_first(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
@@ -395,18 +395,19 @@ async def put_first(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     assert ctx.person.id is not None
     account_id, raw_person = _rota_value(action.value)
     person_id = _id(raw_person, Invalid("order_not_the_team", field="order"))
-    current = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
-    order = (person_id, *(p for p in current.order if p != person_id))
-    if order == current.order:
-        known = await names(ctx.session, [person_id])
-        text = ctx.tr(
-            "{name} is already first in the rota of {account}, so nothing was changed.",
-            name=known.get(person_id, "?"),
-            account=await _label(ctx, account_id),
-        )
-        return [await _unchanged(ctx, host, current, text)]
+    before = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
     # Someone not on the team makes an order that is not the team's: the domain refuses it.
-    return [await _change(ctx, host, current, order=order)]
+    order = (person_id, *(p for p in before.order if p != person_id))
+    after = await _set(ctx, host, account_id, order=order)
+    if after != before:
+        return [await _changed(ctx, host, after)]
+    known = await names(ctx.session, [person_id])
+    text = ctx.tr(
+        "{name} is already first in the rota of {account}, so nothing was changed.",
+        name=known.get(person_id, "?"),
+        account=await _label(ctx, account_id),
+    )
+    return [await _rota_reply(ctx, host, after, text)]
 
 
 async def _label(ctx: Ctx, account_id: int) -> str:
@@ -414,41 +415,34 @@ async def _label(ctx: Ctx, account_id: int) -> str:
     return account_name(account.platform, account.handle)
 
 
-async def _change(
+async def _set(
     ctx: Ctx,
     host: Host,
-    current: rota.Rota,
+    account_id: int,
     *,
     rotation: str | None = None,
     order: tuple[int, ...] | None = None,
-) -> Reply:
-    """data.rota.set_rota decides whether the person may, and tells the team."""
+) -> rota.Rota:
+    """data.rota.set_rota decides whether the person may, tells the team, and changes nothing
+    when asked for the rota as it is (a second click, an old message)."""
     assert ctx.person.id is not None
-    changed = await rota.set_rota(
+    return await rota.set_rota(
         ctx.session,
-        account_id=current.account_id,
+        account_id=account_id,
         actor_id=ctx.person.id,
         now=ctx.now,
         rotation=rotation,
         order=order,
         zone=host.nudges.zone,
     )
+
+
+async def _changed(ctx: Ctx, host: Host, changed: rota.Rota) -> Reply:
     text = ctx.tr(
         "The rota of {account} is changed, and the team has been told. Counting starts again today.",
-        account=await _label(ctx, current.account_id),
+        account=await _label(ctx, changed.account_id),
     )
     return await _rota_reply(ctx, host, changed, text)
-
-
-async def _unchanged(ctx: Ctx, host: Host, current: rota.Rota, text: str) -> Reply:
-    """A click that asks for the rota as it already is (a second click, an old message):
-    nothing is written and nobody is told. It is refused as data.rota.set_rota would refuse
-    it (a closed account, someone neither on the team nor its manager), by the same checks
-    in data.access, so an old or forged button shows the rota to nobody else."""
-    assert ctx.person.id is not None
-    account = await access.active_account(ctx.session, current.account_id)
-    await access.require_member_or_manager(ctx.session, account, ctx.person.id)
-    return await _rota_reply(ctx, host, current, text)
 
 
 async def _rota_reply(ctx: Ctx, host: Host, setting: rota.Rota, text: str) -> Reply:

@@ -12,7 +12,7 @@ from data.db import Store
 from data.errors import Invalid, NotAllowed
 from data.models import AuditEvent, Outbox, RotaSetting
 from scheduler.calendar import Calendar
-from tests.helpers import T0, Cast, load
+from tests.helpers import T0, Cast, count, load
 from tests.helpers.accounts import id_of, register
 
 CAL = Calendar()
@@ -176,3 +176,26 @@ async def test_absent_people_are_skipped_in_the_roster(store: Store, cast: Cast)
     assert list(week.values()) == [
         cast.requester, cast.colleague, cast.colleague, None, cast.requester
     ]
+
+
+async def test_asking_for_the_rota_as_it_is_changes_nothing(store: Store, cast: Cast) -> None:
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0
+    )
+    later = T0 + timedelta(days=3)
+    async with store.transaction() as session:
+        before = await rota.rota_of(session, id_of(account))
+        same = await rota.set_rota(
+            session, account_id=id_of(account), actor_id=cast.colleague, now=later,
+            rotation=before.rotation, order=before.order,
+        )
+    assert same == before  # the anchor too: counting does not start again
+    assert await count(store, AuditEvent, AuditEvent.action == "rota.changed") == 0
+    assert await count(store, Outbox, Outbox.kind == "rota_changed") == 0
+    # Still refused to someone who may not change it.
+    async with store.transaction() as session:
+        with pytest.raises(NotAllowed):
+            await rota.set_rota(
+                session, account_id=id_of(account), actor_id=cast.outsider, now=later,
+                order=before.order,
+            )
