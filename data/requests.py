@@ -440,7 +440,9 @@ async def hand_over(
     if not rerouting:
         await outbox.enqueue(
             session,
-            key=f"request_handed:{request_id}:{request.round}:{request.stage}:{to_person_id}",
+            key=await _fresh_key(
+                session, f"request_handed:{request_id}:{request.round}:{request.stage}:{to_person_id}"
+            ),
             kind="request_handed",
             now=now,
             recipient_id=request.requester_id,
@@ -499,7 +501,7 @@ async def _refresh_cards(
     for card in list(cards):
         await outbox.enqueue(
             session,
-            key=f"{card.key}:{own_suffix if card.key == own else suffix}",
+            key=await _fresh_key(session, f"{card.key}:{own_suffix if card.key == own else suffix}"),
             kind="approval_card",
             now=now,
             recipient_id=card.recipient_id,
@@ -508,11 +510,23 @@ async def _refresh_cards(
         )
 
 
+async def _fresh_key(session: AsyncSession, key: str) -> str:
+    """`key`, or `key-2`, `key-3`... when a decision comes back to where it was before (A
+    hands it to B, B back to A): each such step owes a new message, not a repeat of a key
+    the outbox would take for one already owed. Repeats of one step are stopped before this,
+    by the gate every decision and hand-over passes (_take)."""
+    candidate, number = key, 1
+    while await outbox.by_key(session, candidate) is not None:
+        number += 1
+        candidate = f"{key}-{number}"
+    return candidate
+
+
 async def _owe_card(session: AsyncSession, request: AccountRequest, now: datetime) -> None:
     assert request.approver_id is not None
     await outbox.enqueue(
         session,
-        key=card_key(request),
+        key=await _fresh_key(session, card_key(request)),
         kind="approval_card",
         now=now,
         recipient_id=request.approver_id,

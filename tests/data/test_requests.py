@@ -510,6 +510,35 @@ async def test_only_the_requester_resubmits_and_only_after_changes(
 # --- hand over ----------------------------------------------------------------------------
 
 
+async def test_a_decision_handed_back_and_forth_owes_a_new_card_each_time(
+    store: Store, cast: Cast
+) -> None:
+    request = await submit(store, cast)
+    assert request.id is not None
+    steps = [(cast.manager, cast.outsider), (cast.outsider, cast.manager),
+             (cast.manager, cast.outsider)]
+    for number, (giver, taker) in enumerate(steps, start=1):
+        async with store.transaction() as session:
+            await requests.hand_over(
+                session, request_id=request.id, actor_id=giver, to_person_id=taker,
+                now=LATER + timedelta(minutes=number),
+            )
+    cards = await load(store, Outbox, Outbox.kind == "approval_card", col(Outbox.update_of).is_(None))
+    # The manager's first card, then one per hand-over: back to the manager is a new message.
+    assert [c.recipient_id for c in sorted(cards, key=lambda c: c.id or 0)] == [
+        cast.manager, cast.outsider, cast.manager, cast.outsider,
+    ]
+    # Every earlier card is rewritten at every step (so none keeps live buttons by mistake).
+    first = f"approval_card:{request.id}:1:manager:{cast.manager}"
+    assert len(await load(store, Outbox, Outbox.update_of == first)) == 3
+    told = await load(store, Outbox, Outbox.kind == "request_handed")
+    assert [t.params["to_person_id"] for t in sorted(told, key=lambda t: t.id or 0)] == [
+        cast.outsider, cast.manager, cast.outsider,
+    ]
+    outcome = await decide(store, request.id, cast.outsider)
+    assert outcome.account is not None
+
+
 async def test_hand_over_moves_the_decision(store: Store, cast: Cast) -> None:
     request = await submit(store, cast)
     assert request.id is not None
