@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from data import absence, access, monitoring, register, rota
 from data.errors import Invalid, NotFound
 from data.models import Account, CheckInKind, Rotation
+from data.rota import WorkingDays
 from dialogs.common import (
     Host,
     int_value,
@@ -113,14 +114,7 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
         blocks.append(Paragraph(headline))
         rows = []
         for day in days:
-            person = who[day]
-            if not calendar.is_working_day(day):
-                shown = ctx.tr("Not a working day")
-            elif person is None:
-                shown = ctx.tr("Nobody available")
-            else:
-                shown = known.get(person, "?")
-            rows.append((day_label(ctx.tr, day), shown))
+            rows.append((day_label(ctx.tr, day), _on_duty(ctx, calendar, day, who[day], known)))
         blocks.append(Fields(tuple(rows)))
         blocks.append(Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))))
         if person_today == ctx.person.id:
@@ -410,6 +404,17 @@ async def put_first(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     return [await _rota_reply(ctx, host, after, text)]
 
 
+def _on_duty(
+    ctx: Ctx, calendar: WorkingDays, day: date, person: int | None, known: dict[int, str]
+) -> str:
+    """Who is on duty on `day`, as the rota's tables show it."""
+    if not calendar.is_working_day(day):
+        return ctx.tr("Not a working day")
+    if person is None:
+        return ctx.tr("Nobody available")
+    return known.get(person, "?")
+
+
 async def _label(ctx: Ctx, account_id: int) -> str:
     account = await _account(ctx, account_id)
     return account_name(account.platform, account.handle)
@@ -453,15 +458,9 @@ async def _rota_reply(ctx: Ctx, host: Host, setting: rota.Rota, text: str) -> Re
         ctx.session, account_id=setting.account_id, day=now_day, calendar=calendar, zone=zone
     )
     known = await names(ctx.session, setting.order)
-    if not calendar.is_working_day(now_day):
-        shown = ctx.tr("Not a working day")
-    elif on_duty is None:
-        shown = ctx.tr("Nobody available")
-    else:
-        shown = known.get(on_duty, "?")
     rows = (
         (ctx.tr("Order of the rota"), ", ".join(known.get(p, "?") for p in setting.order)),
-        (ctx.tr("On duty today"), shown),
+        (ctx.tr("On duty today"), _on_duty(ctx, calendar, now_day, on_duty, known)),
     )
     return note(
         text,
