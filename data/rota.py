@@ -100,11 +100,13 @@ async def set_rota(
     rotation: str | None = None,
     order: Sequence[int] | None = None,
     zone: ZoneInfo = DEFAULT_ZONE,
+    only_if_changed: bool = False,
 ) -> Rota:
     """Change how duty rotates and/or the order of the team in the rota; the manager or a team
-    member may. Counting starts again today with the first in the order. The team is told
-    (notice kind `rota_changed`, params {account_id, by}). Asking for the rota as it is (a
-    second click, an old button) changes nothing, tells nobody and returns it unchanged."""
+    member may. Counting starts again today with the first in the order, even when rotation
+    and order stay as they are. The team is told (notice kind `rota_changed`, params
+    {account_id, by}). With `only_if_changed`, asking for the rota as it is (a second click,
+    an old button) changes nothing, tells nobody and returns it unchanged."""
     account = await access.active_account(session, account_id)
     await access.require_member_or_manager(session, account, actor_id)
     current = await rota_of(session, account_id, zone)
@@ -114,7 +116,7 @@ async def set_rota(
     new_order = current.order if order is None else tuple(order)
     if sorted(new_order) != sorted(current.order) or len(set(new_order)) != len(new_order):
         raise Invalid("order_not_the_team", field="order")
-    if (new_rotation, new_order) == (current.rotation, current.order):
+    if only_if_changed and (new_rotation, new_order) == (current.rotation, current.order):
         return current
     anchor = access.today(now, zone)
     setting = await session.get(RotaSetting, account_id)

@@ -439,6 +439,7 @@ async def _set(
         rotation=rotation,
         order=order,
         zone=host.nudges.zone,
+        only_if_changed=True,
     )
 
 

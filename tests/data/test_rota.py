@@ -187,7 +187,7 @@ async def test_asking_for_the_rota_as_it_is_changes_nothing(store: Store, cast: 
         before = await rota.rota_of(session, id_of(account))
         same = await rota.set_rota(
             session, account_id=id_of(account), actor_id=cast.colleague, now=later,
-            rotation=before.rotation, order=before.order,
+            rotation=before.rotation, order=before.order, only_if_changed=True,
         )
     assert same == before  # the anchor too: counting does not start again
     assert await count(store, AuditEvent, AuditEvent.action == "rota.changed") == 0
@@ -197,5 +197,14 @@ async def test_asking_for_the_rota_as_it_is_changes_nothing(store: Store, cast: 
         with pytest.raises(NotAllowed):
             await rota.set_rota(
                 session, account_id=id_of(account), actor_id=cast.outsider, now=later,
-                order=before.order,
+                order=before.order, only_if_changed=True,
             )
+    # Without only_if_changed, the same rota starts counting again today.
+    async with store.transaction() as session:
+        again = await rota.set_rota(
+            session, account_id=id_of(account), actor_id=cast.colleague, now=later,
+            rotation=before.rotation, order=before.order,
+        )
+    assert (again.order, again.rotation) == (before.order, before.rotation)
+    assert again.anchor == later.date() != before.anchor
+    assert await count(store, AuditEvent, AuditEvent.action == "rota.changed") == 1
