@@ -27,6 +27,7 @@ from data import audit, people
 from data.access import DEFAULT_ZONE
 from data.errors import NotAllowed
 from data.models import DashboardSession, SigningKey, UsedSignInLink
+from data.tokens import digest
 from data.upsert import insert_ignore
 
 LINK_LIFETIME = timedelta(minutes=10)
@@ -40,10 +41,6 @@ _TOKEN = re.compile(
 )
 # Keeps a CSRF token from ever equalling a link signature over the same text.
 _CSRF_CONTEXT = b"csrf\x00"
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def end_of_day(now: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:

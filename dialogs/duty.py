@@ -8,7 +8,7 @@ import re
 from datetime import date, timedelta
 
 from data import absence, access, monitoring, register, rota
-from data.errors import Invalid, NotFound
+from data.errors import Invalid
 from data.models import Account, CheckInKind, Rotation
 from data.rota import WorkingDays
 from dialogs.common import (
@@ -346,25 +346,10 @@ async def still_active(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
 
 # --- changing the rota ----------------------------------------------------------------------
 
-def _id(raw: str, error: Exception) -> int:
-    """`raw` as an id; `error` when it is none (not a number, or out of the ids' range)."""
-    found = parse_id(raw)
-    if found is None:
-        raise error
-    return found
-
-
-def _rota_value(value: str) -> tuple[int, str]:
-    """A rota button's value `account_id:rest`; NotFound("unknown_account") for a value
-    without an account id in it."""
-    raw_account, _, rest = value.partition(":")
-    return _id(raw_account, NotFound("unknown_account")), rest
-
-
 async def change_rotation(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Rotate weekly* / *Rotate daily* (`rota:rotation`, value `account_id:week|day`)."""
     assert ctx.person.id is not None
-    account_id, wanted = _rota_value(action.value)
+    account_id, wanted = split_value(action.value, "unknown_account")
     before = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
     # An unknown rotation ("month", "") is the domain's to refuse.
     after = await _set(ctx, host, account_id, rotation=wanted)
@@ -387,8 +372,10 @@ async def put_first(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Put … first* (`rota:first`, value `account_id:person_id`): the order becomes that
     person, then the others in their current order."""
     assert ctx.person.id is not None
-    account_id, raw_person = _rota_value(action.value)
-    person_id = _id(raw_person, Invalid("order_not_the_team", field="order"))
+    account_id, raw_person = split_value(action.value, "unknown_account")
+    person_id = parse_id(raw_person)
+    if person_id is None:
+        raise Invalid("order_not_the_team", field="order")
     before = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
     # Someone not on the team makes an order that is not the team's: the domain refuses it.
     order = (person_id, *(p for p in before.order if p != person_id))

@@ -61,6 +61,28 @@ def _open(chart_id: str, title: str, description: str, height: int, kind: str) -
 EMPTY_HEIGHT = 60
 
 
+def _value_axis(
+    end: float, top: int, plot_h: int, left: int, right: int, suffix: str = ""
+) -> str:
+    """Five grid lines from 0 to `end`, each labelled with its value at the left."""
+    lines = ['<g class="chart-axis" aria-hidden="true">']
+    for step in range(5):
+        value = end * step / 4
+        y = top + plot_h - plot_h * step / 4
+        lines.append(
+            f'<line class="chart-grid" x1="{left}" x2="{WIDTH - right}"'
+            f' y1="{_num(y)}" y2="{_num(y)}"/>'
+            f'<text x="{left - 6}" y="{_num(y + 4)}" text-anchor="end">'
+            f"{escape(_num(value) + suffix)}</text>"
+        )
+    lines.append("</g>")
+    return "".join(lines)
+
+
+def _baseline(y: int, left: int, right: int) -> str:
+    return f'<line class="chart-baseline" x1="{left}" x2="{WIDTH - right}" y1="{y}" y2="{y}"/>'
+
+
 def _empty(parts: list[str], height: int, empty: str) -> Markup:
     # A short image with one line of text, not a tall empty plot.
     parts[0] = parts[0].replace(f"0 0 {WIDTH} {height}", f"0 0 {WIDTH} {EMPTY_HEIGHT}")
@@ -107,17 +129,7 @@ def bar_chart(
         return _empty(parts, height, empty)
     end = maximum if maximum is not None else _nice_maximum(max(values))
     plot_h, plot_w = height - top - bottom, WIDTH - left - right
-    parts.append('<g class="chart-axis" aria-hidden="true">')
-    for step in range(5):
-        value = end * step / 4
-        y = top + plot_h - plot_h * step / 4
-        parts.append(
-            f'<line class="chart-grid" x1="{left}" x2="{WIDTH - right}"'
-            f' y1="{_num(y)}" y2="{_num(y)}"/>'
-            f'<text x="{left - 6}" y="{_num(y + 4)}" text-anchor="end">'
-            f"{escape(_num(value) + axis_suffix)}</text>"
-        )
-    parts.append("</g>")
+    parts.append(_value_axis(end, top, plot_h, left, right, axis_suffix))
     slot = plot_w / len(bars)
     gap = min(slot * 0.2, 8.0)
     for index, bar in enumerate(bars):
@@ -134,10 +146,7 @@ def bar_chart(
                 f'<text class="chart-label" x="{_num(x + slot / 2)}" y="{height - bottom + 18}"'
                 f' text-anchor="middle">{escape(bar.label)}</text>'
             )
-    parts.append(
-        f'<line class="chart-baseline" x1="{left}" x2="{WIDTH - right}"'
-        f' y1="{top + plot_h}" y2="{top + plot_h}"/></svg>'
-    )
+    parts.append(_baseline(top + plot_h, left, right) + "</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part above is escaped
 
 
@@ -170,16 +179,8 @@ def stacked_bar_chart(
             f'<text x="{legend_x + 20}" y="18">{escape(name)}</text>'
         )
         legend_x += 28 + 9 * len(name)
-    parts.append('</g><g class="chart-axis" aria-hidden="true">')
-    for step in range(5):
-        value = end * step / 4
-        y = top + plot_h - plot_h * step / 4
-        parts.append(
-            f'<line class="chart-grid" x1="{left}" x2="{WIDTH - right}"'
-            f' y1="{_num(y)}" y2="{_num(y)}"/>'
-            f'<text x="{left - 6}" y="{_num(y + 4)}" text-anchor="end">{_num(value)}</text>'
-        )
     parts.append("</g>")
+    parts.append(_value_axis(end, top, plot_h, left, right))
     slot = plot_w / len(stacks)
     gap = min(slot * 0.25, 12.0)
     for index, stack in enumerate(stacks):
@@ -199,10 +200,7 @@ def stacked_bar_chart(
             f'<text class="chart-label" x="{_num(x + slot / 2)}" y="{height - bottom + 18}"'
             f' text-anchor="middle">{escape(stack.label)}</text>'
         )
-    parts.append(
-        f'<line class="chart-baseline" x1="{left}" x2="{WIDTH - right}"'
-        f' y1="{top + plot_h}" y2="{top + plot_h}"/></svg>'
-    )
+    parts.append(_baseline(top + plot_h, left, right) + "</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part above is escaped
 
 
