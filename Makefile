@@ -20,7 +20,7 @@ test: venv
 	$(VENV)/bin/pytest
 
 lint: venv
-	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy
+	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy && $(VENV)/bin/lint-imports
 
 bench: venv
 	@set -e; found=; \
@@ -43,7 +43,7 @@ revision: venv
 PYBABEL := $(VENV)/bin/pybabel
 BABEL_POT := dialogs/locale/kontobot.pot
 BABEL_LOCALES := sv en
-# The dashboard's pages have their own catalogue (bot/web/dashboard/i18n.py).
+# The dashboard's pages have their own catalogue (bot/web/dashboard/translation.py).
 DASHBOARD := bot/web/dashboard
 DASHBOARD_POT := $(DASHBOARD)/locale/dashboard.pot
 

@@ -34,8 +34,8 @@ from nudges_sweep import register as rows_of  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from data import dashboard, migrate, people, register  # noqa: E402
+from data import dashboard_overview as overview  # noqa: E402
 from data.db import Store  # noqa: E402
-from scheduler import overview  # noqa: E402
 
 
 async def register_page(store: Store, person_id: int) -> int:

@@ -46,9 +46,10 @@ from sqlmodel import SQLModel  # noqa: E402
 
 from data import migrate  # noqa: E402
 from data.db import Store, async_url  # noqa: E402
-from data.nudges import write_nudges  # noqa: E402
-from scheduler.rules import NudgeConfig, due_nudges  # noqa: E402
-from scheduler.sweep import snapshot, sweep  # noqa: E402
+from data.nudge_state import snapshot, write_nudges  # noqa: E402
+from data.policy import NudgeConfig  # noqa: E402
+from scheduler.nudge_rules import due_nudges  # noqa: E402
+from scheduler.sweep import sweep  # noqa: E402
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime.combine(date(2027, 3, 1), clock(14, 30), tzinfo=STOCKHOLM).astimezone(UTC)

@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import literal
 from sqlmodel import select
 
-from bot import nudges, webhooks
+from bot import scheduling, webhooks
 from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
 from bot.metrics import metrics
 from bot.settings import Settings
@@ -23,7 +23,7 @@ from bot.web import routes as web_chat
 from data.db import Store
 from data.migrate import ensure_current
 from dialogs.router import Brain
-from scheduler.delivery import Deliverer
+from hub.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def create_app(
     # Last, so that every platform has registered its channel before delivery starts, and
     # delivery stops before the database closes.
     app.cleanup_ctx.append(_delivery)
-    app.cleanup_ctx.append(nudges.scheduler_ctx)
+    app.cleanup_ctx.append(scheduling.scheduler_ctx)
     return app
 
 
@@ -75,7 +75,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         store,
         default_locale=settings.default_locale,
         timezone=settings.zone,
-        nudges=nudges.nudge_config(settings),
+        nudges=scheduling.nudge_config(settings),
         public_url=settings.public_url,
     )
     yield

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.nudges import nudge_config
+from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
 from data import export, register, tokens
 from data.db import Store

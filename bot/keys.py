@@ -11,7 +11,7 @@ from bot.settings import Settings
 from data.db import Store
 from dialogs.channel import Channel
 from dialogs.router import Brain
-from scheduler.delivery import Deliverer
+from hub.delivery import Deliverer
 from scheduler.jobs import NudgeScheduler
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -26,11 +26,8 @@ from data.models import (
     Stage,
 )
 from data.register import register_account
+from data.policy import REROUTE_AFTER_WORKING_DAYS
 from data.rota import WorkingDays
-
-# The requester may name another approver once the request has waited this many working days
-# for a decision at its current stage (DESIGN.md section 4, the approval nudge's escalation).
-REROUTE_AFTER_WORKING_DAYS = 5
 
 
 @dataclass(frozen=True)

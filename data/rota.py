@@ -35,7 +35,7 @@ from data.models import (
 
 
 class WorkingDays(Protocol):
-    """What the rota needs of the calendar (scheduler.calendar.Calendar is one)."""
+    """What the rota needs of the calendar (data.workdays.Calendar is one)."""
 
     def is_working_day(self, day: date) -> bool: ...
 

@@ -1,17 +1,17 @@
 """`/accounts`: the person's accounts (the comms office: all of them), each with its
-compliance at a glance (scheduler.rules.compliance)."""
+compliance at a glance (scheduler.nudge_rules.compliance)."""
 
 from __future__ import annotations
 
 from data import people, register
+from data.compliance import Compliance, compliance
 from data.models import AccountStatus, Role
+from data.nudge_state import snapshot
 from dialogs.common import Host
 from dialogs.engine import Ctx
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Fields, Message, Paragraph
 from dialogs.naming import account_name, names
-from scheduler.rules import Compliance, compliance
-from scheduler.sweep import snapshot
 
 ACCOUNT_STATUS = {"active": N_("active"), "closed": N_("closed")}
 

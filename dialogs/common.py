@@ -11,10 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import access, people, register
 from data.errors import Invalid, NotFound
 from data.models import Account, AccountStatus, Role, Scope
+from data.policy import NudgeConfig
 from dialogs.engine import Answer, Ctx, Engine, Progress, Reply, Step
 from dialogs.messages import Block, Choice, Message, Option, Paragraph
 from dialogs.naming import account_label
-from scheduler.rules import NudgeConfig
 
 Act = Callable[[Progress | None], Awaitable[tuple[Progress | None, list[Reply]]]]
 

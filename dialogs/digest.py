@@ -2,7 +2,7 @@
 dialogs.account_notices, dialogs.nudge_notices): the digest a nudge row becomes, and reading
 its items.
 
-A nudge row is a digest (scheduler/rules.py): params {"day", "items": [...]}, one item per
+A nudge row is a digest (scheduler/nudge_rules.py): params {"day", "items": [...]}, one item per
 account (or request) with its `why`. Each item becomes a few blocks with its own buttons; the
 state is read as it is at delivery, so an item already dealt with (a question answered, an
 account closed, a request decided) is left out. Text a person typed (questions, reasons,

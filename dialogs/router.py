@@ -19,6 +19,8 @@ from data import dialog_state, people, seen
 from data.db import Store
 from data.errors import DomainError
 from data.models import Person
+from data.policy import NudgeConfig
+from data.workdays import Calendar
 from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions
 from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
@@ -28,8 +30,6 @@ from dialogs.help import COMMANDS, help_message
 from dialogs.i18n import Translator, normalise
 from dialogs.open_account import NAME as OPEN_ACCOUNT
 from dialogs.open_account import OpenAccount
-from scheduler.calendar import Calendar
-from scheduler.rules import NudgeConfig
 
 __all__ = ["COMMANDS", "Brain"]
 

@@ -18,8 +18,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from data.db import Store
-from scheduler import rules
-from scheduler.rules import NudgeConfig
+from data.policy import NudgeConfig
+from scheduler import nudge_rules as rules
 from scheduler.sweep import SweepResult, sweep
 
 log = logging.getLogger(__name__)

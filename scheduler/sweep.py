@@ -1,6 +1,6 @@
 """One sweep: load the snapshot, run the rules as of `now`, owe the due nudges in the outbox.
 
-All in one transaction. Writing is idempotent by key (data.nudges), so a sweep run twice, or
+All in one transaction. Writing is idempotent by key (data.nudge_state), so a sweep run twice, or
 by two processes at once, owes each digest once.
 """
 
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import people
 from data.db import Store
 from data.models import Account
-from data.nudges import Nudge, Snapshot, load_snapshot, write_nudges
-from scheduler.rules import KINDS, NudgeConfig, due_nudges, sending_hours
+from data.nudge_state import Nudge, snapshot, write_nudges
+from data.policy import NudgeConfig
+from scheduler.nudge_rules import KINDS, due_nudges, sending_hours
 
 
 @dataclass(frozen=True)
@@ -28,21 +28,6 @@ class SweepResult:
     written: list[str]
 
 
-async def snapshot(
-    session: AsyncSession,
-    now: datetime,
-    config: NudgeConfig,
-    account_ids: Sequence[int] | None = None,
-) -> Snapshot:
-    """The state the rules read, as of `now` (all open accounts, or `account_ids`)."""
-    return await load_snapshot(
-        session,
-        now=now,
-        zone=config.zone,
-        questions_before=now - config.question_after,
-        account_ids=account_ids,
-        archive_every_months=config.archive_every_months,
-    )
 
 
 async def sweep(

@@ -27,7 +27,7 @@ from dialogs import notices
 from dialogs.engine import Reply
 from dialogs.events import Command, Sender
 from dialogs.router import Brain
-from scheduler.delivery import Deliverer
+from hub.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from data import migrate
 from data.db import Store
 from data.models import Outbox, WebhookToken
-from scheduler.rules import KINDS
+from scheduler.nudge_rules import KINDS
 from tests.bot.test_cli import kontobot, sqlite_in
 from tests.helpers import T0, load, make_cast
 from tests.helpers.accounts import register

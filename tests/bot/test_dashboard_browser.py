@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.web import demo
-from bot.web.dashboard.i18n import Words
+from bot.web.dashboard.translation import Words
 from data import monitoring, people, questions, signin
 from data.db import Store
 from data.migrate import migrate
+from data.workdays import Calendar
 from dialogs.i18n import Translator
-from scheduler.calendar import Calendar
 from tests.helpers.accounts import register
 from tests.helpers.browser import chromium, require_chromium
 from tests.helpers.server import KONTOBOT, ROOT, Server, cli_env, serving

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from bot.keys import NUDGES
-from bot.nudges import nudge_config
+from bot.scheduling import nudge_config
 from bot.settings import Settings
 from tests.helpers.web import fixed_clock
 

@@ -10,7 +10,7 @@ from data import absence, closure, monitoring
 from data.db import Store
 from data.errors import Invalid, MovedOn, NotAllowed
 from data.models import ActivityEntry, AuditEvent, MonitoringCheckIn, Outbox
-from scheduler.calendar import Calendar
+from data.workdays import Calendar
 from tests.helpers import T0, Cast, load
 from tests.helpers.accounts import id_of, register
 

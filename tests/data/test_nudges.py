@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event
 
 from data import absence, archive, closure, monitoring, questions
+from data.compliance import compliance
 from data.db import Store
-from data.nudges import OpenQuestion
-from scheduler.calendar import Calendar
-from scheduler.rules import NudgeConfig, compliance
-from scheduler.sweep import snapshot
+from data.nudge_state import OpenQuestion, snapshot
+from data.policy import NudgeConfig
+from data.workdays import Calendar
 from tests.helpers import Cast, submit
 from tests.helpers.accounts import id_of, register
 

@@ -13,7 +13,7 @@ from data import requests
 from data.db import Store
 from data.errors import Invalid, MovedOn, NotAllowed
 from data.models import AccountRequest, AuditEvent, Decision, Outbox
-from scheduler.calendar import Calendar
+from data.workdays import Calendar
 from tests.helpers import T0, Cast, decide, load, submit
 
 CALENDAR = Calendar()

@@ -11,7 +11,7 @@ from data import absence, rota
 from data.db import Store
 from data.errors import Invalid, NotAllowed
 from data.models import AuditEvent, Outbox, RotaSetting
-from scheduler.calendar import Calendar
+from data.workdays import Calendar
 from tests.helpers import T0, Cast, count, load
 from tests.helpers.accounts import id_of, register
 

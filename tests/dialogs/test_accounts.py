@@ -1,5 +1,5 @@
 """`/accounts` lists the person's accounts (the comms office: all) with each one's compliance
-at a glance, as scheduler.rules.compliance sees it. Through `Brain.handle`, on SQLite and
+at a glance, as scheduler.nudge_rules.compliance sees it. Through `Brain.handle`, on SQLite and
 PostgreSQL."""
 
 from __future__ import annotations

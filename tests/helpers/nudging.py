@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from data.db import Store
+from data.policy import NudgeConfig
 from dialogs.engine import Reply
 from dialogs.events import Sender
 from dialogs.messages import Paragraph
 from dialogs.router import Brain
-from scheduler.delivery import Deliverer
-from scheduler.rules import NudgeConfig
+from hub.delivery import Deliverer
 from scheduler.sweep import SweepResult, sweep
 from tests.helpers import T0, Cast, id_of
 from tests.helpers.accounts import register

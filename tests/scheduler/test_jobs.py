@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from data.db import Store
 from data.models import Outbox
+from data.policy import NudgeConfig
 from scheduler import jobs
-from scheduler.rules import ARCHIVING, QUESTION, ROTA, NudgeConfig
+from scheduler.nudge_rules import ARCHIVING, QUESTION, ROTA
 from tests.helpers import Cast, load
 from tests.helpers.accounts import register
 

@@ -15,11 +15,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import questions
 from data.db import Store
 from data.models import Outbox, OutboxStatus
+from data.policy import NudgeConfig
 from dialogs import notices
 from dialogs.i18n import Translator
 from dialogs.messages import Message, Paragraph
-from scheduler.delivery import Deliverer
-from scheduler.rules import KINDS, QUESTION, ROTA, NudgeConfig
+from hub.delivery import Deliverer
+from scheduler.nudge_rules import KINDS, QUESTION, ROTA
 from scheduler.sweep import sweep, table
 from tests.helpers import Cast, count, load
 from tests.helpers.accounts import id_of, register

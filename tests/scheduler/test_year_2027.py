@@ -30,11 +30,12 @@ import pytest
 from data import absence, archive, migrate, monitoring, questions, requests, rota
 from data.db import Store
 from data.models import Decision, Outbox
-from scheduler.rules import KINDS, NudgeConfig
+from data.policy import NudgeConfig
+from scheduler.nudge_rules import KINDS
 from scheduler.sweep import sweep
 from tests.helpers import make_person, request_input
 from tests.helpers.accounts import id_of, register
-from tests.scheduler.test_calendar import NON_WORKING_WEEKDAYS_2027
+from tests.data.test_workdays import NON_WORKING_WEEKDAYS_2027
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = NudgeConfig()

@@ -13,10 +13,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import nudges
+from bot import scheduling
 from bot.keys import SETTINGS
-from bot.web.dashboard import auth, i18n, pages
-from bot.web.dashboard.keys import NUDGE_CONFIG, TEMPLATES
+from bot.web.dashboard import auth, pages, translation
+from bot.web.dashboard.app_keys import NUDGE_CONFIG, TEMPLATES
 from bot.web.dashboard.render import PREFIX
 
 HERE = Path(__file__).parent
@@ -44,8 +44,8 @@ def setup(app: web.Application) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    i18n.install(env)
-    app[NUDGE_CONFIG] = nudges.nudge_config(app[SETTINGS])
+    translation.install(env)
+    app[NUDGE_CONFIG] = scheduling.nudge_config(app[SETTINGS])
     router = app.router
     router.add_get(PREFIX, pages.register_page)
     router.add_get(f"{PREFIX}/accounts/{{number}}", pages.account_page)

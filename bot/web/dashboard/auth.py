@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.keys import CLOCK, SETTINGS, STORE
-from bot.web.dashboard.i18n import LANGUAGES
 from bot.web.dashboard.render import LANG_COOKIE, PREFIX, Visit, page
+from bot.web.dashboard.translation import LANGUAGES
 from data import dashboard, signin
 from data.errors import NotAllowed, NotFound
 

@@ -3,7 +3,7 @@ rotations, audit actions. Unknown codes are shown as they are."""
 
 from __future__ import annotations
 
-from bot.web.dashboard.i18n import L_, Words
+from bot.web.dashboard.translation import L_, Words
 from data.rules import PLATFORMS
 
 STATUS = {"active": L_("Active"), "closed": L_("Closed")}

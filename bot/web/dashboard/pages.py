@@ -13,18 +13,18 @@ from aiohttp import web
 
 from bot.keys import CLOCK, SETTINGS, STORE
 from bot.web.dashboard import labels
+from bot.web.dashboard.app_keys import NUDGE_CONFIG
 from bot.web.dashboard.auth import signed_in
 from bot.web.dashboard.charts import Bar, Stack, bar_chart, horizontal_bar_chart, stacked_bar_chart
-from bot.web.dashboard.i18n import L_, Words
-from bot.web.dashboard.keys import NUDGE_CONFIG
 from bot.web.dashboard.render import Visit, page, words_for
 from bot.web.dashboard.table import SORTS, Choice, Row, choose
+from bot.web.dashboard.translation import L_, Words
 from data import dashboard, people, register, rota
+from data import dashboard_overview as overview
 from data.errors import Invalid, NotAllowed, NotFound
 from data.models import AccountStatus
-from scheduler import overview
-from scheduler.calendar import local_date
-from scheduler.rules import NudgeConfig
+from data.policy import NudgeConfig
+from data.workdays import local_date
 
 EXPORT_TYPES = {"csv": "text/csv", "json": "application/json"}
 
@@ -222,7 +222,7 @@ def charts(words: Words, found: overview.Overview) -> dict[str, Any]:
 
 def definitions(words: Words, config: NudgeConfig) -> list[tuple[str, str]]:
     """What each compliance state means, with the configured limits filled in (the same
-    definitions as scheduler/overview.py's)."""
+    definitions as data/dashboard_overview.py's)."""
     t = words.gettext
     hours = int(config.question_after.total_seconds() // 3600)
     return [

@@ -11,8 +11,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.keys import SETTINGS
-from bot.web.dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, Words, language
-from bot.web.dashboard.keys import TEMPLATES
+from bot.web.dashboard.app_keys import TEMPLATES
+from bot.web.dashboard.translation import LANGUAGE_NAMES, LANGUAGES, Words, language
 from data.dashboard import Viewer
 from data.models import DashboardSession
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from data.dashboard_overview import COMPLIANCE_FILTERS, AccountState
 from data.models import Account
-from scheduler.overview import COMPLIANCE_FILTERS, AccountState
 
 SORTS = ("number", "platform", "handle", "unit", "team", "manager", "status", "compliance")
 DIRECTIONS = ("asc", "desc")

@@ -42,6 +42,7 @@ from data.models import (
     RotaSetting,
     Rotation,
 )
+from data.policy import NudgeConfig
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -304,7 +305,7 @@ async def load_snapshot(
 class Nudge:
     """One reminder item for one recipient (a person, or a place such as "comms")."""
 
-    # The outbox kind: one of scheduler.rules.KINDS.
+    # The outbox kind: one of scheduler.nudge_rules.KINDS.
     kind: str
     # What it is about: "account:12" or "request:5".
     subject: str
@@ -313,7 +314,7 @@ class Nudge:
     place: str | None
     # Which occurrence: the local day, or the nominal day a shifted reminder belongs to.
     period: str
-    # Why it is due (a code the notice composer words): see scheduler.rules.
+    # Why it is due (a code the notice composer words): see scheduler.nudge_rules.
     why: str
     escalation: bool
     details: dict[str, Any] = field(default_factory=dict)
@@ -372,3 +373,20 @@ async def write_nudges(
         for key, (first, items) in digests(nudges, day).items()
     ]
     return await outbox.enqueue_many(session, owed, now=now)
+
+
+async def snapshot(
+    session: AsyncSession,
+    now: datetime,
+    config: NudgeConfig,
+    account_ids: Sequence[int] | None = None,
+) -> Snapshot:
+    """The state the rules read, as of `now` (all open accounts, or `account_ids`)."""
+    return await load_snapshot(
+        session,
+        now=now,
+        zone=config.zone,
+        questions_before=now - config.question_after,
+        account_ids=account_ids,
+        archive_every_months=config.archive_every_months,
+    )

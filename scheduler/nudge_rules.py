@@ -44,11 +44,11 @@ UTC; local dates use `zone`, default Europe/Stockholm; errors are data.errors wi
 - data.tokens: create_token(account_id, now, actor_id=None) -> plaintext (Invalid
   "token_exists"); rotate_token(...) -> plaintext; check_token(account_id, token) -> bool.
 - data.register.account_by_number(number). data.access: permission helpers.
-- Compliance at a glance (for /accounts): scheduler.rules.compliance(snapshot, account_id,
+- Compliance at a glance (for /accounts): scheduler.nudge_rules.compliance(snapshot, account_id,
   config) -> Compliance, with the snapshot from scheduler.sweep.snapshot(session, now,
   config, account_ids=...).
-- The calendar and the rules' settings in the bot: bot.nudges.nudge_config(settings) ->
-  NudgeConfig (.calendar is the scheduler.calendar.Calendar to pass as `calendar`, .zone the
+- The calendar and the rules' settings in the bot: bot.scheduling.nudge_config(settings) ->
+  NudgeConfig (.calendar is the data.workdays.Calendar to pass as `calendar`, .zone the
   zone); the running scheduler is app[bot.keys.NUDGES] when KONTOBOT_SCHEDULER=on.
 - The outbox: enqueue(..., not_after=None) and enqueue_many(owed, now) -> new keys; a row
   past its not_after is marked "expired" by claim_due and never sent.
@@ -88,15 +88,14 @@ the manager instead with escalation true and the same why.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from data.archive import EVERY_MONTHS, ArchiveState
+from data.archive import ArchiveState
+from data.compliance import duty_today, inactive_since, unavailable
 from data.models import CheckInKind
-from data.nudges import AccountState, Nudge, Snapshot
-from data.rota import on_duty
-from scheduler.calendar import Calendar
+from data.nudge_state import AccountState, Nudge, Snapshot
+from data.policy import NudgeConfig, local
+from data.workdays import Calendar
 
 ROTA = "nudge_rota"
 ROTA_UNMARKED = "nudge_rota_unmarked"
@@ -107,40 +106,9 @@ APPROVAL = "nudge_approval"
 KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL)
 
 
-@dataclass(frozen=True)
-class NudgeConfig:
-    """Every default of DESIGN.md section 4, changeable."""
-
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))
-    calendar: Calendar = field(default_factory=Calendar)
-    # Nothing scheduled is written or sent outside [sending_starts, sending_ends).
-    sending_starts: time = time(8, 0)
-    sending_ends: time = time(18, 0)
-    rota_at: time = time(8, 30)
-    rota_unmarked_at: time = time(14, 0)
-    question_after: timedelta = timedelta(hours=24)
-    question_escalate_after: timedelta = timedelta(hours=72)
-    archiving_at: time = time(9, 0)
-    archive_every_months: int = EVERY_MONTHS
-    archive_before_days: int = 14
-    archive_repeat_days: int = 7
-    archive_escalate_days: int = 14
-    inactivity_at: time = time(9, 0)
-    inactivity_content_days: int = 60
-    inactivity_monitoring_working_days: int = 10
-    inactivity_escalate_days: int = 30
-    approval_at: time = time(9, 0)
-    approval_first_working_days: int = 2
-    approval_every_working_days: int = 2
-    approval_requester_working_days: int = 5
-
-
 Rule = Callable[[Snapshot, datetime, NudgeConfig], list[Nudge]]
 
 
-def local(now: datetime, config: NudgeConfig) -> datetime:
-    assert now.tzinfo is not None, "times are aware"
-    return now.astimezone(config.zone)
 
 
 def sending_hours(now: datetime, config: NudgeConfig) -> bool:
@@ -161,17 +129,8 @@ def _subject(account: AccountState) -> str:
     return f"account:{account.id}"
 
 
-def unavailable(account: AccountState, snapshot: Snapshot) -> set[int]:
-    """Team members away today or who said they cannot monitor the account today."""
-    cannot = {p for p, kind in account.today.items() if kind == CheckInKind.CANNOT.value}
-    return {p for p in account.team if p in snapshot.away} | cannot
 
 
-def duty_today(account: AccountState, snapshot: Snapshot, config: NudgeConfig) -> int | None:
-    return on_duty(
-        account.team, account.rotation, account.anchor, snapshot.today,
-        unavailable(account, snapshot), config.calendar,
-    )
 
 
 def _to_team(
@@ -357,27 +316,6 @@ def archiving(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
 
 # --- inactivity ---------------------------------------------------------------------------
 
-def inactive_since(account: AccountState, today: date, config: NudgeConfig) -> tuple[
-    date | None, list[str]
-]:
-    """The day the account counts as inactive from, and why (None: it is active)."""
-    calendar = config.calendar
-    reasons: list[str] = []
-    starts: list[date] = []
-    content = account.last_content or account.registered_on
-    content_from = content + timedelta(days=config.inactivity_content_days)
-    if content_from <= today:
-        reasons.append("no_content")
-        starts.append(content_from)
-    monitored = account.last_monitored or account.registered_on
-    # Inactive once that many whole working days have passed with no monitoring.
-    monitoring_from = calendar.add_working_days(
-        monitored, config.inactivity_monitoring_working_days
-    ) + timedelta(days=1)
-    if monitoring_from <= today:
-        reasons.append("no_monitoring")
-        starts.append(monitoring_from)
-    return (min(starts) if starts else None), reasons
 
 
 def inactivity(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
@@ -459,56 +397,3 @@ def due_nudges(
     for kind in kinds:
         found.extend(RULES[kind](snapshot, now, config))
     return found
-
-
-# --- compliance at a glance ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Compliance:
-    account_id: int
-    on_duty: int | None
-    monitored_today: bool
-    last_monitored: date | None
-    open_questions: int
-    # Open past the answer target (24 h) and past the escalation (72 h).
-    late_questions: int
-    very_late_questions: int
-    archive_due: date
-    archive_overdue_days: int
-    inactive_since: date | None
-    inactive_reasons: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return (
-            self.late_questions == 0
-            and self.archive_overdue_days == 0
-            and self.inactive_since is None
-        )
-
-
-def compliance(snapshot: Snapshot, account_id: int, config: NudgeConfig) -> Compliance | None:
-    """The account's compliance as of the snapshot (None when it is not in it: closed)."""
-    account = snapshot.account(account_id)
-    if account is None:
-        return None
-    now, today = snapshot.now, snapshot.today
-    since, reasons = inactive_since(account, today, config)
-    return Compliance(
-        account_id=account.id,
-        on_duty=duty_today(account, snapshot, config),
-        monitored_today=any(k == CheckInKind.MONITORED.value for k in account.today.values()),
-        last_monitored=account.last_monitored,
-        open_questions=account.open_question_count,
-        late_questions=sum(
-            1 for q in account.old_questions if q.received_at <= now - config.question_after
-        ),
-        very_late_questions=sum(
-            1 for q in account.old_questions
-            if q.received_at <= now - config.question_escalate_after
-        ),
-        archive_due=account.archive.due,
-        archive_overdue_days=max(0, (today - account.archive.due).days),
-        inactive_since=since,
-        inactive_reasons=tuple(reasons),
-    )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.calendar import Calendar, local_date, parse_closure_days
+from data.workdays import Calendar, local_date, parse_closure_days
 
 # Every Monday-Friday of 2027 that is not a working day.
 NON_WORKING_WEEKDAYS_2027 = {

@@ -1,4 +1,4 @@
-"""The dashboard's compliance states and charts (scheduler.overview) for registers built
+"""The dashboard's compliance states and charts (data.dashboard_overview) for registers built
 through the real domain operations, at an explicit `now`: each flag at its threshold, the
 monitoring coverage of weeks with holidays and weekends, open questions by age, archiving
 per month, the per-platform and per-unit counts, and a fixed number of read-only queries."""
@@ -15,9 +15,7 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 from data import archive, closure, monitoring, questions
-from data.db import Store
-from data.models import Account, CheckInKind
-from scheduler.overview import (
+from data.dashboard_overview import (
     AccountState,
     Bucket,
     MonthArchiving,
@@ -26,7 +24,9 @@ from scheduler.overview import (
     account_states,
     overview,
 )
-from scheduler.rules import NudgeConfig
+from data.db import Store
+from data.models import Account, CheckInKind
+from data.policy import NudgeConfig
 from tests.helpers import Cast
 from tests.helpers.accounts import id_of, register
 

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from bot.keys import CLOCK, DELIVERER, NUDGES, SETTINGS, STORE
 from bot.settings import Settings
-from scheduler.calendar import Calendar
+from data.policy import NudgeConfig
+from data.workdays import Calendar
 from scheduler.jobs import NudgeScheduler
-from scheduler.rules import NudgeConfig
 
 
 def nudge_config(settings: Settings) -> NudgeConfig:

@@ -1,7 +1,7 @@
 """The dashboard's catalogue (its own gettext domain): complete in Swedish, faithful to the
 placeholders, and in step with the templates and code it is extracted from.
 
-Strings are extracted at test time the way i18n.py's docstring tells (its babel.cfg, the
+Strings are extracted at test time the way translation.py's docstring tells (its babel.cfg, the
 keywords `_`, `gettext`, `ngettext` and `L_`), so a string added without a Swedish translation
 fails here rather than reaching a Swedish-speaking reader in English.
 """
@@ -19,13 +19,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bot.web.dashboard import i18n
-from bot.web.dashboard.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, Words, language
+from bot.web.dashboard import translation
+from bot.web.dashboard.translation import DOMAIN, LANGUAGES, LOCALE_DIR, Words, language
 
 PACKAGE = LOCALE_DIR.parent
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "L_": None}
-FIX = "refresh the catalogues as bot/web/dashboard/i18n.py's docstring says, then translate"
+FIX = "refresh the catalogues as bot/web/dashboard/translation.py's docstring says, then translate"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -124,7 +124,7 @@ def test_lookups_translate_at_run_time_from_the_po_files() -> None:
     assert sv.ngettext("%(num)s day", "%(num)s days", 3) == "3 dagar"
     assert en.ngettext("%(num)s day", "%(num)s days", 3) == "3 days"
     # Compiled once per language, not per page.
-    assert i18n.translations("sv") is i18n.translations("sv")
+    assert translation.translations("sv") is translation.translations("sv")
 
 
 def test_numbers_as_each_language_writes_them() -> None:

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from data.archive import ArchiveState
-from data.nudges import AccountState, OpenQuestion, PendingApproval, Snapshot, digests
-from scheduler import rules
-from scheduler.rules import NudgeConfig
+from data.compliance import Compliance
+from data.compliance import compliance as compliance_of
+from data.nudge_state import AccountState, OpenQuestion, PendingApproval, Snapshot, digests
+from data.policy import NudgeConfig
+from scheduler import nudge_rules as rules
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = NudgeConfig()
@@ -157,7 +159,7 @@ def test_no_monitoring_for_ten_working_days_is_inactivity() -> None:
                            (CIA, "inactive", False)]
     assert nudges[0].details["reasons"] == ["no_monitoring"]
     assert nudges[0].details["since"] == "2027-02-27"
-    compliance = rules.compliance(snap(monday, state), 7, CONFIG)
+    compliance = compliance_of(snap(monday, state), 7, CONFIG)
     assert compliance is not None and not compliance.ok
     assert compliance.inactive_since == date(2027, 2, 27)
 
@@ -168,15 +170,15 @@ def test_compliance_at_a_glance() -> None:
         old_questions=(OpenQuestion(1, now - timedelta(hours=100)),),
         open_question_count=3, today={ANNA: "monitored"},
     )
-    result = rules.compliance(snap(now, state), 7, CONFIG)
-    assert result == rules.Compliance(
+    result = compliance_of(snap(now, state), 7, CONFIG)
+    assert result == Compliance(
         account_id=7, on_duty=ANNA, monitored_today=True, last_monitored=state.last_monitored,
         open_questions=3, late_questions=1, very_late_questions=1,
         archive_due=date(2027, 7, 4), archive_overdue_days=0, inactive_since=None,
         inactive_reasons=(),
     )
     assert not result.ok
-    assert rules.compliance(snap(now, state), 8, CONFIG) is None
+    assert compliance_of(snap(now, state), 8, CONFIG) is None
 
 
 def test_approval_reminders_count_working_days() -> None:

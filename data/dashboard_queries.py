@@ -1,4 +1,4 @@
-"""Read queries for the dashboard's compliance overview (scheduler/overview.py): each is one
+"""Read queries for the dashboard's compliance overview (data/dashboard_overview.py): each is one
 query over a set of accounts, whatever their number. Nothing here writes.
 """
 
@@ -86,7 +86,7 @@ async def last_monitored(
     session: AsyncSession, account_ids: Sequence[int], zone: ZoneInfo
 ) -> dict[int, date]:
     """Per account, the latest day with a "monitored" check-in or an activity entry, as the
-    nudge snapshot counts it (data.nudges) - for accounts the snapshot leaves out (closed)."""
+    nudge snapshot counts it (data.nudge_state) - for accounts the snapshot leaves out (closed)."""
     if not account_ids:
         return {}
     latest: dict[int, date] = {}

@@ -2,8 +2,8 @@
 
 Everything is a function of the stored state, `now` (aware UTC) and the config's zone and
 calendar; nothing is written. Each entry point loads what it needs in a fixed handful of
-queries whatever the number of accounts (the nudge snapshot, scheduler.sweep.snapshot, and
-the one-query loaders of data.overview).
+queries whatever the number of accounts (the nudge snapshot, data.nudge_state.snapshot, and
+the one-query loaders of data.dashboard_queries).
 
 Definitions (the web page's help text repeats them):
 
@@ -25,7 +25,7 @@ Definitions (the web page's help text repeats them):
   local zone). Snoozing only quiets the team's reminders: the due date stays, so a snoozed
   archiving is still overdue, and done after its due date it counts as late.
 - "inactive": no content logged for 60 days, or nothing monitored for 10 working days
-  (scheduler.rules.inactive_since; its day is `inactive_since`).
+  (data.compliance.inactive_since; its day is `inactive_since`).
 - "closed": the account is closed; it owes nothing more, so it has no other flag.
 - "ok": none of these.
 
@@ -55,12 +55,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import overview as queries
+from data import dashboard_queries as queries
 from data.archive import add_months
+from data.compliance import Compliance, compliance
 from data.models import Account, AccountStatus
-from scheduler.calendar import Calendar, local_date
-from scheduler.rules import Compliance, NudgeConfig, compliance
-from scheduler.sweep import snapshot
+from data.nudge_state import snapshot
+from data.policy import NudgeConfig
+from data.workdays import Calendar, local_date
 
 COMPLIANCE_FILTERS = ("ok", "monitoring_gap", "questions_late", "archive_due",
                       "archive_overdue", "inactive", "closed")
@@ -190,7 +191,7 @@ def open_state(
     today: date,
     config: NudgeConfig,
 ) -> AccountState:
-    """An open account's state from its compliance (scheduler.rules) and check-ins."""
+    """An open account's state from its compliance (scheduler.nudge_rules) and check-ins."""
     owed = [day for day in window if span.owes(day, config.calendar)]
     share, gap = monitoring(owed, monitored)
     due = found.archive_due

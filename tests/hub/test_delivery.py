@@ -13,7 +13,7 @@ from data.models import AccountRequest, Outbox, OutboxStatus
 from dialogs.i18n import Translator
 from dialogs.messages import Actions, Context, Paragraph
 from dialogs.router import Brain
-from scheduler.delivery import UPDATE_WAIT, Deliverer
+from hub.delivery import UPDATE_WAIT, Deliverer
 from tests.helpers import T0, Cast, load, make_person, submit
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import Chat, buttons, cast_senders, fields

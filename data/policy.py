@@ -1,0 +1,49 @@
+"""The policy's numbers, held once: when nudges go out, what counts as late, how long an
+approver may wait. DESIGN.md section 4's defaults; the domain (data/), the nudge rules
+(scheduler/) and the conversations (dialogs/) all read them from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from data.archive import EVERY_MONTHS
+from data.workdays import Calendar
+
+# The requester may name another approver once the request has waited this many working days
+# for a decision at its current stage (DESIGN.md section 4, the approval nudge's escalation).
+REROUTE_AFTER_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class NudgeConfig:
+    """Every default of DESIGN.md section 4, changeable."""
+
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))
+    calendar: Calendar = field(default_factory=Calendar)
+    # Nothing scheduled is written or sent outside [sending_starts, sending_ends).
+    sending_starts: time = time(8, 0)
+    sending_ends: time = time(18, 0)
+    rota_at: time = time(8, 30)
+    rota_unmarked_at: time = time(14, 0)
+    question_after: timedelta = timedelta(hours=24)
+    question_escalate_after: timedelta = timedelta(hours=72)
+    archiving_at: time = time(9, 0)
+    archive_every_months: int = EVERY_MONTHS
+    archive_before_days: int = 14
+    archive_repeat_days: int = 7
+    archive_escalate_days: int = 14
+    inactivity_at: time = time(9, 0)
+    inactivity_content_days: int = 60
+    inactivity_monitoring_working_days: int = 10
+    inactivity_escalate_days: int = 30
+    approval_at: time = time(9, 0)
+    approval_first_working_days: int = 2
+    approval_every_working_days: int = 2
+    approval_requester_working_days: int = REROUTE_AFTER_WORKING_DAYS
+
+
+def local(now: datetime, config: NudgeConfig) -> datetime:
+    assert now.tzinfo is not None, "times are aware"
+    return now.astimezone(config.zone)
