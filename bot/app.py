@@ -13,7 +13,7 @@ from sqlalchemy import literal
 from sqlmodel import select
 
 from bot import scheduling, webhooks
-from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
+from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, HUB, IDENTITIES, SETTINGS, STORE
 from bot.metrics import metrics
 from bot.settings import Settings
 from bot.slack import setup as setup_slack
@@ -24,6 +24,8 @@ from data.db import Store
 from data.migrate import ensure_current
 from dialogs.router import Brain
 from hub.delivery import Deliverer
+from hub.identities import Identities
+from hub.turns import Hub
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +61,13 @@ def create_app(
     # Teams when configured; raises TeamsSettingsError (a RuntimeError) when it would run
     # unauthenticated on a non-loopback address.
     setup_teams(app, settings, host=host)
-    # Last, so that every platform has registered its channel before delivery starts, and
-    # delivery stops before the database closes.
+    # Last, so that every platform has registered its channel before delivery and the turn
+    # workers start, and both stop before the database closes.
     app.cleanup_ctx.append(_delivery)
+    app.cleanup_ctx.append(_turns)
+    # On SIGTERM: take no more work, let the turns in progress finish; the rest stays in the
+    # inbox for the next start. After each platform's own shutdown step (added in setup).
+    app.on_shutdown.append(_quiesce)
     app.cleanup_ctx.append(scheduling.scheduler_ctx)
     return app
 
@@ -71,13 +77,21 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     store = Store.from_url(settings.database_url)
     await ensure_current(store.engine)
     app[STORE] = store
-    app[BRAIN] = Brain(
+    brain = Brain(
         store,
         default_locale=settings.default_locale,
         timezone=settings.zone,
         nudges=scheduling.nudge_config(settings),
         public_url=settings.public_url,
     )
+    app[BRAIN] = brain
+    # Delivery reaches whichever channels the platforms register as they start.
+    deliverer = Deliverer(
+        store, app[CHANNELS], default_locale=settings.default_locale, timezone=settings.zone
+    )
+    app[DELIVERER] = deliverer
+    app[HUB] = Hub(store, brain, deliverer, app[CLOCK], drain_seconds=settings.shutdown_grace)
+    app[IDENTITIES] = Identities(store, app[CLOCK])
     yield
     await store.close()
 
@@ -88,16 +102,22 @@ async def _demo_people(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _delivery(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    deliverer = Deliverer(
-        app[STORE], app[CHANNELS], default_locale=settings.default_locale, timezone=settings.zone
-    )
-    app[DELIVERER] = deliverer
-    task = asyncio.create_task(deliverer.run(app[CLOCK]))
+    task = asyncio.create_task(app[DELIVERER].run(app[CLOCK]))
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _turns(app: web.Application) -> AsyncIterator[None]:
+    hub = app[HUB]
+    await hub.start()
+    yield
+    await hub.quiesce()
+
+
+async def _quiesce(app: web.Application) -> None:
+    await app[HUB].quiesce()
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,8 +125,28 @@ def serve(settings: Settings, host: str, port: int) -> int:
         log.warning("the web chat lets anyone act as any demo person, and it is on at %s", host)
     app = create_app(settings, web_chat_enabled=web_chat, host=host)
     log.info("kontobot on http://%s:%s/ (web chat %s)", host, port, "on" if web_chat else "off")
-    web.run_app(app, host=host, port=port, print=_listening)
+    app.on_startup.append(_stop_once)
+    # Our own signal handlers (_stop_once), not aiohttp's: theirs raise again on every signal.
+    web.run_app(app, host=host, port=port, print=_listening, handle_signals=False)
     return 0
+
+
+async def _stop_once(_app: object) -> None:
+    """SIGTERM or Ctrl+C stops the server once: a second one must not cut short the turns
+    being finished and the inbox being handed back, as aiohttp's own handlers would by raising
+    into the shutdown."""
+    from aiohttp.web_runner import GracefulExit
+
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, log.info, "already stopping")
+        raise GracefulExit()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(number, stop)
 
 
 def _listening(message: str) -> None:

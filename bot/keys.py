@@ -12,6 +12,8 @@ from data.db import Store
 from dialogs.channel import Channel
 from dialogs.router import Brain
 from hub.delivery import Deliverer
+from hub.identities import Identities
+from hub.turns import Hub
 from scheduler.jobs import NudgeScheduler
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -20,4 +22,6 @@ STORE = web.AppKey("store", Store)
 BRAIN = web.AppKey("brain", Brain)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 DELIVERER = web.AppKey("deliverer", Deliverer)
+HUB = web.AppKey("hub", Hub)
+IDENTITIES = web.AppKey("identities", Identities)
 NUDGES = web.AppKey("nudges", NudgeScheduler)

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     )
     # The nudge scheduler (rota, questions, archiving, inactivity, approval reminders).
     scheduler: Literal["on", "off"] = Field("on", validation_alias=_env("KONTOBOT_SCHEDULER"))
+    # On SIGTERM, how long the turns in progress may take to finish; the rest stay in the inbox.
+    shutdown_grace: float = Field(
+        20.0, ge=0, le=600, validation_alias=_env("KONTOBOT_SHUTDOWN_GRACE")
+    )
     # "auto": the web chat is on only when the server listens on loopback.
     web_chat: Literal["auto", "on", "off"] = Field(
         "auto", validation_alias=_env("KONTOBOT_WEB_CHAT")

@@ -256,6 +256,39 @@ class WebMessage(SQLModel, table=True):
     updated_at: datetime
 
 
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    WORKING = "working"
+    DONE = "done"
+    # Failed every retry: kept with its error for an operator, never run again by itself.
+    PARKED = "parked"
+
+
+class InboxEvent(SQLModel, table=True):
+    """An incoming event, stored before the platform hears that we received it.
+
+    `key` is the platform's own delivery id, so a retry or a double click is stored once.
+    `lane` orders the work: one sender's events run one at a time, in the order received.
+    """
+
+    __tablename__ = "inbox_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    platform: str = Field(max_length=32)
+    lane: str = Field(max_length=255, index=True)
+    # The neutral event (hub.wire) and what the adapter needs to answer (its context).
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=InboxStatus.PENDING.value, max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    received_at: datetime
+    done_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=2000)
+
+
 class SeenEvent(SQLModel, table=True):
     """Platform deliveries already handled: a retried or repeated one is recognised and dropped."""
 

@@ -20,7 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data.models import Outbox, OutboxStatus
 from data.upsert import insert_ignore
 
-LEASE = timedelta(minutes=2)
+# Short, so that what a dead process was sending is sent by another within seconds; one send
+# (a Web API call with its own short retries) ends well inside it.
+LEASE = timedelta(seconds=20)
 MAX_ATTEMPTS = 8
 
 
@@ -105,9 +107,11 @@ async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: date
     return new
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) -> list[Outbox]:
-    """Take up to `limit` rows that are due, or whose sender's lease ran out. Rows past their
-    `not_after` are marked expired instead, and never sent."""
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int = 20, keys: Sequence[str] | None = None
+) -> list[Outbox]:
+    """Take up to `limit` rows that are due (of `keys`, when given), or whose sender's lease ran
+    out. Rows past their `not_after` are marked expired instead, and never sent."""
     # Rows locked by another claimer are skipped here too: it expires or sends them itself.
     stale = (
         select(Outbox.id)
@@ -143,6 +147,8 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) ->
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if keys is not None:
+        statement = statement.where(col(Outbox.key).in_(list(keys)))
     claimed = []
     for row in await session.exec(statement):
         if row.attempts >= MAX_ATTEMPTS:

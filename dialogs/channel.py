@@ -45,6 +45,12 @@ class Channel(Protocol):
         """Send to a person directly; returns a reference for `update`."""
         ...
 
+    async def reply(self, to: Address, message: Message, *, ephemeral: bool) -> str:
+        """Answer a person's turn where they acted (`to.details` holds where, as the adapter
+        put it in the event's context); `ephemeral`: for them alone where the platform can.
+        Returns a reference for `update` ("" when the platform gives none)."""
+        ...
+
     async def update(self, ref: str, message: Message) -> None:
         """Rewrite a message sent earlier."""
         ...

@@ -47,4 +47,12 @@ class Action:
     text: str = ""
 
 
-Event = Command | Text | Action
+@dataclass(frozen=True)
+class Visit:
+    """The person opened a view of the bot (Slack's Home tab): nothing to answer, but who they
+    are is refreshed, and the platform shows them the view afterwards."""
+
+    sender: Sender
+
+
+Event = Command | Text | Action | Visit

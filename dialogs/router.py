@@ -24,7 +24,7 @@ from data.workdays import Calendar
 from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions
 from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
-from dialogs.events import Action, Command, Event, Text
+from dialogs.events import Action, Command, Event, Sender, Text, Visit
 from dialogs.explain import explain
 from dialogs.help import COMMANDS, help_message
 from dialogs.i18n import Translator, normalise
@@ -97,39 +97,53 @@ class Brain:
         return Translator(normalise(person.locale, self.default_locale), self.timezone)
 
     async def handle(self, event: Event, now: datetime, *, once: str | None = None) -> list[Reply]:
-        """Run one turn. `once` names a platform delivery (an event id): a repeat of it is
-        dropped, and because it is remembered in the turn's own transaction, a turn that
-        fails is not remembered and its redelivery runs."""
+        """Run one turn in a transaction of its own. `once` names a platform delivery (an
+        event id): a repeat of it is dropped. The hub (hub/turns.py) runs turns from the inbox
+        with `turn` instead, in the transaction that also marks the inbox row done."""
         async with self.store.transaction() as session:
             if once is not None and not await seen.first_time(session, key=once, now=now):
                 return []
-            sender = event.sender
-            person = await people.ensure_person(
-                session,
-                now=now,
-                platform=sender.platform,
-                external_id=sender.external_id,
-                display_name=sender.display_name,
-                email=sender.email,
-                locale=sender.locale,
-                address=sender.address,
-            )
-            ctx = Ctx(
-                session=session,
-                person=person,
-                platform=sender.platform,
-                tr=self.translator(person),
-                now=now,
-                resolve_people=self._resolver(sender.platform),
-            )
-            if isinstance(event, Text) and event.text.strip().startswith("/"):
-                name, _, args = event.text.strip()[1:].partition(" ")
-                event = Command(sender, name.lower(), args.strip())
-            if isinstance(event, Command):
-                return await self._refusing(ctx, lambda: self._command(ctx, event))
-            if isinstance(event, Text):
-                return await self._text(ctx, event)
-            return await self._action(ctx, event)
+            person = await self.capture(session, event.sender, now)
+            return await self.turn(session, person, event, now)
+
+    @staticmethod
+    async def capture(session: AsyncSession, sender: Sender, now: datetime) -> Person:
+        """The person behind `sender`, stored or refreshed with what the platform told us."""
+        return await people.ensure_person(
+            session,
+            now=now,
+            platform=sender.platform,
+            external_id=sender.external_id,
+            display_name=sender.display_name,
+            email=sender.email,
+            locale=sender.locale,
+            address=sender.address,
+        )
+
+    async def turn(
+        self, session: AsyncSession, person: Person, event: Event, now: datetime
+    ) -> list[Reply]:
+        """One turn of `person` in `session`'s transaction: dialog state loaded and saved, domain
+        operations called, replies returned (the caller owes or sends them)."""
+        sender = event.sender
+        ctx = Ctx(
+            session=session,
+            person=person,
+            platform=sender.platform,
+            tr=self.translator(person),
+            now=now,
+            resolve_people=self._resolver(sender.platform),
+        )
+        if isinstance(event, Text) and event.text.strip().startswith("/"):
+            name, _, args = event.text.strip()[1:].partition(" ")
+            event = Command(sender, name.lower(), args.strip())
+        if isinstance(event, Command):
+            return await self._refusing(ctx, lambda: self._command(ctx, event))
+        if isinstance(event, Text):
+            return await self._text(ctx, event)
+        if isinstance(event, Visit):
+            return []
+        return await self._action(ctx, event)
 
     def _resolver(self, platform: str) -> Resolver:
         if platform in self.resolvers:

@@ -24,12 +24,15 @@ from data.models import Outbox, OutboxStatus
 from dialogs import notices
 from dialogs.channel import Address, Channel, DeliveryError
 from dialogs.i18n import Translator, normalise
-from dialogs.messages import Message
+from dialogs.messages import Message, from_dict
 
 log = logging.getLogger(__name__)
 
 # How long an update waits for the message it rewrites to be sent first.
 UPDATE_WAIT = timedelta(seconds=2)
+# A turn's reply (hub/turns.py): the message itself is in the row, composed by the turn, and
+# it goes back on the platform the person wrote on, where they wrote (the row's context).
+REPLY = "reply"
 
 
 class Deliverer:
@@ -74,11 +77,22 @@ class Deliverer:
             await self._deliver(row, now)
         return len(rows)
 
+    async def deliver_keys(self, keys: list[str], now: datetime) -> int:
+        """Deliver the rows of `keys` now, in order (a turn's replies, while its request waits);
+        rows another process has claimed are left to it."""
+        async with self.store.transaction() as session:
+            rows = await outbox.claim_due(session, now=now, limit=len(keys), keys=keys)
+        for row in rows:
+            await self._deliver(row, now)
+        return len(rows)
+
     async def _deliver(self, row: Outbox, now: datetime) -> None:
         assert row.id is not None
         delivered = dict(row.delivered)
         try:
-            if row.update_of is not None:
+            if row.kind == REPLY:
+                delivered = await self._reply(row, delivered)
+            elif row.update_of is not None:
                 delivered = await self._update(row, now)
             elif row.place is not None:
                 delivered = await self._post(row, delivered)
@@ -152,25 +166,29 @@ class Deliverer:
         self.kick()
 
     async def reachable_again(self, person_id: int, now: datetime) -> int:
-        """The person has just written to the bot: what failed to reach them is sent anew.
-
-        Composed at delivery as always, so a card that waited shows the current state.
-        """
+        """The person has just written to the bot: what failed to reach them is sent anew."""
         async with self.store.transaction() as session:
-            result = await session.exec(
-                update(Outbox)
-                .where(
-                    col(Outbox.recipient_id) == person_id,
-                    col(Outbox.status) == OutboxStatus.FAILED.value,
-                )
-                .values(
-                    status=OutboxStatus.PENDING.value,
-                    attempts=0,
-                    next_attempt_at=now,
-                    claimed_until=None,
-                )
+            return await self.revive(session, person_id, now)
+
+    async def revive(self, session: AsyncSession, person_id: int, now: datetime) -> int:
+        """In `session`'s transaction (the turn's): what failed to reach the person is owed
+        anew. Composed at delivery as always, so a card that waited shows the current state;
+        old replies are not revived (the conversation has moved on since)."""
+        result = await session.exec(
+            update(Outbox)
+            .where(
+                col(Outbox.recipient_id) == person_id,
+                col(Outbox.status) == OutboxStatus.FAILED.value,
+                col(Outbox.kind) != REPLY,
             )
-            revived = int(result.rowcount or 0)
+            .values(
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                claimed_until=None,
+            )
+        )
+        revived = int(result.rowcount or 0)
         if revived:
             log.info("person %s is reachable again: %s message(s) to send anew", person_id, revived)
             self.kick()
@@ -195,6 +213,28 @@ class Deliverer:
         message = await self._compose(row)
         ref = await self.channels[address.platform].send(address, message)
         return {**delivered, address.platform: ref}
+
+    async def _reply(self, row: Outbox, delivered: dict[str, str]) -> dict[str, str]:
+        assert row.recipient_id is not None
+        platform = str(row.params.get("platform", ""))
+        if platform in delivered:
+            return delivered
+        channel = self.channels.get(platform)
+        if channel is None:
+            raise DeliveryError(f"{platform!r} is not configured here", permanent=True)
+        async with self.store.transaction() as session:
+            known = await people.identities(session, row.recipient_id)
+        identity = next((i for i in known if i.platform == platform), None)
+        if identity is None:
+            raise DeliveryError(f"the person has no {platform} identity", permanent=True)
+        address = Address(
+            platform,
+            identity.external_id,
+            {**identity.address, **dict(row.params.get("context") or {})},
+        )
+        message = from_dict(dict(row.params["message"]))
+        ref = await channel.reply(address, message, ephemeral=bool(row.params.get("ephemeral")))
+        return {**delivered, platform: ref}
 
     async def _post(self, row: Outbox, delivered: dict[str, str]) -> dict[str, str]:
         assert row.place is not None

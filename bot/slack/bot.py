@@ -1,11 +1,12 @@
-"""The Slack front end: a slack-bolt `AsyncApp` whose listeners only acknowledge.
+"""The Slack front end: a slack-bolt `AsyncApp` whose listeners store, then acknowledge.
 
-Every listener calls `ack()` at once and leaves the turn to a task of its own, so Slack hears
-back well within its three seconds whatever the database or the Web API are doing. A turn:
-recognise a retry or a double click (`data.seen`), look up the people involved, let the
-`Brain` run it, and send the replies — ephemeral ones only to the person who acted. The turns
-of one person run one after the other, in the order Slack delivered them, and at most
-`Tuning.concurrent_turns` run at once.
+Every listener translates the payload into a neutral event and hands it to the hub's durable
+inbox (hub/turns.py), which commits it before the listener acknowledges: what Slack was told we
+received is in the database, so a restart or a crash right after the 200 loses nothing (Slack
+never retries an acknowledged request). Storing is one short INSERT, well within Slack's three
+seconds. The hub's workers run the turn; this module's `prepare` completes the event from
+Slack's Web API first (the sender's profile, people picked or mentioned), and `after` publishes
+the Home tab again when the person acted there.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import weakref
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, STORE
+from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, STORE
 from bot.settings import Settings
 from bot.slack import translate
 from bot.slack.channel import SlackChannel
@@ -33,24 +34,22 @@ from bot.slack.client import Tuning, make_client
 from bot.slack.config import Mode
 from bot.slack.people import Directory
 from bot.slack.render import home_view
-from data import people, requests, seen
+from data import people
 from data.models import Role
-from dialogs import notices
 from dialogs.channel import DeliveryError
-from dialogs.engine import Reply
-from dialogs.events import Command, Text
-from dialogs.messages import Message
+from dialogs.events import Event, Text, Visit
 from dialogs.router import COMMANDS
+from hub import home
 
 log = logging.getLogger(__name__)
 
 # `help` is a word typed in the direct chat; every other command is a slash command.
 SLASH_COMMANDS = tuple(name for name in COMMANDS if name != "help")
 
-Work = Callable[[], Awaitable[None]]
-
 
 class SlackBot:
+    name = translate.PLATFORM
+
     def __init__(
         self, app: web.Application, settings: Settings, mode: Mode, tuning: Tuning
     ) -> None:
@@ -60,10 +59,8 @@ class SlackBot:
         self.tuning = tuning
         self.store = app[STORE]
         self.brain = app[BRAIN]
+        self.hub = app[HUB]
         self.clock: Callable[[], datetime] = app[CLOCK]
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(tuning.concurrent_turns)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
         assert settings.slack_bot_token is not None
@@ -90,6 +87,7 @@ class SlackBot:
     async def start(self) -> None:
         self.app[CHANNELS][self.channel.platform] = self.channel
         self.brain.resolvers[translate.PLATFORM] = self.directory.resolve
+        self.hub.register(self)
         await self.sync_roles()
         if self.mode == "socket":
             assert self.settings.slack_app_token is not None
@@ -105,10 +103,7 @@ class SlackBot:
             log.info("Slack: listening at POST /slack/events")
 
     async def quiesce(self) -> None:
-        """Take no more work, and let the turns in progress finish (the server is stopping).
-
-        Runs on the server's shutdown signal, before the outbox delivery stops, so that what
-        these turns owe is still handed to it."""
+        """Take no more events (the server is stopping); the hub finishes the turns."""
         socket, self._socket = self._socket, None
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
@@ -116,22 +111,10 @@ class SlackBot:
         if connecting is not None:
             connecting.cancel()
             await asyncio.gather(connecting, return_exceptions=True)
-        try:
-            await asyncio.wait_for(self.drain(), self.tuning.drain_seconds)
-        except TimeoutError:
-            log.warning("Slack: %d turns still running at shutdown", len(self._tasks))
 
     async def stop(self) -> None:
         await self.quiesce()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._session.close()
-
-    async def drain(self) -> None:
-        """Wait until every turn started so far (and any they started) has finished."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
 
     async def sync_roles(self) -> None:
         """The director and the comms office's members as the settings name them."""
@@ -180,128 +163,76 @@ class SlackBot:
         return bolt
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await self._receive(translate.command(body))
         await ack()
-        turn = translate.command(body)
-        self.spawn(lambda: self._turn(turn))
 
     async def _on_message(self, body: dict[str, Any]) -> None:
-        # Events are acknowledged by bolt as soon as this returns.
-        if translate.is_person_message(body.get("event") or {}):
-            self.spawn(lambda: self._message(body))
+        # Events are acknowledged by bolt as soon as this returns: stored by then.
+        event = body.get("event") or {}
+        turn = translate.message(body)
+        if turn is not None:
+            # Mentions become names in `prepare`, when Slack can be asked who they are.
+            await self._receive(
+                turn, raw_text=str(event.get("text", "")), dm=str(event.get("channel") or "")
+            )
 
     async def _on_home_opened(self, body: dict[str, Any]) -> None:
         user = translate.home_opened(body)
         if user is not None:
-            self.spawn(lambda: self._locked(user, lambda: self.publish_home(user)))
+            event_id = body.get("event_id")
+            key = f"slack:event:{event_id}" if event_id else None
+            await self._receive(translate.Turn(Visit(translate.sender(user)), key=key))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
         action = translate.block_action(body)
         if action is not None:
-            self.spawn(lambda: self._turn(action))
+            await self._receive(action)
+        await ack()
 
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
         submitted = translate.view_submission(body)
         if submitted is not None:
-            self.spawn(lambda: self._turn(submitted))
+            await self._receive(submitted)
+        await ack()
 
-    def spawn(self, work: Work) -> None:
-        """Run `work()` in a task of its own, after the acknowledgement."""
-        task = asyncio.create_task(self._guarded(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _receive(self, turn: translate.Turn, *, raw_text: str = "", dm: str = "") -> None:
+        """Commit the turn to the inbox; Slack is acknowledged after this returns."""
+        context: dict[str, Any] = {
+            "reply": {"channel": turn.channel} if turn.channel else {},
+            "picked": list(turn.picked),
+            "from_home": turn.from_home,
+        }
+        if raw_text:
+            context["raw_text"] = raw_text
+        if dm:
+            context["dm"] = dm
+        # Without a delivery id nothing can recognise a repeat: each is its own event.
+        key = turn.key or f"slack:once:{uuid.uuid4().hex}"
+        await self.hub.receive(key, turn.event, context)
 
-    @staticmethod
-    async def _guarded(work: Work) -> None:
-        try:
-            await work()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("Slack: a turn failed")
+    # --- around a turn (hub.turns.Platform) -------------------------------------------------
 
-    def _lock(self, user: str) -> asyncio.Lock:
-        lock = self._locks.get(user)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[user] = lock
-        return lock
+    async def prepare(self, event: Event, context: dict[str, Any]) -> Event:
+        user = event.sender.external_id
+        if context.get("dm"):
+            self.channel.learn_direct_channel(user, str(context["dm"]))
+        raw = context.get("raw_text")
+        if isinstance(event, Text) and isinstance(raw, str):
+            names = await self.directory.names(translate.mentioned_users(raw))
+            text = translate.plain_text(raw, names)[: translate.MAX_TEXT]
+            await self.directory.by_email(translate.emails(text))
+            event = Text(event.sender, text)
+        await self.directory.prefetch(tuple(str(p) for p in context.get("picked") or ()))
+        return replace(event, sender=await self.directory.sender(user))
 
-    async def _locked(self, user: str, work: Work) -> None:
-        """Run `work()` after `user`'s earlier turns, when a slot is free."""
-        async with self._lock(user), self._slots:
-            await work()
-
-    # --- turns ----------------------------------------------------------------------------
-
-    async def _message(self, body: dict[str, Any]) -> None:
-        event = body.get("event") or {}
-        user = str(event.get("user"))
-        async with self._lock(user), self._slots:
-            if event.get("channel"):
-                self.channel.learn_direct_channel(user, str(event["channel"]))
-            names = await self.directory.names(translate.mentioned_users(str(event.get("text"))))
-            turn = translate.message(body, names)
-            if turn is not None:
-                assert isinstance(turn.event, Text)
-                await self.directory.by_email(translate.emails(turn.event.text))
-                await self._run(turn)
-
-    async def _turn(self, turn: translate.Turn) -> None:
-        await self._locked(turn.event.sender.external_id, lambda: self._run(turn))
-
-    async def _run(self, turn: translate.Turn) -> None:
-        user = turn.event.sender.external_id
-        now = self.clock()
-        if turn.key is not None:
-            async with self.store.transaction() as session:
-                repeat = await seen.known(session, turn.key)
-            if repeat:
-                log.info("Slack: %s seen before, ignored", turn.key)
-                return
-        await self.directory.prefetch(turn.picked)
-        event = replace(turn.event, sender=await self.directory.sender(user))
-        # The key is remembered in the turn's own transaction: a turn that fails is not
-        # remembered, so Slack's retry of it runs.
-        replies = await self.brain.handle(event, now, once=turn.key)
-        for reply in replies:
-            await self._answer(turn, user, reply)
-        deliverer = self.app.get(DELIVERER)
-        if deliverer is not None:
-            deliverer.kick()
-        if turn.from_home:
-            await self.publish_home(user)
-
-    async def _answer(self, turn: translate.Turn, user: str, reply: Reply) -> None:
-        try:
-            if reply.ephemeral:
-                await self.channel.ephemeral(turn.channel, user, reply.message)
-            else:
-                await self.channel.direct(user, reply.message)
-        except DeliveryError as error:
-            # Replies are not in the outbox: the dialog's state is saved, and the person gets
-            # the question again with their next message.
-            log.error("Slack: a reply to %s could not be delivered: %s", user, error)
+    async def after(self, event: Event, context: dict[str, Any]) -> None:
+        if context.get("from_home") or isinstance(event, Visit):
+            await self.publish_home(event.sender.external_id)
 
     async def publish_home(self, user: str) -> None:
         """The Home tab: the person's accounts, what waits for their decision, and help."""
         sender = await self.directory.sender(user)
-        now = self.clock()
-        accounts = await self.brain.handle(Command(sender, "accounts"), now)
-        help_ = await self.brain.handle(Command(sender, "help"), now)
-        cards: list[Message] = []
-        async with self.store.transaction() as session:
-            person = await people.find_by_identity(session, translate.PLATFORM, user)
-            if person is not None and person.id is not None:
-                tr = self.brain.translator(person)
-                for request in await requests.pending_for(session, person.id):
-                    cards.append(
-                        await notices.approval_card(
-                            session, tr, {"request_id": request.id}, person.id
-                        )
-                    )
-        messages = [r.message for r in accounts] + cards + [r.message for r in help_]
+        messages = await home.home(self.store, self.brain, sender, self.clock())
         try:
             await self.channel.publish_home(user, home_view(messages))
         except DeliveryError as error:

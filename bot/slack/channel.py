@@ -107,6 +107,15 @@ class SlackChannel:
     async def send(self, to: Address, message: Message) -> str:
         return await self.direct(to.external_id, message)
 
+    async def reply(self, to: Address, message: Message, *, ephemeral: bool) -> str:
+        """Ephemeral answers where the person acted (`channel` in the turn's context), the
+        others in their direct chat."""
+        if ephemeral:
+            channel = to.details.get("channel")
+            await self.ephemeral(str(channel) if channel else None, to.external_id, message)
+            return ""
+        return await self.direct(to.external_id, message)
+
     async def update(self, ref: str, message: Message) -> None:
         channel, ts = split_ref(ref)
         text, blocks = render(message)

@@ -33,14 +33,23 @@ from msrest.exceptions import ClientRequestError
 
 from bot.teams import render
 from bot.teams.translate import PLATFORM
-from data import people
-from data.db import Store
 from dialogs.channel import Address, DeliveryError
+from dialogs.events import Sender
 from dialogs.messages import Message
+from hub.identities import Identities
 
 log = logging.getLogger(__name__)
 
 CHANNEL_ID = "msteams"
+
+
+@dataclass(frozen=True)
+class Member:
+    """What Teams tells of a member of a conversation."""
+
+    name: str | None
+    email: str | None
+    user_id: str | None
 
 
 @dataclass
@@ -103,7 +112,7 @@ class TeamsChannel:
     def __init__(
         self,
         adapter: CloudAdapter,
-        store: Store,
+        identities: Identities,
         clock: Callable[[], datetime],
         *,
         app_id: str | None,
@@ -111,7 +120,7 @@ class TeamsChannel:
         places: dict[str, str],
     ) -> None:
         self.adapter = adapter
-        self.store = store
+        self.identities = identities
         self.clock = clock
         self.app_id = app_id or None
         self.learnt = Learnt(tenant_id=tenant_id or None)
@@ -132,6 +141,19 @@ class TeamsChannel:
         conversation = details.get("conversation_id")
         if not conversation:
             conversation = await self._create(to.external_id, details, service_url)
+        live_for = details.get("user_id")
+        activity_id = await self._post_activity(service_url, conversation, message, live_for)
+        return _ref(service_url, conversation, activity_id, live_for)
+
+    async def reply(self, to: Address, message: Message, *, ephemeral: bool) -> str:
+        """Into the conversation the person wrote in (a group chat or channel too); Teams has
+        no messages for one person alone in a shared conversation, so `ephemeral` changes
+        nothing here (the dialogs keep ephemeral answers free of anything private)."""
+        details = {k: str(v) for k, v in to.details.items() if v}
+        conversation = details.get("reply_conversation")
+        if not conversation:
+            return await self.send(to, message)
+        service_url = details.get("service_url") or await self._service_url()
         live_for = details.get("user_id")
         activity_id = await self._post_activity(service_url, conversation, message, live_for)
         return _ref(service_url, conversation, activity_id, live_for)
@@ -203,19 +225,46 @@ class TeamsChannel:
             connector.config.retry_policy.retries = 0
             created = await connector.conversations.create_conversation(parameters)
         conversation = str(created.id)
-        async with self.store.transaction() as session:
-            await people.ensure_person(
-                session,
-                now=self.clock(),
-                platform=PLATFORM,
-                external_id=external_id,
+        await self.identities.remember(
+            Sender(
+                PLATFORM,
+                external_id,
                 address={
                     "conversation_id": conversation,
                     "service_url": service_url,
                     "tenant_id": tenant,
                 },
             )
+        )
         return conversation
+
+    async def member(
+        self, conversation: str, aad: str, service_url: str | None
+    ) -> Member | None:
+        """Who `aad` is, as a member of `conversation` (None: Teams does not tell us here)."""
+        if not conversation:
+            return None
+        found: list[Member] = []
+
+        async def ask(context: TurnContext) -> None:
+            member = await connector_of(context).conversations.get_conversation_member(
+                conversation, aad
+            )
+            extra = getattr(member, "additional_properties", None) or {}
+            email = extra.get("email") or extra.get("userPrincipalName")
+            found.append(Member(member.name, str(email) if email else None, member.id))
+
+        try:
+            url = service_url or await self._service_url()
+            await self.adapter.continue_conversation(
+                self._reference(url, conversation), ask, self.app_id
+            )
+        except (ErrorResponseException, ClientRequestError, OSError, DeliveryError):
+            # Not someone Teams tells us about here: they are known by their id until they
+            # write to the bot themselves.
+            log.info("no Teams member details for a picked person")
+            return None
+        return found[0] if found else None
 
     def _reference(self, service_url: str, conversation: str) -> ConversationReference:
         bot_id = self._bot_id()
@@ -242,13 +291,10 @@ class TeamsChannel:
 
     async def _recall(self) -> None:
         """After a restart: learn from the addresses stored with people."""
-        async with self.store.transaction() as session:
-            for _, person in await people.directory(session, PLATFORM):
-                assert person.id is not None
-                for identity in await people.identities(session, person.id):
-                    if identity.platform == PLATFORM and identity.address.get("service_url"):
-                        self.learn(identity.address)
-                        return
+        for address in await self.identities.addresses(PLATFORM):
+            if address.get("service_url"):
+                self.learn(address)
+                return
 
 
 def _ref(service_url: str, conversation: str, activity_id: str, user_id: str | None) -> str:

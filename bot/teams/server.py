@@ -3,8 +3,8 @@
 The route is ours, not `CloudAdapter.process()`: that one answers 500 to every
 `Action.Execute` because it serialises the invoke response twice. Here the token is checked
 first (botbuilder's JWT validation) and a request that fails it gets 401 before anything
-runs; then `adapter.process_activity` runs the turn, and an invoke's response body is written
-by us, as a plain dict.
+runs; then the activity goes to the hub's inbox (bot/teams/bot.py), and an invoke's response
+body is written by us, as a plain dict.
 """
 
 from __future__ import annotations
@@ -12,23 +12,21 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
-from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity
 
-from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, STORE
+from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES
 from bot.settings import Settings, is_loopback
 from bot.teams.bot import TeamsBot
 from bot.teams.channel import TeamsChannel
 from bot.teams.translate import PLATFORM
-from data import people
-from data.models import Role
+from hub.identities import COMMS, DIRECTOR
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +112,7 @@ def setup(app: web.Application, settings: Settings, *, host: str | None = None) 
         )
         channel = TeamsChannel(
             adapter,
-            app[STORE],
+            app[IDENTITIES],
             app[CLOCK],
             app_id=settings.microsoft_app_id,
             tenant_id=settings.microsoft_app_tenant_id,
@@ -123,10 +121,18 @@ def setup(app: web.Application, settings: Settings, *, host: str | None = None) 
                 "registry": settings.registry_teams_conversation or "",
             },
         )
-        bot = TeamsBot(app[BRAIN], app[STORE], channel, app[CLOCK])
+        bot = TeamsBot(app[HUB], app[BRAIN], app[IDENTITIES], channel, app[CLOCK])
         app[TEAMS] = Teams(adapter, bot, channel, authenticated)
         app[CHANNELS][PLATFORM] = channel
-        await _sync_roles(app, settings)
+        app[HUB].register(bot)
+        # The Director of Communications and the Communications Office on Teams, as configured.
+        await app[IDENTITIES].hold_roles(
+            PLATFORM,
+            {
+                DIRECTOR: [settings.director_teams_id] if settings.director_teams_id else [],
+                COMMS: settings.comms_teams_members,
+            },
+        )
         yield
 
     app.cleanup_ctx.append(teams_ctx)
@@ -147,26 +153,6 @@ class _BotConfig:
             setattr(self, name, value)
 
 
-async def _sync_roles(app: web.Application, settings: Settings) -> None:
-    """The Director of Communications and the Communications Office on Teams, as configured."""
-    now = app[CLOCK]()
-    async with app[STORE].transaction() as session:
-        for role, aad_ids in (
-            (Role.DIRECTOR, [settings.director_teams_id] if settings.director_teams_id else []),
-            (Role.COMMS, settings.comms_teams_members),
-        ):
-            holders = set()
-            for aad in aad_ids:
-                person = await people.ensure_person(
-                    session, now=now, platform=PLATFORM, external_id=aad
-                )
-                assert person.id is not None
-                holders.add(person.id)
-            await people.set_role_holders(
-                session, now=now, role=role.value, platform=PLATFORM, person_ids=holders
-            )
-
-
 async def messages(request: web.Request) -> web.StreamResponse:
     teams = request.app[TEAMS]
     header = request.headers.get("Authorization", "")
@@ -185,23 +171,17 @@ async def messages(request: web.Request) -> web.StreamResponse:
     auth = teams.adapter.bot_framework_authentication
     try:
         # In emulator mode no header is passed on: there is no app id to check it against.
-        checked = await auth.authenticate_request(activity, header if teams.authenticated else "")
+        await auth.authenticate_request(activity, header if teams.authenticated else "")
     except Exception as error:  # any failure of the check is a refusal, never a 500
         log.warning("refused a Teams request: %s", type(error).__name__)
         raise web.HTTPUnauthorized() from None
-    answer: dict[str, Any] = {}
-    deliverer = request.app[DELIVERER]
-
-    async def logic(context: TurnContext) -> None:
-        body = await teams.bot.turn(context, raw, deliverer)
-        if body is not None:
-            answer["body"] = body
-
     try:
-        await teams.adapter.process_activity(checked, activity, logic)
+        # Stored in the inbox before the Bot Connector hears back (and run at once for an
+        # Action.Execute, whose answer is the next card).
+        body = await teams.bot.turn(raw)
     except Exception:
-        log.exception("a Teams %s activity failed", activity.type)
+        log.exception("a Teams %s activity could not be taken", activity.type)
         raise web.HTTPInternalServerError() from None
     if activity.type == "invoke":
-        return web.json_response(answer.get("body", {}), status=200)
+        return web.json_response(body or {}, status=200)
     return web.Response(status=200)

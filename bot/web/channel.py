@@ -38,6 +38,10 @@ class WebChannel:
     async def send(self, to: Address, message: Message) -> str:
         return await self.append(person_conversation(to.external_id), None, message)
 
+    async def reply(self, to: Address, message: Message, *, ephemeral: bool) -> str:
+        # The web chat has one conversation per person: every answer is shown there.
+        return await self.send(to, message)
+
     async def post(self, place: str, message: Message) -> str:
         return await self.append(place_conversation(place), None, message)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, STORE
+from bot.keys import CHANNELS, CLOCK, HUB, STORE
 from bot.web.channel import WebChannel, person_conversation, place_conversation
 from bot.web.demo import DEMO_PEOPLE
 from bot.web.render import render
@@ -209,7 +210,7 @@ async def say(request: web.Request) -> web.Response:
     await channel.append(
         person_conversation(key), person.id, Message(text=text, blocks=(Paragraph(text),))
     )
-    await _turn(request, Text(Sender("web", key), text), key)
+    await _turn(request, Text(Sender("web", key), text), body)
     return web.json_response({"ok": True})
 
 
@@ -225,7 +226,7 @@ async def act(request: web.Request) -> web.Response:
         selected=tuple(str(s)[:200] for s in selected[:50]),
         text=str(body.get("text", ""))[:4000],
     )
-    await _turn(request, event, str(body["as"]))
+    await _turn(request, event, body)
     return web.json_response({"ok": True})
 
 
@@ -243,9 +244,10 @@ async def set_locale(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def _turn(request: web.Request, event: Event, key: str) -> None:
-    replies = await request.app[BRAIN].handle(event, request.app[CLOCK]())
-    channel = request.app[WEB_CHANNEL]
-    for reply in replies:
-        await channel.append(person_conversation(key), None, reply.message)
-    request.app[DELIVERER].kick()
+async def _turn(request: web.Request, event: Event, body: dict[str, Any]) -> None:
+    """Store the event in the hub's inbox and run it at once: the page gets its answer when
+    the replies are in the conversation. Under the page's request id, a resent request is
+    stored and run once."""
+    given = str(body.get("id") or "")[:100]
+    key = f"web:{body['as']}:{given}" if given else f"web:once:{uuid.uuid4().hex}"
+    await request.app[HUB].run_now(key, event)

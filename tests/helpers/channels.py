@@ -13,7 +13,7 @@ from typing import Literal
 from dialogs.channel import Address, DeliveryError
 from dialogs.messages import Message
 
-Verb = Literal["send", "update", "post"]
+Verb = Literal["send", "update", "post", "reply"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,12 @@ class RecordingChannel:
         self._maybe_fail("send", to.external_id)
         ref = self._new_ref()
         self.calls.append(Call("send", to.external_id, message, ref, to))
+        return ref
+
+    async def reply(self, to: Address, message: Message, *, ephemeral: bool) -> str:
+        self._maybe_fail("reply", to.external_id)
+        ref = self._new_ref()
+        self.calls.append(Call("reply", to.external_id, message, ref, to))
         return ref
 
     async def update(self, ref: str, message: Message) -> None:

@@ -94,6 +94,42 @@ def stop(server: Server, within: float = 10.0) -> int:
     return server.process.returncode
 
 
+def launch(
+    database_url: str, workdir: Path, *, within: float = 30.0, name: str = "serve", **env: str
+) -> Server:
+    """`kontobot serve --port <free>` on loopback with `env` added to its settings, once it is
+    healthy (blocking: from async code, call it through asyncio.to_thread). Its output goes to
+    `workdir/<name>.log`."""
+    port = free_port()
+    log = workdir / f"{name}.log"
+    process = subprocess.Popen(  # noqa: S603
+        [str(KONTOBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=cli_env(database_url, **env),
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    ready = threading.Event()
+    copier = threading.Thread(target=_copy, args=(process.stdout, log, ready), daemon=True)
+    copier.start()
+    server = Server(f"http://127.0.0.1:{port}", process, log, copier)
+    try:
+        _wait_until_ready(server, ready, within)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return server
+
+
+def killed(server: Server) -> None:
+    """SIGKILL: the process ends at once, wherever it was."""
+    server.process.kill()
+    server.process.wait()
+    server.copier.join(timeout=10)
+
+
 @contextmanager
 def serving(database_url: str, workdir: Path, *, within: float = 30.0) -> Iterator[Server]:
     """`kontobot serve --port <free>` on loopback (so the web chat is on), healthy, then stopped.

@@ -33,9 +33,9 @@ from data.models import Decision, Outbox
 from data.policy import NudgeConfig
 from scheduler.nudge_rules import KINDS
 from scheduler.sweep import sweep
+from tests.data.test_workdays import NON_WORKING_WEEKDAYS_2027
 from tests.helpers import make_person, request_input
 from tests.helpers.accounts import id_of, register
-from tests.data.test_workdays import NON_WORKING_WEEKDAYS_2027
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = NudgeConfig()

@@ -13,11 +13,17 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 
+// Each request carries an id of its own: the server stores what it receives under it, once.
+function requestId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
 async function api(path, body) {
   const response = await fetch(path, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ as: state.me, ...body }),
+    body: JSON.stringify({ as: state.me, id: requestId(), ...body }),
   });
   if (!response.ok) throw new Error((await response.text()) || `${response.status} ${response.statusText}`);
   return response.json();

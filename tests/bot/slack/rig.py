@@ -24,9 +24,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import col, select
 
 from bot.app import create_app
-from bot.keys import DELIVERER, STORE
+from bot.keys import DELIVERER, HUB, STORE
 from bot.settings import Settings
-from bot.slack import SLACK, TUNING
+from bot.slack import TUNING
 from bot.slack.client import Tuning
 from data.db import Store
 from data.models import Outbox, OutboxStatus
@@ -315,10 +315,10 @@ class SlackRig:
 
     async def settle(self, within: float = WAIT) -> None:
         """Until every turn has run and nothing in the outbox is due or being sent."""
-        bot = self.app[SLACK]
+        hub = self.app[HUB]
         deadline = time.monotonic() + within
         while True:
-            await bot.drain()
+            turns_idle = await hub.idle()
             async with self.store.transaction() as session:
                 busy = list(
                     await session.exec(
@@ -331,7 +331,7 @@ class SlackRig:
                         )
                     )
                 )
-            if not busy and not bot._tasks:
+            if not busy and turns_idle:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(f"not settled within {within}s: outbox rows {busy} busy")

@@ -187,21 +187,23 @@ async def test_a_message_slack_keeps_refusing_stays_in_the_outbox_and_is_logged(
     assert request_row.status == OutboxStatus.SENT.value
 
 
-async def test_a_reply_that_cannot_be_sent_is_logged(
+async def test_a_reply_that_cannot_be_sent_waits_in_the_outbox(
     rig: SlackRig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.ERROR)
+    caplog.set_level(logging.WARNING)
     rig.fake.fail("chat.postMessage", 500, times=3)
     await rig.command(ANNA.id, "open-account")
     await rig.settle()
     assert not rig.fake.dm(ANNA.id)
-    assert any("could not be delivered" in r.getMessage() for r in caplog.records)
-    # The conversation is saved all the same: the next message resumes it.
-    await rig.command(ANNA.id, "open-account")
-    prompt = await rig.next_dm(ANNA.id, 0)
-    assert EN("You have a request in progress. Let's continue where you left off.") in (
-        prompt.all_text()
-    )
+    # A turn's replies are owed in the outbox like every other message: logged, kept, retried.
+    [row] = await load(rig.store, Outbox, Outbox.kind == "reply")
+    assert row.status == OutboxStatus.PENDING.value
+    assert any(row.key in r.getMessage() and "will retry" in r.getMessage() for r in caplog.records)
+    rig.fake.heal()
+    rig.clock.advance(timedelta(hours=1))
+    await rig.settle()
+    [prompt] = rig.fake.dm(ANNA.id)
+    assert EN("Which platform is the account on?") in prompt.all_text()
 
 
 async def test_requests_in_flight_finish_before_shutdown(slack_db: str) -> None:

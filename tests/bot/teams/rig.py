@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import col, select
 
 from bot.app import create_app
-from bot.keys import DELIVERER, STORE
+from bot.keys import DELIVERER, HUB, STORE
 from bot.settings import Settings
 from bot.teams import AUTH_CONFIG
 from data.db import Store
@@ -194,6 +194,9 @@ class TeamsRig:
         response = await self.client.post("/api/messages", json=activity, headers=headers or {})
         body = await response.read()
         assert response.status == expect, (activity["type"], response.status, body[:500])
+        # The activity is in the inbox: let the turn run and its replies be posted, as Teams
+        # would see them a moment later.
+        await self.settle()
         if body and response.content_type == "application/json":
             return await response.json()
         return None
@@ -310,10 +313,12 @@ class TeamsRig:
         return await self.fake.wait_for(probe, f"{text!r} in {conversation}")
 
     async def settle(self, within: float = WAIT) -> None:
-        """Until nothing in the outbox is due or being sent."""
+        """Until every stored activity has run and nothing in the outbox is due or being sent."""
         deliverer = self.app[DELIVERER]
+        hub = self.app[HUB]
         async with asyncio.timeout(within):
             while True:
+                await hub.run_due()
                 await deliverer.deliver_due(self.clock())
                 async with self.store.transaction() as session:
                     busy = list(
@@ -327,7 +332,7 @@ class TeamsRig:
                             )
                         )
                     )
-                if not busy:
+                if not busy and await hub.idle():
                     return
                 # Another sender (the app's own delivery task) holds rows: wait for its calls.
                 await self.fake.changed(0.05)

@@ -1,0 +1,230 @@
+"""The durable inbox: every incoming event is a row before the platform hears it arrived.
+
+A row's `key` is the platform's own delivery id, so a retry or a double click is stored once.
+Workers claim rows with a short lease that they renew while working: a process that dies
+leaves a lease that runs out within seconds, and another worker (or the same server after a
+restart) takes the row over. A sender's rows (one `lane`) run one at a time and in the order
+they arrived; different senders' rows run side by side. On PostgreSQL several processes claim
+with `FOR UPDATE SKIP LOCKED`; SQLite ignores the lock clause and one process does the work.
+
+A turn that fails is retried a few times with a short backoff, then parked with its error
+(never lost, never looping); the sender's later rows then go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data.models import InboxEvent, InboxStatus
+from data.upsert import insert_ignore
+
+# A worker renews its lease well inside this while it works on a row.
+LEASE = timedelta(seconds=15)
+MAX_ATTEMPTS = 3
+BACKOFF = (timedelta(seconds=1), timedelta(seconds=5), timedelta(seconds=30))
+
+
+async def receive(
+    session: AsyncSession,
+    *,
+    key: str,
+    platform: str,
+    lane: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Store an incoming event; True when it is new, False for a repeat of `key`."""
+    return await insert_ignore(
+        session,
+        InboxEvent,
+        {
+            "key": key[:255],
+            "platform": platform,
+            "lane": lane[:255],
+            "payload": payload,
+            "status": InboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "received_at": now,
+        },
+        ["key"],
+    )
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(
+            col(InboxEvent.status) == InboxStatus.PENDING.value,
+            col(InboxEvent.next_attempt_at) <= now,
+        ),
+        and_(
+            col(InboxEvent.status) == InboxStatus.WORKING.value,
+            col(InboxEvent.claimed_until) < now,
+        ),
+    )
+
+
+def _first_of_its_lane() -> Any:
+    """No earlier row of the same lane is still to run (pending, retrying or in progress)."""
+    earlier = aliased(InboxEvent)
+    return ~exists().where(
+        col(earlier.lane) == col(InboxEvent.lane),
+        col(earlier.id) < col(InboxEvent.id),
+        col(earlier.status).in_([InboxStatus.PENDING.value, InboxStatus.WORKING.value]),
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int = 1,
+    key: str | None = None,
+) -> list[InboxEvent]:
+    """Take up to `limit` rows that may run now, each the first of its lane (or the row of
+    `key`, when it may run now). Their lease is `worker`'s until `now + LEASE`."""
+    query = (
+        select(InboxEvent)
+        .where(_claimable(now), _first_of_its_lane())
+        .order_by(col(InboxEvent.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if key is not None:
+        query = query.where(col(InboxEvent.key) == key[:255])
+    rows = list((await session.exec(query)).all())
+    for row in rows:
+        row.status = InboxStatus.WORKING.value
+        row.claimed_by = worker
+        row.claimed_until = now + LEASE
+        row.attempts += 1
+        session.add(row)
+    await session.flush()
+    return rows
+
+
+async def renew(session: AsyncSession, *, ids: Sequence[int], worker: str, now: datetime) -> None:
+    """Keep `worker`'s rows in `ids` its own for another lease."""
+    if not ids:
+        return
+    await session.exec(
+        update(InboxEvent)
+        .where(
+            col(InboxEvent.id).in_(list(ids)),
+            col(InboxEvent.claimed_by) == worker,
+            col(InboxEvent.status) == InboxStatus.WORKING.value,
+        )
+        .values(claimed_until=now + LEASE)
+    )
+
+
+async def finish(session: AsyncSession, *, row_id: int, worker: str, now: datetime) -> bool:
+    """Mark the row done, in the turn's own transaction; False when the lease was lost (another
+    worker took the row over), and the turn's transaction must then be rolled back."""
+    result = await session.exec(
+        update(InboxEvent)
+        .where(
+            col(InboxEvent.id) == row_id,
+            col(InboxEvent.claimed_by) == worker,
+            col(InboxEvent.status) == InboxStatus.WORKING.value,
+        )
+        .values(status=InboxStatus.DONE.value, done_at=now, claimed_until=None, error=None)
+    )
+    return bool(result.rowcount)
+
+
+async def fail(
+    session: AsyncSession, *, row_id: int, worker: str, now: datetime, error: str
+) -> bool:
+    """The turn failed: retry it after a backoff, or park it after MAX_ATTEMPTS. True when it
+    was parked."""
+    row = await session.get(InboxEvent, row_id)
+    if row is None or row.claimed_by != worker or row.status != InboxStatus.WORKING.value:
+        return False
+    row.error = error[:2000]
+    row.claimed_until = None
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = InboxStatus.PARKED.value
+    else:
+        row.status = InboxStatus.PENDING.value
+        row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+    session.add(row)
+    return row.status == InboxStatus.PARKED.value
+
+
+async def release(session: AsyncSession, *, worker: str, stopped: bool = False) -> int:
+    """Give back every row `worker` holds: they run at the next start or in another process.
+
+    A graceful stop gives its attempts back. When the worker's process `stopped` (it was
+    killed or crashed), the attempt counts, and a row that has used up its attempts that way
+    is parked: an event that takes its process down each time is not run forever."""
+    held = (
+        col(InboxEvent.claimed_by) == worker,
+        col(InboxEvent.status) == InboxStatus.WORKING.value,
+    )
+    parked = 0
+    if stopped:
+        result = await session.exec(
+            update(InboxEvent)
+            .where(*held, col(InboxEvent.attempts) >= MAX_ATTEMPTS)
+            .values(
+                status=InboxStatus.PARKED.value,
+                claimed_by=None,
+                claimed_until=None,
+                error="its process stopped while running it, every time",
+            )
+        )
+        parked = int(result.rowcount or 0)
+    result = await session.exec(
+        update(InboxEvent)
+        .where(*held)
+        .values(
+            status=InboxStatus.PENDING.value,
+            claimed_by=None,
+            claimed_until=None,
+            attempts=InboxEvent.attempts - (0 if stopped else 1),
+        )
+    )
+    return parked + int(result.rowcount or 0)
+
+
+async def runnable(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether any row may run now or is being run."""
+    found = await session.exec(
+        select(InboxEvent.id)
+        .where(or_(_claimable(now), col(InboxEvent.status) == InboxStatus.WORKING.value))
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def holders(session: AsyncSession) -> list[str]:
+    """The workers holding rows now (to find those of processes that died)."""
+    found = await session.exec(
+        select(InboxEvent.claimed_by)
+        .where(col(InboxEvent.status) == InboxStatus.WORKING.value)
+        .distinct()
+    )
+    return [w for w in found.all() if w]
+
+
+async def by_key(session: AsyncSession, key: str) -> InboxEvent | None:
+    return (
+        await session.exec(select(InboxEvent).where(col(InboxEvent.key) == key[:255]))
+    ).first()
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Rows per status, for /metrics and for an operator."""
+    rows = await session.exec(
+        select(InboxEvent.status, func.count()).group_by(col(InboxEvent.status))
+    )
+    return {status: int(n) for status, n in rows.all()}

@@ -1,0 +1,106 @@
+"""Who people are, for the adapters: remembering what a platform told us of someone, finding
+whom a platform id names, and keeping the configured role holders in line with the settings.
+Adapters speak neutral types here (`Sender`, plain ids and strings); the tables stay in data/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from data import people
+from data.db import Store
+from data.models import Role
+from dialogs.events import Sender
+
+DIRECTOR = Role.DIRECTOR.value
+COMMS = Role.COMMS.value
+
+
+@dataclass(frozen=True)
+class Known:
+    """A person as a platform's adapter needs to know them."""
+
+    person_id: int
+    display_name: str | None
+    email: str | None
+    locale: str | None
+    # This platform's identity: its address and when its profile was last fetched.
+    address: dict[str, Any]
+
+
+class Identities:
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def remember(self, sender: Sender) -> int:
+        """Store or refresh the person behind `sender`; returns their person id."""
+        async with self.store.transaction() as session:
+            person = await people.ensure_person(
+                session,
+                now=self.clock(),
+                platform=sender.platform,
+                external_id=sender.external_id,
+                display_name=sender.display_name,
+                email=sender.email,
+                locale=sender.locale,
+                address=dict(sender.address),
+            )
+        assert person.id is not None
+        return person.id
+
+    async def known(self, platform: str, external_id: str) -> Known | None:
+        async with self.store.transaction() as session:
+            person = await people.find_by_identity(session, platform, external_id)
+            if person is None or person.id is None:
+                return None
+            identity = next(
+                (
+                    i
+                    for i in await people.identities(session, person.id)
+                    if i.platform == platform and i.external_id == external_id
+                ),
+                None,
+            )
+        return Known(
+            person.id,
+            person.display_name,
+            person.email,
+            person.locale,
+            dict(identity.address) if identity is not None else {},
+        )
+
+    async def anyone_named(self, text: str) -> bool:
+        """Whether anybody we know goes by `text` (an e-mail address, a name)."""
+        async with self.store.transaction() as session:
+            return bool(await people.find_by_text(session, text))
+
+    async def addresses(self, platform: str) -> list[dict[str, Any]]:
+        """The stored addresses of everyone on `platform` (Teams learns its service URL)."""
+        found = []
+        async with self.store.transaction() as session:
+            for _, person in await people.directory(session, platform):
+                assert person.id is not None
+                for identity in await people.identities(session, person.id):
+                    if identity.platform == platform:
+                        found.append(dict(identity.address))
+        return found
+
+    async def hold_roles(self, platform: str, holders: dict[str, Iterable[str]]) -> None:
+        """The holders of each role on `platform` are exactly these platform ids (settings)."""
+        now = self.clock()
+        async with self.store.transaction() as session:
+            for role, external_ids in holders.items():
+                ids = set()
+                for external_id in external_ids:
+                    person = await people.ensure_person(
+                        session, now=now, platform=platform, external_id=external_id
+                    )
+                    assert person.id is not None
+                    ids.add(person.id)
+                await people.set_role_holders(
+                    session, now=now, role=role, platform=platform, person_ids=ids
+                )

@@ -1,0 +1,362 @@
+"""Turns from the durable inbox: what every platform's adapter hands its events to.
+
+An adapter translates a platform's payload into a neutral event and calls `Hub.receive`,
+which commits it to the inbox (data/inbox.py) before the adapter acknowledges; only then
+does the platform hear that we have it. Workers then claim rows, one sender at a time and in
+order, and run each turn in one transaction that resolves the person, runs the dialogs, owes
+the replies to the outbox and marks the row done. Delivery (hub/delivery.py) sends the replies.
+
+A platform registers itself here (`register`), with the hooks its adapter needs around a turn
+(looking people up on the platform before it, refreshing a view after it). Nothing else in the
+hub, dialogs/, scheduler/ or data/ knows which platforms exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import inbox, outbox
+from data.db import Store
+from data.models import InboxEvent
+from dialogs.engine import Reply
+from dialogs.events import Event, Sender
+from dialogs.messages import to_dict
+from dialogs.router import Brain
+from hub.delivery import REPLY, Deliverer
+from hub.wire import event_from_dict, event_to_dict
+
+log = logging.getLogger(__name__)
+
+Context = dict[str, Any]
+
+
+class Platform(Protocol):
+    """What an adapter tells the hub about its platform."""
+
+    name: str
+
+    async def prepare(self, event: Event, context: Context) -> Event:
+        """Before the turn, outside any transaction: complete the event from the platform
+        (the sender's profile, people picked or mentioned); return the event to run."""
+        ...
+
+    async def after(self, event: Event, context: Context) -> None:
+        """After the turn has been committed (refresh a view the person is looking at)."""
+        ...
+
+
+@dataclass
+class Stats:
+    """What /metrics shows of the turns this process ran."""
+
+    received: int = 0
+    repeats: int = 0
+    done: int = 0
+    failed: int = 0
+    parked: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+
+class LeaseLost(Exception):
+    """Another worker took the row over while this one was slow: its turn is rolled back."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reply_key(row_key: str, n: int) -> str:
+    # Outbox keys are at most 255 characters; inbox keys may be as long: a digest is not.
+    return f"reply:{hashlib.sha256(row_key.encode()).hexdigest()[:40]}:{n}"
+
+
+class Hub:
+    def __init__(
+        self,
+        store: Store,
+        brain: Brain,
+        deliverer: Deliverer,
+        clock: Callable[[], datetime],
+        *,
+        workers: int = 4,
+        idle: float = 1.0,
+        drain_seconds: float = 20.0,
+    ) -> None:
+        self.store = store
+        self.brain = brain
+        self.deliverer = deliverer
+        self.clock = clock
+        self.worker = worker_name()
+        self.platforms: dict[str, Platform] = {}
+        self.stats = Stats()
+        self._workers = workers
+        self._idle = idle
+        self._drain_seconds = drain_seconds
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        # Rows being worked on in this process, and the renewals keeping their leases.
+        self._working: dict[int, asyncio.Task[None]] = {}
+        self._stopping = False
+
+    def register(self, platform: Platform) -> None:
+        self.platforms[platform.name] = platform
+
+    # --- receiving ----------------------------------------------------------------------
+
+    async def receive(self, key: str, event: Event, context: Context | None = None) -> bool:
+        """Commit `event` to the inbox under the platform's delivery id `key`; True when it is
+        new. Returns only once it is stored: the adapter acknowledges after this."""
+        async with self.store.transaction() as session:
+            new = await self._store(session, key, event, context)
+        if new:
+            self._wake.set()
+        return new
+
+    async def run_now(
+        self, key: str, event: Event, context: Context | None = None, *, take_first: bool = False
+    ) -> list[Reply] | None:
+        """Store `event` like `receive`, and run it at once, in this request, when it may run
+        now (no earlier event of its sender waits); it is claimed in the transaction that
+        stores it, so no worker takes it meanwhile. Returns the turn's replies; None when it
+        could not run here (a repeat, or its sender's earlier events wait: a worker runs it).
+        With `take_first` the first reply is the caller's to answer with (a Teams card in the
+        HTTP response) and is not owed to the outbox; the others are owed and delivered before
+        this returns."""
+        async with self.store.transaction() as session:
+            new = await self._store(session, key, event, context)
+            rows = await inbox.claim(session, now=self.clock(), worker=self.worker, key=key)
+        if not rows:
+            if new:
+                self._wake.set()
+            return None
+        return await self._work(rows[0], take_first=take_first, deliver=True)
+
+    async def met(self, sender: Sender) -> None:
+        """`sender` did something that is not a turn (Teams' typing, an install): remember how
+        to reach them, and what could not reach them before is owed anew."""
+        now = self.clock()
+        async with self.store.transaction() as session:
+            person = await self.brain.capture(session, sender, now)
+            assert person.id is not None
+            await self.deliverer.revive(session, person.id, now)
+
+    async def _store(
+        self, session: AsyncSession, key: str, event: Event, context: Context | None
+    ) -> bool:
+        sender = event.sender
+        new = await inbox.receive(
+            session,
+            key=key,
+            platform=sender.platform,
+            lane=f"{sender.platform}:{sender.external_id}",
+            payload={"event": event_to_dict(event), "context": context or {}},
+            now=self.clock(),
+        )
+        if new:
+            self.stats.received += 1
+        else:
+            self.stats.repeats += 1
+            log.info("inbox: %s received before, stored once", key)
+        return new
+
+    # --- workers ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._reclaim()
+        self._stopping = False
+        self._tasks = [asyncio.create_task(self._loop()) for _ in range(self._workers)]
+
+    async def _reclaim(self) -> None:
+        """Rows held by a process of this machine that no longer runs (killed, crashed) are
+        taken back at once, rather than when their lease runs out."""
+        host = self.worker.rpartition(":")[0]
+        async with self.store.transaction() as session:
+            for holder in await inbox.holders(session):
+                where, _, pid = holder.rpartition(":")
+                if where == host and pid.isdigit() and not _alive(int(pid)):
+                    released = await inbox.release(session, worker=holder, stopped=True)
+                    log.info("inbox: %d event(s) of a stopped process taken back", released)
+
+    async def quiesce(self) -> None:
+        """Take no more work; let the turns in progress finish (within `drain_seconds`); what
+        is left stays in the inbox for the next start or another process."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=self._drain_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if pending:
+                log.warning("inbox: %d turn(s) cut short at shutdown", len(pending))
+        self._tasks = []
+        async with self.store.transaction() as session:
+            released = await inbox.release(session, worker=self.worker)
+        if released:
+            log.info("inbox: %d event(s) left for the next start", released)
+
+    async def idle(self) -> bool:
+        """Nothing in the inbox waits to run now, and no turn is in progress here."""
+        if self._working:
+            return False
+        async with self.store.transaction() as session:
+            return not await inbox.runnable(session, now=self.clock())
+
+    async def run_due(self, limit: int = 100) -> int:
+        """Run what may run now, one row after another (tests, and the CLI); the count run."""
+        ran = 0
+        while ran < limit and (row := await self._claim()) is not None:
+            await self._work(row)
+            ran += 1
+        return ran
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                row = await self._claim()
+            except Exception:
+                log.exception("inbox: claiming failed; trying again shortly")
+                row = None
+            if row is not None:
+                await self._work(row)
+                continue
+            # Nothing to run here: wait for a new event, or look again shortly (a retry come
+            # due, a lease run out, an event received by another process).
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._idle):
+                    await self._wake.wait()
+
+    async def _claim(self) -> InboxEvent | None:
+        if self._stopping:
+            return None
+        async with self.store.transaction() as session:
+            rows = await inbox.claim(session, now=self.clock(), worker=self.worker)
+        return rows[0] if rows else None
+
+    async def _renew(self, row_id: int) -> None:
+        while True:
+            await asyncio.sleep(inbox.LEASE.total_seconds() / 3)
+            async with self.store.transaction() as session:
+                await inbox.renew(session, ids=[row_id], worker=self.worker, now=self.clock())
+
+    async def _work(
+        self, row: InboxEvent, *, take_first: bool = False, deliver: bool = False
+    ) -> list[Reply] | None:
+        assert row.id is not None
+        renewal = asyncio.create_task(self._renew(row.id))
+        self._working[row.id] = renewal
+        started = asyncio.get_running_loop().time()
+        try:
+            replies, owed = await self._turn(row, take_first=take_first)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            await self._failed(row, error)
+            return None
+        finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
+            self._working.pop(row.id, None)
+        self.stats.done += 1
+        self.stats.seconds = [*self.stats.seconds[-999:], asyncio.get_running_loop().time() - started]
+        if deliver and owed:
+            await self.deliverer.deliver_keys(owed, self.clock())
+        self.deliverer.kick()
+        event, context = self._decode(row)
+        platform = self.platforms.get(row.platform)
+        if platform is not None:
+            try:
+                await platform.after(event, context)
+            except Exception:
+                log.exception("inbox: %s's after-turn step failed for %s", row.platform, row.key)
+        return replies
+
+    @staticmethod
+    def _decode(row: InboxEvent) -> tuple[Event, Context]:
+        return event_from_dict(row.payload["event"]), dict(row.payload.get("context") or {})
+
+    async def _turn(self, row: InboxEvent, *, take_first: bool) -> tuple[list[Reply], list[str]]:
+        assert row.id is not None
+        event, context = self._decode(row)
+        platform = self.platforms.get(row.platform)
+        if platform is not None:
+            event = await platform.prepare(event, context)
+        now = self.clock()
+        async with self.store.transaction() as session:
+            person = await self.brain.capture(session, event.sender, now)
+            assert person.id is not None
+            replies = await self.brain.turn(session, person, event, now)
+            owed: list[str] = []
+            for n, reply in enumerate(replies):
+                if take_first and n == 0:
+                    continue
+                key = reply_key(row.key, n)
+                await outbox.enqueue(
+                    session,
+                    key=key,
+                    kind=REPLY,
+                    now=now,
+                    recipient_id=person.id,
+                    params={
+                        "message": to_dict(reply.message),
+                        "ephemeral": reply.ephemeral,
+                        "platform": row.platform,
+                        "context": context.get("reply") or {},
+                    },
+                )
+                owed.append(key)
+            # What could not reach this person before may reach them now that they wrote.
+            await self.deliverer.revive(session, person.id, now)
+            if not await inbox.finish(session, row_id=row.id, worker=self.worker, now=now):
+                raise LeaseLost(row.key)
+        return replies, owed
+
+    async def _failed(self, row: InboxEvent, error: Exception) -> None:
+        assert row.id is not None
+        if isinstance(error, LeaseLost):
+            log.warning("inbox: %s was taken over by another worker", row.key)
+            return
+        self.stats.failed += 1
+        reason = f"{type(error).__name__}: {error}"
+        try:
+            async with self.store.transaction() as session:
+                parked = await inbox.fail(
+                    session, row_id=row.id, worker=self.worker, now=self.clock(), error=reason
+                )
+        except Exception:
+            log.exception("inbox: could not record the failure of %s", row.key)
+            return
+        if parked:
+            self.stats.parked += 1
+            log.error(
+                "inbox: %s parked after %d attempts: %s", row.key, row.attempts, reason,
+                exc_info=error,
+            )
+        else:
+            log.warning("inbox: %s failed (attempt %d), will retry: %s", row.key, row.attempts,
+                        reason, exc_info=error)

@@ -1,0 +1,198 @@
+"""Nothing Slack was told we received is lost: the real server, stopped or killed right after
+its acknowledgements, runs every acknowledged turn exactly once after it starts again; two
+server processes on one PostgreSQL database share the work without losing, repeating or
+reordering anyone's turns.
+
+Slack never retries a request we acknowledged, so these tests send each request once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from data.db import Store
+from data.models import DialogState, InboxEvent, InboxStatus
+from dialogs.i18n import Translator
+from tests.bot.slack.rig import SECRET
+from tests.helpers import count, load
+from tests.helpers.fake_slack import FakeSlack, sign
+from tests.helpers.server import Server, killed, launch, stop
+
+EN = Translator("en")
+PEOPLE = 40
+FIRST_QUESTION = "Which platform is the account on?"
+
+
+def user_id(n: int) -> str:
+    return f"UPERSON{n:03d}"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack()
+    await slack.start()
+    for n in range(PEOPLE):
+        slack.add_user(user_id(n), f"Person {n}", email=f"person{n}@ki.se")
+    yield slack
+    await slack.stop()
+
+
+async def start(fake: FakeSlack, database_url: str, workdir: Path, name: str) -> Server:
+    env = {
+        "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "KONTOBOT_SLACK_API_URL": fake.url,
+        "KONTOBOT_SHUTDOWN_GRACE": "1",
+        "KONTOBOT_WEB_CHAT": "off",
+    }
+    return await asyncio.to_thread(launch, database_url, workdir, name=name, within=60, **env)
+
+
+def command(user: str, name: str, trigger: str) -> str:
+    return urlencode(
+        {
+            "team_id": "TKI",
+            "channel_id": "CGENERAL",
+            "user_id": user,
+            "command": f"/{name}",
+            "text": "",
+            "api_app_id": "AKONTOBOT",
+            "trigger_id": trigger,
+        }
+    )
+
+
+def direct_message(user: str, text: str, event_id: str) -> str:
+    return json.dumps(
+        {
+            "team_id": "TKI",
+            "api_app_id": "AKONTOBOT",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": f"D{user}",
+                "user": user,
+                "text": text,
+                "ts": event_id.removeprefix("Ev") + ".000100",
+            },
+        }
+    )
+
+
+async def post(http: aiohttp.ClientSession, server: Server, body: str) -> None:
+    kind = "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
+    headers = {"Content-Type": kind, **sign(body, SECRET)}
+    async with http.post(f"{server.url}/slack/events", data=body, headers=headers) as response:
+        assert (response.status, await response.text()) == (200, "")
+
+
+async def inbox_rows(database_url: str) -> list[InboxEvent]:
+    store = Store.from_url(database_url)
+    try:
+        return await load(store, InboxEvent)
+    finally:
+        await store.close()
+
+
+async def everyone_asked_once(fake: FakeSlack) -> None:
+    await fake.wait_for(
+        lambda: all(fake.dm(user_id(n)) for n in range(PEOPLE)), 90, "a question to everyone"
+    )
+    for n in range(PEOPLE):
+        [question] = fake.dm(user_id(n))
+        assert EN(FIRST_QUESTION) in question.all_text()
+
+
+@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
+async def test_acknowledged_commands_survive_a_restart(
+    fake: FakeSlack, database_url: str, tmp_path: Path, how: str
+) -> None:
+    # Every turn waits for Slack's users.info: when the server stops, none has finished.
+    gate = fake.hold("users.info")
+    first = await start(fake, database_url, tmp_path, "first")
+    async with aiohttp.ClientSession() as http:
+        await asyncio.gather(
+            *(
+                post(http, first, command(user_id(n), "open-account", f"trigger.{n}"))
+                for n in range(PEOPLE)
+            )
+        )
+    # All 40 acknowledged; now the server goes away.
+    if how == "sigterm":
+        # A service manager's SIGTERM, and an impatient second one while it stops.
+        first.process.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(stop, first, 30) == 0
+    else:
+        await asyncio.to_thread(killed, first)
+    assert not any(fake.dm(user_id(n)) for n in range(PEOPLE))
+    rows = await inbox_rows(database_url)
+    assert len(rows) == PEOPLE
+    assert all(row.status != InboxStatus.DONE.value for row in rows)
+
+    gate.set()
+    second = await start(fake, database_url, tmp_path, "second")
+    try:
+        await everyone_asked_once(fake)
+    finally:
+        assert await asyncio.to_thread(stop, second, 30) == 0
+    assert [r.status for r in await inbox_rows(database_url)] == [InboxStatus.DONE.value] * PEOPLE
+    assert "Traceback" not in first.output() + second.output()
+
+
+@pytest.mark.postgres
+async def test_two_processes_share_the_work_in_each_persons_order(
+    fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several processes share one database on PostgreSQL")
+    servers = [
+        await start(fake, database_url, tmp_path, "a"),
+        await start(fake, database_url, tmp_path, "b"),
+    ]
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def person(n: int) -> None:
+                # Three events in order, to both servers in turn: started, cancelled, asked
+                # again. Out of order, a dialog would be left open or never started.
+                user = user_id(n)
+                await post(http, servers[n % 2], command(user, "open-account", f"t.{n}.1"))
+                await post(http, servers[(n + 1) % 2], direct_message(user, "cancel", f"Ev{n}02"))
+                await post(http, servers[n % 2], command(user, "accounts", f"t.{n}.3"))
+
+            await asyncio.gather(*(person(n) for n in range(PEOPLE)))
+        await fake.wait_for(
+            lambda: all(len(fake.dm(user_id(n))) >= 3 for n in range(PEOPLE)),
+            120,
+            "three answers to everyone",
+        )
+    finally:
+        for server in servers:
+            server.process.send_signal(signal.SIGTERM)
+        codes = [await asyncio.to_thread(stop, server, 30) for server in servers]
+    assert codes == [0, 0], [server.output()[-2000:] for server in servers]
+    for n in range(PEOPLE):
+        first, cancelled, accounts = fake.dm(user_id(n))
+        assert EN(FIRST_QUESTION) in first.all_text()
+        assert FIRST_QUESTION not in cancelled.all_text()
+        assert FIRST_QUESTION not in accounts.all_text()
+    rows = await inbox_rows(database_url)
+    assert len(rows) == 3 * PEOPLE
+    assert {r.status for r in rows} == {InboxStatus.DONE.value}
+    # Both processes did some of the work.
+    assert len({r.claimed_by for r in rows}) == 2
+    store = Store.from_url(database_url)
+    try:
+        assert await count(store, DialogState) == 0
+    finally:
+        await store.close()

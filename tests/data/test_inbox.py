@@ -1,0 +1,126 @@
+"""The durable inbox: stored once per delivery id, one sender's rows in order and one at a
+time, leases that run out, bounded retries that end parked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from data import inbox
+from data.db import Store
+from data.models import InboxEvent, InboxStatus
+from tests.helpers import T0, load
+
+SECOND = timedelta(seconds=1)
+
+
+async def receive(store: Store, key: str, lane: str = "slack:U1") -> bool:
+    async with store.transaction() as session:
+        return await inbox.receive(
+            session, key=key, platform="slack", lane=lane, payload={"n": key}, now=T0
+        )
+
+
+async def claim(
+    store: Store, at: timedelta = timedelta(0), worker: str = "w1", limit: int = 10, key: str | None = None
+) -> list[str]:
+    async with store.transaction() as session:
+        rows = await inbox.claim(session, now=T0 + at, worker=worker, limit=limit, key=key)
+        return [row.key for row in rows]
+
+
+async def row_of(store: Store, key: str) -> InboxEvent:
+    [row] = await load(store, InboxEvent, InboxEvent.key == key)
+    return row
+
+
+async def finish(store: Store, key: str, worker: str = "w1") -> bool:
+    row = await row_of(store, key)
+    assert row.id is not None
+    async with store.transaction() as session:
+        return await inbox.finish(session, row_id=row.id, worker=worker, now=T0)
+
+
+async def test_a_delivery_id_is_stored_once(store: Store) -> None:
+    assert await receive(store, "slack:event:Ev1")
+    assert not await receive(store, "slack:event:Ev1")
+    assert [r.key for r in await load(store, InboxEvent)] == ["slack:event:Ev1"]
+
+
+async def test_one_senders_events_run_one_at_a_time_in_order(store: Store) -> None:
+    for key in ("a1", "a2", "a3"):
+        await receive(store, key, lane="slack:ANNA")
+    await receive(store, "b1", lane="slack:BJORN")
+    # The first of each lane, side by side; never a sender's second before their first is done.
+    assert await claim(store) == ["a1", "b1"]
+    assert await claim(store) == []
+    assert await claim(store, key="a2") == []
+    assert await finish(store, "a1")
+    assert await claim(store) == ["a2"]
+    assert await finish(store, "a2")
+    assert await finish(store, "b1")
+    assert await claim(store) == ["a3"]
+
+
+async def test_a_lease_that_runs_out_is_taken_over(store: Store) -> None:
+    await receive(store, "a1")
+    assert await claim(store, worker="dead") == ["a1"]
+    assert await claim(store, inbox.LEASE - SECOND, worker="w2") == []
+    assert await claim(store, inbox.LEASE + SECOND, worker="w2") == ["a1"]
+    # The first worker wakes up late: its turn must not count (its transaction rolls back).
+    assert not await finish(store, "a1", worker="dead")
+    assert await finish(store, "a1", worker="w2")
+    assert (await row_of(store, "a1")).status == InboxStatus.DONE.value
+
+
+async def test_a_renewed_lease_is_kept(store: Store) -> None:
+    await receive(store, "a1")
+    await claim(store)
+    row = await row_of(store, "a1")
+    assert row.id is not None
+    async with store.transaction() as session:
+        await inbox.renew(session, ids=[row.id], worker="w1", now=T0 + inbox.LEASE - SECOND)
+    assert await claim(store, inbox.LEASE + SECOND, worker="w2") == []
+
+
+async def test_a_failing_event_is_retried_then_parked_and_the_sender_goes_on(store: Store) -> None:
+    await receive(store, "poison")
+    await receive(store, "later")
+    at = timedelta(0)
+    for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
+        assert await claim(store, at) == ["poison"]
+        row = await row_of(store, "poison")
+        assert row.id is not None and row.attempts == attempt
+        async with store.transaction() as session:
+            parked = await inbox.fail(
+                session, row_id=row.id, worker="w1", now=T0 + at, error="KeyError: 'x'"
+            )
+        assert parked == (attempt == inbox.MAX_ATTEMPTS)
+        if not parked:
+            # Backing off: neither it nor the sender's later event runs meanwhile.
+            assert await claim(store, at) == []
+        at += timedelta(minutes=1)
+    row = await row_of(store, "poison")
+    assert (row.status, row.error) == (InboxStatus.PARKED.value, "KeyError: 'x'")
+    assert await claim(store, at) == ["later"]
+
+
+async def test_released_rows_run_again_without_losing_an_attempt(store: Store) -> None:
+    await receive(store, "a1")
+    await claim(store)
+    async with store.transaction() as session:
+        assert await inbox.release(session, worker="w1") == 1
+    row = await row_of(store, "a1")
+    assert (row.status, row.attempts, row.claimed_by) == (InboxStatus.PENDING.value, 0, None)
+    assert await claim(store, worker="w2") == ["a1"]
+
+
+async def test_rows_of_a_stopped_process_count_the_attempt_and_end_parked(store: Store) -> None:
+    await receive(store, "crasher")
+    for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
+        assert await claim(store, worker=f"host:{attempt}") == ["crasher"]
+        async with store.transaction() as session:
+            await inbox.release(session, worker=f"host:{attempt}", stopped=True)
+        row = await row_of(store, "crasher")
+        assert row.attempts == attempt
+    assert row.status == InboxStatus.PARKED.value
+    assert await claim(store) == []
