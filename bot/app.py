@@ -97,7 +97,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _demo_people(app: web.Application) -> AsyncIterator[None]:
-    await demo.seed(app[STORE], app[CLOCK]())
+    await demo.seed(app[IDENTITIES])
     yield
 
 

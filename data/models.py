@@ -10,12 +10,6 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-class Platform(StrEnum):
-    WEB = "web"
-    SLACK = "slack"
-    TEAMS = "teams"
-
-
 class Role(StrEnum):
     DIRECTOR = "director"
     COMMS = "comms"

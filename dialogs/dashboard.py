@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from data import signin
-from data.models import Platform
+from dialogs import chat_platforms
 from dialogs.common import note
 from dialogs.engine import Ctx, Reply
 from dialogs.messages import Context, Link
@@ -25,7 +25,7 @@ def sign_in_path(token: str) -> str:
 
 async def dashboard(ctx: Ctx, public_url: str | None) -> list[Reply]:
     assert ctx.person.id is not None
-    if ctx.platform == Platform.WEB.value:
+    if chat_platforms.same_origin(ctx.platform):
         # The web chat's page comes from this server: a path leads to the dashboard.
         base = ""
     elif public_url:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import people, register, requests, rules
 from data.models import Account, AccountRequest, Decision, RequestStatus, Stage
+from dialogs import chat_platforms
 from dialogs.i18n import N_, Translator
 from dialogs.messages import (
     Actions,
@@ -283,9 +284,6 @@ async def welcome(
     )
 
 
-PLATFORM_NAMES = {"teams": "Microsoft Teams", "slack": "Slack", "web": N_("the web chat")}
-
-
 async def who_hears_of_unreachable(
     session: AsyncSession, kind: str, params: dict[str, Any]
 ) -> int | None:
@@ -303,7 +301,7 @@ async def unreachable(
     """The requester's news that their approver cannot be reached, and what to do about it."""
     person = await people.get_person(session, int(params["person_id"]))
     name = person.display_name
-    platform = tr(PLATFORM_NAMES.get(person.last_platform or "", person.last_platform or "?"))
+    platform = chat_platforms.label(tr, person.last_platform)
     request = await requests.get_request(session, int(params["request_id"]))
     title = tr("{name} could not be reached", name=name)
     text = tr(

@@ -34,6 +34,8 @@ from dialogs.open_account import OpenAccount
 __all__ = ["COMMANDS", "Brain"]
 
 Resolver = Callable[[AsyncSession, tuple[str, ...]], Awaitable[list[Person | None]]]
+# A platform's way to tell who the people picked on it are (neutral profiles; None: nobody).
+Lookup = Callable[[tuple[str, ...]], Awaitable[list[Sender | None]]]
 Handler = Callable[[Ctx, "Brain", str, Action], Awaitable[list[Reply]]]
 
 
@@ -79,7 +81,7 @@ class Brain:
         *,
         default_locale: str = "en",
         timezone: ZoneInfo | None = None,
-        resolvers: dict[str, Resolver] | None = None,
+        resolvers: dict[str, Lookup] | None = None,
         nudges: NudgeConfig | None = None,
         public_url: str | None = None,
     ) -> None:
@@ -132,7 +134,7 @@ class Brain:
             platform=sender.platform,
             tr=self.translator(person),
             now=now,
-            resolve_people=self._resolver(sender.platform),
+            resolve_people=self._resolver(sender.platform, now),
         )
         if isinstance(event, Text) and event.text.strip().startswith("/"):
             name, _, args = event.text.strip()[1:].partition(" ")
@@ -145,14 +147,23 @@ class Brain:
             return []
         return await self._action(ctx, event)
 
-    def _resolver(self, platform: str) -> Resolver:
-        if platform in self.resolvers:
-            return self.resolvers[platform]
+    def _resolver(self, platform: str, now: datetime) -> Resolver:
+        """People picked on `platform`, by their platform ids: those we know, else those the
+        platform's lookup describes, made known in the turn's transaction."""
+        lookup = self.resolvers.get(platform)
 
-        async def by_identity(session: AsyncSession, ids: tuple[str, ...]) -> list[Person | None]:
-            return [await people.find_by_identity(session, platform, i) for i in ids]
+        async def resolve(session: AsyncSession, ids: tuple[str, ...]) -> list[Person | None]:
+            found: list[Person | None] = []
+            for external_id in ids:
+                known = await people.find_by_identity(session, platform, external_id)
+                if known is None and lookup is not None:
+                    [described] = await lookup((external_id,))
+                    if described is not None:
+                        known = await self.capture(session, described, now)
+                found.append(known)
+            return found
 
-        return by_identity
+        return resolve
 
     # --- dialogs ----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ class Known:
     """A person as a platform's adapter needs to know them."""
 
     person_id: int
-    display_name: str | None
+    display_name: str
     email: str | None
     locale: str | None
     # This platform's identity: its address and when its profile was last fetched.
@@ -104,3 +104,30 @@ class Identities:
                 await people.set_role_holders(
                     session, now=now, role=role, platform=platform, person_ids=ids
                 )
+
+    async def has_role(self, platform: str, external_id: str, role: str) -> bool:
+        async with self.store.transaction() as session:
+            person = await people.find_by_identity(session, platform, external_id)
+            return (
+                person is not None
+                and person.id is not None
+                and await people.has_role(session, person.id, role)
+            )
+
+    async def everyone(self, platform: str) -> list[tuple[str, str]]:
+        """(platform id, name) of everyone known on `platform`."""
+        async with self.store.transaction() as session:
+            return [(ext, p.display_name) for ext, p in await people.directory(session, platform)]
+
+    async def names(self, person_ids: Iterable[int]) -> dict[int, str]:
+        async with self.store.transaction() as session:
+            found = await people.people_by_id(session, list(person_ids))
+        return {person_id: person.display_name for person_id, person in found.items()}
+
+    async def set_locale(self, platform: str, external_id: str, locale: str) -> None:
+        """The person chose the language they read the bot in."""
+        async with self.store.transaction() as session:
+            person = await people.find_by_identity(session, platform, external_id)
+            if person is None or person.id is None:
+                return
+            await people.set_locale(session, now=self.clock(), person_id=person.id, locale=locale)

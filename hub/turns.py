@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import inbox, outbox
 from data.db import Store
 from data.models import InboxEvent
+from dialogs import chat_platforms
 from dialogs.engine import Reply
 from dialogs.events import Event, Sender
 from dialogs.messages import to_dict
@@ -44,7 +45,11 @@ Context = dict[str, Any]
 class Platform(Protocol):
     """What an adapter tells the hub about its platform."""
 
+    # Its id (stored with each identity), what a sentence calls it (a msgid), and whether its
+    # pages come from this server (then links to the dashboard may be paths).
     name: str
+    label: str
+    same_origin: bool
 
     async def prepare(self, event: Event, context: Context) -> Event:
         """Before the turn, outside any transaction: complete the event from the platform
@@ -123,6 +128,7 @@ class Hub:
 
     def register(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
+        chat_platforms.describe(platform.name, platform.label, same_origin=platform.same_origin)
 
     # --- receiving ----------------------------------------------------------------------
 
@@ -152,7 +158,7 @@ class Hub:
             if new:
                 self._wake.set()
             return None
-        return await self._work(rows[0], take_first=take_first, deliver=True)
+        return await self._work(rows[0], take_first=take_first)
 
     async def met(self, sender: Sender) -> None:
         """`sender` did something that is not a turn (Teams' typing, an install): remember how
@@ -263,9 +269,7 @@ class Hub:
             async with self.store.transaction() as session:
                 await inbox.renew(session, ids=[row_id], worker=self.worker, now=self.clock())
 
-    async def _work(
-        self, row: InboxEvent, *, take_first: bool = False, deliver: bool = False
-    ) -> list[Reply] | None:
+    async def _work(self, row: InboxEvent, *, take_first: bool = False) -> list[Reply] | None:
         assert row.id is not None
         renewal = asyncio.create_task(self._renew(row.id))
         self._working[row.id] = renewal
@@ -284,7 +288,9 @@ class Hub:
             self._working.pop(row.id, None)
         self.stats.done += 1
         self.stats.seconds = [*self.stats.seconds[-999:], asyncio.get_running_loop().time() - started]
-        if deliver and owed:
+        # The turn's own replies go out at once, in order, from here; anything else it owed
+        # (notices to others) goes with the next delivery pass, woken now.
+        if owed:
             await self.deliverer.deliver_keys(owed, self.clock())
         self.deliverer.kick()
         event, context = self._decode(row)

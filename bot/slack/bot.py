@@ -26,7 +26,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, STORE
+from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES, STORE
 from bot.settings import Settings
 from bot.slack import translate
 from bot.slack.channel import SlackChannel
@@ -34,12 +34,11 @@ from bot.slack.client import Tuning, make_client
 from bot.slack.config import Mode
 from bot.slack.people import Directory
 from bot.slack.render import home_view
-from data import people
-from data.models import Role
 from dialogs.channel import DeliveryError
 from dialogs.events import Event, Text, Visit
 from dialogs.router import COMMANDS
 from hub import home
+from hub.identities import COMMS, DIRECTOR
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +48,8 @@ SLASH_COMMANDS = tuple(name for name in COMMANDS if name != "help")
 
 class SlackBot:
     name = translate.PLATFORM
+    label = "Slack"
+    same_origin = False
 
     def __init__(
         self, app: web.Application, settings: Settings, mode: Mode, tuning: Tuning
@@ -59,6 +60,7 @@ class SlackBot:
         self.tuning = tuning
         self.store = app[STORE]
         self.brain = app[BRAIN]
+        self.identities = app[IDENTITIES]
         self.hub = app[HUB]
         self.clock: Callable[[], datetime] = app[CLOCK]
         self._socket: AsyncSocketModeHandler | None = None
@@ -79,14 +81,16 @@ class SlackBot:
                 "registry": settings.registry_slack_channel or "",
             },
         )
-        self.directory = Directory(self.client, self.store, self.clock, tuning.profile_max_age)
+        self.directory = Directory(
+            self.client, app[IDENTITIES], self.clock, tuning.profile_max_age
+        )
         self.bolt = self._bolt()
 
     # --- life cycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
         self.app[CHANNELS][self.channel.platform] = self.channel
-        self.brain.resolvers[translate.PLATFORM] = self.directory.resolve
+        self.brain.resolvers[translate.PLATFORM] = self.directory.lookup
         self.hub.register(self)
         await self.sync_roles()
         if self.mode == "socket":
@@ -118,22 +122,13 @@ class SlackBot:
 
     async def sync_roles(self) -> None:
         """The director and the comms office's members as the settings name them."""
-        director_ids: set[int] = set()
-        if self.settings.director_slack_id:
-            person = await self.directory.ensure(self.settings.director_slack_id)
-            assert person.id is not None
-            director_ids.add(person.id)
-        comms_ids: set[int] = set()
-        for member in self.settings.comms_slack_members:
-            person = await self.directory.ensure(member)
-            assert person.id is not None
-            comms_ids.add(person.id)
-        async with self.store.transaction() as session:
-            now = self.clock()
-            for role, ids in ((Role.DIRECTOR, director_ids), (Role.COMMS, comms_ids)):
-                await people.set_role_holders(
-                    session, now=now, role=role.value, platform=translate.PLATFORM, person_ids=ids
-                )
+        director = [self.settings.director_slack_id] if self.settings.director_slack_id else []
+        for user in [*director, *self.settings.comms_slack_members]:
+            await self.directory.ensure(user)
+        await self.identities.hold_roles(
+            translate.PLATFORM,
+            {DIRECTOR: director, COMMS: self.settings.comms_slack_members},
+        )
 
     # --- HTTP -----------------------------------------------------------------------------
 

@@ -17,15 +17,12 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.slack.channel import api_error
 from bot.slack.translate import PLATFORM, is_user_id
-from data import people
-from data.db import Store
-from data.models import Person
 from dialogs.events import Sender
 from dialogs.i18n import LOCALES
+from hub.identities import Identities
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +54,12 @@ class Directory:
     def __init__(
         self,
         client: AsyncWebClient,
-        store: Store,
+        identities: Identities,
         clock: Callable[[], datetime],
         max_age: timedelta = MAX_AGE,
     ) -> None:
         self.client = client
-        self.store = store
+        self.identities = identities
         self.clock = clock
         self.max_age = max_age
         # Looked up in Slack lately, including "no such person" (None).
@@ -116,9 +113,12 @@ class Directory:
         profile = await self.profile(user_id)
         if profile is None:
             return Sender(PLATFORM, user_id)
+        return self._sender(profile)
+
+    def _sender(self, profile: Profile) -> Sender:
         return Sender(
             PLATFORM,
-            user_id,
+            profile.user_id,
             display_name=profile.name,
             email=profile.email,
             locale=profile.locale,
@@ -133,8 +133,7 @@ class Directory:
             profile = await self.profile(user_id)
             if profile is None:
                 continue
-            async with self.store.transaction() as session:
-                await self._ensure(session, profile)
+            await self.identities.remember(self._sender(profile))
             found[user_id] = profile.email or profile.name
         return found
 
@@ -143,9 +142,8 @@ class Directory:
         (`users.lookupByEmail`): typed answers name people by address, and a colleague who
         has never written to the bot is still a colleague."""
         for email in list(dict.fromkeys(e.lower() for e in emails))[:MAX_EMAILS]:
-            async with self.store.transaction() as session:
-                if await people.find_by_text(session, email):
-                    continue
+            if await self.identities.anyone_named(email):
+                continue
             try:
                 response = await self.client.users_lookupByEmail(email=email)
             except SlackApiError as error:
@@ -158,16 +156,15 @@ class Directory:
             user = response.get("user") or {}
             profile = _profile(user, str(user.get("id", "")), self.clock())
             if profile is not None and is_user_id(profile.user_id):
-                async with self.store.transaction() as session:
-                    await self._ensure(session, profile)
+                await self.identities.remember(self._sender(profile))
 
-    async def resolve(self, session: AsyncSession, ids: tuple[str, ...]) -> list[Person | None]:
-        """`Brain.resolvers["slack"]`: people picked in Slack's user picker, made known.
-
-        Runs inside the turn's transaction, so it never opens another one: profiles come from
-        `prefetch` before the turn, from the database, or straight from Slack."""
+    async def lookup(self, ids: tuple[str, ...]) -> list[Sender | None]:
+        """`Brain.resolvers["slack"]`: who the people picked in Slack's user picker are, for
+        those the database does not know yet. Called inside the turn's transaction, so it
+        reads profiles from `prefetch` (before the turn) or straight from Slack, never from
+        the database."""
         now = self.clock()
-        found: list[Person | None] = []
+        found: list[Sender | None] = []
         for user_id in ids:
             if not is_user_id(user_id):
                 found.append(None)
@@ -176,52 +173,27 @@ class Directory:
             if recent is not None and now - recent[1] < self.max_age:
                 profile = recent[0]
             else:
-                known = await people.find_by_identity(session, PLATFORM, user_id)
-                if known is not None:
-                    found.append(known)
-                    continue
                 profile = await self._lookup(user_id, now, None)
-            found.append(None if profile is None else await self._ensure(session, profile))
+            found.append(None if profile is None else self._sender(profile))
         return found
 
-    async def ensure(self, user_id: str) -> Person:
+    async def ensure(self, user_id: str) -> None:
         """Make a configured person known (the director, the comms office's members)."""
         profile = await self.profile(user_id)
-        async with self.store.transaction() as session:
-            if profile is None:
-                return await people.ensure_person(
-                    session, now=self.clock(), platform=PLATFORM, external_id=user_id
-                )
-            return await self._ensure(session, profile)
-
-    async def _ensure(self, session: AsyncSession, profile: Profile) -> Person:
-        return await people.ensure_person(
-            session,
-            now=self.clock(),
-            platform=PLATFORM,
-            external_id=profile.user_id,
-            display_name=profile.name,
-            email=profile.email,
-            locale=profile.locale,
-            address=self._address(profile),
-        )
+        sender = Sender(PLATFORM, user_id) if profile is None else self._sender(profile)
+        await self.identities.remember(sender)
 
     @staticmethod
     def _address(profile: Profile) -> dict[str, str]:
         return {PROFILE_AT: profile.fetched_at.isoformat()} if profile.fetched_at else {}
 
     async def _stored(self, user_id: str) -> Profile | None:
-        async with self.store.transaction() as session:
-            person = await people.find_by_identity(session, PLATFORM, user_id)
-            if person is None or person.id is None:
-                return None
-            identities = await people.identities(session, person.id)
-        fetched_at = None
-        for identity in identities:
-            if identity.platform == PLATFORM and identity.external_id == user_id:
-                raw = identity.address.get(PROFILE_AT)
-                fetched_at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-        return Profile(user_id, person.display_name, person.email, person.locale, fetched_at)
+        known = await self.identities.known(PLATFORM, user_id)
+        if known is None:
+            return None
+        raw = known.address.get(PROFILE_AT)
+        fetched_at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        return Profile(user_id, known.display_name or user_id, known.email, known.locale, fetched_at)
 
     async def _fetch(self, user_id: str, now: datetime) -> Profile | None:
         response = await self.client.users_info(user=user_id, include_locale=True)

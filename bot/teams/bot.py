@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 class TeamsBot:
     name = PLATFORM
+    label = "Microsoft Teams"
+    same_origin = False
 
     def __init__(
         self,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from data import webchat
-from data.db import Store
 from dialogs.channel import PLACES, Address
+from dialogs.events import Event
+from dialogs.i18n import N_
 from dialogs.messages import Message, to_dict
+from hub.transcripts import Transcripts
 
 
 def person_conversation(external_id: str) -> str:
@@ -21,10 +23,15 @@ def place_conversation(place: str) -> str:
 
 
 class WebChannel:
-    platform = "web"
+    """The web chat's channel, and its description for the hub (hub.turns.Platform)."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
-        self.store = store
+    platform = name = "web"
+    label = N_("the web chat")
+    # The page comes from this server: links to the dashboard are paths.
+    same_origin = True
+
+    def __init__(self, transcripts: Transcripts, clock: Callable[[], datetime]) -> None:
+        self.transcripts = transcripts
         self.clock = clock
         # Browsers long-poll; this wakes them when anything is written. `generation` counts the
         # writes, so a poller that read before a write and waits after it still wakes.
@@ -46,23 +53,19 @@ class WebChannel:
         return await self.append(place_conversation(place), None, message)
 
     async def update(self, ref: str, message: Message) -> None:
-        async with self.store.transaction() as session:
-            await webchat.replace(
-                session, message_id=int(ref), payload=to_dict(message), now=self.clock()
-            )
+        await self.transcripts.replace(int(ref), to_dict(message))
         await self._notify()
 
     async def append(self, conversation: str, sender_id: int | None, message: Message) -> str:
-        async with self.store.transaction() as session:
-            message_id = await webchat.append(
-                session,
-                conversation=conversation,
-                sender_id=sender_id,
-                payload=to_dict(message),
-                now=self.clock(),
-            )
+        message_id = await self.transcripts.append(conversation, sender_id, to_dict(message))
         await self._notify()
         return str(message_id)
+
+    async def prepare(self, event: Event, context: dict[str, Any]) -> Event:
+        return event
+
+    async def after(self, event: Event, context: dict[str, Any]) -> None:
+        return None
 
     async def wait_for_change(self, since: int, seconds: float) -> bool:
         """Wait until something is written after `generation` was `since`: False when

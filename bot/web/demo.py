@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from data import people
-from data.db import Store
-from data.models import Role
+from dialogs.events import Sender
 from dialogs.i18n import N_
+from hub.identities import COMMS as ROLE_COMMS
+from hub.identities import DIRECTOR as ROLE_DIRECTOR
+from hub.identities import Identities
 
 
 @dataclass(frozen=True)
@@ -34,31 +34,12 @@ DIRECTOR = "david"
 COMMS = ("eva",)
 
 
-async def seed(store: Store, now: datetime) -> None:
-    """Create the demo people once; their roles hold on the web platform only."""
-    async with store.transaction() as session:
-        ids: dict[str, int] = {}
-        for demo in DEMO_PEOPLE:
-            person = await people.find_by_identity(session, "web", demo.key)
-            if person is None:
-                person = await people.ensure_person(
-                    session,
-                    now=now,
-                    platform="web",
-                    external_id=demo.key,
-                    display_name=demo.name,
-                    email=demo.email,
-                    locale=demo.locale,
-                )
-            assert person.id is not None
-            ids[demo.key] = person.id
-        await people.set_role_holders(
-            session, now=now, role=Role.DIRECTOR.value, platform="web", person_ids={ids[DIRECTOR]}
-        )
-        await people.set_role_holders(
-            session,
-            now=now,
-            role=Role.COMMS.value,
-            platform="web",
-            person_ids={ids[key] for key in COMMS},
-        )
+async def seed(identities: Identities) -> None:
+    """Create the demo people once (a language one chose since is kept); their roles hold on
+    the web platform only."""
+    for demo in DEMO_PEOPLE:
+        if await identities.known("web", demo.key) is None:
+            await identities.remember(
+                Sender("web", demo.key, display_name=demo.name, email=demo.email, locale=demo.locale)
+            )
+    await identities.hold_roles("web", {ROLE_DIRECTOR: [DIRECTOR], ROLE_COMMS: list(COMMS)})

@@ -10,21 +10,21 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bot.keys import CHANNELS, CLOCK, HUB, STORE
+from bot.keys import CHANNELS, CLOCK, HUB, IDENTITIES, STORE
+from bot.web import translate
 from bot.web.channel import WebChannel, person_conversation, place_conversation
 from bot.web.demo import DEMO_PEOPLE
 from bot.web.render import render
-from data import people, webchat
-from data.models import Role
-from dialogs.events import Action, Event, Sender, Text
+from dialogs.events import Event
 from dialogs.i18n import LOCALES, N_, Translator
 from dialogs.messages import Message, Paragraph, from_dict
+from hub.identities import COMMS
+from hub.transcripts import Transcripts
 
 STATIC = Path(__file__).parent / "static"
 WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
@@ -46,9 +46,10 @@ def setup(app: web.Application) -> None:
 
 
 async def _channel_ctx(app: web.Application) -> Any:
-    channel = WebChannel(app[STORE], app[CLOCK])
+    channel = WebChannel(Transcripts(app[STORE], app[CLOCK]), app[CLOCK])
     app[WEB_CHANNEL] = channel
-    app[CHANNELS]["web"] = channel
+    app[CHANNELS][channel.platform] = channel
+    app[HUB].register(channel)
     yield
 
 
@@ -82,32 +83,27 @@ PAGE_TEXT = {
 
 async def list_people(request: web.Request) -> web.Response:
     """The demo people, their roles and the page's words in the viewer's (`as`) language."""
-    store = request.app[STORE]
+    identities = request.app[IDENTITIES]
     result = []
-    async with store.transaction() as session:
-        viewer = await people.find_by_identity(session, "web", request.query.get("as", ""))
-        tr = Translator(viewer.locale if viewer and viewer.locale else "en")
-        for demo in DEMO_PEOPLE:
-            person = await people.find_by_identity(session, "web", demo.key)
-            if person is None or person.id is None:
-                continue
-            places = (
-                ["comms", "registry"]
-                if await people.has_role(session, person.id, Role.COMMS.value)
-                else []
-            )
-            result.append(
-                {
-                    "key": demo.key,
-                    "name": person.display_name,
-                    "role": tr(demo.role),
-                    "locale": Translator(person.locale or "en").locale,
-                    "conversations": [
-                        {"id": person_conversation(demo.key), "name": "kontobot"},
-                        *({"id": place_conversation(p), "name": PLACE_NAMES[p]} for p in places),
-                    ],
-                }
-            )
+    viewer = await identities.known("web", request.query.get("as", ""))
+    tr = Translator(viewer.locale if viewer and viewer.locale else "en")
+    for demo in DEMO_PEOPLE:
+        person = await identities.known("web", demo.key)
+        if person is None:
+            continue
+        places = ["comms", "registry"] if await identities.has_role("web", demo.key, COMMS) else []
+        result.append(
+            {
+                "key": demo.key,
+                "name": person.display_name,
+                "role": tr(demo.role),
+                "locale": Translator(person.locale or "en").locale,
+                "conversations": [
+                    {"id": person_conversation(demo.key), "name": "kontobot"},
+                    *({"id": place_conversation(p), "name": PLACE_NAMES[p]} for p in places),
+                ],
+            }
+        )
     page = {key: tr(text) for key, text in PAGE_TEXT.items()}
     return web.json_response({"people": result, "locales": list(LOCALES), "page": page})
 
@@ -137,27 +133,21 @@ async def messages(request: web.Request) -> web.Response:
 async def _may_read(request: web.Request, key: str, conversation: str) -> None:
     if conversation == person_conversation(key):
         return
-    if conversation.startswith("place:"):
-        async with request.app[STORE].transaction() as session:
-            person = await people.find_by_identity(session, "web", key)
-            if (
-                person is not None
-                and person.id is not None
-                and await people.has_role(session, person.id, Role.COMMS.value)
-            ):
-                return
+    if conversation.startswith("place:") and await request.app[IDENTITIES].has_role(
+        "web", key, COMMS
+    ):
+        return
     raise web.HTTPForbidden(text="not your conversation")
 
 
 async def _render_conversation(request: web.Request, conversation: str) -> dict[str, Any]:
-    async with request.app[STORE].transaction() as session:
-        rows = await webchat.history(session, conversation)
-        directory = [(ext, p.display_name) for ext, p in await people.directory(session, "web")]
-        senders = await people.people_by_id(session, [r.sender_id for r in rows if r.sender_id])
+    identities = request.app[IDENTITIES]
+    rows = await request.app[WEB_CHANNEL].transcripts.history(conversation)
+    directory = await identities.everyone("web")
+    senders = await identities.names(r.sender_id for r in rows if r.sender_id)
     items = []
     for row in rows:
-        assert row.id is not None
-        sender = senders[row.sender_id].display_name if row.sender_id in senders else None
+        sender = senders.get(row.sender_id) if row.sender_id is not None else None
         items.append(
             {
                 "id": row.id,
@@ -199,33 +189,27 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 async def say(request: web.Request) -> web.Response:
     body = await _json(request)
-    text = str(body.get("text", ""))[:4000]
-    if not text.strip():
-        raise web.HTTPBadRequest(text="nothing to say")
-    key = str(body["as"])
-    channel = request.app[WEB_CHANNEL]
-    async with request.app[STORE].transaction() as session:
-        person = await people.find_by_identity(session, "web", key)
-    assert person is not None
-    await channel.append(
-        person_conversation(key), person.id, Message(text=text, blocks=(Paragraph(text),))
+    try:
+        event = translate.said(body)
+    except translate.NotAnEvent as error:
+        raise web.HTTPBadRequest(text=str(error)) from None
+    known = await request.app[IDENTITIES].known(translate.PLATFORM, event.sender.external_id)
+    assert known is not None
+    await request.app[WEB_CHANNEL].append(
+        person_conversation(event.sender.external_id),
+        known.person_id,
+        Message(text=event.text, blocks=(Paragraph(event.text),)),
     )
-    await _turn(request, Text(Sender("web", key), text), body)
+    await _turn(request, event, body)
     return web.json_response({"ok": True})
 
 
 async def act(request: web.Request) -> web.Response:
     body = await _json(request)
-    selected = body.get("selected") or []
-    if not isinstance(selected, list):
-        raise web.HTTPBadRequest(text="selected must be a list")
-    event = Action(
-        Sender("web", str(body["as"])),
-        action=str(body.get("action", ""))[:200],
-        value=str(body.get("value", ""))[:200],
-        selected=tuple(str(s)[:200] for s in selected[:50]),
-        text=str(body.get("text", ""))[:4000],
-    )
+    try:
+        event = translate.acted(body)
+    except translate.NotAnEvent as error:
+        raise web.HTTPBadRequest(text=str(error)) from None
     await _turn(request, event, body)
     return web.json_response({"ok": True})
 
@@ -235,12 +219,7 @@ async def set_locale(request: web.Request) -> web.Response:
     locale = str(body.get("locale", ""))
     if locale not in LOCALES:
         raise web.HTTPBadRequest(text="unknown language")
-    async with request.app[STORE].transaction() as session:
-        person = await people.find_by_identity(session, "web", str(body["as"]))
-        assert person is not None and person.id is not None
-        await people.set_locale(
-            session, now=request.app[CLOCK](), person_id=person.id, locale=locale
-        )
+    await request.app[IDENTITIES].set_locale(translate.PLATFORM, str(body["as"]), locale)
     return web.json_response({"ok": True})
 
 
@@ -248,6 +227,4 @@ async def _turn(request: web.Request, event: Event, body: dict[str, Any]) -> Non
     """Store the event in the hub's inbox and run it at once: the page gets its answer when
     the replies are in the conversation. Under the page's request id, a resent request is
     stored and run once."""
-    given = str(body.get("id") or "")[:100]
-    key = f"web:{body['as']}:{given}" if given else f"web:once:{uuid.uuid4().hex}"
-    await request.app[HUB].run_now(key, event)
+    await request.app[HUB].run_now(translate.key(body), event)

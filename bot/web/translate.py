@@ -1,0 +1,48 @@
+"""The web chat page's requests as neutral events: the one place that knows what the page
+sends. Each request carries the page's own id for it, so a request sent twice is one event."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from dialogs.events import Action, Sender, Text
+
+PLATFORM = "web"
+MAX_TEXT = 4000
+MAX_FIELD = 200
+MAX_SELECTED = 50
+
+
+class NotAnEvent(ValueError):
+    """The body does not describe what a person did."""
+
+
+def sender(body: dict[str, Any]) -> Sender:
+    return Sender(PLATFORM, str(body["as"]))
+
+
+def key(body: dict[str, Any]) -> str:
+    """The inbox key: the page's request id, else one of our own (nothing to recognise)."""
+    given = str(body.get("id") or "")[:100]
+    return f"web:{body['as']}:{given}" if given else f"web:once:{uuid.uuid4().hex}"
+
+
+def said(body: dict[str, Any]) -> Text:
+    text = str(body.get("text", ""))[:MAX_TEXT]
+    if not text.strip():
+        raise NotAnEvent("nothing to say")
+    return Text(sender(body), text)
+
+
+def acted(body: dict[str, Any]) -> Action:
+    selected = body.get("selected") or []
+    if not isinstance(selected, list):
+        raise NotAnEvent("selected must be a list")
+    return Action(
+        sender(body),
+        action=str(body.get("action", ""))[:MAX_FIELD],
+        value=str(body.get("value", ""))[:MAX_FIELD],
+        selected=tuple(str(s)[:MAX_FIELD] for s in selected[:MAX_SELECTED]),
+        text=str(body.get("text", ""))[:MAX_TEXT],
+    )

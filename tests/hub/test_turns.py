@@ -1,0 +1,166 @@
+"""The hub's turns from the inbox, through the real brain and a recording platform: replies
+owed and delivered where the person wrote, one sender's turns in order, a poisoned event
+parked while the sender's later turns go on, an inline run's first reply handed back. On SQLite
+and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from data import inbox
+from data.db import Store
+from data.models import DialogState, InboxEvent, InboxStatus, Outbox
+from dialogs.events import Command, Event, Sender, Text
+from dialogs.i18n import Translator
+from dialogs.router import Brain
+from hub.delivery import REPLY, Deliverer
+from hub.turns import Hub
+from tests.helpers import Clock, count, load, make_person
+from tests.helpers.channels import RecordingChannel
+
+EN = Translator("en")
+ANNA = Sender("web", "anna", display_name="Anna Andersson", email="anna@ki.se", locale="en")
+FIRST_QUESTION = EN("Which platform is the account on?")
+
+
+class Recorder:
+    """A platform as the hub sees it: it registers, and completes events before a turn."""
+
+    name = "web"
+    label = "the web chat"
+    same_origin = True
+
+    def __init__(self) -> None:
+        self.prepared: list[Event] = []
+        self.finished: list[Event] = []
+
+    async def prepare(self, event: Event, context: dict[str, Any]) -> Event:
+        self.prepared.append(event)
+        return event
+
+    async def after(self, event: Event, context: dict[str, Any]) -> None:
+        self.finished.append(event)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def web() -> RecordingChannel:
+    return RecordingChannel("web")
+
+
+@pytest.fixture
+async def hub(store: Store, web: RecordingChannel, clock: Clock) -> Hub:
+    async with store.transaction() as session:
+        await make_person(session, clock(), "Anna Andersson", ext="anna")
+    deliverer = Deliverer(store, {"web": web})
+    return Hub(store, Brain(store), deliverer, clock, workers=1)
+
+
+def texts(channel: RecordingChannel) -> list[str]:
+    return [call.message.text for call in channel.calls]
+
+
+async def test_a_turn_owes_its_replies_and_they_reach_the_person(
+    hub: Hub, store: Store, web: RecordingChannel
+) -> None:
+    assert await hub.receive("web:anna:1", Command(ANNA, "open-account"), {"reply": {"x": "1"}})
+    assert await hub.run_due() == 1
+    [row] = await load(store, InboxEvent)
+    assert row.status == InboxStatus.DONE.value
+    replies = await load(store, Outbox, Outbox.kind == REPLY)
+    assert replies and all(r.status == "sent" for r in replies)
+    [call] = web.calls
+    assert (call.verb, call.target) == ("reply", "anna")
+    assert call.address is not None and call.address.details["x"] == "1"
+    assert FIRST_QUESTION in call.message.text
+
+
+async def test_a_repeated_delivery_runs_once(hub: Hub, store: Store, web: RecordingChannel) -> None:
+    assert await hub.receive("web:anna:1", Command(ANNA, "open-account"))
+    assert not await hub.receive("web:anna:1", Command(ANNA, "open-account"))
+    assert await hub.run_due() == 1
+    assert await hub.run_due() == 0
+    assert len(web.calls) == 1
+
+
+async def test_a_senders_turns_run_in_the_order_received(
+    hub: Hub, store: Store, web: RecordingChannel
+) -> None:
+    await hub.receive("web:anna:1", Command(ANNA, "open-account"))
+    await hub.receive("web:anna:2", Text(ANNA, "cancel"))
+    await hub.run_due()
+    first, cancelled = texts(web)
+    assert FIRST_QUESTION in first
+    assert EN("Cancelled. Nothing was sent.") in cancelled
+    assert await count(store, DialogState) == 0
+
+
+async def test_a_poisoned_event_is_parked_and_the_senders_later_turns_go_on(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An event no version of the bot can read (stored by a newer one, or damaged).
+    async with store.transaction() as session:
+        await inbox.receive(
+            session,
+            key="web:anna:poison",
+            platform="web",
+            lane="web:anna",
+            payload={"event": {"type": "gesture", "sender": {}}},
+            now=clock(),
+        )
+    await hub.receive("web:anna:2", Command(ANNA, "open-account"))
+    for _ in range(inbox.MAX_ATTEMPTS - 1):
+        await hub.run_due()
+        # Each retry waits its backoff; the sender's later event waits behind it.
+        assert web.calls == []
+        clock.advance(timedelta(minutes=1))
+    # The last attempt fails too: parked, and the sender's later event runs.
+    await hub.run_due()
+    [poison] = await load(store, InboxEvent, InboxEvent.key == "web:anna:poison")
+    assert poison.status == InboxStatus.PARKED.value
+    assert poison.attempts == inbox.MAX_ATTEMPTS and poison.error
+    assert any("parked" in r.getMessage() for r in caplog.records)
+    [call] = web.calls
+    assert FIRST_QUESTION in call.message.text
+    assert hub.stats.parked == 1
+
+
+async def test_an_inline_run_hands_back_its_first_reply_and_delivers_the_rest(
+    hub: Hub, store: Store, web: RecordingChannel
+) -> None:
+    await hub.receive("web:anna:1", Command(ANNA, "open-account"))
+    await hub.run_due()
+    web.clear()
+    replies = await hub.run_now("web:anna:2", Text(ANNA, "cancel"), take_first=True)
+    assert replies is not None
+    assert EN("Cancelled. Nothing was sent.") in replies[0].message.text
+    # The first reply is the caller's answer (a Teams card): not owed, not sent.
+    assert web.calls == []
+    assert [r.status for r in await load(store, InboxEvent)] == [InboxStatus.DONE.value] * 2
+
+
+async def test_an_inline_run_waits_behind_the_senders_earlier_events(
+    hub: Hub, store: Store, web: RecordingChannel
+) -> None:
+    await hub.receive("web:anna:1", Command(ANNA, "open-account"))
+    assert await hub.run_now("web:anna:2", Text(ANNA, "cancel")) is None
+    # Stored all the same: a worker runs both, in order.
+    await hub.run_due()
+    first, cancelled = texts(web)
+    assert FIRST_QUESTION in first and EN("Cancelled. Nothing was sent.") in cancelled
+
+
+async def test_a_registered_platform_prepares_each_turn(hub: Hub, store: Store) -> None:
+    recorder = Recorder()
+    hub.register(recorder)
+    await hub.receive("web:anna:1", Command(ANNA, "help"))
+    await hub.run_due()
+    assert [e.sender.external_id for e in recorder.prepared] == ["anna"]
+    assert [e.sender.external_id for e in recorder.finished] == ["anna"]
