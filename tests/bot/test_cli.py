@@ -30,6 +30,7 @@ from data.export import AUDIT_COLUMNS, REGISTER_COLUMNS
 from dialogs.explain import REASONS
 from dialogs.i18n import Translator
 from dialogs.router import Brain
+from hub.identities import Identities
 from tests.helpers import T0
 from tests.helpers.journey import card_value, click, latest_request, open_account
 from tests.helpers.server import KONTOBOT, ROOT, cli_env, serving, stop
@@ -133,7 +134,7 @@ async def _register_one_account(database_url: str) -> str:
     store = Store.from_url(database_url)
     try:
         await migrate.upgrade(store.engine)
-        await seed(store, T0)
+        await seed(Identities(store, lambda: T0))
         brain = Brain(store, default_locale="sv")
         replies = await open_account(brain, "anna", T0)
         assert "Cecilia Carlsson" in replies[-1].message.text

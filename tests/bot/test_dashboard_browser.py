@@ -31,6 +31,7 @@ from data.db import Store
 from data.migrate import migrate
 from data.workdays import Calendar
 from dialogs.i18n import Translator
+from hub.identities import Identities
 from tests.helpers.accounts import register
 from tests.helpers.browser import chromium, require_chromium
 from tests.helpers.server import KONTOBOT, ROOT, Server, cli_env, serving
@@ -88,7 +89,7 @@ async def seed(url: str, now: datetime) -> Seeded:
     try:
         await migrate(store.engine)
         registered = now - timedelta(days=40)
-        await demo.seed(store, registered)
+        await demo.seed(Identities(store, lambda: registered))
         async with store.transaction() as session:
             ids = {}
             for person in demo.DEMO_PEOPLE:

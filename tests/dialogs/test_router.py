@@ -16,7 +16,6 @@ from data.models import (
     AuditEvent,
     DialogState,
     Outbox,
-    Person,
     RequestStatus,
 )
 from dialogs.events import Action, Command, Sender
@@ -553,17 +552,23 @@ async def test_a_delivery_seen_before_is_dropped_in_the_same_transaction(
 async def test_a_turn_that_fails_is_not_remembered_so_its_redelivery_runs(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
-    async def platform_down(session: object, ids: tuple[str, ...]) -> list[Person | None]:
+    async def platform_down(ids: tuple[str, ...]) -> list[Sender | None]:
         raise ConnectionError("the platform's people lookup is down")
 
+    async def platform_up(ids: tuple[str, ...]) -> list[Sender | None]:
+        return [Sender("web", i, display_name="Stina Strand") for i in ids]
+
     request = await submit(store, cast)
-    hand_to = Action(who.manager, "handover:to", value=card(request), selected=("bo.ek",))
+    # Someone we have never met: the platform must say who they are.
+    hand_to = Action(who.manager, "handover:to", value=card(request), selected=("stina",))
     with pytest.raises(ConnectionError):
         await Brain(store, resolvers={"web": platform_down}).handle(hand_to, T0, once="teams:c:1")
     async with store.transaction() as session:
         assert not await seen.known(session, "teams:c:1")
     # Redelivered once the platform is back: it runs.
-    replies = await Brain(store).handle(hand_to, T0, once="teams:c:1")
+    replies = await Brain(store, resolvers={"web": platform_up}).handle(
+        hand_to, T0, once="teams:c:1"
+    )
     assert replies and not replies[0].ephemeral
 
 
