@@ -83,7 +83,7 @@ async def list_people(request: web.Request) -> web.Response:
     """The demo people, their roles and the page's words in the viewer's (`as`) language."""
     store = request.app[STORE]
     result = []
-    async with store.transaction() as session:
+    async with store.read() as session:
         viewer = await people.find_by_identity(session, "web", request.query.get("as", ""))
         tr = Translator(viewer.locale if viewer and viewer.locale else "en")
         for demo in DEMO_PEOPLE:
@@ -137,7 +137,7 @@ async def _may_read(request: web.Request, key: str, conversation: str) -> None:
     if conversation == person_conversation(key):
         return
     if conversation.startswith("place:"):
-        async with request.app[STORE].transaction() as session:
+        async with request.app[STORE].read() as session:
             person = await people.find_by_identity(session, "web", key)
             if (
                 person is not None
@@ -149,7 +149,7 @@ async def _may_read(request: web.Request, key: str, conversation: str) -> None:
 
 
 async def _render_conversation(request: web.Request, conversation: str) -> dict[str, Any]:
-    async with request.app[STORE].transaction() as session:
+    async with request.app[STORE].read() as session:
         rows = await webchat.history(session, conversation)
         directory = [(ext, p.display_name) for ext, p in await people.directory(session, "web")]
         senders = await people.people_by_id(session, [r.sender_id for r in rows if r.sender_id])
