@@ -122,7 +122,7 @@ async def _quiesce(app: web.Application) -> None:
 
 async def healthz(request: web.Request) -> web.Response:
     try:
-        async with request.app[STORE].transaction() as session:
+        async with request.app[STORE].read() as session:
             await session.exec(select(literal(1)))
     except Exception:
         log.exception("health check: database unreachable")

@@ -178,7 +178,7 @@ async def _export(settings: Settings, fmt: str, what: str) -> str:
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
-        async with store.transaction() as session:
+        async with store.read() as session:
             return await export.export(session, fmt, what)
     finally:
         await store.close()

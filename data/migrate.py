@@ -20,7 +20,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from data.db import create_engine
+from data.db import create_engine, reading
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -81,7 +81,8 @@ def _status(connection: Connection) -> Status:
 
 
 async def status(engine: AsyncEngine) -> Status:
-    async with engine.connect() as connection:
+    # Only reads: a database that is then refused stays exactly as it was.
+    async with reading(engine) as connection:
         return await connection.run_sync(_status)
 
 

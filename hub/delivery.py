@@ -195,7 +195,7 @@ class Deliverer:
         return revived
 
     async def _compose(self, row: Outbox) -> Message:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             locale = self.default_locale
             if row.recipient_id is not None:
                 person = await people.get_person(session, row.recipient_id)
@@ -253,7 +253,7 @@ class Deliverer:
 
     async def _update(self, row: Outbox, now: datetime) -> dict[str, str]:
         assert row.update_of is not None
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             original = await outbox.by_key(session, row.update_of)
         if original is None or original.status == OutboxStatus.FAILED.value:
             return {}
@@ -267,7 +267,7 @@ class Deliverer:
         return dict(original.delivered)
 
     async def _address(self, person_id: int) -> Address | None:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             person = await people.get_person(session, person_id)
             known = await people.identities(session, person_id)
         reachable = [i for i in known if i.platform in self.channels]

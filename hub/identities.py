@@ -53,7 +53,7 @@ class Identities:
         return person.id
 
     async def known(self, platform: str, external_id: str) -> Known | None:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             person = await people.find_by_identity(session, platform, external_id)
             if person is None or person.id is None:
                 return None
@@ -75,13 +75,13 @@ class Identities:
 
     async def anyone_named(self, text: str) -> bool:
         """Whether anybody we know goes by `text` (an e-mail address, a name)."""
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             return bool(await people.find_by_text(session, text))
 
     async def addresses(self, platform: str) -> list[dict[str, Any]]:
         """The stored addresses of everyone on `platform` (Teams learns its service URL)."""
         found = []
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             for _, person in await people.directory(session, platform):
                 assert person.id is not None
                 for identity in await people.identities(session, person.id):
@@ -106,7 +106,7 @@ class Identities:
                 )
 
     async def has_role(self, platform: str, external_id: str, role: str) -> bool:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             person = await people.find_by_identity(session, platform, external_id)
             return (
                 person is not None
@@ -116,11 +116,11 @@ class Identities:
 
     async def everyone(self, platform: str) -> list[tuple[str, str]]:
         """(platform id, name) of everyone known on `platform`."""
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             return [(ext, p.display_name) for ext, p in await people.directory(session, platform)]
 
     async def names(self, person_ids: Iterable[int]) -> dict[int, str]:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             found = await people.people_by_id(session, list(person_ids))
         return {person_id: person.display_name for person_id, person in found.items()}
 

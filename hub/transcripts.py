@@ -43,6 +43,6 @@ class Transcripts:
             )
 
     async def history(self, conversation: str) -> list[Said]:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             rows = await webchat.history(session, conversation)
         return [Said(r.id, r.sender_id, dict(r.payload)) for r in rows if r.id is not None]

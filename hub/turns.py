@@ -228,7 +228,7 @@ class Hub:
         """Nothing in the inbox waits to run now, and no turn is in progress here."""
         if self._working:
             return False
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             return not await inbox.runnable(session, now=self.clock())
 
     async def run_due(self, limit: int = 100) -> int:

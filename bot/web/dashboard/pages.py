@@ -33,7 +33,7 @@ EXPORT_TYPES = {"csv": "text/csv", "json": "application/json"}
 async def register_page(request: web.Request, visit: Visit) -> web.StreamResponse:
     now, config = request.app[CLOCK](), request.app[NUDGE_CONFIG]
     choice = Choice.from_query(request.query)
-    async with request.app[STORE].transaction() as session:
+    async with request.app[STORE].read() as session:
         accounts = await dashboard.visible_accounts(session, visit.viewer)
         states = await overview.account_states(session, now, config, accounts)
         teams = await register.teams_of(session, [a.id for a in accounts if a.id is not None])
@@ -79,7 +79,7 @@ async def register_page(request: web.Request, visit: Visit) -> web.StreamRespons
 async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse:
     settings, now, config = request.app[SETTINGS], request.app[CLOCK](), request.app[NUDGE_CONFIG]
     today = local_date(now, settings.zone)
-    async with request.app[STORE].transaction() as session:
+    async with request.app[STORE].read() as session:
         try:
             detail = await dashboard.account_detail(
                 session, visit.viewer, request.match_info["number"], zone=settings.zone
@@ -132,7 +132,7 @@ def age(words: Words, elapsed: timedelta) -> str:
 @signed_in
 async def compliance_page(request: web.Request, visit: Visit) -> web.StreamResponse:
     now, config = request.app[CLOCK](), request.app[NUDGE_CONFIG]
-    async with request.app[STORE].transaction() as session:
+    async with request.app[STORE].read() as session:
         accounts = await dashboard.visible_accounts(session, visit.viewer)
         found = await overview.overview(session, now, config, accounts)
     words = words_for(request, visit)
@@ -275,7 +275,7 @@ async def export(request: web.Request, visit: Visit) -> web.StreamResponse:
         return page(request, "export.html", {"nav": "export"}, visit=visit)
     what = request.query.get("what", "register")
     now: datetime = request.app[CLOCK]()
-    async with request.app[STORE].transaction() as session:
+    async with request.app[STORE].read() as session:
         try:
             body = await dashboard.export_for(session, visit.viewer, fmt, what)
         except Invalid:
