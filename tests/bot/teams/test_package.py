@@ -60,7 +60,7 @@ def test_the_package_names_the_bot_and_every_command(
     assert [c["title"] for c in menu["commands"]] == list(COMMANDS)
     assert set(COMMANDS) == {
         "open-account", "accounts", "duty", "away", "question", "major-change", "close-account",
-        "dashboard", "help",
+        "team", "dashboard", "help",
     }
     # Teams takes at most ten commands in a menu.
     assert len(menu["commands"]) <= 10
