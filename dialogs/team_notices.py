@@ -11,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, register, team
 from data.models import Account, AccountStatus, HandoverStatus
+from dialogs.digest import label_of
 from dialogs.i18n import Translator
 from dialogs.messages import Actions, Block, Button, Confirm, Context, Fields, Message, Paragraph
-from dialogs.naming import account_label, account_name, names
+from dialogs.naming import account_name, names
 
 
 async def _people(
@@ -42,7 +43,7 @@ async def team_changed(
     old = int(params.get("old_manager_id") or 0)
     known = await names(session, [person_id, by, old])
     values = {
-        "account": account_label(account),
+        "account": label_of(account),
         "name": known.get(person_id, "?"),
         "by": known.get(by, "?"),
     }
@@ -67,7 +68,7 @@ async def team_changed(
             after=str(params.get("after", "")),
             **values,
         )
-    title = tr("The people of {account} have changed", account=account_label(account))
+    title = tr("The people of {account} have changed", account=label_of(account))
     blocks: list[Block] = [Paragraph(text)]
     if account.status == AccountStatus.ACTIVE.value:
         blocks.append(await _people(session, tr, account, known))
@@ -84,7 +85,7 @@ async def manager_handover(
     account = await access.account(session, handover.account_id)
     known = await names(session, [handover.proposed_by, handover.from_manager_id])
     name = account_name(account.platform, account.handle)
-    title = tr("Will you be the manager of {account}?", account=account_label(account))
+    title = tr("Will you be the manager of {account}?", account=label_of(account))
     text = tr(
         "{by} asks you to take over as the immediate manager of {account} ({number}) from {manager}.",
         by=known.get(handover.proposed_by, "?"),
@@ -143,7 +144,7 @@ async def manager_declined(
     text = tr(
         "{name} declined to become the immediate manager of {account}. {manager} stays the manager; type /team to ask someone else.",
         name=known.get(handover.to_person_id, "?"),
-        account=account_label(account),
+        account=label_of(account),
         manager=known.get(account.manager_id, "?"),
     )
     return Message(text=text, blocks=(Paragraph(text),))
