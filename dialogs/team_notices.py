@@ -53,6 +53,8 @@ async def team_changed(
         text = tr(
             "{by} took you off the team of {account}. You are no longer on its rota.", **values
         )
+    elif change == "removed" and by == person_id:
+        text = tr("{name} has left the team of {account} and its rota.", **values)
     elif change == "removed":
         text = tr("{by} took {name} off the team of {account} and its rota.", **values)
     elif change == "manager":
