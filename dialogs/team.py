@@ -266,6 +266,10 @@ async def team_card(ctx: Ctx, account: Account, nudges: NudgeConfig, text: str =
                 )
             )
         )
+    assert ctx.person.id is not None
+    if not await team.may_change(ctx.session, account, ctx.person.id):
+        # Someone who has just left the team: what they see is no longer theirs to change.
+        return note(intro, *blocks, title=title)
     if len(order) > team.MIN_TEAM:
         blocks.append(Actions(tuple(_remove_button(ctx, account.id, p, known) for p in order)))
     else:

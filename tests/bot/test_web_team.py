@@ -100,6 +100,8 @@ async def test_a_team_member_is_replaced_and_the_rota_follows(
     instead = sv("{name} is on duty today instead and has been told.", name="Anna Andersson")
     done = await chat.wait_for_text("bjorn", left)
     assert instead in done.text
+    # Off the team, Björn has nothing left to click on it.
+    assert not values(done, "team:add") and not values(done, "team:remove")
     await chat.wait_for_text("anna", en(
         "{name} has left the team of {account}, so you are on duty for it today instead.",
         name="Björn Berg", account=TOLD,

@@ -5,13 +5,17 @@ following it. On SQLite and PostgreSQL, at explicit times."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import absence, closure, rota, team
-from data.db import Store
+from data import register as register_
+from data.db import Store, is_sqlite
 from data.errors import DomainError, Invalid, MovedOn, NotAllowed
 from data.models import Account, AccountMember, AuditEvent, ManagerHandover, Outbox
 from scheduler.calendar import Calendar
@@ -332,3 +336,56 @@ async def test_the_unit_is_corrected_and_told(store: Store, cast: Cast) -> None:
         assert (refused.value.code, refused.value.params["field"]) == (code, "unit")
     with pytest.raises(NotAllowed):
         await correct(store, account, "Elsewhere", cast.outsider)
+
+
+# --- at once ---------------------------------------------------------------------------------
+
+
+async def side_by_side(
+    store: Store, account: int, *work: Callable[[AsyncSession], Awaitable[object]]
+) -> list[object]:
+    """Each piece of work in a transaction of its own, all at once; on PostgreSQL each has
+    read the team before any of them changes it (SQLite queues writers at BEGIN)."""
+    ready = asyncio.Barrier(len(work))
+
+    async def one(job: Callable[[AsyncSession], Awaitable[object]]) -> object:
+        async with store.transaction() as session:
+            if not is_sqlite(store.engine):
+                await register_.team_of(session, account)
+            await ready.wait()
+            return await job(session)
+
+    return await asyncio.gather(*(one(job) for job in work), return_exceptions=True)
+
+
+async def test_two_leaving_at_once_still_leave_two(store: Store, cast: Cast) -> None:
+    account = await three_of_them(store, cast)
+
+    def leaving(person: int) -> Callable[[AsyncSession], Awaitable[object]]:
+        async def job(session: AsyncSession) -> object:
+            return await team.remove_member(session, account_id=account, person_id=person,
+                                            actor_id=person, now=T0, calendar=CAL)
+        return job
+
+    results = await side_by_side(store, account, leaving(cast.colleague),
+                                 leaving(cast.second_colleague))
+    refused = [r for r in results if isinstance(r, Invalid)]
+    assert len(refused) == 1 and refused[0].code == "team_minimum", results
+    assert len(await order(store, account)) == 2
+
+
+async def test_a_double_accept_at_once_changes_the_manager_once(
+    store: Store, cast: Cast
+) -> None:
+    account = await two_of_them(store, cast)
+    handover = await propose(store, account, cast.director, cast.requester)
+    assert handover.id is not None
+    handover_id = handover.id
+
+    async def accepting(session: AsyncSession) -> object:
+        return await team.accept_manager(session, handover_id=handover_id,
+                                         actor_id=cast.director, now=T0)
+
+    results = await side_by_side(store, account, accepting, accepting)
+    assert sum(isinstance(r, MovedOn) for r in results) == 1, results
+    assert await count(store, AuditEvent, AuditEvent.action == "team.manager_accepted") == 1
