@@ -441,3 +441,30 @@ class DashboardSession(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
     # Forms that change something carry it back (CSRF).
     csrf: str = Field(max_length=64)
+
+
+# --- Changing an account's people after registration (issue 11).
+
+
+class HandoverStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    # Another hand-over was proposed for the account before this one was decided.
+    WITHDRAWN = "withdrawn"
+
+
+class ManagerHandover(SQLModel, table=True):
+    """An account handed to a new immediate manager, who confirms it with a click: until
+    then the account keeps its manager."""
+
+    __tablename__ = "manager_handover"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    from_manager_id: int = Field(foreign_key="person.id")
+    to_person_id: int = Field(foreign_key="person.id", index=True)
+    proposed_by: int = Field(foreign_key="person.id")
+    status: str = Field(max_length=16, index=True)
+    proposed_at: datetime
+    decided_at: datetime | None = None

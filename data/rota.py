@@ -155,6 +155,51 @@ async def set_rota(
     return Rota(account_id, new_rotation, anchor, new_order)
 
 
+# How far ahead `restarted` looks for a working day (holidays never run this long).
+_LOOKAHEAD = 31
+
+
+def restarted(current: Rota, day: date, calendar: WorkingDays) -> Rota:
+    """The same rota counted afresh from the first working day on or after `day`: whoever's
+    turn that is comes first and everyone's turn stays where it was. A change of the team
+    starts from here, so only the person who joins or leaves moves anyone's turn."""
+    start = day
+    for _ in range(_LOOKAHEAD):
+        if calendar.is_working_day(start):
+            break
+        start += timedelta(days=1)
+    if not current.order:
+        return Rota(current.account_id, current.rotation, start, ())
+    index = nominal_index(current.rotation, current.anchor, start, calendar) % len(current.order)
+    order = current.order[index:] + current.order[:index]
+    return Rota(current.account_id, current.rotation, start, order)
+
+
+async def store(
+    session: AsyncSession, changed: Rota, *, actor_id: int | None, now: datetime
+) -> None:
+    """Write `changed` as the account's rota: its setting, and the team's positions in its
+    order (every person in the order must be on the team). For the domain operations that
+    change the team (data.team), which check who may and tell the team themselves."""
+    setting = await session.get(RotaSetting, changed.account_id)
+    if setting is None:
+        setting = RotaSetting(account_id=changed.account_id, rotation=changed.rotation,
+                              anchor=changed.anchor, updated_at=now, updated_by=actor_id)
+    else:
+        setting.rotation, setting.anchor = changed.rotation, changed.anchor
+        setting.updated_at, setting.updated_by = now, actor_id
+    session.add(setting)
+    for position, person_id in enumerate(changed.order):
+        await session.exec(
+            update(AccountMember)
+            .where(
+                col(AccountMember.account_id) == changed.account_id,
+                col(AccountMember.person_id) == person_id,
+            )
+            .values(position=position)
+        )
+
+
 async def unavailable_on(session: AsyncSession, account_id: int, day: date) -> set[int]:
     """Team members away on `day` or who said they cannot monitor the account that day."""
     team = await _order(session, account_id)

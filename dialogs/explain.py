@@ -73,6 +73,30 @@ REASONS: dict[str, str] = {
     "may_not_close": N_(
         "Only the account's team or its manager can close it (and, for university-wide and university administration accounts, the Director of Communications). Nothing was changed."
     ),
+    # Changing an account's people (/team).
+    "may_not_change_team": N_(
+        "Only the account's team, its manager or the Communications Office can change its people. Nothing was changed."
+    ),
+    "already_in_team": N_("{name} is already one of the responsible persons."),
+    "manager_in_team": N_(
+        "{name} is the account's immediate manager, and the manager can't also be one of the responsible persons."
+    ),
+    "not_in_team": N_("{name} is not on the team of the account. Nothing was changed."),
+    "team_minimum": N_(
+        "An account needs at least {minimum} responsible persons, so {name} can't leave until someone else has joined. Nothing was changed."
+    ),
+    "already_manager": N_("{name} is already the account's immediate manager."),
+    "team_member_as_manager": N_(
+        "{name} is one of the responsible persons, and the immediate manager can't also be on the team. Take them off the team first, or pick someone else."
+    ),
+    "same_unit": N_("The account is already registered to {unit}. Nothing was changed."),
+    "not_new_manager": N_(
+        "Only the person asked to take over as manager can answer this. Nothing was changed."
+    ),
+    "handover_moved_on": N_(
+        "This hand-over has already been answered or withdrawn, so that click changed nothing."
+    ),
+    "unknown_handover": N_("I can't find that hand-over."),
     # The rota (/duty).
     "unknown_rotation": N_(
         "Duty can move every working day or every week, nothing else. Nothing was changed."

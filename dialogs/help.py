@@ -15,6 +15,7 @@ COMMANDS = (
     "question",
     "major-change",
     "close-account",
+    "team",
     "dashboard",
     "help",
 )
@@ -30,6 +31,9 @@ DESCRIPTIONS = {
     "question": N_("Log a question from the public that came in on one of your accounts."),
     "major-change": N_("Ask your team to archive an account's profile page before a major change."),
     "close-account": N_("Close an account that is no longer active."),
+    "team": N_(
+        "Change who runs an account: add or remove responsible persons, hand it to a new manager, correct its unit."
+    ),
     "dashboard": N_(
         "Get a link that signs you in to the dashboard in your browser: the register, compliance and exports."
     ),

@@ -29,6 +29,7 @@ from dialogs.messages import (
 from dialogs.naming import account_name, names, platform_label
 from dialogs.nudge_notices import COMPOSERS as NUDGE_COMPOSERS
 from dialogs.open_account import RESPONSE_LABELS, SCOPE_LABELS
+from dialogs.team_notices import COMPOSERS as TEAM_COMPOSERS
 
 Composer = Callable[[AsyncSession, Translator, dict[str, Any], int | None], Awaitable[Message]]
 
@@ -326,6 +327,7 @@ COMPOSERS: dict[str, Composer] = {
     "welcome": welcome,
     "unreachable": unreachable,
     **NUDGE_COMPOSERS,
+    **TEAM_COMPOSERS,
 }
 
 

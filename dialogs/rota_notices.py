@@ -119,11 +119,19 @@ async def duty_handed(
     account = await access.account(session, int(params["account_id"]))
     assert account.id is not None
     who = await names(session, [int(params["from_person_id"])])
-    text = tr(
-        "{name} can't monitor {account} today, so you are on duty for it instead.",
-        name=who.get(int(params["from_person_id"]), "?"),
-        account=label_of(account),
-    )
+    if params.get("why") == "left_team":
+        # data.team.remove_member: the person on duty left the team during the day.
+        text = tr(
+            "{name} has left the team of {account}, so you are on duty for it today instead.",
+            name=who.get(int(params["from_person_id"]), "?"),
+            account=label_of(account),
+        )
+    else:
+        text = tr(
+            "{name} can't monitor {account} today, so you are on duty for it instead.",
+            name=who.get(int(params["from_person_id"]), "?"),
+            account=label_of(account),
+        )
     if account.status != AccountStatus.ACTIVE.value:
         return Message(text=text, blocks=(Paragraph(text),))
     return Message(

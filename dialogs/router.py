@@ -3,7 +3,7 @@
 Platforms translate their payloads into `dialogs.events` and render the replies; everything in
 between is here. Dialog progress is loaded and saved in `dialog_turn` and nowhere else. This
 module only dispatches: each command and each button's feature lives in a module of its own
-(dialogs.duty, .questions, .archiving, .closing, .approval, .accounts).
+(dialogs.duty, .questions, .archiving, .closing, .approval, .accounts, .team).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from data.errors import DomainError
 from data.models import Person
 from data.policy import NudgeConfig
 from data.workdays import Calendar
-from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions
+from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions, team
 from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Sender, Text, Visit
@@ -71,6 +71,16 @@ BUTTONS: dict[str, Handler] = {
         {"done": archiving.done, "snooze": archiving.snooze, "request": archiving.request}
     ),
     "close": _one({"start": closing.from_button}),
+    "team": _one(
+        {
+            "show": team.show,
+            "remove": team.remove,
+            "add": team.add,
+            "manager": team.manager,
+            "unit": team.unit,
+        }
+    ),
+    "manager": _one({"accept": team.accept, "decline": team.decline}),
 }
 
 
@@ -93,7 +103,14 @@ class Brain:
         self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
         # Where people reach this server (https://…): links sent on Slack and Teams start with it.
         self.public_url = public_url
-        self.engine = Engine([OpenAccount(), questions.LogQuestion(), closing.CloseAccount()])
+        self.engine = Engine(
+            [
+                OpenAccount(),
+                questions.LogQuestion(),
+                closing.CloseAccount(),
+                *team.dialogs(self.nudges),
+            ]
+        )
 
     def translator(self, person: Person) -> Translator:
         return Translator(normalise(person.locale, self.default_locale), self.timezone)
@@ -254,6 +271,8 @@ class Brain:
             return await archiving.major_change(ctx, self, args)
         if name == "close-account":
             return await closing.start(ctx, self, args)
+        if name == "team":
+            return await team.start(ctx, self, args)
         if name == "dashboard":
             return await dashboard.dashboard(ctx, self.public_url)
         if name == "help":

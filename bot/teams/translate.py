@@ -37,11 +37,12 @@ COMMAND_WORDS: dict[str, frozenset[str]] = {
     "close-account": frozenset(
         {"close-account", "close account", "close an account", "stäng konto", "stäng ett konto"}
     ),
+    "team": frozenset({"team", "the team", "change the team", "teamet", "ändra teamet"}),
     "dashboard": frozenset({"dashboard", "the dashboard", "översikt", "översikten"}),
 }
 # The commands that take words after them when typed without a slash: "away 2027-07-01 …".
 _WITH_ARGS = re.compile(
-    r"^(away|borta|frånvaro|question|fråga|major-change|close-account)\s+(\S.*)$",
+    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team)\s+(\S.*)$",
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)

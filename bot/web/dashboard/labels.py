@@ -59,6 +59,13 @@ ACTION = {
     "request.resubmitted": L_("Request resubmitted"),
     "request.submitted": L_("Request submitted"),
     "rota.changed": L_("Rota changed"),
+    "account.unit_corrected": L_("Unit corrected"),
+    "team.member_added": L_("Responsible person added"),
+    "team.member_removed": L_("Responsible person removed"),
+    "team.manager_proposed": L_("New manager asked"),
+    "team.manager_accepted": L_("Manager changed"),
+    "team.manager_declined": L_("New manager declined"),
+    "team.manager_withdrawn": L_("New manager no longer asked"),
     "webhook.token_created": L_("Question webhook set up"),
     "webhook.token_rotated": L_("Question webhook key replaced"),
 }

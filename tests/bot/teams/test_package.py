@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from dialogs.help import DESCRIPTIONS
 from dialogs.i18n import Translator
 from dialogs.router import COMMANDS
 
@@ -60,11 +61,15 @@ def test_the_package_names_the_bot_and_every_command(
     assert [c["title"] for c in menu["commands"]] == list(COMMANDS)
     assert set(COMMANDS) == {
         "open-account", "accounts", "duty", "away", "question", "major-change", "close-account",
-        "dashboard", "help",
+        "team", "dashboard", "help",
     }
     # Teams takes at most ten commands in a menu.
     assert len(menu["commands"]) <= 10
     assert all(0 < len(c["description"]) <= 128 for c in menu["commands"])
+    # In Swedish too, before the package cuts a longer one off mid-word.
+    swedish_menu = [Translator("sv")(DESCRIPTIONS[c]) for c in COMMANDS]
+    too_long = [d for d in swedish_menu if len(d) > 128]
+    assert not too_long
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert len(manifest["description"]["short"]) <= 80
     sv = Translator("sv")
