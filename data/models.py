@@ -283,19 +283,6 @@ class InboxEvent(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
 
 
-class SeenEvent(SQLModel, table=True):
-    """Platform deliveries already handled: a retried or repeated one is recognised and dropped."""
-
-    __tablename__ = "seen_event"
-
-    key: str = Field(primary_key=True, max_length=255)
-    seen_at: datetime = Field(index=True)
-
-
-# --- The account's life after approval: rota, absences, monitoring, questions, archiving,
-# --- closing (issue 5). The rota order itself is AccountMember.position.
-
-
 class RotaSetting(SQLModel, table=True):
     """How an account's monitoring duty rotates; an account without a row rotates per day
     from its registration day."""

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import dialog_state, people, seen
+from data import dialog_state, people
 from data.db import Store
 from data.errors import DomainError
 from data.models import Person
@@ -115,13 +115,11 @@ class Brain:
     def translator(self, person: Person) -> Translator:
         return Translator(normalise(person.locale, self.default_locale), self.timezone)
 
-    async def handle(self, event: Event, now: datetime, *, once: str | None = None) -> list[Reply]:
-        """Run one turn in a transaction of its own. `once` names a platform delivery (an
-        event id): a repeat of it is dropped. The hub (hub/turns.py) runs turns from the inbox
-        with `turn` instead, in the transaction that also marks the inbox row done."""
+    async def handle(self, event: Event, now: datetime) -> list[Reply]:
+        """Run one turn in a transaction of its own (tests, the CLI). The hub (hub/turns.py)
+        runs turns from its inbox with `turn`, in the transaction that also marks the inbox row
+        done, which is what recognises a platform's repeated delivery."""
         async with self.store.transaction() as session:
-            if once is not None and not await seen.first_time(session, key=once, now=now):
-                return []
             person = await self.capture(session, event.sender, now)
             return await self.turn(session, person, event, now)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from data import requests, seen
+from data import requests
 from data.db import Store
 from data.models import (
     Account,
@@ -18,7 +18,7 @@ from data.models import (
     Outbox,
     RequestStatus,
 )
-from dialogs.events import Action, Command, Sender
+from dialogs.events import Sender
 from dialogs.messages import Paragraph
 from dialogs.router import Brain
 from tests.helpers import T0, Cast, count, load, make_roles, submit
@@ -531,45 +531,6 @@ async def test_a_click_the_platform_delivers_twice_counts_once(
     async with store.transaction() as session:
         stored = await requests.get_request(session, request.id or 0)
     assert stored.status == "approved"
-
-
-async def test_a_delivery_seen_before_is_dropped_in_the_same_transaction(
-    store: Store, cast: Cast, who: CastSenders
-) -> None:
-    brain = Brain(store)
-    start = Command(who.requester, "open-account")
-    first = await brain.handle(start, T0, once="slack:E1")
-    assert first
-    # The platform redelivers the same event: no second turn, nothing changes.
-    assert await brain.handle(start, T0, once="slack:E1") == []
-    platform = Action(who.requester, "dlg:platform:choose", selected=("instagram",))
-    assert await brain.handle(platform, T0, once="slack:E2")
-    assert await brain.handle(platform, T0, once="slack:E2") == []
-    state = await dialog_state(store, cast.requester)
-    assert state is not None and (state.step, state.turn) == ("handle", 1)
-
-
-async def test_a_turn_that_fails_is_not_remembered_so_its_redelivery_runs(
-    store: Store, cast: Cast, who: CastSenders
-) -> None:
-    async def platform_down(ids: tuple[str, ...]) -> list[Sender | None]:
-        raise ConnectionError("the platform's people lookup is down")
-
-    async def platform_up(ids: tuple[str, ...]) -> list[Sender | None]:
-        return [Sender("web", i, display_name="Stina Strand") for i in ids]
-
-    request = await submit(store, cast)
-    # Someone we have never met: the platform must say who they are.
-    hand_to = Action(who.manager, "handover:to", value=card(request), selected=("stina",))
-    with pytest.raises(ConnectionError):
-        await Brain(store, resolvers={"web": platform_down}).handle(hand_to, T0, once="teams:c:1")
-    async with store.transaction() as session:
-        assert not await seen.known(session, "teams:c:1")
-    # Redelivered once the platform is back: it runs.
-    replies = await Brain(store, resolvers={"web": platform_up}).handle(
-        hand_to, T0, once="teams:c:1"
-    )
-    assert replies and not replies[0].ephemeral
 
 
 async def test_a_revise_click_with_a_broken_value_is_refused_politely(

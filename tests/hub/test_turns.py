@@ -12,14 +12,15 @@ import pytest
 
 from data import inbox
 from data.db import Store
-from data.models import DialogState, InboxEvent, InboxStatus, Outbox
-from dialogs.events import Command, Event, Sender, Text
+from data.models import AccountRequest, DialogState, InboxEvent, InboxStatus, Outbox
+from dialogs.events import Action, Command, Event, Sender, Text
 from dialogs.i18n import Translator
 from dialogs.router import Brain
 from hub.delivery import REPLY, Deliverer
 from hub.turns import Hub
-from tests.helpers import Clock, count, load, make_person
+from tests.helpers import Cast, Clock, count, load, make_person, submit
 from tests.helpers.channels import RecordingChannel
+from tests.helpers.chat import cast_senders
 
 EN = Translator("en")
 ANNA = Sender("web", "anna", display_name="Anna Andersson", email="anna@ki.se", locale="en")
@@ -164,3 +165,33 @@ async def test_a_registered_platform_prepares_each_turn(hub: Hub, store: Store) 
     await hub.run_due()
     assert [e.sender.external_id for e in recorder.prepared] == ["anna"]
     assert [e.sender.external_id for e in recorder.finished] == ["anna"]
+
+
+async def test_a_turn_that_fails_is_retried_and_runs_once_the_platform_is_back(
+    store: Store, cast: Cast, clock: Clock, web: RecordingChannel
+) -> None:
+    down = True
+
+    async def platform(ids: tuple[str, ...]) -> list[Sender | None]:
+        if down:
+            raise ConnectionError("the platform's people lookup is down")
+        return [Sender("web", i, display_name="Stina Strand") for i in ids]
+
+    hub = Hub(store, Brain(store, resolvers={"web": platform}), Deliverer(store, {"web": web}),
+              clock)
+    request = await submit(store, cast)
+    who = await cast_senders(store, cast)
+    # Someone we have never met: the platform must say who they are.
+    value = f"{request.id}:{request.round}:manager"
+    await hub.receive("web:dan:1", Action(who.manager, "handover:to", value, ("stina",)))
+    await hub.run_due()
+    [row] = await load(store, InboxEvent)
+    assert (row.status, row.attempts) == (InboxStatus.PENDING.value, 1)
+    assert await count(store, AccountRequest, AccountRequest.approver_id == cast.manager) == 1
+    down = False
+    clock.advance(timedelta(minutes=1))
+    await hub.run_due()
+    [row] = await load(store, InboxEvent)
+    assert row.status == InboxStatus.DONE.value
+    [moved] = await load(store, AccountRequest)
+    assert moved.approver_id != cast.manager

@@ -39,9 +39,20 @@ def upgrade() -> None:
     with op.batch_alter_table('inbox_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbox_event_lane'), ['lane'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_event_status'), ['status'], unique=False)
+    # The inbox's unique keys recognise repeated deliveries now.
+    with op.batch_alter_table('seen_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_seen_event_seen_at'))
+    op.drop_table('seen_event')
 
 
 def downgrade() -> None:
+    op.create_table('seen_event',
+    sa.Column('key', sqlmodel.AutoString(length=255), nullable=False),
+    sa.Column('seen_at', sqlmodel.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    with op.batch_alter_table('seen_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_seen_event_seen_at'), ['seen_at'], unique=False)
     with op.batch_alter_table('inbox_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_event_status'))
         batch_op.drop_index(batch_op.f('ix_inbox_event_lane'))

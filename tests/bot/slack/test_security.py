@@ -18,10 +18,10 @@ from data.models import (
     AuditEvent,
     ChatIdentity,
     DialogState,
+    InboxEvent,
     Outbox,
     Person,
     RequestStatus,
-    SeenEvent,
 )
 from dialogs.i18n import Translator
 from tests.bot.slack.rig import ANNA, BJORN, CECILIA, COMMS, FILIP, SECRET, SlackRig, buttons
@@ -34,7 +34,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     Person,
     ChatIdentity,
     DialogState,
-    SeenEvent,
+    InboxEvent,
     AuditEvent,
     AccountRequest,
     Outbox,

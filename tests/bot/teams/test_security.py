@@ -23,7 +23,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from bot.app import create_app
 from bot.teams import MODE, TeamsSettingsError, mode
-from data.models import ChatIdentity, Outbox, Person, SeenEvent
+from data.models import ChatIdentity, InboxEvent, Outbox, Person
 from tests.bot.teams.rig import ANNA, TeamsRig, running_teams, teams_settings
 from tests.helpers import count
 
@@ -114,7 +114,7 @@ async def guarded(sqlite_url: str) -> Any:
 async def nothing_stored(rig: TeamsRig) -> None:
     assert await count(rig.store, Person) == 0
     assert await count(rig.store, ChatIdentity) == 0
-    assert await count(rig.store, SeenEvent) == 0
+    assert await count(rig.store, InboxEvent) == 0
     assert await count(rig.store, Outbox) == 0
     assert rig.fake.calls == []
 
