@@ -557,7 +557,7 @@ async def test_a_turn_that_fails_is_not_remembered_so_its_redelivery_runs(
         raise ConnectionError("the platform's people lookup is down")
 
     request = await submit(store, cast)
-    hand_to = Action(who.manager, "handover:to", value=card(request), selected=("bo.ek",))
+    hand_to = Action(who.manager, "handover:to", value=card(request), selected=("cia.lund",))
     with pytest.raises(ConnectionError):
         await Brain(store, resolvers={"web": platform_down}).handle(hand_to, T0, once="teams:c:1")
     async with store.transaction() as session:
