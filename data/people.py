@@ -202,51 +202,55 @@ async def directory(session: AsyncSession, platform: str) -> list[tuple[str, Per
 
 
 async def people_with_role(session: AsyncSession, role: str) -> list[Person]:
+    holders = select(RoleAssignment.person_id).where(RoleAssignment.role == role)
     rows = await session.exec(
-        select(Person)
-        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
-        .where(RoleAssignment.role == role)
-        .order_by(col(Person.id))
+        select(Person).where(col(Person.id).in_(holders)).order_by(col(Person.id))
     )
     return list(rows)
 
 
 async def has_role(session: AsyncSession, person_id: int, role: str) -> bool:
-    row = await session.get(RoleAssignment, (person_id, role))
-    return row is not None
+    row = await session.exec(
+        select(RoleAssignment.person_id).where(
+            RoleAssignment.person_id == person_id, RoleAssignment.role == role
+        )
+    )
+    return row.first() is not None
 
 
 async def set_role_holders(
     session: AsyncSession, *, now: datetime, role: str, platform: str, person_ids: set[int]
 ) -> None:
-    """Make exactly `person_ids` hold `role` among the people known on `platform`.
+    """Make exactly `person_ids` hold `role` as `platform`'s settings name them.
 
     Roles come from settings per platform, so a platform's configuration only replaces the
-    holders it knows of and leaves other platforms' holders alone.
+    holders it named and leaves other platforms' holders alone, even where one person is
+    known on both (one person per human).
     """
-    on_platform = select(ChatIdentity.person_id).where(ChatIdentity.platform == platform)
     current = set(
         await session.exec(
             select(RoleAssignment.person_id).where(
-                RoleAssignment.role == role, col(RoleAssignment.person_id).in_(on_platform)
+                RoleAssignment.role == role, RoleAssignment.source == platform
             )
         )
     )
     for person_id in current - person_ids:
         await session.exec(
             delete(RoleAssignment).where(
-                col(RoleAssignment.person_id) == person_id, col(RoleAssignment.role) == role
+                col(RoleAssignment.person_id) == person_id,
+                col(RoleAssignment.role) == role,
+                col(RoleAssignment.source) == platform,
             )
         )
         audit.record(
             session, now=now, actor_id=None, action="role.removed",
-            subject=f"person:{person_id}", role=role,
+            subject=f"person:{person_id}", role=role, platform=platform,
         )
     for person_id in person_ids - current:
-        session.add(RoleAssignment(person_id=person_id, role=role))
+        session.add(RoleAssignment(person_id=person_id, role=role, source=platform))
         audit.record(
             session, now=now, actor_id=None, action="role.assigned",
-            subject=f"person:{person_id}", role=role,
+            subject=f"person:{person_id}", role=role, platform=platform,
         )
     await session.flush()
 

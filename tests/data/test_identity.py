@@ -196,6 +196,22 @@ async def test_one_notice_per_person_on_the_platform_last_used(
     assert len(teams.sent) == 2
 
 
+async def test_each_platform_s_settings_keep_the_roles_they_give(store: Store) -> None:
+    # Anna is in the Communications Office by Slack's settings; Teams' settings name nobody:
+    # she is one person on both, and keeps the role.
+    anna, _ = await slack_and_teams(store)
+    async with store.transaction() as session:
+        await make_roles(session, T0, platform="slack", comms={anna})
+        await make_roles(session, LATER, platform="teams", comms=set())
+        assert await people.has_role(session, anna, "comms")
+        await make_roles(session, LATER, platform="teams", comms={anna})
+        await make_roles(session, LATER, platform="slack", comms=set())
+        assert await people.has_role(session, anna, "comms")
+        assert [id_of(p) for p in await people.people_with_role(session, "comms")] == [anna]
+        await make_roles(session, LATER, platform="teams", comms=set())
+        assert not await people.has_role(session, anna, "comms")
+
+
 # --- merging -------------------------------------------------------------------------------
 
 
@@ -312,7 +328,7 @@ def test_every_column_naming_a_person_is_found() -> None:
         ("used_sign_in_link", "person_id"), ("dashboard_session", "person_id"),
     }
     keys = {(c.table, c.column): c.keys for c in identity.person_columns_of()}
-    assert keys[("role_assignment", "person_id")] == (("role",),)
+    assert keys[("role_assignment", "person_id")] == (("role", "source"),)
     assert keys[("account_member", "person_id")] == (("account_id",),)
     assert keys[("dialog_state", "person_id")] == ((),)
     assert keys[("monitoring_check_in", "person_id")] == (("account_id", "day"),)
