@@ -134,12 +134,14 @@ class SlackBot:
             await asyncio.wait(set(self._tasks))
 
     async def sync_roles(self) -> None:
-        """The director and the comms office's members as the settings name them."""
+        """The director, their deputy and the comms office's members as the settings name
+        them."""
         director_ids: set[int] = set()
-        if self.settings.director_slack_id:
-            person = await self.directory.ensure(self.settings.director_slack_id)
-            assert person.id is not None
-            director_ids.add(person.id)
+        for director in (self.settings.director_slack_id, self.settings.deputy_director_slack_id):
+            if director:
+                person = await self.directory.ensure(director)
+                assert person.id is not None
+                director_ids.add(person.id)
         comms_ids: set[int] = set()
         for member in self.settings.comms_slack_members:
             person = await self.directory.ensure(member)

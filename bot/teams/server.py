@@ -62,6 +62,7 @@ def _teams_configured(settings: Settings) -> bool:
             settings.microsoft_app_password,
             settings.microsoft_app_tenant_id,
             settings.director_teams_id,
+            settings.deputy_director_teams_id,
             settings.comms_teams_conversation,
             settings.registry_teams_conversation,
             settings.comms_teams_members,
@@ -148,11 +149,13 @@ class _BotConfig:
 
 
 async def _sync_roles(app: web.Application, settings: Settings) -> None:
-    """The Director of Communications and the Communications Office on Teams, as configured."""
+    """The Director of Communications, their deputy and the Communications Office on Teams,
+    as configured."""
     now = app[CLOCK]()
+    directors = [settings.director_teams_id, settings.deputy_director_teams_id]
     async with app[STORE].transaction() as session:
         for role, aad_ids in (
-            (Role.DIRECTOR, [settings.director_teams_id] if settings.director_teams_id else []),
+            (Role.DIRECTOR, [aad for aad in directors if aad]),
             (Role.COMMS, settings.comms_teams_members),
         ):
             holders = set()
