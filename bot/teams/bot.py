@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +56,8 @@ class TeamsBot:
         if sender is None:
             return render.message_response("") if incoming.invoke else None
         self.channel.learn(sender.address)
+        if incoming.personal:
+            sender = await self._with_email(context, incoming.conversation_id, sender)
         person_id = await self._capture(sender, now)
         # Whatever could not reach this person before may reach them now.
         await deliverer.reachable_again(person_id, now)
@@ -99,6 +102,26 @@ class TeamsBot:
         await self._reply(context, replies[1:])
         return render.card_response(replies[0].message)
 
+    async def _with_email(
+        self, context: TurnContext, conversation_id: str, sender: Sender
+    ) -> Sender:
+        """The sender with their work e-mail (or UPN) from Teams' member details, until it is
+        known: it links their Teams identity to the same person elsewhere (data.people)."""
+        async with self.store.transaction() as session:
+            known = await people.find_by_identity(session, PLATFORM, sender.external_id)
+        if known is not None and known.email:
+            return sender
+        try:
+            member = await connector_of(context).conversations.get_conversation_member(
+                conversation_id, sender.external_id
+            )
+        except (ErrorResponseException, ClientRequestError, OSError):
+            log.info("no Teams member details for the sender")
+            return sender
+        extra = getattr(member, "additional_properties", None) or {}
+        email = extra.get("email") or extra.get("userPrincipalName")
+        return replace(sender, email=str(email)) if email else sender
+
     async def _capture(self, sender: Sender, now: datetime) -> int:
         """Store (or refresh) the person and how to reach them: every activity teaches us."""
         async with self.store.transaction() as session:
@@ -108,6 +131,7 @@ class TeamsBot:
                 platform=PLATFORM,
                 external_id=sender.external_id,
                 display_name=sender.display_name,
+                email=sender.email,
                 locale=sender.locale,
                 address=sender.address,
             )
