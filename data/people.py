@@ -26,14 +26,18 @@ async def ensure_person(
     email: str | None = None,
     locale: str | None = None,
     address: dict[str, Any] | None = None,
+    spoke: bool = True,
 ) -> Person:
     """The person behind a chat identity, created on first sight and refreshed after.
+
+    `spoke`: the person is writing to us through this identity now (False where someone else
+    named or picked them, or settings did): only then is it their last platform.
 
     One person per human: an identity whose platform vouches for its work e-mail (not the
     web chat) belongs to the person with that address. A new identity attaches to them; an
     identity that had a person of its own gets its address later, and that person is merged
-    into the one who had it first (data.identity.merge_people). The person's last platform
-    is the one this identity is on, so notices go where they last spoke to us.
+    into the one who had it first (data.identity.merge_people). When they speak, the person's
+    last platform is the one this identity is on, so notices go where they last spoke to us.
     """
     wanted = identity_module.normalise_email(email)
     identity = (
@@ -112,7 +116,7 @@ async def ensure_person(
         if value and getattr(person, field) != value[:limit]:
             setattr(person, field, value[:limit])
             changed = True
-    if person.last_platform != platform:
+    if (spoke or person.last_platform is None) and person.last_platform != platform:
         person.last_platform = platform
         changed = True
     if address and {**identity.address, **address} != identity.address:

@@ -190,7 +190,8 @@ class Directory:
         async with self.store.transaction() as session:
             if profile is None:
                 return await people.ensure_person(
-                    session, now=self.clock(), platform=PLATFORM, external_id=user_id
+                    session, now=self.clock(), platform=PLATFORM, external_id=user_id,
+                    spoke=False,
                 )
             return await self._ensure(session, profile)
 
@@ -204,6 +205,8 @@ class Directory:
             email=profile.email,
             locale=profile.locale,
             address=self._address(profile),
+            # Named, picked or configured by others: not where they last spoke to us.
+            spoke=False,
         )
 
     @staticmethod

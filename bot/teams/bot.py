@@ -199,6 +199,7 @@ class TeamsBot:
                     external_id=aad,
                     display_name=name,
                     email=str(email) if email else None,
+                    spoke=False,
                     address={
                         k: v
                         for k, v in {

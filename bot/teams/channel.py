@@ -209,6 +209,7 @@ class TeamsChannel:
                 now=self.clock(),
                 platform=PLATFORM,
                 external_id=external_id,
+                spoke=False,
                 address={
                     "conversation_id": conversation,
                     "service_url": service_url,

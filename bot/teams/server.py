@@ -161,7 +161,7 @@ async def _sync_roles(app: web.Application, settings: Settings) -> None:
             holders = set()
             for aad in aad_ids:
                 person = await people.ensure_person(
-                    session, now=now, platform=PLATFORM, external_id=aad
+                    session, now=now, platform=PLATFORM, external_id=aad, spoke=False
                 )
                 assert person.id is not None
                 holders.add(person.id)

@@ -212,6 +212,21 @@ async def test_each_platform_s_settings_keep_the_roles_they_give(store: Store) -
         assert not await people.has_role(session, anna, "comms")
 
 
+async def test_being_picked_elsewhere_is_not_speaking_there(store: Store) -> None:
+    # Anna last wrote on Teams; someone picks her in Slack's people picker: her notices still
+    # go to Teams, where she last spoke.
+    anna, _ = await slack_and_teams(store)
+    async with store.transaction() as session:
+        picked = await people.ensure_person(
+            session, now=LATER, platform="slack", external_id="UANNA", email=EMAIL, spoke=False
+        )
+        assert (picked.id, picked.last_platform) == (anna, "teams")
+        new = await people.ensure_person(
+            session, now=LATER, platform="slack", external_id="UBO", spoke=False
+        )
+        assert new.last_platform == "slack"
+
+
 # --- merging -------------------------------------------------------------------------------
 
 
