@@ -534,6 +534,12 @@ async def hand_over(
     REROUTE_AFTER_WORKING_DAYS working days at its current stage; counting them needs the
     working-day `calendar` (without one the requester is refused as any non-approver is).
     Before that: NotAllowed("reroute_too_early", days=..., after=...).
+
+    Whoever hands it, the person it goes to must pass approver_refusal, each refusal an
+    Invalid(code, field="approver"): "requester_as_approver", "team_member_as_approver",
+    "same_approver" ("already_the_approver" for the requester) and, at the director stage,
+    "approver_not_director". Where no other director may take it, the requester's way out
+    is `escalate`.
     """
     request = await get_request(session, request_id)
     _expect_current(request, expect_round, expect_stage)
