@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         "https://slack.com/api/", validation_alias=_env("KONTOBOT_SLACK_API_URL")
     )
     director_slack_id: str | None = Field(None, validation_alias=_env("KONTOBOT_DIRECTOR_SLACK_ID"))
+    # A second holder of the director role, who may decide (and be handed the decision) at
+    # the director stage.
+    deputy_director_slack_id: str | None = Field(
+        None, validation_alias=_env("KONTOBOT_DEPUTY_DIRECTOR_SLACK_ID")
+    )
     comms_slack_channel: str | None = Field(
         None, validation_alias=_env("KONTOBOT_COMMS_SLACK_CHANNEL")
     )
@@ -77,6 +82,9 @@ class Settings(BaseSettings):
         None, validation_alias=_env("MICROSOFT_APP_TENANT_ID")
     )
     director_teams_id: str | None = Field(None, validation_alias=_env("KONTOBOT_DIRECTOR_TEAMS_ID"))
+    deputy_director_teams_id: str | None = Field(
+        None, validation_alias=_env("KONTOBOT_DEPUTY_DIRECTOR_TEAMS_ID")
+    )
     comms_teams_conversation: str | None = Field(
         None, validation_alias=_env("KONTOBOT_COMMS_TEAMS_CONVERSATION")
     )

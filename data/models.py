@@ -108,6 +108,10 @@ class RoleAssignment(SQLModel, table=True):
 
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     role: str = Field(max_length=32, primary_key=True)
+    # The platform whose settings name the person for the role. Each platform's settings
+    # replace only the holders they named, so one person known on Slack and Teams keeps a role
+    # either platform's settings give them.
+    source: str = Field(max_length=16, primary_key=True)
 
 
 class AccountRequest(SQLModel, table=True):

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit
+from data import identity as identity_module
 from data.errors import NotFound
 from data.models import ChatIdentity, Person, RoleAssignment
 
@@ -25,8 +26,20 @@ async def ensure_person(
     email: str | None = None,
     locale: str | None = None,
     address: dict[str, Any] | None = None,
+    spoke: bool = True,
 ) -> Person:
-    """The person behind a chat identity, created on first sight and refreshed after."""
+    """The person behind a chat identity, created on first sight and refreshed after.
+
+    `spoke`: the person is writing to us through this identity now (False where someone else
+    named or picked them, or settings did): only then is it their last platform.
+
+    One person per human: an identity whose platform vouches for its work e-mail (not the
+    web chat) belongs to the person with that address. A new identity attaches to them; an
+    identity that had a person of its own gets its address later, and that person is merged
+    into the one who had it first (data.identity.merge_people). When they speak, the person's
+    last platform is the one this identity is on, so notices go where they last spoke to us.
+    """
+    wanted = identity_module.normalise_email(email)
     identity = (
         await session.exec(
             select(ChatIdentity).where(
@@ -34,47 +47,76 @@ async def ensure_person(
             )
         )
     ).first()
+    linkable = wanted is not None and platform not in identity_module.UNVERIFIED_EMAIL_PLATFORMS
     if identity is None:
-        person = Person(
-            display_name=(display_name or external_id)[:200],
-            email=email[:320] if email else None,
-            locale=locale[:16] if locale else None,
-            last_platform=platform,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(person)
-        await session.flush()
-        assert person.id is not None
-        session.add(
-            ChatIdentity(
-                person_id=person.id,
-                platform=platform,
-                external_id=external_id,
-                address=address or {},
+        owner = await _owner_of(session, wanted) if linkable else None
+        if owner is None:
+            person = Person(
+                display_name=(display_name or external_id)[:200],
+                email=wanted,
+                locale=locale[:16] if locale else None,
+                last_platform=platform,
+                created_at=now,
+                updated_at=now,
             )
-        )
-        audit.record(
-            session,
-            now=now,
-            actor_id=None,
-            action="person.created",
-            subject=f"person:{person.id}",
+            session.add(person)
+            await session.flush()
+            assert person.id is not None
+            audit.record(
+                session,
+                now=now,
+                actor_id=None,
+                action="person.created",
+                subject=f"person:{person.id}",
+                platform=platform,
+            )
+        else:
+            person = owner
+            assert person.id is not None
+            audit.record(
+                session,
+                now=now,
+                actor_id=None,
+                action="person.identity_linked",
+                subject=f"person:{person.id}",
+                platform=platform,
+            )
+        assert person.id is not None
+        identity = ChatIdentity(
+            person_id=person.id,
             platform=platform,
+            external_id=external_id,
+            address=address or {},
         )
+        session.add(identity)
         await session.flush()
-        return person
-    person = await get_person(session, identity.person_id)
+        if owner is None:
+            return person
+        address = None
+    else:
+        person = await get_person(session, identity.person_id)
+        owner = await _owner_of(session, wanted, besides=person.id) if linkable else None
+        if owner is not None and owner.id is not None and person.id is not None:
+            person = await identity_module.merge_people(
+                session,
+                survivor_id=owner.id,
+                merged_id=person.id,
+                now=now,
+                reason="same_email",
+            )
+            refreshed = await session.get(ChatIdentity, identity.id)
+            assert refreshed is not None
+            identity = refreshed
     changed = False
     for field, value, limit in (
         ("display_name", display_name, 200),
-        ("email", email, 320),
+        ("email", wanted, 320),
         ("locale", locale, 16),
     ):
         if value and getattr(person, field) != value[:limit]:
             setattr(person, field, value[:limit])
             changed = True
-    if person.last_platform != platform:
+    if (spoke or person.last_platform is None) and person.last_platform != platform:
         person.last_platform = platform
         changed = True
     if address and {**identity.address, **address} != identity.address:
@@ -84,6 +126,26 @@ async def ensure_person(
         person.updated_at = now
         session.add(person)
     return person
+
+
+async def _owner_of(
+    session: AsyncSession, email: str | None, *, besides: int | None = None
+) -> Person | None:
+    """The first person known with this (normalised) work e-mail who has an identity a
+    platform vouches for, other than `besides`."""
+    if email is None:
+        return None
+    verified = select(ChatIdentity.person_id).where(
+        col(ChatIdentity.platform).not_in(identity_module.UNVERIFIED_EMAIL_PLATFORMS)
+    )
+    statement = (
+        select(Person)
+        .where(Person.email == email, col(Person.id).in_(verified))
+        .order_by(col(Person.id))
+    )
+    if besides is not None:
+        statement = statement.where(Person.id != besides)
+    return (await session.exec(statement)).first()
 
 
 async def get_person(session: AsyncSession, person_id: int) -> Person:
@@ -144,51 +206,55 @@ async def directory(session: AsyncSession, platform: str) -> list[tuple[str, Per
 
 
 async def people_with_role(session: AsyncSession, role: str) -> list[Person]:
+    holders = select(RoleAssignment.person_id).where(RoleAssignment.role == role)
     rows = await session.exec(
-        select(Person)
-        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
-        .where(RoleAssignment.role == role)
-        .order_by(col(Person.id))
+        select(Person).where(col(Person.id).in_(holders)).order_by(col(Person.id))
     )
     return list(rows)
 
 
 async def has_role(session: AsyncSession, person_id: int, role: str) -> bool:
-    row = await session.get(RoleAssignment, (person_id, role))
-    return row is not None
+    row = await session.exec(
+        select(RoleAssignment.person_id).where(
+            RoleAssignment.person_id == person_id, RoleAssignment.role == role
+        )
+    )
+    return row.first() is not None
 
 
 async def set_role_holders(
     session: AsyncSession, *, now: datetime, role: str, platform: str, person_ids: set[int]
 ) -> None:
-    """Make exactly `person_ids` hold `role` among the people known on `platform`.
+    """Make exactly `person_ids` hold `role` as `platform`'s settings name them.
 
     Roles come from settings per platform, so a platform's configuration only replaces the
-    holders it knows of and leaves other platforms' holders alone.
+    holders it named and leaves other platforms' holders alone, even where one person is
+    known on both (one person per human).
     """
-    on_platform = select(ChatIdentity.person_id).where(ChatIdentity.platform == platform)
     current = set(
         await session.exec(
             select(RoleAssignment.person_id).where(
-                RoleAssignment.role == role, col(RoleAssignment.person_id).in_(on_platform)
+                RoleAssignment.role == role, RoleAssignment.source == platform
             )
         )
     )
     for person_id in current - person_ids:
         await session.exec(
             delete(RoleAssignment).where(
-                col(RoleAssignment.person_id) == person_id, col(RoleAssignment.role) == role
+                col(RoleAssignment.person_id) == person_id,
+                col(RoleAssignment.role) == role,
+                col(RoleAssignment.source) == platform,
             )
         )
         audit.record(
             session, now=now, actor_id=None, action="role.removed",
-            subject=f"person:{person_id}", role=role,
+            subject=f"person:{person_id}", role=role, platform=platform,
         )
     for person_id in person_ids - current:
-        session.add(RoleAssignment(person_id=person_id, role=role))
+        session.add(RoleAssignment(person_id=person_id, role=role, source=platform))
         audit.record(
             session, now=now, actor_id=None, action="role.assigned",
-            subject=f"person:{person_id}", role=role,
+            subject=f"person:{person_id}", role=role, platform=platform,
         )
     await session.flush()
 
@@ -202,3 +268,18 @@ async def set_locale(session: AsyncSession, *, now: datetime, person_id: int, lo
         session, now=now, actor_id=person_id, action="person.locale",
         subject=f"person:{person_id}", locale=locale,
     )
+
+
+def human_key(person: Person) -> str:
+    """Who a person is as a human: their work e-mail, else the person itself. Two people
+    with one address are one human to every rule, linked or not (the web chat's identities
+    never are)."""
+    email = identity_module.normalise_email(person.email)
+    return f"mail:{email}" if email else f"person:{person.id}"
+
+
+async def same_human(session: AsyncSession, one: int, other: int) -> bool:
+    if one == other:
+        return True
+    found = await people_by_id(session, [one, other])
+    return one in found and other in found and human_key(found[one]) == human_key(found[other])

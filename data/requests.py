@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -88,6 +89,61 @@ async def pending_for(session: AsyncSession, approver_id: int) -> list[AccountRe
     return list(rows)
 
 
+# Why the decision may not rest with a person (approver_refusal's codes), as each way of
+# moving it words the refusal.
+SUBMIT_REFUSALS = {
+    "requester_as_approver": "requester_as_manager",
+    "team_member_as_approver": "manager_in_team",
+}
+DECIDE_REFUSALS = {
+    "requester_as_approver": "own_request",
+    "team_member_as_approver": "team_member_decides",
+    "approver_not_director": "not_director",
+}
+
+
+async def approver_refusal(
+    session: AsyncSession,
+    *,
+    requester_id: int,
+    team_ids: Sequence[int],
+    person_id: int,
+    stage: Stage,
+    approver_id: int | None = None,
+) -> str | None:
+    """Why the decision on a request may not rest with `person_id` at `stage`, or None when
+    it may. The one rule every way a decision moves asks: the manager named on submission,
+    the director's turn, each decision, a hand-over and the requester's reroute.
+
+    - "requester_as_approver": never the requester, nor the same human under another
+      identity (a linked one, or a person with the requester's work e-mail);
+    - "team_member_as_approver": never one of the request's responsible persons, so a
+      fellow team member cannot become "the manager" (nor decide as director);
+    - "same_approver": not the approver the decision rests with now (`approver_id`), when
+      it is to move;
+    - "approver_not_director": at the director stage, only a holder of the director role.
+    """
+    known = await people.people_by_id(session, [requester_id, *team_ids, person_id])
+    if person_id not in known:
+        raise NotFound("unknown_person")
+    human = people.human_key(known[person_id])
+
+    def same(other: int) -> bool:
+        return other == person_id or (other in known and people.human_key(known[other]) == human)
+
+    if same(requester_id):
+        return "requester_as_approver"
+    if any(same(member) for member in team_ids):
+        return "team_member_as_approver"
+    if approver_id is not None and await people.same_human(session, person_id, approver_id):
+        return "same_approver"
+    if stage is Stage.DIRECTOR and not await people.has_role(
+        session, person_id, Role.DIRECTOR.value
+    ):
+        return "approver_not_director"
+    return None
+
+
 async def check_input(
     session: AsyncSession, requester_id: int, given: RequestInput
 ) -> RequestInput:
@@ -123,11 +179,25 @@ async def check_input(
     known = await people.people_by_id(session, [*team, given.manager_id, requester_id])
     if any(member not in known for member in team):
         raise Invalid("unknown_person", field="team")
+    # One person per human: two people with one work e-mail are one responsible person.
+    humans = [people.human_key(known[member]) for member in team]
+    if len(set(humans)) != len(humans):
+        raise Invalid("team_duplicate", field="team")
+    if requester_id in known and people.human_key(known[requester_id]) in humans:
+        raise Invalid("team_includes_requester", field="team")
     if given.manager_id == requester_id:
         raise Invalid("requester_as_manager", field="manager")
     if given.manager_id not in known:
         raise Invalid("unknown_person", field="manager")
-    if Scope(given.scope).needs_director and not await _directors(session, exclude=requester_id):
+    refusal = await approver_refusal(
+        session, requester_id=requester_id, team_ids=team, person_id=given.manager_id,
+        stage=Stage.MANAGER,
+    )
+    if refusal is not None:
+        raise Invalid(SUBMIT_REFUSALS[refusal], field="manager")
+    if Scope(given.scope).needs_director and not await eligible_directors(
+        session, requester_id=requester_id, team_ids=team
+    ):
         raise Invalid("no_director", field="scope")
 
     return replace(
@@ -241,11 +311,20 @@ async def decide(
     moved on since, nothing changes and MovedOn says so.
     """
     request = await get_request(session, request_id)
-    if actor_id == request.requester_id:
+    if await people.same_human(session, actor_id, request.requester_id):
         raise NotAllowed("own_request")
     _expect_current(request, expect_round, expect_stage)
     if actor_id != request.approver_id:
         raise NotAllowed("not_approver")
+    assert request.stage is not None, "a pending request is always at a stage"
+    # The approver was checked when the decision came to them; checked again, since roles
+    # and people may have changed since (a director replaced, two people found to be one).
+    refusal = await approver_refusal(
+        session, requester_id=request.requester_id, team_ids=request.team_ids,
+        person_id=actor_id, stage=Stage(request.stage),
+    )
+    if refusal is not None:
+        raise NotAllowed(DECIDE_REFUSALS[refusal])
     if decision is not Decision.APPROVE:
         if reason is None or not reason.strip():
             raise Invalid("reason_required", field="reason")
@@ -255,7 +334,6 @@ async def decide(
             raise Invalid(error.code, field="reason", **error.params) from None
     else:
         reason = None
-    assert request.stage is not None, "a pending request is always at a stage"
     stage = Stage(request.stage)
     # Chosen before anything is written, so that "no director" leaves no half decision behind.
     director = None
@@ -377,6 +455,64 @@ def may_reroute(
     return True
 
 
+async def other_directors(session: AsyncSession, request: AccountRequest) -> list[int]:
+    """Who else may take a decision waiting at the director stage: the other holders of the
+    director role (the Director of Communications and their deputy) the rule allows."""
+    return await eligible_directors(
+        session, requester_id=request.requester_id, team_ids=request.team_ids,
+        besides=request.approver_id,
+    )
+
+
+async def escalate(
+    session: AsyncSession,
+    *,
+    request_id: int,
+    actor_id: int,
+    now: datetime,
+    calendar: WorkingDays,
+    zone: ZoneInfo = DEFAULT_ZONE,
+    expect_round: int | None = None,
+    expect_stage: str | None = None,
+) -> bool:
+    """The requester's reroute where nobody else may take the decision: a request waiting
+    for the director with no other holder of the director role goes to the Communications
+    Office (its place and each holder of the comms role are told), never to an arbitrary
+    person. The decision stays where it is. Allowed when a reroute is (check_reroute).
+
+    Returns False when the office was already told of this wait. Invalid("name_an_approver")
+    when someone may take the decision instead (at the manager stage anyone the rule
+    allows; at the director stage another director): the requester names them."""
+    request = await get_request(session, request_id)
+    _expect_current(request, expect_round, expect_stage)
+    check_reroute(request, actor_id, now, calendar, zone)
+    if request.stage != Stage.DIRECTOR.value or await other_directors(session, request):
+        raise Invalid("name_an_approver", field="approver")
+    assert request.id is not None and request.approver_id is not None
+    waited = working_days_waited(request, now, calendar, zone)
+    key = f"approval_escalated:{request.id}:{request.round}:{request.stage}:{request.approver_id}"
+    params = {"request_id": request.id, "approver_id": request.approver_id, "days": waited}
+    told = await outbox.enqueue(
+        session, key=f"{key}:comms", kind="approval_escalated", now=now, place="comms",
+        params=params,
+    )
+    if not told:
+        return False
+    for holder in await people.people_with_role(session, Role.COMMS.value):
+        assert holder.id is not None
+        if not await people.same_human(session, holder.id, request.requester_id):
+            await outbox.enqueue(
+                session, key=f"{key}:{holder.id}", kind="approval_escalated", now=now,
+                recipient_id=holder.id, params=params,
+            )
+    audit.record(
+        session, now=now, actor_id=actor_id, action="request.escalated",
+        subject=f"request:{request.id}", round=request.round, stage=request.stage,
+        approver_id=request.approver_id, days=waited,
+    )
+    return True
+
+
 async def hand_over(
     session: AsyncSession,
     *,
@@ -395,6 +531,12 @@ async def hand_over(
     REROUTE_AFTER_WORKING_DAYS working days at its current stage; counting them needs the
     working-day `calendar` (without one the requester is refused as any non-approver is).
     Before that: NotAllowed("reroute_too_early", days=..., after=...).
+
+    Whoever hands it, the person it goes to must pass approver_refusal, each refusal an
+    Invalid(code, field="approver"): "requester_as_approver", "team_member_as_approver",
+    "same_approver" ("already_the_approver" for the requester) and, at the director stage,
+    "approver_not_director". Where no other director may take it, the requester's way out
+    is `escalate`.
     """
     request = await get_request(session, request_id)
     _expect_current(request, expect_round, expect_stage)
@@ -406,11 +548,15 @@ async def hand_over(
     elif actor_id != request.approver_id:
         raise NotAllowed("not_approver")
     await people.get_person(session, to_person_id)
-    if to_person_id == request.requester_id:
-        raise Invalid("requester_as_approver", field="approver")
-    if to_person_id == request.approver_id:
-        raise Invalid("already_the_approver" if rerouting else "same_approver", field="approver")
-    assert request.approver_id is not None
+    assert request.approver_id is not None and request.stage is not None
+    refusal = await approver_refusal(
+        session, requester_id=request.requester_id, team_ids=request.team_ids,
+        person_id=to_person_id, stage=Stage(request.stage), approver_id=request.approver_id,
+    )
+    if refusal == "same_approver" and rerouting:
+        refusal = "already_the_approver"
+    if refusal is not None:
+        raise Invalid(refusal, field="approver")
     old_card = card_key(request)
     # The gate against a concurrent decision or hand-over: the approver as the card showed.
     await _take(session, request, request.approver_id, now)
@@ -531,14 +677,32 @@ async def _owe_card(session: AsyncSession, request: AccountRequest, now: datetim
     )
 
 
-async def _directors(session: AsyncSession, *, exclude: int) -> list[int]:
-    holders = await people.people_with_role(session, Role.DIRECTOR.value)
-    return [p.id for p in holders if p.id is not None and p.id != exclude]
+async def eligible_directors(
+    session: AsyncSession,
+    *,
+    requester_id: int,
+    team_ids: Sequence[int],
+    besides: int | None = None,
+) -> list[int]:
+    """The holders of the director role who may decide on a request of `requester_id`
+    with this team (approver_refusal), other than `besides` (the current approver)."""
+    found = []
+    for holder in await people.people_with_role(session, Role.DIRECTOR.value):
+        assert holder.id is not None
+        refusal = await approver_refusal(
+            session, requester_id=requester_id, team_ids=team_ids, person_id=holder.id,
+            stage=Stage.DIRECTOR, approver_id=besides,
+        )
+        if refusal is None:
+            found.append(holder.id)
+    return found
 
 
 async def _pick_director(session: AsyncSession, request: AccountRequest) -> int:
     """The director who approves: one reachable where the requester is, else the first."""
-    candidates = await _directors(session, exclude=request.requester_id)
+    candidates = await eligible_directors(
+        session, requester_id=request.requester_id, team_ids=request.team_ids
+    )
     if not candidates:
         raise Invalid("no_director", field="scope")
     requester = await people.get_person(session, request.requester_id)

@@ -71,7 +71,7 @@ async def check_newcomer(session: AsyncSession, account: Account, person_id: int
     assert account.id is not None
     name = await _person_name(session, person_id, "person")
     if person_id == account.manager_id:
-        raise Invalid("manager_in_team", field="person", name=name)
+        raise Invalid("manager_joins_team", field="person", name=name)
     if await access.is_member(session, account.id, person_id):
         raise Invalid("already_in_team", field="person", name=name)
 
@@ -103,7 +103,7 @@ async def add_member(
     """Put `person_id` on the account's team, last in the rota order; returns the rota.
 
     NotAllowed("may_not_change_team"), MovedOn("account_closed"), Invalid("already_in_team"),
-    Invalid("manager_in_team"), Invalid("unknown_person").
+    Invalid("manager_joins_team"), Invalid("unknown_person").
     """
     account = await _changeable(session, account_id, actor_id)
     await check_newcomer(session, account, person_id)

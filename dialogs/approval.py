@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from data import requests
 from data.errors import DomainError, MovedOn
-from data.models import Decision, RequestStatus
+from data.models import Decision, RequestStatus, Stage
 from dialogs.common import Host, int_value, note
 from dialogs.engine import Ctx, Progress, Reply
 from dialogs.events import Action
@@ -76,6 +76,10 @@ async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> lis
         requests.check_reroute(
             request, ctx.person.id, ctx.now, host.nudges.calendar, host.nudges.zone
         )
+        if request.stage == Stage.DIRECTOR.value and not await requests.other_directors(
+            ctx.session, request
+        ):
+            return await _escalate(ctx, host, request_id, value)
         text = ctx.tr("Who should decide on your request instead?")
         label = ctx.tr("Send the request")
     else:
@@ -86,6 +90,31 @@ async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> lis
         "handover:to", value, placeholder=ctx.tr("Choose a person"), submit_label=label
     )
     return [note(text, picker, ephemeral=True)]
+
+
+async def _escalate(ctx: Ctx, host: Host, request_id: int, value: str) -> list[Reply]:
+    """Nobody else may decide as director: the Communications Office is asked to see to it."""
+    assert ctx.person.id is not None
+    _, round_, stage = card_value(value)
+    told = await requests.escalate(
+        ctx.session,
+        request_id=request_id,
+        actor_id=ctx.person.id,
+        now=ctx.now,
+        calendar=host.nudges.calendar,
+        zone=host.nudges.zone,
+        expect_round=round_,
+        expect_stage=stage,
+    )
+    if told:
+        text = ctx.tr(
+            "No other Director of Communications can decide on your request, so I have asked the Communications Office to see to it."
+        )
+    else:
+        text = ctx.tr(
+            "The Communications Office has already been asked to see to your request."
+        )
+    return [note(text, ephemeral=True)]
 
 
 async def hand_over(ctx: Ctx, host: Host, action: Action) -> list[Reply]:

@@ -38,6 +38,25 @@ REASONS: dict[str, str] = {
     "requester_as_manager": N_("You can't approve your own request: name your immediate manager."),
     "requester_as_approver": N_("The decision can't be handed to the person who made the request."),
     "same_approver": N_("The decision is already yours: pick someone else to hand it to."),
+    # Who may decide (data.requests.approver_refusal).
+    "manager_in_team": N_(
+        "A responsible person for the account can't also approve it as manager: name your immediate manager."
+    ),
+    "team_member_as_approver": N_(
+        "The decision can't be handed to one of the request's responsible persons: pick someone outside the team."
+    ),
+    "approver_not_director": N_(
+        "At this stage only a Director of Communications can decide: pick one of them."
+    ),
+    "team_member_decides": N_(
+        "You are one of the request's responsible persons, so you can't decide on it. Nothing was changed."
+    ),
+    "not_director": N_(
+        "Only a Director of Communications can decide at this stage. Nothing was changed."
+    ),
+    "name_an_approver": N_(
+        "Someone else can take the decision on your request: name them instead."
+    ),
     "no_director": N_(
         "No Director of Communications is configured, so this scope can't be approved yet. Contact the Communications Office."
     ),
@@ -78,7 +97,7 @@ REASONS: dict[str, str] = {
         "Only the account's team, its manager or the Communications Office can change its people. Nothing was changed."
     ),
     "already_in_team": N_("{name} is already one of the responsible persons."),
-    "manager_in_team": N_(
+    "manager_joins_team": N_(
         "{name} is the account's immediate manager, and the manager can't also be one of the responsible persons."
     ),
     "not_in_team": N_("{name} is not on the team of the account. Nothing was changed."),

@@ -225,6 +225,29 @@ async def request_handed(
     return Message(text=text, blocks=(Paragraph(text),))
 
 
+async def approval_escalated(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    """To the Communications Office: a request waits for a director and nobody else may take
+    it (data.requests.escalate)."""
+    request = await requests.get_request(session, int(params["request_id"]))
+    approver = int(params["approver_id"])
+    names = await _names(session, [request.requester_id, approver])
+    title = tr("A request waits for the Director of Communications")
+    text = tr(
+        "{requester}'s request for {account} has waited {days} working days for {director}, and no other Director of Communications can decide on it. Please see to it that it is decided.",
+        requester=names.get(request.requester_id, "?"),
+        account=account_name(request.platform, request.handle),
+        days=int(params["days"]),
+        director=names.get(approver, "?"),
+    )
+    return Message(
+        text=text,
+        title=title,
+        blocks=(Paragraph(text), Fields(await request_fields(session, tr, request))),
+    )
+
+
 async def _account(session: AsyncSession, params: dict[str, Any]) -> Account:
     account = await register.get_account(session, int(params["account_id"]))
     assert account is not None, params
@@ -323,6 +346,7 @@ COMPOSERS: dict[str, Composer] = {
     "approval_card": approval_card,
     "request_decided": request_decided,
     "request_handed": request_handed,
+    "approval_escalated": approval_escalated,
     "account_registered": account_registered,
     "welcome": welcome,
     "unreachable": unreachable,

@@ -124,8 +124,11 @@ class Brain:
             return await self.turn(session, person, event, now)
 
     @staticmethod
-    async def capture(session: AsyncSession, sender: Sender, now: datetime) -> Person:
-        """The person behind `sender`, stored or refreshed with what the platform told us."""
+    async def capture(
+        session: AsyncSession, sender: Sender, now: datetime, *, spoke: bool = True
+    ) -> Person:
+        """The person behind `sender`, stored or refreshed with what the platform told us;
+        `spoke`: it is they who wrote (not someone who picked or named them)."""
         return await people.ensure_person(
             session,
             now=now,
@@ -135,6 +138,7 @@ class Brain:
             email=sender.email,
             locale=sender.locale,
             address=sender.address,
+            spoke=spoke,
         )
 
     async def turn(
@@ -174,7 +178,7 @@ class Brain:
                 if known is None and lookup is not None:
                     [described] = await lookup((external_id,))
                     if described is not None:
-                        known = await self.capture(session, described, now)
+                        known = await self.capture(session, described, now, spoke=False)
                 found.append(known)
             return found
 

@@ -36,8 +36,10 @@ class Identities:
         self.store = store
         self.clock = clock
 
-    async def remember(self, sender: Sender) -> int:
-        """Store or refresh the person behind `sender`; returns their person id."""
+    async def remember(self, sender: Sender, *, spoke: bool = False) -> int:
+        """Store or refresh the person behind `sender`; returns their person id. `spoke`: they
+        are writing to us now (else someone named or picked them, or settings did), and only
+        then is this their last platform."""
         async with self.store.transaction() as session:
             person = await people.ensure_person(
                 session,
@@ -48,6 +50,7 @@ class Identities:
                 email=sender.email,
                 locale=sender.locale,
                 address=dict(sender.address),
+                spoke=spoke,
             )
         assert person.id is not None
         return person.id
@@ -97,7 +100,7 @@ class Identities:
                 ids = set()
                 for external_id in external_ids:
                     person = await people.ensure_person(
-                        session, now=now, platform=platform, external_id=external_id
+                        session, now=now, platform=platform, external_id=external_id, spoke=False
                     )
                     assert person.id is not None
                     ids.add(person.id)

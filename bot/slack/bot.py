@@ -121,8 +121,13 @@ class SlackBot:
         await self._session.close()
 
     async def sync_roles(self) -> None:
-        """The director and the comms office's members as the settings name them."""
-        director = [self.settings.director_slack_id] if self.settings.director_slack_id else []
+        """The director, their deputy and the comms office's members as the settings name
+        them."""
+        director = [
+            user
+            for user in (self.settings.director_slack_id, self.settings.deputy_director_slack_id)
+            if user
+        ]
         for user in [*director, *self.settings.comms_slack_members]:
             await self.directory.ensure(user)
         await self.identities.hold_roles(

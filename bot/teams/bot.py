@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +93,7 @@ class TeamsBot:
         context = {
             "picked": list(incoming.picked_people),
             "conversation": incoming.conversation_id,
+            "personal": incoming.personal,
             # Answers go back into the conversation the person wrote in.
             "reply": {
                 "reply_conversation": incoming.conversation_id,
@@ -103,7 +105,9 @@ class TeamsBot:
     # --- around a turn (hub.turns.Platform) -------------------------------------------------
 
     async def prepare(self, event: Event, context: dict[str, Any]) -> Event:
-        """People picked in a people picker whom we have never met: learn who they are."""
+        """The sender's work e-mail, and people picked in a people picker whom we have never
+        met: learn who they are."""
+        event = replace(event, sender=await self._with_email(event.sender, context))
         address = event.sender.address
         for aad in context.get("picked") or ():
             if await self.identities.known(PLATFORM, str(aad)) is not None:
@@ -132,6 +136,21 @@ class TeamsBot:
 
     async def after(self, event: Event, context: dict[str, Any]) -> None:
         return None
+
+    async def _with_email(self, sender: Sender, context: dict[str, Any]) -> Sender:
+        """The sender with their work e-mail (or UPN) from Teams' member details, until it is
+        known: it links their Teams identity to the same person elsewhere (data.people)."""
+        if sender.email or not context.get("personal"):
+            return sender
+        known = await self.identities.known(PLATFORM, sender.external_id)
+        if known is not None and known.email:
+            return sender
+        member = await self.channel.member(
+            str(context.get("conversation") or ""),
+            sender.external_id,
+            sender.address.get("service_url"),
+        )
+        return replace(sender, email=member.email) if member and member.email else sender
 
     async def _card_for(self, sender: Sender, value: str) -> dict[str, Any]:
         """The approval card of `value` as `sender` should see it now."""

@@ -60,6 +60,7 @@ def _teams_configured(settings: Settings) -> bool:
             settings.microsoft_app_password,
             settings.microsoft_app_tenant_id,
             settings.director_teams_id,
+            settings.deputy_director_teams_id,
             settings.comms_teams_conversation,
             settings.registry_teams_conversation,
             settings.comms_teams_members,
@@ -125,11 +126,13 @@ def setup(app: web.Application, settings: Settings, *, host: str | None = None) 
         app[TEAMS] = Teams(adapter, bot, channel, authenticated)
         app[CHANNELS][PLATFORM] = channel
         app[HUB].register(bot)
-        # The Director of Communications and the Communications Office on Teams, as configured.
+        # The Director of Communications, their deputy and the Communications Office on
+        # Teams, as configured.
+        directors = (settings.director_teams_id, settings.deputy_director_teams_id)
         await app[IDENTITIES].hold_roles(
             PLATFORM,
             {
-                DIRECTOR: [settings.director_teams_id] if settings.director_teams_id else [],
+                DIRECTOR: [aad for aad in directors if aad],
                 COMMS: settings.comms_teams_members,
             },
         )

@@ -11,10 +11,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import TextClause, bindparam, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, UTCDateTime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import migrate
@@ -140,3 +140,105 @@ def test_revisions_form_one_line_from_the_first() -> None:
     assert revisions[-1].revision == "0001_initial"
     assert revisions[-1].down_revision is None
     assert len(script.get_heads()) == 1
+
+
+async def test_people_made_before_linking_are_merged_by_email(engine: AsyncEngine) -> None:
+    """Migration 0005_one_person_per_human: duplicates made by the old behaviour (a person per
+    identity) become one person, with everything that named them; the web chat's are kept."""
+    async with engine.begin() as connection:
+        await connection.run_sync(
+            lambda sync: command.upgrade(migrate.config(sync), "0003_dashboard")
+        )
+    at = T0
+
+    def timed(statement: str) -> TextClause:
+        return text(statement).bindparams(bindparam("at", type_=UTCDateTime()))
+    async with engine.begin() as connection:
+        for row in (
+            (1, "Anna Berg", "anna.berg@ki.se", None, "slack"),
+            (2, "Anna Berg (KI)", " Anna.Berg@KI.se", "sv", "teams"),
+            (3, "Anna on the web", "anna.berg@ki.se", None, "web"),
+            (4, "Dan Holm", "dan.holm@ki.se", None, "slack"),
+        ):
+            await connection.execute(
+                timed(
+                    "INSERT INTO person (id, display_name, email, locale, last_platform,"
+                    " created_at, updated_at) VALUES (:id, :name, :email, :locale, :platform,"
+                    " :at, :at)"
+                ),
+                {"id": row[0], "name": row[1], "email": row[2], "locale": row[3],
+                 "platform": row[4], "at": at},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO chat_identity (person_id, platform, external_id, address)"
+                    " VALUES (:id, :platform, :ext, '{}')"
+                ),
+                {"id": row[0], "platform": row[4], "ext": f"ext-{row[0]}"},
+            )
+        for person_id, role in ((1, "comms"), (2, "director"), (2, "comms")):
+            await connection.execute(
+                text("INSERT INTO role_assignment (person_id, role) VALUES (:p, :r)"),
+                {"p": person_id, "r": role},
+            )
+        # Anna's Teams self asked Dan to approve; her Slack self is on the team.
+        await connection.execute(
+            timed(
+                "INSERT INTO account_request (id, requester_id, platform, handle, unit, scope,"
+                " purpose, objectives, target_group, benefit, team_ids, manager_id,"
+                " monitoring, holiday_cover, response_time, acknowledgements, status, stage,"
+                " approver_id, round, created_at, updated_at, stage_started_at) VALUES"
+                " (1, 2, 'instagram', 'ki_x', 'u', 'unit', 'p', 'o', 't', 'b', '[1]', 4,"
+                " 'm', 'h', '24h', '[]', 'pending', 'manager', 4, 1, :at, :at, :at)"
+            ),
+            {"at": at},
+        )
+        await connection.execute(
+            timed(
+                "INSERT INTO dialog_state (person_id, dialog, step, data, history, turn,"
+                " updated_at) VALUES (2, 'open_account', 'handle', '{}', '[]', 1, :at)"
+            ),
+            {"at": at},
+        )
+    await migrate.upgrade(engine)
+    assert await migrate.status(engine) == "current"
+
+    async with engine.connect() as connection:
+        people = (
+            await connection.execute(text("SELECT id, email, locale FROM person ORDER BY id"))
+        ).all()
+        assert [tuple(p) for p in people] == [
+            (1, "anna.berg@ki.se", "sv"), (3, "anna.berg@ki.se", None), (4, "dan.holm@ki.se", None)
+        ]
+        identities = (
+            await connection.execute(
+                text("SELECT platform, person_id FROM chat_identity ORDER BY platform, person_id")
+            )
+        ).all()
+        assert [tuple(i) for i in identities] == [
+            ("slack", 1), ("slack", 4), ("teams", 1), ("web", 3)
+        ]
+        roles = (
+            await connection.execute(
+                text("SELECT person_id, role, source FROM role_assignment ORDER BY role, source")
+            )
+        ).all()
+        assert [tuple(r) for r in roles] == [
+            (1, "comms", "slack"), (1, "comms", "teams"), (1, "director", "teams")
+        ]
+        request = (
+            await connection.execute(
+                text("SELECT requester_id, team_ids, approver_id FROM account_request")
+            )
+        ).one()
+        assert (request[0], request[2]) == (1, 4)
+        assert request[1] in ([], "[]")
+        assert (await connection.execute(text("SELECT person_id FROM dialog_state"))).all() == [
+            (1,)
+        ]
+        events = (
+            await connection.execute(
+                text("SELECT action, subject, actor_id FROM audit_event")
+            )
+        ).all()
+        assert [tuple(e) for e in events] == [("person.merged", "person:1", None)]

@@ -118,7 +118,7 @@ async def test_nobody_is_added_twice_nor_the_manager(store: Store, cast: Cast) -
     account = await two_of_them(store, cast)
     for person, code in (
         (cast.colleague, "already_in_team"),
-        (cast.manager, "manager_in_team"),
+        (cast.manager, "manager_joins_team"),
         (99999, "unknown_person"),
     ):
         with pytest.raises(Invalid) as refused:

@@ -90,3 +90,29 @@ async def test_others_cannot_reroute(store: Store, cast: Cast, who: CastSenders)
     )
     [stored] = await load(store, AccountRequest)
     assert stored.approver_id == cast.manager
+
+
+async def test_at_the_director_stage_with_no_other_director_the_office_is_asked(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    request = await submit(store, cast, scope="university_administration")
+    dan = chat(store, who.manager, T0)
+    only(await dan.click("approval:approve", value=card(request)))
+    [at_director] = await load(store, AccountRequest)
+    anna = chat(store, who.requester, MONDAY)
+    [reply] = await anna.click("approval:handover", value=card(at_director))
+    assert reply.ephemeral
+    assert says(
+        reply.message,
+        "No other Director of Communications can decide on your request, so I have asked the "
+        "Communications Office to see to it.",
+    )
+    assert not pickers(reply.message)
+    [again] = await anna.click("approval:handover", value=card(at_director))
+    assert says(again.message, "The Communications Office has already been asked")
+    [posted] = await load(store, Outbox, Outbox.kind == "approval_escalated")
+    assert posted.place == "comms"
+    # Nor can a colleague be named through the picker's button.
+    assert refusal(
+        await anna.click("handover:to", who.outsider.external_id, value=card(at_director))
+    ) == "At this stage only a Director of Communications can decide: pick one of them."

@@ -238,6 +238,24 @@ async def test_the_requester_is_told_of_a_hand_over(store: Store, cast: Cast) ->
     )
 
 
+async def test_the_comms_office_hears_of_a_request_no_other_director_can_take(
+    store: Store, cast: Cast
+) -> None:
+    request = await submit(store, cast, scope="university_wide")
+    assert request.id is not None
+    await decide(store, request.id, cast.manager)
+    params = {"request_id": request.id, "approver_id": cast.director, "days": 5}
+    message = await compose(store, "approval_escalated", params, None)
+    assert message.title == "A request waits for the Director of Communications"
+    assert message.text == (
+        "Anna Berg's request for Instagram ki_neuroscience has waited 5 working days for Eva "
+        "Strand, and no other Director of Communications can decide on it. Please see to it "
+        "that it is decided."
+    )
+    swedish = await compose(store, "approval_escalated", params, None, SV)
+    assert swedish.text.startswith("Anna Bergs ansökan om Instagram ki_neuroscience har väntat")
+
+
 # --- a new account -------------------------------------------------------------------------
 
 

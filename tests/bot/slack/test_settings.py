@@ -13,6 +13,8 @@ import bot.slack
 from bot.app import create_app
 from bot.settings import Settings
 from bot.slack import MODE, SlackSettingsError, mode
+from data import people
+from tests.bot.slack.rig import DAVID, GRETA, running
 from tests.helpers.fake_slack import FakeSlack
 
 
@@ -130,3 +132,14 @@ async def test_socket_mode_takes_a_slash_command_over_the_socket(tmp_path: Path)
         assert all(c.token == "xoxb-1" for c in fake.calls if c.method != "apps.connections.open")
     finally:
         await fake.stop()
+
+
+async def test_the_deputy_director_holds_the_director_role_too(tmp_path: Path) -> None:
+    async with running(
+        f"sqlite:///{tmp_path / 'k.db'}", deputy_director_slack_id=GRETA.id
+    ) as rig, rig.store.transaction() as session:
+        directors = await people.people_with_role(session, "director")
+        # Known by their Slack profiles, e-mail and all.
+        assert sorted((p.display_name, p.email) for p in directors) == [
+            (DAVID.name, DAVID.email), (GRETA.name, GRETA.email)
+        ]

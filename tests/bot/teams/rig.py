@@ -353,6 +353,9 @@ async def running_teams(
     own = fake is None
     if fake is None:
         fake = FakeConnector()
+        # Teams knows its members: the e-mail (UPN) of whoever writes links their identity.
+        for user in (ANNA, BJORN, CECILIA, DAVID, EVA, FILIP):
+            fake.add_member(user.aad, user.user_id, user.name, user.email)
         await fake.start()
     clock = clock or Clock()
     try:

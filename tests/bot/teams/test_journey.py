@@ -30,7 +30,7 @@ from tests.bot.teams.rig import (
     texts,
     verbs,
 )
-from tests.helpers import load
+from tests.helpers import T0, load
 from tests.helpers.journey import STEPS, open_account_answers
 
 LANGUAGES = {"en": "en-US", "sv": "sv-SE"}
@@ -204,3 +204,25 @@ async def test_in_a_channel_the_bot_only_explains_itself(teams: TeamsRig) -> Non
         assert anna is not None and anna.id is not None
         [identity] = await people.identities(session, anna.id)
     assert "conversation_id" not in identity.address
+
+
+async def test_the_sender_is_linked_to_the_same_person_elsewhere_by_email(
+    teams: TeamsRig,
+) -> None:
+    # Anna is known on Slack already (her profile gave her work e-mail). Writing on Teams, her
+    # member details give the same address: one person, with both identities.
+    async with teams.store.transaction() as session:
+        on_slack = await people.ensure_person(
+            session, now=T0, platform="slack", external_id="UANNA", display_name=ANNA.name,
+            email=ANNA.email.upper(),
+        )
+    await teams.say(ANNA, "help")
+    async with teams.store.transaction() as session:
+        on_teams = await people.find_by_identity(session, "teams", ANNA.aad)
+        assert on_teams is not None and on_teams.id == on_slack.id
+        assert (on_teams.email, on_teams.last_platform) == (ANNA.email, "teams")
+    asked = [c for c in teams.fake.calls if c.path.endswith(f"/members/{ANNA.aad}")]
+    # Asked once: known from then on.
+    await teams.say(ANNA, "help")
+    assert [c for c in teams.fake.calls if c.path.endswith(f"/members/{ANNA.aad}")] == asked
+    assert len(asked) == 1

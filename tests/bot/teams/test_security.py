@@ -22,9 +22,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from bot.app import create_app
+from bot.keys import STORE
 from bot.teams import MODE, TeamsSettingsError, mode
+from data import people
 from data.models import ChatIdentity, InboxEvent, Outbox, Person
-from tests.bot.teams.rig import ANNA, TeamsRig, running_teams, teams_settings
+from tests.bot.teams.rig import ANNA, DAVID, FILIP, TeamsRig, running_teams, teams_settings
 from tests.helpers import count
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -197,6 +199,14 @@ def test_teams_runs_where_it_is_safe(sqlite_url: str) -> None:
 def test_serve_refuses_unauthenticated_teams_on_another_address(sqlite_url: str) -> None:
     with pytest.raises(TeamsSettingsError):
         create_app(teams_settings(sqlite_url), web_chat_enabled=False, host="10.1.2.3")
+    # A deputy director alone is Teams configured too.
+    only_deputy = teams_settings(
+        sqlite_url, comms_teams_conversation=None, director_teams_id=None,
+        registry_teams_conversation=None, comms_teams_members=[],
+        deputy_director_teams_id=FILIP.aad,
+    )
+    with pytest.raises(TeamsSettingsError):
+        create_app(only_deputy, web_chat_enabled=False, host="10.1.2.3")
     app = create_app(
         teams_settings(
             sqlite_url,
@@ -225,3 +235,12 @@ def test_cli_serve_refuses_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, c
     # rather than serve.
     assert main(["serve", "--host", "192.0.2.10", "--port", "3978"]) == 1
     assert "refusing to accept unauthenticated Teams traffic on 192.0.2.10" in caplog.text
+
+
+async def test_the_deputy_director_holds_the_director_role_on_teams_too(sqlite_url: str) -> None:
+    async with running_teams(
+        sqlite_url, deputy_director_teams_id=FILIP.aad
+    ) as rig, rig.app[STORE].transaction() as session:
+        directors = await people.people_with_role(session, "director")
+        ids = {i.external_id for p in directors for i in await people.identities(session, p.id or 0)}
+        assert ids == {DAVID.aad, FILIP.aad}
