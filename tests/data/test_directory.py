@@ -3,7 +3,7 @@ the rules it brings (the manager's reason, one spelling per unit). On SQLite and
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -23,7 +23,7 @@ STAFF = (
 )
 
 
-async def run_import(store: Store, text: str, now=T0) -> directory.ImportReport:  # type: ignore[no-untyped-def]
+async def run_import(store: Store, text: str, now: datetime = T0) -> directory.ImportReport:
     async with store.transaction() as session:
         return await directory.import_csv(session, text, now=now, source_name="staff.csv")
 
