@@ -13,6 +13,7 @@ from sqlalchemy import literal
 from sqlmodel import select
 
 from bot import nudges, webhooks
+from bot.graph import graph_directory
 from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
 from bot.metrics import metrics
 from bot.settings import Settings
@@ -71,14 +72,16 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     store = Store.from_url(settings.database_url)
     await ensure_current(store.engine)
     app[STORE] = store
-    app[BRAIN] = Brain(
-        store,
-        default_locale=settings.default_locale,
-        timezone=settings.zone,
-        nudges=nudges.nudge_config(settings),
-        public_url=settings.public_url,
-    )
-    yield
+    async with graph_directory(settings) as staff_directory:
+        app[BRAIN] = Brain(
+            store,
+            default_locale=settings.default_locale,
+            timezone=settings.zone,
+            nudges=nudges.nudge_config(settings),
+            public_url=settings.public_url,
+            directory=staff_directory,
+        )
+        yield
     await store.close()
 
 

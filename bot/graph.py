@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
 import msal
 
+from bot.settings import Settings
 from data.directory import DirectoryEntry, DirectoryUnavailable
 
 log = logging.getLogger(__name__)
@@ -183,3 +185,26 @@ def _seconds(retry_after: str | None) -> float:
         return max(0.0, float(retry_after))
     except ValueError:
         return MAX_WAIT_SECONDS + 1
+
+
+@asynccontextmanager
+async def graph_directory(settings: Settings) -> AsyncIterator[GraphDirectory | None]:
+    """Graph as configured (KONTOBOT_GRAPH_*), open for the server's life; None without it."""
+    if not settings.graph_configured:
+        yield None
+        return
+    assert settings.graph_tenant_id and settings.graph_client_id and settings.graph_client_secret
+    async with aiohttp.ClientSession() as http:
+        directory = GraphDirectory(
+            http,
+            tenant_id=settings.graph_tenant_id,
+            client_id=settings.graph_client_id,
+            client_secret=settings.graph_client_secret.get_secret_value(),
+            graph_url=settings.graph_url,
+            authority_url=settings.graph_authority,
+        )
+        log.info("staff directory: Microsoft Graph at %s", settings.graph_url)
+        try:
+            yield directory
+        finally:
+            await directory.close()

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import dialog_state, people, seen
 from data.db import Store
+from data.directory import Directory
 from data.errors import DomainError
 from data.models import Person
 from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions
@@ -82,6 +83,7 @@ class Brain:
         resolvers: dict[str, Resolver] | None = None,
         nudges: NudgeConfig | None = None,
         public_url: str | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.store = store
         self.default_locale = normalise(default_locale)
@@ -91,6 +93,8 @@ class Brain:
         self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
         # Where people reach this server (https://…): links sent on Slack and Teams start with it.
         self.public_url = public_url
+        # The organisation's directory beyond the imported one (Microsoft Graph), if configured.
+        self.directory = directory
         self.engine = Engine([OpenAccount(), questions.LogQuestion(), closing.CloseAccount()])
 
     def translator(self, person: Person) -> Translator:
@@ -121,6 +125,7 @@ class Brain:
                 tr=self.translator(person),
                 now=now,
                 resolve_people=self._resolver(sender.platform),
+                directory=self.directory,
             )
             if isinstance(event, Text) and event.text.strip().startswith("/"):
                 name, _, args = event.text.strip()[1:].partition(" ")
