@@ -8,13 +8,19 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import create_app
 from bot.graph import GraphDirectory
+from bot.keys import BRAIN
+from bot.settings import Settings
 from data import directory
 from data.db import Store
 from data.directory import DirectoryEntry, DirectoryUnavailable
 from data.models import StaffEntry
-from tests.helpers import T0, load
+from dialogs.events import Action, Command, Sender
+from tests.helpers import T0, Clock, load, make_person
+from tests.helpers.chat import buttons
 from tests.helpers.fake_graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeGraph, fake_graph
 
 
@@ -156,3 +162,42 @@ async def test_lookups_are_cached_in_the_directory_tables(
     assert rows["anna.andersson@ki.se"].fetched_at == T0
     assert rows["anna.andersson@ki.se"].unit == "Neuroscience"
     assert rows["cecilia.carlsson@ki.se"].name == "Cecilia Carlsson"
+
+
+async def test_the_server_asks_graph_when_configured(
+    store: Store, graph: FakeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app wired with KONTOBOT_GRAPH_*: /open-account proposes Graph's manager."""
+    # msal's own HTTP client must trust the fake's certificate: requests reads this.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(graph.certificate))
+    async with store.transaction() as session:
+        await make_person(session, T0, "Cecilia Carlsson", email="cecilia.carlsson@ki.se")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=store.engine.url.render_as_string(hide_password=False),
+        graph_tenant_id=TENANT, graph_client_id=CLIENT_ID, graph_client_secret=CLIENT_SECRET,
+        graph_url=graph.graph_url, graph_authority=graph.identity_url, default_locale="en",
+    )
+    app = create_app(settings, web_chat_enabled=False, clock=Clock(T0))
+    async with TestClient(TestServer(app)):
+        brain = app[BRAIN]
+        anna = Sender("web", "anna", "Anna Andersson", "anna.andersson@ki.se", "en")
+        await brain.handle(Command(anna, "open-account"), T0)
+        await brain.handle(Action(anna, "dlg:platform:choose", selected=("instagram",)), T0)
+        [reply] = await brain.handle(
+            Action(anna, "dlg:handle:choose", text="x"), T0
+        )
+    assert [b.label for b in buttons(reply.message) if b.action == "dlg:unit:accept"] == [
+        "Use Neuroscience"
+    ]
+    assert graph.issued == ["token-1"]
+    assert [c.path for c in graph.calls] == [
+        "users/anna.andersson@ki.se", "users/anna.andersson@ki.se/manager",
+    ]
+
+
+def test_half_a_graph_configuration_is_refused() -> None:
+    settings = Settings(_env_file=None, graph_tenant_id=TENANT)  # type: ignore[call-arg]
+    with pytest.raises(RuntimeError, match="KONTOBOT_GRAPH_CLIENT_ID"):
+        assert settings.graph_configured
+    assert not Settings(_env_file=None).graph_configured  # type: ignore[call-arg]
