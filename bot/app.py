@@ -13,6 +13,7 @@ from sqlalchemy import literal
 from sqlmodel import select
 
 from bot import scheduling, webhooks
+from bot.graph import graph_directory
 from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, HUB, IDENTITIES, SETTINGS, STORE
 from bot.metrics import metrics
 from bot.settings import Settings
@@ -77,22 +78,26 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     store = Store.from_url(settings.database_url)
     await ensure_current(store.engine)
     app[STORE] = store
-    brain = Brain(
-        store,
-        default_locale=settings.default_locale,
-        timezone=settings.zone,
-        nudges=scheduling.nudge_config(settings),
-        public_url=settings.public_url,
-    )
-    app[BRAIN] = brain
-    # Delivery reaches whichever channels the platforms register as they start.
-    deliverer = Deliverer(
-        store, app[CHANNELS], default_locale=settings.default_locale, timezone=settings.zone
-    )
-    app[DELIVERER] = deliverer
-    app[HUB] = Hub(store, brain, deliverer, app[CLOCK], drain_seconds=settings.shutdown_grace)
-    app[IDENTITIES] = Identities(store, app[CLOCK])
-    yield
+    async with graph_directory(settings) as staff_directory:
+        brain = Brain(
+            store,
+            default_locale=settings.default_locale,
+            timezone=settings.zone,
+            nudges=scheduling.nudge_config(settings),
+            public_url=settings.public_url,
+            directory=staff_directory,
+        )
+        app[BRAIN] = brain
+        # Delivery reaches whichever channels the platforms register as they start.
+        deliverer = Deliverer(
+            store, app[CHANNELS], default_locale=settings.default_locale, timezone=settings.zone
+        )
+        app[DELIVERER] = deliverer
+        app[HUB] = Hub(
+            store, brain, deliverer, app[CLOCK], drain_seconds=settings.shutdown_grace
+        )
+        app[IDENTITIES] = Identities(store, app[CLOCK])
+        yield
     await store.close()
 
 

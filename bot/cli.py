@@ -1,4 +1,4 @@
-"""`kontobot`: serve, migrate, export, nudges, tokens."""
+"""`kontobot`: serve, migrate, export, nudges, directory, tokens."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
-from data import export, register, tokens
+from data import directory, export, register, tokens
 from data.db import Store
-from data.errors import DomainError
+from data.errors import DomainError, Invalid
 from data.migrate import ensure_current, migrate
 from scheduler import sweep
 
@@ -66,6 +66,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dry-run", action="store_true", help="print what would be sent and change nothing"
     )
+    directory = commands.add_parser("directory", help="the organisation's staff directory")
+    directory_commands = directory.add_subparsers(
+        dest="directory_command", required=True, metavar="ACTION"
+    )
+    staff = directory_commands.add_parser(
+        "import",
+        help="import HR's staff list (CSV: email,name,unit,manager_email); a re-import "
+        "replaces what the last one said",
+    )
+    staff.add_argument("file", type=Path, metavar="FILE.csv")
     tokens = commands.add_parser("tokens", help="an account's question-webhook token")
     tokens.add_argument("action", choices=("create", "rotate"))
     tokens.add_argument("account", metavar="ACCOUNT_NUMBER", help="e.g. SOME-2027-0001")
@@ -102,6 +112,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "nudges":
         sys.stdout.write(asyncio.run(_nudges_run(settings, args.as_of, args.dry_run)))
         return 0
+    if args.command == "directory":
+        return _directory_import(settings, args.file)
     if args.command == "tokens":
         sys.stdout.write(asyncio.run(_token(settings, args.action, args.account)) + "\n")
         return 0
@@ -228,6 +240,61 @@ async def _token(settings: Settings, action: str, number: str) -> str:
         await store.close()
     log.info("webhook token for %s %sd; it is shown only now", account.number, action)
     return token
+
+
+def _directory_import(settings: Settings, path: Path) -> int:
+    try:
+        # utf-8-sig: Excel writes a byte-order mark before the header.
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise RuntimeError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise RuntimeError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
+    try:
+        report = asyncio.run(_import_staff(settings, text, path.name))
+    except Invalid as error:
+        if error.code != "directory_rows":
+            raise
+        problems: list[directory.RowProblem] = error.params["problems"]
+        for problem in problems:
+            sys.stderr.write(f"{path.name}:{problem.line}: {_row_problem(problem)}\n")
+        log.error("nothing was imported: %s row problem(s) in %s", len(problems), path.name)
+        return 1
+    sys.stdout.write(
+        f"added {report.added}, updated {report.updated}, removed (left) {report.removed}, "
+        f"unchanged {report.unchanged}; {report.units} unit(s)\n"
+    )
+    return 0
+
+
+async def _import_staff(settings: Settings, text: str, name: str) -> directory.ImportReport:
+    store = Store.from_url(settings.database_url)
+    try:
+        await ensure_current(store.engine)
+        async with store.transaction() as session:
+            return await directory.import_csv(session, text, now=datetime.now(UTC), source_name=name)
+    finally:
+        await store.close()
+
+
+_ROW_PROBLEMS = {
+    "header": "the first line must be the header email,name,unit,manager_email (it is {value!r})",
+    "columns": "expected 4 columns, found {value}",
+    "csv": "not readable as CSV: {value}",
+    "email_missing": "no e-mail address",
+    "email_malformed": "{value!r} is not an e-mail address",
+    "email_duplicate": "{value} is listed twice",
+    "name_missing": "no name",
+    "name_too_long": "the name is {value} characters long (at most 200)",
+    "unit_too_long": "the unit is {value} characters long (at most 200)",
+    "manager_malformed": "the manager {value!r} is not an e-mail address",
+    "own_manager": "{value} is named as their own manager",
+    "manager_unknown": "the manager {value} is nobody in the file and not otherwise known",
+}
+
+
+def _row_problem(problem: directory.RowProblem) -> str:
+    return _ROW_PROBLEMS.get(problem.code, problem.code).format(value=problem.value)
 
 
 _TOKEN_ERRORS = {

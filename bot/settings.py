@@ -95,6 +95,32 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=_env("KONTOBOT_COMMS_TEAMS_MEMBERS")
     )
 
+    # Microsoft Graph as the staff directory (an app registration with User.Read.All,
+    # application permission, admin-consented). Off unless all three are set.
+    graph_tenant_id: str | None = Field(None, validation_alias=_env("KONTOBOT_GRAPH_TENANT_ID"))
+    graph_client_id: str | None = Field(None, validation_alias=_env("KONTOBOT_GRAPH_CLIENT_ID"))
+    graph_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("KONTOBOT_GRAPH_CLIENT_SECRET")
+    )
+    # Other clouds (or, in tests, a fake): the Graph API base and the identity platform.
+    graph_url: str = Field(
+        "https://graph.microsoft.com/v1.0/", validation_alias=_env("KONTOBOT_GRAPH_URL")
+    )
+    graph_authority: str = Field(
+        "https://login.microsoftonline.com/", validation_alias=_env("KONTOBOT_GRAPH_AUTHORITY")
+    )
+
+    @property
+    def graph_configured(self) -> bool:
+        given = [self.graph_tenant_id, self.graph_client_id, self.graph_client_secret]
+        if any(given) and not all(given):
+            # A RuntimeError, as a half-configured Slack: `serve` refuses to start with it.
+            raise RuntimeError(
+                "set all of KONTOBOT_GRAPH_TENANT_ID, KONTOBOT_GRAPH_CLIENT_ID and "
+                "KONTOBOT_GRAPH_CLIENT_SECRET, or none"
+            )
+        return all(given)
+
     @field_validator("comms_slack_members", "comms_teams_members", "closure_days", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:

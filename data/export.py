@@ -16,7 +16,7 @@ from data.models import Account, AuditEvent
 
 REGISTER_COLUMNS = (
     "number", "status", "platform", "handle", "unit", "scope", "purpose", "objectives",
-    "target_group", "benefit", "manager", "manager_email", "team", "team_emails",
+    "target_group", "benefit", "manager", "manager_email", "manager_reason", "team", "team_emails",
     "monitoring", "holiday_cover", "response_time", "registered_at", "closed_at", "request_id",
 )
 AUDIT_COLUMNS = ("id", "at", "actor", "actor_email", "action", "subject", "details")
@@ -48,6 +48,8 @@ async def register_rows(
             "target_group": a.target_group, "benefit": a.benefit,
             "manager": manager.display_name if manager else "",
             "manager_email": (manager.email or "") if manager else "",
+            # Why the manager is not the one KI's directory names (empty when it is).
+            "manager_reason": a.manager_reason or "",
             "team": "; ".join(p.display_name for p in team),
             "team_emails": "; ".join(p.email or "" for p in team),
             "monitoring": a.monitoring, "holiday_cover": a.holiday_cover,

@@ -139,6 +139,8 @@ class AccountRequest(SQLModel, table=True):
     # Each resubmission after "ask for changes" starts a new round of decisions.
     round: int = 1
     last_reason: str | None = Field(default=None, max_length=2000)
+    # Why the requester named another manager than the directory's (None when they did not).
+    manager_reason: str | None = Field(default=None, max_length=1000)
     account_id: int | None = Field(default=None)
     created_at: datetime
     updated_at: datetime
@@ -172,6 +174,7 @@ class Account(SQLModel, table=True):
     target_group: str = Field(max_length=2000)
     benefit: str = Field(max_length=2000)
     manager_id: int = Field(foreign_key="person.id", index=True)
+    manager_reason: str | None = Field(default=None, max_length=1000)
     monitoring: str = Field(max_length=2000)
     holiday_cover: str = Field(max_length=2000)
     response_time: str = Field(max_length=32)
@@ -459,3 +462,35 @@ class ManagerHandover(SQLModel, table=True):
     status: str = Field(max_length=16, index=True)
     proposed_at: datetime
     decided_at: datetime | None = None
+
+
+# --- The organisation's directory (issue 11): the source of managers and units.
+
+
+class StaffEntry(SQLModel, table=True):
+    """One member of staff as the directory knows them: imported from HR's CSV export, or a
+    Microsoft Graph lookup kept as a cache (`fetched_at` says how fresh it is)."""
+
+    __tablename__ = "directory_entry"
+
+    # Lower case, NFC: the key every lookup uses.
+    email: str = Field(primary_key=True, max_length=320)
+    name: str = Field(max_length=200)
+    unit: str | None = Field(default=None, max_length=200)
+    manager_email: str | None = Field(default=None, max_length=320)
+    # The Azure AD object id, when the entry came from Graph.
+    aad_id: str | None = Field(default=None, max_length=64, index=True)
+    # "import" or "graph": a re-import replaces its own entries and leaves Graph's alone.
+    source: str = Field(max_length=16, index=True)
+    fetched_at: datetime
+
+
+class DirectoryUnit(SQLModel, table=True):
+    """The units of the imported directory: the list /open-account picks a unit from."""
+
+    __tablename__ = "directory_unit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # The name case-folded: one unit, however HR's file capitalises it.
+    key: str = Field(max_length=200, unique=True)

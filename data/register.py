@@ -52,6 +52,7 @@ async def register_account(
         target_group=request.target_group,
         benefit=request.benefit,
         manager_id=request.manager_id,
+        manager_reason=request.manager_reason,
         monitoring=request.monitoring,
         holiday_cover=request.holiday_cover,
         response_time=request.response_time,

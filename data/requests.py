@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import audit, outbox, people, rules
+from data import audit, directory, outbox, people, rules
 from data.access import DEFAULT_ZONE, today
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import (
@@ -48,6 +48,8 @@ class RequestInput:
     holiday_cover: str
     response_time: str
     acknowledgements: tuple[str, ...]
+    # Why the manager named is not the directory's (required then, dropped otherwise).
+    manager_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,11 +201,15 @@ async def check_input(
         session, requester_id=requester_id, team_ids=team
     ):
         raise Invalid("no_director", field="scope")
+    manager_reason = await directory.checked_manager_reason(
+        session, requester_id, given.manager_id, given.manager_reason
+    )
 
     return replace(
         given,
         handle=handle,
-        unit=text("unit", given.unit, rules.SHORT_TEXT),
+        unit=await directory.canonical_unit(session, text("unit", given.unit, rules.SHORT_TEXT)),
+        manager_reason=manager_reason,
         purpose=text("purpose", given.purpose, rules.LONG_TEXT, rules.MIN_PURPOSE),
         objectives=text("objectives", given.objectives, rules.LONG_TEXT),
         target_group=text("target_group", given.target_group, rules.LONG_TEXT),
@@ -236,6 +242,7 @@ async def submit(
         "benefit": checked.benefit,
         "team_ids": list(checked.team_ids),
         "manager_id": checked.manager_id,
+        "manager_reason": checked.manager_reason,
         "monitoring": checked.monitoring,
         "holiday_cover": checked.holiday_cover,
         "response_time": checked.response_time,
@@ -289,6 +296,7 @@ async def submit(
         subject=f"request:{request.id}",
         round=request.round,
         manager_id=checked.manager_id,
+        **({"manager_reason": checked.manager_reason} if checked.manager_reason else {}),
     )
     await _owe_card(session, request, now)
     return request

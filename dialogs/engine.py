@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import people
+from data.directory import Directory
 from data.errors import DomainError, Invalid
 from data.models import Person
 from data.rules import check_text
@@ -49,6 +50,8 @@ class Ctx:
     now: datetime
     # Looks up people by the ids a platform's person picker returns.
     resolve_people: Callable[[AsyncSession, tuple[str, ...]], Awaitable[list[Person | None]]]
+    # A remote directory (Microsoft Graph) to ask about people the imported one lacks.
+    directory: Directory | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Answer:
     text: str = ""
     selected: tuple[str, ...] = ()
     picked: bool = False
+    # The button's verb (`dlg:<step>:<verb>`), for steps that offer more than one kind.
+    verb: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class Progress:
     history: list[str] = field(default_factory=list)
     turn: int = 0
     finished: bool = False
+    # What `Dialog.prepare` looked up for this turn's prompt (lists to pick from): never saved.
+    lookups: dict[str, Any] = field(default_factory=dict)
 
 
 class Step:
@@ -95,6 +102,10 @@ class Step:
 
     async def show(self, ctx: Ctx, value: Any) -> str:
         return str(value)
+
+    def applies(self, progress: Progress) -> bool:
+        """Whether this question is asked, given the answers so far (most always are)."""
+        return True
 
 
 class Dialog:
@@ -119,12 +130,20 @@ class Dialog:
                 return step
         raise KeyError(name)
 
+    def asked(self, progress: Progress) -> list[Step]:
+        """The steps that apply to these answers, in order."""
+        return [step for step in self.steps if step.applies(progress)]
+
     def after(self, progress: Progress, step: Step) -> str:
-        """The step that follows `step` once it has been answered."""
+        """The step that follows `step` once it has been answered: the next that applies."""
         if progress.data.get(EDITING):
             return SUMMARY
         index = self.steps.index(step)
-        return self.steps[index + 1].name if index + 1 < len(self.steps) else SUMMARY
+        following = [s for s in self.steps[index + 1 :] if s.applies(progress)]
+        return following[0].name if following else SUMMARY
+
+    async def prepare(self, ctx: Ctx, progress: Progress) -> None:
+        """Before a question is shown: look up what the dialog needs (by default nothing)."""
 
     async def submit(self, ctx: Ctx, progress: Progress) -> list[Reply]:
         raise NotImplementedError
@@ -145,6 +164,7 @@ class Engine:
     async def prompt(self, ctx: Ctx, progress: Progress, notice: str = "") -> list[Reply]:
         """The current question (or the summary), with `notice` above it."""
         dialog = self.dialogs[progress.dialog]
+        await dialog.prepare(ctx, progress)
         if progress.step == SUMMARY:
             message = await self._summary(ctx, dialog, progress)
         else:
@@ -204,7 +224,7 @@ class Engine:
             if what == "edit_field" and selected:
                 return await self._edit(ctx, progress, selected[0])
             return await self.prompt(ctx, progress)
-        answer = Answer(text=text, selected=selected, picked=what == "pick")
+        answer = Answer(text=text, selected=selected, picked=what == "pick", verb=what)
         return await self._answer(ctx, progress, answer)
 
     async def _answer(self, ctx: Ctx, progress: Progress, answer: Answer) -> list[Reply]:
@@ -265,7 +285,7 @@ class Engine:
 
     def _edit_menu(self, ctx: Ctx, progress: Progress) -> Message:
         dialog = self.dialogs[progress.dialog]
-        options = tuple(Option(step.name, ctx.tr(step.label)) for step in dialog.steps)
+        options = tuple(Option(step.name, ctx.tr(step.label)) for step in dialog.asked(progress))
         return Message(
             text=ctx.tr("Which answer do you want to change?"),
             blocks=(
@@ -276,7 +296,7 @@ class Engine:
 
     async def _edit(self, ctx: Ctx, progress: Progress, step_name: str) -> list[Reply]:
         dialog = self.dialogs[progress.dialog]
-        if step_name not in {s.name for s in dialog.steps}:
+        if step_name not in {s.name for s in dialog.asked(progress)}:
             return await self.prompt(ctx, progress)
         progress.data[EDITING] = True
         self._go(progress, step_name)
@@ -284,7 +304,8 @@ class Engine:
 
     def _question(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
         step = dialog.step(progress.step)
-        number = dialog.steps.index(step) + 1
+        asked = dialog.asked(progress)
+        number = asked.index(step) + 1 if step in asked else len(asked)
         question = ctx.tr(step.question)
         controls = [Button(f"dlg:{step.name}:help", ctx.tr("Help"))]
         if progress.history:
@@ -300,13 +321,13 @@ class Engine:
             "{title}: question {number} of {total}",
             title=ctx.tr(dialog.title),
             number=number,
-            total=len(dialog.steps),
+            total=len(asked),
         )
         return Message(text=question, title=title, blocks=tuple(blocks))
 
     async def _summary(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
         items: list[tuple[str, str]] = []
-        for step in dialog.steps:
+        for step in dialog.asked(progress):
             if step.name in progress.data:
                 items.append((ctx.tr(step.label), await step.show(ctx, progress.data[step.name])))
         text = ctx.tr(dialog.summary_text)

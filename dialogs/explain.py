@@ -36,6 +36,16 @@ REASONS: dict[str, str] = {
         "More than one person is called {name}. Please give their e-mail address instead."
     ),
     "requester_as_manager": N_("You can't approve your own request: name your immediate manager."),
+    "unit_no_match": N_(
+        "No unit in KI's directory has {typed} in its name. Try a few other letters."
+    ),
+    "unit_narrowed": N_("{count} units have {typed} in their name: pick yours from the list."),
+    "unit_not_in_directory": N_(
+        "{unit} is not a unit in KI's directory. Please pick the unit from the list."
+    ),
+    "manager_reason_required": N_(
+        "KI's directory names another person as your manager: please say why the person you named approves instead."
+    ),
     "requester_as_approver": N_("The decision can't be handed to the person who made the request."),
     "same_approver": N_("The decision is already yours: pick someone else to hand it to."),
     # Who may decide (data.requests.approver_refusal).

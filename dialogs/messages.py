@@ -64,6 +64,9 @@ class Choice:
     multi: bool = False
     submit_label: str = ""
     selected: tuple[str, ...] = ()
+    # A long list to search in (a unit among many): a menu with type-ahead filtering, never
+    # one button per option. Renderers keep within their platform's limits on options.
+    filtered: bool = False
     kind: Literal["choice"] = "choice"
 
 
@@ -156,6 +159,7 @@ def from_dict(raw: dict[str, Any]) -> Message:
                     multi=block.get("multi", False),
                     submit_label=block.get("submit_label", ""),
                     selected=tuple(block.get("selected", ())),
+                    filtered=block.get("filtered", False),
                 )
             )
         elif kind == "person_picker":

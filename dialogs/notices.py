@@ -49,6 +49,10 @@ async def request_fields(
 ) -> tuple[tuple[str, str], ...]:
     names = await _names(session, [request.requester_id, request.manager_id, *request.team_ids])
     team = ", ".join(names.get(i, "?") for i in [request.requester_id, *request.team_ids])
+    # Shown only when the manager named is not the directory's (the requester said why).
+    reason = (
+        ((tr("Why another manager"), request.manager_reason),) if request.manager_reason else ()
+    )
     return (
         (tr("Requested by"), names.get(request.requester_id, "?")),
         (tr("Platform"), platform_label(request.platform)),
@@ -61,6 +65,7 @@ async def request_fields(
         (tr("Operational benefit"), request.benefit),
         (tr("Responsible persons"), team),
         (tr("Immediate manager"), names.get(request.manager_id, "?")),
+        *reason,
         (tr("Weekday monitoring"), request.monitoring),
         (tr("Cover during holidays"), request.holiday_cover),
         (tr("Answering questions"), tr(RESPONSE_LABELS.get(request.response_time, ""))),
@@ -279,6 +284,11 @@ async def account_registered(
                     (tr("Purpose"), account.purpose),
                     (tr("Responsible persons"), ", ".join(names.get(i, "?") for i in team)),
                     (tr("Immediate manager"), names.get(account.manager_id, "?")),
+                    *(
+                        ((tr("Why another manager"), account.manager_reason),)
+                        if account.manager_reason
+                        else ()
+                    ),
                     (tr("Registered"), tr.when(account.registered_at)),
                 )
             ),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from data import requests, rules
+from data import directory, requests, rules
 from data.errors import Invalid
 from data.models import AccountRequest, Person
 from dialogs.engine import (
+    EDITING,
     Answer,
     ChoiceStep,
     Ctx,
@@ -20,10 +21,20 @@ from dialogs.engine import (
 )
 from dialogs.explain import acknowledgement_labels
 from dialogs.i18n import N_
-from dialogs.messages import Message, Paragraph
+from dialogs.messages import Actions, Block, Button, Choice, Message, Option, Paragraph
 
 NAME = "open_account"
 REVISE = "_revise_id"
+# What the directory says of the requester (a directory.Proposal), looked up for the turn.
+DIRECTORY = "proposal"
+# Set when the manager named is not the directory's: the reason step is asked.
+REASON_NEEDED = "_manager_reason_needed"
+# The letters typed to narrow a long list of units.
+UNIT_FILTER = "_unit_filter"
+# More units than this are narrowed by a few typed letters first: Slack's menus hold 100.
+MAX_UNIT_OPTIONS = 100
+# A list of more units than this is a menu to search in rather than a row of buttons.
+FILTERED_FROM = 8
 
 SCOPE_LABELS = {
     "unit": N_("A unit (department, centre, section or research group)"),
@@ -72,6 +83,165 @@ async def _check_manager(ctx: Ctx, progress: Progress, chosen: list[Person]) -> 
         raise Invalid("requester_as_manager")
 
 
+def _proposal(progress: Progress) -> directory.Proposal:
+    found = progress.lookups.get(DIRECTORY)
+    return found if isinstance(found, directory.Proposal) else directory.Proposal()
+
+
+async def _look_up(ctx: Ctx, progress: Progress) -> directory.Proposal:
+    """The directory's word on the requester, once per turn (a remote directory's answers are
+    cached in the directory's tables, so later turns ask the database)."""
+    if DIRECTORY not in progress.lookups:
+        progress.lookups[DIRECTORY] = await directory.proposal_for(
+            ctx.session, ctx.person, now=ctx.now, remote=ctx.directory
+        )
+    return _proposal(progress)
+
+
+class UnitStep(Step):
+    """The unit: from the directory's list where there is one (so the register never splits a
+    unit by spelling), else one already registered or typed once. The requester's own unit,
+    when the directory knows it, is one click away."""
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        blocks: list[Block] = []
+        proposed = _proposal(progress).unit
+        if proposed:
+            blocks.append(
+                Actions((Button(f"dlg:{self.name}:accept", ctx.tr("Use {unit}", unit=proposed),
+                                style="primary"),))
+            )
+        options = self._options(progress)
+        if options and len(options) <= MAX_UNIT_OPTIONS:
+            blocks.append(
+                Choice(
+                    action=f"dlg:{self.name}:choose",
+                    options=tuple(Option(u.value, u.name) for u in options),
+                    filtered=len(options) > FILTERED_FROM,
+                    submit_label=ctx.tr("Confirm"),
+                )
+            )
+        return blocks
+
+    def _options(self, progress: Progress) -> list[directory.UnitChoice]:
+        units: list[directory.UnitChoice] = progress.lookups.get("units", [])
+        typed = progress.data.get(UNIT_FILTER)
+        return directory.matching(units, typed) if typed else units
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        if progress.lookups.get("strict"):
+            if len(self._options(progress)) > MAX_UNIT_OPTIONS:
+                return ctx.tr("Type a few letters of the unit's name to find it in the list.")
+            return ctx.tr("Pick the unit from the list, or type a few letters of its name.")
+        if progress.lookups.get("units"):
+            return ctx.tr(
+                "Pick a unit already in the register, or type the name of another (at most {maximum} characters).",
+                maximum=rules.SHORT_TEXT,
+            )
+        return ctx.tr(
+            "Type your answer below (at most {maximum} characters).", maximum=rules.SHORT_TEXT
+        )
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        if answer.verb == "accept":
+            proposed = (await _look_up(ctx, progress)).unit
+            if not proposed:
+                raise Invalid("unknown_choice")
+            unit = await directory.canonical_unit(ctx.session, proposed)
+        elif answer.selected:
+            found = await directory.unit_by_value(ctx.session, answer.selected[0])
+            if found is None:
+                raise Invalid("unknown_choice")
+            unit = found
+        else:
+            unit = await self._typed(ctx, progress, answer.text)
+        progress.data.pop(UNIT_FILTER, None)
+        return unit
+
+    async def _typed(self, ctx: Ctx, progress: Progress, text: str) -> str:
+        typed = rules.check_text(directory.normalise_text(text), maximum=rules.SHORT_TEXT)
+        listed = await directory.directory_units(ctx.session)
+        if not listed:
+            return await directory.canonical_unit(ctx.session, typed)
+        exact = [u for u in listed if u.name.casefold() == typed.casefold()]
+        if exact:
+            return exact[0].name
+        found = directory.matching(listed, typed)
+        if not found:
+            raise Invalid("unit_no_match", typed=typed)
+        if len(found) == 1:
+            return found[0].name
+        # Several fit: the list is narrowed to them and the question asked again.
+        progress.data[UNIT_FILTER] = typed
+        raise Invalid("unit_narrowed", typed=typed, count=len(found))
+
+
+class ManagerStep(PeopleStep):
+    """The immediate manager: the directory's, one click away, or anyone else with a reason."""
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        proposal = _proposal(progress)
+        blocks = super().inputs(ctx, progress)
+        if proposal.manager_id is not None and proposal.manager_id != ctx.person.id:
+            label = ctx.tr("Yes, {name}", name=proposal.manager_name or "?")
+            blocks.insert(0, Actions((Button(f"dlg:{self.name}:accept", label, style="primary"),)))
+        return blocks
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        proposal = _proposal(progress)
+        if proposal.manager_id is not None and proposal.manager_id != ctx.person.id:
+            return ctx.tr(
+                "KI's directory names {name} as your manager: click Yes, or pick someone else and say why.",
+                name=proposal.manager_name or "?",
+            )
+        if proposal.manager_email:
+            return ctx.tr(
+                "KI's directory names {name} ({email}) as your manager: pick them, or someone else and say why.",
+                name=proposal.manager_name or proposal.manager_email,
+                email=proposal.manager_email,
+            )
+        return super().hint(ctx, progress)
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        if answer.verb == "accept":
+            proposed = (await _look_up(ctx, progress)).manager_id
+            person = await ctx.session.get(Person, proposed) if proposed is not None else None
+            if person is None:
+                raise Invalid("unknown_choice")
+            await _check_manager(ctx, progress, [person])
+            manager_id = person.id
+        else:
+            manager_id = await super().accept(ctx, progress, answer)
+        assert ctx.person.id is not None and manager_id is not None
+        if await directory.manager_reason_needed(ctx.session, ctx.person.id, manager_id):
+            progress.data[REASON_NEEDED] = True
+        else:
+            progress.data.pop(REASON_NEEDED, None)
+            progress.data.pop(MANAGER_REASON, None)
+        return manager_id
+
+
+MANAGER_REASON = "manager_reason"
+
+
+class ManagerReasonStep(TextStep):
+    """Asked only when the manager named is not the one the directory names."""
+
+    def applies(self, progress: Progress) -> bool:
+        return bool(progress.data.get(REASON_NEEDED)) or self.name in progress.data
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        proposal = _proposal(progress)
+        return ctx.tr(
+            "KI's directory names {name} as your manager. Say why someone else approves (at most {maximum} characters).",
+            name=proposal.manager_name or proposal.manager_email or "?",
+            maximum=self.maximum,
+        )
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        return directory.check_manager_reason(answer.text)
+
+
 class OpenAccount(Dialog):
     name = NAME
     title = N_("Open a social-media account")
@@ -93,14 +263,13 @@ class OpenAccount(Dialog):
                     "The name people find the account by, such as @karolinskainstitutet. I check it against the platform's rules."
                 ),
             ),
-            TextStep(
+            UnitStep(
                 "unit",
                 N_("Organisational unit"),
                 N_("Which organisational unit is responsible for the account?"),
                 N_(
                     "The department, centre, section or research group, as it will be named on the account."
                 ),
-                maximum=rules.SHORT_TEXT,
             ),
             ChoiceStep(
                 "scope",
@@ -155,7 +324,7 @@ class OpenAccount(Dialog):
                 check=_check_team,
                 none_named="team_too_small",
             ),
-            PeopleStep(
+            ManagerStep(
                 "manager",
                 N_("Immediate manager"),
                 N_(
@@ -166,6 +335,16 @@ class OpenAccount(Dialog):
                 ),
                 multi=False,
                 check=_check_manager,
+            ),
+            ManagerReasonStep(
+                MANAGER_REASON,
+                N_("Why another manager"),
+                N_("Why should someone other than the manager in KI's directory approve?"),
+                N_(
+                    "KI's directory names another person as your immediate manager. Say why the person you named approves instead, for example that the account belongs to another activity or that your manager is on long leave. The approver, the Communications Office and the register see it."
+                ),
+                maximum=directory.MANAGER_REASON_MAX,
+                minimum=directory.MANAGER_REASON_MIN,
             ),
             TextStep(
                 "monitoring",
@@ -200,7 +379,23 @@ class OpenAccount(Dialog):
             ),
         ]
 
+    async def prepare(self, ctx: Ctx, progress: Progress) -> None:
+        if progress.step in ("unit", "manager", MANAGER_REASON):
+            await _look_up(ctx, progress)
+        if progress.step == "unit":
+            listed = await directory.directory_units(ctx.session)
+            progress.lookups["strict"] = bool(listed)
+            progress.lookups["units"] = listed or await directory.registered_units(ctx.session)
+
     def after(self, progress: Progress, step: Step) -> str:
+        # A reason is owed for a manager other than the directory's, even when editing.
+        if (
+            step.name == "manager"
+            and progress.data.get(EDITING)
+            and progress.data.get(REASON_NEEDED)
+            and MANAGER_REASON not in progress.data
+        ):
+            return MANAGER_REASON
         # A new platform may make the handle wrong: ask for it again right away.
         if step.name == "platform" and "handle" in progress.data:
             try:
@@ -212,7 +407,7 @@ class OpenAccount(Dialog):
     async def submit(self, ctx: Ctx, progress: Progress) -> list[Reply]:
         data = progress.data
         assert ctx.person.id is not None
-        missing = [s.name for s in self.steps if s.name not in data]
+        missing = [s.name for s in self.asked(progress) if s.name not in data]
         if missing:
             raise Invalid("empty", field=missing[0])
         request = await requests.submit(
@@ -229,6 +424,7 @@ class OpenAccount(Dialog):
                 benefit=data["benefit"],
                 team_ids=tuple(data["team"]),
                 manager_id=data["manager"],
+                manager_reason=data.get(MANAGER_REASON),
                 monitoring=data["monitoring"],
                 holiday_cover=data["holiday_cover"],
                 response_time=data["response_time"],
@@ -258,6 +454,7 @@ def request_answers(request: AccountRequest) -> dict[str, Any]:
         "benefit": request.benefit,
         "team": list(request.team_ids),
         "manager": request.manager_id,
+        **({MANAGER_REASON: request.manager_reason} if request.manager_reason else {}),
         "monitoring": request.monitoring,
         "holiday_cover": request.holiday_cover,
         "response_time": request.response_time,

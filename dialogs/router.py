@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import dialog_state, people
 from data.db import Store
+from data.directory import Directory
 from data.errors import DomainError
 from data.models import Person
 from data.policy import NudgeConfig
@@ -94,6 +95,7 @@ class Brain:
         resolvers: dict[str, Lookup] | None = None,
         nudges: NudgeConfig | None = None,
         public_url: str | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.store = store
         self.default_locale = normalise(default_locale)
@@ -103,6 +105,8 @@ class Brain:
         self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
         # Where people reach this server (https://…): links sent on Slack and Teams start with it.
         self.public_url = public_url
+        # The organisation's directory beyond the imported one (Microsoft Graph), if configured.
+        self.directory = directory
         self.engine = Engine(
             [
                 OpenAccount(),
@@ -154,6 +158,7 @@ class Brain:
             tr=self.translator(person),
             now=now,
             resolve_people=self._resolver(sender.platform, now),
+            directory=self.directory,
         )
         if isinstance(event, Text) and event.text.strip().startswith("/"):
             name, _, args = event.text.strip()[1:].partition(" ")

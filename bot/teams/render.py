@@ -219,7 +219,7 @@ def _block(block: Block, input_id: str, text_input: str | None) -> list[dict[str
 
 
 def _choice(block: Choice, input_id: str, text_input: str | None) -> list[dict[str, Any]]:
-    if not block.multi and len(block.options) <= MAX_CHOICE_BUTTONS:
+    if not block.multi and not block.filtered and len(block.options) <= MAX_CHOICE_BUTTONS:
         actions = [
             _execute(
                 option.label,
@@ -232,7 +232,7 @@ def _choice(block: Choice, input_id: str, text_input: str | None) -> list[dict[s
     choices = {
         "type": "Input.ChoiceSet",
         "id": input_id,
-        "style": "expanded" if block.multi else "compact",
+        "style": "expanded" if block.multi else "filtered" if block.filtered else "compact",
         "isMultiSelect": block.multi,
         "choices": [{"title": o.label, "value": o.value} for o in block.options],
         "value": ",".join(block.selected),

@@ -57,6 +57,20 @@ def _block(
     if isinstance(block, Actions):
         return '<div class="actions">' + "".join(_button(b) for b in block.buttons) + "</div>"
     if isinstance(block, Choice):
+        if block.filtered and not block.multi:
+            # A long list: a menu the browser lets people type in to find an option.
+            options = "".join(
+                f'<option value="{_attr(o.value)}"'
+                f"{' selected' if o.value in block.selected else ''}>{escape(o.label)}</option>"
+                for o in block.options
+            )
+            submit = _button(
+                Button(block.action, block.submit_label or "OK", block.value, "primary")
+            )
+            return (
+                f'<div class="picker" data-collect="select"><select id="{prefix}-choice"'
+                f'{labelled}><option value=""></option>{options}</select>{submit}</div>'
+            )
         if not block.multi:
             buttons = "".join(
                 f'<button type="button" class="btn choice" data-action="{_attr(block.action)}"'

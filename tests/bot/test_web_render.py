@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.web.render import render
-from dialogs.messages import Link, Message, from_dict, to_dict
+from dialogs.messages import Choice, Link, Message, Option, Paragraph, from_dict, to_dict
 
 
 def html_of(link: Link) -> str:
@@ -56,4 +56,26 @@ def test_a_link_anywhere_else_is_its_label_alone(url: str) -> None:
 
 def test_a_link_survives_the_chat_history() -> None:
     message = Message("x", title="t", blocks=(Link("/dashboard/help", "Help"),))
+    assert from_dict(to_dict(message)) == message
+
+
+def test_a_filtered_choice_is_a_select_with_a_button() -> None:
+    units = (Option("u:1", "Unit <A>"), Option("u:2", "Unit B"))
+    html = render(
+        Message(
+            "x",
+            blocks=(
+                Paragraph("Which unit?"),
+                Choice("dlg:unit:choose", units, filtered=True, submit_label="Confirm"),
+            ),
+        ),
+        message_id=3,
+        directory=[],
+    )
+    assert '<div class="picker" data-collect="select"><select id="m3-1-choice"' in html
+    assert 'aria-labelledby="m3-0"' in html
+    assert '<option value="u:1">Unit &lt;A&gt;</option><option value="u:2">Unit B</option>' in html
+    assert 'data-action="dlg:unit:choose"' in html and ">Confirm</button>" in html
+    # A neutral message survives the outbox's JSON with its flag.
+    message = Message("x", blocks=(Choice("dlg:unit:choose", units, filtered=True),))
     assert from_dict(to_dict(message)) == message

@@ -349,3 +349,13 @@ async def test_what_a_requester_typed_reaches_the_manager_escaped(teams: TeamsRi
     assert r"1\. Win \*\*prizes\*\*! \[Claim here\](https://evil.example) \#now" in raw
     assert "[Claim here](" not in raw and "**prizes**" not in raw
     assert purpose in texts(card)
+
+
+def test_a_filtered_choice_is_a_choice_set_to_type_in_even_when_short() -> None:
+    units = tuple(Option(f"u:{i}", f"Unit {i}") for i in range(3))
+    card = render.card(
+        Message("x", blocks=(Choice("dlg:unit:choose", units, filtered=True, submit_label="OK"),))
+    )
+    [field] = inputs_of(card).values()
+    assert (field["style"], field["isMultiSelect"]) == ("filtered", False)
+    assert [c["value"] for c in field["choices"]] == ["u:0", "u:1", "u:2"]
