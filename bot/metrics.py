@@ -6,14 +6,16 @@ from aiohttp import web
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.keys import STORE
-from data.models import Account, AccountRequest, Outbox
+from bot.keys import HUB, STORE
+from data.models import Account, AccountRequest, InboxEvent, Outbox
 
 
 async def metrics(request: web.Request) -> web.Response:
     lines: list[str] = []
     async with request.app[STORE].transaction() as session:
         for name, help_text, model, column in (
+            # Parked events failed every retry and wait for an operator (they are logged).
+            ("kontobot_inbox_events", "Inbox rows by status.", InboxEvent, InboxEvent.status),
             ("kontobot_outbox_messages", "Outbox rows by status.", Outbox, Outbox.status),
             (
                 "kontobot_requests",
@@ -28,4 +30,11 @@ async def metrics(request: web.Request) -> web.Response:
                 select(column, func.count()).select_from(model).group_by(col(column))
             )
             lines += [f'{name}{{status="{status}"}} {count}' for status, count in rows]
+    stats = request.app[HUB].stats
+    for name, help_text, value in (
+        ("kontobot_turns_done_total", "Turns this process ran.", stats.done),
+        ("kontobot_turns_failed_total", "Turn attempts that failed here.", stats.failed),
+        ("kontobot_turns_parked_total", "Events parked here after every retry.", stats.parked),
+    ):
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")

@@ -71,8 +71,15 @@ async def test_metrics_are_prometheus_text(chat: WebChat) -> None:
     assert response.status == 200
     assert response.content_type == "text/plain"
     body = await response.text()
-    for name in ("kontobot_outbox_messages", "kontobot_requests", "kontobot_accounts"):
+    for name in (
+        "kontobot_inbox_events",
+        "kontobot_outbox_messages",
+        "kontobot_requests",
+        "kontobot_accounts",
+    ):
         assert f"# TYPE {name} gauge" in body
+    for name in ("done", "failed", "parked"):
+        assert f"# TYPE kontobot_turns_{name}_total counter" in body
 
 
 async def test_the_page_and_its_assets_are_served(chat: WebChat) -> None:
@@ -249,6 +256,9 @@ async def test_a_request_goes_from_chat_to_the_register(database_url: str) -> No
         assert 'kontobot_accounts{status="active"} 1' in metrics
         assert 'kontobot_requests{status="approved"} 1' in metrics
         assert 'kontobot_outbox_messages{status="pending"}' not in metrics
+        # Every event the web chat sent is stored, and ran.
+        assert 'kontobot_inbox_events{status="done"}' in metrics
+        assert 'kontobot_inbox_events{status="pending"}' not in metrics
 
 
 async def test_a_hand_over_moves_the_decision_and_the_old_approver_is_refused(
