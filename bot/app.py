@@ -12,8 +12,8 @@ from aiohttp import web
 from sqlalchemy import literal
 from sqlmodel import select
 
-from bot import nudges, webhooks
-from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
+from bot import nudges, secret_key, webhooks
+from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SECRET_KEY, SETTINGS, STORE
 from bot.metrics import metrics
 from bot.settings import Settings
 from bot.slack import setup as setup_slack
@@ -68,6 +68,7 @@ def create_app(
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    app[SECRET_KEY] = secret_key.load(settings)
     store = Store.from_url(settings.database_url)
     await ensure_current(store.engine)
     app[STORE] = store
@@ -77,6 +78,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         timezone=settings.zone,
         nudges=nudges.nudge_config(settings),
         public_url=settings.public_url,
+        signing_key=app[SECRET_KEY],
     )
     yield
     await store.close()

@@ -21,3 +21,5 @@ BRAIN = web.AppKey("brain", Brain)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 DELIVERER = web.AppKey("deliverer", Deliverer)
 NUDGES = web.AppKey("nudges", NudgeScheduler)
+# The secret key (bot/secret_key.py), loaded when the server starts.
+SECRET_KEY = web.AppKey("secret_key", bytes)

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
         None, validation_alias=_env("KONTOBOT_TRUSTED_USER_HEADER")
     )
 
+    # The key that signs dashboard sign-in links and CSRF tokens (bot/secret_key.py): kept
+    # outside the database, so that a copy of the database signs nobody in. Given here, or
+    # read from (and on first start written to, mode 0600) the key file.
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("KONTOBOT_SECRET_KEY"))
+    secret_key_file: str = Field(
+        "var/secret.key", validation_alias=_env("KONTOBOT_SECRET_KEY_FILE")
+    )
+
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
         None, validation_alias=_env("SLACK_SIGNING_SECRET")

@@ -82,6 +82,7 @@ class Brain:
         resolvers: dict[str, Resolver] | None = None,
         nudges: NudgeConfig | None = None,
         public_url: str | None = None,
+        signing_key: bytes | None = None,
     ) -> None:
         self.store = store
         self.default_locale = normalise(default_locale)
@@ -91,6 +92,8 @@ class Brain:
         self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
         # Where people reach this server (https://…): links sent on Slack and Teams start with it.
         self.public_url = public_url
+        # Signs dashboard sign-in links; from outside the database (bot/secret_key.py).
+        self.signing_key = signing_key
         self.engine = Engine([OpenAccount(), questions.LogQuestion(), closing.CloseAccount()])
 
     def translator(self, person: Person) -> Translator:
@@ -230,7 +233,7 @@ class Brain:
         if name == "close-account":
             return await closing.start(ctx, self, args)
         if name == "dashboard":
-            return await dashboard.dashboard(ctx, self.public_url)
+            return await dashboard.dashboard(ctx, self.public_url, self.signing_key)
         if name == "help":
             return [Reply(help_message(ctx))]
         text = ctx.tr("I don't know the command /{name}.", name=name)
