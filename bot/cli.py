@@ -118,6 +118,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
 
     from bot import exposure
     from bot.app import create_app
+    from bot.logs import AccessLog
 
     decision = settings.web_chat_decision(host)
     web_chat = decision[0]
@@ -127,7 +128,8 @@ def serve(settings: Settings, host: str, port: int) -> int:
     log.info("kontobot on http://%s:%s/ (web chat %s)", host, port, "on" if web_chat else "off")
     for line in exposure.report(app, host, web_chat=decision):
         log.info("route %s", line)
-    web.run_app(app, host=host, port=port, print=_listening)
+    # Our access log: token-bearing query strings are redacted (bot/logs.py).
+    web.run_app(app, host=host, port=port, print=_listening, access_log_class=AccessLog)
     return 0
 
 
