@@ -22,10 +22,11 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
-from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, STORE
+from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
 from bot.settings import Settings, is_loopback
 from bot.teams.bot import TeamsBot
 from bot.teams.channel import TeamsChannel
+from bot.teams.tenant import from_our_tenant
 from bot.teams.translate import PLATFORM
 from data import people
 from data.models import Role
@@ -185,6 +186,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except Exception as error:  # any failure of the check is a refusal, never a 500
         log.warning("refused a Teams request: %s", type(error).__name__)
         raise web.HTTPUnauthorized() from None
+    if not from_our_tenant(raw, request.app[SETTINGS].microsoft_app_tenant_id):
+        log.warning("refused a Teams activity from another tenant")
+        raise web.HTTPForbidden()
     answer: dict[str, Any] = {}
     deliverer = request.app[DELIVERER]
 
