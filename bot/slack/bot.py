@@ -161,7 +161,7 @@ class SlackBot:
         if refused is not None:
             return refused
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        return guard.settled(await to_aiohttp_response(response))
 
     # --- listeners: acknowledge, then work --------------------------------------------------
 

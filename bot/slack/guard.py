@@ -100,3 +100,14 @@ def _object(text: str, reason: str) -> None:
         raise Refused(400, reason) from None
     if not isinstance(parsed, dict):
         raise Refused(400, reason)
+
+
+def settled(response: web.Response) -> web.Response:
+    """bolt's answer, with its 500 for a signed request it could not take apart (a payload
+    of a shape it does not expect, which it has logged) made the 400 it is: such a request
+    will not go better if Slack retries it."""
+    if response.status >= 500:
+        log.warning("Slack: refused a request bolt could not read (%s bytes)",
+                    response.content_length if response.content_length is not None else "?")
+        return web.json_response({"error": "unreadable payload"}, status=400)
+    return response

@@ -178,7 +178,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest(text="not JSON") from None
     if not isinstance(raw, dict) or not raw.get("type"):
         raise web.HTTPBadRequest(text="not an activity")
-    activity = Activity().deserialize(raw)
+    try:
+        activity = Activity().deserialize(raw)
+    except Exception:  # msrest's DeserializationError and whatever a malformed field raises
+        raise web.HTTPBadRequest(text="not an activity") from None
     auth = teams.adapter.bot_framework_authentication
     try:
         # In emulator mode no header is passed on: there is no app id to check it against.
