@@ -26,6 +26,7 @@ from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, SETTINGS, STORE
 from bot.settings import Settings, is_loopback
 from bot.teams.bot import TeamsBot
 from bot.teams.channel import TeamsChannel
+from bot.teams.shape import well_formed
 from bot.teams.tenant import from_our_tenant
 from bot.teams.translate import PLATFORM
 from data import people
@@ -176,7 +177,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         raw = await request.json()
     except ValueError:
         raise web.HTTPBadRequest(text="not JSON") from None
-    if not isinstance(raw, dict) or not raw.get("type"):
+    if not well_formed(raw):
         raise web.HTTPBadRequest(text="not an activity")
     try:
         activity = Activity().deserialize(raw)

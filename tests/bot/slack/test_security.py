@@ -311,3 +311,20 @@ async def test_refused_bodies_add_only_small_log_lines(
     assert all(len(r.getMessage()) < 200 for r in caplog.records), caplog.text[:2000]
     assert sum(len(r.getMessage()) for r in caplog.records) < 50 * 400
     assert MARK not in caplog.text
+
+
+async def test_a_signed_payload_bolt_cannot_read_gets_400(
+    rig: SlackRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by tests/bot/test_http_properties.py: bolt answered this signed (if odd) payload
+    with a 500, which would have Slack retry it."""
+    payload = {"type": "block_actions", "user": {"id": "UANNA"}, "actions": [],
+               "view": {"callback_id": "", "private_metadata": MARK, "state": None}}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    before = await snapshot(rig)
+    response = await rig.client.post("/slack/events", data=body,
+                                     headers={"Content-Type": FORM, **signed_bytes(body)})
+    assert response.status == 400
+    # Nothing stored (bolt may have asked Slack who it is, as on any first request).
+    assert (await snapshot(rig))[0] == before[0]
+    assert MARK not in caplog.text

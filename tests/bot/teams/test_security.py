@@ -248,3 +248,30 @@ def test_cli_serve_refuses_the_emulator_away_from_loopback(
     monkeypatch.delenv("MICROSOFT_APP_ID", raising=False)
     assert main(["serve", "--host", "192.0.2.10", "--port", "3978"]) == 1
     assert "KONTOBOT_TEAMS_EMULATOR=on: refusing to accept unauthenticated" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["no conversation", "conversation without id", "no service url", "odd service url",
+     "membersAdded not a list"],
+)
+async def test_a_malformed_activity_gets_400_before_anything_runs(
+    teams: TeamsRig, change: str
+) -> None:
+    """Found by tests/bot/test_http_properties.py: these failed halfway through a turn (500)."""
+    activity = teams.activity(ANNA, "message", text="help")
+    if change == "no conversation":
+        del activity["conversation"]
+    elif change == "conversation without id":
+        activity["conversation"] = {"conversationType": "personal"}
+    elif change == "no service url":
+        del activity["serviceUrl"]
+    elif change == "odd service url":
+        activity["serviceUrl"] = "ftp://example"
+    else:
+        activity["membersAdded"] = False
+    before = [await count(teams.store, table) for table in (Person, ChatIdentity, SeenEvent)]
+    await teams.send(activity, expect=400)
+    after = [await count(teams.store, table) for table in (Person, ChatIdentity, SeenEvent)]
+    assert after == before
+    assert teams.fake.calls == []
