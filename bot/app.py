@@ -12,9 +12,19 @@ from aiohttp import web
 from sqlalchemy import literal
 from sqlmodel import select
 
-from bot import scheduling, webhooks
+from bot import scheduling, secret_key, webhooks
 from bot.graph import graph_directory
-from bot.keys import BRAIN, CHANNELS, CLOCK, DELIVERER, HUB, IDENTITIES, SETTINGS, STORE
+from bot.keys import (
+    BRAIN,
+    CHANNELS,
+    CLOCK,
+    DELIVERER,
+    HUB,
+    IDENTITIES,
+    SECRET_KEY,
+    SETTINGS,
+    STORE,
+)
 from bot.metrics import metrics
 from bot.settings import Settings
 from bot.slack import setup as setup_slack
@@ -75,6 +85,7 @@ def create_app(
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    app[SECRET_KEY] = secret_key.load(settings)
     store = Store.from_url(settings.database_url)
     await ensure_current(store.engine)
     app[STORE] = store
@@ -86,6 +97,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
             nudges=scheduling.nudge_config(settings),
             public_url=settings.public_url,
             directory=staff_directory,
+            signing_key=app[SECRET_KEY],
         )
         app[BRAIN] = brain
         # Delivery reaches whichever channels the platforms register as they start.

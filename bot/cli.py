@@ -130,16 +130,29 @@ def serve(settings: Settings, host: str, port: int) -> int:
     # do not need and which take seconds to import.
     from aiohttp import web
 
+    from bot import exposure
     from bot.app import create_app
+    from bot.logs import AccessLog
 
-    web_chat = settings.web_chat_enabled(host)
+    decision = settings.web_chat_decision(host)
+    web_chat = decision[0]
     if web_chat and not is_loopback(host):
         log.warning("the web chat lets anyone act as any demo person, and it is on at %s", host)
     app = create_app(settings, web_chat_enabled=web_chat, host=host)
     log.info("kontobot on http://%s:%s/ (web chat %s)", host, port, "on" if web_chat else "off")
+    for line in exposure.report(app, host, web_chat=decision):
+        log.info("route %s", line)
     app.on_startup.append(_stop_once)
     # Our own signal handlers (_stop_once), not aiohttp's: theirs raise again on every signal.
-    web.run_app(app, host=host, port=port, print=_listening, handle_signals=False)
+    # Our access log: token-bearing query strings are redacted (bot/logs.py).
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        print=_listening,
+        handle_signals=False,
+        access_log_class=AccessLog,
+    )
     return 0
 
 

@@ -25,3 +25,5 @@ DELIVERER = web.AppKey("deliverer", Deliverer)
 HUB = web.AppKey("hub", Hub)
 IDENTITIES = web.AppKey("identities", Identities)
 NUDGES = web.AppKey("nudges", NudgeScheduler)
+# The secret key (bot/secret_key.py), loaded when the server starts.
+SECRET_KEY = web.AppKey("secret_key", bytes)

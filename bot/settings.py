@@ -36,9 +36,15 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         20.0, ge=0, le=600, validation_alias=_env("KONTOBOT_SHUTDOWN_GRACE")
     )
-    # "auto": the web chat is on only when the server listens on loopback.
+    # The web chat lets whoever reaches it act as anyone: "auto" puts it on only on a
+    # developer's machine (loopback, no chat platform, no public URL); see web_chat_decision.
     web_chat: Literal["auto", "on", "off"] = Field(
         "auto", validation_alias=_env("KONTOBOT_WEB_CHAT")
+    )
+    # Teams without an app id (for the Bot Framework Emulator) checks no token: only when
+    # asked for, and only on loopback (bot/teams/server.py).
+    teams_emulator: Literal["on", "off"] = Field(
+        "off", validation_alias=_env("KONTOBOT_TEAMS_EMULATOR")
     )
 
     # The address people reach this server at (https://kontobot.example.ki.se): sign-in links
@@ -48,6 +54,14 @@ class Settings(BaseSettings):
     # clients) this header: the dashboard then trusts it to name the signed-in person by email.
     trusted_user_header: str | None = Field(
         None, validation_alias=_env("KONTOBOT_TRUSTED_USER_HEADER")
+    )
+
+    # The key that signs dashboard sign-in links and CSRF tokens (bot/secret_key.py): kept
+    # outside the database, so that a copy of the database signs nobody in. Given here, or
+    # read from (and on first start written to, mode 0600) the key file.
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("KONTOBOT_SECRET_KEY"))
+    secret_key_file: str = Field(
+        "var/secret.key", validation_alias=_env("KONTOBOT_SECRET_KEY_FILE")
     )
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
@@ -159,10 +173,51 @@ class Settings(BaseSettings):
     def closure_dates(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(part) for part in self.closure_days)
 
+    def slack_configured(self) -> bool:
+        return any(
+            s is not None and s.get_secret_value()
+            for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        )
+
+    def teams_configured(self) -> bool:
+        """Any Teams setting given (the emulator switch aside)."""
+        return any(
+            (
+                self.microsoft_app_id,
+                self.microsoft_app_password,
+                self.microsoft_app_tenant_id,
+                self.director_teams_id,
+                self.deputy_director_teams_id,
+                self.comms_teams_conversation,
+                self.registry_teams_conversation,
+                self.comms_teams_members,
+            )
+        )
+
+    def web_chat_decision(self, host: str) -> tuple[bool, str]:
+        """Whether the web chat is on when listening on `host`, and why (for the log)."""
+        if self.web_chat != "auto":
+            return self.web_chat == "on", f"KONTOBOT_WEB_CHAT={self.web_chat}"
+        platforms = [
+            name
+            for name, configured in (
+                ("Slack", self.slack_configured()),
+                ("Teams", self.teams_configured()),
+            )
+            if configured
+        ]
+        if platforms:
+            return False, f"KONTOBOT_WEB_CHAT=auto and {' and '.join(platforms)} configured"
+        if self.public_url:
+            return False, "KONTOBOT_WEB_CHAT=auto and KONTOBOT_PUBLIC_URL set"
+        if not is_loopback(host):
+            return False, f"KONTOBOT_WEB_CHAT=auto and {host} is not a loopback address"
+        return True, (
+            f"KONTOBOT_WEB_CHAT=auto, no chat platform, no KONTOBOT_PUBLIC_URL, loopback {host}"
+        )
+
     def web_chat_enabled(self, host: str) -> bool:
-        if self.web_chat == "auto":
-            return is_loopback(host)
-        return self.web_chat == "on"
+        return self.web_chat_decision(host)[0]
 
 
 def is_loopback(host: str) -> bool:

@@ -7,8 +7,9 @@ The body is JSON (README.md, "Question webhook"):
 Answers: 201 the question is stored, 200 it was stored before (the same `external_ref`), 400 the
 body is not what is documented (with a message saying why), 401 no token, a wrong token or an
 unknown account (the same answer, so nothing tells them apart), 410 the account is closed,
-413 a body over MAX_BODY bytes. Only a SHA-256 of the token is stored and compared in constant
-time (data.tokens.check_token).
+413 a body over MAX_BODY bytes, 415 a body that is not `application/json`. Text is normalised
+(dialogs.text); a text with invalid code points (a lone surrogate) is refused with 400. Only a
+SHA-256 of the token is stored and compared in constant time (data.tokens.check_token).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiohttp import web
 from bot.keys import CLOCK, DELIVERER, STORE
 from data import questions, register, tokens
 from data.errors import Invalid, MovedOn, NotFound
+from dialogs.text import clean, has_invalid_code_points
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +98,17 @@ def parse(raw: bytes) -> dict[str, Any]:
             raise BadBody("received_at must be an ISO 8601 time.") from None
         if received.tzinfo is None:
             raise BadBody("received_at must say its time zone, e.g. 2027-03-01T09:30:00+01:00.")
-    return {
+    fields = {
         "text": text,
         "asked_by": _optional_text(body, "asked_by"),
         "external_ref": _optional_text(body, "external_ref"),
+    }
+    for name, value in fields.items():
+        # Refused rather than repaired: the other tool is told, and can fix what it sends.
+        if value is not None and has_invalid_code_points(value):
+            raise BadBody(f"{name} holds invalid code points (lone surrogates or noncharacters).")
+    return {
+        **{name: None if value is None else clean(value) for name, value in fields.items()},
         "received_at": received,
     }
 
@@ -128,6 +137,10 @@ async def receive(request: web.Request) -> web.Response:
     token = _bearer(request)
     if token is None:
         return _unauthorised()
+    if request.content_type != "application/json":
+        return _error(
+            415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."
+        )
     if request.content_length is not None and request.content_length > MAX_BODY:
         return _error(413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
     raw = await _read(request)

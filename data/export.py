@@ -1,4 +1,9 @@
-"""The register and its audit trail as rows, for `kontobot export` and the dashboard."""
+"""The register and its audit trail as rows, for `kontobot export` and the dashboard.
+
+Every CSV cell is neutralised by OWASP's rule for CSV injection (`neutralise`): a spreadsheet
+opening the file must never run what someone typed as a formula. JSON needs no such care, and
+carries each audit event's details as the JSON object they are.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,17 @@ REGISTER_COLUMNS = (
     "monitoring", "holiday_cover", "response_time", "registered_at", "closed_at", "request_id",
 )
 AUDIT_COLUMNS = ("id", "at", "actor", "actor_email", "action", "subject", "details")
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): such a cell is
+# written with a leading apostrophe, which spreadsheets show as text and do not display.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A CSV cell as OWASP recommends: text starting like a formula is prefixed with `'`.
+    Numbers (ints) are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def subjects_of(accounts: Iterable[Account]) -> set[str]:
@@ -76,7 +92,7 @@ async def audit_rows(
             "actor": known[e.actor_id].display_name if e.actor_id in known else "",
             "actor_email": (known[e.actor_id].email or "") if e.actor_id in known else "",
             "action": e.action, "subject": e.subject,
-            "details": json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+            "details": e.details,
         }
         for e in events
     ]
@@ -86,8 +102,15 @@ def as_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: neutralise(_cell(row[name])) for name in columns} for row in rows)
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    # In CSV, a structured value (an audit event's details) is its JSON text.
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
 
 
 async def export(

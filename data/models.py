@@ -401,17 +401,6 @@ class WebhookToken(SQLModel, table=True):
 # --- The comms office dashboard (issue 6): sign-in links and browser sessions.
 
 
-class SigningKey(SQLModel, table=True):
-    """A secret kept in the database (made on first use), so every bot process sharing the
-    database signs and checks the same sign-in links without any configuration."""
-
-    __tablename__ = "signing_key"
-
-    name: str = Field(primary_key=True, max_length=32)
-    # Hex; only HMACs made with it ever leave the database.
-    secret: str = Field(max_length=128)
-
-
 class UsedSignInLink(SQLModel, table=True):
     """A sign-in link's nonce, once the link has been redeemed: the link never works again."""
 
@@ -433,8 +422,7 @@ class DashboardSession(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     created_at: datetime
     expires_at: datetime = Field(index=True)
-    # Forms that change something carry it back (CSRF).
-    csrf: str = Field(max_length=64)
+    # Its CSRF token is derived from token_hash with the secret key (data.signin), not stored.
 
 
 # --- Changing an account's people after registration (issue 11).

@@ -2,10 +2,12 @@
 link opens a browser session that lasts until the end of the person's local day.
 
 A link is `v1.<person id>.<expires, epoch seconds>.<nonce>.<signature>`, the signature an
-HMAC-SHA256 (url-safe base64) of everything before it, with a key kept in the database and
-made on first use. Redeeming it records its nonce, so it works once, even when two browsers
-try it at the same moment. The session's token goes to the browser; the database keeps only
-its SHA-256, so a copy of the database signs nobody in.
+HMAC-SHA256 (url-safe base64) of everything before it, with the server's secret key, which
+the caller passes in and which is never in the database (bot/secret_key.py). Redeeming it
+records its nonce, so it works once, even when two browsers try it at the same moment. The
+session's token goes to the browser; the database keeps only its SHA-256, and a session's CSRF
+token is an HMAC of that hash with the key, stored nowhere: a copy of the database signs
+nobody in and forges no form.
 """
 
 from __future__ import annotations
@@ -20,19 +22,18 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit, people
 from data.access import DEFAULT_ZONE
 from data.errors import NotAllowed
-from data.models import DashboardSession, SigningKey, UsedSignInLink
+from data.models import DashboardSession, UsedSignInLink
 from data.tokens import digest
 from data.upsert import insert_ignore
 
 LINK_LIFETIME = timedelta(minutes=10)
 VERSION = "v1"
-KEY_NAME = "dashboard"
 # Anything longer is not one of ours; checked before any parsing.
 _MAX_TOKEN = 200
 _TOKEN = re.compile(
@@ -51,14 +52,16 @@ def end_of_day(now: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
 
 
-async def issue_link(session: AsyncSession, *, person_id: int, now: datetime) -> str:
+async def issue_link(
+    session: AsyncSession, *, key: bytes, person_id: int, now: datetime
+) -> str:
     """A sign-in link token for the person, valid LINK_LIFETIME from `now`, once.
     NotFound("unknown_person")."""
     await people.get_person(session, person_id)
     # Rounded up: a link is never shorter-lived than promised.
     expires = math.ceil((now + LINK_LIFETIME).timestamp())
     payload = f"{VERSION}.{person_id}.{expires}.{secrets.token_urlsafe(24)}"
-    token = f"{payload}.{_sign(await _key(session), payload)}"
+    token = f"{payload}.{_sign(key, payload)}"
     audit.record(
         session, now=now, actor_id=person_id, action="dashboard_link_issued",
         subject=f"person:{person_id}",
@@ -69,7 +72,8 @@ async def issue_link(session: AsyncSession, *, person_id: int, now: datetime) ->
 
 
 async def redeem_link(
-    session: AsyncSession, *, token: str, now: datetime, zone: ZoneInfo = DEFAULT_ZONE
+    session: AsyncSession, *, key: bytes, token: str, now: datetime,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> tuple[str, DashboardSession]:
     """Exchange a link token for a session ending at the next local midnight in `zone`.
     Returns the session token (for the cookie; shown only here) and the session's row.
@@ -78,9 +82,8 @@ async def redeem_link(
     match = _TOKEN.fullmatch(token.strip()) if len(token) <= _MAX_TOKEN else None
     if match is None:
         raise NotAllowed("link_invalid")
-    key = await _existing_key(session)
     payload = token.strip().rpartition(".")[0]
-    if key is None or not hmac.compare_digest(
+    if not key or not hmac.compare_digest(
         _sign(key, payload).encode(), match["signature"].encode()
     ):
         raise NotAllowed("link_invalid")
@@ -104,7 +107,7 @@ async def redeem_link(
     cookie = secrets.token_urlsafe(32)
     row = DashboardSession(
         token_hash=digest(cookie), person_id=person_id, created_at=now,
-        expires_at=end_of_day(now, zone), csrf=secrets.token_urlsafe(32),
+        expires_at=end_of_day(now, zone),
     )
     session.add(row)
     audit.record(
@@ -148,33 +151,17 @@ async def forget_expired(session: AsyncSession, *, now: datetime) -> None:
     await session.exec(delete(UsedSignInLink).where(col(UsedSignInLink.expires_at) < now))
 
 
-async def csrf_token(session: AsyncSession, *, key_material: str) -> str:
-    """An HMAC of `key_material` with the database's key: a CSRF token a form can carry when
-    there is no session row to keep a random one in (a person named by a trusted header)."""
-    key = await _key(session)
+def csrf_token(key: bytes, key_material: str) -> str:
+    """An HMAC of `key_material` with the key: the CSRF token of a session (its token hash as
+    the material: `session_csrf`), derived each time and stored nowhere."""
     return hmac.new(key, _CSRF_CONTEXT + key_material.encode(), hashlib.sha256).hexdigest()
+
+
+def session_csrf(key: bytes, row: DashboardSession) -> str:
+    """The CSRF token forms of this signed-in session carry."""
+    return csrf_token(key, f"session:{row.token_hash}")
 
 
 def _sign(key: bytes, payload: str) -> str:
     mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-async def _existing_key(session: AsyncSession) -> bytes | None:
-    secret = (
-        await session.exec(select(SigningKey.secret).where(SigningKey.name == KEY_NAME))
-    ).first()
-    return bytes.fromhex(secret) if secret is not None else None
-
-
-async def _key(session: AsyncSession) -> bytes:
-    """The signing key, made on first use. Two processes making it at once both insert-if-
-    absent and then read back the one that won."""
-    key = await _existing_key(session)
-    if key is None:
-        await insert_ignore(
-            session, SigningKey, {"name": KEY_NAME, "secret": secrets.token_hex(32)}, ["name"]
-        )
-        key = await _existing_key(session)
-    assert key is not None
-    return key

@@ -7,7 +7,7 @@ from __future__ import annotations
 from data import requests
 from data.errors import DomainError, MovedOn
 from data.models import Decision, RequestStatus, Stage
-from dialogs.common import Host, int_value, note
+from dialogs.common import Host, int_value, note, parse_id
 from dialogs.engine import Ctx, Progress, Reply
 from dialogs.events import Action
 from dialogs.messages import PersonPicker
@@ -18,11 +18,15 @@ from dialogs.open_account import request_answers
 
 def card_value(value: str) -> tuple[int, int, str]:
     """What the card's buttons carry: `request_id:round:stage`."""
-    try:
-        request_id, round_, stage = value.split(":")
-        return int(request_id), int(round_), stage
-    except ValueError:
-        raise DomainError("unknown_request") from None
+    # Ids and rounds out of the database's range (a forged value) are refused like any
+    # other unknown request, never handed to the database.
+    parts = value.split(":")
+    if len(parts) != 3:
+        raise DomainError("unknown_request")
+    found, number = parse_id(parts[0]), parse_id(parts[1])
+    if found is None or number is None:
+        raise DomainError("unknown_request")
+    return found, number, parts[2]
 
 
 async def approval(ctx: Ctx, host: Host, verb: str, action: Action) -> list[Reply]:

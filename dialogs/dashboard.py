@@ -23,8 +23,14 @@ def sign_in_path(token: str) -> str:
     return f"{SIGN_IN}?{urlencode({'token': token})}"
 
 
-async def dashboard(ctx: Ctx, public_url: str | None) -> list[Reply]:
+async def dashboard(ctx: Ctx, public_url: str | None, key: bytes | None) -> list[Reply]:
     assert ctx.person.id is not None
+    if key is None:
+        # Only a server (which always has its key) serves the dashboard.
+        text = ctx.tr(
+            "The dashboard is not set up yet: an administrator must set KONTOBOT_PUBLIC_URL to the address people reach kontobot at."
+        )
+        return [note(text, ephemeral=True)]
     if chat_platforms.same_origin(ctx.platform):
         # The web chat's page comes from this server: a path leads to the dashboard.
         base = ""
@@ -35,7 +41,9 @@ async def dashboard(ctx: Ctx, public_url: str | None) -> list[Reply]:
             "The dashboard is not set up yet: an administrator must set KONTOBOT_PUBLIC_URL to the address people reach kontobot at."
         )
         return [note(text, ephemeral=True)]
-    token = await signin.issue_link(ctx.session, person_id=ctx.person.id, now=ctx.now)
+    token = await signin.issue_link(
+        ctx.session, key=key, person_id=ctx.person.id, now=ctx.now
+    )
     url = base + sign_in_path(token)
     minutes = int(signin.LINK_LIFETIME.total_seconds() // 60)
     text = ctx.tr(

@@ -96,6 +96,7 @@ class Brain:
         nudges: NudgeConfig | None = None,
         public_url: str | None = None,
         directory: Directory | None = None,
+        signing_key: bytes | None = None,
     ) -> None:
         self.store = store
         self.default_locale = normalise(default_locale)
@@ -105,6 +106,8 @@ class Brain:
         self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
         # Where people reach this server (https://…): links sent on Slack and Teams start with it.
         self.public_url = public_url
+        # Signs dashboard sign-in links; from outside the database (bot/secret_key.py).
+        self.signing_key = signing_key
         # The organisation's directory beyond the imported one (Microsoft Graph), if configured.
         self.directory = directory
         self.engine = Engine(
@@ -281,7 +284,7 @@ class Brain:
         if name == "team":
             return await team.start(ctx, self, args)
         if name == "dashboard":
-            return await dashboard.dashboard(ctx, self.public_url)
+            return await dashboard.dashboard(ctx, self.public_url, self.signing_key)
         if name == "help":
             return [Reply(help_message(ctx))]
         text = ctx.tr("I don't know the command /{name}.", name=name)

@@ -25,10 +25,14 @@ from sqlalchemy.pool import NullPool
 
 from data import migrate
 from data.db import Store, async_url
-from tests.helpers import Cast, make_cast
+from tests.helpers import SECRET, Cast, make_cast
 
 # Apps built in tests run no nudge scheduler: nudge tests sweep with an explicit `now`.
 os.environ.setdefault("KONTOBOT_SCHEDULER", "off")
+# Apps built in tests sign with a known key, so tests can mint links the app accepts (no key
+# file is written in the working directory). The `kontobot` subprocesses get none of the
+# KONTOBOT_ variables (tests/helpers/server.py): they make their key file, as in production.
+os.environ["KONTOBOT_SECRET_KEY"] = SECRET
 
 POSTGRES_ENV = "KONTOBOT_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

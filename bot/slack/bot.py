@@ -28,7 +28,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES, STORE
 from bot.settings import Settings
-from bot.slack import translate
+from bot.slack import guard, translate
 from bot.slack.channel import SlackChannel
 from bot.slack.client import Tuning, make_client
 from bot.slack.config import Mode
@@ -138,9 +138,13 @@ class SlackBot:
     # --- HTTP -----------------------------------------------------------------------------
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """`POST /slack/events`: bolt checks the signature and the timestamp first of all."""
+        """`POST /slack/events`: our guard, then bolt, check signature and timestamp first."""
+        secret = self.settings.slack_signing_secret
+        refused = await guard.check(request, secret.get_secret_value() if secret else "")
+        if refused is not None:
+            return refused
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        return guard.settled(await to_aiohttp_response(response))
 
     # --- listeners: acknowledge, then work --------------------------------------------------
 

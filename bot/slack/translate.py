@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.slack.render import LINK_ACTION, block_group, block_value, button_action
 from dialogs.events import Action, Command, Event, Sender, Text
+from dialogs.text import clean_event
 
 PLATFORM = "slack"
 MAX_TEXT = 4000
@@ -39,6 +40,10 @@ class Turn:
     # The action came from the App Home tab, which is published again afterwards.
     from_home: bool = False
 
+    def __post_init__(self) -> None:
+        # Every Slack event enters through a Turn: its text is normalised here, once.
+        object.__setattr__(self, "event", clean_event(self.event))
+
 
 def sender(user_id: str) -> Sender:
     return Sender(PLATFORM, user_id)
@@ -50,7 +55,8 @@ def is_user_id(value: str) -> bool:
 
 def _digest(*parts: object) -> str:
     raw = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    # surrogatepass: the payload is normalised after this, in Turn.
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 # --- text ---------------------------------------------------------------------------------

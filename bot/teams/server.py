@@ -21,10 +21,12 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
-from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES
+from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES, SETTINGS
 from bot.settings import Settings, is_loopback
 from bot.teams.bot import TeamsBot
 from bot.teams.channel import TeamsChannel
+from bot.teams.shape import well_formed
+from bot.teams.tenant import from_our_tenant
 from bot.teams.translate import PLATFORM
 from hub.identities import COMMS, DIRECTOR
 
@@ -54,26 +56,13 @@ AUTH_CONFIG: web.AppKey[dict[str, str]] = web.AppKey("teams_auth_config")
 TEAMS = web.AppKey("teams", Teams)
 
 
-def _teams_configured(settings: Settings) -> bool:
-    return any(
-        (
-            settings.microsoft_app_password,
-            settings.microsoft_app_tenant_id,
-            settings.director_teams_id,
-            settings.deputy_director_teams_id,
-            settings.comms_teams_conversation,
-            settings.registry_teams_conversation,
-            settings.comms_teams_members,
-        )
-    )
-
-
 def mode(settings: Settings, host: str | None) -> Mode:
     """How Teams runs: with tokens checked, as an emulator on loopback, or not at all.
 
-    Without an app id there is nothing to check tokens against, so Teams traffic is taken
-    only on a loopback address. Teams settings without an app id on any other address are a
-    mistake that could let anyone act as anyone: the server refuses to start.
+    Without an app id there is nothing to check tokens against: Teams traffic is then taken
+    only when KONTOBOT_TEAMS_EMULATOR=on asks for it and the server listens on loopback.
+    Teams settings without an app id, or the emulator on another address, are a mistake that
+    could let anyone act as anyone: the server refuses to start.
     """
     if settings.microsoft_app_id:
         if not settings.microsoft_app_password:
@@ -82,13 +71,20 @@ def mode(settings: Settings, host: str | None) -> Mode:
                 "answer in Teams"
             )
         return "authenticated"
-    if host is not None and is_loopback(host):
-        return "emulator"
-    if host is not None and _teams_configured(settings):
+    where = f" on {host}" if host else ""
+    if settings.teams_emulator == "on":
+        if host is not None and is_loopback(host):
+            return "emulator"
+        raise TeamsSettingsError(
+            f"KONTOBOT_TEAMS_EMULATOR=on: refusing to accept unauthenticated Teams traffic"
+            f"{where}. The emulator mode is for a loopback address (127.0.0.1) only."
+        )
+    if settings.teams_configured():
         raise TeamsSettingsError(
             f"Teams is configured without MICROSOFT_APP_ID: refusing to accept unauthenticated "
-            f"Teams traffic on {host}. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or "
-            f"listen on a loopback address to try the bot with the Bot Framework Emulator."
+            f"Teams traffic{where}. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or, to try "
+            f"the bot with the Bot Framework Emulator, KONTOBOT_TEAMS_EMULATOR=on and a loopback "
+            f"address."
         )
     return "off"
 
@@ -102,8 +98,9 @@ def setup(app: web.Application, settings: Settings, *, host: str | None = None) 
     app[AUTH_CONFIG] = {}
     if chosen == "emulator":
         log.warning(
-            "Teams runs in emulator mode (no MICROSOFT_APP_ID): activities are not "
-            "authenticated, which is accepted only because the server listens on loopback"
+            "Teams runs in emulator mode (KONTOBOT_TEAMS_EMULATOR=on, no MICROSOFT_APP_ID): "
+            "activities are not authenticated, accepted only because the server listens on "
+            "loopback"
         )
 
     async def teams_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -168,9 +165,12 @@ async def messages(request: web.Request) -> web.StreamResponse:
         raw = await request.json()
     except ValueError:
         raise web.HTTPBadRequest(text="not JSON") from None
-    if not isinstance(raw, dict) or not raw.get("type"):
+    if not well_formed(raw):
         raise web.HTTPBadRequest(text="not an activity")
-    activity = Activity().deserialize(raw)
+    try:
+        activity = Activity().deserialize(raw)
+    except Exception:  # msrest's DeserializationError and whatever a malformed field raises
+        raise web.HTTPBadRequest(text="not an activity") from None
     auth = teams.adapter.bot_framework_authentication
     try:
         # In emulator mode no header is passed on: there is no app id to check it against.
@@ -178,6 +178,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except Exception as error:  # any failure of the check is a refusal, never a 500
         log.warning("refused a Teams request: %s", type(error).__name__)
         raise web.HTTPUnauthorized() from None
+    if not from_our_tenant(raw, request.app[SETTINGS].microsoft_app_tenant_id):
+        log.warning("refused a Teams activity from another tenant")
+        raise web.HTTPForbidden()
     try:
         # Stored in the inbox before the Bot Connector hears back (and run at once for an
         # Action.Execute, whose answer is the next card).

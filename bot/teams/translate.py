@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from bot.teams import render
 from dialogs.events import Action, Command, Event, Sender, Text
+from dialogs.text import clean_json
 
 PLATFORM = "teams"
 Kind = Literal["message", "action", "refresh", "install", "other"]
@@ -71,6 +72,7 @@ class Incoming:
 
 
 def translate(raw: dict[str, Any]) -> Incoming:
+    raw = clean_json(raw)  # text normalised where it enters (dialogs.text)
     kind_of = str(raw.get("type") or "")
     conversation = _dict(raw.get("conversation"))
     personal = conversation.get("conversationType", "personal") == "personal" and not bool(

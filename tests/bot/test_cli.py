@@ -189,7 +189,7 @@ async def test_export_lists_the_registered_account_and_its_audit_trail(
     deciders = [e["actor"] for e in exported["audit"] if e["action"] == "request.decided"]
     assert deciders == ["Cecilia Carlsson", "David Dahl"]
     registered = next(e for e in exported["audit"] if e["action"] == "account.registered")
-    assert json.loads(registered["details"])["number"] == number
+    assert registered["details"]["number"] == number
 
     assert as_csv.code == 0, as_csv.err
     register_part, audit_part = as_csv.out.split("\n\n")
@@ -280,3 +280,21 @@ def test_the_web_chat_is_off_away_from_loopback_unless_asked_for(tmp_path: Path)
             check=True,
         ).stdout
         assert out.strip() == expected, setting
+
+
+async def test_export_writes_no_formula_a_spreadsheet_would_run(tmp_path: Path) -> None:
+    from tests.data.test_export import check_csv
+    from tests.helpers import make_cast
+    from tests.helpers.accounts import register_formulas
+
+    database_url = sqlite_in(tmp_path)
+    store = Store.from_url(database_url)
+    try:
+        await migrate.upgrade(store.engine)
+        cast = await make_cast(store)
+        await register_formulas(store, cast.requester, cast.colleague, T0)
+    finally:
+        await store.close()
+    run = await kontobot(database_url, tmp_path, "export", "--format", "csv")
+    assert run.code == 0, run.err
+    check_csv(run.out)

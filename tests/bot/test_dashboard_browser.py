@@ -132,13 +132,19 @@ async def seed(url: str, now: datetime) -> Seeded:
         await store.close()
 
 
-async def expired_link(url: str, person_id: int) -> str:
+def key_of(server: Server) -> bytes:
+    """The key `serve` made on its first start, in var/ of its working directory."""
+    return (server.log.parent / "var" / "secret.key").read_text().strip().encode()
+
+
+async def expired_link(url: str, person_id: int, key: bytes) -> str:
     """A link issued 11 minutes ago: one minute past its lifetime."""
     store = Store.from_url(url)
     try:
         async with store.transaction() as session:
             return await signin.issue_link(
-                session, person_id=person_id, now=datetime.now(UTC) - timedelta(minutes=11)
+                session, key=key, person_id=person_id,
+                now=datetime.now(UTC) - timedelta(minutes=11),
             )
     finally:
         await store.close()
@@ -385,7 +391,7 @@ def test_a_used_or_expired_link_is_refused(
         assert response is not None and response.status == 401
 
         # A link issued 11 minutes ago: expired.
-        token = run(expired_link(seeded.url, seeded.ids["anna"]))
+        token = run(expired_link(seeded.url, seeded.ids["anna"], key_of(server)))
         page.goto(f"{server.url}/dashboard/sign-in?token={token}")
         press_sign_in(page)
         expect(page.locator("main")).to_contain_text(
@@ -424,7 +430,7 @@ def tour(visitor: Visitor, seeded: Seeded, check: Any) -> None:
             check(tab, f"{name}-{lang}")
     # Signed out (the cookies gone): how to sign in, and a link that is refused.
     visitor.context.clear_cookies()
-    token = run(expired_link(seeded.url, seeded.ids["eva"]))
+    token = run(expired_link(seeded.url, seeded.ids["eva"], key_of(visitor.server)))
     for lang in LANGUAGES:
         tab.goto(f"{base}/dashboard/help")
         in_language(tab, lang)

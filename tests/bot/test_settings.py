@@ -33,3 +33,41 @@ def test_the_trusted_header_is_off_unless_set() -> None:
     assert settings(KONTOBOT_TRUSTED_USER_HEADER="X-Remote-User").trusted_user_header == (
         "X-Remote-User"
     )
+
+
+# Nothing unauthenticated unless asked for: the web chat.
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_the_web_chat_comes_on_by_itself_only_on_a_developers_machine() -> None:
+    assert _settings().web_chat_decision("127.0.0.1") == (
+        True, "KONTOBOT_WEB_CHAT=auto, no chat platform, no KONTOBOT_PUBLIC_URL, loopback 127.0.0.1"
+    )
+    assert _settings().web_chat_enabled("::1")
+    assert not _settings().web_chat_enabled("0.0.0.0")  # noqa: S104
+    # A Slack-only server behind a TLS proxy on loopback: off.
+    slack = _settings(slack_bot_token="xoxb-1", slack_signing_secret="s")
+    assert slack.web_chat_decision("127.0.0.1") == (
+        False, "KONTOBOT_WEB_CHAT=auto and Slack configured"
+    )
+    assert not _settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1").web_chat_enabled(
+        "127.0.0.1"
+    )
+    assert not _settings(microsoft_app_id="app").web_chat_enabled("127.0.0.1")
+    assert not _settings(comms_teams_conversation="19:x").web_chat_enabled("127.0.0.1")
+    assert _settings(public_url="https://kontobot.ki.se").web_chat_decision("127.0.0.1") == (
+        False, "KONTOBOT_WEB_CHAT=auto and KONTOBOT_PUBLIC_URL set"
+    )
+    # Asked for explicitly: as asked.
+    assert slack.model_copy(update={"web_chat": "on"}).web_chat_decision("0.0.0.0") == (  # noqa: S104
+        True, "KONTOBOT_WEB_CHAT=on"
+    )
+    assert not _settings(web_chat="off").web_chat_enabled("127.0.0.1")
+
+
+def test_the_teams_emulator_is_off_unless_asked_for() -> None:
+    assert _settings().teams_emulator == "off"
+    assert _settings(teams_emulator="on").teams_emulator == "on"

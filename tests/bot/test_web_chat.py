@@ -542,3 +542,41 @@ async def test_a_restart_mid_conversation_loses_nothing(database_url: str) -> No
             "university_wide",
         )
         assert request.status == RequestStatus.PENDING.value
+
+
+# Text with invalid code points: normalised where it enters, never a 500.
+
+
+async def test_a_lone_surrogate_is_replaced_where_it_enters(chat: WebChat) -> None:
+    raw = b'{"as": "anna", "text": "caf\\u0065\\u0301 \\ud800 \\u0000ok\\ud83d\\ude00"}'
+    response = await chat.client.post(
+        "/web/api/say", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 200, await response.text()
+    shown = await chat.messages("anna")
+    assert any("café \ufffd ok😀" in m.text for m in shown), [m.text for m in shown]
+    response = await chat.client.post(
+        "/web/api/act", data=b'{"as": "anna", "action": "x:\\udfff", "value": "\\ud800"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status == 200
+
+
+async def test_a_message_stored_before_normalisation_does_not_break_the_history(
+    chat: WebChat,
+) -> None:
+    from datetime import UTC, datetime
+
+    from data import webchat
+
+    store = chat.client.app[STORE]  # type: ignore[union-attr]
+    async with store.transaction() as session:
+        # JSON columns store a lone surrogate as an escape: older rows can hold one.
+        await webchat.append(
+            session, conversation="dm:anna", sender_id=None,
+            payload={"text": "old \ud800 text", "blocks": [{"kind": "paragraph", "text": "old \ud800"}]},
+            now=datetime(2027, 3, 1, tzinfo=UTC),
+        )
+    response = await chat.client.get("/web/api/messages", params={"as": "anna"})
+    assert response.status == 200, await response.text()
+    assert any("old" in m["html"] for m in (await response.json())["messages"])

@@ -195,3 +195,36 @@ async def test_a_closed_account_takes_no_questions(hook: Hook) -> None:
         )
     status, answer = await hook.post({"text": "Hello?"}, token=hook.token)
     assert (status, answer["error"]) == (410, "account_closed")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+async def test_anything_but_json_is_refused_with_415(hook: Hook, content_type: str) -> None:
+    status, answer = await hook.post(
+        {"text": "Hello?"}, token=hook.token, headers={"Content-Type": content_type}
+    )
+    assert (status, answer["error"]) == (415, "unsupported_media_type")
+    assert await load(hook.store, Question) == []
+
+
+@pytest.mark.parametrize("field", ["text", "asked_by", "external_ref"])
+@pytest.mark.parametrize("bad", ["\\ud800", "\\udfff", "x\\ud83dy", "\\uffff"])
+async def test_invalid_code_points_are_refused_not_a_500(hook: Hook, field: str, bad: str) -> None:
+    fields = {"text": "Hi", field: "<BAD>"}
+    raw = json.dumps(fields).replace("<BAD>", bad).encode()
+    status, answer = await hook.post(None, raw=raw, token=hook.token)
+    assert (status, answer["error"]) == (400, "bad_body")
+    assert field in answer["message"]
+    assert await load(hook.store, Question) == []
+
+
+async def test_text_is_normalised_where_it_enters(hook: Hook) -> None:
+    raw = json.dumps(
+        {"text": "Cafe\u0301\x00 open\r\nnow?\x1b[31m", "asked_by": "E\u0301va\x07"}
+    ).encode()
+    status, _ = await hook.post(None, raw=raw, token=hook.token)
+    assert status == 201
+    [question] = await load(hook.store, Question)
+    assert question.text == "Café open\nnow?[31m"
+    assert question.asked_by == "Éva"

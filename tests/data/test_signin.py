@@ -1,5 +1,6 @@
 """Dashboard sign-in: a signed link works once, for ten minutes, and opens a session that ends
-at local midnight; the session's token is kept only as a hash."""
+at local midnight; the session's token is kept only as a hash, and the key that signs links
+and derives CSRF tokens is passed in (it lives outside the database)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import inspect
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import signin
 from data.db import Store, is_sqlite
 from data.errors import NotAllowed, NotFound
-from data.models import AuditEvent, DashboardSession, SigningKey, UsedSignInLink
-from tests.helpers import T0, Cast, count, load
+from data.models import AuditEvent, DashboardSession, UsedSignInLink
+from tests.helpers import KEY, T0, Cast, count, load
 
 R = TypeVar("R")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -29,14 +31,14 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 async def issue(store: Store, person_id: int, now: datetime = T0) -> str:
     async with store.transaction() as session:
-        return await signin.issue_link(session, person_id=person_id, now=now)
+        return await signin.issue_link(session, key=KEY, person_id=person_id, now=now)
 
 
 async def redeem(
     store: Store, token: str, now: datetime, zone: ZoneInfo = STOCKHOLM
 ) -> tuple[str, DashboardSession]:
     async with store.transaction() as session:
-        return await signin.redeem_link(session, token=token, now=now, zone=zone)
+        return await signin.redeem_link(session, key=KEY, token=token, now=now, zone=zone)
 
 
 async def refused(store: Store, token: str, now: datetime) -> str:
@@ -60,7 +62,6 @@ async def side_by_side(
         async with store.transaction() as session:
             if not is_sqlite(store.engine):
                 # Both have looked before either writes.
-                await session.exec(select(SigningKey))
                 await session.exec(select(UsedSignInLink))
             await ready.wait()
             return await job(session)
@@ -68,8 +69,8 @@ async def side_by_side(
     return await asyncio.gather(*(one(job) for job in work), return_exceptions=True)
 
 
-def sign(secret: str, payload: str) -> str:
-    mac = hmac.new(bytes.fromhex(secret), payload.encode(), hashlib.sha256).digest()
+def sign(key: bytes, payload: str) -> str:
+    mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
@@ -80,9 +81,8 @@ async def test_a_link_opens_a_session_once(store: Store, cast: Cast) -> None:
     assert (row.person_id, row.created_at) == (cast.requester, T0 + timedelta(minutes=5))
     # T0 is 10:00 in Stockholm (CET): the day ends at 23:00 UTC.
     assert row.expires_at == datetime(2027, 3, 1, 23, 0, tzinfo=UTC)
-    assert len(row.csrf) >= 32
     found = await current(store, cookie, T0 + timedelta(hours=1))
-    assert found is not None and found.person_id == cast.requester and found.csrf == row.csrf
+    assert found is not None and found.person_id == cast.requester
     assert await refused(store, token, T0 + timedelta(minutes=6)) == "link_used"
     assert await count(store, DashboardSession) == 1
     events = await load(store, AuditEvent, AuditEvent.subject == f"person:{cast.requester}")
@@ -179,14 +179,15 @@ async def test_a_tampered_link_is_invalid(store: Store, cast: Cast) -> None:
 async def test_a_link_signed_with_another_key_is_invalid(store: Store, cast: Cast) -> None:
     token = await issue(store, cast.requester)
     payload = token.rpartition(".")[0]
-    assert await refused(store, f"{payload}.{sign('00' * 32, payload)}", T0) == "link_invalid"
+    assert await refused(store, f"{payload}.{sign(b'another key, made elsewhere, 32+ chars', payload)}", T0) == "link_invalid"
 
 
-async def test_before_any_link_was_issued_every_token_is_invalid(store: Store) -> None:
-    assert await refused(store, "v1.1.1900000000." + "A" * 32 + "." + "A" * 43, T0) == (
-        "link_invalid"
-    )
-    assert await count(store, SigningKey) == 0
+async def test_without_a_key_every_token_is_invalid(store: Store, cast: Cast) -> None:
+    token = await issue(store, cast.requester)
+    async with store.transaction() as session:
+        with pytest.raises(NotAllowed) as error:
+            await signin.redeem_link(session, key=b"", token=token, now=T0)
+    assert error.value.code == "link_invalid"
 
 
 async def test_a_link_for_an_unknown_person_is_not_issued(store: Store) -> None:
@@ -195,38 +196,37 @@ async def test_a_link_for_an_unknown_person_is_not_issued(store: Store) -> None:
     assert error.value.code == "unknown_person"
 
 
-async def test_one_key_signs_every_link(store: Store, cast: Cast) -> None:
+async def test_the_key_passed_in_signs_every_link(store: Store, cast: Cast) -> None:
     first = await issue(store, cast.requester)
     second = await issue(store, cast.colleague, T0 + timedelta(minutes=1))
-    [key] = await load(store, SigningKey)
     for token in (first, second):
         payload, _, signature = token.rpartition(".")
-        assert signature == sign(key.secret, payload)
+        assert signature == sign(KEY, payload)
         await redeem(store, token, T0 + timedelta(minutes=2))
 
 
-async def test_two_first_links_at_once_make_one_key(store: Store, cast: Cast) -> None:
-    def link(person_id: int) -> Callable[[AsyncSession], Awaitable[str]]:
-        async def job(session: AsyncSession) -> str:
-            return await signin.issue_link(session, person_id=person_id, now=T0)
-
-        return job
-
-    results = await side_by_side(store, link(cast.requester), link(cast.colleague))
-    assert all(isinstance(r, str) for r in results), results
-    [key] = await load(store, SigningKey)
-    for token in results:
-        assert isinstance(token, str)
-        payload, _, signature = token.rpartition(".")
-        assert signature == sign(key.secret, payload)
-        await redeem(store, token, T0 + timedelta(minutes=1))
+async def test_the_database_holds_no_key(store: Store, cast: Cast) -> None:
+    """Whatever is in the database after links were issued and used, the key is not."""
+    cookie, row = await redeem(store, await issue(store, cast.requester), T0)
+    async with store.engine.connect() as connection:
+        tables = await connection.run_sync(
+            lambda sync: inspect(sync).get_table_names()
+        )
+        assert "signing_key" not in tables
+        dump = []
+        for table in tables:
+            rows = await connection.exec_driver_sql(f'SELECT * FROM "{table}"')  # noqa: S608
+            dump.extend(str(r) for r in rows)
+    text = "\n".join(dump)
+    assert KEY.decode() not in text and cookie not in text
+    assert signin.session_csrf(KEY, row) not in text
 
 
 async def test_two_redemptions_at_once_sign_in_once(store: Store, cast: Cast) -> None:
     token = await issue(store, cast.requester)
 
     async def use(session: AsyncSession) -> tuple[str, DashboardSession]:
-        return await signin.redeem_link(session, token=token, now=T0, zone=STOCKHOLM)
+        return await signin.redeem_link(session, key=KEY, token=token, now=T0, zone=STOCKHOLM)
 
     results = await side_by_side(store, use, use)
     won = [r for r in results if isinstance(r, tuple)]
@@ -281,19 +281,17 @@ async def test_a_sign_in_forgets_what_has_expired(store: Store, cast: Cast) -> N
     assert await current(store, cookie, later) is not None
 
 
-async def test_csrf_tokens_are_keyed_by_the_database(store: Store, cast: Cast) -> None:
-    async with store.transaction() as session:
-        # Made on first use here too (a person signed in by a trusted header needs no link).
-        first = await signin.csrf_token(session, key_material="person:1:2027-03-01")
-        again = await signin.csrf_token(session, key_material="person:1:2027-03-01")
-        other = await signin.csrf_token(session, key_material="person:2:2027-03-01")
-    assert first == again != other
-    [key] = await load(store, SigningKey)
-    # The link key's plain signature of the same text is no CSRF token.
-    assert first != sign(key.secret, "person:1:2027-03-01")
-    assert first == hmac.new(
-        bytes.fromhex(key.secret), b"csrf\x00person:1:2027-03-01", hashlib.sha256
+async def test_csrf_tokens_are_derived_from_the_session_with_the_key(
+    store: Store, cast: Cast
+) -> None:
+    _, row = await redeem(store, await issue(store, cast.requester), T0)
+    _, other = await redeem(store, await issue(store, cast.colleague), T0)
+    token = signin.session_csrf(KEY, row)
+    assert token == signin.session_csrf(KEY, row) != signin.session_csrf(KEY, other)
+    assert token == hmac.new(
+        KEY, f"csrf\x00session:{row.token_hash}".encode(), hashlib.sha256
     ).hexdigest()
-    token = await issue(store, cast.requester)
-    await redeem(store, token, T0)
-    assert await count(store, SigningKey) == 1
+    # Another key (a copy of the database elsewhere) derives other tokens.
+    assert token != signin.session_csrf(b"x" * 40, row)
+    # The link key's plain signature of the same text is no CSRF token.
+    assert token != sign(KEY, f"session:{row.token_hash}")

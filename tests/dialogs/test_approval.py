@@ -116,3 +116,16 @@ async def test_at_the_director_stage_with_no_other_director_the_office_is_asked(
     assert refusal(
         await anna.click("handover:to", who.outsider.external_id, value=card(at_director))
     ) == "At this stage only a Director of Communications can decide: pick one of them."
+
+
+async def test_a_card_value_out_of_the_databases_range_is_refused(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """Found by tests/dialogs/test_router_properties.py: such a value reached the database."""
+    request = await submit(store, cast)
+    manager = chat(store, who.manager, MONDAY)
+    for value in ("9223372036854775808:1:manager", f"{request.id}:99999999999:manager",
+                  "-1:1:manager", f"{request.id}:1", f"{request.id}:1:manager:x"):
+        assert refusal(await manager.click("approval:approve", value=value))
+    [stored] = await load(store, AccountRequest)
+    assert stored.status == "pending"

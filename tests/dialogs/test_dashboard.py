@@ -19,7 +19,7 @@ from dialogs.engine import Reply
 from dialogs.events import Sender
 from dialogs.messages import Context, Link, Message, Paragraph
 from dialogs.router import Brain
-from tests.helpers import T0, Cast, id_of, load, make_person
+from tests.helpers import KEY, T0, Cast, id_of, load, make_person
 from tests.helpers.chat import CastSenders, Chat, cast_senders, sender_of
 from tests.helpers.nudging import chat
 
@@ -46,7 +46,8 @@ async def redeem(store: Store, token: str, minutes: int = 1) -> int:
     """Sign in with `token` `minutes` after T0; the person the session is for."""
     async with store.transaction() as session:
         _cookie, row = await signin.redeem_link(
-            session, token=token, now=T0 + timedelta(minutes=minutes), zone=STOCKHOLM
+            session, key=KEY, token=token, now=T0 + timedelta(minutes=minutes),
+            zone=STOCKHOLM,
         )
     return row.person_id
 
@@ -116,7 +117,7 @@ async def test_elsewhere_the_link_starts_with_the_public_address(
 ) -> None:
     sender, person = await someone_on(store, platform)
     # As configured, or with a trailing slash: one slash between the address and the path.
-    talk = Chat(Brain(store, public_url=f"{PUBLIC}/"), sender)
+    talk = Chat(Brain(store, signing_key=KEY, public_url=f"{PUBLIC}/"), sender)
     _, link = link_of(await talk.command("dashboard"))
     assert link.url.startswith(f"{PUBLIC}/dashboard/sign-in?token=v1.")
     assert await redeem(store, token_of(link.url.removeprefix(PUBLIC))) == person
@@ -127,7 +128,7 @@ async def test_elsewhere_without_a_public_address_there_is_no_link(
     store: Store, platform: str
 ) -> None:
     sender, _ = await someone_on(store, platform)
-    [reply] = await Chat(Brain(store), sender).command("dashboard")
+    [reply] = await Chat(Brain(store, signing_key=KEY), sender).command("dashboard")
     assert reply.ephemeral
     assert not [b for b in reply.message.blocks if isinstance(b, Link)]
     assert reply.message.text == (
@@ -138,7 +139,7 @@ async def test_elsewhere_without_a_public_address_there_is_no_link(
 
 
 async def test_the_web_chat_needs_no_public_address(store: Store, who: CastSenders) -> None:
-    talk = Chat(Brain(store, public_url=PUBLIC), who.outsider)
+    talk = Chat(Brain(store, signing_key=KEY, public_url=PUBLIC), who.outsider)
     _, link = link_of(await talk.command("dashboard"))
     # Relative: the web chat and the dashboard are the same server, whatever it is called.
     assert link.url.startswith("/dashboard/sign-in?token=")

@@ -17,6 +17,10 @@ from data.models import AccountRequest, Decision, Person, Role
 
 # A Monday morning in Stockholm.
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+# The secret key apps built in tests sign sign-in links with (tests/conftest.py sets it as
+# KONTOBOT_SECRET_KEY); KEY is what bot.secret_key.load makes of it.
+SECRET = "kontobot-tests-secret-key-0123456789abcdef"
+KEY = SECRET.encode()
 
 
 class Clock:

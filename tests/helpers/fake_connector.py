@@ -32,6 +32,8 @@ class Call:
     path: str
     body: Any
     status: int
+    # The Authorization header the bot sent (its bearer token, when it has an app id).
+    authorization: str | None = None
 
 
 @dataclass
@@ -152,7 +154,9 @@ class FakeConnector:
     # --- the REST API ------------------------------------------------------------------
 
     async def _record(self, request: web.Request, status: int, body: Any) -> None:
-        self.calls.append(Call(request.method, request.path, body, status))
+        self.calls.append(
+            Call(request.method, request.path, body, status, request.headers.get("Authorization"))
+        )
         async with self._changed:
             self._changed.notify_all()
 

@@ -14,7 +14,7 @@ from dialogs.messages import Paragraph
 from dialogs.router import Brain
 from hub.delivery import Deliverer
 from scheduler.sweep import SweepResult, sweep
-from tests.helpers import T0, Cast, id_of
+from tests.helpers import KEY, T0, Cast, id_of
 from tests.helpers.accounts import register
 from tests.helpers.chat import Chat
 
@@ -29,7 +29,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def chat(store: Store, sender: Sender, now: datetime = T0) -> Chat:
     """A chat with a Brain of its own (each turn may reach another bot process)."""
-    return Chat(Brain(store), sender, now=now)
+    return Chat(Brain(store, signing_key=KEY), sender, now=now)
 
 
 def refusal(replies: list[Reply]) -> str:

@@ -131,17 +131,20 @@ def killed(server: Server) -> None:
 
 
 @contextmanager
-def serving(database_url: str, workdir: Path, *, within: float = 30.0) -> Iterator[Server]:
-    """`kontobot serve --port <free>` on loopback (so the web chat is on), healthy, then stopped.
+def serving(
+    database_url: str, workdir: Path, *, within: float = 30.0, **env: str
+) -> Iterator[Server]:
+    """`kontobot serve --port <free>` on loopback (so the web chat is on, unless `env`
+    configures a chat platform), healthy, then stopped.
 
     Runs in `workdir`, so no `.env` of the developer's applies; its output goes to
-    `workdir/serve.log`.
+    `workdir/serve.log`. `env` adds settings (KONTOBOT_WEB_CHAT="on", SLACK_BOT_TOKEN=...).
     """
     port = free_port()
     log = workdir / "serve.log"
     process = subprocess.Popen(  # noqa: S603
         [str(KONTOBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env(database_url),
+        env=cli_env(database_url, **env),
         cwd=workdir,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.keys import CLOCK, SETTINGS, STORE
+from bot.keys import CLOCK, SECRET_KEY, SETTINGS, STORE
 from bot.web.dashboard.render import LANG_COOKIE, PREFIX, Visit, page
 from bot.web.dashboard.translation import LANGUAGES
 from data import dashboard, signin
@@ -115,7 +115,8 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     try:
         async with request.app[STORE].transaction() as session:
             cookie, row = await signin.redeem_link(
-                session, token=token, now=now, zone=request.app[SETTINGS].zone
+                session, key=request.app[SECRET_KEY], token=token, now=now,
+                zone=request.app[SETTINGS].zone,
             )
     except (NotAllowed, NotFound) as error:
         code = error.code if error.code in ("link_expired", "link_used") else "link_invalid"
@@ -151,7 +152,9 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
         visit.session is None
         or not from_here(request)
         or not isinstance(given, str)
-        or not hmac.compare_digest(given.encode(), visit.session.csrf.encode())
+        or not hmac.compare_digest(
+            given.encode(), signin.session_csrf(request.app[SECRET_KEY], visit.session).encode()
+        )
     ):
         return page(request, "error.html", {"problem": "csrf"}, visit=visit, status=403)
     async with request.app[STORE].transaction() as session:

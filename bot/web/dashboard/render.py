@@ -10,9 +10,10 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.keys import SETTINGS
+from bot.keys import SECRET_KEY, SETTINGS
 from bot.web.dashboard.app_keys import TEMPLATES
 from bot.web.dashboard.translation import LANGUAGE_NAMES, LANGUAGES, Words, language
+from data import signin
 from data.dashboard import Viewer
 from data.models import DashboardSession
 
@@ -58,7 +59,11 @@ def page(
         # The navigation entry to mark as the current page, if any.
         "nav": "",
         "visit": visit,
-        "csrf": visit.session.csrf if visit is not None and visit.session is not None else None,
+        "csrf": (
+            signin.session_csrf(request.app[SECRET_KEY], visit.session)
+            if visit is not None and visit.session is not None
+            else None
+        ),
     }
     response = aiohttp_jinja2.render_template(
         template, request, {**base, **context}, app_key=TEMPLATES, status=status

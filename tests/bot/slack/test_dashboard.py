@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from data import people, signin
 from dialogs.i18n import Translator
 from tests.bot.slack.rig import ANNA, EVA, GENERAL, SlackRig, running
-from tests.helpers import T0
+from tests.helpers import KEY, T0
 from tests.helpers.fake_slack import Posted
 
 PUBLIC = "https://kontobot.example.org"
@@ -39,7 +39,7 @@ async def redeems_as(rig: SlackRig, url: str) -> str:
     [token] = parse_qs(urlsplit(url).query)["token"]
     async with rig.store.transaction() as session:
         _cookie, row = await signin.redeem_link(
-            session, token=token, now=T0, zone=ZoneInfo("Europe/Stockholm")
+            session, key=KEY, token=token, now=T0, zone=ZoneInfo("Europe/Stockholm")
         )
         ids = await people.identities(session, row.person_id)
     [slack] = [i.external_id for i in ids if i.platform == "slack"]

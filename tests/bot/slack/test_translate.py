@@ -229,3 +229,19 @@ def test_home_opened() -> None:
         )
         is None
     )
+
+
+def test_text_is_normalised_where_it_enters() -> None:
+    body = {
+        "event_id": "Ev2",
+        "event": {"type": "message", "channel_type": "im", "user": "UANNA", "channel": "DUANNA",
+                  "text": "cafe\u0301\x00 \ud800!", "ts": "1.2"},
+    }
+    turn = translate.message(body)
+    assert turn is not None
+    assert turn.event == Text(translate.sender("UANNA"), "café \ufffd!")
+    command = translate.command(
+        {"command": "/question", "user_id": "UANNA", "text": "SOME\x1b-2027\udfff"}
+    )
+    assert isinstance(command.event, Command)
+    assert command.event.args == "SOME-2027\ufffd"

@@ -75,6 +75,8 @@ def teams_settings(database_url: str, **overrides: Any) -> Settings:
         "comms_teams_conversation": COMMS,
         "registry_teams_conversation": REGISTRY,
         "comms_teams_members": [EVA.aad],
+        # Without an app id, Teams is taken only when the emulator mode is asked for.
+        "teams_emulator": "on",
         **overrides,
     }
     # No .env: what a developer has configured locally must not change the tests.

@@ -13,7 +13,7 @@ from data import people, signin
 from data.models import AuditEvent
 from dialogs.i18n import Translator
 from tests.bot.teams.rig import ANNA, COMMS, EVA, TeamsRig, actions_of, running_teams, texts
-from tests.helpers import T0, load
+from tests.helpers import KEY, T0, load
 
 PUBLIC = "https://kontobot.example.org"
 
@@ -27,7 +27,7 @@ async def redeems_as(rig: TeamsRig, url: str) -> str:
     [token] = parse_qs(urlsplit(url).query)["token"]
     async with rig.store.transaction() as session:
         _cookie, row = await signin.redeem_link(
-            session, token=token, now=T0, zone=ZoneInfo("Europe/Stockholm")
+            session, key=KEY, token=token, now=T0, zone=ZoneInfo("Europe/Stockholm")
         )
         ids = await people.identities(session, row.person_id)
     [teams] = [i.external_id for i in ids if i.platform == "teams"]

@@ -175,23 +175,33 @@ async def test_a_valid_token_is_accepted(guarded: TeamsRig) -> None:
 
 def test_teams_runs_where_it_is_safe(sqlite_url: str) -> None:
     configured = teams_settings(sqlite_url)
+    not_asked = teams_settings(sqlite_url, teams_emulator="off")
     bare = teams_settings(
         sqlite_url,
         director_teams_id=None,
         comms_teams_conversation=None,
         registry_teams_conversation=None,
         comms_teams_members=[],
+        teams_emulator="off",
     )
     with_app = teams_settings(
-        sqlite_url, microsoft_app_id=APP_ID, microsoft_app_password="not-a-real-secret"
+        sqlite_url, microsoft_app_id=APP_ID, microsoft_app_password="not-a-real-secret",
+        teams_emulator="off",
     )
     assert mode(with_app, "192.0.2.10") == "authenticated"
+    # The emulator mode: asked for, and on loopback.
     assert mode(configured, "127.0.0.1") == "emulator"
     assert mode(configured, "::1") == "emulator"
-    assert mode(configured, None) == "off"
     assert mode(bare, "192.0.2.10") == "off"
+    assert mode(bare, "127.0.0.1") == "off"
     with pytest.raises(TeamsSettingsError, match="refusing to accept unauthenticated"):
         mode(configured, "192.0.2.10")
+    with pytest.raises(TeamsSettingsError, match="refusing to accept unauthenticated"):
+        mode(configured, None)
+    # Teams settings without an app id, the emulator not asked for: even on loopback.
+    for host in ("127.0.0.1", "192.0.2.10", None):
+        with pytest.raises(TeamsSettingsError, match="KONTOBOT_TEAMS_EMULATOR=on"):
+            mode(not_asked, host)
     with pytest.raises(TeamsSettingsError, match="MICROSOFT_APP_PASSWORD"):
         mode(teams_settings(sqlite_url, microsoft_app_id=APP_ID), "127.0.0.1")
 
@@ -207,21 +217,21 @@ def test_serve_refuses_unauthenticated_teams_on_another_address(sqlite_url: str)
     )
     with pytest.raises(TeamsSettingsError):
         create_app(only_deputy, web_chat_enabled=False, host="10.1.2.3")
-    app = create_app(
-        teams_settings(
-            sqlite_url,
-            comms_teams_conversation=None,
-            director_teams_id=None,
-            registry_teams_conversation=None,
-            comms_teams_members=[],
-        ),
-        web_chat_enabled=False,
-        host="10.1.2.3",
-    )
-    assert app[MODE] == "off"
-    assert not [
-        r for r in app.router.routes() if r.resource and r.resource.canonical == "/api/messages"
-    ]
+    bare = {
+        "comms_teams_conversation": None, "director_teams_id": None,
+        "registry_teams_conversation": None, "comms_teams_members": [],
+    }
+    for settings, host in (
+        (teams_settings(sqlite_url, **bare, teams_emulator="off"), "127.0.0.1"),
+        (teams_settings(sqlite_url, **bare, teams_emulator="off"), "10.1.2.3"),
+    ):
+        app = create_app(settings, web_chat_enabled=False, host=host)
+        assert app[MODE] == "off"
+        # Not configured, not asked for: POST /api/messages does not exist.
+        assert not [
+            r for r in app.router.routes()
+            if r.resource and r.resource.canonical == "/api/messages"
+        ]
 
 
 def test_cli_serve_refuses_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, caplog: Any) -> None:
@@ -244,3 +254,43 @@ async def test_the_deputy_director_holds_the_director_role_on_teams_too(sqlite_u
         directors = await people.people_with_role(session, "director")
         ids = {i.external_id for p in directors for i in await people.identities(session, p.id or 0)}
         assert ids == {DAVID.aad, FILIP.aad}
+
+
+def test_cli_serve_refuses_the_emulator_away_from_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, caplog: Any
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KONTOBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    monkeypatch.setenv("KONTOBOT_TEAMS_EMULATOR", "on")
+    monkeypatch.delenv("MICROSOFT_APP_ID", raising=False)
+    assert main(["serve", "--host", "192.0.2.10", "--port", "3978"]) == 1
+    assert "KONTOBOT_TEAMS_EMULATOR=on: refusing to accept unauthenticated" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["no conversation", "conversation without id", "no service url", "odd service url",
+     "membersAdded not a list"],
+)
+async def test_a_malformed_activity_gets_400_before_anything_runs(
+    teams: TeamsRig, change: str
+) -> None:
+    """Found by tests/bot/test_http_properties.py: these failed halfway through a turn (500)."""
+    activity = teams.activity(ANNA, "message", text="help")
+    if change == "no conversation":
+        del activity["conversation"]
+    elif change == "conversation without id":
+        activity["conversation"] = {"conversationType": "personal"}
+    elif change == "no service url":
+        del activity["serviceUrl"]
+    elif change == "odd service url":
+        activity["serviceUrl"] = "ftp://example"
+    else:
+        activity["membersAdded"] = False
+    before = [await count(teams.store, table) for table in (Person, ChatIdentity, InboxEvent)]
+    await teams.send(activity, expect=400)
+    after = [await count(teams.store, table) for table in (Person, ChatIdentity, InboxEvent)]
+    assert after == before
+    assert teams.fake.calls == []

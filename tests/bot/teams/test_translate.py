@@ -35,3 +35,18 @@ def test_typed_commands(typed: str, name: str | None, args: str) -> None:
         assert event == Text(SENDER, typed)
     else:
         assert event == Command(SENDER, name, args)
+
+
+def test_text_is_normalised_where_it_enters() -> None:
+    from bot.teams.translate import translate
+
+    incoming = translate(
+        {
+            "type": "message", "id": "1", "text": "cafe\u0301\x00 \ud800!",
+            "from": {"id": "29:x", "name": "Bjo\u0308rn\x07", "aadObjectId": "aad-1"},
+            "conversation": {"id": "a:1", "conversationType": "personal"},
+        }
+    )
+    assert incoming.sender is not None and incoming.sender.display_name == "Björn"
+    assert isinstance(incoming.event, Text)
+    assert incoming.event.text == "café \ufffd!"

@@ -25,7 +25,7 @@ from bot.settings import Settings
 from data import closure, questions, signin
 from data.db import Store
 from data.models import Account
-from tests.helpers import T0, Clock, id_of, make_person, make_roles
+from tests.helpers import KEY, T0, Clock, id_of, make_person, make_roles
 from tests.helpers.accounts import register
 
 SESSION = "kontobot_session"
@@ -123,7 +123,7 @@ async def client(world: World, clock: Clock) -> AsyncIterator[TestClient[Any, An
 
 async def link_for(world: World, person_id: int, now: Any = T0) -> str:
     async with world.store.transaction() as session:
-        return await signin.issue_link(session, person_id=person_id, now=now)
+        return await signin.issue_link(session, key=KEY, person_id=person_id, now=now)
 
 
 async def sign_in(client: TestClient[Any, Any], world: World, person_id: int) -> Browser:

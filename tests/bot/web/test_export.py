@@ -81,3 +81,18 @@ async def test_without_a_session_nothing_is_exported(client: TestClient[Any, Any
     assert response.status == 401
     assert "Content-Disposition" not in response.headers
     assert response.content_type == "text/html"
+
+
+async def test_the_dashboard_export_writes_no_formula(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    from tests.data.test_export import check_csv
+    from tests.helpers import T0
+    from tests.helpers.accounts import register_formulas
+
+    await register_formulas(world.store, world.anna, world.bo, T0)
+    for person in (world.eva, world.anna):
+        browser = await sign_in(client, world, person)
+        response = await browser.get("/dashboard/export", params={"format": "csv", "what": "all"})
+        assert response.status == 200
+        check_csv(await response.text())

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from data.models import AuditEvent
 from tests.bot.web.conftest import (
@@ -274,3 +274,69 @@ async def test_the_header_is_ignored_unless_configured(
         "/dashboard"
     )
     assert response.status == 401
+
+
+# The key lives outside the database.
+
+
+def _signed(key: bytes, person_id: int, expires: int) -> str:
+    """A link token exactly as data.signin makes one, signed with `key`."""
+    import base64
+    import hashlib
+    import hmac
+
+    payload = f"v1.{person_id}.{expires}.{'n' * 32}"
+    mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+async def test_a_copy_of_the_database_signs_no_one_in(sqlite_url: str) -> None:
+    """A database made before keys left it (revision 0003 kept the key in signing_key): the
+    key someone copied with it mints links the server refuses; links signed with the server's
+    own key (from outside the database) work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from bot.app import create_app
+    from bot.settings import Settings
+    from data import migrate
+    from data.db import Store
+    from tests.helpers import KEY, T0, make_person
+    from tests.helpers import id_of as person_id_of
+
+    store = Store.from_url(sqlite_url)
+    old_key = "ab" * 32
+    try:
+        async with store.engine.begin() as connection:
+            await connection.run_sync(
+                lambda sync: command.upgrade(migrate.config(sync), "0003_dashboard")
+            )
+            await connection.execute(
+                text("INSERT INTO signing_key (name, secret) VALUES ('dashboard', :secret)"),
+                {"secret": old_key},
+            )
+        async with store.transaction() as session:
+            eva = person_id_of(await make_person(session, T0, "Eva Strand"))
+        await migrate.upgrade(store.engine)
+        async with store.engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert "signing_key" not in tables
+    finally:
+        await store.close()
+    app = create_app(
+        Settings(database_url=sqlite_url, _env_file=None), web_chat_enabled=False,
+        clock=Clock(T0),
+    )
+    expires = int(T0.timestamp()) + 300
+    async with TestClient(TestServer(app)) as client:
+        stolen = _signed(bytes.fromhex(old_key), eva, expires)
+        response = await client.post(
+            "/dashboard/sign-in", data={"token": stolen}, allow_redirects=False
+        )
+        assert response.status == 403
+        assert SESSION not in response.cookies
+        own = _signed(KEY, eva, expires)
+        response = await client.post("/dashboard/sign-in", data={"token": own},
+                                     allow_redirects=False)
+        assert response.status == 303
+        assert SESSION in response.cookies
