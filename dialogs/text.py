@@ -17,7 +17,7 @@ import re
 import unicodedata
 from typing import Any, TypeVar
 
-from dialogs.events import Action, Command, Event, Sender, Text
+from dialogs.events import Action, Command, Event, Sender, Text, Visit
 
 REPLACEMENT = "\ufffd"
 # Surrogates are not characters: in a str they are debris of broken UTF-16.
@@ -86,6 +86,8 @@ def clean_event(event: Event) -> Event:
                                    args=clean(event.args))
     if isinstance(event, Text):
         return dataclasses.replace(event, sender=sender, text=clean(event.text))
+    if isinstance(event, Visit):
+        return Visit(sender)
     assert isinstance(event, Action)
     return dataclasses.replace(
         event, sender=sender, action=clean(event.action), value=clean(event.value),

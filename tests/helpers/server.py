@@ -140,24 +140,11 @@ def serving(
     Runs in `workdir`, so no `.env` of the developer's applies; its output goes to
     `workdir/serve.log`. `env` adds settings (KONTOBOT_WEB_CHAT="on", SLACK_BOT_TOKEN=...).
     """
-    port = free_port()
-    log = workdir / "serve.log"
-    process = subprocess.Popen(  # noqa: S603
-        [str(KONTOBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env(database_url, **env),
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    ready = threading.Event()
-    copier = threading.Thread(target=_copy, args=(process.stdout, log, ready), daemon=True)
-    copier.start()
-    server = Server(f"http://127.0.0.1:{port}", process, log, copier)
+    server = launch(database_url, workdir, within=within, **env)
     try:
-        _wait_until_ready(server, ready, within)
         yield server
     finally:
+        process = server.process
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
@@ -165,4 +152,4 @@ def serving(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        copier.join(timeout=10)
+        server.copier.join(timeout=10)
