@@ -196,6 +196,14 @@ async def release(session: AsyncSession, *, worker: str, stopped: bool = False) 
     return parked + int(result.rowcount or 0)
 
 
+async def claimable(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether `claim` would find a row (a cheap read before taking the write lock)."""
+    found = await session.exec(
+        select(InboxEvent.id).where(_claimable(now), _first_of_its_lane()).limit(1)
+    )
+    return found.first() is not None
+
+
 async def runnable(session: AsyncSession, *, now: datetime) -> bool:
     """Whether any row may run now or is being run."""
     found = await session.exec(

@@ -37,11 +37,15 @@ async def enqueue(
     params: dict[str, Any] | None = None,
     update_of: str | None = None,
     not_after: datetime | None = None,
+    claimed: bool = False,
 ) -> bool:
     """Owe a message; True when it is new, False when the same key was already owed.
 
     A message with `not_after` is dropped (status "expired") instead of being sent at or after
-    that time: a scheduled reminder for a day that has passed is not sent late.
+    that time: a scheduled reminder for a day that has passed is not sent late. A `claimed`
+    message is owed already being sent, under a lease, by whoever owes it (a turn's replies,
+    sent by the worker that ran it as soon as the turn is committed); should that worker die,
+    the lease runs out and delivery sends it.
     """
     assert (recipient_id is None) != (place is None), "a message goes to a person or a place"
     return await insert_ignore(
@@ -54,15 +58,57 @@ async def enqueue(
             "place": place,
             "params": params or {},
             "update_of": update_of,
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
+            "status": (OutboxStatus.SENDING if claimed else OutboxStatus.PENDING).value,
+            "attempts": 1 if claimed else 0,
             "next_attempt_at": now,
+            "claimed_until": now + LEASE if claimed else None,
             "delivered": {},
             "created_at": now,
             "not_after": not_after,
         },
         ["key"],
     )
+
+
+async def any_due(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether `claim_due` would find anything (a cheap read before taking the write lock)."""
+    found = await session.exec(
+        select(Outbox.id)
+        .where(
+            or_(
+                (col(Outbox.status) == OutboxStatus.PENDING.value)
+                & (col(Outbox.next_attempt_at) <= now),
+                (col(Outbox.status) == OutboxStatus.SENDING.value)
+                & (col(Outbox.claimed_until) < now),
+            )
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def by_keys(session: AsyncSession, keys: Sequence[str]) -> list[Outbox]:
+    """The rows of `keys`, in the order of `keys`."""
+    rows = {r.key: r for r in await session.exec(select(Outbox).where(col(Outbox.key).in_(list(keys))))}
+    return [rows[k] for k in keys if k in rows]
+
+
+async def mark_many_sent(
+    session: AsyncSession, *, sent: Sequence[tuple[int, dict[str, str]]], now: datetime
+) -> None:
+    """Mark rows sent, with what each was delivered as: one statement per row, one commit."""
+    for row_id, delivered in sent:
+        await session.exec(
+            update(Outbox)
+            .where(col(Outbox.id) == row_id)
+            .values(
+                status=OutboxStatus.SENT.value,
+                sent_at=now,
+                claimed_until=None,
+                delivered=delivered,
+                error=None,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -107,11 +153,9 @@ async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: date
     return new
 
 
-async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int = 20, keys: Sequence[str] | None = None
-) -> list[Outbox]:
-    """Take up to `limit` rows that are due (of `keys`, when given), or whose sender's lease ran
-    out. Rows past their `not_after` are marked expired instead, and never sent."""
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) -> list[Outbox]:
+    """Take up to `limit` rows that are due, or whose sender's lease ran out. Rows past their
+    `not_after` are marked expired instead, and never sent."""
     # Rows locked by another claimer are skipped here too: it expires or sends them itself.
     stale = (
         select(Outbox.id)
@@ -147,8 +191,6 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if keys is not None:
-        statement = statement.where(col(Outbox.key).in_(list(keys)))
     claimed = []
     for row in await session.exec(statement):
         if row.attempts >= MAX_ATTEMPTS:

@@ -71,22 +71,40 @@ class Deliverer:
 
     async def deliver_due(self, now: datetime, limit: int = 20) -> int:
         """Claim and deliver what is due at `now`; returns how many rows were attempted."""
+        # A read first: most passes find nothing, and need not queue for the write lock.
+        async with self.store.read() as session:
+            if not await outbox.any_due(session, now=now):
+                return 0
         async with self.store.transaction() as session:
             rows = await outbox.claim_due(session, now=now, limit=limit)
         for row in rows:
             await self._deliver(row, now)
         return len(rows)
 
-    async def deliver_keys(self, keys: list[str], now: datetime) -> int:
-        """Deliver the rows of `keys` now, in order (a turn's replies, while its request waits);
-        rows another process has claimed are left to it."""
-        async with self.store.transaction() as session:
-            rows = await outbox.claim_due(session, now=now, limit=len(keys), keys=keys)
+    async def send_claimed(self, rows: list[Outbox], now: datetime) -> None:
+        """Send rows their owner claimed when it owed them (a turn's replies), in order, and
+        mark those sent in one transaction; a failure is recorded as any delivery's is."""
+        sent: list[tuple[int, dict[str, str]]] = []
         for row in rows:
-            await self._deliver(row, now)
-        return len(rows)
+            delivered = await self._attempt(row, now)
+            if delivered is not None:
+                assert row.id is not None
+                sent.append((row.id, delivered))
+        if sent:
+            async with self.store.transaction() as session:
+                await outbox.mark_many_sent(session, sent=sent, now=now)
 
     async def _deliver(self, row: Outbox, now: datetime) -> None:
+        assert row.id is not None
+        delivered = await self._attempt(row, now)
+        if delivered is None:
+            return
+        async with self.store.transaction() as session:
+            await outbox.mark_sent(session, row_id=row.id, now=now, delivered=delivered)
+
+    async def _attempt(self, row: Outbox, now: datetime) -> dict[str, str] | None:
+        """Send `row`; what it was delivered as, or None when it failed (and that is recorded:
+        a retry owed, or given up)."""
         assert row.id is not None
         delivered = dict(row.delivered)
         try:
@@ -108,16 +126,15 @@ class Deliverer:
                     delivered=delivered,
                     delay=UPDATE_WAIT,
                 )
-            return
+            return None
         except DeliveryError as error:
             await self._failed(row, now, str(error), delivered, error.retry_after, error.permanent)
-            return
+            return None
         except Exception as error:  # a bug or an unexpected platform answer: keep the row
             log.exception("outbox row %s (%s) could not be delivered", row.key, row.kind)
             await self._failed(row, now, repr(error), delivered, None, False)
-            return
-        async with self.store.transaction() as session:
-            await outbox.mark_sent(session, row_id=row.id, now=now, delivered=delivered)
+            return None
+        return delivered
 
     async def _failed(
         self,
@@ -222,15 +239,19 @@ class Deliverer:
         channel = self.channels.get(platform)
         if channel is None:
             raise DeliveryError(f"{platform!r} is not configured here", permanent=True)
-        async with self.store.transaction() as session:
-            known = await people.identities(session, row.recipient_id)
-        identity = next((i for i in known if i.platform == platform), None)
-        if identity is None:
-            raise DeliveryError(f"the person has no {platform} identity", permanent=True)
+        # The turn that owed the reply wrote down where the person is (params "to").
+        to = row.params.get("to")
+        if not isinstance(to, dict):
+            async with self.store.read() as session:
+                known = await people.identities(session, row.recipient_id)
+            identity = next((i for i in known if i.platform == platform), None)
+            if identity is None:
+                raise DeliveryError(f"the person has no {platform} identity", permanent=True)
+            to = {"external_id": identity.external_id, "details": dict(identity.address)}
         address = Address(
             platform,
-            identity.external_id,
-            {**identity.address, **dict(row.params.get("context") or {})},
+            str(to["external_id"]),
+            {**dict(to.get("details") or {}), **dict(row.params.get("context") or {})},
         )
         message = from_dict(dict(row.params["message"]))
         ref = await channel.reply(address, message, ephemeral=bool(row.params.get("ephemeral")))

@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import inbox, outbox
 from data.db import Store
-from data.models import InboxEvent
+from data.models import InboxEvent, Outbox
 from dialogs import chat_platforms
 from dialogs.engine import Reply
 from dialogs.events import Event, Sender
@@ -120,7 +120,8 @@ class Hub:
         self._workers = workers
         self._idle = idle
         self._drain_seconds = drain_seconds
-        self._wake = asyncio.Event()
+        # One wake-up per event received, so one idle worker (not all) looks for it.
+        self._wake = asyncio.Semaphore(0)
         self._tasks: list[asyncio.Task[None]] = []
         # Rows being worked on in this process, and the renewals keeping their leases.
         self._working: dict[int, asyncio.Task[None]] = {}
@@ -138,7 +139,7 @@ class Hub:
         async with self.store.transaction() as session:
             new = await self._store(session, key, event, context)
         if new:
-            self._wake.set()
+            self._wake.release()
         return new
 
     async def run_now(
@@ -156,7 +157,7 @@ class Hub:
             rows = await inbox.claim(session, now=self.clock(), worker=self.worker, key=key)
         if not rows:
             if new:
-                self._wake.set()
+                self._wake.release()
             return None
         return await self._work(rows[0], take_first=take_first)
 
@@ -210,7 +211,8 @@ class Hub:
         """Take no more work; let the turns in progress finish (within `drain_seconds`); what
         is left stays in the inbox for the next start or another process."""
         self._stopping = True
-        self._wake.set()
+        for _ in self._tasks:
+            self._wake.release()
         if self._tasks:
             _done, pending = await asyncio.wait(self._tasks, timeout=self._drain_seconds)
             for task in pending:
@@ -251,14 +253,17 @@ class Hub:
                 continue
             # Nothing to run here: wait for a new event, or look again shortly (a retry come
             # due, a lease run out, an event received by another process).
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._idle):
-                    await self._wake.wait()
+                    await self._wake.acquire()
 
     async def _claim(self) -> InboxEvent | None:
         if self._stopping:
             return None
+        # A read first: it takes no write lock, and mostly there is nothing to claim.
+        async with self.store.read() as session:
+            if not await inbox.claimable(session, now=self.clock()):
+                return None
         async with self.store.transaction() as session:
             rows = await inbox.claim(session, now=self.clock(), worker=self.worker)
         return rows[0] if rows else None
@@ -288,10 +293,10 @@ class Hub:
             self._working.pop(row.id, None)
         self.stats.done += 1
         self.stats.seconds = [*self.stats.seconds[-999:], asyncio.get_running_loop().time() - started]
-        # The turn's own replies go out at once, in order, from here; anything else it owed
-        # (notices to others) goes with the next delivery pass, woken now.
+        # The turn's own replies go out at once, in order, from here (owed already claimed);
+        # anything else it owed (notices to others) goes with the next delivery pass.
         if owed:
-            await self.deliverer.deliver_keys(owed, self.clock())
+            await self.deliverer.send_claimed(owed, self.clock())
         self.deliverer.kick()
         event, context = self._decode(row)
         platform = self.platforms.get(row.platform)
@@ -306,7 +311,9 @@ class Hub:
     def _decode(row: InboxEvent) -> tuple[Event, Context]:
         return event_from_dict(row.payload["event"]), dict(row.payload.get("context") or {})
 
-    async def _turn(self, row: InboxEvent, *, take_first: bool) -> tuple[list[Reply], list[str]]:
+    async def _turn(
+        self, row: InboxEvent, *, take_first: bool
+    ) -> tuple[list[Reply], list[Outbox]]:
         assert row.id is not None
         event, context = self._decode(row)
         platform = self.platforms.get(row.platform)
@@ -317,7 +324,9 @@ class Hub:
             person = await self.brain.capture(session, event.sender, now)
             assert person.id is not None
             replies = await self.brain.turn(session, person, event, now)
-            owed: list[str] = []
+            keys: list[str] = []
+            # Where the person wrote: written into each reply, so sending it looks nothing up.
+            to = {"external_id": event.sender.external_id, "details": dict(event.sender.address)}
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
                     continue
@@ -332,10 +341,13 @@ class Hub:
                         "message": to_dict(reply.message),
                         "ephemeral": reply.ephemeral,
                         "platform": row.platform,
+                        "to": to,
                         "context": context.get("reply") or {},
                     },
+                    claimed=True,
                 )
-                owed.append(key)
+                keys.append(key)
+            owed = await outbox.by_keys(session, keys) if keys else []
             # What could not reach this person before may reach them now that they wrote.
             await self.deliverer.revive(session, person.id, now)
             if not await inbox.finish(session, row_id=row.id, worker=self.worker, now=now):
