@@ -42,6 +42,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,7 +198,7 @@ def _process(*args: str) -> Iterator[dict[str, Any]]:
         line = process.stdout.readline()
         if not line:
             raise RuntimeError(f"the {args[0]} server did not start")
-        yield json.loads(line)
+        yield {**json.loads(line), "pid": process.pid}
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -206,6 +207,45 @@ def _process(*args: str) -> Iterator[dict[str, Any]]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def _profiling(directory: Path | None, server: dict[str, Any], database: str) -> Iterator[None]:
+    """py-spy samples the kontobot server meanwhile (every thread, without stopping it), into
+    `directory`/kontobot-`database`.txt as collapsed stacks (flamegraph.pl or speedscope)."""
+    if directory is None:
+        yield
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"kontobot-{database}.txt"
+    recorder = subprocess.Popen(  # noqa: S603 - py-spy, with fixed arguments
+        [
+            spy,
+            "record",
+            "--pid",
+            str(server["pid"]),
+            "--threads",
+            "--nonblocking",
+            "--rate",
+            "50",
+            "--format",
+            "raw",
+            "--output",
+            str(target),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        try:
+            recorder.wait(30)
+        except subprocess.TimeoutExpired:
+            recorder.kill()
+            recorder.wait()
+        print(f"profile of kontobot on {database}: {target}", file=sys.stderr)
 
 
 # --- scratch databases --------------------------------------------------------------------
@@ -414,6 +454,16 @@ async def _pings(
 # --- a round --------------------------------------------------------------------------------
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system, every thread) process `pid` has used; 0 off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime and stime are the 14th and 15th fields; the split starts at the 3rd.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _quantile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -425,10 +475,15 @@ class Round:
     people: int
     measured: Measured
     acks: dict[str, list[float]]
+    cpu_seconds: float
 
     @property
     def seconds(self) -> float:
         return self.measured.last_reply - self.measured.first_sent
+
+    @property
+    def cpu_per_turn(self) -> float:
+        return self.cpu_seconds / len(self.measured.turns)
 
     @property
     def rate(self) -> float:
@@ -454,6 +509,8 @@ class Round:
                 )
         found.append({**base, "what": "turns_per_second", "value": round(self.rate, 2)})
         found.append({**base, "what": "wall_seconds", "seconds": round(self.seconds, 3)})
+        # kontobot's CPU time over the round (pings' turns included) per person's turn.
+        found.append({**base, "what": "cpu_per_turn", "seconds": round(self.cpu_per_turn, 6)})
         return found
 
 
@@ -464,10 +521,12 @@ async def _round(
     feed: Feed,
     args: argparse.Namespace,
     tag: str,
+    server_pid: int,
 ) -> Round:
     measured = Measured()
     acks: dict[str, list[float]] = {"kontobot": [], "bare": []}
     stop = asyncio.Event()
+    cpu = _cpu_seconds(server_pid)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         pings = asyncio.create_task(_pings(session, urls, args.ping_rate, acks, stop))
@@ -491,7 +550,7 @@ async def _round(
         finally:
             stop.set()
             await pings
-    return Round(database, people, measured, acks)
+    return Round(database, people, measured, acks, _cpu_seconds(server_pid) - cpu)
 
 
 async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> list[Round]:
@@ -513,9 +572,13 @@ async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> 
                 following = asyncio.create_task(feed.follow(socket))
                 try:
                     # One person first, unmeasured: imports, caches and connections warm up.
-                    await _round(database, 1, urls, feed, args, "WARM")
+                    await _round(database, 1, urls, feed, args, "WARM", kontobot["pid"])
                     for n, people in enumerate(args.people):
-                        found = await _round(database, people, urls, feed, args, f"R{n}X")
+                        profiled = args.profile is not None and n == len(args.people) - 1
+                        with _profiling(args.profile if profiled else None, kontobot, database):
+                            found = await _round(
+                                database, people, urls, feed, args, f"R{n}X", kontobot["pid"]
+                            )
                         rounds.append(found)
                         for line in found.lines():
                             print(json.dumps(line), flush=True)
@@ -543,6 +606,7 @@ def _row(found: Round) -> None:
         *(_ms(acks["bare"], f) for _, f in QUANTILES),
         f"{_quantile(acks['kontobot'], 0.99) / _quantile(acks['bare'], 0.99):.2f}",
         _ms(m.walk_acks, 0.99),
+        f"{found.cpu_per_turn * 1000:.0f}",
     ]
     print("| " + " | ".join(cells) + " |", file=sys.stderr, flush=True)
 
@@ -550,7 +614,7 @@ def _row(found: Round) -> None:
 HEADER = (
     "| database | people | turns | turn p50 | p95 | p99 | turns/s "
     "| ack kontobot p50 | p95 | p99 | ack bare bolt p50 | p95 | p99 | p99 ratio "
-    "| walk ack p99 |\n|" + " --- |" * 2 + " ---: |" * 13
+    "| walk ack p99 | CPU ms/turn |\n|" + " --- |" * 2 + " ---: |" * 14
 )
 
 
@@ -599,6 +663,12 @@ def main() -> None:
     parser.add_argument("--db-prefix", type=_prefix, default="kontobot_bench_")
     parser.add_argument("--ping-rate", type=float, default=5.0, help="pings a second (5)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a reply may take (30)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample kontobot with py-spy (pip install py-spy) during the last round, into DIR",
+    )
     asyncio.run(_bench(parser.parse_args()))
 
 
