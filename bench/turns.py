@@ -128,6 +128,8 @@ async def _serve_fake() -> None:
 
 
 async def _serve_kontobot(database_url: str, api_url: str) -> None:
+    from aiohttp import web
+
     from bot.app import create_app
     from bot.settings import Settings
 
@@ -141,9 +143,38 @@ async def _serve_kontobot(database_url: str, api_url: str) -> None:
         comms_slack_channel="CBENCHCOMMS",
         registry_slack_channel="CBENCHREGISTRY",
     )
-    port = await _listen(create_app(settings, web_chat_enabled=False))
+    app = create_app(settings, web_chat_enabled=False)
+    counts = _count_sql()
+
+    async def sql(request: web.Request) -> web.Response:
+        return web.json_response(counts)
+
+    # Not kontobot's: how many transactions and statements its turns cost, for the driver.
+    app.router.add_get("/bench/sql", sql)
+    port = await _listen(app)
     print(json.dumps({"port": port}), flush=True)
     await asyncio.Event().wait()
+
+
+def _count_sql() -> dict[str, int]:
+    """Counts, as they happen in this process, the transactions that write and those that only
+    read (Store.transaction / Store.read), and the SQL statements."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    counts = {"writing": 0, "reading": 0, "statements": 0}
+
+    def begun(connection: Any) -> None:
+        options = connection.get_execution_options()
+        reads = options.get("kontobot_read") or options.get("postgresql_readonly")
+        counts["reading" if reads else "writing"] += 1
+
+    def executed(*_args: Any) -> None:
+        counts["statements"] += 1
+
+    event.listen(Engine, "begin", begun)
+    event.listen(Engine, "before_cursor_execute", executed)
+    return counts
 
 
 async def _serve_bare(api_url: str) -> None:
@@ -476,6 +507,8 @@ class Round:
     measured: Measured
     acks: dict[str, list[float]]
     cpu_seconds: float
+    # kontobot's transactions and statements over the round: writing, reading, statements.
+    sql: dict[str, int]
 
     @property
     def seconds(self) -> float:
@@ -511,6 +544,9 @@ class Round:
         found.append({**base, "what": "wall_seconds", "seconds": round(self.seconds, 3)})
         # kontobot's CPU time over the round (pings' turns included) per person's turn.
         found.append({**base, "what": "cpu_per_turn", "seconds": round(self.cpu_per_turn, 6)})
+        for name, value in self.sql.items():
+            per_turn = value / len(self.measured.turns)
+            found.append({**base, "what": f"sql_{name}_per_turn", "value": round(per_turn, 2)})
         return found
 
 
@@ -522,11 +558,13 @@ async def _round(
     args: argparse.Namespace,
     tag: str,
     server_pid: int,
+    sql_url: str,
 ) -> Round:
     measured = Measured()
     acks: dict[str, list[float]] = {"kontobot": [], "bare": []}
     stop = asyncio.Event()
     cpu = _cpu_seconds(server_pid)
+    sql = await _sql(sql_url)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         pings = asyncio.create_task(_pings(session, urls, args.ping_rate, acks, stop))
@@ -550,7 +588,16 @@ async def _round(
         finally:
             stop.set()
             await pings
-    return Round(database, people, measured, acks, _cpu_seconds(server_pid) - cpu)
+    cpu = _cpu_seconds(server_pid) - cpu
+    after = await _sql(sql_url)
+    return Round(
+        database, people, measured, acks, cpu, {k: after[k] - sql[k] for k in sorted(after)}
+    )
+
+
+async def _sql(url: str) -> dict[str, int]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return {str(k): int(v) for k, v in (await response.json()).items()}
 
 
 async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> list[Round]:
@@ -564,6 +611,7 @@ async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> 
                 "kontobot": f"http://127.0.0.1:{kontobot['port']}/slack/events",
                 "bare": f"http://127.0.0.1:{bare['port']}/slack/events",
             }
+            sql_url = f"http://127.0.0.1:{kontobot['port']}/bench/sql"
             feed = Feed()
             async with (
                 aiohttp.ClientSession() as session,
@@ -572,12 +620,19 @@ async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> 
                 following = asyncio.create_task(feed.follow(socket))
                 try:
                     # One person first, unmeasured: imports, caches and connections warm up.
-                    await _round(database, 1, urls, feed, args, "WARM", kontobot["pid"])
+                    await _round(database, 1, urls, feed, args, "WARM", kontobot["pid"], sql_url)
                     for n, people in enumerate(args.people):
                         profiled = args.profile is not None and n == len(args.people) - 1
                         with _profiling(args.profile if profiled else None, kontobot, database):
                             found = await _round(
-                                database, people, urls, feed, args, f"R{n}X", kontobot["pid"]
+                                database,
+                                people,
+                                urls,
+                                feed,
+                                args,
+                                f"R{n}X",
+                                kontobot["pid"],
+                                sql_url,
                             )
                         rounds.append(found)
                         for line in found.lines():
@@ -607,6 +662,8 @@ def _row(found: Round) -> None:
         f"{_quantile(acks['kontobot'], 0.99) / _quantile(acks['bare'], 0.99):.2f}",
         _ms(m.walk_acks, 0.99),
         f"{found.cpu_per_turn * 1000:.0f}",
+        f"{found.sql['writing'] / len(m.turns):.1f}",
+        f"{found.sql['statements'] / len(m.turns):.0f}",
     ]
     print("| " + " | ".join(cells) + " |", file=sys.stderr, flush=True)
 
@@ -614,7 +671,7 @@ def _row(found: Round) -> None:
 HEADER = (
     "| database | people | turns | turn p50 | p95 | p99 | turns/s "
     "| ack kontobot p50 | p95 | p99 | ack bare bolt p50 | p95 | p99 | p99 ratio "
-    "| walk ack p99 | CPU ms/turn |\n|" + " --- |" * 2 + " ---: |" * 14
+    "| walk ack p99 | CPU ms/turn | write txns/turn | SQL/turn |\n|" + " --- |" * 2 + " ---: |" * 16
 )
 
 
