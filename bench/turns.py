@@ -443,6 +443,10 @@ async def _walk(
                 prompt = (await asyncio.wait_for(replies.get(), patience)).posted()
                 measured.extra_posts += 1
             body, form = _click_body(user, prompt, answer), True
+        # A second message of the previous turn, already here, is not this turn's reply.
+        while not replies.empty():
+            prompt = replies.get_nowait().posted()
+            measured.extra_posts += 1
         sent = time.monotonic()
         measured.first_sent = min(measured.first_sent, sent)
         acknowledged = await _post(session, url, body, form)
@@ -474,12 +478,14 @@ async def _pings(
         sent = time.monotonic()
         acks[name].append(await _post(session, urls[name], body, True) - sent)
 
+    # Steady: a slow acknowledgement does not hold the next ping back.
+    sent: list[asyncio.Future[list[None]]] = []
     while not stop.is_set():
         body = _accounts_body()
-        tick = asyncio.gather(*(one(name, body) for name in urls))
+        sent.append(asyncio.gather(*(one(name, body) for name in urls)))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1 / rate)
-        await tick
+    await asyncio.gather(*sent)
 
 
 # --- a round --------------------------------------------------------------------------------
@@ -542,6 +548,8 @@ class Round:
                 )
         found.append({**base, "what": "turns_per_second", "value": round(self.rate, 2)})
         found.append({**base, "what": "wall_seconds", "seconds": round(self.seconds, 3)})
+        # Messages to the people beyond one per turn (0 when each turn posts one reply).
+        found.append({**base, "what": "extra_posts", "value": self.measured.extra_posts})
         # kontobot's CPU time over the round (pings' turns included) per person's turn.
         found.append({**base, "what": "cpu_per_turn", "seconds": round(self.cpu_per_turn, 6)})
         for name, value in self.sql.items():
