@@ -456,6 +456,8 @@ async def _walk(
         except TimeoutError:
             step = "the command" if answer is None else answer.step
             raise RuntimeError(f"{user}: no reply to {step} within {patience} s") from None
+        if reply.at <= sent:
+            raise RuntimeError("the fake Slack's clock is not the driver's: no turn times")
         measured.turns.append(reply.at - sent)
         measured.last_reply = max(measured.last_reply, reply.at)
         prompt = reply.posted()
