@@ -170,7 +170,10 @@ async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool)
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
-        result = await sweep.sweep(store, now, nudge_config(settings), dry_run=dry_run)
+        # Always runs the rules: the operator is shown everything due, owed before or not.
+        result = await sweep.sweep(
+            store, now, nudge_config(settings), dry_run=dry_run, reuse=False
+        )
         table = await sweep.table(store, result.nudges)
     finally:
         await store.close()

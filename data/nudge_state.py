@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,7 @@ from data.models import (
     ArchiveRecord,
     CheckInKind,
     MonitoringCheckIn,
+    Outbox,
     Question,
     RequestStatus,
     RotaSetting,
@@ -101,11 +103,13 @@ class Snapshot:
     pending: tuple[PendingApproval, ...]
     questions_before: datetime
 
+    @cached_property
+    def _by_id(self) -> dict[int, AccountState]:
+        return {state.id: state for state in self.accounts}
+
     def account(self, account_id: int) -> AccountState | None:
-        for state in self.accounts:
-            if state.id == account_id:
-                return state
-        return None
+        # By index: the dashboard asks for each account in turn (a scan made that quadratic).
+        return self._by_id.get(account_id)
 
 
 def _pairs(rows: Iterable[tuple[K, V]]) -> dict[K, V]:
@@ -363,6 +367,12 @@ async def write_nudges(
     already owed for that kind, recipient and day is left as it is)."""
     day = _local(now, zone)
     not_after = datetime.combine(day, sending_ends, tzinfo=zone)
+    # A digest already owed today is left as it is: skip its nudges before anything is built.
+    owed_already = await owed_today(session, day=day, not_after=not_after)
+    nudges = [
+        n for n in nudges
+        if digest_key(n.kind, n.recipient_id, n.place, day) not in owed_already
+    ]
     # In key order (enqueue_many sorts), so that two sweepers inserting at once take the same
     # keys in the same order: on PostgreSQL the second waits on the first, never both ways.
     owed = [
@@ -373,6 +383,33 @@ async def write_nudges(
         for key, (first, items) in digests(nudges, day).items()
     ]
     return await outbox.enqueue_many(session, owed, now=now)
+
+
+async def owed_today(session: AsyncSession, *, day: date, not_after: datetime) -> set[str]:
+    """The keys of the digests already owed for `day` (every one of them expires at the same
+    `not_after`, an indexed column)."""
+    suffix = f":{day.isoformat()}"
+    rows = await session.exec(select(Outbox.key).where(col(Outbox.not_after) == not_after))
+    return {key for key in rows if key.endswith(suffix)}
+
+
+async def open_question_deadlines(
+    session: AsyncSession, *, now: datetime, after: Sequence[timedelta]
+) -> list[datetime]:
+    """For each wait in `after`, the first moment after `now` when an open question reaches
+    it (none when no open question will)."""
+    found = []
+    for wait in after:
+        first = (
+            await session.exec(
+                select(func.min(Question.received_at)).where(
+                    col(Question.answered_at).is_(None), Question.received_at > now - wait
+                )
+            )
+        ).one()
+        if first is not None:
+            found.append(first + wait)
+    return found
 
 
 async def snapshot(

@@ -25,8 +25,8 @@ from data.models import (
     Scope,
     Stage,
 )
-from data.register import register_account
 from data.policy import REROUTE_AFTER_WORKING_DAYS
+from data.register import register_account
 from data.rota import WorkingDays
 
 
