@@ -49,10 +49,17 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # SQLite's lower() folds ASCII only; the register's search and sort fold all of
+        # Unicode, as PostgreSQL's lower() does (data.dashboard_register).
+        dbapi_connection.create_function("kb_fold", 1, _fold, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
 
 
 class Store:
