@@ -8,6 +8,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
@@ -107,7 +108,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(_migrate(settings))
         log.info("database is up to date")
         return 0
-    sys.stdout.write(asyncio.run(_export(settings, args.format, args.what)))
+    asyncio.run(_export(settings, args.format, args.what, sys.stdout))
     return 0
 
 
@@ -152,12 +153,15 @@ async def _migrate(settings: Settings) -> None:
         await store.close()
 
 
-async def _export(settings: Settings, fmt: str, what: str) -> str:
+async def _export(settings: Settings, fmt: str, what: str, out: TextIO) -> None:
+    """Written a chunk of rows at a time, as it is read: memory stays flat."""
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
         async with store.transaction() as session:
-            return await export.export(session, fmt, what)
+            async for piece in export.stream(session, fmt, what):
+                out.write(piece)
+        out.flush()
     finally:
         await store.close()
 

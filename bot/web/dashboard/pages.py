@@ -261,14 +261,24 @@ async def export(request: web.Request, visit: Visit) -> web.StreamResponse:
         return page(request, "export.html", {"nav": "export"}, visit=visit)
     what = request.query.get("what", "register")
     now: datetime = request.app[CLOCK]()
-    async with request.app[STORE].transaction() as session:
-        try:
-            body = await dashboard.export_for(session, visit.viewer, fmt, what)
-        except Invalid:
-            return page(request, "error.html", {"problem": "export", "nav": "export"},
-                        visit=visit, status=400)
+    try:
+        dashboard.check_export(fmt, what)
+    except Invalid:
+        return page(request, "error.html", {"problem": "export", "nav": "export"},
+                    visit=visit, status=400)
     day = local_date(now, request.app[SETTINGS].zone).isoformat()
-    response = web.Response(text=body, content_type=EXPORT_TYPES[fmt], charset="utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="kontobot-{what}-{day}.{fmt}"'
-    response.headers["Cache-Control"] = "no-store"
+    # Streamed a chunk of rows at a time: memory stays flat however large the register is.
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": f"{EXPORT_TYPES[fmt]}; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="kontobot-{what}-{day}.{fmt}"',
+            "Cache-Control": "no-store",
+        }
+    )
+    async with request.app[STORE].transaction() as session:
+        pieces = await dashboard.export_for(session, visit.viewer, fmt, what)
+        await response.prepare(request)
+        async for piece in pieces:
+            await response.write(piece.encode())
+    await response.write_eof()
     return response
