@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import outbox
 from data.archive import ArchiveState, OpenArchive, archive_state
+from data.chunks import IN_CHUNK, chunks
 from data.models import (
     Absence,
     Account,
@@ -418,7 +419,14 @@ async def snapshot(
     config: NudgeConfig,
     account_ids: Sequence[int] | None = None,
 ) -> Snapshot:
-    """The state the rules read, as of `now` (all open accounts, or `account_ids`)."""
+    """The state the rules read, as of `now` (all open accounts, or `account_ids`: loaded
+    in pieces of data.chunks.IN_CHUNK, so that no IN list is longer than a database allows)."""
+    if account_ids is not None and len(account_ids) > IN_CHUNK:
+        parts = [
+            await snapshot(session, now, config, piece) for piece in chunks(sorted(account_ids))
+        ]
+        first = parts[0]
+        return replace(first, accounts=tuple(a for part in parts for a in part.accounts))
     return await load_snapshot(
         session,
         now=now,
