@@ -103,6 +103,9 @@ class Snapshot:
     away: frozenset[int]
     pending: tuple[PendingApproval, ...]
     questions_before: datetime
+    # Who is on duty today, by account id, once worked out (data.compliance.duty_today): the
+    # rota, question and compliance rules all ask.
+    duty: dict[int, int | None] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def _by_id(self) -> dict[int, AccountState]:

@@ -100,7 +100,8 @@ async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: date
     at = encoder("created_at")
     if dialect.name == "postgresql":
         return await _enqueue_postgres(session, ordered, params, at(now))
-    new = [o for o in ordered if o.key not in await _existing(session, [o.key for o in ordered])]
+    existing = await _existing(session, [o.key for o in ordered])
+    new = [o for o in ordered if o.key not in existing]
     if not new:
         return []
     raw = await connection.get_raw_connection()
@@ -112,9 +113,11 @@ async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: date
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
     )
     pending, delivered, stamp = OutboxStatus.PENDING.value, encoder("delivered")({}), at(now)
+    # A sweep's rows share one not_after: encoded once.
+    not_after = {o.not_after: None if o.not_after is None else at(o.not_after) for o in new}
     await driver.executemany(statement, [
         (o.key, o.kind, o.recipient_id, o.place, params(o.params), None, pending, 0, stamp,
-         delivered, stamp, None if o.not_after is None else at(o.not_after))
+         delivered, stamp, not_after[o.not_after])
         for o in new
     ])
     return [o.key for o in new]
