@@ -347,12 +347,15 @@ def digests(nudges: Iterable[Nudge], day: date) -> dict[str, tuple[Nudge, list[d
     """Nudges grouped into one digest per (kind, recipient or place) for `day`, by key: the
     first nudge of each (for kind and recipient) and all their items, in order."""
     grouped: dict[str, tuple[Nudge, list[dict[str, Any]]]] = {}
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
+    suffix = day.isoformat()
     for nudge in nudges:
-        key = digest_key(nudge.kind, nudge.recipient_id, nudge.place, day)
-        if (key, f"{nudge.subject}:{nudge.why}") in seen:
+        who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
+        key = f"{nudge.kind}:{who}:{suffix}"  # digest_key, without a call per nudge
+        mark = (key, nudge.subject, nudge.why)
+        if mark in seen:
             continue
-        seen.add((key, f"{nudge.subject}:{nudge.why}"))
+        seen.add(mark)
         if key not in grouped:
             grouped[key] = (nudge, [])
         grouped[key][1].append(nudge.item())
@@ -373,10 +376,11 @@ async def write_nudges(
     not_after = datetime.combine(day, sending_ends, tzinfo=zone)
     # A digest already owed today is left as it is: skip its nudges before anything is built.
     owed_already = await owed_today(session, day=day, not_after=not_after)
-    nudges = [
-        n for n in nudges
-        if digest_key(n.kind, n.recipient_id, n.place, day) not in owed_already
-    ]
+    if owed_already:
+        nudges = [
+            n for n in nudges
+            if digest_key(n.kind, n.recipient_id, n.place, day) not in owed_already
+        ]
     # In key order (enqueue_many sorts), so that two sweepers inserting at once take the same
     # keys in the same order: on PostgreSQL the second waits on the first, never both ways.
     owed = [
