@@ -353,10 +353,7 @@ async def overview(
     first_month = add_months(today.replace(day=1), -(MONTHS - 1))
     last_day = add_months(today.replace(day=1), 1) - timedelta(days=1)
     done = await queries.done_archivings(session, ids, first_due=first_month, last_due=last_day)
-    owed: list[date] = []
-    if open_ids:
-        state = await snapshot(session, now, config, account_ids=open_ids)
-        owed = [account.archive.due for account in state.accounts]
+    owed = await queries.archive_dues(session, opened, zone, config.archive_every_months)
 
     return Overview(
         weeks=weekly_coverage(spans, monitored, today, calendar),

@@ -15,8 +15,16 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data.chunks import chunks
-from data.models import ActivityEntry, ArchiveRecord, CheckInKind, MonitoringCheckIn, Question
+from data.archive import OpenArchive, archive_state
+from data.chunks import IN_CHUNK, chunks
+from data.models import (
+    Account,
+    ActivityEntry,
+    ArchiveRecord,
+    CheckInKind,
+    MonitoringCheckIn,
+    Question,
+)
 
 
 @dataclass(frozen=True)
@@ -122,3 +130,46 @@ async def last_monitored(
         ):
             keep(account_id, at.astimezone(zone).date() if at is not None else None)
     return latest
+
+
+async def archive_dues(
+    session: AsyncSession, accounts: Sequence[Account], zone: ZoneInfo, every_months: int
+) -> list[date]:
+    """The due date of the archiving each of these accounts owes now, as the nudge snapshot
+    works it out (data.archive.archive_state), without loading the rest of the snapshot. More
+    accounts than an IN list holds are read as the whole register."""
+    ids = [a.id for a in accounts if a.id is not None]
+    pieces: list[list[int] | None] = [None] if len(ids) > IN_CHUNK else list(chunks(ids))
+    last_done: dict[int, date] = {}
+    opened: dict[int, OpenArchive] = {}
+    for piece in pieces:
+        done_q = (
+            select(ArchiveRecord.account_id, func.max(ArchiveRecord.done_at))
+            .where(col(ArchiveRecord.done_at).is_not(None))
+            .group_by(col(ArchiveRecord.account_id))
+        )
+        open_q = (
+            select(ArchiveRecord)
+            .where(col(ArchiveRecord.done_at).is_(None))
+            .order_by(col(ArchiveRecord.id).desc())
+        )
+        if piece is not None:
+            done_q = done_q.where(col(ArchiveRecord.account_id).in_(piece))
+            open_q = open_q.where(col(ArchiveRecord.account_id).in_(piece))
+        for account_id, at in await session.exec(done_q):
+            if at is not None:
+                last_done[account_id] = at.astimezone(zone).date()
+        for record in await session.exec(open_q):
+            assert record.id is not None
+            # Newest first, so the oldest open record wins, as data.archive picks it.
+            opened[record.account_id] = OpenArchive(
+                record.id, record.due, record.reason, record.snoozed_until,
+                record.created_at.astimezone(zone).date(),
+            )
+    return [
+        archive_state(
+            a.id, a.registered_at.astimezone(zone).date(), last_done.get(a.id),
+            opened.get(a.id), every_months,
+        ).due
+        for a in accounts if a.id is not None
+    ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from data import dashboard_queries, questions
+from data import archive, dashboard_queries, questions
 from data.chunks import IN_CHUNK, chunks
 from data.db import Store
+from data.models import Account
 from data.nudge_state import snapshot
 from data.policy import NudgeConfig
 from tests.helpers import Cast
@@ -44,3 +45,39 @@ async def test_a_register_longer_than_an_in_list_loads_as_a_short_one(
         assert await dashboard_queries.last_monitored(session, [*LONG, account], config.zone) == (
             await dashboard_queries.last_monitored(session, [account], config.zone)
         )
+
+
+async def test_archive_dues_are_the_snapshots_without_loading_it(
+    store: Store, cast: Cast
+) -> None:
+    config = NudgeConfig()
+    made = []
+    for n in range(4):
+        made.append(id_of(await register(
+            store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager,
+            now=datetime(2026, 6, 1 + n, 10, tzinfo=UTC), handle=f"ki_due{n}",
+        )))
+    when = datetime(2026, 9, 20, 10, tzinfo=UTC)  # before the first archiving is due
+    async with store.transaction() as session:
+        await archive.record_archive(session, account_id=made[1], actor_id=cast.requester,
+                                     location="S:/a", now=when)
+        await archive.request_archive(session, account_id=made[2], actor_id=cast.requester,
+                                      now=when)
+        await archive.snooze_archive(session, account_id=made[3], actor_id=cast.requester,
+                                     now=when)
+    async with store.transaction() as session:
+        state = await snapshot(session, NOW, config, made)
+        expected = [state.account(i).archive.due for i in made]  # type: ignore[union-attr]
+        accounts = [await session.get(Account, i) for i in made]
+        real = [a for a in accounts if a is not None]
+        found = await dashboard_queries.archive_dues(
+            session, real, config.zone, config.archive_every_months
+        )
+        assert found == expected
+        assert len(set(expected)) == 4  # each account owes on its own day
+        # More accounts than an IN list holds: read as the whole register.
+        others = [Account(id=n, registered_at=NOW) for n in LONG[:IN_CHUNK]]
+        long = await dashboard_queries.archive_dues(
+            session, [*others, *real], config.zone, config.archive_every_months
+        )
+        assert long[-4:] == expected
