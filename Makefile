@@ -25,7 +25,8 @@ lint: venv
 bench: venv
 	@set -e; found=; \
 	for script in bench/*.py; do \
-		[ -e "$$script" ] || continue; found=1; \
+		[ -e "$$script" ] || continue; \
+		case "$$script" in */harness.py) continue;; esac; found=1; \
 		echo "== $$script"; $(PY) "$$script"; \
 	done; \
 	[ -n "$$found" ] || echo "no benchmarks yet: add scripts under bench/"

@@ -1,77 +1,54 @@
-"""One full sweep of every nudge rule over a large register, on SQLite and on PostgreSQL.
+"""The nudge sweep over a large register, on SQLite and on PostgreSQL.
 
-    .venv/bin/python bench/nudges_sweep.py [--sizes 1000,10000] [--postgres URL | --postgres none]
+    .venv/bin/python bench/nudges_sweep.py [--sizes 1000,10000] [--database sqlite|postgresql|both]
+        [--postgres URL] [--db-prefix kontobot_bench_]
 
 For each size N it builds a register of N accounts (teams of two or three), 2N people and
 10N questions (a tenth of them unanswered), with absences, check-ins, activity, archive records
-and N/50 pending requests, bulk inserted in a scratch database: a SQLite file in a temporary
-directory, and a new PostgreSQL database on the server (default the local one; dropped after).
-Then, as of Monday 1 March 2027 14:30 in Stockholm (when every rule is awake), it times one
-sweep of every rule in its three steps: loading the snapshot, running the rules, writing the
-digests to the outbox; then the same sweep again (every digest already owed: nothing written);
-and measures the peak Python memory of a sweep (tracemalloc, on a dry run) and the process's
-peak RSS. Finally it shows how the sweep's time grows from the smallest size to the largest.
+and N/50 pending requests, bulk inserted in a scratch database (a SQLite file in a temporary
+directory; a PostgreSQL database named with --db-prefix, dropped after). Then, as of Monday
+1 March 2027 14:30 in Stockholm (when every rule is awake), it measures:
+
+- first_sweep: one sweep of every rule as the scheduler runs it, owing every digest due;
+- repeat_sweep: the same sweep again, which can owe nothing new;
+- full_sweep: the rules run again over everything (`reuse=False`, as `kontobot nudges run`
+  does), every digest already owed, nothing written.
+
+Each is timed, then run again (the outbox emptied first for first_sweep) under tracemalloc
+for its peak Python memory. One JSON object per measurement on stdout, a table on stderr.
 
 Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
-import resource
 import sys
-import tempfile
 import time
-import tracemalloc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from harness import Report, arguments, peak, scratch, timed  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from data import migrate  # noqa: E402
-from data.db import Store, async_url  # noqa: E402
-from data.nudge_state import snapshot, write_nudges  # noqa: E402
+from data.db import Store  # noqa: E402
 from data.policy import NudgeConfig  # noqa: E402
-from scheduler.nudge_rules import due_nudges  # noqa: E402
 from scheduler.sweep import sweep  # noqa: E402
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime.combine(date(2027, 3, 1), clock(14, 30), tzinfo=STOCKHOLM).astimezone(UTC)
 CONFIG = NudgeConfig()
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHUNK = 2000
-
-
-@dataclass
-class Result:
-    backend: str
-    accounts: int
-    people: int
-    questions: int
-    insert: float
-    load: float
-    rules: float
-    write: float
-    nudges: int
-    rows: int
-    repeat: float
-    peak_mib: float
 
 
 def register(n: int, seed: int = 5) -> dict[str, list[dict[str, Any]]]:
@@ -171,107 +148,56 @@ async def fill(store: Store, rows: dict[str, list[dict[str, Any]]]) -> float:
     return time.perf_counter() - started
 
 
-async def measure(backend: str, url: str, n: int) -> Result:
+async def measure(report: Report, database: str, url: str, n: int) -> None:
     store = Store.from_url(url)
     try:
         await migrate.upgrade(store.engine)
-        rows = register(n)
-        inserted = await fill(store, rows)
-        if backend == "postgresql":
+        await fill(store, register(n))
+        if database == "postgresql":
             async with store.engine.begin() as connection:
                 await connection.execute(text("ANALYZE"))
-        async with store.transaction() as session:
-            t0 = time.perf_counter()
-            state = await snapshot(session, NOW, CONFIG)
-            t1 = time.perf_counter()
-            nudges = due_nudges(state, NOW, CONFIG)
-            t2 = time.perf_counter()
-            written = await write_nudges(session, nudges, now=NOW, zone=CONFIG.zone)
-        t3 = time.perf_counter()
-        again = time.perf_counter()
-        repeat = await sweep(store, NOW, CONFIG)
-        assert repeat.written == []
-        again = time.perf_counter() - again
-        tracemalloc.start()
-        await sweep(store, NOW, CONFIG, dry_run=True)
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        return Result(backend, n, len(rows["person"]), len(rows["question"]), inserted,
-                      t1 - t0, t2 - t1, t3 - t2, len(nudges), len(written), again, peak)
+
+        async def forget() -> None:
+            async with store.engine.begin() as connection:
+                await connection.execute(text("DELETE FROM outbox"))
+                await connection.execute(text("DELETE FROM sweep_mark"))
+
+        async def first() -> int:
+            return len((await sweep(store, NOW, CONFIG)).written)
+
+        # Imports and the year's holiday table, paid once by a process, are not the sweep's.
+        CONFIG.calendar.working_days_in(NOW.year)
+
+        seconds, written = await timed(first)
+        await forget()
+        report.add(database, n, "first_sweep", seconds, await peak(first))
+        assert written > 0
+
+        async def repeat() -> None:
+            result = await sweep(store, NOW, CONFIG)
+            assert result.written == [] and result.skipped
+
+        seconds, _ = await timed(repeat)
+        report.add(database, n, "repeat_sweep", seconds, await peak(repeat))
+
+        async def full() -> None:
+            assert (await sweep(store, NOW, CONFIG, reuse=False)).written == []
+
+        seconds, _ = await timed(full)
+        report.add(database, n, "full_sweep", seconds, await peak(full))
     finally:
         await store.close()
 
 
-async def admin(server: str, statement: str) -> None:
-    engine = create_async_engine(async_url(server), isolation_level="AUTOCOMMIT",
-                                 poolclass=NullPool, connect_args={"timeout": 5})
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-@asynccontextmanager
-async def scratch_postgres(server: str) -> AsyncIterator[str]:
-    """The URL of a new database on `server`, dropped afterwards."""
-    name = f"kontobot_bench_{uuid4().hex}"
-    await admin(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def on_postgres(server: str, n: int) -> Result:
-    async with scratch_postgres(server) as url:
-        return await measure("postgresql", url, n)
-
-
-def show(results: list[Result]) -> None:
-    head = ("backend", "accounts", "people", "questions", "insert s", "load s", "rules s",
-            "write s", "sweep s", "nudges", "rows", "again s", "peak MiB")
-    lines = [head]
-    for r in results:
-        lines.append((r.backend, str(r.accounts), str(r.people), str(r.questions),
-                      f"{r.insert:.2f}", f"{r.load:.3f}", f"{r.rules:.3f}", f"{r.write:.3f}",
-                      f"{r.load + r.rules + r.write:.3f}", str(r.nudges), str(r.rows),
-                      f"{r.repeat:.3f}", f"{r.peak_mib:.1f}"))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    for line in lines:
-        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
-    for backend in dict.fromkeys(r.backend for r in results):
-        mine = sorted((r for r in results if r.backend == backend), key=lambda r: r.accounts)
-        if len(mine) > 1:
-            small, big = mine[0], mine[-1]
-            grow = (big.load + big.rules + big.write) / (small.load + small.rules + small.write)
-            print(f"{backend}: {big.accounts // small.accounts}x the accounts, "
-                  f"{grow:.1f}x the sweep time")
-    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-
-
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES,
-                        help="server to make a scratch database on, or 'none'")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    results = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for n in sizes:
-            results.append(await measure("sqlite", f"sqlite:///{scratch}/bench-{n}.db", n))
-            print(f"sqlite {n}: done", file=sys.stderr)
-    if args.postgres != "none":
-        try:
-            await admin(args.postgres, "SELECT 1")
-        except Exception as error:
-            print(f"PostgreSQL not reachable ({error}); skipped", file=sys.stderr)
-        else:
-            for n in sizes:
-                results.append(await on_postgres(args.postgres, n))
-                print(f"postgresql {n}: done", file=sys.stderr)
-    show(results)
+    args = arguments((__doc__ or "").split("\n\n")[0])
+    report = Report("nudges_sweep")
+    for n in args.size_list:
+        for database in args.databases:
+            async with scratch(database, args) as url:
+                await measure(report, database, url, n)
+            print(f"{database} {n}: done", file=sys.stderr)
+    report.table()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
@@ -121,7 +122,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(_migrate(settings))
         log.info("database is up to date")
         return 0
-    sys.stdout.write(asyncio.run(_export(settings, args.format, args.what)))
+    asyncio.run(_export(settings, args.format, args.what, sys.stdout))
     return 0
 
 
@@ -199,12 +200,15 @@ async def _migrate(settings: Settings) -> None:
         await store.close()
 
 
-async def _export(settings: Settings, fmt: str, what: str) -> str:
+async def _export(settings: Settings, fmt: str, what: str, out: TextIO) -> None:
+    """Written a chunk of rows at a time, as it is read: memory stays flat."""
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
         async with store.read() as session:
-            return await export.export(session, fmt, what)
+            async for piece in export.stream(session, fmt, what):
+                out.write(piece)
+        out.flush()
     finally:
         await store.close()
 
@@ -217,7 +221,10 @@ async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool)
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
-        result = await sweep.sweep(store, now, nudge_config(settings), dry_run=dry_run)
+        # Always runs the rules: the operator is shown everything due, owed before or not.
+        result = await sweep.sweep(
+            store, now, nudge_config(settings), dry_run=dry_run, reuse=False
+        )
         table = await sweep.table(store, result.nudges)
     finally:
         await store.close()

@@ -20,10 +20,12 @@ def unavailable(account: AccountState, snapshot: Snapshot) -> set[int]:
 
 
 def duty_today(account: AccountState, snapshot: Snapshot, config: NudgeConfig) -> int | None:
-    return on_duty(
-        account.team, account.rotation, account.anchor, snapshot.today,
-        unavailable(account, snapshot), config.calendar,
-    )
+    if account.id not in snapshot.duty:
+        snapshot.duty[account.id] = on_duty(
+            account.team, account.rotation, account.anchor, snapshot.today,
+            unavailable(account, snapshot), config.calendar,
+        )
+    return snapshot.duty[account.id]
 
 
 def inactive_since(account: AccountState, today: date, config: NudgeConfig) -> tuple[

@@ -4,6 +4,7 @@ are on the team of, open or closed, and the export follows the same rule."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -189,15 +190,22 @@ def _named(details: dict[str, Any], known: dict[int, Person]) -> dict[str, Any]:
     return shown
 
 
-async def export_for(session: AsyncSession, viewer: Viewer, fmt: str, what: str) -> str:
-    """`kontobot export`'s output, limited to what the viewer may see: the comms office gets
-    exactly the command's output; anyone else their accounts' register rows and the audit
-    events about those accounts and their requests.
-    Invalid("unknown_choice", field "format" or "what")."""
+def check_export(fmt: str, what: str) -> None:
+    """Invalid("unknown_choice", field "format" or "what")."""
     if fmt not in FORMATS:
         raise Invalid("unknown_choice", field="format")
     if what not in WHATS:
         raise Invalid("unknown_choice", field="what")
+
+
+async def export_for(
+    session: AsyncSession, viewer: Viewer, fmt: str, what: str
+) -> AsyncIterator[str]:
+    """`kontobot export`'s output as a stream of text pieces, limited to what the viewer may
+    see: the comms office gets exactly the command's output; anyone else their accounts'
+    register rows and the audit events about those accounts and their requests.
+    Invalid("unknown_choice", field "format" or "what"), before anything is read."""
+    check_export(fmt, what)
     if viewer.sees_all:
-        return await export.export(session, fmt, what)
-    return await export.export(session, fmt, what, accounts=await visible_accounts(session, viewer))
+        return export.stream(session, fmt, what)
+    return export.stream(session, fmt, what, accounts=await visible_accounts(session, viewer))

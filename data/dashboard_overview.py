@@ -51,6 +51,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -275,16 +276,21 @@ def weekly_coverage(
     ]
     starts = [bisect_left(working, monday) for monday in mondays]
     ends = [*starts[1:], len(working)]
-    owed = [0] * len(mondays)
+    # How many accounts owe each working day of the window: +1 where a span starts, -1 where
+    # it ends, summed along; then per week. Linear in accounts plus days, not their product.
+    change = [0] * (len(working) + 1)
     done = [0] * len(mondays)
     for span in spans:
         low = bisect_left(working, span.first)
         high = len(working) if span.end is None else bisect_left(working, span.end)
-        for week, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            owed[week] += max(0, min(high, end) - max(low, start))
+        if low < high:
+            change[low] += 1
+            change[high] -= 1
         for day in monitored.get(span.account_id, ()):
             if first <= day < today and span.owes(day, calendar):
                 done[(day - first).days // 7] += 1
+    owing = list(accumulate(change[:-1]))
+    owed = [sum(owing[start:end]) for start, end in zip(starts, ends, strict=True)]
     return [
         WeekCoverage(monday, owed[n], done[n]) for n, monday in enumerate(mondays)
     ]
@@ -347,10 +353,7 @@ async def overview(
     first_month = add_months(today.replace(day=1), -(MONTHS - 1))
     last_day = add_months(today.replace(day=1), 1) - timedelta(days=1)
     done = await queries.done_archivings(session, ids, first_due=first_month, last_due=last_day)
-    owed: list[date] = []
-    if open_ids:
-        state = await snapshot(session, now, config, account_ids=open_ids)
-        owed = [account.archive.due for account in state.accounts]
+    owed = await queries.archive_dues(session, opened, zone, config.archive_every_months)
 
     return Overview(
         weeks=weekly_coverage(spans, monitored, today, calendar),

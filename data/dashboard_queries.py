@@ -1,5 +1,6 @@
 """Read queries for the dashboard's compliance overview (data/dashboard_overview.py): each is one
-query over a set of accounts, whatever their number. Nothing here writes.
+query over a set of accounts, whatever their number (in pieces of data.chunks.IN_CHUNK ids, which
+databases accept). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data.models import ActivityEntry, ArchiveRecord, CheckInKind, MonitoringCheckIn, Question
+from data.archive import OpenArchive, archive_state
+from data.chunks import IN_CHUNK, chunks
+from data.models import (
+    Account,
+    ActivityEntry,
+    ArchiveRecord,
+    CheckInKind,
+    MonitoringCheckIn,
+    Question,
+)
 
 
 @dataclass(frozen=True)
@@ -31,18 +41,19 @@ async def monitored_days(
     days: dict[int, set[date]] = defaultdict(set)
     if not account_ids:
         return days
-    rows = await session.exec(
-        select(MonitoringCheckIn.account_id, col(MonitoringCheckIn.day))
-        .where(
-            col(MonitoringCheckIn.account_id).in_(account_ids),
-            MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
-            MonitoringCheckIn.day >= first_day,
-            MonitoringCheckIn.day <= last_day,
+    for piece in chunks(sorted(set(account_ids))):
+        rows = await session.exec(
+            select(MonitoringCheckIn.account_id, col(MonitoringCheckIn.day))
+            .where(
+                col(MonitoringCheckIn.account_id).in_(piece),
+                MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
+                MonitoringCheckIn.day >= first_day,
+                MonitoringCheckIn.day <= last_day,
+            )
+            .distinct()
         )
-        .distinct()
-    )
-    for account_id, day in rows:
-        days[account_id].add(day)
+        for account_id, day in rows:
+            days[account_id].add(day)
     return days
 
 
@@ -52,12 +63,14 @@ async def open_question_times(
     """When each unanswered question of these accounts was received."""
     if not account_ids:
         return []
-    rows = await session.exec(
-        select(Question.received_at).where(
-            col(Question.account_id).in_(account_ids), col(Question.answered_at).is_(None)
+    found: list[datetime] = []
+    for piece in chunks(sorted(set(account_ids))):
+        found += await session.exec(
+            select(Question.received_at).where(
+                col(Question.account_id).in_(piece), col(Question.answered_at).is_(None)
+            )
         )
-    )
-    return list(rows)
+    return found
 
 
 async def done_archivings(
@@ -67,19 +80,24 @@ async def done_archivings(
     last_due]."""
     if not account_ids:
         return []
-    rows = await session.exec(
-        select(ArchiveRecord.account_id, col(ArchiveRecord.due), col(ArchiveRecord.done_at)).where(
-            col(ArchiveRecord.account_id).in_(account_ids),
-            col(ArchiveRecord.done_at).is_not(None),
-            ArchiveRecord.due >= first_due,
-            ArchiveRecord.due <= last_due,
+    found: list[DoneArchiving] = []
+    for piece in chunks(sorted(set(account_ids))):
+        rows = await session.exec(
+            select(
+                ArchiveRecord.account_id, col(ArchiveRecord.due), col(ArchiveRecord.done_at)
+            ).where(
+                col(ArchiveRecord.account_id).in_(piece),
+                col(ArchiveRecord.done_at).is_not(None),
+                ArchiveRecord.due >= first_due,
+                ArchiveRecord.due <= last_due,
+            )
         )
-    )
-    return [
-        DoneArchiving(account_id, due, done_at)
-        for account_id, due, done_at in rows
-        if done_at is not None
-    ]
+        found += [
+            DoneArchiving(account_id, due, done_at)
+            for account_id, due, done_at in rows
+            if done_at is not None
+        ]
+    return found
 
 
 async def last_monitored(
@@ -95,19 +113,63 @@ async def last_monitored(
         if day is not None and (account_id not in latest or day > latest[account_id]):
             latest[account_id] = day
 
-    for account_id, day in await session.exec(
-        select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
-        .where(
-            col(MonitoringCheckIn.account_id).in_(account_ids),
-            MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
-        )
-        .group_by(col(MonitoringCheckIn.account_id))
-    ):
-        keep(account_id, day)
-    for account_id, at in await session.exec(
-        select(ActivityEntry.account_id, func.max(ActivityEntry.at))
-        .where(col(ActivityEntry.account_id).in_(account_ids))
-        .group_by(col(ActivityEntry.account_id))
-    ):
-        keep(account_id, at.astimezone(zone).date() if at is not None else None)
+    for piece in chunks(sorted(set(account_ids))):
+        for account_id, day in await session.exec(
+            select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
+            .where(
+                col(MonitoringCheckIn.account_id).in_(piece),
+                MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
+            )
+            .group_by(col(MonitoringCheckIn.account_id))
+        ):
+            keep(account_id, day)
+        for account_id, at in await session.exec(
+            select(ActivityEntry.account_id, func.max(ActivityEntry.at))
+            .where(col(ActivityEntry.account_id).in_(piece))
+            .group_by(col(ActivityEntry.account_id))
+        ):
+            keep(account_id, at.astimezone(zone).date() if at is not None else None)
     return latest
+
+
+async def archive_dues(
+    session: AsyncSession, accounts: Sequence[Account], zone: ZoneInfo, every_months: int
+) -> list[date]:
+    """The due date of the archiving each of these accounts owes now, as the nudge snapshot
+    works it out (data.archive.archive_state), without loading the rest of the snapshot. More
+    accounts than an IN list holds are read as the whole register."""
+    ids = [a.id for a in accounts if a.id is not None]
+    pieces: list[list[int] | None] = [None] if len(ids) > IN_CHUNK else list(chunks(ids))
+    last_done: dict[int, date] = {}
+    opened: dict[int, OpenArchive] = {}
+    for piece in pieces:
+        done_q = (
+            select(ArchiveRecord.account_id, func.max(ArchiveRecord.done_at))
+            .where(col(ArchiveRecord.done_at).is_not(None))
+            .group_by(col(ArchiveRecord.account_id))
+        )
+        open_q = (
+            select(ArchiveRecord)
+            .where(col(ArchiveRecord.done_at).is_(None))
+            .order_by(col(ArchiveRecord.id).desc())
+        )
+        if piece is not None:
+            done_q = done_q.where(col(ArchiveRecord.account_id).in_(piece))
+            open_q = open_q.where(col(ArchiveRecord.account_id).in_(piece))
+        for account_id, at in await session.exec(done_q):
+            if at is not None:
+                last_done[account_id] = at.astimezone(zone).date()
+        for record in await session.exec(open_q):
+            assert record.id is not None
+            # Newest first, so the oldest open record wins, as data.archive picks it.
+            opened[record.account_id] = OpenArchive(
+                record.id, record.due, record.reason, record.snoozed_until,
+                record.created_at.astimezone(zone).date(),
+            )
+    return [
+        archive_state(
+            a.id, a.registered_at.astimezone(zone).date(), last_done.get(a.id),
+            opened.get(a.id), every_months,
+        ).due
+        for a in accounts if a.id is not None
+    ]

@@ -84,6 +84,9 @@ def _sqlite_transactions(engine: AsyncEngine, *, busy_timeout: float, wal: bool)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
+        # SQLite's lower() folds ASCII only; the register's search and sort fold all of
+        # Unicode, as PostgreSQL's lower() does (data.dashboard_register).
+        dbapi_connection.create_function("kb_fold", 1, _fold, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
@@ -115,6 +118,10 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             # BEGIN READ ONLY; SQLAlchemy resets it when the connection goes back to the pool.
             await connection.execution_options(postgresql_readonly=True)
         yield connection
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
 
 
 class Store:

@@ -1,4 +1,5 @@
-"""The register and its audit trail as rows, for `kontobot export` and the dashboard.
+"""The register and its audit trail as CSV or JSON, for `kontobot export` and the dashboard:
+streamed a chunk of rows at a time (`stream`), so memory stays flat however large they are.
 
 Every CSV cell is neutralised by OWASP's rule for CSV injection (`neutralise`): a spreadsheet
 opening the file must never run what someone typed as a formula. JSON needs no such care, and
@@ -10,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import people, register
+from data.chunks import IN_CHUNK, chunks
 from data.models import Account, AuditEvent
 
 REGISTER_COLUMNS = (
@@ -44,13 +46,33 @@ def subjects_of(accounts: Iterable[Account]) -> set[str]:
     return {s for a in accounts for s in (f"account:{a.id}", f"request:{a.request_id}")}
 
 
-async def register_rows(
-    session: AsyncSession, account_ids: Collection[int] | None = None
-) -> list[dict[str, Any]]:
-    """Every account's row, or only those of `account_ids`."""
-    accounts = await register.accounts(session)
+# Rows read, converted and written at a time: the export's memory stays flat, whatever the size
+# of the register and its audit trail.
+CHUNK_ROWS = 1000
+
+
+async def register_chunks(
+    session: AsyncSession, account_ids: Collection[int] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every account's row (or only those of `account_ids`), by id, `chunk_rows` at a time."""
     if account_ids is not None:
-        accounts = [a for a in accounts if a.id in account_ids]
+        for piece in chunks(sorted(account_ids), min(chunk_rows, IN_CHUNK)):
+            accounts = list(await session.exec(
+                select(Account).where(col(Account.id).in_(piece)).order_by(col(Account.id))
+            ))
+            if accounts:
+                yield await _register_rows(session, accounts)
+        return
+    last = 0
+    while accounts := list(await session.exec(
+        select(Account).where(col(Account.id) > last).order_by(col(Account.id)).limit(chunk_rows)
+    )):
+        last = accounts[-1].id or 0
+        yield await _register_rows(session, accounts)
+
+
+async def _register_rows(session: AsyncSession, accounts: list[Account]) -> list[dict[str, Any]]:
     teams = await register.teams_of(session, [a.id for a in accounts if a.id is not None])
     ids = {a.manager_id for a in accounts} | {p for team in teams.values() for p in team}
     known = await people.people_by_id(session, ids)
@@ -77,14 +99,33 @@ async def register_rows(
     return rows
 
 
-async def audit_rows(
-    session: AsyncSession, subjects: Collection[str] | None = None
-) -> list[dict[str, Any]]:
-    """Every audit event, or only those about `subjects`."""
-    query = select(AuditEvent).order_by(col(AuditEvent.id))
-    if subjects is not None:
-        query = query.where(col(AuditEvent.subject).in_(list(subjects)))
-    events = list(await session.exec(query))
+async def audit_chunks(
+    session: AsyncSession, subjects: Collection[str] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every audit event (or only those about `subjects`), by id, a chunk at a time. A few
+    subjects go to the database as an IN list; more are matched here, chunk by chunk, so no
+    statement binds more parameters than the database allows."""
+    wanted = None if subjects is None else set(subjects)
+    last = 0
+    while True:
+        query = (
+            select(AuditEvent).where(col(AuditEvent.id) > last)
+            .order_by(col(AuditEvent.id)).limit(chunk_rows)
+        )
+        if wanted is not None and len(wanted) <= IN_CHUNK:
+            query = query.where(col(AuditEvent.subject).in_(sorted(wanted)))
+        events = list(await session.exec(query))
+        if not events:
+            return
+        last = events[-1].id or 0
+        if wanted is not None:
+            events = [e for e in events if e.subject in wanted]
+        if events:
+            yield await _audit_rows(session, events)
+
+
+async def _audit_rows(session: AsyncSession, events: list[AuditEvent]) -> list[dict[str, Any]]:
     known = await people.people_by_id(session, {e.actor_id for e in events if e.actor_id})
     return [
         {
@@ -98,10 +139,15 @@ async def audit_rows(
     ]
 
 
-def as_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+def as_csv(
+    rows: list[dict[str, Any]], columns: tuple[str, ...], *, header: bool = True
+) -> str:
+    """CSV text of `rows` (with the header line first, unless `header` is false): every cell of
+    an export reaches its file through here."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     writer.writerows({name: neutralise(_cell(row[name])) for name in columns} for row in rows)
     return out.getvalue()
 
@@ -113,19 +159,51 @@ def _cell(value: object) -> object:
     return value
 
 
+def _json_item(row: dict[str, Any]) -> str:
+    # The row as json.dumps(..., indent=2) shows it two levels down: the same bytes as dumping
+    # the whole export at once.
+    return "\n".join("    " + line for line in json.dumps(row, ensure_ascii=False, indent=2)
+                     .split("\n"))
+
+
+async def stream(
+    session: AsyncSession, fmt: str, what: str, *, accounts: Collection[Account] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> AsyncIterator[str]:
+    """The export as pieces of text, a chunk of rows each: `what` is register, audit or all;
+    CSV of all is the register, a blank line, the audit; JSON is
+    `{"register": [...], "audit": [...]}` (indented by two). With `accounts`, only their
+    register rows and the audit events about them (subjects_of)."""
+    ids = None if accounts is None else {a.id for a in accounts if a.id is not None}
+    subjects = None if accounts is None else subjects_of(accounts)
+    parts: list[tuple[str, tuple[str, ...], AsyncIterator[list[dict[str, Any]]]]] = []
+    if what in ("register", "all"):
+        parts.append(("register", REGISTER_COLUMNS, register_chunks(session, ids, chunk_rows)))
+    if what in ("audit", "all"):
+        parts.append(("audit", AUDIT_COLUMNS, audit_chunks(session, subjects, chunk_rows)))
+    if fmt == "json":
+        yield "{\n"
+    for index, (name, columns, chunked) in enumerate(parts):
+        last_part = index == len(parts) - 1
+        if fmt == "json":
+            started = False
+            async for rows in chunked:
+                items = ",\n".join(_json_item(row) for row in rows)
+                yield (",\n" if started else f'  "{name}": [\n') + items
+                started = True
+            yield ("\n  ]" if started else f'  "{name}": []') + ("\n" if last_part else ",\n")
+        else:
+            yield as_csv([], columns)
+            async for rows in chunked:
+                yield as_csv(rows, columns, header=False)
+            if not last_part:
+                yield "\n"
+    if fmt == "json":
+        yield "}\n"
+
+
 async def export(
     session: AsyncSession, fmt: str, what: str, *, accounts: Collection[Account] | None = None
 ) -> str:
-    """`what` is register, audit or all; CSV of all is the register, a blank line, the audit.
-    With `accounts`, only their register rows and the audit events about them (subjects_of)."""
-    ids = None if accounts is None else {a.id for a in accounts if a.id is not None}
-    subjects = None if accounts is None else subjects_of(accounts)
-    parts: dict[str, list[dict[str, Any]]] = {}
-    if what in ("register", "all"):
-        parts["register"] = await register_rows(session, ids)
-    if what in ("audit", "all"):
-        parts["audit"] = await audit_rows(session, subjects)
-    if fmt == "json":
-        return json.dumps(parts, ensure_ascii=False, indent=2) + "\n"
-    columns = {"register": REGISTER_COLUMNS, "audit": AUDIT_COLUMNS}
-    return "\n".join(as_csv(rows, columns[name]) for name, rows in parts.items())
+    """The whole export as one text (stream's pieces joined): for tests and small registers."""
+    return "".join([piece async for piece in stream(session, fmt, what, accounts=accounts)])

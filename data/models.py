@@ -242,8 +242,9 @@ class Outbox(SQLModel, table=True):
     created_at: datetime
     sent_at: datetime | None = None
     # A scheduled message is worth nothing after this (the end of its day's sending hours):
-    # a row not sent by then is marked expired instead of being sent late.
-    not_after: datetime | None = None
+    # a row not sent by then is marked expired instead of being sent late. Indexed: a sweep
+    # reads the keys already owed today by it (data.nudge_state.owed_today).
+    not_after: datetime | None = Field(default=None, index=True)
 
 
 class WebMessage(SQLModel, table=True):
@@ -482,3 +483,23 @@ class DirectoryUnit(SQLModel, table=True):
     name: str = Field(max_length=200)
     # The name case-folded: one unit, however HR's file capitalises it.
     key: str = Field(max_length=200, unique=True)
+
+
+
+
+class SweepMark(SQLModel, table=True):
+    """What the last full sweep of a set of nudge kinds knew (data.sweep_marks): while the
+    state is unchanged, the day the same and the time before `quiet_until`, nothing new can be
+    due, and a sweep need not load anything."""
+
+    __tablename__ = "sweep_mark"
+
+    # The kinds swept, sorted and comma-separated.
+    kinds: str = Field(primary_key=True, max_length=255)
+    # The state and settings it saw (data.sweep_marks.version).
+    version: str = Field(max_length=128)
+    # The local day it swept.
+    day: date
+    # The first moment after the sweep when time alone may make something new due.
+    quiet_until: datetime
+    swept_at: datetime

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import outbox
 from data.archive import ArchiveState, OpenArchive, archive_state
+from data.chunks import IN_CHUNK
 from data.models import (
     Absence,
     Account,
@@ -37,6 +39,7 @@ from data.models import (
     ArchiveRecord,
     CheckInKind,
     MonitoringCheckIn,
+    Outbox,
     Question,
     RequestStatus,
     RotaSetting,
@@ -100,12 +103,17 @@ class Snapshot:
     away: frozenset[int]
     pending: tuple[PendingApproval, ...]
     questions_before: datetime
+    # Who is on duty today, by account id, once worked out (data.compliance.duty_today): the
+    # rota, question and compliance rules all ask.
+    duty: dict[int, int | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def _by_id(self) -> dict[int, AccountState]:
+        return {state.id: state for state in self.accounts}
 
     def account(self, account_id: int) -> AccountState | None:
-        for state in self.accounts:
-            if state.id == account_id:
-                return state
-        return None
+        # By index: the dashboard asks for each account in turn (a scan made that quadratic).
+        return self._by_id.get(account_id)
 
 
 def _pairs(rows: Iterable[tuple[K, V]]) -> dict[K, V]:
@@ -339,12 +347,15 @@ def digests(nudges: Iterable[Nudge], day: date) -> dict[str, tuple[Nudge, list[d
     """Nudges grouped into one digest per (kind, recipient or place) for `day`, by key: the
     first nudge of each (for kind and recipient) and all their items, in order."""
     grouped: dict[str, tuple[Nudge, list[dict[str, Any]]]] = {}
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
+    suffix = day.isoformat()
     for nudge in nudges:
-        key = digest_key(nudge.kind, nudge.recipient_id, nudge.place, day)
-        if (key, f"{nudge.subject}:{nudge.why}") in seen:
+        who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
+        key = f"{nudge.kind}:{who}:{suffix}"  # digest_key, without a call per nudge
+        mark = (key, nudge.subject, nudge.why)
+        if mark in seen:
             continue
-        seen.add((key, f"{nudge.subject}:{nudge.why}"))
+        seen.add(mark)
         if key not in grouped:
             grouped[key] = (nudge, [])
         grouped[key][1].append(nudge.item())
@@ -363,6 +374,13 @@ async def write_nudges(
     already owed for that kind, recipient and day is left as it is)."""
     day = _local(now, zone)
     not_after = datetime.combine(day, sending_ends, tzinfo=zone)
+    # A digest already owed today is left as it is: skip its nudges before anything is built.
+    owed_already = await owed_today(session, day=day, not_after=not_after)
+    if owed_already:
+        nudges = [
+            n for n in nudges
+            if digest_key(n.kind, n.recipient_id, n.place, day) not in owed_already
+        ]
     # In key order (enqueue_many sorts), so that two sweepers inserting at once take the same
     # keys in the same order: on PostgreSQL the second waits on the first, never both ways.
     owed = [
@@ -375,13 +393,49 @@ async def write_nudges(
     return await outbox.enqueue_many(session, owed, now=now)
 
 
+async def owed_today(session: AsyncSession, *, day: date, not_after: datetime) -> set[str]:
+    """The keys of the digests already owed for `day` (every one of them expires at the same
+    `not_after`, an indexed column)."""
+    suffix = f":{day.isoformat()}"
+    rows = await session.exec(select(Outbox.key).where(col(Outbox.not_after) == not_after))
+    return {key for key in rows if key.endswith(suffix)}
+
+
+async def open_question_deadlines(
+    session: AsyncSession, *, now: datetime, after: Sequence[timedelta]
+) -> list[datetime]:
+    """For each wait in `after`, the first moment after `now` when an open question reaches
+    it (none when no open question will)."""
+    found = []
+    for wait in after:
+        first = (
+            await session.exec(
+                select(func.min(Question.received_at)).where(
+                    col(Question.answered_at).is_(None), Question.received_at > now - wait
+                )
+            )
+        ).one()
+        if first is not None:
+            found.append(first + wait)
+    return found
+
+
 async def snapshot(
     session: AsyncSession,
     now: datetime,
     config: NudgeConfig,
     account_ids: Sequence[int] | None = None,
 ) -> Snapshot:
-    """The state the rules read, as of `now` (all open accounts, or `account_ids`)."""
+    """The state the rules read, as of `now` (all open accounts, or `account_ids`; more than
+    data.chunks.IN_CHUNK of them are read as the whole register, so that no IN list is longer
+    than a database allows)."""
+    if account_ids is not None and len(account_ids) > IN_CHUNK:
+        # Cheaper (and within every database's limits) as the whole register, narrowed here.
+        whole = await snapshot(session, now, config)
+        wanted = set(account_ids)
+        return replace(
+            whole, accounts=tuple(a for a in whole.accounts if a.id in wanted), pending=()
+        )
     return await load_snapshot(
         session,
         now=now,

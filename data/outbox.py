@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from data.chunks import chunks
 from data.models import Outbox, OutboxStatus
 from data.upsert import insert_ignore
 
@@ -123,34 +123,94 @@ class Owed:
     not_after: datetime | None = None
 
 
-# Rows per INSERT: well inside SQLite's and asyncpg's limits on bound parameters.
-_CHUNK = 500
-
-
 async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: datetime) -> list[str]:
-    """Owe many messages in few statements, in key order; returns the keys that were new."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    """Owe many messages in few statements, in key order; returns the keys that were new.
+
+    Set-based, because a sweep owes tens of thousands at once: on PostgreSQL one
+    INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING per chunk; on SQLite
+    the keys already owed are read first (the transaction holds SQLite's write lock from
+    BEGIN, so nobody adds one in between) and the rest go in one executemany. The values are
+    encoded once by the columns' own types, as an ORM insert would store them."""
+    ordered = sorted({o.key: o for o in owed}.values(), key=lambda o: o.key)
+    if not ordered:
+        return []
+    for o in ordered:
+        assert (o.recipient_id is None) != (o.place is None), "a person or a place"
+    connection = await session.connection()
+    dialect = connection.dialect
     table = Outbox.__table__  # type: ignore[attr-defined]
+
+    def encoder(column: str) -> Any:
+        process = table.c[column].type.bind_processor(dialect)
+        return process if process is not None else (lambda value: value)
+
+    params = encoder("params")
+    at = encoder("created_at")
+    if dialect.name == "postgresql":
+        return await _enqueue_postgres(session, ordered, params, at(now))
+    existing = await _existing(session, [o.key for o in ordered])
+    new = [o for o in ordered if o.key not in existing]
+    if not new:
+        return []
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
     statement = (
-        insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+        "INSERT INTO outbox (key, kind, recipient_id, place, params, update_of, status, "
+        "attempts, next_attempt_at, delivered, created_at, not_after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
     )
-    ordered = sorted(owed, key=lambda o: o.key)
+    pending, delivered, stamp = OutboxStatus.PENDING.value, encoder("delivered")({}), at(now)
+    # A sweep's rows share one not_after: encoded once.
+    not_after = {o.not_after: None if o.not_after is None else at(o.not_after) for o in new}
+    await driver.executemany(statement, [
+        (o.key, o.kind, o.recipient_id, o.place, params(o.params), None, pending, 0, stamp,
+         delivered, stamp, not_after[o.not_after])
+        for o in new
+    ])
+    return [o.key for o in new]
+
+
+async def _existing(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for piece in chunks(keys):
+        found.update(await session.exec(select(Outbox.key).where(col(Outbox.key).in_(piece))))
+    return found
+
+
+# Rows per INSERT on PostgreSQL: each is one set of array parameters, whatever the row count.
+_CHUNK = 5000
+
+_UNNEST = text(
+    "INSERT INTO outbox (key, kind, recipient_id, place, params, update_of, status, attempts, "
+    "next_attempt_at, delivered, created_at, not_after) "
+    "SELECT k, kd, r, pl, CAST(pa AS JSON), NULL, :status, 0, :now, CAST(:delivered AS JSON), "
+    ":now, na FROM unnest(CAST(:keys AS TEXT[]), CAST(:kinds AS TEXT[]), "
+    "CAST(:recipients AS INTEGER[]), CAST(:places AS TEXT[]), CAST(:params AS TEXT[]), "
+    "CAST(:not_after AS TIMESTAMPTZ[])) AS u(k, kd, r, pl, pa, na) "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+
+
+async def _enqueue_postgres(
+    session: AsyncSession, ordered: Sequence[Owed], params: Any, now: Any
+) -> list[str]:
     new: list[str] = []
     for start in range(0, len(ordered), _CHUNK):
-        values = []
-        for o in ordered[start:start + _CHUNK]:
-            assert (o.recipient_id is None) != (o.place is None), "a person or a place"
-            values.append({
-                "key": o.key, "kind": o.kind, "recipient_id": o.recipient_id, "place": o.place,
-                "params": o.params, "update_of": None, "status": OutboxStatus.PENDING.value,
-                "attempts": 0, "next_attempt_at": now, "delivered": {}, "created_at": now,
-                "not_after": o.not_after,
-            })
-        # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues").
-        result = await session.exec(statement, params=values)
+        piece = ordered[start:start + _CHUNK]
+        result = await session.exec(
+            _UNNEST,  # type: ignore[call-overload]
+            params={
+                "status": OutboxStatus.PENDING.value, "now": now, "delivered": "{}",
+                "keys": [o.key for o in piece], "kinds": [o.kind for o in piece],
+                "recipients": [o.recipient_id for o in piece],
+                "places": [o.place for o in piece],
+                "params": [params(o.params) for o in piece],
+                "not_after": [o.not_after for o in piece],
+            },
+        )
         new.extend(result.scalars())
-    return new
+    return sorted(new)
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) -> list[Outbox]:

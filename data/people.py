@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit
 from data import identity as identity_module
+from data.chunks import chunks
 from data.errors import NotFound
 from data.models import ChatIdentity, Person, RoleAssignment
 
@@ -159,8 +160,11 @@ async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, P
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
-    return {p.id: p for p in rows if p.id is not None}
+    found: dict[int, Person] = {}
+    for piece in chunks(sorted(wanted)):
+        rows = await session.exec(select(Person).where(col(Person.id).in_(piece)))
+        found.update((p.id, p) for p in rows if p.id is not None)
+    return found
 
 
 async def find_by_identity(

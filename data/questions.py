@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit
+from data.chunks import chunks
 from data.errors import Invalid, MovedOn, NotFound
 from data.models import Question, QuestionSource
 
@@ -139,9 +140,10 @@ async def open_questions(session: AsyncSession, account_ids: Sequence[int]) -> l
     """Unanswered questions of these accounts, oldest first."""
     if not account_ids:
         return []
-    rows = await session.exec(
-        select(Question)
-        .where(col(Question.account_id).in_(account_ids), col(Question.answered_at).is_(None))
-        .order_by(col(Question.received_at), col(Question.id))
-    )
-    return list(rows)
+    found: list[Question] = []
+    for piece in chunks(sorted(set(account_ids))):
+        found += await session.exec(
+            select(Question)
+            .where(col(Question.account_id).in_(piece), col(Question.answered_at).is_(None))
+        )
+    return sorted(found, key=lambda q: (q.received_at, q.id or 0))

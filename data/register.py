@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit, outbox
+from data.chunks import chunks
 from data.models import Account, AccountMember, AccountNumberCounter, AccountRequest, AccountStatus
 from data.upsert import insert_ignore
 
@@ -113,13 +114,14 @@ async def teams_of(
     teams: dict[int, list[int]] = {a: [] for a in account_ids}
     if not teams:
         return teams
-    rows = await session.exec(
-        select(AccountMember.account_id, AccountMember.person_id)
-        .where(col(AccountMember.account_id).in_(teams))
-        .order_by(col(AccountMember.account_id), col(AccountMember.position))
-    )
-    for account_id, person_id in rows:
-        teams[account_id].append(person_id)
+    for piece in chunks(sorted(teams)):
+        rows = await session.exec(
+            select(AccountMember.account_id, AccountMember.person_id)
+            .where(col(AccountMember.account_id).in_(piece))
+            .order_by(col(AccountMember.account_id), col(AccountMember.position))
+        )
+        for account_id, person_id in rows:
+            teams[account_id].append(person_id)
     return teams
 
 

@@ -1,13 +1,14 @@
 """Working days: Monday to Friday that are neither Swedish public holidays, nor the de facto
 holiday eves (Midsummer Eve, Christmas Eve, New Year's Eve), nor configured closure days.
 
-Pure: everything is a function of dates. `Calendar` caches each year's working days, so
-counting working days between two dates is a lookup, not a walk.
+Pure: everything is a function of dates. `Calendar` works out each year's working days once
+and answers from them: whether a day works is a set lookup, the next, previous or n-th working
+day and the count between two dates are binary searches, not walks.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -50,7 +51,7 @@ class Calendar:
         self.closure_days = frozenset(closure_days)
         self.country = country
         self.categories = tuple(sorted(categories))
-        self._years: dict[int, list[date]] = {}
+        self._cache: dict[int, tuple[list[date], frozenset[date]]] = {}
         self._before: dict[int, int] = {}
 
     def holiday(self, day: date) -> str | None:
@@ -66,18 +67,24 @@ class Calendar:
         return self.holiday(day)
 
     def is_working_day(self, day: date) -> bool:
-        return self.why_not_working(day) is None
+        return day in self._working(day.year)[1]
 
-    def working_days_in(self, year: int) -> list[date]:
-        days = self._years.get(year)
-        if days is None:
+    def _working(self, year: int) -> tuple[list[date], frozenset[date]]:
+        """The year's working days, in order and as a set: computed once per year, so that
+        the rules ask a set, not the holiday table, for each account and day."""
+        found = self._cache.get(year)
+        if found is None:
             first = date(year, 1, 1)
             span = (date(year + 1, 1, 1) - first).days
             days = [
-                d for d in (first + timedelta(n) for n in range(span)) if self.is_working_day(d)
+                d for d in (first + timedelta(n) for n in range(span))
+                if self.why_not_working(d) is None
             ]
-            self._years[year] = days
-        return days
+            found = self._cache[year] = (days, frozenset(days))
+        return found
+
+    def working_days_in(self, year: int) -> list[date]:
+        return self._working(year)[0]
 
     def non_working_weekdays(self, year: int) -> list[date]:
         """Monday-Friday dates of `year` that are not working days."""
@@ -107,25 +114,35 @@ class Calendar:
 
     def next_working_day(self, day: date, *, include: bool = True) -> date:
         """`day` itself when it is a working day and `include`, else the next one."""
-        current = day if include else day + timedelta(days=1)
-        while not self.is_working_day(current):
-            current += timedelta(days=1)
-        return current
+        days = self.working_days_in(day.year)
+        index = bisect_left(days, day) if include else bisect_right(days, day)
+        if index < len(days):
+            return days[index]
+        return self.next_working_day(date(day.year + 1, 1, 1))
 
     def previous_working_day(self, day: date) -> date:
         """The last working day before `day`."""
-        current = day - timedelta(days=1)
-        while not self.is_working_day(current):
-            current -= timedelta(days=1)
-        return current
+        days = self.working_days_in(day.year)
+        index = bisect_left(days, day)
+        if index > 0:
+            return days[index - 1]
+        return self._last_before_year(day.year)
+
+    def _last_before_year(self, year: int) -> date:
+        days = self.working_days_in(year - 1)
+        return days[-1] if days else self._last_before_year(year - 1)
 
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (count >= 1)."""
         assert count >= 1
-        current = day
-        for _ in range(count):
-            current = self.next_working_day(current, include=False)
-        return current
+        year = day.year
+        days = self.working_days_in(year)
+        index = bisect_right(days, day) + count - 1
+        while index >= len(days):
+            index -= len(days)
+            year += 1
+            days = self.working_days_in(year)
+        return days[index]
 
     def first_working_day_on_or_after(self, day: date) -> date:
         return self.next_working_day(day, include=True)

@@ -1,10 +1,14 @@
 """`/accounts`: the person's accounts (the comms office: all of them), each with its
-compliance at a glance (scheduler.nudge_rules.compliance)."""
+compliance at a glance (data.compliance), a page at a time: the dashboard's register read
+model (data.dashboard_register) gives the first ACCOUNTS_SHOWN by number, and the message
+says how many more there are and that the dashboard has them all."""
 
 from __future__ import annotations
 
-from data import people, register
+from data import people
 from data.compliance import Compliance, compliance
+from data.dashboard import Viewer
+from data.dashboard_register import Wanted, register_page
 from data.models import AccountStatus, Role
 from data.nudge_state import snapshot
 from dialogs.common import Host
@@ -16,14 +20,18 @@ from dialogs.naming import account_name, names
 ACCOUNT_STATUS = {"active": N_("active"), "closed": N_("closed")}
 
 
+# Accounts in one message: enough for a team, few enough for every platform's limits.
+ACCOUNTS_SHOWN = 20
+
+
 async def accounts(ctx: Ctx, host: Host) -> Message:
     assert ctx.person.id is not None
     sees_all = await people.has_role(ctx.session, ctx.person.id, Role.COMMS.value)
-    found = (
-        await register.accounts(ctx.session)
-        if sees_all
-        else await register.accounts_of(ctx.session, ctx.person.id)
+    page = await register_page(
+        ctx.session, Viewer(ctx.person, sees_all), Wanted(), now=ctx.now, config=host.nudges,
+        per_page=ACCOUNTS_SHOWN,
     )
+    found = [row.account for row in page.rows]
     if not found:
         text = ctx.tr(
             "You have no accounts in the register yet. Type /open-account to request one."
@@ -44,7 +52,13 @@ async def accounts(ctx: Ctx, host: Host) -> Message:
         if seen is not None:
             lines.extend(compliance_lines(ctx.tr, seen, on_duty))
         items.append((account.number, "\n".join(lines)))
-    return Message(text=title, title=title, blocks=(Fields(tuple(items)),))
+    if page.matched <= len(found):
+        return Message(text=title, title=title, blocks=(Fields(tuple(items)),))
+    more = ctx.tr(
+        "These are {shown} of {total} accounts, by number. Type /dashboard for a link to the whole register on the dashboard.",
+        shown=len(found), total=page.matched,
+    )
+    return Message(text=title, title=title, blocks=(Fields(tuple(items)), Paragraph(more)))
 
 
 def compliance_lines(

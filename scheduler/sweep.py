@@ -1,23 +1,36 @@
 """One sweep: load the snapshot, run the rules as of `now`, owe the due nudges in the outbox.
 
-All in one transaction. Writing is idempotent by key (data.nudge_state), so a sweep run twice, or
-by two processes at once, owes each digest once.
+All in one transaction. Writing is idempotent by key (data.nudge_state), so a sweep run twice,
+or by two processes at once, owes each digest once. A sweep that can owe nothing new since the
+last full one stops before loading anything (data.sweep_marks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import people
+from data import people, sweep_marks
+from data.chunks import chunks
 from data.db import Store
 from data.models import Account
-from data.nudge_state import Nudge, snapshot, write_nudges
-from data.policy import NudgeConfig
-from scheduler.nudge_rules import KINDS, due_nudges, sending_hours
+from data.nudge_state import Nudge, open_question_deadlines, snapshot, write_nudges
+from data.policy import NudgeConfig, local
+from scheduler.nudge_rules import (
+    APPROVAL,
+    ARCHIVING,
+    INACTIVITY,
+    KINDS,
+    QUESTION,
+    ROTA,
+    ROTA_UNMARKED,
+    due_nudges,
+    sending_hours,
+)
 
 
 @dataclass(frozen=True)
@@ -26,8 +39,38 @@ class SweepResult:
     nudges: list[Nudge]
     # Outbox keys newly owed (empty on a dry run).
     written: list[str]
+    # Nothing was loaded: the last full sweep of these kinds already owed everything due now
+    # (data.sweep_marks), so `nudges` is empty.
+    skipped: bool = False
 
 
+# The rules' wake-up times (scheduler.nudge_rules), by kind.
+def _wakes(config: NudgeConfig) -> dict[str, time]:
+    return {
+        ROTA: config.rota_at, ROTA_UNMARKED: config.rota_unmarked_at,
+        QUESTION: config.sending_starts, ARCHIVING: config.archiving_at,
+        INACTIVITY: config.inactivity_at, APPROVAL: config.approval_at,
+    }
+
+
+async def quiet_until(
+    session: AsyncSession, now: datetime, config: NudgeConfig, kinds: Sequence[str]
+) -> datetime:
+    """The first moment after `now` when time alone may make something new due: a rule of
+    `kinds` wakes, an open question passes the answer target or the escalation, or the day
+    ends."""
+    today = local(now, config).date()
+    moments = [datetime.combine(today + timedelta(days=1), time(0), tzinfo=config.zone)]
+    wakes = _wakes(config)
+    moments += [
+        moment for kind in kinds
+        if (moment := datetime.combine(today, wakes[kind], tzinfo=config.zone)) > now
+    ]
+    if QUESTION in kinds:
+        moments += await open_question_deadlines(
+            session, now=now, after=(config.question_after, config.question_escalate_after)
+        )
+    return min(moments)
 
 
 async def sweep(
@@ -37,19 +80,36 @@ async def sweep(
     *,
     kinds: Iterable[str] = KINDS,
     dry_run: bool = False,
+    reuse: bool = True,
 ) -> SweepResult:
     """Run the rules of `kinds` as of `now` and owe what is due (nothing on a dry run, and
-    nothing outside the sending hours)."""
+    nothing outside the sending hours).
+
+    With `reuse` (the scheduler's ticks), a sweep that can owe nothing new since the last full
+    sweep of the same kinds stops after two small queries (data.sweep_marks); without it (a
+    dry run, `kontobot nudges run`), the rules always run and `nudges` lists all that is due."""
     assert now.tzinfo is not None, "times are aware"
     if not sending_hours(now, config):
         return SweepResult(now, [], [])
+    chosen = sorted(set(kinds))
+    name = ",".join(chosen)
+    today = local(now, config).date()
     async with store.transaction() as session:
+        seen = await sweep_marks.version(session, config)
+        if reuse and not dry_run and await sweep_marks.nothing_new(
+            session, kinds=name, seen=seen, day=today, now=now
+        ):
+            return SweepResult(now, [], [], skipped=True)
         state = await snapshot(session, now, config)
-        nudges = due_nudges(state, now, config, kinds)
-        if dry_run or not nudges:
+        nudges = due_nudges(state, now, config, chosen)
+        if dry_run:
             return SweepResult(now, nudges, [])
         written = await write_nudges(
             session, nudges, now=now, zone=config.zone, sending_ends=config.sending_ends
+        )
+        await sweep_marks.mark(
+            session, kinds=name, seen=seen, day=today,
+            quiet_until=await quiet_until(session, now, config, chosen), now=now,
         )
     return SweepResult(now, nudges, written)
 
@@ -60,13 +120,13 @@ async def table(store: Store, nudges: Sequence[Nudge]) -> str:
         names = await people.people_by_id(
             session, [n.recipient_id for n in nudges if n.recipient_id is not None]
         )
-        ids = {n.account_id for n in nudges if n.account_id is not None}
-        numbers: dict[int | None, str] = {
-            account_id: number
-            for account_id, number in await session.exec(
-                select(Account.id, Account.number).where(col(Account.id).in_(ids))
+        ids = sorted({n.account_id for n in nudges if n.account_id is not None})
+        numbers: dict[int | None, str] = {}
+        for piece in chunks(ids):
+            found = await session.exec(
+                select(Account.id, Account.number).where(col(Account.id).in_(piece))
             )
-        }
+            numbers.update((account_id, number) for account_id, number in found)
     rows = [("RECIPIENT", "KIND", "ACCOUNT", "WHY")]
     for nudge in sorted(
         nudges, key=lambda n: (n.recipient_id or 0, n.place or "", n.kind, n.subject)

@@ -79,7 +79,8 @@ async def detail(store: Store, person_id: int, number: str) -> dashboard.Account
 async def export_as(store: Store, person_id: int, fmt: str, what: str) -> str:
     async with store.transaction() as session:
         who = await dashboard.viewer(session, person_id)
-        return await dashboard.export_for(session, who, fmt, what)
+        pieces = await dashboard.export_for(session, who, fmt, what)
+        return "".join([piece async for piece in pieces])
 
 
 async def test_the_comms_office_sees_every_account(

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from data import closure, monitoring, questions
 from data.db import Store
+from dialogs.accounts import ACCOUNTS_SHOWN
 from tests.helpers import T0, Cast, make_roles
-from tests.helpers.chat import CastSenders, cast_senders, fields, only
+from tests.helpers.chat import CastSenders, cast_senders, fields, only, texts
 from tests.helpers.nudging import CONFIG, account_of, at, chat
 
 WEDNESDAY = T0 + timedelta(days=2)
@@ -92,3 +93,19 @@ async def test_in_swedish(store: Store, cast: Cast) -> None:
         "Bevakning i dag: Anna Berg",
         "Nästa arkivering senast: 2027-09-01",
     ]
+
+
+async def test_a_long_register_shows_a_page_and_points_to_the_dashboard(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    for n in range(ACCOUNTS_SHOWN + 1):
+        await account_of(store, cast, f"ki_unit{n}")
+    async with store.transaction() as session:
+        await make_roles(session, T0, comms={cast.outsider})
+    reply = only(await chat(store, who.outsider).command("accounts"))
+    shown = fields(reply)
+    assert list(shown) == [f"SOME-2027-{n:04d}" for n in range(1, ACCOUNTS_SHOWN + 1)]
+    assert texts(reply)[-1] == (
+        f"These are {ACCOUNTS_SHOWN} of {ACCOUNTS_SHOWN + 1} accounts, by number. Type "
+        "/dashboard for a link to the whole register on the dashboard."
+    )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import questions
+from data import monitoring, questions
 from data.db import Store
 from data.models import Outbox, OutboxStatus
 from data.policy import NudgeConfig
@@ -84,7 +84,9 @@ async def test_the_same_sweep_twice_writes_once(store: Store, cast: Cast) -> Non
     again = await sweep(store, at(MONDAY, 8, 30), CONFIG)
     later = await sweep(store, at(MONDAY, 15), CONFIG)
     assert len(first.written) == 1
-    assert again.written == [] and len(again.nudges) == 2
+    # Nothing changed and no rule woke since: the second sweep stops before loading anything.
+    assert again.written == [] and again.skipped and again.nudges == []
+    assert len((await sweep(store, at(MONDAY, 8, 30), CONFIG, reuse=False)).nudges) == 2
     # At 15:00 nobody has marked the day: the rest of each team hears, once.
     assert sorted(later.written) == sorted([
         f"nudge_rota_unmarked:{cast.colleague}:2027-03-01",
@@ -262,3 +264,58 @@ async def test_after_downtime_the_late_tick_sends_what_is_still_due_today_once(
         await sweep(store, moment, CONFIG, kinds=(ROTA,))
         await deliverer.deliver_due(moment)
     assert [c.target for c in web.sent] == ["anna.berg"]
+
+
+# --- sweeps that can owe nothing new (data.sweep_marks) ------------------------------------
+
+
+async def test_a_change_after_a_sweep_is_seen_by_the_next_one(store: Store, cast: Cast) -> None:
+    one, _ = await two_accounts(store, cast)
+    assert len((await sweep(store, at(MONDAY, 8, 30), CONFIG)).written) == 1
+    assert (await sweep(store, at(MONDAY, 8, 40), CONFIG)).skipped
+    # The person on duty finds they cannot today: the duty passes to the colleague, whose
+    # reminder the next sweep owes (the change moved the state's version).
+    async with store.transaction() as session:
+        await monitoring.check_in(
+            session, account_id=one, person_id=cast.requester, day=MONDAY, kind="cannot",
+            now=at(MONDAY, 8, 45), calendar=CONFIG.calendar,
+        )
+    after = await sweep(store, at(MONDAY, 8, 50), CONFIG)
+    assert not after.skipped
+    assert after.written == [f"nudge_rota:{cast.colleague}:2027-03-01"]
+
+
+async def test_a_question_passing_its_target_between_sweeps_is_owed_by_the_next(
+    store: Store, cast: Cast
+) -> None:
+    one, _ = await two_accounts(store, cast)
+    async with store.transaction() as session:
+        await questions.receive_question(
+            session, account_id=one, text="Open on Monday?", now=at(MONDAY, 7, 30),
+            received_at=at(MONDAY - timedelta(days=1), 10, 30),
+        )
+    first = await sweep(store, at(MONDAY, 10), CONFIG, kinds=[QUESTION])
+    assert first.written == [] and not first.skipped  # 23.5 hours: not late yet
+    assert (await sweep(store, at(MONDAY, 10, 15), CONFIG, kinds=[QUESTION])).skipped
+    # 10:30 passed: the question is 24 hours old, though nothing was stored since.
+    later = await sweep(store, at(MONDAY, 11), CONFIG, kinds=[QUESTION])
+    assert later.written == [f"nudge_question:{cast.requester}:2027-03-01"]
+
+
+async def test_a_rule_that_wakes_later_in_the_day_is_swept_then(store: Store, cast: Cast) -> None:
+    await two_accounts(store, cast)
+    await sweep(store, at(MONDAY, 8, 30), CONFIG)
+    # 09:00 wakes the archiving, inactivity and approval rules: a full sweep.
+    assert not (await sweep(store, at(MONDAY, 9), CONFIG)).skipped
+    assert (await sweep(store, at(MONDAY, 13, 59), CONFIG)).skipped
+    at_two = await sweep(store, at(MONDAY, 14), CONFIG)
+    assert not at_two.skipped and len(at_two.written) == 2  # nobody marked the day
+
+
+async def test_marks_are_per_set_of_kinds(store: Store, cast: Cast) -> None:
+    await two_accounts(store, cast)
+    assert (await sweep(store, at(MONDAY, 9), CONFIG, kinds=[QUESTION])).written == []
+    # Sweeping questions says nothing about the rota: its reminder is still owed.
+    assert (await sweep(store, at(MONDAY, 9, 5), CONFIG)).written == [
+        f"nudge_rota:{cast.requester}:2027-03-01"
+    ]

@@ -9,8 +9,9 @@ each month, C goes quiet and is nudged and escalated twice, questions come in, a
 comes due and is done late, snoozed, asked for by a major change; a request waits for its
 approver, who hands it on.
 
-The sweep runs at 08:30, 09:00, 10:00 and 14:00 every day with all rules (as `kontobot
-nudges run` does), on SQLite. What the outbox then holds is compared, kind by kind, with the
+The sweep runs at 08:30, 09:00, 10:00 and 14:00 every day with all rules, as the scheduler's
+ticks do (a sweep that can owe nothing new stops early: data.sweep_marks), on SQLite and on
+PostgreSQL. What the outbox then holds is compared, kind by kind, with the
 reminders the design calls for, worked out here independently of the code under test: its
 own list of 2027's holidays, its own rota arithmetic.
 """
@@ -22,10 +23,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from data import absence, archive, migrate, monitoring, questions, requests, rota
 from data.db import Store
@@ -33,6 +35,7 @@ from data.models import Decision, Outbox
 from data.policy import NudgeConfig
 from scheduler.nudge_rules import KINDS
 from scheduler.sweep import sweep
+from tests.conftest import _execute, _postgres_server
 from tests.data.test_workdays import NON_WORKING_WEEKDAYS_2027
 from tests.helpers import make_person, request_input
 from tests.helpers.accounts import id_of, register
@@ -104,8 +107,8 @@ class Year:
     escalations: set[tuple[str, str]] = field(default_factory=set)
 
 
-async def simulate(path: Path) -> Year:
-    store = Store.from_url(f"sqlite:///{path / 'year.db'}")
+async def simulate(url: str) -> Year:
+    store = Store.from_url(url)
     try:
         await migrate.upgrade(store.engine)
         return await _simulate(store)
@@ -304,9 +307,28 @@ def id_of_person(person: object) -> int:
     return person_id
 
 
-@pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> Year:
-    return asyncio.run(simulate(tmp_path_factory.mktemp("year")))
+async def simulate_on_postgres() -> Year:
+    server = await _postgres_server()
+    name = f"kontobot_year_{uuid4().hex}"
+    await _execute(server, f'CREATE DATABASE "{name}"')
+    try:
+        return await simulate(make_url(server).set(database=name).render_as_string(False))
+    finally:
+        await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def year(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Year:
+    """The year, simulated once per database."""
+    if request.param == "postgresql":
+        return asyncio.run(simulate_on_postgres())
+    return asyncio.run(simulate(f"sqlite:///{tmp_path_factory.mktemp('year') / 'year.db'}"))
 
 
 def diff(actual: Counter[Item], expected: Counter[Item]) -> str:

@@ -17,10 +17,11 @@ from bot.web.dashboard.app_keys import NUDGE_CONFIG
 from bot.web.dashboard.auth import signed_in
 from bot.web.dashboard.charts import Bar, Stack, bar_chart, horizontal_bar_chart, stacked_bar_chart
 from bot.web.dashboard.render import Visit, page, words_for
-from bot.web.dashboard.table import SORTS, Choice, Row, choose
+from bot.web.dashboard.table import Choice
 from bot.web.dashboard.translation import L_, Words
-from data import dashboard, people, register, rota
+from data import dashboard, dashboard_register, rota
 from data import dashboard_overview as overview
+from data.dashboard_register import SORTS
 from data.errors import Invalid, NotAllowed, NotFound
 from data.models import AccountStatus
 from data.policy import NudgeConfig
@@ -34,37 +35,22 @@ async def register_page(request: web.Request, visit: Visit) -> web.StreamRespons
     now, config = request.app[CLOCK](), request.app[NUDGE_CONFIG]
     choice = Choice.from_query(request.query)
     async with request.app[STORE].read() as session:
-        accounts = await dashboard.visible_accounts(session, visit.viewer)
-        states = await overview.account_states(session, now, config, accounts)
-        teams = await register.teams_of(session, [a.id for a in accounts if a.id is not None])
-        ids = {a.manager_id for a in accounts} | {p for team in teams.values() for p in team}
-        known = await people.people_by_id(session, ids)
-
-    def name(person_id: int) -> str:
-        return known[person_id].display_name if person_id in known else ""
-
-    rows = [
-        Row(
-            account=a,
-            team=tuple(name(p) for p in teams.get(a.id or 0, [])),
-            manager=name(a.manager_id),
-            state=states.get(a.id or 0),
+        found = await dashboard_register.register_page(
+            session, visit.viewer, choice.wanted(), now=now, config=config
         )
-        for a in accounts
-    ]
-    shown = choose(rows, choice)
     words = words_for(request, visit)
     return page(
         request,
         "register.html",
         {
             "nav": "register",
-            "rows": shown,
-            "total": len(rows),
+            "rows": found.rows,
+            "found": found,
+            "total": found.total,
             "choice": choice,
             "sorts": SORTS,
-            "units": sorted({a.unit for a in accounts}, key=str.casefold),
-            "platforms": sorted({a.platform for a in accounts}),
+            "units": found.units,
+            "platforms": found.platforms,
             "statuses": [(s.value, labels.label(words, labels.STATUS, s.value))
                          for s in AccountStatus],
             "compliance": [(k, words.gettext(v)) for k, v in labels.COMPLIANCE.items()],
@@ -275,14 +261,24 @@ async def export(request: web.Request, visit: Visit) -> web.StreamResponse:
         return page(request, "export.html", {"nav": "export"}, visit=visit)
     what = request.query.get("what", "register")
     now: datetime = request.app[CLOCK]()
-    async with request.app[STORE].read() as session:
-        try:
-            body = await dashboard.export_for(session, visit.viewer, fmt, what)
-        except Invalid:
-            return page(request, "error.html", {"problem": "export", "nav": "export"},
-                        visit=visit, status=400)
+    try:
+        dashboard.check_export(fmt, what)
+    except Invalid:
+        return page(request, "error.html", {"problem": "export", "nav": "export"},
+                    visit=visit, status=400)
     day = local_date(now, request.app[SETTINGS].zone).isoformat()
-    response = web.Response(text=body, content_type=EXPORT_TYPES[fmt], charset="utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="kontobot-{what}-{day}.{fmt}"'
-    response.headers["Cache-Control"] = "no-store"
+    # Streamed a chunk of rows at a time: memory stays flat however large the register is.
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": f"{EXPORT_TYPES[fmt]}; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="kontobot-{what}-{day}.{fmt}"',
+            "Cache-Control": "no-store",
+        }
+    )
+    async with request.app[STORE].read() as session:
+        pieces = await dashboard.export_for(session, visit.viewer, fmt, what)
+        await response.prepare(request)
+        async for piece in pieces:
+            await response.write(piece.encode())
+    await response.write_eof()
     return response

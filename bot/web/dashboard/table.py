@@ -1,7 +1,6 @@
-"""The register page's rows: filtered and sorted as the query string asks.
-
-Pure: the rows are the accounts the data layer let the viewer see; this only narrows and
-orders them by what the person chose in the form.
+"""The register page's choice (filters, search, sort, page) from the query string, and
+`choose`: the register's filters and order over rows in memory, the definition that the
+database's paged register (data/dashboard_register.py) follows and is tested against.
 """
 
 from __future__ import annotations
@@ -11,27 +10,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from data.dashboard_overview import COMPLIANCE_FILTERS, AccountState
-from data.models import Account
+from data.dashboard_overview import COMPLIANCE_FILTERS
+from data.dashboard_register import SORTS, Wanted
+from data.dashboard_register import Row as RegisterRow
 
-SORTS = ("number", "platform", "handle", "unit", "team", "manager", "status", "compliance")
 DIRECTIONS = ("asc", "desc")
 FILTERS = ("unit", "platform", "status", "compliance", "q")
 MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
-class Row:
-    account: Account
-    # Display names, the team in rota order.
-    team: tuple[str, ...]
-    manager: str
-    state: AccountState | None
-
-    @property
-    def flags(self) -> tuple[str, ...]:
-        return self.state.flags if self.state is not None else ()
-
+class Row(RegisterRow):
     def matches(self, text: str) -> bool:
         wanted = text.casefold()
         a = self.account
@@ -50,6 +39,7 @@ class Choice:
     q: str = ""
     sort: str = "number"
     direction: str = "asc"
+    page: int = 1
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Choice:
@@ -65,6 +55,14 @@ class Choice:
             q=" ".join(query.get("q", "").split())[:MAX_QUERY],
             sort=sort if sort in SORTS else "number",
             direction=direction if direction in DIRECTIONS else "asc",
+            page=_page(query.get("page", "")),
+        )
+
+    def wanted(self) -> Wanted:
+        return Wanted(
+            unit=self.unit, platform=self.platform, status=self.status,
+            compliance=self.compliance, q=self.q, sort=self.sort, direction=self.direction,
+            page=self.page,
         )
 
     @property
@@ -80,18 +78,29 @@ class Choice:
         ]
         if (chosen.sort, chosen.direction) != ("number", "asc"):
             pairs += [("sort", chosen.sort), ("dir", chosen.direction)]
+        if chosen.page > 1:
+            pairs.append(("page", str(chosen.page)))
         return urlencode([(k, v) for k, v in pairs if v])
 
+    def page_query(self, page: int) -> str:
+        return self.query(page=page)
+
     def sort_query(self, column: str) -> str:
-        """The link a column heading makes: its own sort, reversed when it is already on."""
+        """The link a column heading makes: its own sort, reversed when it is already on (from
+        the first page)."""
         if self.sort == column:
-            return self.query(direction="desc" if self.direction == "asc" else "asc")
-        return self.query(sort=column, direction="asc")
+            return self.query(direction="desc" if self.direction == "asc" else "asc", page=1)
+        return self.query(sort=column, direction="asc", page=1)
 
     def aria_sort(self, column: str) -> str | None:
         if self.sort != column:
             return None
         return "ascending" if self.direction == "asc" else "descending"
+
+
+def _page(raw: str) -> int:
+    """A page number; anything else is the first page (too high a number: the last)."""
+    return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
 
 
 def _compliance_key(row: Row) -> tuple[bool, int, tuple[int, ...]]:

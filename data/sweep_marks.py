@@ -1,0 +1,81 @@
+"""Sweep marks: what the last full sweep of a set of nudge kinds knew, so that a sweep that
+can owe nothing new costs two small queries instead of a snapshot of the whole register.
+
+What the rules find due is a function of the stored state, the settings and `now`. Within
+one local day `now` matters only at a few moments: when a rule wakes (08:30, 09:00, 14:00...)
+and when an open question passes the answer target or the escalation. So a full sweep records
+the state's version, the day, and `quiet_until`, the first such moment after it; a later sweep
+that finds the same version on the same day before `quiet_until` knows that everything due
+was owed then, and stops (scheduler.sweep).
+
+The state's version is the number of audit events and the newest one's id: every domain
+operation writes an audit event in the transaction of its change (data.audit), so a change
+that commits moves the count, whatever order the ids were handed out in. The version also
+holds a fingerprint of the settings, so a restart with other closure days sweeps afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import fields
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data.models import AuditEvent, SweepMark
+from data.policy import NudgeConfig
+
+
+def fingerprint(config: NudgeConfig) -> str:
+    """A short digest of every setting the rules read."""
+    calendar = config.calendar
+    parts = [
+        f"{f.name}={getattr(config, f.name)!r}" for f in fields(config) if f.name != "calendar"
+    ]
+    parts += [
+        f"closure={sorted(calendar.closure_days)}", f"country={calendar.country}",
+        f"categories={calendar.categories}",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+async def version(session: AsyncSession, config: NudgeConfig) -> str:
+    """The state's version (read before the state itself: what is read after can only be
+    newer) and the settings' fingerprint."""
+    count, newest = (await session.exec(select(func.count(), func.max(AuditEvent.id)))).one()
+    return f"{count}:{newest or 0}:{fingerprint(config)}"
+
+
+async def get(session: AsyncSession, kinds: str) -> SweepMark | None:
+    return await session.get(SweepMark, kinds)
+
+
+async def nothing_new(
+    session: AsyncSession, *, kinds: str, seen: str, day: date, now: datetime
+) -> bool:
+    """Whether the last full sweep of `kinds` already owed everything due at `now`."""
+    mark = await get(session, kinds)
+    return (
+        mark is not None and mark.version == seen and mark.day == day and now < mark.quiet_until
+    )
+
+
+async def mark(
+    session: AsyncSession, *, kinds: str, seen: str, day: date, quiet_until: datetime,
+    now: datetime,
+) -> None:
+    """Record a full sweep (in its transaction: the mark stands only if its writes do)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"kinds": kinds, "version": seen, "day": day, "quiet_until": quiet_until,
+              "swept_at": now}
+    statement = insert(SweepMark.__table__).values(**values)  # type: ignore[attr-defined]
+    await session.exec(
+        statement.on_conflict_do_update(
+            index_elements=["kinds"],
+            set_={k: statement.excluded[k] for k in ("version", "day", "quiet_until", "swept_at")},
+        )
+    )
