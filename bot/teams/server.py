@@ -25,6 +25,7 @@ from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES, SETTINGS
 from bot.settings import Settings, is_loopback
 from bot.teams.bot import TeamsBot
 from bot.teams.channel import TeamsChannel
+from bot.teams.credentials import KeptCredentials
 from bot.teams.shape import well_formed
 from bot.teams.tenant import from_our_tenant
 from bot.teams.translate import PLATFORM
@@ -105,8 +106,11 @@ def setup(app: web.Application, settings: Settings, *, host: str | None = None) 
 
     async def teams_ctx(app: web.Application) -> AsyncIterator[None]:
         authenticated = chosen == "authenticated"
+        config = _BotConfig(settings, app[AUTH_CONFIG])
         adapter = CloudAdapter(
-            ConfigurationBotFrameworkAuthentication(_BotConfig(settings, app[AUTH_CONFIG]))
+            ConfigurationBotFrameworkAuthentication(
+                config, credentials_factory=KeptCredentials(config)
+            )
         )
         channel = TeamsChannel(
             adapter,
