@@ -157,6 +157,10 @@ def serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
+def _already_stopping(_number: int, _frame: object) -> None:
+    log.info("already stopping")
+
+
 async def _stop_once(_app: object) -> None:
     """SIGTERM or Ctrl+C stops the server once: a second one must not cut short the turns
     being finished and the inbox being handed back, as aiohttp's own handlers would by raising
@@ -165,9 +169,19 @@ async def _stop_once(_app: object) -> None:
 
     loop = asyncio.get_running_loop()
 
+    stopping: list[bool] = []
+
     def stop() -> None:
+        # Two signals close together are both queued before either runs: stop once.
+        if stopping:
+            log.info("already stopping")
+            return
+        stopping.append(True)
         for number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(number, log.info, "already stopping")
+            # A plain handler, not the loop's: it outlives the loop, which on closing would
+            # put back the default one, and a late signal would kill the process mid-exit.
+            loop.remove_signal_handler(number)
+            signal.signal(number, _already_stopping)
         raise GracefulExit()
 
     for number in (signal.SIGINT, signal.SIGTERM):
