@@ -165,7 +165,7 @@ async def test_another_manager_is_named_with_a_reason_shown_on_the_approval_card
         notice = await notices.compose(
             session, EN, "account_registered", {"account_id": outcome.account.id}, None
         )
-        [row] = await export.register_rows(session)
+        [[row]] = [rows async for rows in export.register_chunks(session)]
     assert fields(notice)["Why another manager"] == REASON
     assert row["manager_reason"] == REASON
 
