@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import col
 
-from data import rules
+from data import directory, rules
 from data.db import Store
 from data.models import AccountRequest
 from dialogs.engine import Reply
@@ -119,3 +119,46 @@ async def click(
     return await brain.handle(
         Action(Sender("web", who), action=action, value=value, text=text), now
     )
+
+
+# --- with the organisation's directory --------------------------------------------------------
+
+# KI's directory for the directory journeys, by the e-mail addresses the rigs' people have on
+# every platform: Cecilia Carlsson manages Anna Andersson in the Department of Neuroscience;
+# Filip Fors is a manager elsewhere.
+STAFF = (
+    "email,name,unit,manager_email\n"
+    "cecilia.carlsson@ki.se,Cecilia Carlsson,Department of Neuroscience,\n"
+    "anna.andersson@ki.se,Anna Andersson,Department of Neuroscience,cecilia.carlsson@ki.se\n"
+    "filip.fors@ki.se,Filip Fors,Department of Clinical Neuroscience,\n"
+)
+STAFF_UNIT = "Department of Neuroscience"
+STAFF_MANAGER = "Cecilia Carlsson"
+MANAGER_REASON = "Cecilia is on parental leave until June; Filip runs the programme meanwhile."
+
+
+async def import_staff(store: Store, now: datetime) -> None:
+    """What `kontobot directory import` does with `STAFF`."""
+    async with store.transaction() as session:
+        await directory.import_csv(session, STAFF, now=now, source_name="staff.csv")
+
+
+def directory_answers(
+    *, team: tuple[str, ...], other_manager: str | None = None, reason: str = MANAGER_REASON
+) -> list[Answer]:
+    """The answers of a requester the directory knows, for an account of their unit (the
+    manager alone approves): the proposed unit accepted with one click, and the proposed
+    manager too, or `other_manager` picked instead and `reason` given."""
+    answers = []
+    for answer in open_account_answers(team=team, scope="unit"):
+        if answer.step == "unit":
+            answers.append(Answer("unit", verb="accept"))
+        elif answer.step == "manager":
+            if other_manager is None:
+                answers.append(Answer("manager", verb="accept"))
+            else:
+                answers.append(Answer("manager", selected=(other_manager,), verb="pick"))
+                answers.append(Answer("manager_reason", text=reason))
+        else:
+            answers.append(answer)
+    return answers

@@ -283,6 +283,10 @@ class TeamsRig:
         by_choice = {a["data"].get("choice"): a for a in buttons if "choice" in a["data"]}
         if len(answer.selected) == 1 and answer.selected[0] in by_choice:
             body = await self.execute(user, by_choice[answer.selected[0]])
+        elif not answer.selected:
+            # A button that answers alone (a proposal accepted with one click).
+            [button] = buttons
+            body = await self.execute(user, button)
         else:
             [submit] = [a for a in buttons if "input" in a["data"]]
             field = inputs_of(card)[submit["data"]["input"]]
@@ -322,6 +326,10 @@ class TeamsRig:
             while True:
                 await hub.run_due()
                 await deliverer.deliver_due(self.clock())
+                # The hub first: a turn commits its replies to the outbox before it is done, so
+                # once the hub is idle the outbox holds all it owes (asked the other way round,
+                # a turn finishing in between is missed).
+                turns_idle = await hub.idle()
                 async with self.store.transaction() as session:
                     busy = list(
                         await session.exec(
@@ -334,7 +342,7 @@ class TeamsRig:
                             )
                         )
                     )
-                if not busy and await hub.idle():
+                if not busy and turns_idle:
                     return
                 # Another sender (the app's own delivery task) holds rows: wait for its calls.
                 await self.fake.changed(0.05)
