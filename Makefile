@@ -17,7 +17,7 @@ run: venv
 	$(VENV)/bin/kontobot serve
 
 test: venv
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy && $(VENV)/bin/lint-imports
