@@ -52,6 +52,9 @@ class Ctx:
     resolve_people: Callable[[AsyncSession, tuple[str, ...]], Awaitable[list[Person | None]]]
     # A remote directory (Microsoft Graph) to ask about people the imported one lacks.
     directory: Directory | None = None
+    # Looks up a colleague the bot has never met by work e-mail on the person's platform
+    # (Slack's users.lookupByEmail), made known in the turn's transaction; None: nobody.
+    find_by_email: Callable[[AsyncSession, str], Awaitable[Person | None]] | None = None
 
 
 @dataclass(frozen=True)

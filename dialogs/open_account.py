@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from data import directory, requests, rules
@@ -92,9 +93,16 @@ async def _look_up(ctx: Ctx, progress: Progress) -> directory.Proposal:
     """The directory's word on the requester, once per turn (a remote directory's answers are
     cached in the directory's tables, so later turns ask the database)."""
     if DIRECTORY not in progress.lookups:
-        progress.lookups[DIRECTORY] = await directory.proposal_for(
+        found = await directory.proposal_for(
             ctx.session, ctx.person, now=ctx.now, remote=ctx.directory
         )
+        if found.manager_email and found.manager_id is None and ctx.find_by_email is not None:
+            # The manager has never written to the bot: the platform may know them by
+            # address, and then they are one click away like any colleague.
+            manager = await ctx.find_by_email(ctx.session, found.manager_email)
+            if manager is not None and manager.id is not None:
+                found = replace(found, manager_id=manager.id)
+        progress.lookups[DIRECTORY] = found
     return _proposal(progress)
 
 

@@ -37,6 +37,8 @@ __all__ = ["COMMANDS", "Brain"]
 Resolver = Callable[[AsyncSession, tuple[str, ...]], Awaitable[list[Person | None]]]
 # A platform's way to tell who the people picked on it are (neutral profiles; None: nobody).
 Lookup = Callable[[tuple[str, ...]], Awaitable[list[Sender | None]]]
+# A platform's way to find a colleague by work e-mail (a neutral profile; None: nobody).
+EmailLookup = Callable[[str], Awaitable[Sender | None]]
 Handler = Callable[[Ctx, "Brain", str, Action], Awaitable[list[Reply]]]
 
 
@@ -93,6 +95,7 @@ class Brain:
         default_locale: str = "en",
         timezone: ZoneInfo | None = None,
         resolvers: dict[str, Lookup] | None = None,
+        email_lookups: dict[str, EmailLookup] | None = None,
         nudges: NudgeConfig | None = None,
         public_url: str | None = None,
         directory: Directory | None = None,
@@ -102,6 +105,7 @@ class Brain:
         self.default_locale = normalise(default_locale)
         self.timezone = timezone or ZoneInfo("Europe/Stockholm")
         self.resolvers = resolvers or {}
+        self.email_lookups = email_lookups or {}
         # The working-day calendar and zone the rota, /duty and the reminders count in.
         self.nudges = nudges or NudgeConfig(zone=self.timezone, calendar=Calendar())
         # Where people reach this server (https://…): links sent on Slack and Teams start with it.
@@ -162,6 +166,7 @@ class Brain:
             now=now,
             resolve_people=self._resolver(sender.platform, now),
             directory=self.directory,
+            find_by_email=self._email_finder(sender.platform, now),
         )
         if isinstance(event, Text) and event.text.strip().startswith("/"):
             name, _, args = event.text.strip()[1:].partition(" ")
@@ -191,6 +196,23 @@ class Brain:
             return found
 
         return resolve
+
+    def _email_finder(
+        self, platform: str, now: datetime
+    ) -> Callable[[AsyncSession, str], Awaitable[Person | None]] | None:
+        """A colleague by work e-mail on `platform`, for one the database does not know yet
+        (the directory names a manager who has never written to the bot)."""
+        lookup = self.email_lookups.get(platform)
+        if lookup is None:
+            return None
+
+        async def find(session: AsyncSession, email: str) -> Person | None:
+            described = await lookup(email)
+            if described is None:
+                return None
+            return await self.capture(session, described, now, spoke=False)
+
+        return find
 
     # --- dialogs ----------------------------------------------------------------------------
 

@@ -91,6 +91,7 @@ class SlackBot:
     async def start(self) -> None:
         self.app[CHANNELS][self.channel.platform] = self.channel
         self.brain.resolvers[translate.PLATFORM] = self.directory.lookup
+        self.brain.email_lookups[translate.PLATFORM] = self.directory.by_address
         self.hub.register(self)
         await self.sync_roles()
         if self.mode == "socket":

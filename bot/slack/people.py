@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -144,19 +144,29 @@ class Directory:
         for email in list(dict.fromkeys(e.lower() for e in emails))[:MAX_EMAILS]:
             if await self.identities.anyone_named(email):
                 continue
-            try:
-                response = await self.client.users_lookupByEmail(email=email)
-            except SlackApiError as error:
-                if api_error(error) != "users_not_found":
-                    log.warning("users.lookupByEmail failed: %s", api_error(error))
-                continue
-            except (aiohttp.ClientError, OSError, TimeoutError) as error:
-                log.warning("users.lookupByEmail failed: %r", error)
-                continue
-            user = response.get("user") or {}
-            profile = _profile(user, str(user.get("id", "")), self.clock())
-            if profile is not None and is_user_id(profile.user_id):
-                await self.identities.remember(self._sender(profile))
+            found = await self.by_address(email)
+            if found is not None:
+                await self.identities.remember(found)
+
+    async def by_address(self, email: str) -> Sender | None:
+        """`Brain.email_lookups["slack"]`: the Slack user with this work e-mail, or None.
+        Called inside a turn's transaction (the directory's manager, say), so it asks Slack,
+        never the database."""
+        try:
+            response = await self.client.users_lookupByEmail(email=email.lower())
+        except SlackApiError as error:
+            if api_error(error) != "users_not_found":
+                log.warning("users.lookupByEmail failed: %s", api_error(error))
+            return None
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            log.warning("users.lookupByEmail failed: %r", error)
+            return None
+        user = response.get("user") or {}
+        profile = _profile(user, str(user.get("id", "")), self.clock())
+        if profile is None or not is_user_id(profile.user_id):
+            return None
+        # Slack found them by this address, so it is theirs even when the profile hides it.
+        return self._sender(replace(profile, email=profile.email or email.lower()))
 
     async def lookup(self, ids: tuple[str, ...]) -> list[Sender | None]:
         """`Brain.resolvers["slack"]`: who the people picked in Slack's user picker are, for

@@ -4,8 +4,9 @@ manager's card; another manager named with a reason the approver and the Communi
 Office's channel see.
 
 The directory names people by work e-mail: the bot offers "Yes, <name>" for a manager it knows
-by that address, so Cecilia, Anna's manager, has opened the bot's Home tab before (Slack then
-told the bot her e-mail). On SQLite and on PostgreSQL."""
+by that address. In most tests Cecilia, Anna's manager, has opened the bot's Home tab before
+(Slack then told the bot her e-mail); in one she never has, and the bot finds her with Slack's
+`users.lookupByEmail`. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -129,4 +130,30 @@ async def test_another_manager_is_named_with_a_reason_the_approver_and_comms_see
         assert SV("Why another manager") in notice.all_text()
         assert MANAGER_REASON in notice.all_text()
         refused = [c for c in rig.fake.calls if not c.ok]
+        assert not refused, [(c.method, c.answer) for c in refused]
+
+
+async def test_a_manager_who_never_wrote_to_the_bot_is_found_by_e_mail_and_one_click_away(
+    database_url: str,
+) -> None:
+    async with running(database_url) as rig:
+        await import_staff(rig.store, T0)
+        assert await person_id(rig, CECILIA.id) is None
+        asked = await walk(rig, directory_answers(team=(BJORN.id,)))
+
+        # Slack was asked for the directory's manager by address, and she is offered.
+        looked_up = [c.args.get("email") for c in rig.fake.calls_of("users.lookupByEmail")]
+        assert CECILIA.email in looked_up
+        assert "dlg:manager:accept" in buttons(asked["manager"])
+        assert EN("Yes, {name}", name=STAFF_MANAGER) in asked["manager"].all_text()
+        assert "manager_reason" not in asked
+
+        request = await latest_request(rig.store)
+        assert request.manager_reason is None
+        assert request.manager_id is not None
+        assert request.manager_id == await person_id(rig, CECILIA.id)
+        # The card reaches her direct chat with live buttons.
+        [card] = rig.fake.dm(CECILIA.id)
+        assert buttons(card)["approval:approve"] == card_value(request)
+        refused = [c for c in rig.fake.calls if not c.ok and c.method != "users.lookupByEmail"]
         assert not refused, [(c.method, c.answer) for c in refused]
