@@ -16,14 +16,21 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit, outbox, people, questions, register
 from data.chunks import chunks
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
-from data.models import Person, QuestionReferral, ReferralCategory, ReferralStatus
+from data.models import (
+    Account,
+    Person,
+    QuestionReferral,
+    ReferralCategory,
+    ReferralStatus,
+    StaffEntry,
+)
 from data.rota import WorkingDays
 
 NOTE_TEXT = 1000
@@ -49,6 +56,15 @@ def response_deadline(
         while not calendar.is_working_day(day):
             day += timedelta(days=1)
     return datetime.combine(day, END_OF_WORKING_DAY, tzinfo=zone)
+
+
+async def check_expert(session: AsyncSession, *, actor_id: int, expert_id: int) -> None:
+    """Invalid("unknown_person"/"expert_is_you", field "expert") unless `expert_id` is someone
+    else the bot knows."""
+    if await session.get(Person, expert_id) is None:
+        raise Invalid("unknown_person", field="expert", name=str(expert_id))
+    if await people.same_human(session, expert_id, actor_id):
+        raise Invalid("expert_is_you", field="expert")
 
 
 def card_key(referral: QuestionReferral) -> str:
@@ -85,10 +101,7 @@ async def refer_question(
         raise MovedOn("question_answered", answered_by=question.answered_by)
     if category not in {c.value for c in ReferralCategory}:
         raise Invalid("unknown_category", field="category")
-    if await session.get(Person, expert_id) is None:
-        raise Invalid("unknown_person", field="expert", name=str(expert_id))
-    if expert_id == actor_id or await people.same_human(session, expert_id, actor_id):
-        raise Invalid("expert_is_you", field="expert")
+    await check_expert(session, actor_id=actor_id, expert_id=expert_id)
     told = access.check_text(note, field="note", maximum=NOTE_TEXT) if note else None
     for earlier in await _waiting(session, question_id):
         earlier.status = ReferralStatus.WITHDRAWN.value
@@ -135,7 +148,7 @@ async def suggest_answer(
     when they answered already, said *Not me* or someone else was asked instead,
     Invalid("empty"/"too_long", field "suggestion").
     """
-    referral = await _respondable(session, referral_id, actor_id)
+    referral = await check_respondable(session, referral_id, actor_id)
     body = access.check_text(text, field="suggestion", maximum=SUGGESTION_TEXT)
     await _settle(session, referral, ReferralStatus.SUGGESTED, now=now, suggestion=body)
     audit.record(
@@ -159,7 +172,7 @@ async def decline_referral(
     """*Not me*: the colleague is not the one to answer; whoever asked is told, to ask someone
     else. NotFound("unknown_referral"), NotAllowed("not_the_expert"), MovedOn("referral_closed").
     """
-    referral = await _respondable(session, referral_id, actor_id)
+    referral = await check_respondable(session, referral_id, actor_id)
     await _settle(session, referral, ReferralStatus.DECLINED, now=now)
     audit.record(
         session, now=now, actor_id=actor_id, action="question.expert_declined",
@@ -173,9 +186,11 @@ async def decline_referral(
     return referral
 
 
-async def _respondable(
+async def check_respondable(
     session: AsyncSession, referral_id: int, actor_id: int
 ) -> QuestionReferral:
+    """The referral, while the colleague asked (`actor_id`) may still answer it.
+    NotFound("unknown_referral"), NotAllowed("not_the_expert"), MovedOn("referral_closed")."""
     referral = await get_referral(session, referral_id)
     if referral.expert_id != actor_id and not await people.same_human(
         session, referral.expert_id, actor_id
@@ -250,3 +265,22 @@ async def latest_for(session: AsyncSession, question_id: int) -> QuestionReferra
             .order_by(col(QuestionReferral.referred_at).desc(), col(QuestionReferral.id).desc())
         )
     ).first()
+
+
+# The most colleagues offered with one click (the rest are picked or named).
+MAX_COLLEAGUES = 10
+
+
+async def directory_colleagues(
+    session: AsyncSession, account: Account, *, exclude: int
+) -> list[Person]:
+    """Colleagues of the account's unit in KI's directory whom the bot can reach (it knows
+    them by their work e-mail), in name order, not `exclude`: the first people to ask."""
+    rows = await session.exec(
+        select(Person)
+        .join(StaffEntry, func.lower(Person.email) == col(StaffEntry.email))
+        .where(func.lower(StaffEntry.unit) == account.unit.lower(), col(Person.id) != exclude)
+        .order_by(col(Person.display_name), col(Person.id))
+        .limit(MAX_COLLEAGUES)
+    )
+    return list(rows)
