@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from data import directory
+from data import directory, questions
 from data.db import Store
 from data.models import Outbox, QuestionReferral
 from dialogs import notices
@@ -212,3 +212,28 @@ async def test_the_manager_is_told_when_the_colleague_is_late(
     assert [b.action for b in buttons(to_bo)] == ["question:refer", "question:answered"]
     assert says(to_bo, "Filip Sjö has not suggested an answer to the question to Instagram "
                 "ki_neuroscience (SOME-2027-0001) by 2027-03-02 10:00.")
+
+
+async def test_a_webhook_question_can_be_handed_on_from_the_morning_reminder(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """A question from the webhook has no reply that logged it: the person on duty's morning
+    reminder shows it with *Answered* and *Ask a colleague* before any question reminder."""
+    account = await account_of(store, cast)
+    async with store.transaction() as session:
+        question, _ = await questions.receive_question(
+            session, account_id=account, text="Is the library open at Easter?", now=T0
+        )
+    params = {"day": "2027-03-01", "items": [{
+        "subject": f"account:{account}", "account_id": account, "why": "on_duty",
+        "escalation": False, "period": "2027-03-01", "open_questions": 1, "archive_due": None,
+        "archive_overdue": False,
+    }]}
+    morning = await compose(store, Outbox(key="k", kind="nudge_rota", params=params,
+                                          recipient_id=cast.requester, status="pending",
+                                          next_attempt_at=T0, created_at=T0))
+    assert fields(morning)["2027-03-01 10:00"] == "Is the library open at Easter?"
+    assert ("question:refer", str(question.id)) in [(b.action, b.value) for b in buttons(morning)]
+    bo = chat(store, who.colleague)
+    prompt = only(await bo.click("question:refer", value=str(question.id)))
+    assert step_of(prompt) == "category"
