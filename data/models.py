@@ -503,3 +503,76 @@ class SweepMark(SQLModel, table=True):
     # The first moment after the sweep when time alone may make something new due.
     quiet_until: datetime
     swept_at: datetime
+
+
+# --- Questions with an expert, and the moderation log (issue 14).
+
+
+class ReferralCategory(StrEnum):
+    """What the person on duty marked a question as, on asking a colleague for help."""
+
+    # Criticism of KI's activities: the manager is shown it too.
+    CRITICISM = "criticism"
+    EXPERT = "expert"
+
+
+class ReferralStatus(StrEnum):
+    ASKED = "asked"
+    SUGGESTED = "suggested"
+    # The colleague said *Not me*.
+    DECLINED = "declined"
+    # Someone else was asked about the question before this one answered.
+    WITHDRAWN = "withdrawn"
+
+
+class QuestionReferral(SQLModel, table=True):
+    """A question from the public handed to a colleague with the expertise (the policy's
+    "with the support of the persons responsible for the activities or those ... who have
+    expertise"), and what they suggested."""
+
+    __tablename__ = "question_referral"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    category: str = Field(max_length=16)
+    expert_id: int = Field(foreign_key="person.id", index=True)
+    referred_by: int = Field(foreign_key="person.id")
+    # What the person on duty told the colleague besides the question (optional).
+    note: str | None = Field(default=None, max_length=1000)
+    referred_at: datetime
+    # When the account's promised response time runs out: past it the manager hears.
+    due_at: datetime = Field(index=True)
+    status: str = Field(max_length=16, index=True)
+    suggestion: str | None = Field(default=None, max_length=4000)
+    responded_at: datetime | None = None
+
+
+class ModerationCategory(StrEnum):
+    """The policy's kinds of prohibited content ("Prohibited content"), and the rest."""
+
+    CRIME = "crime"
+    SENSITIVE_DATA = "sensitive_data"
+    AGITATION = "agitation"
+    DEFAMATION = "defamation"
+    COPYRIGHT = "copyright"
+    OTHER = "other"
+
+
+class ModerationEntry(SQLModel, table=True):
+    """A post or comment the team removed from an account, with why and where the evidence
+    was kept: the record that prohibited content was "promptly removed"."""
+
+    __tablename__ = "moderation_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # A link to the post or comment, or a description of it.
+    content: str = Field(max_length=2000)
+    category: str = Field(max_length=16, index=True)
+    reason: str = Field(max_length=1000)
+    removed_at: datetime = Field(index=True)
+    removed_by: int = Field(foreign_key="person.id")
+    # Where the screenshot or copy was saved (a path, a case number, a link).
+    evidence: str = Field(max_length=1000)
+    recorded_at: datetime

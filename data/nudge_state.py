@@ -41,6 +41,8 @@ from data.models import (
     MonitoringCheckIn,
     Outbox,
     Question,
+    QuestionReferral,
+    ReferralStatus,
     RequestStatus,
     RotaSetting,
     Rotation,
@@ -55,6 +57,18 @@ V = TypeVar("V")
 class OpenQuestion:
     id: int
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class ExpertWait:
+    """A question handed to a colleague who has not answered yet (data.experts)."""
+
+    referral_id: int
+    question_id: int
+    expert_id: int
+    referred_by: int
+    category: str
+    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,9 @@ class AccountState:
     old_questions: tuple[OpenQuestion, ...]
     # Today's check-ins: person id -> "monitored" / "cannot".
     today: dict[int, str] = field(default_factory=dict)
+    # Unanswered questions waiting on a colleague's suggestion, soonest due first: the
+    # question reminders leave them to the expert rule (scheduler.nudge_rules.experts).
+    with_expert: tuple[ExpertWait, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,6 +242,23 @@ async def load_snapshot(
     ):
         old[account_id].append(OpenQuestion(question_id, received_at))
 
+    waits: dict[int, list[ExpertWait]] = defaultdict(list)
+    for referral in await session.exec(
+        scoped(
+            select(QuestionReferral)
+            .join(Question, col(Question.id) == col(QuestionReferral.question_id))
+            .where(QuestionReferral.status == ReferralStatus.ASKED.value,
+                   col(Question.answered_at).is_(None))
+            .order_by(col(QuestionReferral.due_at), col(QuestionReferral.id)),
+            col(QuestionReferral.account_id),
+        )
+    ):
+        assert referral.id is not None
+        waits[referral.account_id].append(ExpertWait(
+            referral.id, referral.question_id, referral.expert_id, referral.referred_by,
+            referral.category, referral.due_at,
+        ))
+
     last_done: dict[int, date] = {
         account_id: _local(at, zone)
         for account_id, at in await session.exec(
@@ -278,6 +312,7 @@ async def load_snapshot(
                 open_question_count=open_counts.get(account_id, 0),
                 old_questions=tuple(old.get(account_id, ())),
                 today=dict(checkins.get(account_id, {})),
+                with_expert=tuple(waits.get(account_id, ())),
             )
         )
 
@@ -418,6 +453,20 @@ async def open_question_deadlines(
         if first is not None:
             found.append(first + wait)
     return found
+
+
+async def expert_deadlines(session: AsyncSession, *, now: datetime) -> list[datetime]:
+    """The first moment after `now` when a colleague asked about a question runs out of
+    time (none when no waiting one will)."""
+    first = (
+        await session.exec(
+            select(func.min(QuestionReferral.due_at)).where(
+                QuestionReferral.status == ReferralStatus.ASKED.value,
+                QuestionReferral.due_at > now,
+            )
+        )
+    ).one()
+    return [first] if first is not None else []
 
 
 async def snapshot(

@@ -97,6 +97,7 @@ async def nudge_question(
                                 str(question.id),
                                 style="primary",
                             ),
+                            Button("question:refer", tr("Ask a colleague"), str(question.id)),
                         )
                     )
                 )

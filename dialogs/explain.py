@@ -152,6 +152,17 @@ REASONS: dict[str, str] = {
     "unknown_question": N_("I can't find that question."),
     "question_answered": N_("{name} has already marked this question as answered."),
     "in_the_future": N_("That time has not come yet."),
+    # Questions with an expert, and the moderation log (issue 14).
+    "expert_is_you": N_("You can't ask yourself: pick the colleague who knows the subject."),
+    "unknown_category": N_("Please pick one of the kinds offered."),
+    "not_the_expert": N_("Only the colleague who was asked can answer this. Nothing was changed."),
+    "referral_closed": N_(
+        "This request has already been answered, declined or handed to someone else, so that click changed nothing."
+    ),
+    "unknown_referral": N_("I can't find that request for help."),
+    "bad_moment": N_(
+        "I couldn't read {text} as a time. Write it as year-month-day and hours:minutes, for example 2027-03-01 14:30, or click Just now."
+    ),
 }
 
 # Where the same code needs other words for one field (`Invalid(code, field=...)`).

@@ -20,6 +20,11 @@ COMMANDS = (
     "help",
 )
 
+# Commands beyond Teams' command menu, which holds ten: help lists them and Slack has them as
+# slash commands; on Teams they are typed, or reached by the help card's buttons.
+MORE_COMMANDS = ("removed",)
+ALL_COMMANDS = (*COMMANDS[:-1], *MORE_COMMANDS, COMMANDS[-1])
+
 # What each command does, in the words of the help (catalogue msgids; Teams' menu uses them).
 DESCRIPTIONS = {
     "open-account": N_("Request a new social-media account in KI's name."),
@@ -37,22 +42,36 @@ DESCRIPTIONS = {
     "dashboard": N_(
         "Get a link that signs you in to the dashboard in your browser: the register, compliance and exports."
     ),
+    "removed": N_(
+        "Record a post or comment you removed from one of your accounts in its moderation log. Threats and sensitive personal data are sent to the manager at once."
+    ),
     "help": N_("Show this help."),
 }
 INTRO = N_("I help you follow KI's rules for social-media accounts.")
+# Questions with an expert have no command of their own: they start from a logged question.
+QUESTIONS_HELP = N_(
+    "Criticism, or a question someone else knows better? Click Ask a colleague on a logged question: the colleague suggests an answer, and the manager hears if none comes within the account's response time."
+)
 
 
 def help_message(ctx: Ctx, notice: str = "") -> Message:
     tr = ctx.tr
     lines = tuple(
-        (name if name == "help" else f"/{name}", tr(DESCRIPTIONS[name])) for name in COMMANDS
+        (name if name == "help" else f"/{name}", tr(DESCRIPTIONS[name]))
+        for name in ALL_COMMANDS
     )
     intro = tr(INTRO)
     blocks: list[Block] = [Paragraph(notice)] if notice else []
     blocks += [
         Paragraph(intro),
         Fields(lines),
-        Actions((Button("cmd:open-account", tr("Open an account"), style="primary"),)),
+        Paragraph(tr(QUESTIONS_HELP)),
+        Actions(
+            (
+                Button("cmd:open-account", tr("Open an account"), style="primary"),
+                Button("cmd:removed", tr("Record a removed post")),
+            )
+        ),
     ]
     return Message(
         text=f"{notice} {intro}".strip(), title=tr("kontobot help"), blocks=tuple(blocks)

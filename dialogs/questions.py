@@ -80,8 +80,10 @@ class LogQuestion(Dialog):
         return [
             note(
                 text,
-                Context(ctx.tr("Answered it already? Click the button.")),
-                Actions((answered_button(ctx, question.id or 0),)),
+                Context(ctx.tr(
+                    "Answered it already? Click the button. Criticism, or a question someone else knows better? Ask a colleague."
+                )),
+                Actions((answered_button(ctx, question.id or 0), refer_button(ctx, question.id or 0))),
             )
         ]
 
@@ -91,6 +93,11 @@ class LogQuestion(Dialog):
 
 def answered_button(ctx: Ctx, question_id: int) -> Button:
     return Button("question:answered", ctx.tr("Answered"), str(question_id), style="primary")
+
+
+def refer_button(ctx: Ctx, question_id: int) -> Button:
+    """*Ask a colleague*: mark the question as criticism or for an expert (dialogs.experts)."""
+    return Button("question:refer", ctx.tr("Ask a colleague"), str(question_id))
 
 
 async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:

@@ -7,13 +7,32 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import access, rota
+from data import access, questions, rota
 from data.models import AccountStatus
 from dialogs.digest import Digest, day_of, is_member, items_of, label_of, open_accounts
 from dialogs.duty import ROTATION, check_in_buttons
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Actions, Block, Button, Context, Fields, Message, Paragraph
 from dialogs.naming import names
+
+# The oldest open questions the morning reminder shows with their buttons (the rest wait for
+# the question reminders): the person on duty can answer or hand on one that came in on the
+# webhook before any reminder of it.
+MORNING_QUESTIONS = 3
+
+
+async def _open_questions(
+    session: AsyncSession, tr: Translator, account_id: int
+) -> list[Block]:
+    blocks: list[Block] = []
+    for question in (await questions.open_questions(session, [account_id]))[:MORNING_QUESTIONS]:
+        value = str(question.id)
+        blocks.append(Fields(((tr.when(question.received_at), question.text),)))
+        blocks.append(Actions((
+            Button("question:answered", tr("Answered"), value, style="primary"),
+            Button("question:refer", tr("Ask a colleague"), value),
+        )))
+    return blocks
 
 
 async def nudge_rota(
@@ -55,6 +74,7 @@ async def nudge_rota(
         waiting = int(item.get("open_questions") or 0)
         if waiting:
             blocks.append(Context(tr("Open questions: {count}", count=waiting)))
+            blocks.extend(await _open_questions(session, tr, account.id))
         if item.get("archive_overdue"):
             blocks.append(
                 Context(tr("Archiving overdue since {due}", due=item.get("archive_due") or "?"))

@@ -3,7 +3,8 @@
 Platforms translate their payloads into `dialogs.events` and render the replies; everything in
 between is here. Dialog progress is loaded and saved in `dialog_turn` and nowhere else. This
 module only dispatches: each command and each button's feature lives in a module of its own
-(dialogs.duty, .questions, .archiving, .closing, .approval, .accounts, .team).
+(dialogs.duty, .questions, .experts, .moderation, .archiving, .closing, .approval, .accounts,
+.team).
 """
 
 from __future__ import annotations
@@ -22,17 +23,28 @@ from data.errors import DomainError
 from data.models import Person
 from data.policy import NudgeConfig
 from data.workdays import Calendar
-from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions, team
+from dialogs import (
+    accounts,
+    approval,
+    archiving,
+    closing,
+    dashboard,
+    duty,
+    experts,
+    moderation,
+    questions,
+    team,
+)
 from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Sender, Text, Visit
 from dialogs.explain import explain
-from dialogs.help import COMMANDS, help_message
+from dialogs.help import ALL_COMMANDS, COMMANDS, help_message
 from dialogs.i18n import Translator, normalise
 from dialogs.open_account import NAME as OPEN_ACCOUNT
 from dialogs.open_account import OpenAccount
 
-__all__ = ["COMMANDS", "Brain"]
+__all__ = ["ALL_COMMANDS", "COMMANDS", "Brain"]
 
 Resolver = Callable[[AsyncSession, tuple[str, ...]], Awaitable[list[Person | None]]]
 # A platform's way to tell who the people picked on it are (neutral profiles; None: nobody).
@@ -69,7 +81,8 @@ BUTTONS: dict[str, Handler] = {
     "away": _one({"cancel": duty.cancel_absence}),
     "rota": _one({"rotation": duty.change_rotation, "first": duty.put_first}),
     "active": _one({"yes": duty.still_active}),
-    "question": _one({"answered": questions.answered}),
+    "question": _one({"answered": questions.answered, "refer": experts.refer}),
+    "expert": _one({"suggest": experts.suggest, "notme": experts.not_me}),
     "archive": _one(
         {"done": archiving.done, "snooze": archiving.snooze, "request": archiving.request}
     ),
@@ -120,6 +133,8 @@ class Brain:
                 questions.LogQuestion(),
                 closing.CloseAccount(),
                 *team.dialogs(self.nudges),
+                *experts.dialogs(self.nudges),
+                moderation.RecordRemoval(),
             ]
         )
 
@@ -299,6 +314,8 @@ class Brain:
             return await duty.away(ctx, self, args)
         if name == "question":
             return await questions.start(ctx, self, args)
+        if name == "removed":
+            return await moderation.start(ctx, self, args)
         if name == "major-change":
             return await archiving.major_change(ctx, self, args)
         if name == "close-account":

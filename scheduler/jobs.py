@@ -46,6 +46,7 @@ def schedule(config: NudgeConfig) -> list[tuple[str, CronTrigger, tuple[str, ...
         ("rota_unmarked", _at(config.rota_unmarked_at, working_days=True, config=config),
          (rules.ROTA_UNMARKED,)),
         ("questions", CronTrigger(hour=hours, minute=0, timezone=config.zone), (rules.QUESTION,)),
+        ("experts", CronTrigger(hour=hours, minute=0, timezone=config.zone), (rules.EXPERT,)),
         ("archiving", _at(config.archiving_at, working_days=True, config=config),
          (rules.ARCHIVING,)),
         ("inactivity", _at(config.inactivity_at, working_days=True, config=config),

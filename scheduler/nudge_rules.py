@@ -81,6 +81,11 @@ account_id, why, escalation, period, plus the details listed):
   "pending" (to the approver at 2, 4, 6... working days; details request_id, stage,
   working_days, since) and "approver_slow" (escalation, to the requester at 5 working days,
   who may name another approver; details request_id, approver_id, working_days).
+- nudge_expert: every day 08-18, for questions handed to a colleague (data.experts) who has
+  not answered by the account's promised response time. why "expert_late" (escalation, to
+  the manager; and, not as an escalation, to whoever asked the colleague); details
+  referral_ids, question_ids, experts, count, due (the earliest, ISO time). The question
+  reminders leave a question alone while a colleague has it.
 Items addressed to "the team" go to its members not away today; when all are away they go to
 the manager instead with escalation true and the same why.
 """
@@ -103,7 +108,8 @@ QUESTION = "nudge_question"
 ARCHIVING = "nudge_archiving"
 INACTIVITY = "nudge_inactivity"
 APPROVAL = "nudge_approval"
-KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL)
+EXPERT = "nudge_expert"
+KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL, EXPERT)
 
 
 Rule = Callable[[Snapshot, datetime, NudgeConfig], list[Nudge]]
@@ -232,7 +238,12 @@ def questions(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
     very_late = now - config.question_escalate_after
     due: list[Nudge] = []
     for account in snapshot.accounts:
-        waiting = [q for q in account.old_questions if q.received_at <= late]
+        # A question a colleague has is theirs to answer by the response time (experts).
+        with_expert = {w.question_id for w in account.with_expert}
+        waiting = [
+            q for q in account.old_questions
+            if q.received_at <= late and q.id not in with_expert
+        ]
         if not waiting:
             continue
         details = {
@@ -254,6 +265,42 @@ def questions(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
                 "oldest": oldest[0].received_at.isoformat(),
                 "count": len(oldest),
             }))
+    return due
+
+
+# --- questions with an expert -------------------------------------------------------------
+
+def experts(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Every day 08-18: a colleague asked about a question has not answered within the
+    account's response time; the manager hears (an escalation), and whoever asked, who may ask
+    someone else."""
+    if not _from(now, config, config.sending_starts, working_day=False):
+        return []
+    today = snapshot.today.isoformat()
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        late = [w for w in account.with_expert if w.due_at <= now]
+        if not late:
+            continue
+        details = {
+            "referral_ids": [w.referral_id for w in late],
+            "question_ids": [w.question_id for w in late],
+            "experts": [w.expert_id for w in late],
+            "count": len(late),
+            "due": late[0].due_at.isoformat(),
+        }
+        due.append(_nudge(EXPERT, account, account.manager_id, today, "expert_late", True,
+                          details))
+        for asker in dict.fromkeys(w.referred_by for w in late):
+            if asker != account.manager_id:
+                mine = [w for w in late if w.referred_by == asker]
+                due.append(_nudge(EXPERT, account, asker, today, "expert_late", False, {
+                    **details,
+                    "referral_ids": [w.referral_id for w in mine],
+                    "question_ids": [w.question_id for w in mine],
+                    "experts": [w.expert_id for w in mine],
+                    "count": len(mine),
+                }))
     return due
 
 
@@ -386,6 +433,7 @@ RULES: dict[str, Rule] = {
     ARCHIVING: archiving,
     INACTIVITY: inactivity,
     APPROVAL: approvals,
+    EXPERT: experts,
 }
 
 

@@ -18,11 +18,18 @@ from data import people, sweep_marks
 from data.chunks import chunks
 from data.db import Store
 from data.models import Account
-from data.nudge_state import Nudge, open_question_deadlines, snapshot, write_nudges
+from data.nudge_state import (
+    Nudge,
+    expert_deadlines,
+    open_question_deadlines,
+    snapshot,
+    write_nudges,
+)
 from data.policy import NudgeConfig, local
 from scheduler.nudge_rules import (
     APPROVAL,
     ARCHIVING,
+    EXPERT,
     INACTIVITY,
     KINDS,
     QUESTION,
@@ -50,6 +57,7 @@ def _wakes(config: NudgeConfig) -> dict[str, time]:
         ROTA: config.rota_at, ROTA_UNMARKED: config.rota_unmarked_at,
         QUESTION: config.sending_starts, ARCHIVING: config.archiving_at,
         INACTIVITY: config.inactivity_at, APPROVAL: config.approval_at,
+        EXPERT: config.sending_starts,
     }
 
 
@@ -57,8 +65,8 @@ async def quiet_until(
     session: AsyncSession, now: datetime, config: NudgeConfig, kinds: Sequence[str]
 ) -> datetime:
     """The first moment after `now` when time alone may make something new due: a rule of
-    `kinds` wakes, an open question passes the answer target or the escalation, or the day
-    ends."""
+    `kinds` wakes, an open question passes the answer target or the escalation, a colleague
+    asked about one runs out of time, or the day ends."""
     today = local(now, config).date()
     moments = [datetime.combine(today + timedelta(days=1), time(0), tzinfo=config.zone)]
     wakes = _wakes(config)
@@ -70,6 +78,8 @@ async def quiet_until(
         moments += await open_question_deadlines(
             session, now=now, after=(config.question_after, config.question_escalate_after)
         )
+    if EXPERT in kinds:
+        moments += await expert_deadlines(session, now=now)
     return min(moments)
 
 

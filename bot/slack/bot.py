@@ -36,14 +36,14 @@ from bot.slack.people import Directory
 from bot.slack.render import home_view
 from dialogs.channel import DeliveryError
 from dialogs.events import Event, Text, Visit
-from dialogs.router import COMMANDS
+from dialogs.router import ALL_COMMANDS
 from hub import home
 from hub.identities import COMMS, DIRECTOR
 
 log = logging.getLogger(__name__)
 
 # `help` is a word typed in the direct chat; every other command is a slash command.
-SLASH_COMMANDS = tuple(name for name in COMMANDS if name != "help")
+SLASH_COMMANDS = tuple(name for name in ALL_COMMANDS if name != "help")
 
 
 class SlackBot:

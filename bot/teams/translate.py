@@ -40,10 +40,16 @@ COMMAND_WORDS: dict[str, frozenset[str]] = {
     ),
     "team": frozenset({"team", "the team", "change the team", "teamet", "ändra teamet"}),
     "dashboard": frozenset({"dashboard", "the dashboard", "översikt", "översikten"}),
+    # Not in the command menu (it holds ten): typed, or the help card's button.
+    "removed": frozenset(
+        {"removed", "record a removal", "record a removed post", "borttaget",
+         "registrera borttaget", "registrera ett borttaget inlägg"}
+    ),
 }
 # The commands that take words after them when typed without a slash: "away 2027-07-01 …".
 _WITH_ARGS = re.compile(
-    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team)\s+(\S.*)$",
+    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team|removed|borttaget)"
+    r"\s+(\S.*)$",
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)

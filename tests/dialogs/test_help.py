@@ -4,16 +4,17 @@ dialogs.help.COMMANDS (which Slack's manifest and Teams' command menu follow).""
 from __future__ import annotations
 
 from data.db import Store
-from dialogs.help import COMMANDS
+from dialogs.help import ALL_COMMANDS
 from tests.helpers import Cast
-from tests.helpers.chat import cast_senders, fields, only
+from tests.helpers.chat import buttons, cast_senders, fields, only, says
 from tests.helpers.nudging import chat
 
 
 async def test_help_lists_every_command(store: Store, cast: Cast) -> None:
     who = await cast_senders(store, cast)
     listed = fields(only(await chat(store, who.requester).command("help")))
-    assert list(listed) == [name if name == "help" else f"/{name}" for name in COMMANDS]
+    assert list(listed) == [name if name == "help" else f"/{name}" for name in ALL_COMMANDS]
+    assert listed["/removed"].startswith("Record a post or comment you removed")
     assert listed["/duty"] == "Show who is on duty today and this week for your accounts."
     assert listed["/away"].startswith("Record that you are away, for example /away 2027-07-01")
 
@@ -25,3 +26,14 @@ async def test_help_in_swedish(store: Store, cast: Cast) -> None:
     assert listed["/question"] == (
         "Registrera en fråga från allmänheten som har kommit in på ett av dina konton."
     )
+
+
+async def test_help_offers_the_moderation_log_and_the_expert_question(
+    store: Store, cast: Cast
+) -> None:
+    """Teams' menu holds ten commands: the help card's button reaches /removed there, and it
+    says where asking a colleague starts."""
+    who = await cast_senders(store, cast)
+    shown = only(await chat(store, who.requester).command("help"))
+    assert "cmd:removed" in [b.action for b in buttons(shown)]
+    assert says(shown, "Click Ask a colleague on a logged question")

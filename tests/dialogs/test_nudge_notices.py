@@ -98,6 +98,11 @@ async def test_the_morning_reminder_combines_accounts_each_with_its_buttons(
             ("duty:monitored", "Monitored today", f"{one}:2027-03-15"),
             ("duty:cannot", "I can't today", f"{one}:2027-03-15"),
         ],
+        # The open question, to answer or hand to a colleague (issue 14).
+        [
+            ("question:answered", "Answered", "1"),
+            ("question:refer", "Ask a colleague", "1"),
+        ],
         [
             ("duty:monitored", "Monitored today", f"{two}:2027-03-15"),
             ("duty:cannot", "I can't today", f"{two}:2027-03-15"),
@@ -231,8 +236,10 @@ async def test_questions_past_24_hours_each_with_answered(store: Store, cast: Ca
         "Received 2027-03-01 10:00": "Fees?",
     }
     assert actions(message) == [
-        [("question:answered", "Answered", str(first.id))],
-        [("question:answered", "Answered", str(second.id))],
+        [("question:answered", "Answered", str(first.id)),
+         ("question:refer", "Ask a colleague", str(first.id))],
+        [("question:answered", "Answered", str(second.id)),
+         ("question:refer", "Ask a colleague", str(second.id))],
     ]
     assert "Inkom 2027-03-01 10:00" in fields(await compose(store, row, SV))
 

@@ -26,7 +26,7 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 def test_the_ticks_fall_at_the_designs_times_in_stockholm() -> None:
     triggers = {job_id: (trigger, kinds) for job_id, trigger, kinds in jobs.schedule(CONFIG)}
     assert set(triggers) == {
-        "rota", "rota_unmarked", "questions", "archiving", "inactivity", "approval"
+        "rota", "rota_unmarked", "questions", "archiving", "inactivity", "approval", "experts"
     }
     friday_night = local(date(2027, 3, 26), 20)  # Good Friday, evening
 
@@ -45,6 +45,9 @@ def test_the_ticks_fall_at_the_designs_times_in_stockholm() -> None:
     summer = triggers["rota"][0].get_next_fire_time(None, local(date(2027, 7, 1), 7))
     assert summer is not None and summer.astimezone(UTC).time() == time(6, 30)
     assert triggers["questions"][1] == (QUESTION,)
+    # A colleague's time runs out at any hour: checked every hour like the questions.
+    assert next_fire("experts", friday_night) == local(date(2027, 3, 27), 8, 0)
+    assert triggers["experts"][1] == ("nudge_expert",)
 
 
 async def test_a_tick_sweeps_as_of_the_clock_and_kicks_delivery(

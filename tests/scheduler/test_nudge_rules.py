@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 from data.archive import ArchiveState
 from data.compliance import Compliance
 from data.compliance import compliance as compliance_of
-from data.nudge_state import AccountState, OpenQuestion, PendingApproval, Snapshot, digests
+from data.nudge_state import (
+    AccountState,
+    ExpertWait,
+    OpenQuestion,
+    PendingApproval,
+    Snapshot,
+    digests,
+)
 from data.policy import NudgeConfig
 from scheduler import nudge_rules as rules
 
@@ -17,6 +24,8 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = NudgeConfig()
 MONDAY = date(2027, 3, 1)
 ANNA, BO, CIA, MAJA = 1, 2, 3, 9
+# A colleague outside the team, asked about a question.
+LEO = 12
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -119,6 +128,29 @@ def test_questions_past_72_hours_also_go_to_the_manager() -> None:
     assert nudges[1].details == {
         "question_ids": [1], "oldest": old.received_at.isoformat(), "count": 1
     }
+
+
+def test_a_question_with_an_expert_waits_for_them_then_the_manager_hears() -> None:
+    now = at(MONDAY, 11)
+    asked = OpenQuestion(1, now - timedelta(hours=30))
+    other = OpenQuestion(2, now - timedelta(hours=30))
+    wait = ExpertWait(5, 1, LEO, BO, "expert", now + timedelta(minutes=1))
+    state = account(old_questions=(asked, other), with_expert=(wait,))
+    # The question reminders leave the colleague's question alone; the other one is due.
+    [reminder] = rules.questions(snap(now, state), now, CONFIG)
+    assert reminder.details["question_ids"] == [2]
+    # Within the response time nothing; past it the manager (and whoever asked) hears.
+    assert rules.experts(snap(now, state), now, CONFIG) == []
+    later = now + timedelta(minutes=1)
+    nudges = rules.experts(snap(later, state), later, CONFIG)
+    assert who(nudges) == [(MAJA, "expert_late", True), (BO, "expert_late", False)]
+    assert nudges[0].details == {
+        "referral_ids": [5], "question_ids": [1], "experts": [LEO], "count": 1,
+        "due": wait.due_at.isoformat(),
+    }
+    # Outside the sending hours, nothing.
+    evening = at(MONDAY, 18)
+    assert rules.experts(snap(evening, state), evening, CONFIG) == []
 
 
 def test_archiving_goes_to_the_manager_when_the_whole_team_is_away() -> None:

@@ -39,6 +39,24 @@ ROTATION = {"day": L_("Daily: the next person in order each working day"),
 ARCHIVE_REASON = {"scheduled": L_("Scheduled (every six months)"),
                   "major_change": L_("Before a major change")}
 
+# The policy's kinds of prohibited content (data.models.ModerationCategory).
+MODERATION = {
+    "crime": L_("Crime or unlawful threat"),
+    "sensitive_data": L_("Sensitive personal or confidential information"),
+    "agitation": L_("Agitation against an ethnic group"),
+    "defamation": L_("Defamation or invasion of privacy"),
+    "copyright": L_("Copyright infringement"),
+    "other": L_("Other inappropriate content"),
+}
+
+REFERRAL_CATEGORY = {"criticism": L_("Criticism"), "expert": L_("Question for an expert")}
+REFERRAL_STATUS = {
+    "asked": L_("Waiting for the colleague"),
+    "suggested": L_("Answer suggested"),
+    "declined": L_("Not theirs"),
+    "withdrawn": L_("Someone else asked"),
+}
+
 ACTION = {
     "absence.cancelled": L_("Absence cancelled"),
     "absence.recorded": L_("Absence recorded"),
@@ -53,6 +71,10 @@ ACTION = {
     "question.answered": L_("Question answered"),
     "question.logged": L_("Question logged"),
     "question.received": L_("Question received"),
+    "question.referred": L_("Question handed to a colleague"),
+    "question.expert_suggested": L_("Colleague suggested an answer"),
+    "question.expert_declined": L_("Colleague said not theirs"),
+    "moderation.recorded": L_("Removal recorded"),
     "request.decided": L_("Request decided"),
     "request.handed_over": L_("Request handed over"),
     "request.rerouted": L_("Request rerouted"),

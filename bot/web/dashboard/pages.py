@@ -19,7 +19,7 @@ from bot.web.dashboard.charts import Bar, Stack, bar_chart, horizontal_bar_chart
 from bot.web.dashboard.render import Visit, page, words_for
 from bot.web.dashboard.table import Choice
 from bot.web.dashboard.translation import L_, Words
-from data import dashboard, dashboard_register, rota
+from data import dashboard, dashboard_moderation, dashboard_register, rota
 from data import dashboard_overview as overview
 from data.dashboard_register import SORTS
 from data.errors import Invalid, NotAllowed, NotFound
@@ -79,6 +79,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
         account = detail.account
         assert account.id is not None
         state = (await overview.account_states(session, now, config, [account])).get(account.id)
+        moderated = await dashboard_moderation.account_moderation(session, visit.viewer, account)
         duty = (
             await rota.duty_on(
                 session, account_id=account.id, day=today, calendar=config.calendar,
@@ -94,6 +95,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
         {
             "nav": "register",
             "detail": detail,
+            "moderation": moderated,
             "account": account,
             "state": state,
             "on_duty": duty,
@@ -121,6 +123,9 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
     async with request.app[STORE].read() as session:
         accounts = await dashboard.visible_accounts(session, visit.viewer)
         found = await overview.overview(session, now, config, accounts)
+        removals = await dashboard_moderation.removals_per_month(
+            session, accounts, now=now, zone=config.zone
+        )
     words = words_for(request, visit)
     return page(
         request,
@@ -129,6 +134,9 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
             "nav": "compliance",
             "now": now,
             "overview": found,
+            "removals": removals,
+            "removal_months": [m.strftime("%Y-%m") for m, _ in removals[0].months]
+            if removals else [],
             "charts": charts(words, found),
             "definitions": definitions(words, config),
             "accounts": len(accounts),

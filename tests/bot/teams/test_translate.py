@@ -24,6 +24,10 @@ SENDER = Sender("teams", "aad-1")
         ("major change", "major-change", ""),
         ("stäng konto", "close-account", ""),
         ("close-account SOME-2027-0002", "close-account", "SOME-2027-0002"),
+        # Beyond the ten-command menu: the moderation log, typed.
+        ("removed", "removed", ""),
+        ("Registrera borttaget", "removed", ""),
+        ("removed SOME-2027-0001", "removed", "SOME-2027-0001"),
         # An answer that merely starts with a command word stays an answer.
         ("question about the open day", None, ""),
         ("away on holiday", None, ""),

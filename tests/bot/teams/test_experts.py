@@ -1,0 +1,129 @@
+"""Issue 14 end to end in Teams, against a fake Bot Connector, on SQLite and PostgreSQL: Anna
+logs a question, clicks *Ask a colleague*, marks it as criticism and picks Filip in the people
+picker; Filip (never spoken to the bot) gets the card in a chat the bot opens and suggests an
+answer; Björn gets the suggestion and Cecilia, the manager, is shown the criticism. Then Björn
+records a threat he removed (typed `removed`, not in the ten-command menu) and Cecilia is told at
+once, with the guidance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from data import people
+from data.models import ModerationEntry, QuestionReferral
+from dialogs.i18n import Translator
+from tests.bot.teams.rig import (
+    ANNA,
+    BJORN,
+    CECILIA,
+    FILIP,
+    TeamsRig,
+    TeamsUser,
+    running_teams,
+    texts,
+    verbs,
+)
+from tests.helpers import load
+from tests.helpers.accounts import register
+from tests.helpers.journey import Answer
+from tests.helpers.nudging import at
+
+EN, SV = Translator("en"), Translator("sv")
+MONDAY = date(2027, 3, 1)
+TOLD = "Instagram ki_neuro_demo (SOME-2027-0001)"
+QUESTION = "Why does KI still test on animals?"
+
+
+async def person_id(rig: TeamsRig, user: TeamsUser) -> int:
+    async with rig.store.transaction() as session:
+        found = await people.find_by_identity(session, "teams", user.aad)
+    assert found is not None and found.id is not None
+    return found.id
+
+
+async def account(rig: TeamsRig) -> None:
+    for user in (ANNA, BJORN, CECILIA):
+        greeting = await rig.install(user)
+        # The help card reaches the moderation log, which the command menu has no room for.
+        assert "cmd:removed" in verbs(greeting.card)
+    anna, bjorn, cecilia = [await person_id(rig, u) for u in (ANNA, BJORN, CECILIA)]
+    await register(rig.store, requester=anna, team=(bjorn,), manager=cecilia,
+                   now=at(MONDAY, 9), handle="ki_neuro_demo")
+    await rig.settle()
+
+
+async def test_a_question_goes_to_an_expert_and_a_removal_is_logged(database_url: str) -> None:
+    async with running_teams(database_url) as rig:
+        rig.clock.now = at(MONDAY, 10)
+        await account(rig)
+        rig.fake.add_member(FILIP.aad, FILIP.user_id, FILIP.name, FILIP.email)
+
+        [prompt] = await rig.say(ANNA, "question")
+        assert EN("What was asked? Paste or type the question or comment.") in texts(prompt.card)
+        await rig.say(ANNA, QUESTION)
+        body = await rig.execute(ANNA, rig.click(ANNA, "dlg:summary:submit"))
+        assert "question:refer" in verbs(body["value"])
+
+        body = await rig.execute(ANNA, rig.click(ANNA, "question:refer"))
+        assert EN("What is it: a question for an expert, or criticism of KI's activities?") in texts(
+            body["value"]
+        )
+        card = await rig.answer(ANNA, Answer("category", selected=("criticism",)))
+        assert EN("Which colleague knows the answer? Pick one of your unit or anyone else.") in texts(card)
+        summary = await rig.answer(ANNA, Answer("expert", selected=(FILIP.aad,), verb="pick"))
+        assert FILIP.name in texts(summary)
+        body = await rig.execute(ANNA, rig.click(ANNA, "dlg:summary:submit"))
+        assert EN("The manager has been shown the criticism.") in texts(body["value"])
+        await rig.settle()
+
+        # Filip has never written to the bot: a chat with him is opened for the card.
+        [(chat_with_filip, members)] = rig.fake.created.items()
+        assert members == [{"id": FILIP.user_id}]
+        posted = await rig.wait_text(chat_with_filip, QUESTION)
+        assert {"expert:suggest", "expert:notme"} <= set(verbs(posted.card))
+        rig.screen[FILIP.key] = posted.card
+        # Cecilia, the manager, is shown the criticism, in Swedish.
+        await rig.wait_text(CECILIA.conversation, SV("Criticism on {account}", account=TOLD))
+
+        body = await rig.execute(FILIP, rig.click(FILIP, "expert:suggest"))
+        assert EN("What should the team answer? Write your suggestion.") in texts(body["value"])
+        # Filip types in the chat the bot opened with him.
+        filip_here = TeamsUser(FILIP.key, FILIP.name, FILIP.email, FILIP.locale)
+        await rig.send(rig.activity(
+            filip_here, "message", text="All animal research at KI is approved by an ethics board.",
+            textFormat="plain",
+            conversation={"id": chat_with_filip, "conversationType": "personal",
+                          "tenantId": "tenant-ki"},
+        ))
+        summary_card = rig.fake.in_conversation(chat_with_filip)[-1].card
+        rig.screen[FILIP.key] = summary_card
+        assert "dlg:summary:submit" in verbs(summary_card)
+        body = await rig.execute(FILIP, rig.click(FILIP, "dlg:summary:submit"))
+        assert EN("Thank you! Your suggestion has gone to the account's team.") in texts(body["value"])
+        await rig.settle()
+        suggestion = await rig.wait_card(BJORN, "question:answered", "the suggestion")
+        assert "All animal research at KI is approved by an ethics board." in texts(suggestion.card)
+        [referral] = await load(rig.store, QuestionReferral)
+        assert referral.status == "suggested"
+
+        # The moderation log: typed, since the menu holds ten commands.
+        [prompt] = await rig.say(BJORN, "removed")
+        assert SV("What was removed? Paste a link to the post or comment, or describe it.") in texts(
+            prompt.card
+        )
+        await rig.say(BJORN, "https://instagram.com/p/xyz comment by @angry")
+        await rig.answer(BJORN, Answer("category", selected=("crime",)))
+        await rig.say(BJORN, "A threat against a named researcher.")
+        card = await rig.answer(BJORN, Answer("removed_at", verb="now"))
+        assert SV("Where did you save the evidence (a screenshot or a copy)?") in texts(card)
+        await rig.say(BJORN, "Teams > Kommunikation > Moderering")
+        body = await rig.execute(BJORN, rig.click(BJORN, "dlg:summary:submit"))
+        assert SV("The manager has been told at once.") in texts(body["value"])
+        await rig.settle()
+        alert = await rig.wait_text(CECILIA.conversation, SV("Removed from {account}", account=TOLD))
+        assert "https://instagram.com/p/xyz comment by @angry" in texts(alert.card)
+        assert SV(
+            "Report threats and other crimes to the police (polisen.se or 114 14; 112 if someone is in danger now), and keep the evidence."
+        ) in texts(alert.card)
+        [entry] = await load(rig.store, ModerationEntry)
+        assert (entry.category, entry.removed_at) == ("crime", at(MONDAY, 10))
