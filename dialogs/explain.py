@@ -181,7 +181,8 @@ def explain(tr: Translator, error: DomainError) -> str:
     params = dict(error.params)
     if "missing" in params:
         labels = acknowledgement_labels()
-        params["missing"] = "; ".join(
+        # Whole sentences, each with its full stop: joined by a space, never ".;".
+        params["missing"] = " ".join(
             tr(labels[a]) for a in params["missing"] if a in ACKNOWLEDGEMENTS
         )
     params.setdefault("name", "")

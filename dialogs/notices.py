@@ -28,7 +28,7 @@ from dialogs.messages import (
 )
 from dialogs.naming import account_name, names, platform_label
 from dialogs.nudge_notices import COMPOSERS as NUDGE_COMPOSERS
-from dialogs.open_account import RESPONSE_LABELS, SCOPE_LABELS
+from dialogs.open_account import ALL_CONFIRMED, RESPONSE_LABELS, SCOPE_LABELS
 from dialogs.team_notices import COMPOSERS as TEAM_COMPOSERS
 
 Composer = Callable[[AsyncSession, Translator, dict[str, Any], int | None], Awaitable[Message]]
@@ -69,7 +69,7 @@ async def request_fields(
         (tr("Weekday monitoring"), request.monitoring),
         (tr("Cover during holidays"), request.holiday_cover),
         (tr("Answering questions"), tr(RESPONSE_LABELS.get(request.response_time, ""))),
-        (tr("Confirmations"), tr("All points of the guidelines confirmed")),
+        (tr("Confirmations"), tr(ALL_CONFIRMED)),
     )
 
 

@@ -12,7 +12,6 @@ from data import people, rules
 from data.db import Store
 from data.models import AccountRequest, Outbox, Person, RequestStatus, Role
 from dialogs import notices
-from dialogs.explain import acknowledgement_labels
 from dialogs.i18n import Translator
 from dialogs.messages import Fields, Paragraph
 from dialogs.router import Brain
@@ -95,12 +94,14 @@ async def test_a_whole_journey_by_typing_and_clicking_files_the_request(
         "Objectives": "Two posts a week about ongoing projects.",
         "Target group": "Prospective master's students",
         "Operational benefit": "More applicants to the department's programmes.",
-        "Responsible persons": "Bo Ek",
+        # The requester is one of the responsible persons: her own summary says so.
+        "Responsible persons": "Anna Berg, Bo Ek",
         "Immediate manager": "Dan Holm",
         "Weekday monitoring": "Checked every working day by the team in turn.",
         "Cover during holidays": "The unit's communicator covers holidays.",
         "Answering questions": "Within 24 hours",
-        "Confirmations": "; ".join(acknowledgement_labels().values()),
+        # Six whole sentences are not glued together with ".;": one line, as on the card.
+        "Confirmations": "All points of the guidelines confirmed",
     }
     assert await count(store, AccountRequest) == 0
 
@@ -370,7 +371,7 @@ BAD_ANSWERS = [
         Bad(
             "acknowledgements",
             "Every point must be confirmed before the account can be opened. Still to confirm: "
-            "The account will refer to ki.se.; I know that posts and comments become public "
+            "The account will refer to ki.se. I know that posts and comments become public "
             "documents that must be kept in order.",
             selected=("terms_of_use", "graphic_profile", "unit_named", "consent"),
         ),

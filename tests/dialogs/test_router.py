@@ -412,7 +412,7 @@ async def test_changes_then_revise_resubmits_as_round_two(
     assert summary.blocks[0] == Paragraph("Change what is needed, then submit the request again.")
     assert step_of(summary) == "summary"
     assert fields(summary)["Organisational unit"] == "Department of Neuroscience"
-    assert fields(summary)["Responsible persons"] == "Bo Ek"
+    assert fields(summary)["Responsible persons"] == "Anna Berg, Bo Ek"
 
     await requester.dlg("summary", "edit_field", "unit")
     summary = only(await requester.say("Department of Neuroscience, Pain Research Group"))
