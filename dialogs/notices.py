@@ -19,7 +19,6 @@ from dialogs.messages import (
     Actions,
     Block,
     Button,
-    Confirm,
     Context,
     Fields,
     Message,
@@ -105,18 +104,8 @@ async def approval_card(
             Actions(
                 (
                     Button("approval:approve", tr("Approve"), value, style="primary"),
-                    Button(
-                        "approval:reject",
-                        tr("Reject"),
-                        value,
-                        style="danger",
-                        confirm=Confirm(
-                            title=tr("Reject the request?"),
-                            text=tr("The requester is told, with your reason."),
-                            yes=tr("Reject"),
-                            no=tr("Go back"),
-                        ),
-                    ),
+                    # Asks "Do you want to reject?" itself, once the reason is checked.
+                    Button("approval:reject", tr("Reject"), value, style="danger"),
                     Button("approval:changes", tr("Ask for changes"), value),
                     Button("approval:handover", tr("Hand to another approver"), value),
                 )

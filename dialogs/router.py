@@ -61,7 +61,7 @@ def _one(
 # Buttons by the prefix of their action (`prefix:verb`).
 BUTTONS: dict[str, Handler] = {
     "approval": approval.approval,
-    "handover": _one({"to": approval.hand_over}),
+    "handover": _one({"to": approval.hand_over, "cancel": approval.keep}),
     "revise": _one({"": approval.revise}),
     "duty": _check_in,
     "away": _one({"cancel": duty.cancel_absence}),

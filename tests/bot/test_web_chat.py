@@ -305,6 +305,17 @@ async def test_reject_needs_a_reason_and_tells_the_requester(chat: WebChat) -> N
     await chat.act("cecilia", "approval:reject", value)
     await chat.wait_for_text("cecilia", sv(REASONS["reason_required"]))
     await chat.act("cecilia", "approval:reject", value, text="Vi har redan ett sådant konto.")
+    # The reason given, Reject asks before it rejects.
+    await chat.wait_for_text(
+        "cecilia",
+        sv(
+            "Do you want to reject the request for {account}? The requester is told, with your reason. This cannot be undone.",
+            account=ACCOUNT,
+        ),
+    )
+    await chat.act(
+        "cecilia", "approval:reject_confirmed", value, text="Vi har redan ett sådant konto."
+    )
     await chat.wait_for_text(
         "anna",
         en(

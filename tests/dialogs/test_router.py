@@ -19,7 +19,7 @@ from data.models import (
     RequestStatus,
 )
 from dialogs.events import Sender
-from dialogs.messages import Paragraph
+from dialogs.messages import Paragraph, TextInput
 from dialogs.router import Brain
 from tests.helpers import T0, Cast, count, load, make_roles, submit
 from tests.helpers.chat import (
@@ -297,7 +297,7 @@ async def test_a_refused_approval_leaves_no_trace_and_can_be_repeated(
     assert (stored.stage, stored.approver_id) == ("director", cast.director)
 
 
-@pytest.mark.parametrize("verb", ["approve", "reject", "changes", "handover"])
+@pytest.mark.parametrize("verb", ["approve", "reject", "reject_confirmed", "changes", "handover"])
 @pytest.mark.parametrize("intruder", ["outsider", "colleague", "director"])
 async def test_only_the_approver_decides(
     store: Store, cast: Cast, who: CastSenders, verb: str, intruder: str
@@ -349,7 +349,7 @@ async def test_a_card_value_that_names_no_request(
     assert await snapshot(store) == before
 
 
-@pytest.mark.parametrize("verb", ["reject", "changes"])
+@pytest.mark.parametrize("verb", ["reject", "reject_confirmed", "changes"])
 @pytest.mark.parametrize("reason", ["", "   "])
 async def test_reject_and_ask_for_changes_need_a_reason(
     store: Store, cast: Cast, who: CastSenders, verb: str, reason: str
@@ -369,9 +369,35 @@ async def test_reject_with_a_reason_tells_the_requester(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
     request = await submit(store, cast)
+    dan = chat_for(store, who.manager)
+    before = await snapshot(store)
+    # With the reason checked, Reject asks before it rejects; the reason stays to change.
+    [question] = await dan.click(
+        "approval:reject", value=card(request), text="  We already have an account.  "
+    )
+    assert question.ephemeral
+    assert question.message.blocks[0] == Paragraph(
+        "Do you want to reject the request for Instagram ki_neuroscience? The requester is "
+        "told, with your reason. This cannot be undone."
+    )
+    [reason] = [b for b in question.message.blocks if isinstance(b, TextInput)]
+    assert (reason.action, reason.value) == ("approval:reason", "  We already have an account.  ")
+    assert [(b.action, b.value) for b in buttons(question.message)] == [
+        ("approval:reject_confirmed", card(request)),
+        ("approval:keep", card(request)),
+    ]
+    assert await snapshot(store) == before
+
+    # Go back: nothing changes.
+    [kept] = await dan.click("approval:keep", value=card(request))
+    assert kept.message.blocks[0] == Paragraph(
+        "Nothing has changed: the request still waits for a decision."
+    )
+    assert await snapshot(store) == before
+
     reply = only(
-        await chat_for(store, who.manager).click(
-            "approval:reject", value=card(request), text="  We already have an account.  "
+        await dan.click(
+            "approval:reject_confirmed", value=card(request), text="  We already have an account.  "
         )
     )
     assert reply.blocks[0] == Paragraph("Rejected. The requester is told, with your reason.")

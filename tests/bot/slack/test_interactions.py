@@ -192,7 +192,15 @@ async def test_reject_takes_the_reason_typed_in_the_card(rig: SlackRig) -> None:
     )
     assert await count(rig.store, ApprovalDecision) == 0
 
+    # With the reason given, Reject asks before it rejects (it once asked before checking).
     await rig.act(CECILIA.id, card, "approval:reject", text="Use the department's account.")
+    await rig.settle()
+    question = rig.fake.ephemeral(CECILIA.id)[-1]
+    assert SV("Go back") in question.all_text()
+    assert await count(rig.store, ApprovalDecision) == 0
+    await rig.act(
+        CECILIA.id, question, "approval:reject_confirmed", text="Use the department's account."
+    )
     await rig.settle()
     [decision] = await load(rig.store, ApprovalDecision)
     assert decision.decision == Decision.REJECT.value
