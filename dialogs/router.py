@@ -27,7 +27,7 @@ from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Sender, Text, Visit
 from dialogs.explain import explain
-from dialogs.help import COMMANDS, help_message
+from dialogs.help import COMMANDS, GREETING, greeting, help_message
 from dialogs.i18n import Translator, normalise
 from dialogs.open_account import NAME as OPEN_ACCOUNT
 from dialogs.open_account import OpenAccount
@@ -287,13 +287,19 @@ class Brain:
             return await dashboard.dashboard(ctx, self.public_url, self.signing_key)
         if name == "help":
             return [Reply(help_message(ctx))]
+        if name == GREETING:
+            return [Reply(greeting(ctx))]
         text = ctx.tr("I don't know the command /{name}.", name=name)
         return [Reply(help_message(ctx, notice=text), ephemeral=True)]
 
     async def _text(self, ctx: Ctx, event: Text) -> list[Reply]:
         async def answer(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
             if progress is None:
-                hello = ctx.tr("Hello! Here is what I can do.")
+                hello = (
+                    ctx.tr("I found no text in your message. Here is what I can do.")
+                    if not event.text.strip()
+                    else ctx.tr("Hello! Here is what I can do.")
+                )
                 return None, [Reply(help_message(ctx, notice=hello))]
             return progress, await self.engine.on_text(ctx, progress, event.text)
 

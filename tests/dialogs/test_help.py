@@ -4,9 +4,10 @@ dialogs.help.COMMANDS (which Slack's manifest and Teams' command menu follow).""
 from __future__ import annotations
 
 from data.db import Store
-from dialogs.help import COMMANDS
+from dialogs.help import COMMANDS, GREETING
+from dialogs.messages import Message
 from tests.helpers import Cast
-from tests.helpers.chat import cast_senders, fields, only
+from tests.helpers.chat import buttons, cast_senders, fields, only
 from tests.helpers.nudging import chat
 
 
@@ -25,3 +26,27 @@ async def test_help_in_swedish(store: Store, cast: Cast) -> None:
     assert listed["/question"] == (
         "Registrera en fråga från allmänheten som har kommit in på ett av dina konton."
     )
+
+
+def everything(message: Message) -> str:
+    """Every sentence of the message, small print included."""
+    return " ".join(b.text for b in message.blocks if isinstance(getattr(b, "text", None), str))
+
+
+async def test_help_says_where_to_write_when_stuck(store: Store, cast: Cast) -> None:
+    who = await cast_senders(store, cast)
+    [reply] = await chat(store, who.requester).command("help")
+    assert (
+        "Questions about KI's social-media guidelines: write to the Communications Office at "
+        "socialmedia@ki.se."
+    ) in everything(reply.message)
+
+
+async def test_the_greeting_says_who_i_am_and_what_to_do_next(store: Store, cast: Cast) -> None:
+    who = await cast_senders(store, cast, locale="sv")
+    [reply] = await chat(store, who.requester).command(GREETING)
+    shown = everything(reply.message)
+    assert shown.startswith("Hej Anna Berg! Jag är kontobot.")
+    assert "klicka på Öppna ett konto här nedanför" in shown
+    assert "/open-account" in fields(reply.message)
+    assert [b.action for b in buttons(reply.message)] == ["cmd:open-account"]

@@ -83,6 +83,11 @@ async def test_help_and_unknown_commands(store: Store, who: CastSenders) -> None
     assert says(hello, "Hello! Here is what I can do.")
     assert await count(store, DialogState) == 0
 
+    # A blank message gets an answer too, never silence.
+    blank = only(await chat.say("  "))
+    assert says(blank, "I found no text in your message. Here is what I can do.")
+    assert "/open-account" in fields(blank)
+
 
 async def test_the_help_button_starts_the_conversation(
     store: Store, cast: Cast, who: CastSenders
