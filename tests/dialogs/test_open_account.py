@@ -266,8 +266,8 @@ BAD_ANSWERS = [
     pytest.param(
         Bad(
             "team",
-            "I can't find Nobody Here. Pick the person from the list, or give their work "
-            "e-mail address.",
+            "I can't find anyone called Nobody Here. Check the spelling, pick the person from "
+            "the list, or type their work e-mail address.",
             text="Nobody Here",
         ),
         id="team-unknown-typed",
@@ -275,7 +275,8 @@ BAD_ANSWERS = [
     pytest.param(
         Bad(
             "team",
-            "I can't find ghost. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone called ghost. Check the spelling, pick the person from the list, "
+            "or type their work e-mail address.",
             selected=("bo.ek", "ghost"),
             what="pick",
         ),
@@ -344,8 +345,10 @@ BAD_ANSWERS = [
     pytest.param(
         Bad(
             "manager",
-            "I can't find boss@example.org. Pick the person from the list, or give their work "
-            "e-mail address.",
+            # Not asked for an e-mail address: it was one.
+            "I can't find anyone with the address boss@example.org. Check the spelling, or pick "
+            "the person from the list. Someone new at KI may not be in the directory yet: write "
+            "to socialmedia@ki.se if you are stuck.",
             text="boss@example.org",
         ),
         id="manager-unknown",
@@ -407,18 +410,42 @@ async def test_a_wrong_answer_is_explained_and_the_question_asked_again(
     assert step_of(only(await answer(chat, bad.step, who))) != bad.step
 
 
-async def test_a_name_shared_by_two_people_asks_for_the_e_mail(
+async def test_a_name_shared_by_two_people_asks_which_one(
     store: Store, cast: Cast, who: CastSenders, chat: Chat
 ) -> None:
     async with store.transaction() as session:
-        await make_person(session, T0, "Maja Lind", ext="maja.lind.1")
-        await make_person(session, T0, "Maja Lind", ext="maja.lind.2")
+        first = await make_person(session, T0, "Maja Lind", email="maja.lind@ki.se")
+        second = await make_person(session, T0, "Maja Lindgren", email="maja.lindgren@ki.se")
     await fill(chat, who, until="team")
-    reply = only(await chat.say("Maja Lind"))
-    assert says(
-        reply, "More than one person is called Maja Lind. Please give their e-mail address instead."
-    )
+    # "maja" fits both; Bo, named after her, waits until she is settled.
+    reply = only(await chat.say("maja, bo"))
+    assert says(reply, "Several people fit maja. Which one do you mean?")
     assert step_of(reply) == "team"
+    [which] = choices(reply)
+    assert which.action == "dlg:team:which"
+    assert [o.label for o in which.options] == [
+        f"Maja Lind ({first.email})", f"Maja Lindgren ({second.email})"
+    ]
+    summary_or_next = only(await chat.dlg("team", "which", str(second.id)))
+    assert step_of(summary_or_next) == "manager"
+    state = await dialog_state(store, cast.requester)
+    assert state is not None and state.data["team"] == [second.id, cast.colleague]
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"), [("bo", "Bo Ek"), ("CIA", "Cia Lund"), ("filip s", "Filip Sjö")]
+)
+async def test_a_colleague_is_found_by_a_typed_name(
+    store: Store, cast: Cast, who: CastSenders, chat: Chat, typed: str, named: str
+) -> None:
+    await fill(chat, who, until="team")
+    reply = only(await chat.say(typed))
+    assert step_of(reply) == "manager"
+    state = await dialog_state(store, cast.requester)
+    assert state is not None
+    async with store.transaction() as session:
+        [person] = (await people.people_by_id(session, state.data["team"])).values()
+    assert person.display_name == named
 
 
 # --- in Swedish ----------------------------------------------------------------------------
@@ -467,7 +494,7 @@ SWEDISH_BAD_ANSWERS = [
     pytest.param(
         BadSv(
             "manager",
-            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone called {name}. Check the spelling, pick the person from the list, or type their work e-mail address.",
             {"name": "Ingen Alls"},
             text="Ingen Alls",
         ),

@@ -521,8 +521,8 @@ async def test_the_approver_hands_the_decision_to_another_manager(
         ("dan.holm", "The decision is already yours: pick someone else to hand it to."),
         (
             "nobody.here",
-            "I can't find nobody.here. Pick the person from the list, or give their work "
-            "e-mail address.",
+            "I can't find anyone called nobody.here. Check the spelling, pick the person from "
+            "the list, or type their work e-mail address.",
         ),
         (None, "Please write an answer: it can't be empty."),
     ],

@@ -156,7 +156,7 @@ async def test_a_colleague_named_by_e_mail_is_found_in_slack(rig: SlackRig) -> N
     refused = await rig.next_dm(ANNA.id, 12)
     assert (
         EN(
-            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone with the address {name}. Check the spelling, or pick the person from the list. Someone new at KI may not be in the directory yet: write to socialmedia@ki.se if you are stuck.",
             name="nobody@ki.se",
         )
         in refused.all_text()
@@ -172,7 +172,7 @@ async def test_a_person_slack_does_not_know_is_refused(rig: SlackRig) -> None:
     shown = await rig.answer(ANNA.id, answers[8])
     assert (
         EN(
-            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone called {name}. Check the spelling, pick the person from the list, or type their work e-mail address.",
             name="UNOBODY",
         )
         in shown.all_text()
