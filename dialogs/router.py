@@ -82,6 +82,7 @@ BUTTONS: dict[str, Handler] = {
         }
     ),
     "manager": _one({"accept": team.accept, "decline": team.decline}),
+    "accounts": _one({"page": accounts.turn_page}),
 }
 
 
