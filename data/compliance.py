@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from data.models import CheckInKind
 from data.nudge_state import AccountState, Snapshot
-from data.policy import NudgeConfig
+from data.policy import NudgeConfig, answer_due, escalation_due
 from data.rota import on_duty
 
 
@@ -91,11 +91,12 @@ def compliance(snapshot: Snapshot, account_id: int, config: NudgeConfig) -> Comp
         last_monitored=account.last_monitored,
         open_questions=account.open_question_count,
         late_questions=sum(
-            1 for q in account.old_questions if q.received_at <= now - config.question_after
+            1 for q in account.old_questions
+            if answer_due(q.received_at, account.response_time, config) <= now
         ),
         very_late_questions=sum(
             1 for q in account.old_questions
-            if q.received_at <= now - config.question_escalate_after
+            if escalation_due(q.received_at, account.response_time, config) <= now
         ),
         archive_due=account.archive.due,
         archive_overdue_days=max(0, (today - account.archive.due).days),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -47,7 +47,7 @@ from data.models import (
     RotaSetting,
     Rotation,
 )
-from data.policy import NudgeConfig
+from data.policy import NudgeConfig, answer_due, escalation_due, longest_wait, shortest_answer_time
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -96,6 +96,8 @@ class AccountState:
     # Unanswered questions waiting on a colleague's suggestion, soonest due first: the
     # question reminders leave them to the expert rule (scheduler.nudge_rules.experts).
     with_expert: tuple[ExpertWait, ...] = ()
+    # How fast the account promised to answer questions (data.rules.RESPONSE_TIMES).
+    response_time: str = "24h"
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ async def load_snapshot(
         select(  # type: ignore[call-overload]  # (typed up to four columns)
             Account.id, Account.number, Account.manager_id, Account.scope,
             Account.registered_at, RotaSetting.rotation, RotaSetting.anchor,
+            Account.response_time,
         )
         .outerjoin(RotaSetting, col(RotaSetting.account_id) == col(Account.id))
         .where(Account.status == AccountStatus.ACTIVE.value)
@@ -287,7 +290,9 @@ async def load_snapshot(
         )
 
     states = []
-    for account_id, number, manager_id, scope, registered_at, rotation, anchor in account_rows:
+    for (
+        account_id, number, manager_id, scope, registered_at, rotation, anchor, response_time,
+    ) in account_rows:
         registered_on = _local(registered_at, zone)
         content = last_activity.get(account_id)
         monitored = max(
@@ -313,6 +318,7 @@ async def load_snapshot(
                 old_questions=tuple(old.get(account_id, ())),
                 today=dict(checkins.get(account_id, {})),
                 with_expert=tuple(waits.get(account_id, ())),
+                response_time=response_time,
             )
         )
 
@@ -437,21 +443,31 @@ async def owed_today(session: AsyncSession, *, day: date, not_after: datetime) -
 
 
 async def open_question_deadlines(
-    session: AsyncSession, *, now: datetime, after: Sequence[timedelta]
+    session: AsyncSession, *, now: datetime, config: NudgeConfig
 ) -> list[datetime]:
-    """For each wait in `after`, the first moment after `now` when an open question reaches
-    it (none when no open question will)."""
-    found = []
-    for wait in after:
-        first = (
-            await session.exec(
-                select(func.min(Question.received_at)).where(
-                    col(Question.answered_at).is_(None), Question.received_at > now - wait
-                )
+    """The first moment after `now` when an open question of an open account becomes late
+    (its account's promise), and the first when one becomes late enough for the manager
+    (none when no open question will)."""
+    rows = list(
+        await session.exec(
+            select(Question.received_at, Account.response_time)
+            .join(Account, col(Account.id) == col(Question.account_id))
+            .where(
+                col(Question.answered_at).is_(None),
+                Account.status == AccountStatus.ACTIVE.value,
+                Question.received_at > now - longest_wait(config),
             )
-        ).one()
-        if first is not None:
-            found.append(first + wait)
+        )
+    )
+    found: list[datetime] = []
+    for deadline in (answer_due, escalation_due):
+        coming = [
+            moment
+            for received_at, promise in rows
+            if (moment := deadline(received_at, promise, config)) > now
+        ]
+        if coming:
+            found.append(min(coming))
     return found
 
 
@@ -489,7 +505,7 @@ async def snapshot(
         session,
         now=now,
         zone=config.zone,
-        questions_before=now - config.question_after,
+        questions_before=now - shortest_answer_time(config),
         account_ids=account_ids,
         archive_every_months=config.archive_every_months,
     )

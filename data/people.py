@@ -193,6 +193,39 @@ async def find_by_text(session: AsyncSession, text: str) -> list[Person]:
     return list(rows)
 
 
+# Enough for a person to choose from; a name that fits more is too vague to offer a list.
+MAX_NAME_MATCHES = 10
+
+
+async def find_by_name(session: AsyncSession, text: str) -> list[Person]:
+    """The people a typed name fits: by e-mail or full name exactly (find_by_text), else
+    those with every typed word as the start of a word of their name (`björn`, `Filip`,
+    `anna b`), ignoring case. At most MAX_NAME_MATCHES + 1, so a caller can tell "too many"."""
+    exact = await find_by_text(session, text)
+    if exact:
+        return exact
+    typed = text.strip().lstrip("@").casefold().split()
+    if not typed or "@" in text:
+        return []
+    # The database narrows by the longest word (case-insensitively, on PostgreSQL for every
+    # letter); whole words are then compared here, where case folding knows every alphabet.
+    longest = max(typed, key=len)
+    pattern = "%" + longest.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await session.exec(
+        select(Person)
+        .where(col(Person.display_name).ilike(pattern, escape="\\"))
+        .order_by(col(Person.display_name), col(Person.id))
+    )
+    found = []
+    for person in rows:
+        words = person.display_name.casefold().split()
+        if all(any(word.startswith(t) for word in words) for t in typed):
+            found.append(person)
+            if len(found) > MAX_NAME_MATCHES:
+                break
+    return found
+
+
 async def identities(session: AsyncSession, person_id: int) -> list[ChatIdentity]:
     rows = await session.exec(select(ChatIdentity).where(ChatIdentity.person_id == person_id))
     return list(rows)

@@ -27,8 +27,15 @@ class NudgeConfig:
     sending_ends: time = time(18, 0)
     rota_at: time = time(8, 30)
     rota_unmarked_at: time = time(14, 0)
+    # A question must be answered as fast as its account promised (data.rules.RESPONSE_TIMES):
+    # "same_day" by 16:00 when received before 12:00, else by 10:00 the next day; "24h";
+    # "48h". The manager hears of it question_escalate_after past that.
+    same_day_received_before: time = time(12, 0)
+    same_day_answer_by: time = time(16, 0)
+    next_day_answer_by: time = time(10, 0)
     question_after: timedelta = timedelta(hours=24)
-    question_escalate_after: timedelta = timedelta(hours=72)
+    question_after_48h: timedelta = timedelta(hours=48)
+    question_escalate_after: timedelta = timedelta(hours=48)
     archiving_at: time = time(9, 0)
     archive_every_months: int = EVERY_MONTHS
     archive_before_days: int = 14
@@ -47,3 +54,42 @@ class NudgeConfig:
 def local(now: datetime, config: NudgeConfig) -> datetime:
     assert now.tzinfo is not None, "times are aware"
     return now.astimezone(config.zone)
+
+
+def answer_due(received_at: datetime, response_time: str, config: NudgeConfig) -> datetime:
+    """When a question received at `received_at` must be answered by, as the account promised
+    (DESIGN.md section 4); an unknown promise counts as 24 hours."""
+    if response_time == "same_day":
+        received = local(received_at, config)
+        if received.time() < config.same_day_received_before:
+            return datetime.combine(received.date(), config.same_day_answer_by, config.zone)
+        next_day = received.date() + timedelta(days=1)
+        return datetime.combine(next_day, config.next_day_answer_by, config.zone)
+    if response_time == "48h":
+        return received_at + config.question_after_48h
+    return received_at + config.question_after
+
+
+def escalation_due(received_at: datetime, response_time: str, config: NudgeConfig) -> datetime:
+    """When the manager hears of a question still open: question_escalate_after past due."""
+    return answer_due(received_at, response_time, config) + config.question_escalate_after
+
+
+def shortest_answer_time(config: NudgeConfig) -> timedelta:
+    """The least time any promise allows: questions received longer ago than this may be late
+    (what the nudge snapshot loads)."""
+    def since_midnight(moment: time) -> timedelta:
+        return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second)
+
+    same_day = since_midnight(config.same_day_answer_by) - since_midnight(
+        config.same_day_received_before
+    )
+    next_morning = since_midnight(config.next_day_answer_by)
+    return min(same_day, next_morning, config.question_after, config.question_after_48h)
+
+
+def longest_wait(config: NudgeConfig) -> timedelta:
+    """The most time any promise allows before the manager hears (a bound, never exceeded)."""
+    return max(timedelta(days=2), config.question_after, config.question_after_48h) + (
+        config.question_escalate_after
+    )

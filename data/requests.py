@@ -319,29 +319,10 @@ async def decide(
     moved on since, nothing changes and MovedOn says so.
     """
     request = await get_request(session, request_id)
-    if await people.same_human(session, actor_id, request.requester_id):
-        raise NotAllowed("own_request")
-    _expect_current(request, expect_round, expect_stage)
-    if actor_id != request.approver_id:
-        raise NotAllowed("not_approver")
-    assert request.stage is not None, "a pending request is always at a stage"
-    # The approver was checked when the decision came to them; checked again, since roles
-    # and people may have changed since (a director replaced, two people found to be one).
-    refusal = await approver_refusal(
-        session, requester_id=request.requester_id, team_ids=request.team_ids,
-        person_id=actor_id, stage=Stage(request.stage),
+    reason = await _checked_decision(
+        session, request, actor_id, decision, reason, expect_round, expect_stage
     )
-    if refusal is not None:
-        raise NotAllowed(DECIDE_REFUSALS[refusal])
-    if decision is not Decision.APPROVE:
-        if reason is None or not reason.strip():
-            raise Invalid("reason_required", field="reason")
-        try:
-            reason = rules.check_text(reason, maximum=rules.REASON_TEXT)
-        except Invalid as error:
-            raise Invalid(error.code, field="reason", **error.params) from None
-    else:
-        reason = None
+    assert request.stage is not None, "a pending request is always at a stage"
     stage = Stage(request.stage)
     # Chosen before anything is written, so that "no director" leaves no half decision behind.
     director = None
@@ -412,6 +393,66 @@ async def decide(
     if request.status == RequestStatus.APPROVED.value:
         account = await register_account(session, request, now=now)
     return Outcome(request, account)
+
+
+async def check_decision(
+    session: AsyncSession,
+    *,
+    request_id: int,
+    actor_id: int,
+    decision: Decision,
+    reason: str | None = None,
+    expect_round: int | None = None,
+    expect_stage: str | None = None,
+) -> AccountRequest:
+    """Whether `decide` would take this decision, changing nothing: the same refusals, in
+    the same order. What a conversation asks before "Do you really want to reject?", so a
+    missing reason is said first."""
+    request = await get_request(session, request_id)
+    await _checked_decision(session, request, actor_id, decision, reason, expect_round, expect_stage)
+    return request
+
+
+async def _checked_decision(
+    session: AsyncSession,
+    request: AccountRequest,
+    actor_id: int,
+    decision: Decision,
+    reason: str | None,
+    expect_round: int | None,
+    expect_stage: str | None,
+) -> str | None:
+    """The checks of `decide`; returns the reason as it is kept (None for an approval)."""
+    if await people.same_human(session, actor_id, request.requester_id):
+        raise NotAllowed("own_request")
+    _expect_current(request, expect_round, expect_stage)
+    if actor_id != request.approver_id:
+        raise NotAllowed("not_approver")
+    assert request.stage is not None, "a pending request is always at a stage"
+    # The approver was checked when the decision came to them; checked again, since roles
+    # and people may have changed since (a director replaced, two people found to be one).
+    refusal = await approver_refusal(
+        session, requester_id=request.requester_id, team_ids=request.team_ids,
+        person_id=actor_id, stage=Stage(request.stage),
+    )
+    if refusal is not None:
+        raise NotAllowed(DECIDE_REFUSALS[refusal])
+    if decision is Decision.APPROVE:
+        return None
+    if reason is None or not reason.strip():
+        raise Invalid("reason_required", field="reason")
+    try:
+        return rules.check_text(reason, maximum=rules.REASON_TEXT)
+    except Invalid as error:
+        raise Invalid(error.code, field="reason", **error.params) from None
+
+
+def never_approvers(request: AccountRequest) -> tuple[int, ...]:
+    """Who the decision can never be handed to, whoever hands it: the requester, the
+    responsible persons and the approver it rests with now (approver_refusal's first three
+    refusals, by person id), so a picker need not offer them."""
+    current = (request.approver_id,) if request.approver_id is not None else ()
+    return tuple(dict.fromkeys((request.requester_id, *request.team_ids, *current)))
 
 
 def waiting_since(request: AccountRequest) -> datetime:

@@ -1,7 +1,7 @@
 """`/accounts`: the person's accounts (the comms office: all of them), each with its
 compliance at a glance (data.compliance), a page at a time: the dashboard's register read
-model (data.dashboard_register) gives the first ACCOUNTS_SHOWN by number, and the message
-says how many more there are and that the dashboard has them all."""
+model (data.dashboard_register) gives ACCOUNTS_SHOWN by number per page, with Previous /
+Next buttons and one for the dashboard, which has them all."""
 
 from __future__ import annotations
 
@@ -11,25 +11,32 @@ from data.dashboard import Viewer
 from data.dashboard_register import Wanted, register_page
 from data.models import AccountStatus, Role
 from data.nudge_state import snapshot
-from dialogs.common import Host
-from dialogs.engine import Ctx
+from dialogs.common import Host, int_value
+from dialogs.engine import Ctx, Reply
+from dialogs.events import Action
 from dialogs.i18n import N_, Translator
-from dialogs.messages import Fields, Message, Paragraph
+from dialogs.messages import Actions, Button, Fields, Message, Paragraph
 from dialogs.naming import account_name, names
 
 ACCOUNT_STATUS = {"active": N_("active"), "closed": N_("closed")}
 
 
-# Accounts in one message: enough for a team, few enough for every platform's limits.
-ACCOUNTS_SHOWN = 20
+# Accounts in one message: enough for a team, and a page the Communications Office can read
+# in chat (the dashboard has the whole register).
+ACCOUNTS_SHOWN = 10
 
 
-async def accounts(ctx: Ctx, host: Host) -> Message:
+async def turn_page(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """`accounts:page` (Previous / Next): the page the button carries."""
+    return [Reply(await accounts(ctx, host, int_value(action.value, "unknown_button")))]
+
+
+async def accounts(ctx: Ctx, host: Host, number: int = 1) -> Message:
     assert ctx.person.id is not None
     sees_all = await people.has_role(ctx.session, ctx.person.id, Role.COMMS.value)
     page = await register_page(
-        ctx.session, Viewer(ctx.person, sees_all), Wanted(), now=ctx.now, config=host.nudges,
-        per_page=ACCOUNTS_SHOWN,
+        ctx.session, Viewer(ctx.person, sees_all), Wanted(page=number), now=ctx.now,
+        config=host.nudges, per_page=ACCOUNTS_SHOWN,
     )
     found = [row.account for row in page.rows]
     if not found:
@@ -52,13 +59,24 @@ async def accounts(ctx: Ctx, host: Host) -> Message:
         if seen is not None:
             lines.extend(compliance_lines(ctx.tr, seen, on_duty))
         items.append((account.number, "\n".join(lines)))
-    if page.matched <= len(found):
+    if page.pages <= 1:
         return Message(text=title, title=title, blocks=(Fields(tuple(items)),))
+    first = (page.page - 1) * ACCOUNTS_SHOWN + 1
     more = ctx.tr(
-        "These are {shown} of {total} accounts, by number. Type /dashboard for a link to the whole register on the dashboard.",
-        shown=len(found), total=page.matched,
+        "Accounts {first}–{last} of {total}, by number. The dashboard has the whole register, with filters.",
+        first=first, last=first + len(found) - 1, total=page.matched,
     )
-    return Message(text=title, title=title, blocks=(Fields(tuple(items)), Paragraph(more)))
+    buttons = []
+    if page.page > 1:
+        buttons.append(Button("accounts:page", ctx.tr("Previous"), str(page.page - 1)))
+    if page.page < page.pages:
+        buttons.append(Button("accounts:page", ctx.tr("Next"), str(page.page + 1)))
+    buttons.append(Button("cmd:dashboard", ctx.tr("Open the dashboard"), style="primary"))
+    return Message(
+        text=title,
+        title=title,
+        blocks=(Fields(tuple(items)), Paragraph(more), Actions(tuple(buttons))),
+    )
 
 
 def compliance_lines(
@@ -68,7 +86,7 @@ def compliance_lines(
     lines = []
     if seen.late_questions:
         lines.append(
-            tr("Questions waiting more than 24 hours: {count}", count=seen.late_questions)
+            tr("Questions not answered in the promised time: {count}", count=seen.late_questions)
         )
     if seen.archive_overdue_days:
         lines.append(tr("Archiving overdue since {due}", due=seen.archive_due.isoformat()))

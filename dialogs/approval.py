@@ -4,13 +4,13 @@ waited long enough: data.requests decides), and revising a request sent back."""
 
 from __future__ import annotations
 
-from data import requests
+from data import people, requests, rules
 from data.errors import DomainError, MovedOn
-from data.models import Decision, RequestStatus, Stage
+from data.models import AccountRequest, Decision, RequestStatus, Stage
 from dialogs.common import Host, int_value, note, parse_id
 from dialogs.engine import Ctx, Progress, Reply
 from dialogs.events import Action
-from dialogs.messages import PersonPicker
+from dialogs.messages import Actions, Button, PersonPicker, TextInput
 from dialogs.naming import account_name
 from dialogs.open_account import NAME as OPEN_ACCOUNT
 from dialogs.open_account import request_answers
@@ -30,14 +30,20 @@ def card_value(value: str) -> tuple[int, int, str]:
 
 
 async def approval(ctx: Ctx, host: Host, verb: str, action: Action) -> list[Reply]:
-    """`approval:approve|reject|changes|handover` on an approval card or reminder."""
+    """`approval:approve|reject|changes|handover` on an approval card or reminder, and
+    `approval:reject_confirmed` / `approval:keep` on the question Reject asks once its reason
+    is given."""
     request_id, round_, stage = card_value(action.value)
     assert ctx.person.id is not None
     if verb == "handover":
         return await _who_instead(ctx, host, request_id, action.value)
+    if verb == "keep":
+        return await keep(ctx, host, action)
+    if verb == "reject":
+        return await _really_reject(ctx, request_id, round_, stage, action)
     decision = {
         "approve": Decision.APPROVE,
-        "reject": Decision.REJECT,
+        "reject_confirmed": Decision.REJECT,
         "changes": Decision.CHANGES,
     }.get(verb)
     if decision is None:
@@ -71,6 +77,67 @@ async def approval(ctx: Ctx, host: Host, verb: str, action: Action) -> list[Repl
     return [note(text)]
 
 
+async def _really_reject(
+    ctx: Ctx, request_id: int, round_: int, stage: str, action: Action
+) -> list[Reply]:
+    """*Reject*: first everything `decide` would refuse (a missing reason above all), and
+    only then "Do you want to reject?", with the reason shown and still open to change."""
+    assert ctx.person.id is not None
+    request = await requests.check_decision(
+        ctx.session,
+        request_id=request_id,
+        actor_id=ctx.person.id,
+        decision=Decision.REJECT,
+        reason=action.text or None,
+        expect_round=round_,
+        expect_stage=stage,
+    )
+    text = ctx.tr(
+        "Do you want to reject the request for {account}? The requester is told, with your reason. This cannot be undone.",
+        account=account_name(request.platform, request.handle),
+    )
+    return [
+        note(
+            text,
+            TextInput(
+                action="approval:reason",
+                label=ctx.tr("Reason (needed to reject or ask for changes)"),
+                value=action.text,
+                multiline=True,
+                max_length=rules.REASON_TEXT,
+            ),
+            Actions(
+                (
+                    Button("approval:reject_confirmed", ctx.tr("Reject"), action.value,
+                           style="danger"),
+                    Button("approval:keep", ctx.tr("Go back"), action.value),
+                )
+            ),
+            ephemeral=True,
+        )
+    ]
+
+
+async def keep(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
+    """*Go back* from Reject's question, or *Cancel* under the hand-over's picker: a
+    mis-click undone, nothing changed."""
+    card_value(action.value)
+    text = ctx.tr("Nothing has changed: the request still waits for a decision.")
+    return [note(text, ephemeral=True)]
+
+
+async def _not_offered(ctx: Ctx, request: AccountRequest) -> tuple[str, ...]:
+    """The ids on this platform of the people the decision can never go to."""
+    found: list[str] = []
+    for person_id in requests.never_approvers(request):
+        found += [
+            i.external_id
+            for i in await people.identities(ctx.session, person_id)
+            if i.platform == ctx.platform
+        ]
+    return tuple(found)
+
+
 async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> list[Reply]:
     """*Hand to another approver*: the approver picks who decides instead. The requester may
     too, once data.requests allows it (asked here first, so nobody picks in vain)."""
@@ -91,9 +158,14 @@ async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> lis
         text = ctx.tr("Who should decide instead of you?")
         label = ctx.tr("Hand over")
     picker = PersonPicker(
-        "handover:to", value, placeholder=ctx.tr("Choose a person"), submit_label=label
+        "handover:to",
+        value,
+        placeholder=ctx.tr("Choose a person"),
+        submit_label=label,
+        exclude=await _not_offered(ctx, request),
     )
-    return [note(text, picker, ephemeral=True)]
+    cancel = Actions((Button("handover:cancel", ctx.tr("Cancel"), value),))
+    return [note(text, picker, cancel, ephemeral=True)]
 
 
 async def _escalate(ctx: Ctx, host: Host, request_id: int, value: str) -> list[Reply]:

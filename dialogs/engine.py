@@ -460,8 +460,14 @@ class ChoiceStep(Step):
         return "; ".join(ctx.tr(labels[v]) for v in values if v in labels)
 
 
+# Where a people step keeps a typed name that fits several people while it asks which one:
+# {"step", "name", "options": [[id, label], ...], "found": [ids so far], "rest": [names]}.
+WHICH = "_which_person"
+
+
 class PeopleStep(Step):
-    """Names people by picker, or by e-mail or full name typed (comma-separated)."""
+    """Names people by picker, or by e-mail or name typed (comma-separated): a name that fits
+    several people is asked about, one of them picked from a list."""
 
     def __init__(
         self,
@@ -480,8 +486,18 @@ class PeopleStep(Step):
         # The refusal when nobody is named (a catalogue code of dialogs.explain).
         self.none_named = none_named
 
+    def _which(self, progress: Progress) -> dict[str, Any] | None:
+        pending = progress.data.get(WHICH)
+        return pending if isinstance(pending, dict) and pending.get("step") == self.name else None
+
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        pending = self._which(progress)
+        which: list[Block] = []
+        if pending is not None:
+            options = tuple(Option(str(i), str(label)) for i, label in pending["options"])
+            which = [Choice(action=f"dlg:{self.name}:which", options=options)]
         return [
+            *which,
             PersonPicker(
                 action=f"dlg:{self.name}:pick",
                 multi=self.multi,
@@ -493,13 +509,59 @@ class PeopleStep(Step):
     def hint(self, ctx: Ctx, progress: Progress) -> str:
         if self.multi:
             return ctx.tr(
-                "Pick people from the list, or type their work e-mail addresses separated by commas."
+                "Pick people from the list, or type their names or work e-mail addresses separated by commas."
             )
-        return ctx.tr("Pick the person from the list, or type their work e-mail address.")
+        return ctx.tr("Pick the person from the list, or type their name or work e-mail address.")
+
+    async def _named(
+        self, ctx: Ctx, progress: Progress, found_ids: list[int], names: list[str]
+    ) -> list[Person]:
+        """The people `names` name, after those already found; a name that fits several
+        people stops to ask which one (WHICH), keeping what was found and what is left."""
+        for index, name in enumerate(names):
+            matches = await people.find_by_name(ctx.session, name)
+            if not matches:
+                code = "unknown_email" if "@" in name else "unknown_person"
+                raise Invalid(code, name=name)
+            if len(matches) > people.MAX_NAME_MATCHES:
+                raise Invalid("ambiguous_person", name=name)
+            if len(matches) > 1:
+                progress.data[WHICH] = {
+                    "step": self.name,
+                    "name": name,
+                    "options": [[p.id, f"{p.display_name} ({p.email})" if p.email
+                                 else p.display_name] for p in matches],
+                    "found": found_ids,
+                    "rest": names[index + 1 :],
+                }
+                raise Invalid("which_person", name=name)
+            assert matches[0].id is not None
+            found_ids = [*found_ids, matches[0].id]
+        known = await people.people_by_id(ctx.session, found_ids)
+        return [known[i] for i in found_ids if i in known]
 
     async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
         found: list[Person] = []
-        if answer.picked or answer.selected:
+        pending = self._which(progress)
+        progress.data.pop(WHICH, None)
+        if answer.verb == "which" or (pending is not None and not answer.picked
+                                      and not answer.selected and answer.text.strip().isdigit()):
+            # The one meant, of the people a typed name fits (clicked, or its number typed).
+            if pending is None:
+                raise Invalid("unknown_choice")
+            token = answer.selected[0] if answer.selected else answer.text.strip()
+            options = [int(i) for i, _ in pending["options"]]
+            chosen = next(
+                (i for n, i in enumerate(options, start=1) if token in (str(i), str(n))), None
+            )
+            if chosen is None:
+                progress.data[WHICH] = pending
+                raise Invalid("unknown_choice")
+            rest = [str(n) for n in pending["rest"]]
+            found = await self._named(
+                ctx, progress, [*map(int, pending["found"]), chosen], rest
+            )
+        elif answer.picked or answer.selected:
             resolved = await ctx.resolve_people(ctx.session, answer.selected)
             for external_id, person in zip(answer.selected, resolved, strict=True):
                 if person is None:
@@ -507,16 +569,10 @@ class PeopleStep(Step):
                 found.append(person)
         else:
             names = [n.strip() for n in answer.text.split(",")] if self.multi else [answer.text]
-            names = [n for n in names if n]
+            names = [n for n in names if n.strip()]
             if not names:
                 raise Invalid(self.none_named)
-            for name in names:
-                matches = await people.find_by_text(ctx.session, name)
-                if not matches:
-                    raise Invalid("unknown_person", name=name)
-                if len(matches) > 1:
-                    raise Invalid("ambiguous_person", name=name)
-                found.append(matches[0])
+            found = await self._named(ctx, progress, [], names)
         if not found:
             raise Invalid(self.none_named)
         if not self.multi and len(found) > 1:

@@ -30,11 +30,15 @@ REASONS: dict[str, str] = {
         "An account needs at least two responsible persons: name at least one besides you."
     ),
     "unknown_person": N_(
-        "I can't find {name}. Pick the person from the list, or give their work e-mail address."
+        "I can't find anyone called {name}. Check the spelling, pick the person from the list, or type their work e-mail address."
+    ),
+    "unknown_email": N_(
+        "I can't find anyone with the address {name}. Check the spelling, or pick the person from the list. Someone new at KI may not be in the directory yet: write to socialmedia@ki.se if you are stuck."
     ),
     "ambiguous_person": N_(
-        "More than one person is called {name}. Please give their e-mail address instead."
+        "Too many people fit {name}. Type more of the name, or their work e-mail address."
     ),
+    "which_person": N_("Several people fit {name}. Which one do you mean?"),
     "requester_as_manager": N_("You can't approve your own request: name your immediate manager."),
     "unit_no_match": N_(
         "No unit in KI's directory has {typed} in its name. Try a few other letters."
@@ -192,11 +196,15 @@ def explain(tr: Translator, error: DomainError) -> str:
     params = dict(error.params)
     if "missing" in params:
         labels = acknowledgement_labels()
-        params["missing"] = "; ".join(
+        # Whole sentences, each with its full stop: joined by a space, never ".;".
+        params["missing"] = " ".join(
             tr(labels[a]) for a in params["missing"] if a in ACKNOWLEDGEMENTS
         )
     params.setdefault("name", "")
     reason = FIELD_REASONS.get((error.code, str(params.get("field")))) or REASONS.get(error.code)
     if reason is None:
-        return tr("Something went wrong ({code}). Please try again.", code=error.code)
+        return tr(
+            "Something went wrong ({code}). Please try again. If it keeps happening, write to socialmedia@ki.se.",
+            code=error.code,
+        )
     return tr(reason, **params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dialogs.engine import Ctx
 from dialogs.i18n import N_
-from dialogs.messages import Actions, Block, Button, Fields, Message, Paragraph
+from dialogs.messages import Actions, Block, Button, Context, Fields, Message, Paragraph
 
 # In the order help lists them (and Teams' command menu, and Slack's manifest but `help`).
 COMMANDS = (
@@ -52,6 +52,21 @@ INTRO = N_("I help you follow KI's rules for social-media accounts.")
 QUESTIONS_HELP = N_(
     "Criticism, or a question someone else knows better? Click Ask a colleague on a logged question: the colleague suggests an answer, and the manager hears if none comes within the account's response time."
 )
+# The Communications Office's address in KI's social-media guidelines: where a person stuck
+# with something the bot cannot settle writes.
+CONTACT = "socialmedia@ki.se"
+# Not listed with the commands: what a platform sends for a person's first contact (the web
+# chat opened for the first time, the app added in Teams).
+GREETING = "start"
+
+
+def greeting(ctx: Ctx) -> Message:
+    """First contact: who the bot is and what to do next, then the commands."""
+    hello = ctx.tr("Hello {name}, I'm kontobot.", name=ctx.person.display_name)
+    next_step = ctx.tr(
+        "To ask for a new social-media account, click Open an account below: I'll ask one thing at a time. Type help whenever you want to see this list again."
+    )
+    return help_message(ctx, notice=f"{hello} {next_step}")
 
 
 def help_message(ctx: Ctx, notice: str = "") -> Message:
@@ -62,10 +77,15 @@ def help_message(ctx: Ctx, notice: str = "") -> Message:
     )
     intro = tr(INTRO)
     blocks: list[Block] = [Paragraph(notice)] if notice else []
+    contact = tr(
+        "Questions about KI's social-media guidelines: write to the Communications Office at {address}.",
+        address=CONTACT,
+    )
     blocks += [
         Paragraph(intro),
         Fields(lines),
         Paragraph(tr(QUESTIONS_HELP)),
+        Context(contact),
         Actions(
             (
                 Button("cmd:open-account", tr("Open an account"), style="primary"),

@@ -77,6 +77,9 @@ class PersonPicker:
     multi: bool = False
     placeholder: str = ""
     submit_label: str = ""
+    # The platform's ids of people not to offer (where the platform's picker can leave
+    # people out; the domain refuses them anyway).
+    exclude: tuple[str, ...] = ()
     kind: Literal["person_picker"] = "person_picker"
 
 
@@ -170,6 +173,7 @@ def from_dict(raw: dict[str, Any]) -> Message:
                     multi=block.get("multi", False),
                     placeholder=block.get("placeholder", ""),
                     submit_label=block.get("submit_label", ""),
+                    exclude=tuple(block.get("exclude", ())),
                 )
             )
         elif kind == "text_input":

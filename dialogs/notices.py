@@ -20,7 +20,6 @@ from dialogs.messages import (
     Actions,
     Block,
     Button,
-    Confirm,
     Context,
     Fields,
     Message,
@@ -29,7 +28,7 @@ from dialogs.messages import (
 )
 from dialogs.naming import account_name, names, platform_label
 from dialogs.nudge_notices import COMPOSERS as NUDGE_COMPOSERS
-from dialogs.open_account import RESPONSE_LABELS, SCOPE_LABELS
+from dialogs.open_account import ALL_CONFIRMED, RESPONSE_LABELS, SCOPE_LABELS
 from dialogs.team_notices import COMPOSERS as TEAM_COMPOSERS
 
 Composer = Callable[[AsyncSession, Translator, dict[str, Any], int | None], Awaitable[Message]]
@@ -70,7 +69,7 @@ async def request_fields(
         (tr("Weekday monitoring"), request.monitoring),
         (tr("Cover during holidays"), request.holiday_cover),
         (tr("Answering questions"), tr(RESPONSE_LABELS.get(request.response_time, ""))),
-        (tr("Confirmations"), tr("All points of the guidelines confirmed")),
+        (tr("Confirmations"), tr(ALL_CONFIRMED)),
     )
 
 
@@ -106,18 +105,8 @@ async def approval_card(
             Actions(
                 (
                     Button("approval:approve", tr("Approve"), value, style="primary"),
-                    Button(
-                        "approval:reject",
-                        tr("Reject"),
-                        value,
-                        style="danger",
-                        confirm=Confirm(
-                            title=tr("Reject the request?"),
-                            text=tr("The requester is told, with your reason."),
-                            yes=tr("Reject"),
-                            no=tr("Go back"),
-                        ),
-                    ),
+                    # Asks "Do you want to reject?" itself, once the reason is checked.
+                    Button("approval:reject", tr("Reject"), value, style="danger"),
                     Button("approval:changes", tr("Ask for changes"), value),
                     Button("approval:handover", tr("Hand to another approver"), value),
                 )

@@ -42,6 +42,8 @@ SCOPE_LABELS = {
     "university_wide": N_("University-wide"),
     "university_administration": N_("University administration"),
 }
+# What the request's summary and the approver's card say of the confirmations, all given.
+ALL_CONFIRMED = N_("All points of the guidelines confirmed")
 RESPONSE_LABELS = {
     "same_day": N_("The same working day"),
     "24h": N_("Within 24 hours"),
@@ -69,6 +71,21 @@ class AcknowledgementsStep(ChoiceStep):
         if missing:
             raise Invalid("acknowledgements_missing", missing=missing)
         return chosen
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        # The points are whole sentences: the approver's card says the same in one line.
+        if isinstance(value, list) and set(rules.ACKNOWLEDGEMENTS) <= set(value):
+            return ctx.tr(ALL_CONFIRMED)
+        return " ".join(ctx.tr(label) for key, label in self.options if key in value)
+
+
+class TeamStep(PeopleStep):
+    """The other responsible persons: the requester is one of them, so her summary lists her
+    first, as the approver's card does."""
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        others = await super().show(ctx, value)
+        return ", ".join(name for name in (ctx.person.display_name, others) if name)
 
 
 async def _check_team(ctx: Ctx, progress: Progress, chosen: list[Person]) -> None:
@@ -319,7 +336,7 @@ class OpenAccount(Dialog):
                 N_("How the account helps KI's activities and its target group."),
                 maximum=rules.LONG_TEXT,
             ),
-            PeopleStep(
+            TeamStep(
                 "team",
                 N_("Responsible persons"),
                 N_(

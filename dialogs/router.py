@@ -39,7 +39,7 @@ from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Sender, Text, Visit
 from dialogs.explain import explain
-from dialogs.help import ALL_COMMANDS, COMMANDS, help_message
+from dialogs.help import ALL_COMMANDS, COMMANDS, GREETING, greeting, help_message
 from dialogs.i18n import Translator, normalise
 from dialogs.open_account import NAME as OPEN_ACCOUNT
 from dialogs.open_account import OpenAccount
@@ -75,7 +75,7 @@ def _one(
 # Buttons by the prefix of their action (`prefix:verb`).
 BUTTONS: dict[str, Handler] = {
     "approval": approval.approval,
-    "handover": _one({"to": approval.hand_over}),
+    "handover": _one({"to": approval.hand_over, "cancel": approval.keep}),
     "revise": _one({"": approval.revise}),
     "duty": _check_in,
     "away": _one({"cancel": duty.cancel_absence}),
@@ -97,6 +97,7 @@ BUTTONS: dict[str, Handler] = {
         }
     ),
     "manager": _one({"accept": team.accept, "decline": team.decline}),
+    "accounts": _one({"page": accounts.turn_page}),
 }
 
 
@@ -326,13 +327,19 @@ class Brain:
             return await dashboard.dashboard(ctx, self.public_url, self.signing_key)
         if name == "help":
             return [Reply(help_message(ctx))]
+        if name == GREETING:
+            return [Reply(greeting(ctx))]
         text = ctx.tr("I don't know the command /{name}.", name=name)
         return [Reply(help_message(ctx, notice=text), ephemeral=True)]
 
     async def _text(self, ctx: Ctx, event: Text) -> list[Reply]:
         async def answer(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
             if progress is None:
-                hello = ctx.tr("Hello! Here is what I can do.")
+                hello = (
+                    ctx.tr("I found no text in your message. Here is what I can do.")
+                    if not event.text.strip()
+                    else ctx.tr("Hello! Here is what I can do.")
+                )
                 return None, [Reply(help_message(ctx, notice=hello))]
             return progress, await self.engine.on_text(ctx, progress, event.text)
 

@@ -66,9 +66,10 @@ account_id, why, escalation, period, plus the details listed):
 - nudge_rota_unmarked: working days from 14:00, when nobody marked *Monitored today*.
   why "not_marked" (escalation; to the rest of the available team, or to the manager when
   nobody else is available; details on_duty).
-- nudge_question: every day 08-18, for questions open past 24 h. why "open" (to the person
-  on duty; on other days, or when nobody is on duty, the available team; nobody: the
-  manager) and "open_long" (escalation, to the manager, past 72 h); details question_ids,
+- nudge_question: every day 08-18, for questions open past the answer time their account
+  promised (data.policy.answer_due). why "open" (to the person on duty; on other days, or
+  when nobody is on duty, the available team; nobody: the manager) and "open_long"
+  (escalation, to the manager, 48 h past that); details question_ids,
   oldest (ISO time), count.
 - nudge_archiving: working days from 09:00. why "due_soon", "due_today", "overdue" (team;
   details due, reason, days_overdue) and "overdue_long" (escalation, manager, 14 days
@@ -99,7 +100,7 @@ from data.archive import ArchiveState
 from data.compliance import duty_today, inactive_since, unavailable
 from data.models import CheckInKind
 from data.nudge_state import AccountState, Nudge, Snapshot
-from data.policy import NudgeConfig, local
+from data.policy import NudgeConfig, answer_due, escalation_due, local
 from data.workdays import Calendar
 
 ROTA = "nudge_rota"
@@ -229,20 +230,20 @@ def rota_unmarked(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> lis
 # --- questions ----------------------------------------------------------------------------
 
 def questions(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
-    """Every day 08-18: questions open past 24 h to the person on duty (the team on other
-    days); past 72 h also to the manager."""
+    """Every day 08-18: questions open past the answer time the account promised to the
+    person on duty (the team on other days); 48 h past that also to the manager."""
     if not _from(now, config, config.sending_starts, working_day=False):
         return []
     today = snapshot.today.isoformat()
-    late = now - config.question_after
-    very_late = now - config.question_escalate_after
     due: list[Nudge] = []
     for account in snapshot.accounts:
         # A question a colleague has is theirs to answer by the response time (experts).
         with_expert = {w.question_id for w in account.with_expert}
+        # As fast as the account promised: the same day, 24 h or 48 h (data.policy).
+        promise = account.response_time
         waiting = [
             q for q in account.old_questions
-            if q.received_at <= late and q.id not in with_expert
+            if answer_due(q.received_at, promise, config) <= now and q.id not in with_expert
         ]
         if not waiting:
             continue
@@ -258,7 +259,9 @@ def questions(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
             off = unavailable(account, snapshot)
             due.extend(_to_team(QUESTION, account, snapshot, today, "open", details,
                                 [p for p in account.team if p not in off]))
-        oldest = [q for q in waiting if q.received_at <= very_late]
+        oldest = [
+            q for q in waiting if escalation_due(q.received_at, promise, config) <= now
+        ]
         if oldest:
             due.append(_nudge(QUESTION, account, account.manager_id, today, "open_long", True, {
                 "question_ids": [q.id for q in oldest],

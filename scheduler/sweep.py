@@ -75,9 +75,7 @@ async def quiet_until(
         if (moment := datetime.combine(today, wakes[kind], tzinfo=config.zone)) > now
     ]
     if QUESTION in kinds:
-        moments += await open_question_deadlines(
-            session, now=now, after=(config.question_after, config.question_escalate_after)
-        )
+        moments += await open_question_deadlines(session, now=now, config=config)
     if EXPERT in kinds:
         moments += await expert_deadlines(session, now=now)
     return min(moments)

@@ -131,7 +131,8 @@ def is_person_message(event: Mapping[str, Any]) -> bool:
         and not event.get("subtype")
         and not event.get("bot_id")
         and bool(event.get("user"))
-        and bool(str(event.get("text", "")).strip())
+        # A blank message counts too: it gets an answer rather than silence.
+        and "text" in event
     )
 
 

@@ -22,6 +22,7 @@ from bot.teams import render
 from bot.teams.channel import TeamsChannel
 from bot.teams.translate import PLATFORM, Incoming, translate
 from dialogs.events import Command, Event, Sender
+from dialogs.help import GREETING
 from dialogs.router import Brain
 from hub import home
 from hub.identities import Identities
@@ -63,7 +64,7 @@ class TeamsBot:
             return await self._card_for(sender, incoming.value)
         if incoming.kind == "install":
             if incoming.greet:
-                await self.hub.receive(*self._keyed(incoming, Command(sender, "help")))
+                await self.hub.receive(*self._keyed(incoming, Command(sender, GREETING)))
             return None
         if incoming.kind not in ("message", "action") or incoming.event is None:
             return render.message_response("") if incoming.invoke else None

@@ -102,8 +102,9 @@ def translate(raw: dict[str, Any]) -> Incoming:
             event, picked = _action(sender, value, str(value.get(render.ACTION)))
             return incoming("action", event=event, picked_people=picked)
         text = _clean(str(raw.get("text") or ""))
-        if not text or sender is None:
+        if sender is None:
             return incoming("other")
+        # A blank message (a mention alone, a picture) gets an answer, never silence.
         return incoming("message", event=_text_event(sender, text))
     if kind_of == "invoke":
         if raw.get("name") != "adaptiveCard/action" or sender is None:

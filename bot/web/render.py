@@ -93,6 +93,7 @@ def _block(
         options = "".join(
             f'<option value="{_attr(external_id)}">{escape(name)}</option>'
             for external_id, name in directory
+            if external_id not in block.exclude
         )
         multiple = " multiple" if block.multi else ""
         size = f' size="{min(6, max(2, len(directory)))}"' if block.multi else ""

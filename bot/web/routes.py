@@ -20,7 +20,8 @@ from bot.web import translate
 from bot.web.channel import WebChannel, person_conversation, place_conversation
 from bot.web.demo import DEMO_PEOPLE
 from bot.web.render import render
-from dialogs.events import Event
+from dialogs.events import Command, Event
+from dialogs.help import GREETING
 from dialogs.i18n import LOCALES, N_, Translator
 from dialogs.messages import Message, Paragraph, from_dict
 from dialogs.text import clean_json
@@ -122,6 +123,12 @@ async def messages(request: web.Request) -> web.Response:
     # Read the write counter before rendering: a write while rendering then ends the wait.
     generation = channel.generation
     rendered = await _render_conversation(request, conversation)
+    if not rendered["messages"] and conversation == person_conversation(key):
+        # The first time the chat opens it greets (once: the inbox knows the key).
+        await request.app[HUB].run_now(
+            f"web:{key}:greeting", Command(translate.sender({"as": key}), GREETING)
+        )
+        rendered = await _render_conversation(request, conversation)
     while after == rendered["version"] and (remaining := deadline - loop.time()) > 0:
         if not await channel.wait_for_change(generation, remaining):
             break

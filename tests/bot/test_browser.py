@@ -133,8 +133,10 @@ def test_a_request_in_the_browser_from_open_account_to_welcome(
     expect(page.locator("#people button")).to_have_count(6, timeout=WAIT)
     answers = {a.step: a for a in open_account_answers(scope="university_wide")}
 
-    # Anna (English) asks for an account, answering one question at a time.
+    # Anna (English) opens the chat: it greets her, and she asks for an account, answering
+    # one question at a time.
     chat.act_as("Anna Andersson", "en")
+    chat.see(en("Hello {name}, I'm kontobot.", name="Anna Andersson"))
     chat.say("/open-account")
     chat.question(1).get_by_role("button", name="Instagram", exact=True).click()
     # Buttons answered: the focus moves on to where the next answer is typed.
@@ -238,13 +240,20 @@ def test_a_request_in_the_browser_from_open_account_to_welcome(
     card = chat.card(
         en("Your decision is needed as Director of Communications.")
     )
-    # The reject button asks first; going back leaves everything as it was.
+    # Reject first checks that a reason is given, and only then asks; going back leaves
+    # everything as it was.
     card.get_by_role("button", name=en("Reject"), exact=True).click()
-    dialog = card.get_by_role("alertdialog", name=en("Reject the request?"))
-    expect(dialog).to_be_visible(timeout=WAIT)
-    expect(dialog.get_by_role("button", name=en("Go back"), exact=True)).to_be_focused(timeout=WAIT)
-    dialog.get_by_role("button", name=en("Go back"), exact=True).click()
-    expect(dialog).to_have_count(0, timeout=WAIT)
+    chat.see(en(REASONS["reason_required"]))
+    card.get_by_label(en("Reason (needed to reject or ask for changes)")).fill("Not now.")
+    card.get_by_role("button", name=en("Reject"), exact=True).click()
+    question = chat.card(
+        en(
+            "Do you want to reject the request for {account}? The requester is told, with your reason. This cannot be undone.",
+            account=ACCOUNT,
+        )
+    )
+    question.get_by_role("button", name=en("Go back"), exact=True).click()
+    chat.see(en("Nothing has changed: the request still waits for a decision."))
     card.get_by_role("button", name=en("Approve"), exact=True).click()
     registered = re.compile(r"is registered as (SOME-\d{4}-0001)")
     chat.see(registered)
@@ -306,6 +315,10 @@ def test_the_page_tells_when_the_server_refuses(browser: Browser, server: Server
     box.press("Enter")
     chat.see(en("Hello! Here is what I can do."))
     expect(status).to_be_hidden(timeout=WAIT)
+    # A blank message gets an answer too, never silence.
+    box.fill("  ")
+    box.press("Enter")
+    chat.see(en("I found no text in your message. Here is what I can do."))
     # The refused request is the only problem the browser itself reports.
     assert [p for p in chat.problems if "413" not in p] == []
     chat.shot("10-refused-message")

@@ -147,6 +147,19 @@ async def test_a_person_can_switch_language(chat: WebChat) -> None:
     await chat.post("/web/api/locale", {"as": "anna", "locale": "fi"}, expect=400)
 
 
+async def test_the_chat_opens_with_a_greeting_once(chat: WebChat) -> None:
+    shown = await chat.wait_for_text("anna", en("Hello {name}, I'm kontobot.", name="Anna Andersson"))
+    assert "cmd:open-account" in shown.buttons()
+    # Opened again, the chat shows the same greeting, not a second one.
+    again = await chat.messages("anna")
+    assert len(again) == 1
+
+
+async def test_a_blank_message_gets_an_answer(chat: WebChat) -> None:
+    await chat.say("bjorn", "   ")
+    await chat.wait_for_text("bjorn", sv("I found no text in your message. Here is what I can do."))
+
+
 # The whole journey, on SQLite and on PostgreSQL.
 
 
@@ -244,8 +257,9 @@ async def test_a_request_goes_from_chat_to_the_register(database_url: str) -> No
         assert await count(store, Account) == 1
 
         # Each person sees only what is theirs.
-        assert len(await chat.messages("bjorn")) == 1
-        assert texts(await chat.messages("eva")) == ""
+        # Björn: the greeting of his first visit and the team's welcome; Eva: her greeting.
+        assert len(await chat.messages("bjorn")) == 2
+        assert len(await chat.messages("eva")) == 1
         assert texts(await chat.messages("eva", "place:registry")) == ""
         filip = texts(await chat.messages("filip"))
         assert "ki_neuro_demo" not in filip and "Welcome" not in filip
@@ -269,7 +283,10 @@ async def test_a_hand_over_moves_the_decision_and_the_old_approver_is_refused(
     value = card.buttons()["approval:handover"]
     await chat.act("cecilia", "approval:handover", value)
     picker = await chat.wait_for_text("cecilia", sv("Who should decide instead of you?"))
-    assert picker.buttons() == {"handover:to": value}
+    assert picker.buttons() == {"handover:to": value, "handover:cancel": value}
+    # The picker offers neither Cecilia herself nor Anna, who asked.
+    assert 'value="filip"' in picker.html
+    assert 'value="cecilia"' not in picker.html and 'value="anna"' not in picker.html
     await chat.act("cecilia", "handover:to", value, selected=("filip",))
     await chat.wait_for_text(
         "cecilia",
@@ -305,6 +322,17 @@ async def test_reject_needs_a_reason_and_tells_the_requester(chat: WebChat) -> N
     await chat.act("cecilia", "approval:reject", value)
     await chat.wait_for_text("cecilia", sv(REASONS["reason_required"]))
     await chat.act("cecilia", "approval:reject", value, text="Vi har redan ett sådant konto.")
+    # The reason given, Reject asks before it rejects.
+    await chat.wait_for_text(
+        "cecilia",
+        sv(
+            "Do you want to reject the request for {account}? The requester is told, with your reason. This cannot be undone.",
+            account=ACCOUNT,
+        ),
+    )
+    await chat.act(
+        "cecilia", "approval:reject_confirmed", value, text="Vi har redan ett sådant konto."
+    )
     await chat.wait_for_text(
         "anna",
         en(
@@ -387,7 +415,7 @@ async def test_writes_must_be_json(chat: WebChat) -> None:
             headers={"Content-Type": "text/plain"},
         )
         assert response.status == 415, path
-    assert await chat.messages("anna") == []
+    assert len(await chat.messages("anna")) == 1  # the greeting alone: nothing was said
 
 
 async def test_broken_json_is_a_bad_request(chat: WebChat) -> None:
@@ -396,7 +424,7 @@ async def test_broken_json_is_a_bad_request(chat: WebChat) -> None:
             "/web/api/say", data=body, headers={"Content-Type": "application/json"}
         )
         assert response.status == 400, body
-    await chat.post("/web/api/say", {"as": "anna", "text": "   "}, expect=400)
+    # (A blank message is no bad request: it gets an answer, test_a_blank_message_gets_an_answer.)
     await chat.post("/web/api/act", {"as": "anna", "action": "x", "selected": "bjorn"}, expect=400)
 
 
@@ -405,7 +433,7 @@ async def test_writes_from_another_origin_are_refused(chat: WebChat) -> None:
     for origin in ("https://evil.example", "null", "http://localhost.evil.example"):
         response = await chat.client.post("/web/api/say", json=body, headers={"Origin": origin})
         assert response.status == 403, origin
-    assert await chat.messages("anna") == []
+    assert len(await chat.messages("anna")) == 1  # the greeting alone: nothing was said
     # The page's own origin is fine.
     own = str(chat.client.make_url("")).rstrip("/")
     response = await chat.client.post("/web/api/say", json=body, headers={"Origin": own})
@@ -436,10 +464,10 @@ async def test_oversized_bodies_are_refused(chat: WebChat) -> None:
         "/web/api/say", data=chunked(), headers={"Content-Type": "application/json"}
     )
     assert response.status == 413
-    assert await chat.messages("anna") == []
+    assert len(await chat.messages("anna")) == 1  # the greeting alone: nothing was said
     # Long text within the limit is cut to what a message may hold, not refused.
     await chat.say("anna", "y" * 5000)
-    echo = (await chat.messages("anna"))[0]
+    echo = (await chat.messages("anna"))[1]  # after the greeting
     assert echo.text == "Anna Andersson " + "y" * 4000
 
 
@@ -448,13 +476,13 @@ async def test_oversized_bodies_are_refused(chat: WebChat) -> None:
 
 async def test_the_long_poll_wakes_when_the_conversation_changes(chat: WebChat) -> None:
     version, shown = await chat.fetch("anna")
-    assert shown == []
+    assert len(shown) == 1  # the greeting
     waiting = asyncio.create_task(chat.fetch("anna", after=version))
     await chat.say("anna", "help")
     async with asyncio.timeout(5):
         new_version, shown = await waiting
     assert new_version != version
-    assert shown[0].text == "Anna Andersson help"
+    assert shown[1].text == "Anna Andersson help"
 
 
 async def test_a_stale_version_answers_at_once(chat: WebChat) -> None:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from bot.web.render import render
-from dialogs.messages import Choice, Link, Message, Option, Paragraph, from_dict, to_dict
+from dialogs.messages import (
+    Choice,
+    Link,
+    Message,
+    Option,
+    Paragraph,
+    PersonPicker,
+    from_dict,
+    to_dict,
+)
 
 
 def html_of(link: Link) -> str:
@@ -78,4 +87,22 @@ def test_a_filtered_choice_is_a_select_with_a_button() -> None:
     assert 'data-action="dlg:unit:choose"' in html and ">Confirm</button>" in html
     # A neutral message survives the outbox's JSON with its flag.
     message = Message("x", blocks=(Choice("dlg:unit:choose", units, filtered=True),))
+    assert from_dict(to_dict(message)) == message
+
+
+def test_a_person_picker_leaves_out_the_people_it_excludes() -> None:
+    """Handing a decision over: the requester and the approver are not offered."""
+    picker = PersonPicker("handover:to", "1:1:manager", exclude=("anna", "dan"))
+    html = render(
+        Message("x", blocks=(picker,)),
+        message_id=4,
+        directory=[("anna", "Anna Berg"), ("bo", "Bo Ek"), ("dan", "Dan Holm")],
+    )
+    assert '<option value="bo">Bo Ek</option>' in html
+    assert "Anna Berg" not in html and "Dan Holm" not in html
+
+
+def test_a_person_pickers_exclusions_survive_the_outbox() -> None:
+    picker = PersonPicker("handover:to", "1:1:manager", exclude=("anna", "dan"))
+    message = Message("x", blocks=(picker,))
     assert from_dict(to_dict(message)) == message

@@ -10,7 +10,7 @@ from data import closure, monitoring, questions
 from data.db import Store
 from dialogs.accounts import ACCOUNTS_SHOWN
 from tests.helpers import T0, Cast, make_roles
-from tests.helpers.chat import CastSenders, cast_senders, fields, only, texts
+from tests.helpers.chat import CastSenders, buttons, cast_senders, fields, only, texts
 from tests.helpers.nudging import CONFIG, account_of, at, chat
 
 WEDNESDAY = T0 + timedelta(days=2)
@@ -41,7 +41,7 @@ async def test_what_needs_doing_comes_first(store: Store, cast: Cast, who: CastS
     reply = only(await chat(store, who.requester, WEDNESDAY).command("accounts"))
     [(number, glance)] = fields(reply).items()
     assert glance.splitlines()[1:] == [
-        "Questions waiting more than 24 hours: 1",
+        "Questions not answered in the promised time: 1",
         "On duty today: Anna Berg",
         "Next archiving due: 2027-09-01",
     ]
@@ -57,7 +57,7 @@ async def test_what_needs_doing_comes_first(store: Store, cast: Cast, who: CastS
     september = at(T0.date().replace(month=9, day=10), 10)
     reply = only(await chat(store, who.manager, september).command("accounts"))
     assert fields(reply)[number].splitlines()[1:] == [
-        "Questions waiting more than 24 hours: 2",
+        "Questions not answered in the promised time: 2",
         "Archiving overdue since 2027-09-01",
         "Looks inactive since 2027-03-18",
         "On duty today: Bo Ek",
@@ -95,17 +95,38 @@ async def test_in_swedish(store: Store, cast: Cast) -> None:
     ]
 
 
-async def test_a_long_register_shows_a_page_and_points_to_the_dashboard(
+async def test_a_long_register_is_paged_with_a_way_to_the_dashboard(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
-    for n in range(ACCOUNTS_SHOWN + 1):
+    """The Communications Office's /accounts once listed the whole register in chat."""
+    total = 2 * ACCOUNTS_SHOWN + 3
+    for n in range(total):
         await account_of(store, cast, f"ki_unit{n}")
     async with store.transaction() as session:
         await make_roles(session, T0, comms={cast.outsider})
-    reply = only(await chat(store, who.outsider).command("accounts"))
-    shown = fields(reply)
-    assert list(shown) == [f"SOME-2027-{n:04d}" for n in range(1, ACCOUNTS_SHOWN + 1)]
+    eva = chat(store, who.outsider)
+    reply = only(await eva.command("accounts"))
+    assert ACCOUNTS_SHOWN == 10
+    assert list(fields(reply)) == [f"SOME-2027-{n:04d}" for n in range(1, 11)]
     assert texts(reply)[-1] == (
-        f"These are {ACCOUNTS_SHOWN} of {ACCOUNTS_SHOWN + 1} accounts, by number. Type "
-        "/dashboard for a link to the whole register on the dashboard."
+        f"Accounts 1–10 of {total}, by number. The dashboard has the whole register, with "
+        "filters."
     )
+    assert [(b.action, b.label, b.value) for b in buttons(reply)] == [
+        ("accounts:page", "Next", "2"),
+        ("cmd:dashboard", "Open the dashboard", ""),
+    ]
+
+    second = only(await eva.click("accounts:page", value="2"))
+    assert list(fields(second)) == [f"SOME-2027-{n:04d}" for n in range(11, 21)]
+    assert [b.value for b in buttons(second) if b.action == "accounts:page"] == ["1", "3"]
+    last = only(await eva.click("accounts:page", value="3"))
+    assert list(fields(last)) == [f"SOME-2027-{n:04d}" for n in range(21, total + 1)]
+    assert texts(last)[-1].startswith(f"Accounts 21–{total} of {total}")
+    assert [(b.action, b.label) for b in buttons(last)] == [
+        ("accounts:page", "Previous"), ("cmd:dashboard", "Open the dashboard")
+    ]
+    # A page beyond the end shows the last; a forged value is refused.
+    assert list(fields(only(await eva.click("accounts:page", value="99")))) == list(fields(last))
+    [refused] = await eva.click("accounts:page", value="x")
+    assert refused.ephemeral

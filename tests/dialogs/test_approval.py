@@ -9,7 +9,7 @@ from data.db import Store
 from data.models import AccountRequest, Outbox
 from dialogs.messages import Paragraph
 from tests.helpers import T0, Cast, load, submit
-from tests.helpers.chat import CastSenders, only, pickers, says
+from tests.helpers.chat import CastSenders, buttons, only, pickers, says
 from tests.helpers.nudging import chat, refusal
 
 FRIDAY = T0 + timedelta(days=4)  # four working days after Monday's request
@@ -76,6 +76,10 @@ async def test_the_approver_still_hands_over_at_any_time(
     dan = chat(store, who.manager, T0)
     [question] = await dan.click("approval:handover", value=card(request))
     assert says(question.message, "Who should decide instead of you?")
+    # The picker leaves out whom the decision can never go to: Dan himself, the requester
+    # and the responsible persons.
+    [picker] = pickers(question.message)
+    assert set(picker.exclude) == {"dan.holm", "anna.berg", "bo.ek"}
     reply = only(await dan.click("handover:to", "filip.sjö", value=card(request)))
     assert reply.blocks[0] == Paragraph(
         "Handed over to Filip Sjö. They have been sent the request."
@@ -129,3 +133,24 @@ async def test_a_card_value_out_of_the_databases_range_is_refused(
         assert refusal(await manager.click("approval:approve", value=value))
     [stored] = await load(store, AccountRequest)
     assert stored.status == "pending"
+
+
+async def test_a_mis_click_on_hand_over_is_cancelled(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    request = await submit(store, cast)
+    dan = chat(store, who.manager, T0)
+    [question] = await dan.click("approval:handover", value=card(request))
+    assert [(b.action, b.label) for b in buttons(question.message)][-1] == (
+        "handover:cancel", "Cancel"
+    )
+    [cancelled] = await dan.click("handover:cancel", value=card(request))
+    assert cancelled.ephemeral
+    assert cancelled.message.blocks[0] == Paragraph(
+        "Nothing has changed: the request still waits for a decision."
+    )
+    [stored] = await load(store, AccountRequest)
+    assert (stored.approver_id, stored.status) == (cast.manager, "pending")
+    # And the card's buttons still decide.
+    approved = only(await dan.click("approval:approve", value=card(request)))
+    assert says(approved, "registered as SOME-2027-0001")

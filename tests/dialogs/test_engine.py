@@ -233,7 +233,7 @@ async def test_hjalp_back_and_cancel_in_swedish(store: Store, cast: Cast, step: 
             "Department of Clinical Neuroscience",
         ),
         ("scope", "University administration", "Scope", "University administration"),
-        ("team", "Bo Ek, Cia Lund", "Responsible persons", "Bo Ek, Cia Lund"),
+        ("team", "Bo Ek, Cia Lund", "Responsible persons", "Anna Berg, Bo Ek, Cia Lund"),
         ("response_time", "1", "Answering questions", "The same working day"),
     ],
 )

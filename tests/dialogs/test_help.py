@@ -4,7 +4,8 @@ dialogs.help.COMMANDS (which Slack's manifest and Teams' command menu follow).""
 from __future__ import annotations
 
 from data.db import Store
-from dialogs.help import ALL_COMMANDS
+from dialogs.help import ALL_COMMANDS, GREETING
+from dialogs.messages import Message
 from tests.helpers import Cast
 from tests.helpers.chat import buttons, cast_senders, fields, only, says
 from tests.helpers.nudging import chat
@@ -37,3 +38,26 @@ async def test_help_offers_the_moderation_log_and_the_expert_question(
     shown = only(await chat(store, who.requester).command("help"))
     assert "cmd:removed" in [b.action for b in buttons(shown)]
     assert says(shown, "Click Ask a colleague on a logged question")
+def everything(message: Message) -> str:
+    """Every sentence of the message, small print included."""
+    return " ".join(b.text for b in message.blocks if isinstance(getattr(b, "text", None), str))
+
+
+async def test_help_says_where_to_write_when_stuck(store: Store, cast: Cast) -> None:
+    who = await cast_senders(store, cast)
+    [reply] = await chat(store, who.requester).command("help")
+    assert (
+        "Questions about KI's social-media guidelines: write to the Communications Office at "
+        "socialmedia@ki.se."
+    ) in everything(reply.message)
+
+
+async def test_the_greeting_says_who_i_am_and_what_to_do_next(store: Store, cast: Cast) -> None:
+    who = await cast_senders(store, cast, locale="sv")
+    [reply] = await chat(store, who.requester).command(GREETING)
+    shown = everything(reply.message)
+    assert shown.startswith("Hej Anna Berg! Jag är kontobot.")
+    assert "klicka på Öppna ett konto här nedanför" in shown
+    assert "/open-account" in fields(reply.message)
+    # Opening an account comes first.
+    assert next(b.action for b in buttons(reply.message)) == "cmd:open-account"

@@ -83,7 +83,8 @@ async def test_the_approver_sees_the_whole_request_and_live_buttons(
         ("approval:handover", value),
     ]
     [reject] = [b for b in buttons(card) if b.action == "approval:reject"]
-    assert reject.confirm is not None and reject.style == "danger"
+    # No question before the click: Reject checks the reason first, then asks (test_router).
+    assert reject.confirm is None and reject.style == "danger"
 
 
 async def test_anyone_else_sees_the_card_without_buttons(store: Store, cast: Cast) -> None:

@@ -12,7 +12,6 @@ from data import people, rules
 from data.db import Store
 from data.models import AccountRequest, Outbox, Person, RequestStatus, Role
 from dialogs import notices
-from dialogs.explain import acknowledgement_labels
 from dialogs.i18n import Translator
 from dialogs.messages import Fields, Paragraph
 from dialogs.router import Brain
@@ -95,12 +94,14 @@ async def test_a_whole_journey_by_typing_and_clicking_files_the_request(
         "Objectives": "Two posts a week about ongoing projects.",
         "Target group": "Prospective master's students",
         "Operational benefit": "More applicants to the department's programmes.",
-        "Responsible persons": "Bo Ek",
+        # The requester is one of the responsible persons: her own summary says so.
+        "Responsible persons": "Anna Berg, Bo Ek",
         "Immediate manager": "Dan Holm",
         "Weekday monitoring": "Checked every working day by the team in turn.",
         "Cover during holidays": "The unit's communicator covers holidays.",
         "Answering questions": "Within 24 hours",
-        "Confirmations": "; ".join(acknowledgement_labels().values()),
+        # Six whole sentences are not glued together with ".;": one line, as on the card.
+        "Confirmations": "All points of the guidelines confirmed",
     }
     assert await count(store, AccountRequest) == 0
 
@@ -265,8 +266,8 @@ BAD_ANSWERS = [
     pytest.param(
         Bad(
             "team",
-            "I can't find Nobody Here. Pick the person from the list, or give their work "
-            "e-mail address.",
+            "I can't find anyone called Nobody Here. Check the spelling, pick the person from "
+            "the list, or type their work e-mail address.",
             text="Nobody Here",
         ),
         id="team-unknown-typed",
@@ -274,7 +275,8 @@ BAD_ANSWERS = [
     pytest.param(
         Bad(
             "team",
-            "I can't find ghost. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone called ghost. Check the spelling, pick the person from the list, "
+            "or type their work e-mail address.",
             selected=("bo.ek", "ghost"),
             what="pick",
         ),
@@ -343,8 +345,10 @@ BAD_ANSWERS = [
     pytest.param(
         Bad(
             "manager",
-            "I can't find boss@example.org. Pick the person from the list, or give their work "
-            "e-mail address.",
+            # Not asked for an e-mail address: it was one.
+            "I can't find anyone with the address boss@example.org. Check the spelling, or pick "
+            "the person from the list. Someone new at KI may not be in the directory yet: write "
+            "to socialmedia@ki.se if you are stuck.",
             text="boss@example.org",
         ),
         id="manager-unknown",
@@ -370,7 +374,7 @@ BAD_ANSWERS = [
         Bad(
             "acknowledgements",
             "Every point must be confirmed before the account can be opened. Still to confirm: "
-            "The account will refer to ki.se.; I know that posts and comments become public "
+            "The account will refer to ki.se. I know that posts and comments become public "
             "documents that must be kept in order.",
             selected=("terms_of_use", "graphic_profile", "unit_named", "consent"),
         ),
@@ -406,18 +410,42 @@ async def test_a_wrong_answer_is_explained_and_the_question_asked_again(
     assert step_of(only(await answer(chat, bad.step, who))) != bad.step
 
 
-async def test_a_name_shared_by_two_people_asks_for_the_e_mail(
+async def test_a_name_shared_by_two_people_asks_which_one(
     store: Store, cast: Cast, who: CastSenders, chat: Chat
 ) -> None:
     async with store.transaction() as session:
-        await make_person(session, T0, "Maja Lind", ext="maja.lind.1")
-        await make_person(session, T0, "Maja Lind", ext="maja.lind.2")
+        first = await make_person(session, T0, "Maja Lind", email="maja.lind@ki.se")
+        second = await make_person(session, T0, "Maja Lindgren", email="maja.lindgren@ki.se")
     await fill(chat, who, until="team")
-    reply = only(await chat.say("Maja Lind"))
-    assert says(
-        reply, "More than one person is called Maja Lind. Please give their e-mail address instead."
-    )
+    # "maja" fits both; Bo, named after her, waits until she is settled.
+    reply = only(await chat.say("maja, bo"))
+    assert says(reply, "Several people fit maja. Which one do you mean?")
     assert step_of(reply) == "team"
+    [which] = choices(reply)
+    assert which.action == "dlg:team:which"
+    assert [o.label for o in which.options] == [
+        f"Maja Lind ({first.email})", f"Maja Lindgren ({second.email})"
+    ]
+    summary_or_next = only(await chat.dlg("team", "which", str(second.id)))
+    assert step_of(summary_or_next) == "manager"
+    state = await dialog_state(store, cast.requester)
+    assert state is not None and state.data["team"] == [second.id, cast.colleague]
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"), [("bo", "Bo Ek"), ("CIA", "Cia Lund"), ("filip s", "Filip Sjö")]
+)
+async def test_a_colleague_is_found_by_a_typed_name(
+    store: Store, cast: Cast, who: CastSenders, chat: Chat, typed: str, named: str
+) -> None:
+    await fill(chat, who, until="team")
+    reply = only(await chat.say(typed))
+    assert step_of(reply) == "manager"
+    state = await dialog_state(store, cast.requester)
+    assert state is not None
+    async with store.transaction() as session:
+        [person] = (await people.people_by_id(session, state.data["team"])).values()
+    assert person.display_name == named
 
 
 # --- in Swedish ----------------------------------------------------------------------------
@@ -466,7 +494,7 @@ SWEDISH_BAD_ANSWERS = [
     pytest.param(
         BadSv(
             "manager",
-            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone called {name}. Check the spelling, pick the person from the list, or type their work e-mail address.",
             {"name": "Ingen Alls"},
             text="Ingen Alls",
         ),

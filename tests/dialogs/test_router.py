@@ -19,7 +19,7 @@ from data.models import (
     RequestStatus,
 )
 from dialogs.events import Sender
-from dialogs.messages import Paragraph
+from dialogs.messages import Paragraph, TextInput
 from dialogs.router import Brain
 from tests.helpers import T0, Cast, count, load, make_roles, submit
 from tests.helpers.chat import (
@@ -82,6 +82,11 @@ async def test_help_and_unknown_commands(store: Store, who: CastSenders) -> None
     hello = only(await chat.say("hi there"))
     assert says(hello, "Hello! Here is what I can do.")
     assert await count(store, DialogState) == 0
+
+    # A blank message gets an answer too, never silence.
+    blank = only(await chat.say("  "))
+    assert says(blank, "I found no text in your message. Here is what I can do.")
+    assert "/open-account" in fields(blank)
 
 
 async def test_the_help_button_starts_the_conversation(
@@ -297,7 +302,7 @@ async def test_a_refused_approval_leaves_no_trace_and_can_be_repeated(
     assert (stored.stage, stored.approver_id) == ("director", cast.director)
 
 
-@pytest.mark.parametrize("verb", ["approve", "reject", "changes", "handover"])
+@pytest.mark.parametrize("verb", ["approve", "reject", "reject_confirmed", "changes", "handover"])
 @pytest.mark.parametrize("intruder", ["outsider", "colleague", "director"])
 async def test_only_the_approver_decides(
     store: Store, cast: Cast, who: CastSenders, verb: str, intruder: str
@@ -349,7 +354,7 @@ async def test_a_card_value_that_names_no_request(
     assert await snapshot(store) == before
 
 
-@pytest.mark.parametrize("verb", ["reject", "changes"])
+@pytest.mark.parametrize("verb", ["reject", "reject_confirmed", "changes"])
 @pytest.mark.parametrize("reason", ["", "   "])
 async def test_reject_and_ask_for_changes_need_a_reason(
     store: Store, cast: Cast, who: CastSenders, verb: str, reason: str
@@ -369,9 +374,35 @@ async def test_reject_with_a_reason_tells_the_requester(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
     request = await submit(store, cast)
+    dan = chat_for(store, who.manager)
+    before = await snapshot(store)
+    # With the reason checked, Reject asks before it rejects; the reason stays to change.
+    [question] = await dan.click(
+        "approval:reject", value=card(request), text="  We already have an account.  "
+    )
+    assert question.ephemeral
+    assert question.message.blocks[0] == Paragraph(
+        "Do you want to reject the request for Instagram ki_neuroscience? The requester is "
+        "told, with your reason. This cannot be undone."
+    )
+    [reason] = [b for b in question.message.blocks if isinstance(b, TextInput)]
+    assert (reason.action, reason.value) == ("approval:reason", "  We already have an account.  ")
+    assert [(b.action, b.value) for b in buttons(question.message)] == [
+        ("approval:reject_confirmed", card(request)),
+        ("approval:keep", card(request)),
+    ]
+    assert await snapshot(store) == before
+
+    # Go back: nothing changes.
+    [kept] = await dan.click("approval:keep", value=card(request))
+    assert kept.message.blocks[0] == Paragraph(
+        "Nothing has changed: the request still waits for a decision."
+    )
+    assert await snapshot(store) == before
+
     reply = only(
-        await chat_for(store, who.manager).click(
-            "approval:reject", value=card(request), text="  We already have an account.  "
+        await dan.click(
+            "approval:reject_confirmed", value=card(request), text="  We already have an account.  "
         )
     )
     assert reply.blocks[0] == Paragraph("Rejected. The requester is told, with your reason.")
@@ -412,7 +443,7 @@ async def test_changes_then_revise_resubmits_as_round_two(
     assert summary.blocks[0] == Paragraph("Change what is needed, then submit the request again.")
     assert step_of(summary) == "summary"
     assert fields(summary)["Organisational unit"] == "Department of Neuroscience"
-    assert fields(summary)["Responsible persons"] == "Bo Ek"
+    assert fields(summary)["Responsible persons"] == "Anna Berg, Bo Ek"
 
     await requester.dlg("summary", "edit_field", "unit")
     summary = only(await requester.say("Department of Neuroscience, Pain Research Group"))
@@ -490,8 +521,8 @@ async def test_the_approver_hands_the_decision_to_another_manager(
         ("dan.holm", "The decision is already yours: pick someone else to hand it to."),
         (
             "nobody.here",
-            "I can't find nobody.here. Pick the person from the list, or give their work "
-            "e-mail address.",
+            "I can't find anyone called nobody.here. Check the spelling, pick the person from "
+            "the list, or type their work e-mail address.",
         ),
         (None, "Please write an answer: it can't be empty."),
     ],

@@ -45,7 +45,7 @@ from tests.helpers.fuzz import (
 
 BUTTONS = [
     "approval:approve", "approval:reject", "approval:changes", "approval:handover",
-    "handover:to", "revise:", "duty:monitored", "duty:cannot", "away:cancel",
+    "approval:reject_confirmed", "approval:keep", "handover:to", "handover:cancel", "revise:", "duty:monitored", "duty:cannot", "away:cancel",
     "rota:rotation", "rota:first", "active:yes", "question:answered", "archive:done",
     "archive:snooze", "archive:request", "close:start", "open-account:platform",
     "open-account:confirm", "cmd:open-account", "submit", "edit", "cancel", "",

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from data.archive import ArchiveState
 from data.compliance import Compliance
 from data.compliance import compliance as compliance_of
@@ -17,7 +19,7 @@ from data.nudge_state import (
     Snapshot,
     digests,
 )
-from data.policy import NudgeConfig
+from data.policy import NudgeConfig, answer_due, shortest_answer_time
 from scheduler import nudge_rules as rules
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -151,6 +153,41 @@ def test_a_question_with_an_expert_waits_for_them_then_the_manager_hears() -> No
     # Outside the sending hours, nothing.
     evening = at(MONDAY, 18)
     assert rules.experts(snap(evening, state), evening, CONFIG) == []
+@pytest.mark.parametrize(
+    ("promise", "received", "late_at", "manager_at"),
+    [
+        # The same working day: by 16:00 when received before noon, else by 10:00 next day.
+        ("same_day", at(MONDAY, 9), at(MONDAY, 16), at(MONDAY + timedelta(days=2), 16)),
+        ("same_day", at(MONDAY, 13), at(MONDAY + timedelta(days=1), 10),
+         at(MONDAY + timedelta(days=3), 10)),
+        ("24h", at(MONDAY, 9), at(MONDAY + timedelta(days=1), 9),
+         at(MONDAY + timedelta(days=3), 9)),
+        ("48h", at(MONDAY, 9), at(MONDAY + timedelta(days=2), 9),
+         at(MONDAY + timedelta(days=4), 9)),
+    ],
+)
+def test_the_accounts_promised_response_time_drives_the_question_nudges(
+    promise: str, received: datetime, late_at: datetime, manager_at: datetime
+) -> None:
+    """Once fixed at 24 h and 72 h whatever the account promised."""
+    state = account(old_questions=(OpenQuestion(5, received),), response_time=promise)
+
+    def nudged(now: datetime) -> list[tuple[int | str | None, str, bool]]:
+        return who(rules.questions(snap(now, state), now, CONFIG))
+
+    minute = timedelta(minutes=1)
+    assert nudged(late_at - minute) == []
+    # The rota moves one along the team each working day from Monday.
+    on_duty = (ANNA, BO, CIA)[(late_at.astimezone(STOCKHOLM).date() - MONDAY).days % 3]
+    assert nudged(late_at) == [(on_duty, "open", False)]
+    assert (MAJA, "open_long", True) not in nudged(manager_at - minute)
+    assert (MAJA, "open_long", True) in nudged(manager_at)
+
+
+def test_the_snapshot_holds_every_question_a_promise_can_make_late() -> None:
+    # Received just before noon, due at 16:00: four hours is the shortest any promise allows.
+    assert shortest_answer_time(CONFIG) == timedelta(hours=4)
+    assert answer_due(at(MONDAY, 11, 59), "same_day", CONFIG) == at(MONDAY, 16)
 
 
 def test_archiving_goes_to_the_manager_when_the_whole_team_is_away() -> None:

@@ -302,6 +302,26 @@ async def test_a_question_passing_its_target_between_sweeps_is_owed_by_the_next(
     assert later.written == [f"nudge_question:{cast.requester}:2027-03-01"]
 
 
+async def test_a_same_day_promise_is_nudged_at_four_the_same_day(
+    store: Store, cast: Cast
+) -> None:
+    """The account promised answers the same working day: a question received at 09:00 is
+    late at 16:00 (it once waited 24 hours whatever the promise), and the scheduler's
+    reusing sweep wakes for it though nothing was stored since."""
+    account = await register(store, requester=cast.requester, team=(cast.colleague,),
+                             manager=cast.manager, now=at(MONDAY, 7), handle="ki_quick",
+                             response_time="same_day")
+    async with store.transaction() as session:
+        await questions.receive_question(
+            session, account_id=id_of(account), text="Open today?", now=at(MONDAY, 9),
+        )
+    assert (await sweep(store, at(MONDAY, 15, 59), CONFIG, kinds=[QUESTION])).written == []
+    assert (await sweep(store, at(MONDAY, 15, 59) + timedelta(seconds=30), CONFIG,
+                        kinds=[QUESTION])).skipped
+    later = await sweep(store, at(MONDAY, 16), CONFIG, kinds=[QUESTION])
+    assert later.written == [f"nudge_question:{cast.requester}:2027-03-01"]
+
+
 async def test_a_rule_that_wakes_later_in_the_day_is_swept_then(store: Store, cast: Cast) -> None:
     await two_accounts(store, cast)
     await sweep(store, at(MONDAY, 8, 30), CONFIG)

@@ -230,8 +230,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("say");
+    // A blank message is sent too: the bot answers it rather than nothing happening.
     const text = input.value;
-    if (!text.trim()) return;
     input.value = "";
     try {
       await api("/web/api/say", { text });

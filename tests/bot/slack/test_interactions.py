@@ -156,7 +156,7 @@ async def test_a_colleague_named_by_e_mail_is_found_in_slack(rig: SlackRig) -> N
     refused = await rig.next_dm(ANNA.id, 12)
     assert (
         EN(
-            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone with the address {name}. Check the spelling, or pick the person from the list. Someone new at KI may not be in the directory yet: write to socialmedia@ki.se if you are stuck.",
             name="nobody@ki.se",
         )
         in refused.all_text()
@@ -172,7 +172,7 @@ async def test_a_person_slack_does_not_know_is_refused(rig: SlackRig) -> None:
     shown = await rig.answer(ANNA.id, answers[8])
     assert (
         EN(
-            "I can't find {name}. Pick the person from the list, or give their work e-mail address.",
+            "I can't find anyone called {name}. Check the spelling, pick the person from the list, or type their work e-mail address.",
             name="UNOBODY",
         )
         in shown.all_text()
@@ -192,7 +192,15 @@ async def test_reject_takes_the_reason_typed_in_the_card(rig: SlackRig) -> None:
     )
     assert await count(rig.store, ApprovalDecision) == 0
 
+    # With the reason given, Reject asks before it rejects (it once asked before checking).
     await rig.act(CECILIA.id, card, "approval:reject", text="Use the department's account.")
+    await rig.settle()
+    question = rig.fake.ephemeral(CECILIA.id)[-1]
+    assert SV("Go back") in question.all_text()
+    assert await count(rig.store, ApprovalDecision) == 0
+    await rig.act(
+        CECILIA.id, question, "approval:reject_confirmed", text="Use the department's account."
+    )
     await rig.settle()
     [decision] = await load(rig.store, ApprovalDecision)
     assert decision.decision == Decision.REJECT.value

@@ -53,9 +53,15 @@ def test_messages_that_are_not_a_person_writing() -> None:
         },
         {"type": "message", "channel_type": "im", "bot_id": "B1", "user": "U1", "text": "x"},
         {"type": "message", "channel_type": "channel", "user": "U1", "text": "x"},
-        {"type": "message", "channel_type": "im", "user": "U1", "text": " "},
     ):
         assert translate.message({"event": event}) is None
+
+
+def test_a_blank_message_is_still_a_message() -> None:
+    """It gets an answer (dialogs.router), never silence."""
+    turn = translate.message({"event": {"type": "message", "channel_type": "im", "user": "U1",
+                                        "text": " ", "ts": "1.2", "channel": "D1"}})
+    assert turn is not None and isinstance(turn.event, Text) and turn.event.text == " "
 
 
 def test_slack_formatting_becomes_plain_text() -> None:

@@ -87,6 +87,12 @@ async def journey(database_url: str, language: str) -> None:
             assert tr("I help you follow KI's rules for social-media accounts.") in texts(
                 greeting.card
             )
+            # The greeting says what to do next, and where to write when stuck.
+            shown = texts(greeting.card)
+            assert tr(
+                "To ask for a new social-media account, click Open an account below: I'll ask one thing at a time. Type help whenever you want to see this list again."
+            ) in shown
+            assert "socialmedia@ki.se" in shown
 
         await request_account(rig, anna, language)
         [request] = await load(rig.store, AccountRequest)

@@ -29,6 +29,7 @@ from tests.bot.teams.rig import (
     TeamsRig,
     TeamsUser,
     executes,
+    inputs_of,
     markdown,
     running_teams,
     texts,
@@ -157,7 +158,14 @@ async def test_reject_takes_the_reason_typed_on_the_card(carded: TeamsRig) -> No
     ) in _card_texts(rig.fake.in_conversation(CECILIA.conversation)[-1].card)
 
     reason = "The *unit* already has [an account](https://evil.example)."
-    body = await rig.execute(CECILIA, reject, {field: reason})
+    await rig.execute(CECILIA, reject, {field: reason})
+    # The reason given, Reject asks before it rejects, the reason still in its field.
+    assert (await state(rig))[:2] == (RequestStatus.PENDING.value, 0)
+    question = rig.fake.in_conversation(CECILIA.conversation)[-1].card
+    [sure] = [a for a in executes(question) if a["verb"] == "approval:reject_confirmed"]
+    kept = inputs_of(question)[sure["data"]["text"]]
+    assert kept["value"] == reason
+    await rig.execute(CECILIA, sure, {kept["id"]: kept["value"]})
     assert (await state(rig))[:2] == (RequestStatus.REJECTED.value, 1)
     told = await rig.wait_text(
         ANNA.conversation,

@@ -54,3 +54,18 @@ def test_text_is_normalised_where_it_enters() -> None:
     assert incoming.sender is not None and incoming.sender.display_name == "Björn"
     assert isinstance(incoming.event, Text)
     assert incoming.event.text == "café \ufffd!"
+
+
+def test_a_message_with_no_text_is_still_a_message() -> None:
+    """A mention alone, or a picture: it gets an answer (dialogs.router), never silence."""
+    from bot.teams.translate import translate
+
+    incoming = translate(
+        {
+            "type": "message", "id": "2", "text": "<at>kontobot</at>",
+            "from": {"id": "29:x", "name": "Björn", "aadObjectId": "aad-1"},
+            "conversation": {"id": "a:1", "conversationType": "personal"},
+        }
+    )
+    assert incoming.kind == "message"
+    assert isinstance(incoming.event, Text) and incoming.event.text == ""
