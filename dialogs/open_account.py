@@ -7,6 +7,7 @@ from typing import Any
 from data import directory, requests, rules
 from data.errors import Invalid
 from data.models import AccountRequest, Person
+from dialogs import glossary
 from dialogs.engine import (
     EDITING,
     Answer,
@@ -36,16 +37,9 @@ MAX_UNIT_OPTIONS = 100
 # A list of more units than this is a menu to search in rather than a row of buttons.
 FILTERED_FROM = 8
 
-SCOPE_LABELS = {
-    "unit": N_("A unit (department, centre, section or research group)"),
-    "university_wide": N_("University-wide"),
-    "university_administration": N_("University administration"),
-}
-RESPONSE_LABELS = {
-    "same_day": N_("The same working day"),
-    "24h": N_("Within 24 hours"),
-    "48h": N_("Within 48 hours"),
-}
+# The chat's and the dashboard's words for these values (dialogs.glossary).
+SCOPE_LABELS = glossary.SCOPES
+RESPONSE_LABELS = glossary.RESPONSE_TIMES
 
 
 class HandleStep(Step):
