@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -e '.[dev]'
 	touch $@
 
+# `make run PORT=8080` (or HOST=0.0.0.0, which turns the web chat off unless asked for).
+HOST ?= 127.0.0.1
+PORT ?= 3978
+
 run: venv
-	$(VENV)/bin/kontobot serve
+	$(VENV)/bin/kontobot serve --host $(HOST) --port $(PORT)
 
 test: venv
 	$(VENV)/bin/pytest -n 2

@@ -97,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Their INFO lines (each migration step, each scheduler job added and run) say nothing an
+    # operator acts on: our own lines say what was done. Their warnings still show.
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings()
     try:
         return _run(args, settings)
@@ -143,6 +147,8 @@ def serve(settings: Settings, host: str, port: int) -> int:
     log.info("kontobot on http://%s:%s/ (web chat %s)", host, port, "on" if web_chat else "off")
     for line in exposure.report(app, host, web_chat=decision):
         log.info("route %s", line)
+    for line in exposure.features(settings):
+        log.info("feature %s", line)
     app.on_startup.append(_stop_once)
     # Our own signal handlers (_stop_once), not aiohttp's: theirs raise again on every signal.
     # Our access log: token-bearing query strings are redacted (bot/logs.py).

@@ -1,4 +1,5 @@
-"""What a server exposes, and why: the lines `kontobot serve` logs at start, one per route.
+"""What a server exposes, and why: the lines `kontobot serve` logs at start, one per route,
+then one per feature that settings switch on or off.
 
 Nothing unauthenticated runs unless an operator asked for it (the web chat, Teams' emulator
 mode); these lines let whoever starts the server see what it answers, and on what grounds,
@@ -10,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.keys import SETTINGS
+from bot.settings import Settings
 from bot.slack import MODE as SLACK_MODE
 from bot.teams import MODE as TEAMS_MODE
 from bot.teams import ROUTE as TEAMS_ROUTE
@@ -57,3 +59,19 @@ def report(app: web.Application, host: str, *, web_chat: tuple[bool, str]) -> li
     )
     lines.append("mounted: GET /healthz, GET /metrics -- unauthenticated, no personal data")
     return lines
+
+
+def features(settings: Settings) -> list[str]:
+    """One line per feature settings switch on or off, and how."""
+    return [
+        (f"on: reminders on their schedules, times in {settings.timezone} -- "
+         "KONTOBOT_SCHEDULER=on") if settings.scheduler == "on" else
+        ("off: reminders -- KONTOBOT_SCHEDULER=off: run `kontobot nudges run` from cron"),
+        "on: staff directory from Microsoft Graph -- KONTOBOT_GRAPH_* set"
+        if settings.graph_configured else
+        "off: staff directory from Microsoft Graph -- not configured: "
+        "`kontobot directory import` loads HR's list",
+        f"on: dashboard links on Slack and Teams -- KONTOBOT_PUBLIC_URL={settings.public_url}"
+        if settings.public_url else
+        "off: dashboard links on Slack and Teams -- KONTOBOT_PUBLIC_URL unset",
+    ]

@@ -8,6 +8,7 @@ from typing import Any
 from data import directory, requests, rules
 from data.errors import Invalid
 from data.models import AccountRequest, Person
+from dialogs import glossary
 from dialogs.engine import (
     EDITING,
     Answer,
@@ -37,18 +38,11 @@ MAX_UNIT_OPTIONS = 100
 # A list of more units than this is a menu to search in rather than a row of buttons.
 FILTERED_FROM = 8
 
-SCOPE_LABELS = {
-    "unit": N_("A unit (department, centre, section or research group)"),
-    "university_wide": N_("University-wide"),
-    "university_administration": N_("University administration"),
-}
+# The chat's and the dashboard's words for these values (dialogs.glossary).
+SCOPE_LABELS = glossary.SCOPES
+RESPONSE_LABELS = glossary.RESPONSE_TIMES
 # What the request's summary and the approver's card say of the confirmations, all given.
 ALL_CONFIRMED = N_("All points of the guidelines confirmed")
-RESPONSE_LABELS = {
-    "same_day": N_("The same working day"),
-    "24h": N_("Within 24 hours"),
-    "48h": N_("Within 48 hours"),
-}
 
 
 class HandleStep(Step):

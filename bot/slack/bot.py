@@ -42,6 +42,18 @@ from hub.identities import COMMS, DIRECTOR
 
 log = logging.getLogger(__name__)
 
+
+class _UnusedTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and warns, at every start, that
+    it goes unused beside the client we hand it, which is made from that very token: true,
+    and nothing for anyone to act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+log.addFilter(_UnusedTokenNotice())
+
 # `help` is a word typed in the direct chat; every other command is a slash command.
 SLASH_COMMANDS = tuple(name for name in ALL_COMMANDS if name != "help")
 
@@ -105,7 +117,8 @@ class SlackBot:
             )
             log.info("Slack: connecting in Socket Mode")
         else:
-            log.info("Slack: listening at POST /slack/events")
+            # `serve` said so already, in its line for the route.
+            log.debug("Slack: listening at POST /slack/events")
 
     async def quiesce(self) -> None:
         """Take no more events (the server is stopping); the hub finishes the turns."""

@@ -73,7 +73,7 @@ def message_activity(
 ) -> Activity:
     return Activity(
         type=ActivityTypes.message,
-        summary=message.text[:500],
+        summary=message.text[: render.SUMMARY_TEXT],
         attachments=[render.attachment(message, live_for=live_for)],
         from_property=ChannelAccount(id=bot_id) if bot_id else None,
         conversation=ConversationAccount(id=conversation),

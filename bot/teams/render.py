@@ -1,14 +1,21 @@
-"""Neutral messages as Adaptive Cards 1.5, the way Teams shows them.
+"""Neutral messages as Adaptive Cards, the way Teams shows them.
 
 Every button is an `Action.Execute` (Universal Actions) whose verb is the neutral action and
 whose data says how to read the card's inputs back (see `bot.teams.translate`); a link is an
 `Action.OpenUrl`, which Teams opens itself. Text shown in a TextBlock or FactSet is Adaptive
 Card markdown, so everything people typed is escaped: it can never turn into a link, a list,
 emphasis or a mention.
+
+Teams' limits are kept the way `bot.slack.render` keeps Slack's, by splitting or by cutting
+visibly (with "…"), never by failing: at most six actions in a set (more are split into sets of
+six), and a card small enough for Teams' 28 KB a message (the longest text or list is halved
+until it fits). A card declares the lowest schema version that has everything it uses: 1.5,
+which every Teams client shows, or 1.6 for the people picker's `choices.data`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -31,6 +38,19 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
+# `Input.ChoiceSet`'s `choices.data` (the people picker's search) came with Adaptive Cards 1.6.
+DATA_QUERY_VERSION = "1.6"
+MORE = "…"
+# Teams refuses a message over 28 KB (413 MessageSizeTooBig). The card may take what the
+# activity around it leaves (the summary of at most SUMMARY_TEXT characters and the ids),
+# counted as JSON with every non-ASCII character escaped: the most any serializer writes.
+MESSAGE_BYTES = 28 * 1024
+CARD_BYTES = 24 * 1024
+SUMMARY_TEXT = 300
+# Teams shows at most six actions in a set.
+MAX_ACTIONS = 6
+# What `bot.teams.translate` reads of an action's value or choice: more would be cut there.
+DATA_TEXT = 200
 REFRESH_VERB = "refresh"
 # Keys of an action's data; inputs are named `input_<n>` so they never collide with these.
 ACTION, VALUE, CHOICE, INPUT, TEXT, PEOPLE = "action", "value", "choice", "input", "text", "people"
@@ -74,7 +94,7 @@ def card(message: Message, *, live_for: str | None = None) -> dict[str, Any]:
     content: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA,
-        "version": VERSION,
+        "version": version(body),
         "body": body,
         "msteams": {"width": "Full"},
     }
@@ -88,7 +108,7 @@ def card(message: Message, *, live_for: str | None = None) -> dict[str, Any]:
             },
             "userIds": [live_for],
         }
-    return content
+    return fit(content)
 
 
 def attachment(message: Message, *, live_for: str | None = None) -> dict[str, Any]:
@@ -123,7 +143,7 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 
 def _data(action: str, value: str, text_input: str | None, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {ACTION: action, VALUE: value, **extra}
+    data: dict[str, Any] = {ACTION: action, VALUE: value[:DATA_TEXT], **extra}
     if text_input is not None:
         data[TEXT] = text_input
     return data
@@ -176,7 +196,7 @@ def _block(block: Block, input_id: str, text_input: str | None) -> list[dict[str
         facts = [{"title": md(label), "value": md(value)} for label, value in block.items]
         return [{"type": "FactSet", "facts": facts}]
     if isinstance(block, Actions):
-        return [{"type": "ActionSet", "actions": [_button(b, text_input) for b in block.buttons]}]
+        return _action_sets([_button(b, text_input) for b in block.buttons])
     if isinstance(block, Choice):
         return _choice(block, input_id, text_input)
     if isinstance(block, PersonPicker):
@@ -223,19 +243,153 @@ def _choice(block: Choice, input_id: str, text_input: str | None) -> list[dict[s
         actions = [
             _execute(
                 option.label,
-                _data(block.action, block.value, text_input, **{CHOICE: option.value}),
+                _data(block.action, block.value, text_input, **{CHOICE: option.value[:DATA_TEXT]}),
                 "positive" if option.value in block.selected else None,
             )
             for option in block.options
         ]
-        return [{"type": "ActionSet", "actions": actions}]
+        return _action_sets(actions)
     choices = {
         "type": "Input.ChoiceSet",
         "id": input_id,
         "style": "expanded" if block.multi else "filtered" if block.filtered else "compact",
         "isMultiSelect": block.multi,
-        "choices": [{"title": o.label, "value": o.value} for o in block.options],
+        "choices": [{"title": o.label, "value": o.value[:DATA_TEXT]} for o in block.options],
         "value": ",".join(block.selected),
     }
     data = _data(block.action, block.value, text_input, **{INPUT: input_id})
     return [choices, _submit(block.submit_label, data)]
+
+
+def _action_sets(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Actions in sets of at most MAX_ACTIONS, in order."""
+    return [
+        {"type": "ActionSet", "actions": actions[start : start + MAX_ACTIONS]}
+        for start in range(0, len(actions), MAX_ACTIONS)
+    ]
+
+
+def _elements(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every element of `body`, with those of the cards its actions show."""
+    found: list[dict[str, Any]] = []
+    for element in body:
+        found.append(element)
+        for action in element.get("actions", ()):
+            if action.get("type") == "Action.ShowCard":
+                found.extend(_elements(action["card"]["body"]))
+    return found
+
+
+def version(body: list[dict[str, Any]]) -> str:
+    """The lowest schema version with everything `body` uses."""
+    if any("choices.data" in element for element in _elements(body)):
+        return DATA_QUERY_VERSION
+    return VERSION
+
+
+def size(content: dict[str, Any]) -> int:
+    """The bytes `content` takes as JSON at most (every non-ASCII character escaped)."""
+    return len(json.dumps(content, ensure_ascii=True, separators=(",", ":")))
+
+
+def cut_md(escaped: str, limit: int) -> str:
+    """Escaped markdown in `limit` characters and "…", never ending inside an escape."""
+    head = escaped[:limit].rstrip()
+    trailing = len(head) - len(head.rstrip("\\"))
+    if trailing % 2:
+        head = head[:-1]
+    return head + MORE
+
+
+_MORE_FACT = {"title": MORE, "value": MORE}
+# Texts longer than this are shortened before any item of a list is left out...
+_TEXT_FLOOR = 200
+# ...and shorter ones only after; below this a text is not worth cutting at all.
+_SMALLEST = 8
+
+
+def _texts(element: dict[str, Any], inputs: bool) -> list[tuple[dict[str, Any], str]]:
+    """Where `element` holds text that may be cut: (the dict, its key)."""
+    kind = element.get("type")
+    if kind == "TextBlock":
+        return [(element, "text")]
+    if kind == "FactSet":
+        return [(fact, "value") for fact in element["facts"] if fact is not _MORE_FACT]
+    if kind == "Input.Text" and inputs and element.get("value"):
+        return [(element, "value")]
+    return []
+
+
+def _cut_texts(elements: list[dict[str, Any]], total: int, floor: int, inputs: bool) -> int:
+    """Halve the longest text (not below `floor`) until the card fits; its size after."""
+    while total > CARD_BYTES:
+        spots = [
+            spot
+            for element in elements
+            for spot in _texts(element, inputs)
+            if len(spot[0][spot[1]]) > floor + 1
+        ]
+        if not spots:
+            break
+        holder, key = max(spots, key=lambda spot: len(spot[0][spot[1]]))
+        before = size(holder)
+        text = holder[key]
+        keep = max(floor, len(text) // 2)
+        # A value in a field is sent back as typed: it is shortened without a mark.
+        holder[key] = text[:keep] if holder.get("type") == "Input.Text" else cut_md(text, keep)
+        total -= before - size(holder)
+    return total
+
+
+def _listed(facts: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The facts without the "…" that says the list was cut."""
+    return facts[:-1] if facts and facts[-1] == _MORE_FACT else facts
+
+
+def _cut_lists(elements: list[dict[str, Any]], total: int) -> int:
+    """Leave out the second half of the biggest list until the card fits; its size after."""
+    while total > CARD_BYTES:
+        spots = [
+            e
+            for e in elements
+            if (e.get("type") == "FactSet" and len(_listed(e["facts"])) > 1)
+            or (e.get("type") == "Input.ChoiceSet" and len(e["choices"]) > 1)
+        ]
+        if not spots:
+            break
+        element = max(spots, key=size)
+        before = size(element)
+        if element["type"] == "FactSet":
+            facts = _listed(element["facts"])
+            # The first half stays; a last fact says the list goes on.
+            element["facts"] = [*facts[: len(facts) // 2], _MORE_FACT]
+        else:
+            choices = element["choices"]
+            picked = set(str(element.get("value") or "").split(","))
+            half = choices[: len(choices) // 2]
+            # What was chosen stays choosable where that still shortens the list.
+            kept = [*half, *(c for c in choices[len(half) :] if c["value"] in picked)]
+            element["choices"] = kept if len(kept) < len(choices) else half
+        total -= before - size(element)
+    return total
+
+
+def fit(content: dict[str, Any]) -> dict[str, Any]:
+    """`content` within CARD_BYTES, cut visibly ("…"): long texts are shortened first, then
+    the longest lists lose their ends, then every text is shortened; should that not do (a
+    great many small blocks), the body is cut from the end."""
+    total = size(content)
+    if total <= CARD_BYTES:
+        return content
+    elements = _elements(content["body"])
+    total = _cut_texts(elements, total, _TEXT_FLOOR, inputs=False)
+    total = _cut_lists(elements, total)
+    total = _cut_texts(elements, total, _SMALLEST, inputs=True)
+    body = content["body"]
+    if total > CARD_BYTES:
+        more = _text(MORE)
+        room = CARD_BYTES - size(more) - 1
+        while body and size(content) > room:
+            body.pop()
+        body.append(more)
+    return content

@@ -108,13 +108,27 @@ async def test_migrate_creates_a_new_sqlite_database(tmp_path: Path) -> None:
     run = await kontobot(url, tmp_path, "migrate")
     assert run.code == 0, run.err
     assert run.out == ""
-    assert "database is up to date" in run.err
+    # One line of its own, not a line per migration step from alembic.
+    [said] = run.err.splitlines()
+    assert said.endswith("INFO kontobot: database is up to date"), run.err
     assert (tmp_path / "var" / "new.db").exists()
     assert await schema_status(url) == "current"
     # Again: nothing to do, and still fine.
     run = await kontobot(url, tmp_path, "migrate")
     assert run.code == 0, run.err
     assert await schema_status(url) == "current"
+
+
+@pytest.mark.parametrize(("given", "host", "port"), [((), "127.0.0.1", "3978"),
+                                                     (("PORT=8080",), "127.0.0.1", "8080"),
+                                                     (("PORT=8081", "HOST=::1"), "::1", "8081")])
+def test_make_run_takes_a_port(given: tuple[str, ...], host: str, port: str) -> None:
+    # `make -n` prints the commands it would run, and runs none.
+    shown = subprocess.run(  # noqa: S603
+        ["make", "-n", "run", *given],  # noqa: S607
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    assert f"kontobot serve --host {host} --port {port}" in shown, shown
 
 
 async def test_export_of_an_empty_database_is_just_headers(tmp_path: Path) -> None:

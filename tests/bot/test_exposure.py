@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_app
+from bot.exposure import features as features_of
 from bot.exposure import report
 from bot.settings import Settings
 from tests.helpers.server import KONTOBOT, cli_env, free_port
@@ -74,9 +75,10 @@ def test_teams_with_an_app_id(sqlite_url: str) -> None:
     assert lines[0].startswith("not mounted: GET /, /web/api/*")
 
 
-def test_serve_logs_each_route_and_why(tmp_path: Path) -> None:
-    """`kontobot serve` with Slack configured: its start-up lines, read from its output; it
-    is stopped as soon as it has said them."""
+def test_serve_logs_each_route_and_feature_and_nothing_else(tmp_path: Path) -> None:
+    """`kontobot serve` with Slack configured, on a new database: its start-up lines, read
+    from its output until it is ready; it is stopped then. One line per route and feature:
+    no migration steps (alembic), no scheduler jobs (apscheduler)."""
     env = cli_env(
         f"sqlite:///{tmp_path / 'k.db'}", SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s",
         KONTOBOT_SLACK_API_URL="http://127.0.0.1:9/",
@@ -90,7 +92,7 @@ def test_serve_logs_each_route_and_why(tmp_path: Path) -> None:
     try:
         for line in process.stdout:
             seen.append(line)
-            if "route mounted: GET /healthz" in line:
+            if " ready: " in line:
                 break
     finally:
         process.terminate()
@@ -102,3 +104,12 @@ def test_serve_logs_each_route_and_why(tmp_path: Path) -> None:
     assert "route not mounted: GET /, /web/api/* (web chat) -- KONTOBOT_WEB_CHAT=auto and " \
         "Slack configured" in output
     assert "route mounted: POST /slack/events (Slack)" in output
+    features = [line.split(": ", 1)[1].strip() for line in seen if " feature " in line]
+    assert features == [f"feature {line}" for line in features_of(
+        Settings(_env_file=None, scheduler="on", public_url=None)
+    )]
+    assert features[0].startswith("feature on: reminders on their schedules")
+    # The first line says where it listens, the last that it is ready; and a new key is made.
+    others = [line for line in seen if line not in routes and " feature " not in line]
+    assert len(others) == 3, output
+    assert "alembic" not in output and "apscheduler" not in output

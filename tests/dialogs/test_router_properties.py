@@ -32,6 +32,7 @@ from dialogs.text import clean, clean_event
 from tests.helpers import KEY, T0, make_cast
 from tests.helpers.accounts import register
 from tests.helpers.chat import cast_senders
+from tests.helpers.fake_connector import card_problems
 from tests.helpers.fuzz import (
     ANY_CHAR,
     MESSAGES,
@@ -97,6 +98,8 @@ def render_everywhere(message: Message) -> None:
         web_render(message, message_id=7, directory=[("anna", "Anna")], sender="Anna"),
     ]
     json.dumps(shown, ensure_ascii=False).encode("utf-8")
+    # Teams shows all of each card: within its size, actions a set and schema version.
+    assert card_problems(shown[3]) == [] and card_problems(shown[4]["value"], sent=shown[4]) == []
 
 
 async def world(tmp_path: Path) -> tuple[Store, list[Sender]]:

@@ -3,7 +3,9 @@
 It implements the routes the bot uses — `POST /v3/conversations`, `POST` and `PUT`
 `/v3/conversations/{id}/activities[/{activityId}]`, `GET /v3/conversations/{id}/members[/{id}]`
 — records every call, keeps each conversation's messages as Teams would show them (a `PUT`
-replaces a message), and answers 403, 429 or 500 when a test asks it to. Activities that tests
+replaces a message), refuses a message over 28 KB with 413 as Teams does, and answers 403, 429
+or 500 when a test asks it to. `card_problems` says what Teams would refuse or not show of a
+card. Activities that tests
 post to the bot carry `serviceUrl` pointing here, so every call the bot makes back lands here.
 
 Tests wait for what they expect with `wait_for`, which wakes on every call: no sleeping.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +27,53 @@ from aiohttp import web
 T = TypeVar("T")
 WAIT = 10.0
 CARD = "application/vnd.microsoft.card.adaptive"
+# Teams refuses a message bigger than this (413, MessageSizeTooBig).
+MESSAGE_BYTES = 28 * 1024
+# Teams shows at most this many actions in a set; the rest are hidden.
+MAX_ACTIONS = 6
+# The schema version that brought each of these properties or element types.
+SINCE = {
+    "choices.data": (1, 6),
+    "Data.Query": (1, 6),
+    "Action.Execute": (1, 4),
+    "refresh": (1, 4),
+    "label": (1, 3),
+    "ActionSet": (1, 2),
+}
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def card_problems(card: dict[str, Any], *, sent: dict[str, Any] | None = None) -> list[str]:
+    """What Teams would refuse or hide of `card` (empty when it shows all of it). `sent` is
+    the whole activity or invoke response it goes in, measured against the 28 KB a message."""
+    problems: list[str] = []
+    whole = json.dumps(card if sent is None else sent, ensure_ascii=True)
+    if len(whole) > MESSAGE_BYTES:
+        problems.append(f"{len(whole)} bytes > {MESSAGE_BYTES}")
+
+    def walk(node: Any, declared: tuple[int, ...], where: str) -> None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, declared, f"{where}[{index}]")
+            return
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "AdaptiveCard":
+            declared = _version(str(node.get("version", "0")))
+        for feature in (*node.keys(), str(node.get("type", ""))):
+            needed = SINCE.get(feature)
+            if needed is not None and needed > declared:
+                problems.append(f"{where}: {feature} needs {needed} > version {declared}")
+        if node.get("type") == "ActionSet" and len(node.get("actions", [])) > MAX_ACTIONS:
+            problems.append(f"{where}: {len(node['actions'])} actions > {MAX_ACTIONS}")
+        for key, value in node.items():
+            walk(value, declared, f"{where}.{key}")
+
+    walk(card, _version(str(card.get("version", "0"))), "card")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -180,6 +230,15 @@ class FakeConnector:
     async def _body(self, request: web.Request) -> Any:
         return await request.json() if request.can_read_body else None
 
+    async def _too_big(self, request: web.Request, body: Any) -> web.Response | None:
+        if len(await request.read()) <= MESSAGE_BYTES:
+            return None
+        await self._record(request, 413, body)
+        return web.json_response(
+            {"error": {"code": "MessageSizeTooBig", "message": "Message size too big"}},
+            status=413,
+        )
+
     async def _create(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         if (refused := await self._failure(request, body)) is not None:
@@ -194,7 +253,7 @@ class FakeConnector:
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        if (refused := await self._failure(request, body)) is not None:
+        if (refused := await self._failure(request, body) or await self._too_big(request, body)):
             return refused
         conversation = request.match_info["conversation"]
         posted = Posted(f"m{next(self._ids)}", conversation, body, [body])
@@ -204,7 +263,7 @@ class FakeConnector:
 
     async def _put(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        if (refused := await self._failure(request, body)) is not None:
+        if (refused := await self._failure(request, body) or await self._too_big(request, body)):
             return refused
         conversation = request.match_info["conversation"]
         activity = request.match_info["activity"]

@@ -62,6 +62,11 @@ def open_account_answers(
     team: tuple[str, ...] = ("bjorn",),
     manager: str = "cecilia",
     response_time: str = "24h",
+    objectives: str = "Two posts a week about ongoing projects.",
+    target_group: str = "Prospective master's students",
+    benefit: str = "More applicants to the department's programmes.",
+    monitoring: str = "Checked every working day by the team in turn.",
+    holiday_cover: str = "The unit's communicator covers holidays.",
 ) -> list[Answer]:
     """Answers to every question, as the web chat's demo people give them (external ids)."""
     return [
@@ -70,13 +75,13 @@ def open_account_answers(
         Answer("unit", text=unit),
         Answer("scope", selected=(scope,)),
         Answer("purpose", text=purpose),
-        Answer("objectives", text="Two posts a week about ongoing projects."),
-        Answer("target_group", text="Prospective master's students"),
-        Answer("benefit", text="More applicants to the department's programmes."),
+        Answer("objectives", text=objectives),
+        Answer("target_group", text=target_group),
+        Answer("benefit", text=benefit),
         Answer("team", selected=team, verb="pick"),
         Answer("manager", selected=(manager,), verb="pick"),
-        Answer("monitoring", text="Checked every working day by the team in turn."),
-        Answer("holiday_cover", text="The unit's communicator covers holidays."),
+        Answer("monitoring", text=monitoring),
+        Answer("holiday_cover", text=holiday_cover),
         Answer("response_time", selected=(response_time,)),
         Answer("acknowledgements", selected=tuple(rules.ACKNOWLEDGEMENTS)),
     ]

@@ -9,6 +9,7 @@ is also written as text or in a tooltip, never told by colour alone.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH = 720
+# The stylesheet's size for chart text (dashboard.css, `.chart text`), in the viewBox's units,
+# and the widest a character of it is on average: enough to tell where labels would collide.
+FONT_SIZE = 13
+CHAR_WIDTH = 0.62 * FONT_SIZE
+LABEL_GAP = 8
 _ID = re.compile(r"[a-z][a-z0-9-]{0,40}")
 
 
@@ -39,6 +45,8 @@ class Stack:
     label: str
     # One value per series, bottom to top.
     values: tuple[int, ...]
+    # A second line under the label, such as the year under January.
+    sub: str = ""
 
 
 def _num(value: float) -> str:
@@ -62,13 +70,13 @@ EMPTY_HEIGHT = 60
 
 
 def _value_axis(
-    end: float, top: int, plot_h: int, left: int, right: int, suffix: str = ""
+    ticks: Sequence[float], end: float, top: int, plot_h: int, left: int, right: int,
+    suffix: str = "",
 ) -> str:
-    """Five grid lines from 0 to `end`, each labelled with its value at the left."""
+    """A grid line at each tick from 0 to `end`, labelled with its value at the left."""
     lines = ['<g class="chart-axis" aria-hidden="true">']
-    for step in range(5):
-        value = end * step / 4
-        y = top + plot_h - plot_h * step / 4
+    for value in ticks:
+        y = top + plot_h - plot_h * value / end
         lines.append(
             f'<line class="chart-grid" x1="{left}" x2="{WIDTH - right}"'
             f' y1="{_num(y)}" y2="{_num(y)}"/>'
@@ -77,6 +85,34 @@ def _value_axis(
         )
     lines.append("</g>")
     return "".join(lines)
+
+
+def quarters(end: float) -> list[float]:
+    """Five ticks: 0, a quarter, a half, three quarters and all of `end` (e.g. 100 %)."""
+    return [end * step / 4 for step in range(5)]
+
+
+def whole_ticks(largest: float) -> list[int]:
+    """Ticks for a count: whole numbers from 0, a round step apart (1, 2, 5, 10, 20, ...),
+    at most five, the last at or above `largest`."""
+    step = 1
+    steps = (1, 2, 5)
+    power = 1
+    index = 0
+    while math.ceil(largest / step) > 4:
+        index += 1
+        if index == len(steps):
+            index, power = 0, power * 10
+        step = steps[index] * power
+    count = max(1, math.ceil(largest / step))
+    return [step * n for n in range(count + 1)]
+
+
+def spacing(labels: Sequence[str], slot: float, at_least: int = 1) -> int:
+    """Label every n-th column, n the smallest (from `at_least`) at which no label runs into
+    the next one labelled."""
+    widest = max((len(label) for label in labels), default=0) * CHAR_WIDTH + LABEL_GAP
+    return max(at_least, math.ceil(widest / slot) if slot > 0 else 1)
 
 
 def _baseline(y: int, left: int, right: int) -> str:
@@ -120,18 +156,27 @@ def bar_chart(
     empty: str = "",
 ) -> Markup:
     """Vertical bars, one per column, on a value axis from 0 to `maximum` (e.g. 100 for a
-    percentage; by default a round number above the largest value). Only every
-    `label_every`-th column is labelled below the axis, so that many columns stay legible."""
+    percentage; by default a round number above the largest value, in whole steps for
+    counts). Only every `label_every`-th column is labelled below the axis, or fewer where
+    labels would run into each other, so that many columns stay legible."""
     height, top, bottom, left, right = 300, 16, 44, 48, 8
     parts = _open(chart_id, title, description, height, "bars")
     values = [b.value for b in bars if b.value is not None]
     if not values:
         return _empty(parts, height, empty)
-    end = maximum if maximum is not None else _nice_maximum(max(values))
+    if maximum is not None:
+        ticks: Sequence[float] = quarters(maximum)
+    elif all(float(v).is_integer() for v in values):
+        # A count: whole numbers on its axis, never 0.25 of a question.
+        ticks = whole_ticks(max(values))
+    else:
+        ticks = quarters(_nice_maximum(max(values)))
+    end = ticks[-1]
     plot_h, plot_w = height - top - bottom, WIDTH - left - right
-    parts.append(_value_axis(end, top, plot_h, left, right, axis_suffix))
+    parts.append(_value_axis(ticks, end, top, plot_h, left, right, axis_suffix))
     slot = plot_w / len(bars)
     gap = min(slot * 0.2, 8.0)
+    every = spacing([b.label for b in bars], slot, max(label_every, 1))
     for index, bar in enumerate(bars):
         x = left + index * slot
         if bar.value is not None:
@@ -141,7 +186,7 @@ def bar_chart(
                 f' width="{_num(slot - gap)}" height="{_num(h)}">'
                 f"<title>{escape(bar.label)}: {escape(bar.text)}</title></rect>"
             )
-        if index % max(label_every, 1) == 0:
+        if index % every == 0:
             parts.append(
                 f'<text class="chart-label" x="{_num(x + slot / 2)}" y="{height - bottom + 18}"'
                 f' text-anchor="middle">{escape(bar.label)}</text>'
@@ -160,7 +205,9 @@ def stacked_bar_chart(
     empty: str = "",
 ) -> Markup:
     """Vertical bars of `series` stacked bottom to top (classes chart-series-0, -1, ...), with
-    a legend naming the series in that order."""
+    a legend naming the series in that order, on an axis of whole numbers (they are counts).
+    Each column is labelled below the axis (every n-th where labels would run together), with
+    its `sub` on a line beneath."""
     height, top, bottom, left, right = 320, 40, 44, 48, 8
     parts = _open(chart_id, title, description, height, "stacked")
     for stack in stacks:
@@ -169,7 +216,8 @@ def stacked_bar_chart(
     totals = [sum(stack.values) for stack in stacks]
     if not stacks or not any(totals):
         return _empty(parts, height, empty)
-    end = _nice_maximum(max(totals))
+    ticks = whole_ticks(max(totals))
+    end = ticks[-1]
     plot_h, plot_w = height - top - bottom, WIDTH - left - right
     parts.append('<g class="chart-legend" aria-hidden="true">')
     legend_x = left
@@ -180,9 +228,10 @@ def stacked_bar_chart(
         )
         legend_x += 28 + 9 * len(name)
     parts.append("</g>")
-    parts.append(_value_axis(end, top, plot_h, left, right))
+    parts.append(_value_axis(ticks, end, top, plot_h, left, right))
     slot = plot_w / len(stacks)
     gap = min(slot * 0.25, 12.0)
+    every = spacing([s.label for s in stacks], slot)
     for index, stack in enumerate(stacks):
         x = left + index * slot
         base = float(top + plot_h)
@@ -196,10 +245,16 @@ def stacked_bar_chart(
                 f' width="{_num(slot - gap)}" height="{_num(h)}">'
                 f"<title>{escape(stack.label)}, {escape(series[number])}: {count}</title></rect>"
             )
-        parts.append(
-            f'<text class="chart-label" x="{_num(x + slot / 2)}" y="{height - bottom + 18}"'
-            f' text-anchor="middle">{escape(stack.label)}</text>'
-        )
+        if index % every == 0:
+            parts.append(
+                f'<text class="chart-label" x="{_num(x + slot / 2)}" y="{height - bottom + 18}"'
+                f' text-anchor="middle">{escape(stack.label)}</text>'
+            )
+        if stack.sub:
+            parts.append(
+                f'<text class="chart-label chart-sub" x="{_num(x + slot / 2)}"'
+                f' y="{height - bottom + 36}" text-anchor="middle">{escape(stack.sub)}</text>'
+            )
     parts.append(_baseline(top + plot_h, left, right) + "</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part above is escaped
 
@@ -248,3 +303,4 @@ def horizontal_bar_chart(
 def _clip(label: str, limit: int = 30) -> str:
     # Long unit names would run off the left edge; the table beside the chart has them whole.
     return label if len(label) <= limit else label[: limit - 1] + "…"
+

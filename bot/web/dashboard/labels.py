@@ -19,12 +19,6 @@ COMPLIANCE = {
     "closed": L_("Closed"),
 }
 
-SCOPE = {
-    "unit": L_("The unit's own account"),
-    "university_wide": L_("University-wide"),
-    "university_administration": L_("University administration"),
-}
-
 QUESTION_AGE = {
     "under_1_day": L_("Under 1 day"),
     "1_3_days": L_("1–3 days"),

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.keys import CLOCK, SETTINGS, STORE
-from bot.web.dashboard import labels
+from bot.web.dashboard import labels, trail
 from bot.web.dashboard.app_keys import NUDGE_CONFIG
 from bot.web.dashboard.auth import signed_in
 from bot.web.dashboard.charts import Bar, Stack, bar_chart, horizontal_bar_chart, stacked_bar_chart
@@ -26,6 +26,7 @@ from data.errors import Invalid, NotAllowed, NotFound
 from data.models import AccountStatus
 from data.policy import NudgeConfig
 from data.workdays import local_date
+from dialogs import glossary
 
 EXPORT_TYPES = {"csv": "text/csv", "json": "application/json"}
 
@@ -103,6 +104,8 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
             "now": now,
             "ages": {q.id: age(words, now - q.received_at) for q in detail.questions},
             "labels": labels,
+            "trail": trail,
+            "glossary": glossary,
         },
         visit=visit,
         words=words,
@@ -170,8 +173,15 @@ def charts(words: Words, found: overview.Overview) -> dict[str, Any]:
         Bar(labels.label(words, labels.QUESTION_AGE, b.key), b.count, str(b.count))
         for b in found.question_ages
     ]
-    months = [Stack(m.month.strftime("%Y-%m"), (m.on_time, m.late, m.overdue))
-              for m in found.archiving]
+    # Short month names, with the year beneath the first month and each January.
+    months = [
+        Stack(
+            words.month(m.month),
+            (m.on_time, m.late, m.overdue),
+            sub=str(m.month.year) if i == 0 or m.month.month == 1 else "",
+        )
+        for i, m in enumerate(found.archiving)
+    ]
     platforms = [Bar(labels.platform(b.key), b.count, str(b.count)) for b in found.per_platform]
     units = [Bar(b.key, b.count, str(b.count)) for b in found.per_unit]
     nothing = t(L_("Nothing to show yet."))

@@ -26,6 +26,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_percent
@@ -33,7 +34,7 @@ from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from dialogs.i18n import normalise
+from dialogs.i18n import Translator, normalise
 
 DOMAIN = "dashboard"
 LANGUAGES = ("sv", "en")
@@ -91,6 +92,15 @@ class Words:
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.zone).date()
         return moment.isoformat()
+
+    def term(self, msgid: str) -> str:
+        """A term of dialogs.glossary in the chat's words: the dashboard names things as the
+        chat does."""
+        return Translator(self.lang)(msgid)
+
+    def month(self, first: date) -> str:
+        """A month's short name as the language writes it alone ("Mar", "mars")."""
+        return format_date(first, "LLL", locale=self.lang)
 
     def percent(self, share: float | None) -> str:
         if share is None:

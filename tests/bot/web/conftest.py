@@ -126,9 +126,12 @@ async def link_for(world: World, person_id: int, now: Any = T0) -> str:
         return await signin.issue_link(session, key=KEY, person_id=person_id, now=now)
 
 
-async def sign_in(client: TestClient[Any, Any], world: World, person_id: int) -> Browser:
-    """A browser signed in as the person through the real sign-in form."""
-    token = await link_for(world, person_id)
+async def sign_in(
+    client: TestClient[Any, Any], world: World, person_id: int, now: Any = T0
+) -> Browser:
+    """A browser signed in as the person through the real sign-in form (a link issued at
+    `now`)."""
+    token = await link_for(world, person_id, now)
     response = await client.post("/dashboard/sign-in", data={"token": token},
                                  allow_redirects=False)
     assert response.status == 303, await response.text()

@@ -3,17 +3,21 @@ their values, and every text escaped."""
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
 from markupsafe import Markup
 
 from bot.web.dashboard.charts import (
+    CHAR_WIDTH,
+    FONT_SIZE,
     Bar,
     Stack,
     bar_chart,
     horizontal_bar_chart,
     stacked_bar_chart,
+    whole_ticks,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -83,9 +87,68 @@ def test_values_above_the_maximum_are_drawn_at_the_maximum() -> None:
     assert first == second
 
 
+def axis(root: ET.Element) -> list[str]:
+    group = root.find(f"{SVG}g[@class='chart-axis']")
+    assert group is not None
+    return [t.text or "" for t in group.iter(f"{SVG}text")]
+
+
 def test_without_a_maximum_the_axis_ends_at_a_round_number() -> None:
-    root = parse(bar_chart("c", "t", "d", [Bar("a", 7), Bar("b", 3)]))
-    assert "10" in texts(root)
+    root = parse(bar_chart("c", "t", "d", [Bar("a", 7.5), Bar("b", 3)]))
+    assert axis(root) == ["0", "2.5", "5", "7.5", "10"]
+
+
+@pytest.mark.parametrize(
+    ("largest", "ticks"),
+    [(1, ["0", "1"]), (3, ["0", "1", "2", "3"]), (7, ["0", "2", "4", "6", "8"]),
+     (13, ["0", "5", "10", "15"]), (380, ["0", "100", "200", "300", "400"])],
+)
+def test_a_count_has_whole_numbers_on_its_axis(largest: int, ticks: list[str]) -> None:
+    stacked = parse(stacked_bar_chart("c", "t", "d", ["a", "b"], [Stack("m", (largest, 0))]))
+    assert axis(stacked) == ticks
+    bars = parse(bar_chart("c", "t", "d", [Bar("a", largest), Bar("b", 0)]))
+    assert axis(bars) == ticks
+
+
+def test_whole_ticks_are_round_steps_up_to_the_largest() -> None:
+    for largest in range(1, 5000):
+        ticks = whole_ticks(largest)
+        step = ticks[1]
+        assert 2 <= len(ticks) <= 5 and ticks[0] == 0 and ticks[-1] >= largest
+        assert ticks == [step * n for n in range(len(ticks))]
+        assert int(str(step)[0]) in (1, 2, 5) and set(str(step)[1:]) <= {"0"}
+
+
+def labelled(root: ET.Element) -> list[tuple[float, str]]:
+    return [(float(t.get("x", "")), t.text or "") for t in root.iter(f"{SVG}text")
+            if "chart-label" in (t.get("class") or "").split()]
+
+
+@pytest.mark.parametrize("label", ["2027-03", "sep.", "September 2027"])
+def test_column_labels_never_run_into_each_other(label: str) -> None:
+    stacks = [Stack(label, (1, 0)) for _ in range(12)]
+    root = parse(stacked_bar_chart("c", "t", "d", ["a", "b"], stacks))
+    shown = labelled(root)
+    assert shown and shown[0][0] < 100
+    for (x, text), (next_x, _) in itertools.pairwise(shown):
+        assert next_x - x >= len(text) * CHAR_WIDTH + 4, (text, x, next_x)
+    weeks = parse(bar_chart("c", "t", "d", [Bar(label, 1) for _ in range(52)], label_every=4))
+    shown = labelled(weeks)
+    assert len(shown) <= 13
+    for (x, text), (next_x, _) in itertools.pairwise(shown):
+        assert next_x - x >= len(text) * CHAR_WIDTH + 4
+
+
+def test_short_month_names_label_every_month_and_the_year_goes_beneath() -> None:
+    months = ["jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.",
+              "nov.", "dec."]
+    stacks = [Stack(m, (1, 1), sub="2028" if m == "jan." else "") for m in months]
+    root = parse(stacked_bar_chart("c", "t", "d", ["a", "b"], stacks))
+    assert [text for _, text in labelled(root)] == ["jan.", "2028", *months[1:]]
+    [year] = [t for t in root.iter(f"{SVG}text") if t.text == "2028"]
+    [january] = [t for t in root.iter(f"{SVG}text") if t.text == "jan."]
+    assert year.get("x") == january.get("x")
+    assert float(year.get("y", "")) > float(january.get("y", "")) + FONT_SIZE
 
 
 def test_only_every_nth_column_is_labelled() -> None:

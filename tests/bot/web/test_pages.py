@@ -4,13 +4,19 @@ filters and sorting, one account, the compliance charts, escaping, language and 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
+from markupsafe import escape
 
+from bot.web.dashboard.translation import Words
 from data import people
+from dialogs import glossary
+from dialogs.i18n import Translator
 from tests.bot.web.conftest import (
     EVIL_NAME,
     EVIL_QUESTION,
@@ -20,7 +26,7 @@ from tests.bot.web.conftest import (
     sign_in,
     text_of,
 )
-from tests.helpers import T0
+from tests.helpers import T0, Clock
 
 NEURO, MEDICINE, CLOSED = "SOME-2027-0001", "SOME-2027-0002", "SOME-2027-0003"
 SIGNED_IN_PAGES = [
@@ -167,14 +173,14 @@ async def test_an_account_page_shows_its_team_questions_and_trail(anna: Browser)
     assert re.search(r'<ol class="team">\s*<li>Anna Berg <strong class="on-duty">'
                      r"on duty today</strong></li>\s*<li>Bo Ek</li>", body)
     assert "Daily: the next person in order each working day" in text
-    assert "Manager Dan Holm" in text
+    assert "Immediate manager Dan Holm" in text
     # The question, open for three days, past the 24-hour target.
     assert "Open , waiting 3 days" in text or "Open, waiting 3 days" in text
     assert "Questions late" in text
     # The audit trail, oldest first, with local times (registered 10:00 Stockholm).
     trail = text[text.index("Audit trail"):]
-    assert trail.index("Request decided") < trail.index("Account registered") < trail.index(
-        "Question logged"
+    assert trail.index("Approved the request") < trail.index("Registered the account") < (
+        trail.index("Logged a question")
     )
     assert "2027-01-20 10:00" in trail
     assert "The account is open." in text
@@ -185,7 +191,60 @@ async def test_a_closed_account_shows_its_closure(comms: Browser) -> None:
     assert "Closed by Cia Lund" in text
     assert "Reason Merged" in text
     assert "https://archive.example/ki.medicine.old" in text
-    assert "Account closed" in text
+    assert "Closed the account SOME-2027-0003." in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentences"),
+    [
+        ("en", ["Anna Berg Sent the request to Dan Holm for approval.",
+                "Dan Holm Approved the request as immediate manager.",
+                "kontobot Registered the account as SOME-2027-0001, with Dan Holm as manager and "
+                "Anna Berg, Bo Ek responsible.",
+                "Anna Berg Logged a question from the public."]),
+        ("sv", ["Anna Berg Skickade ansökan till Dan Holm för beslut.",
+                "Dan Holm Godkände ansökan som närmaste chef.",
+                "kontobot Registrerade kontot som SOME-2027-0001, med Dan Holm som chef och "
+                "Anna Berg, Bo Ek som ansvariga.",
+                "Anna Berg Registrerade en fråga från allmänheten."]),
+    ],
+)
+async def test_the_audit_trail_reads_as_sentences(
+    comms: Browser, lang: str, sentences: list[str]
+) -> None:
+    comms.cookies["kontobot_lang"] = lang
+    body = await comms.page(f"/dashboard/accounts/{NEURO}")
+    trail = body[body.index('id="audit-heading"'):]
+    text = text_of(trail)
+    for sentence in sentences:
+        assert sentence in text
+    # No codes or ids: what the data layer records is said in words.
+    for raw in ("decision", "approve", "stage", "manager_id", "request_id", "round", "_"):
+        assert raw not in text, raw
+    closed = text_of(await comms.page(f"/dashboard/accounts/{CLOSED}"))
+    reason, where = ("Reason", "Where") if lang == "en" else ("Skäl", "Var")
+    assert f"{reason} : Merged" in closed or f"{reason}: Merged" in closed
+    assert f"{where} : https://archive.example/ki.medicine.old" in closed or (
+        f"{where}: https://archive.example/ki.medicine.old" in closed
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+async def test_an_account_is_described_in_the_chats_words(comms: Browser, lang: str) -> None:
+    # One glossary (dialogs.glossary): the page names each particular as the chat does.
+    tr = Translator(lang)
+    comms.cookies["kontobot_lang"] = lang
+    body = await comms.page(f"/dashboard/accounts/{NEURO}")
+    for key, term in glossary.FIELDS.items():
+        if key not in ("team", "manager_reason"):
+            assert f"<dt>{escape(tr(term))}</dt>" in body, term
+    assert f"<dd>{escape(tr(glossary.SCOPES['unit']))}</dd>" in body
+    assert f"<dd>{escape(tr(glossary.RESPONSE_TIMES['24h']))}</dd>" in body
+    if lang == "sv":
+        for chats in ("Verksamhetsnytta", "Ersättare vid semester", "Inom 24 timmar"):
+            assert chats in body
+        for dashboards in ("Nytta<", "Semesterbevakning", ">24h<", ">Svarstid<"):
+            assert dashboards not in body
 
 
 async def test_account_numbers_are_found_whatever_their_case(comms: Browser) -> None:
@@ -213,6 +272,32 @@ async def test_the_compliance_page_has_charts_with_tables_and_definitions(comms:
                   "Inactive"):
         assert re.search(rf"<dt>{state}</dt>\s*<dd>", body), state
     assert "24 hours or more" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+async def test_the_archiving_chart_counts_in_whole_numbers_by_month_name(
+    client: TestClient[Any, Any], world: World, clock: Clock, lang: str
+) -> None:
+    # Half a year on, the first archivings are due and overdue: the chart has columns.
+    clock.advance(timedelta(days=230))
+    comms = await sign_in(client, world, world.eva, clock.now)
+    comms.cookies["kontobot_lang"] = lang
+    body = await comms.page("/dashboard/compliance")
+    start = body.index('id="chart-archiving"')
+    chart = body[start : body.index("</svg>", start)]
+    assert "<rect" in chart
+    shown = re.findall(r'class="chart-label[^"]*"[^>]*>([^<]+)<', chart)
+    # Twelve months by name, the year beneath the first month and beneath January.
+    words = Words(lang, ZoneInfo("Europe/Stockholm"))
+    month, expected = date(clock.now.year - 1, clock.now.month, 1), []
+    for number in range(12):
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        expected.append(words.month(month))
+        if number == 0 or month.month == 1:
+            expected.append(str(month.year))
+    assert shown == expected
+    axis = re.findall(r'text-anchor="end">([^<]+)<', chart)
+    assert axis and all(tick.isdigit() for tick in axis), axis
 
 
 # Escaping.

@@ -9,6 +9,7 @@ fails here rather than reaching a Swedish-speaking reader in English.
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -132,6 +133,20 @@ def test_numbers_as_each_language_writes_them() -> None:
     assert Words("en", zone).percent(0.5) == "50%"
     assert Words("sv", zone).percent(0.5).replace("\xa0", " ") == "50 %"
     assert Words("sv", zone).percent(None) == "–"
+
+
+def test_months_as_each_language_names_them_alone() -> None:
+    zone = ZoneInfo("Europe/Stockholm")
+    months = [date(2027, m, 1) for m in (1, 3, 5, 9)]
+    assert [Words("en", zone).month(m) for m in months] == ["Jan", "Mar", "May", "Sep"]
+    assert [Words("sv", zone).month(m) for m in months] == ["jan.", "mars", "maj", "sep."]
+
+
+def test_glossary_terms_are_the_chats_words() -> None:
+    zone = ZoneInfo("Europe/Stockholm")
+    assert Words("sv", zone).term("Operational benefit") == "Verksamhetsnytta"
+    assert Words("sv", zone).term("University-wide") == "Universitetsgemensamt"
+    assert Words("en", zone).term("Cover during holidays") == "Cover during holidays"
 
 
 @pytest.mark.parametrize(
