@@ -60,10 +60,11 @@ archive_requested {account_id, record_id, by}; account_closed {account_id}.
 Scheduled nudges (outbox kind: when; params {"day": ISO date, "items": [item, ...]}, one
 row per recipient, kind and local day, combining all accounts; every item has subject,
 account_id, why, escalation, period, plus the details listed):
-- nudge_rota: working days from 08:30. why "on_duty" (to the person on duty; details
-  open_questions, archive_due, archive_overdue) or "nobody_available" (escalation, to the
-  manager; details away).
-- nudge_rota_unmarked: working days from 14:00, when nobody marked *Monitored today*.
+- nudge_rota: days the rota runs (NudgeConfig.monitoring: every weekday by default, else
+  working days) from 08:30. why "on_duty" (to the person on duty; details open_questions,
+  archive_due, archive_overdue, and on a holiday duty holiday: the holiday's name or
+  "closure") or "nobody_available" (escalation, to the manager; details away).
+- nudge_rota_unmarked: days the rota runs from 14:00, when nobody marked *Monitored today*.
   why "not_marked" (escalation; to the rest of the available team, or to the manager when
   nobody else is available; details on_duty).
 - nudge_question: every day 08-18, for questions open past 24 h. why "open" (to the person
@@ -117,11 +118,17 @@ def sending_hours(now: datetime, config: NudgeConfig) -> bool:
     return config.sending_starts <= clock < config.sending_ends
 
 
-def _from(now: datetime, config: NudgeConfig, start: time, *, working_day: bool) -> bool:
-    """The rule's time has come today (and today is a working day when it must be)."""
+def _from(
+    now: datetime, config: NudgeConfig, start: time, *, working_day: bool,
+    monitored_day: bool = False,
+) -> bool:
+    """The rule's time has come today (and today is a working day, or a day the rota runs,
+    when it must be)."""
     moment = local(now, config)
     if not sending_hours(now, config) or moment.time() < start:
         return False
+    if monitored_day:
+        return config.monitoring.is_working_day(moment.date())
     return not working_day or config.calendar.is_working_day(moment.date())
 
 
@@ -170,11 +177,13 @@ def _reached(day: date, nominal: date, calendar: Calendar) -> bool:
 # --- rota ---------------------------------------------------------------------------------
 
 def rota(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
-    """Working days from 08:30: the person on duty, with what is waiting; nobody available:
-    the manager at once."""
-    if not _from(now, config, config.rota_at, working_day=True):
+    """Days the rota runs (config.monitoring: weekdays year-round, or working days) from
+    08:30: the person on duty, with what is waiting, and on a weekday holiday the holiday's
+    name; nobody available: the manager at once."""
+    if not _from(now, config, config.rota_at, working_day=True, monitored_day=True):
         return []
     today = snapshot.today
+    holiday = config.holiday_duty_on(today)
     due: list[Nudge] = []
     for account in snapshot.accounts:
         if not account.team:
@@ -186,21 +195,22 @@ def rota(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
                               "nobody_available", True, {"away": away}))
             continue
         state = account.archive
-        due.append(
-            _nudge(ROTA, account, person, today.isoformat(), "on_duty", False, {
-                "open_questions": account.open_question_count,
-                "archive_due": state.due.isoformat()
-                if state.due <= today + timedelta(days=config.archive_before_days) else None,
-                "archive_overdue": state.due < today,
-            })
-        )
+        details: dict[str, object] = {
+            "open_questions": account.open_question_count,
+            "archive_due": state.due.isoformat()
+            if state.due <= today + timedelta(days=config.archive_before_days) else None,
+            "archive_overdue": state.due < today,
+        }
+        if holiday is not None:
+            details["holiday"] = holiday
+        due.append(_nudge(ROTA, account, person, today.isoformat(), "on_duty", False, details))
     return due
 
 
 def rota_unmarked(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
-    """Working days from 14:00: the day's monitoring is not marked; the rest of the team hears
-    (the manager when nobody else is available)."""
-    if not _from(now, config, config.rota_unmarked_at, working_day=True):
+    """Days the rota runs from 14:00: the day's monitoring is not marked; the rest of the team
+    hears (the manager when nobody else is available)."""
+    if not _from(now, config, config.rota_unmarked_at, working_day=True, monitored_day=True):
         return []
     today = snapshot.today.isoformat()
     due: list[Nudge] = []

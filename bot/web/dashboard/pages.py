@@ -81,7 +81,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
         state = (await overview.account_states(session, now, config, [account])).get(account.id)
         duty = (
             await rota.duty_on(
-                session, account_id=account.id, day=today, calendar=config.calendar,
+                session, account_id=account.id, day=today, calendar=config.monitoring,
                 zone=settings.zone,
             )
             if account.status == AccountStatus.ACTIVE.value
