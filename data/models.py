@@ -56,6 +56,9 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     # Not sent by its `not_after` (a scheduled nudge for a day that has passed): dropped.
     EXPIRED = "expired"
+    # For a place (the Communications or the Registry Office) that no platform has configured:
+    # kept, owed, until a place is configured (data.outbox.release_placed at start).
+    UNPLACED = "unplaced"
 
 
 class Rotation(StrEnum):

@@ -121,6 +121,7 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
     async with request.app[STORE].read() as session:
         accounts = await dashboard.visible_accounts(session, visit.viewer)
         found = await overview.overview(session, now, config, accounts)
+        waiting = await dashboard.waiting_notices(session, visit.viewer)
     words = words_for(request, visit)
     return page(
         request,
@@ -128,6 +129,7 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
         {
             "nav": "compliance",
             "now": now,
+            "waiting": waiting,
             "overview": found,
             "charts": charts(words, found),
             "definitions": definitions(words, config),
