@@ -37,6 +37,7 @@ from data.models import (
     AccountStatus,
     ActivityEntry,
     ArchiveRecord,
+    CaseMark,
     CheckInKind,
     MonitoringCheckIn,
     Outbox,
@@ -79,6 +80,9 @@ class AccountState:
     old_questions: tuple[OpenQuestion, ...]
     # Today's check-ins: person id -> "monitored" / "cannot".
     today: dict[int, str] = field(default_factory=dict)
+    # Marks for case management still without a registry number: (mark id, local day marked),
+    # oldest first (data.casework).
+    unregistered_cases: tuple[tuple[int, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,17 @@ async def load_snapshot(
             _local(record.created_at, zone),
         )
 
+    cases: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for mark_id, account_id, marked_at in await session.exec(
+        scoped(
+            select(CaseMark.id, CaseMark.account_id, CaseMark.marked_at)
+            .where(CaseMark.kind == "case_management", col(CaseMark.registry_number).is_(None))
+            .order_by(col(CaseMark.id)),
+            col(CaseMark.account_id),
+        )
+    ):
+        cases[account_id].append((mark_id, _local(marked_at, zone)))
+
     states = []
     for account_id, number, manager_id, scope, registered_at, rotation, anchor in account_rows:
         registered_on = _local(registered_at, zone)
@@ -278,6 +293,7 @@ async def load_snapshot(
                 open_question_count=open_counts.get(account_id, 0),
                 old_questions=tuple(old.get(account_id, ())),
                 today=dict(checkins.get(account_id, {})),
+                unregistered_cases=tuple(cases.get(account_id, ())),
             )
         )
 

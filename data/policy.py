@@ -47,6 +47,11 @@ class NudgeConfig:
     approval_first_working_days: int = 2
     approval_every_working_days: int = 2
     approval_requester_working_days: int = REROUTE_AFTER_WORKING_DAYS
+    # Content marked for case management without a registry number: the team is reminded
+    # after this many working days, then every so many (data.casework).
+    case_at: time = time(9, 0)
+    case_first_working_days: int = 2
+    case_every_working_days: int = 2
 
 
     @cached_property

@@ -7,6 +7,7 @@ from typing import Any
 from data import access, questions
 from data.errors import MovedOn
 from data.questions import QUESTION_TEXT
+from dialogs.case_management import mark_buttons
 from dialogs.common import (
     ACCOUNTS,
     AccountStep,
@@ -82,6 +83,10 @@ class LogQuestion(Dialog):
                 text,
                 Context(ctx.tr("Answered it already? Click the button.")),
                 Actions((answered_button(ctx, question.id or 0),)),
+                Context(ctx.tr(
+                    "Does it need case management (a request for public documents, a complaint, personal data), or has it research value? Mark it: it is then kept, not purged."
+                )),
+                Actions(mark_buttons(ctx.tr, question.id or 0)),
             )
         ]
 

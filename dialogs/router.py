@@ -22,7 +22,17 @@ from data.errors import DomainError
 from data.models import Person
 from data.policy import NudgeConfig
 from data.workdays import Calendar
-from dialogs import accounts, approval, archiving, closing, dashboard, duty, questions, team
+from dialogs import (
+    accounts,
+    approval,
+    archiving,
+    case_management,
+    closing,
+    dashboard,
+    duty,
+    questions,
+    team,
+)
 from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Sender, Text, Visit
@@ -68,6 +78,8 @@ BUTTONS: dict[str, Handler] = {
     "rota": _one({"rotation": duty.change_rotation, "first": duty.put_first}),
     "active": _one({"yes": duty.still_active}),
     "question": _one({"answered": questions.answered}),
+    "case": _one({"mark": case_management.mark, "research": case_management.research,
+                  "number": case_management.number}),
     "archive": _one(
         {"done": archiving.done, "snooze": archiving.snooze, "request": archiving.request}
     ),

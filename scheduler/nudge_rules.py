@@ -82,6 +82,9 @@ account_id, why, escalation, period, plus the details listed):
   "pending" (to the approver at 2, 4, 6... working days; details request_id, stage,
   working_days, since) and "approver_slow" (escalation, to the requester at 5 working days,
   who may name another approver; details request_id, approver_id, working_days).
+- nudge_case: working days from 09:00 (data.casework). why "unregistered" (to the team, at
+  2, 4, 6... working days after content was marked for case management, until its registry
+  number is recorded; details mark_ids, oldest, count).
 Items addressed to "the team" go to its members not away today; when all are away they go to
 the manager instead with escalation true and the same why.
 """
@@ -104,7 +107,8 @@ QUESTION = "nudge_question"
 ARCHIVING = "nudge_archiving"
 INACTIVITY = "nudge_inactivity"
 APPROVAL = "nudge_approval"
-KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL)
+CASE = "nudge_case"
+KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL, CASE)
 
 
 Rule = Callable[[Snapshot, datetime, NudgeConfig], list[Nudge]]
@@ -389,6 +393,34 @@ def approvals(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
     return due
 
 
+# --- case management ------------------------------------------------------------------------
+
+def cases(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Working days from 09:00: content marked for case management that has waited 2 working
+    days for its registry number, then every 2, reminds the team until the number is
+    recorded (data.casework)."""
+    if not _from(now, config, config.case_at, working_day=True):
+        return []
+    today = snapshot.today
+    calendar = config.calendar
+    first, every = config.case_first_working_days, config.case_every_working_days
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        waited = [
+            (mark_id, marked_on, calendar.working_days_between(marked_on, today))
+            for mark_id, marked_on in account.unregistered_cases
+        ]
+        late = [w for w in waited if w[2] >= first]
+        if not any((days - first) % every == 0 for _m, _d, days in late):
+            continue
+        due.extend(_to_team(CASE, account, snapshot, today.isoformat(), "unregistered", {
+            "mark_ids": [mark_id for mark_id, _d, _w in late],
+            "oldest": late[0][1].isoformat(),
+            "count": len(late),
+        }))
+    return due
+
+
 RULES: dict[str, Rule] = {
     ROTA: rota,
     ROTA_UNMARKED: rota_unmarked,
@@ -396,6 +428,7 @@ RULES: dict[str, Rule] = {
     ARCHIVING: archiving,
     INACTIVITY: inactivity,
     APPROVAL: approvals,
+    CASE: cases,
 }
 
 

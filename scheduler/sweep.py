@@ -23,6 +23,7 @@ from data.policy import NudgeConfig, local
 from scheduler.nudge_rules import (
     APPROVAL,
     ARCHIVING,
+    CASE,
     INACTIVITY,
     KINDS,
     QUESTION,
@@ -50,6 +51,7 @@ def _wakes(config: NudgeConfig) -> dict[str, time]:
         ROTA: config.rota_at, ROTA_UNMARKED: config.rota_unmarked_at,
         QUESTION: config.sending_starts, ARCHIVING: config.archiving_at,
         INACTIVITY: config.inactivity_at, APPROVAL: config.approval_at,
+        CASE: config.case_at,
     }
 
 

@@ -252,6 +252,29 @@ def test_approval_reminders_count_working_days() -> None:
     }
 
 
+def test_content_waiting_for_a_registry_number_reminds_the_team_every_two_working_days(
+) -> None:
+    # Marked on Wednesday 24 March; Good Friday and Easter Monday do not count.
+    state = account(unregistered_cases=((5, date(2027, 3, 24)), (6, date(2027, 3, 30))))
+    fired = {}
+    for day in (date(2027, 3, 25), date(2027, 3, 30), date(2027, 3, 31), date(2027, 4, 1)):
+        now = at(day, 9)
+        fired[day] = rules.cases(snap(now, state, away={CIA}), now, CONFIG)
+    assert fired[date(2027, 3, 25)] == []  # 1 working day
+    assert who(fired[date(2027, 3, 30)]) == [(ANNA, "unregistered", False),
+                                             (BO, "unregistered", False)]  # 2
+    assert fired[date(2027, 3, 30)][0].details == {
+        "mark_ids": [5], "oldest": "2027-03-24", "count": 1
+    }
+    assert fired[date(2027, 3, 31)] == []  # 3
+    assert fired[date(2027, 4, 1)][0].details["mark_ids"] == [5, 6]  # 4, and 2
+    assert rules.cases(snap(at(date(2027, 3, 30), 8, 59), state), at(date(2027, 3, 30), 8, 59),
+                       CONFIG) == []
+    registered = account()
+    assert rules.cases(snap(at(date(2027, 3, 30), 9), registered), at(date(2027, 3, 30), 9),
+                       CONFIG) == []
+
+
 def test_digests_combine_a_persons_items_and_keep_places_apart() -> None:
     now = at(MONDAY, 9)
     nudges = rules.rota(snap(now, account(), account(id=8, team=(ANNA, BO))), now, CONFIG)
