@@ -119,6 +119,9 @@ async def _demo_people(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    # Every platform has registered its channel: say which office has no place, and owe anew
+    # what waited for a place configured since.
+    await app[DELIVERER].start(app[CLOCK]())
     task = asyncio.create_task(app[DELIVERER].run(app[CLOCK]))
     yield
     task.cancel()

@@ -14,9 +14,13 @@ from scheduler.jobs import NudgeScheduler
 
 
 def nudge_config(settings: Settings) -> NudgeConfig:
-    """The nudge rules' configuration: the zone and the working-day calendar from settings,
-    every other default from DESIGN.md section 4."""
-    return NudgeConfig(zone=settings.zone, calendar=Calendar(settings.closure_dates))
+    """The nudge rules' configuration: the zone, the working-day calendar and whether the rota
+    runs on weekday holidays from settings, every other default from DESIGN.md section 4."""
+    return NudgeConfig(
+        zone=settings.zone,
+        calendar=Calendar(settings.closure_dates),
+        holiday_duty=settings.holiday_duty == "on",
+    )
 
 
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:

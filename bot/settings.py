@@ -26,9 +26,15 @@ class Settings(BaseSettings):
     timezone: str = Field("Europe/Stockholm", validation_alias=_env("KONTOBOT_TIMEZONE"))
     default_locale: str = Field("sv", validation_alias=_env("KONTOBOT_DEFAULT_LOCALE"))
     # Days the university is closed besides weekends and holidays (ISO dates, comma-separated):
-    # not working days for the rota and the nudges.
+    # not working days for the nudges (nor for the rota when holiday_duty is off).
     closure_days: CommaList = Field(
         default_factory=list, validation_alias=_env("KONTOBOT_CLOSURE_DAYS")
+    )
+    # The guidelines ask for monitoring on weekdays, year-round: "on" puts someone on duty on
+    # weekday holidays, eves and closure days too; "off" (a university's own decision) runs
+    # the rota on working days only.
+    holiday_duty: Literal["on", "off"] = Field(
+        "on", validation_alias=_env("KONTOBOT_HOLIDAY_DUTY")
     )
     # The nudge scheduler (rota, questions, archiving, inactivity, approval reminders).
     scheduler: Literal["on", "off"] = Field("on", validation_alias=_env("KONTOBOT_SCHEDULER"))

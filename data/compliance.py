@@ -23,7 +23,7 @@ def duty_today(account: AccountState, snapshot: Snapshot, config: NudgeConfig) -
     if account.id not in snapshot.duty:
         snapshot.duty[account.id] = on_duty(
             account.team, account.rotation, account.anchor, snapshot.today,
-            unavailable(account, snapshot), config.calendar,
+            unavailable(account, snapshot), config.monitoring,
         )
     return snapshot.duty[account.id]
 

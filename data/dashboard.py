@@ -22,6 +22,8 @@ from data.models import (
     ArchiveRecord,
     AuditEvent,
     ClosureRecord,
+    Outbox,
+    OutboxStatus,
     Person,
     Question,
     Role,
@@ -210,3 +212,42 @@ async def export_for(
     if viewer.sees_all:
         return export.stream(session, fmt, what)
     return export.stream(session, fmt, what, accounts=await visible_accounts(session, viewer))
+
+
+@dataclass(frozen=True)
+class WaitingNotice:
+    """A notice for an office (place "comms" or "registry") that no platform has a place for:
+    owed, not sent (data.outbox.hold_unplaced)."""
+
+    place: str
+    kind: str
+    # The account's number, when the notice is about one.
+    account: str | None
+    since: datetime
+
+
+async def waiting_notices(session: AsyncSession, viewer: Viewer) -> list[WaitingNotice]:
+    """What waits for an office's place, oldest first. Only the Communications Office sees it
+    (it configures the places); anyone else gets nothing."""
+    if not viewer.sees_all:
+        return []
+    rows = list(await session.exec(
+        select(Outbox)
+        .where(col(Outbox.status) == OutboxStatus.UNPLACED.value)
+        .order_by(col(Outbox.id))
+    ))
+    ids = {int(r.params["account_id"]) for r in rows if r.params.get("account_id")}
+    numbers = dict(
+        (await session.exec(select(Account.id, Account.number).where(col(Account.id).in_(ids))))
+        .all()
+    ) if ids else {}
+    return [
+        WaitingNotice(
+            place=str(r.place),
+            kind=r.kind,
+            account=numbers.get(int(r.params["account_id"]))
+            if r.params.get("account_id") else None,
+            since=r.created_at,
+        )
+        for r in rows
+    ]

@@ -56,6 +56,9 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     # Not sent by its `not_after` (a scheduled nudge for a day that has passed): dropped.
     EXPIRED = "expired"
+    # For a place (the Communications or the Registry Office) that no platform has configured:
+    # kept, owed, until a place is configured (data.outbox.release_placed at start).
+    UNPLACED = "unplaced"
 
 
 class Rotation(StrEnum):
@@ -575,4 +578,50 @@ class ModerationEntry(SQLModel, table=True):
     removed_by: int = Field(foreign_key="person.id")
     # Where the screenshot or copy was saved (a path, a case number, a link).
     evidence: str = Field(max_length=1000)
+    recorded_at: datetime
+
+
+# --- Case management and purging (issue 14).
+
+
+class MarkKind(StrEnum):
+    """Why content from an account may not be purged (the guidelines' "Posts that require
+    case management must be registered. Purging may not take place if the content is deemed to
+    have future research value ...")."""
+
+    CASE_MANAGEMENT = "case_management"
+    RESEARCH_VALUE = "research_value"
+
+
+class CaseMark(SQLModel, table=True):
+    """A question or a post of an account marked as needing case management (registered by the
+    Registry Office under a registry number, diarienummer) or as having research value."""
+
+    __tablename__ = "case_mark"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=32)
+    # What is marked: a logged question, or a post (its link or a description).
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True)
+    post: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=1000)
+    marked_by: int = Field(foreign_key="person.id")
+    marked_at: datetime
+    registry_number: str | None = Field(default=None, max_length=64)
+    registered_by: int | None = Field(default=None, foreign_key="person.id")
+    registered_at: datetime | None = None
+
+
+class Purge(SQLModel, table=True):
+    """A purge (gallring) of an account's content: what, under which rule of the disposal
+    decision, who, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id")
+    what: str = Field(max_length=1000)
+    rule: str = Field(max_length=500)
+    purged_by: int = Field(foreign_key="person.id")
+    purged_on: date
     recorded_at: datetime

@@ -37,6 +37,7 @@ from data.models import (
     AccountStatus,
     ActivityEntry,
     ArchiveRecord,
+    CaseMark,
     CheckInKind,
     MonitoringCheckIn,
     Outbox,
@@ -98,6 +99,9 @@ class AccountState:
     with_expert: tuple[ExpertWait, ...] = ()
     # How fast the account promised to answer questions (data.rules.RESPONSE_TIMES).
     response_time: str = "24h"
+    # Marks for case management still without a registry number: (mark id, local day marked),
+    # oldest first (data.casework).
+    unregistered_cases: tuple[tuple[int, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,17 @@ async def load_snapshot(
             _local(record.created_at, zone),
         )
 
+    cases: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for mark_id, account_id, marked_at in await session.exec(
+        scoped(
+            select(CaseMark.id, CaseMark.account_id, CaseMark.marked_at)
+            .where(CaseMark.kind == "case_management", col(CaseMark.registry_number).is_(None))
+            .order_by(col(CaseMark.id)),
+            col(CaseMark.account_id),
+        )
+    ):
+        cases[account_id].append((mark_id, _local(marked_at, zone)))
+
     states = []
     for (
         account_id, number, manager_id, scope, registered_at, rotation, anchor, response_time,
@@ -319,6 +334,7 @@ async def load_snapshot(
                 today=dict(checkins.get(account_id, {})),
                 with_expert=tuple(waits.get(account_id, ())),
                 response_time=response_time,
+                unregistered_cases=tuple(cases.get(account_id, ())),
             )
         )
 

@@ -7,12 +7,12 @@ claimed again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import func, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -320,3 +320,43 @@ async def next_due(session: AsyncSession) -> datetime | None:
             .limit(1)
         )
     ).first()
+
+
+async def hold_unplaced(
+    session: AsyncSession, *, row_id: int, now: datetime, delivered: dict[str, str]
+) -> None:
+    """No platform has the row's place configured: keep it owed (status "unplaced") rather
+    than mark it sent; `release_placed` owes it anew once a place is configured."""
+    row = await session.get(Outbox, row_id)
+    assert row is not None
+    row.status = OutboxStatus.UNPLACED.value
+    row.delivered = delivered
+    row.claimed_until = None
+    row.error = f"no platform has the place {row.place!r} configured"
+    session.add(row)
+
+
+async def release_placed(session: AsyncSession, *, places: Collection[str], now: datetime) -> int:
+    """What waits for one of `places` (configured now) is owed anew, at once; how many rows."""
+    if not places:
+        return 0
+    result = await session.exec(
+        update(Outbox)
+        .where(
+            col(Outbox.status) == OutboxStatus.UNPLACED.value,
+            col(Outbox.place).in_(sorted(places)),
+        )
+        .values(status=OutboxStatus.PENDING.value, attempts=0, next_attempt_at=now,
+                claimed_until=None, error=None)
+    )
+    return int(result.rowcount or 0)
+
+
+async def waiting_for_places(session: AsyncSession) -> dict[str, int]:
+    """How many messages wait for each place no platform has configured."""
+    rows = await session.exec(
+        select(Outbox.place, func.count())
+        .where(col(Outbox.status) == OutboxStatus.UNPLACED.value)
+        .group_by(col(Outbox.place))
+    )
+    return {str(place): int(count) for place, count in rows}

@@ -5,11 +5,12 @@ approver may wait. DESIGN.md section 4's defaults; the domain (data/), the nudge
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from data.archive import EVERY_MONTHS
-from data.workdays import Calendar
+from data.workdays import Calendar, MonitoringDays
 
 # The requester may name another approver once the request has waited this many working days
 # for a decision at its current stage (DESIGN.md section 4, the approval nudge's escalation).
@@ -22,6 +23,10 @@ class NudgeConfig:
 
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))
     calendar: Calendar = field(default_factory=Calendar)
+    # The guidelines ask for monitoring on weekdays, year-round: the rota then puts someone
+    # on duty on weekday holidays, eves and closure days too (a holiday duty). False: the rota
+    # runs on working days only, for a university that decides so.
+    holiday_duty: bool = True
     # Nothing scheduled is written or sent outside [sending_starts, sending_ends).
     sending_starts: time = time(8, 0)
     sending_ends: time = time(18, 0)
@@ -49,6 +54,26 @@ class NudgeConfig:
     approval_first_working_days: int = 2
     approval_every_working_days: int = 2
     approval_requester_working_days: int = REROUTE_AFTER_WORKING_DAYS
+    # Content marked for case management without a registry number: the team is reminded
+    # after this many working days, then every so many (data.casework).
+    case_at: time = time(9, 0)
+    case_first_working_days: int = 2
+    case_every_working_days: int = 2
+
+
+    @cached_property
+    def monitoring(self) -> Calendar:
+        """The days the monitoring rota runs (data.rota counts in it): every weekday with
+        `holiday_duty`, else the working days. Cached: a Calendar works out each year once."""
+        return MonitoringDays(self.calendar) if self.holiday_duty else self.calendar
+
+    def holiday_duty_on(self, day: date) -> str | None:
+        """Why `day` is a holiday duty ("closure" or the holiday's name), or None when it is a
+        working day or nobody is on duty then."""
+        monitoring = self.monitoring
+        if isinstance(monitoring, MonitoringDays) and monitoring.is_working_day(day):
+            return monitoring.holiday_duty(day)
+        return None
 
 
 def local(now: datetime, config: NudgeConfig) -> datetime:

@@ -40,6 +40,23 @@ def _holidays(country: str, categories: tuple[str, ...], year: int) -> dict[date
     return {day: str(name) for day, name in found.items()}
 
 
+@cache
+def _named(country: str, categories: tuple[str, ...], year: int, language: str) -> dict[date, str]:
+    found = holidays.country_holidays(country, years=year, categories=categories,
+                                      language=language)
+    return {day: str(name) for day, name in found.items()}
+
+
+def holiday_name(
+    day: date, language: str, *, country: str = "SE",
+    categories: Iterable[str] = DEFAULT_CATEGORIES,
+) -> str | None:
+    """The holiday's name on `day` as people read it in `language` ("sv" or "en"; the
+    `holidays` package's own translations), or None when `day` is none."""
+    wanted = "sv" if language.lower().startswith("sv") else "en_US"
+    return _named(country, tuple(sorted(categories)), day.year, wanted).get(day)
+
+
 class Calendar:
     def __init__(
         self,
@@ -146,3 +163,26 @@ class Calendar:
 
     def first_working_day_on_or_after(self, day: date) -> date:
         return self.next_working_day(day, include=True)
+
+
+class MonitoringDays(Calendar):
+    """The days the monitoring rota runs when the guidelines' "monitored weekdays,
+    year-round" (Swedish: "dagligen, även under semestertider") is followed: every Monday to
+    Friday, the public holidays, the eves and the configured closure days included. Only the
+    rota counts in it; every other working-day count (question reminders, the approval
+    reminders and reroute, inactivity) keeps `working`."""
+
+    def __init__(self, working: Calendar) -> None:
+        super().__init__(working.closure_days, country=working.country,
+                         categories=working.categories)
+        self.working = working
+
+    def why_not_working(self, day: date) -> str | None:
+        return "weekend" if day.weekday() >= 5 else None
+
+    def holiday_duty(self, day: date) -> str | None:
+        """On a weekday that is no working day, why not ("closure" or the holiday's name):
+        whoever is on duty then has a holiday duty. None on other days."""
+        if day.weekday() >= 5:
+            return None
+        return self.working.why_not_working(day)

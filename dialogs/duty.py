@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from data import absence, access, monitoring, register, rota
 from data.errors import Invalid
 from data.models import Account, CheckInKind, Rotation
-from data.rota import WorkingDays
+from data.policy import NudgeConfig
+from data.workdays import holiday_name
 from dialogs.common import (
     Host,
     int_value,
@@ -49,6 +50,21 @@ def today(ctx: Ctx, host: Host) -> date:
     return access.today(ctx.now, host.nudges.zone)
 
 
+def holiday_label(tr: Translator, day: date, why: str) -> str:
+    """What makes `day` a holiday duty, in the reader's language: the holiday's name, or
+    "a closure day" for one the university configured."""
+    if why == "closure":
+        return tr("a closure day")
+    return holiday_name(day, tr.locale) or why
+
+
+def holiday_duty_note(tr: Translator, day: date, why: str) -> str:
+    return tr(
+        "Today is {holiday}: a holiday duty. KI's guidelines ask for the account to be monitored on weekdays, year-round.",
+        holiday=holiday_label(tr, day, why),
+    )
+
+
 def day_label(tr: Translator, day: date) -> str:
     return tr("{weekday} {date}", weekday=tr(WEEKDAYS[day.weekday()]), date=day.isoformat())
 
@@ -80,7 +96,8 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
                 )
             )
         ]
-    calendar, zone = host.nudges.calendar, host.nudges.zone
+    # The rota's days: every weekday when the guidelines' "year-round" is followed.
+    calendar, zone = host.nudges.monitoring, host.nudges.zone
     now_day = today(ctx, host)
     days = this_week(now_day)
     title = ctx.tr("Who is on duty")
@@ -112,9 +129,12 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
                 name=known.get(person_today, "?"),
             )
         blocks.append(Paragraph(headline))
+        holiday = host.nudges.holiday_duty_on(now_day)
+        if holiday is not None and person_today is not None:
+            blocks.append(Context(holiday_duty_note(ctx.tr, now_day, holiday)))
         rows = []
         for day in days:
-            rows.append((day_label(ctx.tr, day), _on_duty(ctx, calendar, day, who[day], known)))
+            rows.append((day_label(ctx.tr, day), _on_duty(ctx, host.nudges, day, who[day], known)))
         blocks.append(Fields(tuple(rows)))
         blocks.append(Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))))
         if person_today == ctx.person.id:
@@ -285,7 +305,7 @@ async def check_in(ctx: Ctx, host: Host, verb: str, action: Action) -> list[Repl
         day=day,
         kind=kind,
         now=ctx.now,
-        calendar=host.nudges.calendar,
+        calendar=host.nudges.monitoring,
         zone=host.nudges.zone,
     )
     account = await _account(ctx, account_id)
@@ -392,13 +412,20 @@ async def put_first(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
 
 
 def _on_duty(
-    ctx: Ctx, calendar: WorkingDays, day: date, person: int | None, known: dict[int, str]
+    ctx: Ctx, nudges: NudgeConfig, day: date, person: int | None, known: dict[int, str]
 ) -> str:
-    """Who is on duty on `day`, as the rota's tables show it."""
-    if not calendar.is_working_day(day):
+    """Who is on duty on `day`, as the rota's tables show it (a holiday duty says so)."""
+    if not nudges.monitoring.is_working_day(day):
         return ctx.tr("Not a working day")
     if person is None:
         return ctx.tr("Nobody available")
+    holiday = nudges.holiday_duty_on(day)
+    if holiday is not None:
+        return ctx.tr(
+            "{name} (holiday duty: {holiday})",
+            name=known.get(person, "?"),
+            holiday=holiday_label(ctx.tr, day, holiday),
+        )
     return known.get(person, "?")
 
 
@@ -440,7 +467,7 @@ async def _changed(ctx: Ctx, host: Host, changed: rota.Rota) -> Reply:
 
 async def _rota_reply(ctx: Ctx, host: Host, setting: rota.Rota, text: str) -> Reply:
     """The account's rota: the order with names, how duty moves, who is on duty today."""
-    calendar, zone = host.nudges.calendar, host.nudges.zone
+    calendar, zone = host.nudges.monitoring, host.nudges.zone
     now_day = today(ctx, host)
     on_duty = await rota.duty_on(
         ctx.session, account_id=setting.account_id, day=now_day, calendar=calendar, zone=zone
@@ -448,7 +475,7 @@ async def _rota_reply(ctx: Ctx, host: Host, setting: rota.Rota, text: str) -> Re
     known = await names(ctx.session, setting.order)
     rows = (
         (ctx.tr("Order of the rota"), ", ".join(known.get(p, "?") for p in setting.order)),
-        (ctx.tr("On duty today"), _on_duty(ctx, calendar, now_day, on_duty, known)),
+        (ctx.tr("On duty today"), _on_duty(ctx, host.nudges, now_day, on_duty, known)),
     )
     return note(
         text,

@@ -167,6 +167,19 @@ REASONS: dict[str, str] = {
     "bad_moment": N_(
         "I couldn't read {text} as a time. Write it as year-month-day and hours:minutes, for example 2027-03-01 14:30, or click Just now."
     ),
+    # Case management and purging (data.casework).
+    "unknown_mark": N_("I can't find that mark for case management."),
+    "already_registered": N_("It is already registered, under the registry number {number}."),
+    "not_case_management": N_(
+        "Only content marked for case management gets a registry number."
+    ),
+    "question_or_post": N_("Say which question or which post it is about."),
+    "marked_for_case_management": N_(
+        "It is marked for case management, so it may not be purged: that would violate the public's right of access."
+    ),
+    "marked_research_value": N_(
+        "It is marked as having research value, so it may not be purged."
+    ),
 }
 
 # Where the same code needs other words for one field (`Invalid(code, field=...)`).

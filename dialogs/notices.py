@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import people, register, requests, rules
 from data.models import Account, AccountRequest, Decision, RequestStatus, Stage
 from dialogs import chat_platforms
+from dialogs.case_notices import COMPOSERS as CASE_COMPOSERS
 from dialogs.expert_notices import COMPOSERS as EXPERT_COMPOSERS
 from dialogs.i18n import N_, Translator
 from dialogs.messages import (
@@ -353,6 +354,7 @@ COMPOSERS: dict[str, Composer] = {
     **NUDGE_COMPOSERS,
     **TEAM_COMPOSERS,
     **EXPERT_COMPOSERS,
+    **CASE_COMPOSERS,
 }
 
 

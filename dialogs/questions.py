@@ -7,6 +7,7 @@ from typing import Any
 from data import access, questions
 from data.errors import MovedOn
 from data.questions import QUESTION_TEXT
+from dialogs.case_management import mark_buttons
 from dialogs.common import (
     ACCOUNTS,
     AccountStep,
@@ -84,6 +85,10 @@ class LogQuestion(Dialog):
                     "Answered it already? Click the button. Criticism, or a question someone else knows better? Ask a colleague."
                 )),
                 Actions((answered_button(ctx, question.id or 0), refer_button(ctx, question.id or 0))),
+                Context(ctx.tr(
+                    "Does it need case management (a request for public documents, a complaint, personal data), or has it research value? Mark it: it is then kept, not purged."
+                )),
+                Actions(mark_buttons(ctx.tr, question.id or 0)),
             )
         ]
 

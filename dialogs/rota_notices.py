@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import access, questions, rota
 from data.models import AccountStatus
 from dialogs.digest import Digest, day_of, is_member, items_of, label_of, open_accounts
-from dialogs.duty import ROTATION, check_in_buttons
+from dialogs.duty import ROTATION, check_in_buttons, holiday_duty_note
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Actions, Block, Button, Context, Fields, Message, Paragraph
 from dialogs.naming import names
@@ -71,6 +71,8 @@ async def nudge_rota(
                 )
             )
         ]
+        if item.get("holiday"):
+            blocks.append(Context(holiday_duty_note(tr, day, str(item["holiday"]))))
         waiting = int(item.get("open_questions") or 0)
         if waiting:
             blocks.append(Context(tr("Open questions: {count}", count=waiting)))

@@ -27,6 +27,7 @@ from dialogs import (
     accounts,
     approval,
     archiving,
+    case_management,
     closing,
     dashboard,
     duty,
@@ -83,6 +84,8 @@ BUTTONS: dict[str, Handler] = {
     "active": _one({"yes": duty.still_active}),
     "question": _one({"answered": questions.answered, "refer": experts.refer}),
     "expert": _one({"suggest": experts.suggest, "notme": experts.not_me}),
+    "case": _one({"mark": case_management.mark, "research": case_management.research,
+                  "number": case_management.number}),
     "archive": _one(
         {"done": archiving.done, "snooze": archiving.snooze, "request": archiving.request}
     ),

@@ -110,7 +110,7 @@ class AddMember(_TeamDialog):
             async with ctx.session.begin_nested():
                 await team.add_member(
                     ctx.session, account_id=account.id, person_id=person_id,
-                    actor_id=ctx.person.id, now=ctx.now, calendar=self.nudges.calendar,
+                    actor_id=ctx.person.id, now=ctx.now, calendar=self.nudges.monitoring,
                     zone=self.nudges.zone,
                 )
         except (MovedOn, NotAllowed) as error:
@@ -227,14 +227,15 @@ async def team_card(ctx: Ctx, account: Account, nudges: NudgeConfig, text: str =
     order = (await rota.rota_of(ctx.session, account.id, nudges.zone)).order
     today = access.today(ctx.now, nudges.zone)
     on_duty = await rota.duty_on(
-        ctx.session, account_id=account.id, day=today, calendar=nudges.calendar, zone=nudges.zone
+        ctx.session, account_id=account.id, day=today, calendar=nudges.monitoring,
+        zone=nudges.zone,
     )
     waiting = await team.pending_handover(ctx.session, account.id)
     known = await names(
         ctx.session,
         [*order, account.manager_id, *([waiting.to_person_id] if waiting else [])],
     )
-    if not nudges.calendar.is_working_day(today):
+    if not nudges.monitoring.is_working_day(today):
         duty_today = ctx.tr("Not a working day")
     elif on_duty is None:
         duty_today = ctx.tr("Nobody available")
@@ -369,7 +370,7 @@ async def remove(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     person_id = int_value(raw_person, "unknown_person")
     removed = await team.remove_member(
         ctx.session, account_id=account_id, person_id=person_id, actor_id=ctx.person.id,
-        now=ctx.now, calendar=host.nudges.calendar, zone=host.nudges.zone,
+        now=ctx.now, calendar=host.nudges.monitoring, zone=host.nudges.zone,
     )
     account = await access.account(ctx.session, account_id)
     known = await names(ctx.session, [person_id, *([removed.on_duty] if removed.on_duty else [])])

@@ -22,7 +22,7 @@ from data import outbox, people
 from data.db import Store
 from data.models import Outbox, OutboxStatus
 from dialogs import notices
-from dialogs.channel import Address, Channel, DeliveryError
+from dialogs.channel import PLACES, Address, Channel, DeliveryError
 from dialogs.i18n import Translator, normalise
 from dialogs.messages import Message, from_dict
 
@@ -49,6 +49,30 @@ class Deliverer:
         self.default_locale = normalise(default_locale)
         self.timezone = timezone or ZoneInfo("Europe/Stockholm")
         self._wake = asyncio.Event()
+
+    def places(self) -> frozenset[str]:
+        """The places some platform here has configured."""
+        return frozenset().union(*(c.places() for c in self.channels.values()))
+
+    async def start(self, now: datetime) -> dict[str, int]:
+        """At start: say which office has no place on any platform (its notices of openings
+        and closings wait in the outbox until one is configured), and owe anew what waited
+        for a place configured now. Returns what still waits, per place."""
+        configured = self.places()
+        async with self.store.transaction() as session:
+            released = await outbox.release_placed(session, places=configured, now=now)
+            waiting = await outbox.waiting_for_places(session)
+        if released:
+            log.info("%s message(s) that waited for a place are sent now", released)
+            self.kick()
+        for place in PLACES:
+            if place not in configured:
+                log.warning(
+                    "no platform has the place %r configured: its notices (openings, "
+                    "closings) wait in the outbox until one is (%s waiting)",
+                    place, waiting.get(place, 0),
+                )
+        return waiting
 
     def kick(self) -> None:
         """Something was written to the outbox: deliver it now rather than at the next tick."""
@@ -116,6 +140,11 @@ class Deliverer:
                 delivered = await self._post(row, delivered)
             else:
                 delivered = await self._send(row, delivered)
+        except _NoPlace as missing:
+            async with self.store.transaction() as session:
+                await outbox.hold_unplaced(session, row_id=row.id, now=now, delivered=delivered)
+            log.warning("%s; %s waits for it", missing, row.key)
+            return None
         except _NotYet as wait:
             async with self.store.transaction() as session:
                 await outbox.mark_retry(
@@ -261,10 +290,8 @@ class Deliverer:
         assert row.place is not None
         targets = [c for c in self.channels.values() if row.place in c.places()]
         if not targets:
-            log.warning(
-                "no platform has the place %r configured; %s not posted", row.place, row.key
-            )
-            return delivered
+            # Owed, not dropped: the notice is sent once a place is configured (start()).
+            raise _NoPlace(f"no platform has the place {row.place!r} configured")
         message = await self._compose(row)
         for channel in targets:
             if channel.platform not in delivered:
@@ -301,4 +328,8 @@ class Deliverer:
 
 
 class _NotYet(Exception):
+    pass
+
+
+class _NoPlace(Exception):
     pass

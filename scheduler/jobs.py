@@ -53,6 +53,7 @@ def schedule(config: NudgeConfig) -> list[tuple[str, CronTrigger, tuple[str, ...
          (rules.INACTIVITY,)),
         ("approval", _at(config.approval_at, working_days=True, config=config),
          (rules.APPROVAL,)),
+        ("cases", _at(config.case_at, working_days=True, config=config), (rules.CASE,)),
     ]
 
 

@@ -60,10 +60,11 @@ archive_requested {account_id, record_id, by}; account_closed {account_id}.
 Scheduled nudges (outbox kind: when; params {"day": ISO date, "items": [item, ...]}, one
 row per recipient, kind and local day, combining all accounts; every item has subject,
 account_id, why, escalation, period, plus the details listed):
-- nudge_rota: working days from 08:30. why "on_duty" (to the person on duty; details
-  open_questions, archive_due, archive_overdue) or "nobody_available" (escalation, to the
-  manager; details away).
-- nudge_rota_unmarked: working days from 14:00, when nobody marked *Monitored today*.
+- nudge_rota: days the rota runs (NudgeConfig.monitoring: every weekday by default, else
+  working days) from 08:30. why "on_duty" (to the person on duty; details open_questions,
+  archive_due, archive_overdue, and on a holiday duty holiday: the holiday's name or
+  "closure") or "nobody_available" (escalation, to the manager; details away).
+- nudge_rota_unmarked: days the rota runs from 14:00, when nobody marked *Monitored today*.
   why "not_marked" (escalation; to the rest of the available team, or to the manager when
   nobody else is available; details on_duty).
 - nudge_question: every day 08-18, for questions open past the answer time their account
@@ -87,6 +88,9 @@ account_id, why, escalation, period, plus the details listed):
   the manager; and, not as an escalation, to whoever asked the colleague); details
   referral_ids, question_ids, experts, count, due (the earliest, ISO time). The question
   reminders leave a question alone while a colleague has it.
+- nudge_case: working days from 09:00 (data.casework). why "unregistered" (to the team, at
+  2, 4, 6... working days after content was marked for case management, until its registry
+  number is recorded; details mark_ids, oldest, count).
 Items addressed to "the team" go to its members not away today; when all are away they go to
 the manager instead with escalation true and the same why.
 """
@@ -110,7 +114,8 @@ ARCHIVING = "nudge_archiving"
 INACTIVITY = "nudge_inactivity"
 APPROVAL = "nudge_approval"
 EXPERT = "nudge_expert"
-KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL, EXPERT)
+CASE = "nudge_case"
+KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL, EXPERT, CASE)
 
 
 Rule = Callable[[Snapshot, datetime, NudgeConfig], list[Nudge]]
@@ -124,11 +129,17 @@ def sending_hours(now: datetime, config: NudgeConfig) -> bool:
     return config.sending_starts <= clock < config.sending_ends
 
 
-def _from(now: datetime, config: NudgeConfig, start: time, *, working_day: bool) -> bool:
-    """The rule's time has come today (and today is a working day when it must be)."""
+def _from(
+    now: datetime, config: NudgeConfig, start: time, *, working_day: bool,
+    monitored_day: bool = False,
+) -> bool:
+    """The rule's time has come today (and today is a working day, or a day the rota runs,
+    when it must be)."""
     moment = local(now, config)
     if not sending_hours(now, config) or moment.time() < start:
         return False
+    if monitored_day:
+        return config.monitoring.is_working_day(moment.date())
     return not working_day or config.calendar.is_working_day(moment.date())
 
 
@@ -177,11 +188,13 @@ def _reached(day: date, nominal: date, calendar: Calendar) -> bool:
 # --- rota ---------------------------------------------------------------------------------
 
 def rota(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
-    """Working days from 08:30: the person on duty, with what is waiting; nobody available:
-    the manager at once."""
-    if not _from(now, config, config.rota_at, working_day=True):
+    """Days the rota runs (config.monitoring: weekdays year-round, or working days) from
+    08:30: the person on duty, with what is waiting, and on a weekday holiday the holiday's
+    name; nobody available: the manager at once."""
+    if not _from(now, config, config.rota_at, working_day=True, monitored_day=True):
         return []
     today = snapshot.today
+    holiday = config.holiday_duty_on(today)
     due: list[Nudge] = []
     for account in snapshot.accounts:
         if not account.team:
@@ -193,21 +206,22 @@ def rota(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
                               "nobody_available", True, {"away": away}))
             continue
         state = account.archive
-        due.append(
-            _nudge(ROTA, account, person, today.isoformat(), "on_duty", False, {
-                "open_questions": account.open_question_count,
-                "archive_due": state.due.isoformat()
-                if state.due <= today + timedelta(days=config.archive_before_days) else None,
-                "archive_overdue": state.due < today,
-            })
-        )
+        details: dict[str, object] = {
+            "open_questions": account.open_question_count,
+            "archive_due": state.due.isoformat()
+            if state.due <= today + timedelta(days=config.archive_before_days) else None,
+            "archive_overdue": state.due < today,
+        }
+        if holiday is not None:
+            details["holiday"] = holiday
+        due.append(_nudge(ROTA, account, person, today.isoformat(), "on_duty", False, details))
     return due
 
 
 def rota_unmarked(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
-    """Working days from 14:00: the day's monitoring is not marked; the rest of the team hears
-    (the manager when nobody else is available)."""
-    if not _from(now, config, config.rota_unmarked_at, working_day=True):
+    """Days the rota runs from 14:00: the day's monitoring is not marked; the rest of the team
+    hears (the manager when nobody else is available)."""
+    if not _from(now, config, config.rota_unmarked_at, working_day=True, monitored_day=True):
         return []
     today = snapshot.today.isoformat()
     due: list[Nudge] = []
@@ -429,6 +443,34 @@ def approvals(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
     return due
 
 
+# --- case management ------------------------------------------------------------------------
+
+def cases(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """Working days from 09:00: content marked for case management that has waited 2 working
+    days for its registry number, then every 2, reminds the team until the number is
+    recorded (data.casework)."""
+    if not _from(now, config, config.case_at, working_day=True):
+        return []
+    today = snapshot.today
+    calendar = config.calendar
+    first, every = config.case_first_working_days, config.case_every_working_days
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        waited = [
+            (mark_id, marked_on, calendar.working_days_between(marked_on, today))
+            for mark_id, marked_on in account.unregistered_cases
+        ]
+        late = [w for w in waited if w[2] >= first]
+        if not any((days - first) % every == 0 for _m, _d, days in late):
+            continue
+        due.extend(_to_team(CASE, account, snapshot, today.isoformat(), "unregistered", {
+            "mark_ids": [mark_id for mark_id, _d, _w in late],
+            "oldest": late[0][1].isoformat(),
+            "count": len(late),
+        }))
+    return due
+
+
 RULES: dict[str, Rule] = {
     ROTA: rota,
     ROTA_UNMARKED: rota_unmarked,
@@ -437,6 +479,7 @@ RULES: dict[str, Rule] = {
     INACTIVITY: inactivity,
     APPROVAL: approvals,
     EXPERT: experts,
+    CASE: cases,
 }
 
 

@@ -29,6 +29,7 @@ from data.policy import NudgeConfig, local
 from scheduler.nudge_rules import (
     APPROVAL,
     ARCHIVING,
+    CASE,
     EXPERT,
     INACTIVITY,
     KINDS,
@@ -58,6 +59,7 @@ def _wakes(config: NudgeConfig) -> dict[str, time]:
         QUESTION: config.sending_starts, ARCHIVING: config.archiving_at,
         INACTIVITY: config.inactivity_at, APPROVAL: config.approval_at,
         EXPERT: config.sending_starts,
+        CASE: config.case_at,
     }
 
 

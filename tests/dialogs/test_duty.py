@@ -9,10 +9,12 @@ import pytest
 
 from data.db import Store
 from data.models import Absence, ActivityEntry, MonitoringCheckIn, Outbox
-from dialogs.messages import Button, Message, Paragraph
-from tests.helpers import T0, Cast, count, load
-from tests.helpers.chat import CastSenders, buttons, cast_senders, fields, only, says
-from tests.helpers.nudging import account_of, chat, refusal
+from data.policy import NudgeConfig
+from dialogs.messages import Button, Context, Message, Paragraph
+from dialogs.router import Brain
+from tests.helpers import KEY, T0, Cast, count, load
+from tests.helpers.chat import CastSenders, Chat, buttons, cast_senders, fields, only, says
+from tests.helpers.nudging import account_of, at, chat, refusal
 
 MONDAY = date(2027, 3, 1)  # T0 is 10:00 on it in Stockholm
 NOT_TEAM = "Only the account's team can do that. Nothing was changed."
@@ -83,6 +85,52 @@ async def test_duty_at_the_weekend_shows_the_coming_week_in_swedish(
         "torsdag 2027-03-11",
         "fredag 2027-03-12",
     ]
+
+
+GOOD_FRIDAY = date(2027, 3, 26)
+ROTATES_DAILY = "Duty moves to the next person in the rota every working day."
+
+
+def notes(message: Message) -> list[str]:
+    return [b.text for b in message.blocks if isinstance(b, Context)]
+
+
+async def test_duty_on_a_weekday_holiday_names_the_holiday_duty(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    # "Monitored weekdays, year-round": Good Friday is the 20th weekday from the anchor
+    # (Monday 1 March), so Bo, second in the rota of two, is on duty.
+    await account_of(store, cast)
+    friday = at(GOOD_FRIDAY, 10)
+    bo = only(await chat(store, who.colleague, friday).command("duty"))
+    assert says(bo, "SOME-2027-0001 · Instagram ki_neuroscience: you are on duty today.")
+    assert notes(bo) == ["Today is Good Friday: a holiday duty. KI's guidelines ask for the "
+                         "account to be monitored on weekdays, year-round.", ROTATES_DAILY]
+    assert fields(bo)["Friday 2027-03-26"] == "Bo Ek (holiday duty: Good Friday)"
+    assert fields(bo)["Thursday 2027-03-25"] == "Anna Berg"
+    assert [b.action for b in check_ins(bo)] == ["duty:monitored", "duty:cannot"]
+    # Easter Monday, a holiday too, is the next step: Anna's.
+    assert fields(only(await chat(store, who.colleague, at(GOOD_FRIDAY + timedelta(days=3),
+                                                            10)).command("duty")))[
+        "Monday 2027-03-29"
+    ] == "Anna Berg (holiday duty: Easter Monday)"
+    # In Swedish (Anna, who has not spoken yet), the holiday has its Swedish name.
+    swedish = await cast_senders(store, cast, locale="sv-SE")
+    reply = only(await chat(store, swedish.requester, friday).command("duty"))
+    assert fields(reply)["fredag 2027-03-26"] == "Bo Ek (helgdagsbevakning: Långfredagen)"
+    # The note is for the person on duty's day, shown to everyone who asks.
+    assert notes(reply)[0].startswith("I dag är det Långfredagen, så det är helgdagsbevakning.")
+
+
+async def test_duty_on_a_holiday_when_the_university_turned_holiday_duty_off(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    brain = Brain(store, signing_key=KEY, nudges=NudgeConfig(holiday_duty=False))
+    reply = only(await Chat(brain, who.colleague, now=at(GOOD_FRIDAY, 10)).command("duty"))
+    assert says(reply, "SOME-2027-0001 · Instagram ki_neuroscience: today is not a working day.")
+    assert fields(reply)["Friday 2027-03-26"] == "Not a working day"
+    assert not check_ins(reply)
 
 
 # --- /away ----------------------------------------------------------------------------------

@@ -145,6 +145,25 @@ async def test_nobody_available_goes_to_the_manager(store: Store, cast: Cast) ->
     )
 
 
+async def test_the_morning_reminder_on_a_weekday_holiday_says_it_is_a_holiday_duty(
+    store: Store, cast: Cast
+) -> None:
+    one, _ = await two_accounts(store, cast)
+    midsummer_eve = date(2027, 6, 25)
+    await sweep(store, at(midsummer_eve, 8, 30), CONFIG)
+    [row] = [r for r in await rows(store, "nudge_rota")
+             if any(item["account_id"] == one for item in r.params["items"])]
+    message = await compose(store, row)
+    assert contexts(message)[0] == (
+        "Today is Midsummer Eve: a holiday duty. KI's guidelines ask for the account to be "
+        "monitored on weekdays, year-round."
+    )
+    assert actions(message)[0][0] == ("duty:monitored", "Monitored today", f"{one}:2027-06-25")
+    assert contexts(await compose(store, row, SV))[0].startswith(
+        "I dag är det Midsommarafton"
+    )
+
+
 async def test_not_marked_by_two_tells_the_rest_of_the_team(store: Store, cast: Cast) -> None:
     one, _ = await two_accounts(store, cast)
     await sweep(store, at(MONDAY, 14, 5), CONFIG)

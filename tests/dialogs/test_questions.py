@@ -62,7 +62,10 @@ async def test_with_one_account_it_asks_for_the_text_at_once(
     assert question.received_at == T0 and question.answered_at is None
     assert says(done, "The question to Instagram ki_neuroscience is logged.")
     assert [(b.action, b.value) for b in buttons(done)] == [
-        ("question:answered", str(question.id)), ("question:refer", str(question.id))
+        ("question:answered", str(question.id)),
+        ("question:refer", str(question.id)),
+        ("case:mark", str(question.id)),
+        ("case:research", str(question.id)),
     ]
     assert await dialog_state(store, cast.requester) is None
 
@@ -150,7 +153,7 @@ async def test_answered_closes_the_question_once(
     anna = chat(store, who.requester)
     await anna.command("question")
     await anna.say(TEXT)
-    [answered, _] = buttons(only(await anna.dlg("summary", "submit")))
+    [answered, _refer, _case, _research] = buttons(only(await anna.dlg("summary", "submit")))
 
     later = T0 + timedelta(hours=2)
     reply = only(await chat(store, who.colleague, later).click(answered.action, value=answered.value))
@@ -174,7 +177,7 @@ async def test_only_the_team_marks_questions_answered(
     anna = chat(store, who.requester)
     await anna.command("question")
     await anna.say(TEXT)
-    [answered, _] = buttons(only(await anna.dlg("summary", "submit")))
+    [answered, _refer, _case, _research] = buttons(only(await anna.dlg("summary", "submit")))
     for someone in (who.outsider, who.manager):
         assert refusal(
             await chat(store, someone).click(answered.action, value=answered.value)
@@ -196,4 +199,6 @@ async def test_in_swedish(store: Store, cast: Cast) -> None:
     assert fields(summary)["Fråga"] == TEXT
     done = only(await anna.dlg("summary", "submit"))
     assert says(done, "Frågan till Instagram ki_neuroscience är registrerad.")
-    assert [b.label for b in buttons(done)] == ["Besvarad", "Fråga en kollega"]
+    assert [b.label for b in buttons(done)] == [
+        "Besvarad", "Fråga en kollega", "Ska hanteras som ärende", "Forskningsvärde"
+    ]

@@ -48,7 +48,8 @@ BUTTONS = [
     "approval:approve", "approval:reject", "approval:changes", "approval:handover",
     "approval:reject_confirmed", "approval:keep", "handover:to", "handover:cancel", "revise:", "duty:monitored", "duty:cannot", "away:cancel",
     "rota:rotation", "rota:first", "active:yes", "question:answered", "archive:done",
-    "archive:snooze", "archive:request", "close:start", "open-account:platform",
+    "archive:snooze", "archive:request", "close:start", "case:mark", "case:research",
+    "case:number", "open-account:platform",
     "open-account:confirm", "cmd:open-account", "submit", "edit", "cancel", "",
 ]
 NUMBERS = st.one_of(

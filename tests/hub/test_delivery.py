@@ -3,22 +3,25 @@ places, retries with backoff and leases that run out. On SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import pytest
 
-from data import outbox
+from data import closure, outbox
 from data.db import Store
 from data.models import AccountRequest, Outbox, OutboxStatus
 from dialogs.i18n import Translator
 from dialogs.messages import Actions, Context, Paragraph
 from dialogs.router import Brain
 from hub.delivery import UPDATE_WAIT, Deliverer
-from tests.helpers import T0, Cast, load, make_person, submit
+from tests.helpers import T0, Cast, id_of, load, make_person, submit
+from tests.helpers.accounts import register
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import Chat, buttons, cast_senders, fields
 
 SECOND = timedelta(seconds=1)
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -286,3 +289,43 @@ async def test_messages_are_composed_in_the_recipients_language(
     )
     assert title != "Request to open an account: Instagram ki_neuroscience"
     assert sent.message.title == title
+
+
+async def test_an_office_without_a_place_has_its_notices_kept_until_one_is_configured(
+    store: Store, cast: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Only the Communications Office has a place: the server says so at start.
+    comms_only = RecordingChannel("web", places={"comms"})
+    deliverer = Deliverer(store, {"web": comms_only})
+    with caplog.at_level(logging.WARNING, logger="hub.delivery"):
+        assert await deliverer.start(T0) == {}
+    assert "no platform has the place 'registry' configured" in caplog.text
+    assert "'comms'" not in caplog.text
+
+    # An account opens and closes (R3, R20): the Registry Office's notice of the closing stays
+    # owed, however often delivery runs, instead of being marked sent.
+    account = id_of(await register(store, requester=cast.requester, team=(cast.colleague,),
+                                   manager=cast.manager, now=T0))
+    async with store.transaction() as session:
+        await closure.close_account(session, account_id=account, actor_id=cast.requester,
+                                    reason="Merged", final_archive_location="S:/Comms/x",
+                                    now=T0 + HOUR)
+    for later in (T0 + HOUR, T0 + timedelta(days=30)):
+        while await deliverer.deliver_due(later):
+            pass
+    [registry] = await load(store, Outbox, Outbox.place == "registry")
+    assert (registry.status, registry.delivered, registry.sent_at) == ("unplaced", {}, None)
+    assert [c.target for c in comms_only.posted] == ["comms", "comms"]
+    async with store.read() as session:
+        assert await outbox.waiting_for_places(session) == {"registry": 1}
+
+    # Restarted with a place for the Registry Office: the notice is delivered there, once.
+    both = RecordingChannel("web", places={"comms", "registry"})
+    restarted = Deliverer(store, {"web": both})
+    assert await restarted.start(T0 + timedelta(days=31)) == {}
+    while await restarted.deliver_due(T0 + timedelta(days=31)):
+        pass
+    [post] = both.posted
+    assert post.target == "registry"
+    assert (await row(store, registry.key)).status == "sent"
+    assert await restarted.deliver_due(T0 + timedelta(days=32)) == 0

@@ -26,7 +26,8 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 def test_the_ticks_fall_at_the_designs_times_in_stockholm() -> None:
     triggers = {job_id: (trigger, kinds) for job_id, trigger, kinds in jobs.schedule(CONFIG)}
     assert set(triggers) == {
-        "rota", "rota_unmarked", "questions", "archiving", "inactivity", "approval", "experts"
+        "rota", "rota_unmarked", "questions", "archiving", "inactivity", "approval", "experts",
+        "cases",
     }
     friday_night = local(date(2027, 3, 26), 20)  # Good Friday, evening
 

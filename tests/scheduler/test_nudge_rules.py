@@ -20,6 +20,7 @@ from data.nudge_state import (
     digests,
 )
 from data.policy import NudgeConfig, answer_due, shortest_answer_time
+from data.workdays import Calendar
 from scheduler import nudge_rules as rules
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -61,15 +62,70 @@ def who(nudges: list[rules.Nudge]) -> list[tuple[int | str | None, str, bool]]:
     ]
 
 
-def test_the_rota_waits_for_half_past_eight_and_skips_holidays() -> None:
+GOOD_FRIDAY = date(2027, 3, 26)
+
+
+def test_the_rota_waits_for_half_past_eight_and_not_on_weekends() -> None:
     assert rules.rota(snap(at(MONDAY, 8, 29)), at(MONDAY, 8, 29), CONFIG) == []
     assert who(rules.rota(snap(at(MONDAY, 8, 30)), at(MONDAY, 8, 30), CONFIG)) == [
         (ANNA, "on_duty", False)
     ]
-    good_friday = at(date(2027, 3, 26), 9)
-    assert rules.rota(snap(good_friday), good_friday, CONFIG) == []
+    saturday = at(date(2027, 3, 27), 9)
+    assert rules.rota(snap(saturday), saturday, CONFIG) == []
     evening = at(MONDAY, 18)
     assert rules.due_nudges(snap(evening), evening, CONFIG) == []
+
+
+def test_a_weekday_holiday_has_a_holiday_duty_and_the_day_counts_in_the_rota() -> None:
+    # "Monitored weekdays, year-round": Good Friday is the 20th weekday from the anchor
+    # (Monday 1 March), so duty is at step 19 of Anna, Bo, Cia: Bo.
+    now = at(GOOD_FRIDAY, 9)
+    [nudge] = rules.rota(snap(now), now, CONFIG)
+    assert (nudge.recipient_id, nudge.why, nudge.details["holiday"]) == (
+        BO, "on_duty", "Good Friday"
+    )
+    # Easter Monday, a holiday too, is the next step: Cia (the weekend does not count).
+    easter_monday = at(date(2027, 3, 29), 9)
+    [nudge] = rules.rota(snap(easter_monday), easter_monday, CONFIG)
+    assert (nudge.recipient_id, nudge.details["holiday"]) == (CIA, "Easter Monday")
+    # Not marked by two: the rest of the team hears, as on any weekday.
+    two = at(GOOD_FRIDAY, 14)
+    assert who(rules.rota_unmarked(snap(two), two, CONFIG)) == [
+        (ANNA, "not_marked", True), (CIA, "not_marked", True)
+    ]
+    # A question waiting goes to the person on holiday duty, not the whole team.
+    asked = account(old_questions=(OpenQuestion(11, now - timedelta(hours=30)),))
+    assert who(rules.questions(snap(now, asked), now, CONFIG)) == [(BO, "open", False)]
+    # A configured closure day is a holiday duty too.
+    closed = NudgeConfig(calendar=Calendar([MONDAY + timedelta(days=1)]))
+    tuesday = at(MONDAY + timedelta(days=1), 9)
+    [nudge] = rules.rota(snap(tuesday), tuesday, closed)
+    assert nudge.details["holiday"] == "closure"
+    # An ordinary weekday says nothing of holidays.
+    [plain] = rules.rota(snap(at(MONDAY, 9)), at(MONDAY, 9), CONFIG)
+    assert "holiday" not in plain.details
+
+
+def test_holiday_duty_leaves_the_working_day_counts_alone() -> None:
+    # The approval reminders and the inactivity rule keep counting working days: nothing on
+    # Good Friday, and a pending request's 2 working days skip it.
+    now = at(GOOD_FRIDAY, 9)
+    pending = PendingApproval(5, ANNA, MAJA, "manager", 1, at(date(2027, 3, 24), 15), "x y")
+    assert rules.approvals(snap(now, pending=(pending,)), now, CONFIG) == []
+    quiet = account(last_content=MONDAY, last_monitored=date(2027, 3, 12))
+    assert rules.inactivity(snap(now, quiet), now, CONFIG) == []
+    assert CONFIG.calendar.working_days_between(date(2027, 3, 25), date(2027, 3, 29)) == 0
+
+
+def test_a_university_that_turns_holiday_duty_off_has_no_rota_on_holidays() -> None:
+    off = NudgeConfig(holiday_duty=False)
+    now = at(GOOD_FRIDAY, 9)
+    assert rules.rota(snap(now), now, off) == []
+    assert rules.rota_unmarked(snap(at(GOOD_FRIDAY, 14)), at(GOOD_FRIDAY, 14), off) == []
+    # Good Friday and Easter Monday do not count: the Tuesday after is step 19, Bo's.
+    tuesday = at(date(2027, 3, 30), 9)
+    assert rules.rota(snap(tuesday), tuesday, CONFIG)[0].recipient_id == ANNA
+    assert who(rules.rota(snap(tuesday), tuesday, off)) == [(BO, "on_duty", False)]
 
 
 def test_the_rota_tells_what_is_waiting() -> None:
@@ -263,6 +319,29 @@ def test_approval_reminders_count_working_days() -> None:
         date(2027, 4, 2): [(MAJA, "pending", False)],
         date(2027, 4, 5): [(ANNA, "approver_slow", True)],
     }
+
+
+def test_content_waiting_for_a_registry_number_reminds_the_team_every_two_working_days(
+) -> None:
+    # Marked on Wednesday 24 March; Good Friday and Easter Monday do not count.
+    state = account(unregistered_cases=((5, date(2027, 3, 24)), (6, date(2027, 3, 30))))
+    fired = {}
+    for day in (date(2027, 3, 25), date(2027, 3, 30), date(2027, 3, 31), date(2027, 4, 1)):
+        now = at(day, 9)
+        fired[day] = rules.cases(snap(now, state, away={CIA}), now, CONFIG)
+    assert fired[date(2027, 3, 25)] == []  # 1 working day
+    assert who(fired[date(2027, 3, 30)]) == [(ANNA, "unregistered", False),
+                                             (BO, "unregistered", False)]  # 2
+    assert fired[date(2027, 3, 30)][0].details == {
+        "mark_ids": [5], "oldest": "2027-03-24", "count": 1
+    }
+    assert fired[date(2027, 3, 31)] == []  # 3
+    assert fired[date(2027, 4, 1)][0].details["mark_ids"] == [5, 6]  # 4, and 2
+    assert rules.cases(snap(at(date(2027, 3, 30), 8, 59), state), at(date(2027, 3, 30), 8, 59),
+                       CONFIG) == []
+    registered = account()
+    assert rules.cases(snap(at(date(2027, 3, 30), 9), registered), at(date(2027, 3, 30), 9),
+                       CONFIG) == []
 
 
 def test_digests_combine_a_persons_items_and_keep_places_apart() -> None:

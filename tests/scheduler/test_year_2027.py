@@ -55,7 +55,8 @@ AWAY = {
     "Filip": (date(2027, 12, 27), date(2027, 12, 31)),
 }
 FORGOT = ("B", date(2027, 3, 10))
-CANNOT = ("A", date(2027, 10, 12))
+# Anna is on duty for A and Bo for C that day: Bo, who takes A's day, has his reminder already.
+CANNOT = ("A", date(2027, 10, 13))
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -64,6 +65,11 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def working(day: date) -> bool:
     return day.weekday() < 5 and day not in NON_WORKING_WEEKDAYS_2027
+
+
+def weekday(day: date) -> bool:
+    """A day the rota runs: the guidelines' "monitored weekdays, year-round"."""
+    return day.weekday() < 5
 
 
 def first_working_days() -> list[date]:
@@ -75,11 +81,18 @@ def away(name: str, day: date) -> bool:
     return span is not None and span[0] <= day <= span[1]
 
 
+# Before the rotas are set on 4 January, each counts per weekday from its registration day.
+REGISTERED = {"A": date(2026, 9, 15), "B": date(2026, 10, 29), "C": date(2026, 11, 6)}
+
+
 def expected_duty(account: str, day: date, cannot: frozenset[str] = frozenset()) -> str | None:
     """The rota as the design describes it, computed the simple way."""
     order = ORDER[account]
-    if ROTATION[account] == "day":
-        steps = sum(1 for d in YEAR if ANCHOR <= d < day and working(d))
+    if day < ANCHOR:
+        first = REGISTERED[account]
+        steps = sum(1 for n in range((day - first).days) if weekday(first + timedelta(n)))
+    elif ROTATION[account] == "day":
+        steps = sum(1 for d in YEAR if ANCHOR <= d < day and weekday(d))
     else:
         monday = day - timedelta(days=day.weekday())
         steps = (monday - ANCHOR).days // 7
@@ -94,6 +107,10 @@ def working_days(first: date, last: date) -> list[date]:
     return [d for d in YEAR if first <= d <= last and working(d)]
 
 
+def weekdays(first: date, last: date) -> list[date]:
+    return [d for d in YEAR if first <= d <= last and weekday(d)]
+
+
 Item = tuple[date, str, str, str]  # day, recipient (name or @place), account, why
 
 
@@ -105,6 +122,8 @@ class Year:
     created: list[tuple[str, datetime]] = field(default_factory=list)
     events: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     escalations: set[tuple[str, str]] = field(default_factory=set)
+    # (day, holiday) of each rota item that says it is a holiday duty
+    holiday_duties: set[tuple[date, str]] = field(default_factory=set)
 
 
 async def simulate(url: str) -> Year:
@@ -243,10 +262,10 @@ async def _simulate(store: Store) -> Year:
         name, day = CANNOT
         async with store.transaction() as session:
             on_duty = await rota.duty_on(session, account_id=accounts[name], day=day,
-                                         calendar=CONFIG.calendar)
+                                         calendar=CONFIG.monitoring)
         assert on_duty is not None
         await act(when, monitoring.check_in, account_id=accounts[name], person_id=on_duty,
-                  day=day, kind="cannot", calendar=CONFIG.calendar)
+                  day=day, kind="cannot", calendar=CONFIG.monitoring)
 
     script.setdefault(CANNOT[1], []).append((time(8, 45), cannot))
 
@@ -257,11 +276,11 @@ async def _simulate(store: Store) -> Year:
                 continue
             async with store.transaction() as session:
                 on_duty = await rota.duty_on(session, account_id=accounts[name], day=day,
-                                             calendar=CONFIG.calendar)
+                                             calendar=CONFIG.monitoring)
                 if on_duty is not None:
                     await monitoring.check_in(
                         session, account_id=accounts[name], person_id=on_duty, day=day,
-                        kind="monitored", now=when, calendar=CONFIG.calendar,
+                        kind="monitored", now=when, calendar=CONFIG.monitoring,
                     )
 
     async def run_sweep(when: datetime) -> None:
@@ -269,7 +288,7 @@ async def _simulate(store: Store) -> Year:
 
     for day in YEAR:
         plan: list[Action] = [(moment, run_sweep) for moment in SWEEPS]
-        if working(day):
+        if weekday(day):  # holiday duties too
             plan.append((time(11), monitored))
         plan.extend(script.get(day, []))
         for moment, step in sorted(plan, key=lambda p: p[0]):
@@ -297,6 +316,8 @@ async def _simulate(store: Store) -> Year:
             subjects.append(account)
             if item["escalation"]:
                 year.escalations.add((item["why"], to))
+            if "holiday" in item:
+                year.holiday_duties.add((day, item["holiday"]))
         year.rows[(row.kind, to, day)] = subjects
     return year
 
@@ -340,10 +361,10 @@ def diff(actual: Counter[Item], expected: Counter[Item]) -> str:
 # --- the checks -----------------------------------------------------------------------------
 
 
-def test_the_person_on_duty_is_reminded_every_working_day_and_no_other(year: Year) -> None:
+def test_the_person_on_duty_is_reminded_every_weekday_and_no_other(year: Year) -> None:
     expected: Counter[Item] = Counter()
     for day in YEAR:
-        if not working(day) or day < ANCHOR:
+        if not weekday(day):
             continue
         for account in "ABC":
             person = expected_duty(account, day)
@@ -353,8 +374,21 @@ def test_the_person_on_duty_is_reminded_every_working_day_and_no_other(year: Yea
                 expected[(day, person, account, "on_duty")] += 1
     actual = year.nudges["nudge_rota"]
     assert actual == expected, diff(actual, expected)
-    # 253 working days (1 January is a holiday: the rota starts on 4 January), three accounts.
-    assert sum(actual.values()) == 253 * 3
+    # 261 weekdays (the 253 working days and 8 weekday holidays and eves, New Year's Day
+    # among them), three accounts.
+    assert sum(actual.values()) == 261 * 3
+
+
+def test_the_person_on_duty_on_a_weekday_holiday_is_told_it_is_a_holiday_duty(
+    year: Year,
+) -> None:
+    holidays = {day for (day, _to, _account, why) in year.nudges["nudge_rota"]
+                if why == "on_duty" and not working(day)}
+    assert holidays == set(NON_WORKING_WEEKDAYS_2027)
+    # Each person on duty then hears which holiday it is.
+    assert year.holiday_duties == {
+        (day, name) for day, name in NON_WORKING_WEEKDAYS_2027.items()
+    }
 
 
 def test_when_the_whole_team_is_away_the_manager_hears_each_morning(year: Year) -> None:
@@ -363,13 +397,13 @@ def test_when_the_whole_team_is_away_the_manager_hears_each_morning(year: Year) 
         if why == "nobody_available"
     )
     assert nobody == [
-        (date(2027, 12, d), "Maja", "C") for d in (27, 28, 29, 30)
-    ]  # 31 December is New Year's Eve
+        (date(2027, 12, d), "Maja", "C") for d in (27, 28, 29, 30, 31)
+    ]  # 31 December, New Year's Eve, is a holiday duty too
     assert ("nobody_available", "Maja") in year.escalations
 
 
 def test_midsummer_hands_annas_days_to_bo_whose_accounts_share_one_message(year: Year) -> None:
-    for day in working_days(date(2027, 6, 21), date(2027, 7, 2)):
+    for day in weekdays(date(2027, 6, 21), date(2027, 7, 2)):  # Midsummer Eve too
         assert (day, "Bo", "A", "on_duty") in year.nudges["nudge_rota"]
     # Bo on duty for A and C on the same day: one message with both.
     both = [
@@ -400,7 +434,8 @@ def test_i_cannot_today_hands_the_day_on_at_once(year: Year) -> None:
 def test_open_questions_go_to_the_duty_the_team_on_holidays_then_the_manager(
     year: Year,
 ) -> None:
-    b_duty = {d: expected_duty("B", d) for d in (date(2027, 12, 27), date(2027, 12, 28))}
+    b_duty = {d: expected_duty("B", d)
+              for d in (date(2027, 12, 24), date(2027, 12, 27), date(2027, 12, 28))}
     expected: Counter[Item] = Counter({
         (date(2027, 6, 19), "Anna", "A", "open"): 1,  # a Saturday: the team
         (date(2027, 6, 19), "Bo", "A", "open"): 1,
@@ -410,7 +445,8 @@ def test_open_questions_go_to_the_duty_the_team_on_holidays_then_the_manager(
         (date(2027, 6, 21), "Maja", "A", "open_long"): 1,  # 72 hours
         (date(2027, 6, 22), "Bo", "A", "open"): 1,
         (date(2027, 6, 22), "Maja", "A", "open_long"): 1,
-        **{(date(2027, 12, d), p, "B", "open"): 1 for d in (24, 25, 26) for p in ORDER["B"]},
+        # Christmas Eve is a holiday duty: its person on duty; the weekend: the team.
+        **{(date(2027, 12, d), p, "B", "open"): 1 for d in (25, 26) for p in ORDER["B"]},
         (date(2027, 12, 26), "Nils", "B", "open_long"): 1,
         **{(d, str(p), "B", "open"): 1 for d, p in b_duty.items()},
         (date(2027, 12, 27), "Nils", "B", "open_long"): 1,
@@ -479,18 +515,21 @@ def test_approval_reminders_then_the_requester_then_the_new_approver(year: Year)
     })
 
 
-def test_nothing_but_questions_on_holidays_eves_and_weekends(year: Year) -> None:
+def test_only_questions_and_the_rota_on_holidays_eves_and_weekends(year: Year) -> None:
     for kind, counter in year.nudges.items():
         days = {item[0] for item in counter}
         off = sorted(d for d in days if not working(d))
         if kind == "nudge_question":
-            assert date(2027, 12, 24) in off  # Christmas Eve: questions still go out
+            assert date(2027, 12, 25) in off  # Christmas Day: questions still go out
+        elif kind == "nudge_rota":
+            assert off and all(weekday(d) for d in off), off  # holiday duties, no weekend
         else:
             assert off == [], (kind, off)
     for day in NON_WORKING_WEEKDAYS_2027:
         assert all(
             item[0] != day
-            for kind, counter in year.nudges.items() if kind != "nudge_question"
+            for kind, counter in year.nudges.items()
+            if kind not in ("nudge_question", "nudge_rota")
             for item in counter
         )
 

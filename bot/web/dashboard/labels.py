@@ -105,3 +105,13 @@ def detail(value: object) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+# The offices' places, and the notices that may wait for one (data.dashboard.waiting_notices).
+PLACE = {"comms": L_("Communications Office"), "registry": L_("Registry Office")}
+NOTICE = {
+    "account_registered": L_("A new account was opened"),
+    "account_closed": L_("An account was closed"),
+    "team_changed": L_("An account's team changed"),
+    "approval_escalated": L_("A request waits for a decision"),
+    "nudge_inactivity": L_("An account is inactive"),
+}

@@ -83,7 +83,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
         moderated = await dashboard_moderation.account_moderation(session, visit.viewer, account)
         duty = (
             await rota.duty_on(
-                session, account_id=account.id, day=today, calendar=config.calendar,
+                session, account_id=account.id, day=today, calendar=config.monitoring,
                 zone=settings.zone,
             )
             if account.status == AccountStatus.ACTIVE.value
@@ -129,6 +129,7 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
         removals = await dashboard_moderation.removals_per_month(
             session, accounts, now=now, zone=config.zone
         )
+        waiting = await dashboard.waiting_notices(session, visit.viewer)
     words = words_for(request, visit)
     return page(
         request,
@@ -136,6 +137,7 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
         {
             "nav": "compliance",
             "now": now,
+            "waiting": waiting,
             "overview": found,
             "removals": removals,
             "removal_months": [m.strftime("%Y-%m") for m, _ in removals[0].months]

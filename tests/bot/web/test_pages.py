@@ -13,6 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from markupsafe import escape
 
+from bot.keys import DELIVERER
 from bot.web.dashboard.translation import Words
 from data import people
 from dialogs import glossary
@@ -436,3 +437,26 @@ async def test_every_page_has_the_landmarks_and_labels(comms: Browser, path: str
         if tag == "th":
             assert attrs.get("scope") in ("col", "row"), attrs
     assert outline.count("table") == outline.count("caption")
+
+
+# The offices' notices that wait for a place.
+
+
+async def test_notices_waiting_for_an_office_are_listed_for_the_comms_office(
+    client: TestClient[Any, Any], comms: Browser, anna: Browser, caplog: pytest.LogCaptureFixture
+) -> None:
+    # This server has no chat platform: it said at start that neither office has a place.
+    started = " ".join(r.getMessage() for r in caplog.get_records("setup"))
+    assert "no platform has the place 'registry' configured" in started
+    assert "no platform has the place 'comms' configured" in started
+    # Delivery keeps the openings' and the closing's notices instead of dropping them.
+    deliverer = client.server.app[DELIVERER]
+    while await deliverer.deliver_due(T0 + timedelta(minutes=5)):
+        pass
+    body = text_of(await comms.page("/dashboard/compliance"))
+    assert "Notices waiting for an office" in body
+    assert "Registry Office An account was closed SOME-2027-0003" in body
+    assert "Communications Office A new account was opened SOME-2027-0001" in body
+    assert "Notices waiting for an office" not in text_of(
+        await anna.page("/dashboard/compliance")
+    )
