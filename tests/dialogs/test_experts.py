@@ -52,7 +52,7 @@ async def logged(store: Store, cast: Cast, who: CastSenders) -> int:
     await anna.command("question")
     await anna.say(TEXT)
     done = only(await anna.dlg("summary", "submit"))
-    [_, refer] = buttons(done)
+    _, refer, *_case_buttons = buttons(done)
     assert (refer.action, refer.label) == ("question:refer", "Ask a colleague")
     return int(refer.value)
 
