@@ -11,8 +11,9 @@ from data.db import Store
 from data.models import Absence, ActivityEntry, MonitoringCheckIn, Outbox
 from dialogs.messages import Button, Message, Paragraph
 from tests.helpers import T0, Cast, count, load
+from tests.helpers.accounts import register
 from tests.helpers.chat import CastSenders, buttons, cast_senders, fields, only, says
-from tests.helpers.nudging import account_of, chat, refusal
+from tests.helpers.nudging import account_of, at, chat, refusal
 
 MONDAY = date(2027, 3, 1)  # T0 is 10:00 on it in Stockholm
 NOT_TEAM = "Only the account's team can do that. Nothing was changed."
@@ -41,7 +42,7 @@ async def test_duty_shows_today_and_the_week_with_the_buttons_for_the_one_on_dut
     assert reply.title == "Who is on duty"
     assert says(reply, "SOME-2027-0001 · Instagram ki_neuroscience: you are on duty today.")
     assert fields(reply) == {
-        "Monday 2027-03-01": "Anna Berg",
+        "Monday 2027-03-01 (today)": "Anna Berg",
         "Tuesday 2027-03-02": "Bo Ek",
         "Wednesday 2027-03-03": "Anna Berg",
         "Thursday 2027-03-04": "Bo Ek",
@@ -82,6 +83,40 @@ async def test_duty_at_the_weekend_shows_the_coming_week_in_swedish(
         "onsdag 2027-03-10",
         "torsdag 2027-03-11",
         "fredag 2027-03-12",
+    ]
+
+
+async def test_duty_lists_days_only_from_the_registration_date(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """Once the days before the account existed had people on duty too."""
+    wednesday = MONDAY + timedelta(days=2)
+    await register(store, requester=cast.requester, team=(cast.colleague,),
+                   manager=cast.manager, now=at(wednesday, 9))
+    reply = only(await chat(store, who.requester, at(wednesday, 10)).command("duty"))
+    assert fields(reply) == {
+        "Wednesday 2027-03-03 (today)": "Anna Berg",
+        "Thursday 2027-03-04": "Bo Ek",
+        "Friday 2027-03-05": "Anna Berg",
+    }
+
+
+async def test_duty_on_a_friday_afternoon_shows_next_week(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    friday = MONDAY + timedelta(days=4)
+    morning = only(await chat(store, who.requester, at(friday, 11, 59)).command("duty"))
+    days = list(fields(morning))
+    assert (days[0], days[-1]) == ("Monday 2027-03-01", "Friday 2027-03-05 (today)")
+    afternoon = only(await chat(store, who.requester, at(friday, 12)).command("duty"))
+    assert list(fields(afternoon)) == [
+        "Friday 2027-03-05 (today)",
+        "Monday 2027-03-08",
+        "Tuesday 2027-03-09",
+        "Wednesday 2027-03-10",
+        "Thursday 2027-03-11",
+        "Friday 2027-03-12",
     ]
 
 
