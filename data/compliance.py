@@ -60,7 +60,7 @@ class Compliance:
     monitored_today: bool
     last_monitored: date | None
     open_questions: int
-    # Open past the answer target (24 h) and past the escalation (72 h).
+    # Open past the answer time the account promised, and 48 h past that (data.policy).
     late_questions: int
     very_late_questions: int
     archive_due: date

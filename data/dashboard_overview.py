@@ -11,14 +11,15 @@ Definitions (the web page's help text repeats them):
   Midsummer Eve, Christmas Eve, New Year's Eve or a configured closure day). An account *owes*
   monitoring on the working days from its registration day up to the day before it was
   closed (nobody can mark a closed account monitored, so its closing day is not owed), and
-  only on days before today: today is not over.
+  only on days before today: today is not over. Except on an account's first day, which
+  counts once monitored: with nothing before it owed, coverage would otherwise be blank.
 - *Monitored*: a day with a "Monitored today" check-in from anyone on the team ("I can't
   today" does not count; two check-ins on one day count once).
 - "monitoring_gap": monitoring covered less than 80% of the owed days among the last 20
   working days before today, or none of the last 3 owed working days was monitored.
   *coverage* is that share (0..1); None while nothing is owed yet.
-- "questions_late": an open question has waited at least config.question_after (24 hours)
-  since it was received.
+- "questions_late": an open question is past the answer time its account promised
+  (data.policy.answer_due: the same day, 24 or 48 hours).
 - "archive_due": the owed archiving's due date is today or within
   config.archive_before_days (14 days).
 - "archive_overdue": the owed archiving's due date has passed (the day after it, in the
@@ -194,6 +195,8 @@ def open_state(
 ) -> AccountState:
     """An open account's state from its compliance (scheduler.nudge_rules) and check-ins."""
     owed = [day for day in window if span.owes(day, config.calendar)]
+    if not owed and today in monitored and span.owes(today, config.calendar):
+        owed = [today]  # the first day, monitored already
     share, gap = monitoring(owed, monitored)
     due = found.archive_due
     flags = {
@@ -236,7 +239,7 @@ async def account_states(
         window = coverage_window(today, config.calendar)
         state = await snapshot(session, now, config, account_ids=open_ids)
         monitored = await queries.monitored_days(
-            session, open_ids, first_day=window[0], last_day=window[-1]
+            session, open_ids, first_day=window[0], last_day=today
         )
         for account in opened:
             span = span_of(account, config.zone)
@@ -261,7 +264,7 @@ def week_mondays(today: date) -> list[date]:
 
 
 def weekly_coverage(
-    spans: Iterable[Span],
+    spans: Sequence[Span],
     monitored: Mapping[int, set[date]],
     today: date,
     calendar: Calendar,
@@ -291,6 +294,14 @@ def weekly_coverage(
                 done[(day - first).days // 7] += 1
     owing = list(accumulate(change[:-1]))
     owed = [sum(owing[start:end]) for start, end in zip(starts, ends, strict=True)]
+    # Today, not over yet, counts only for accounts on their first day, monitored already.
+    done_today = sum(
+        1 for span in spans
+        if span.first == today and today in monitored.get(span.account_id, ())
+        and span.owes(today, calendar)
+    )
+    owed[-1] += done_today
+    done[-1] += done_today
     return [
         WeekCoverage(monday, owed[n], done[n]) for n, monday in enumerate(mondays)
     ]
@@ -347,7 +358,7 @@ async def overview(
     open_ids = [id_of(a) for a in opened]
 
     monitored = await queries.monitored_days(
-        session, ids, first_day=week_mondays(today)[0], last_day=today - timedelta(days=1)
+        session, ids, first_day=week_mondays(today)[0], last_day=today
     )
     received = await queries.open_question_times(session, open_ids)
     first_month = add_months(today.replace(day=1), -(MONTHS - 1))

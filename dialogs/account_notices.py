@@ -24,6 +24,7 @@ from dialogs.digest import (
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Actions, Block, Button, Context, Fields, Message, Paragraph
 from dialogs.naming import names
+from dialogs.open_account import RESPONSE_LABELS
 
 # A digest shows this many questions of one account, and says how many more wait.
 MAX_QUESTIONS = 8
@@ -74,15 +75,19 @@ async def nudge_question(
         if not found:
             continue
         member = await is_member(session, account.id, recipient_id)
+        # The time the account promised (data.policy.answer_due) is what they are late for.
+        promise = tr(RESPONSE_LABELS.get(account.response_time, RESPONSE_LABELS["24h"]))
         if item["why"] == "open_long":
             intro = tr(
-                "Questions to {account} have waited more than 72 hours for an answer. As manager, please make sure the team answers them.",
+                "Questions to {account} are still unanswered two days after the time the account promises ({promise}). As manager, please make sure the team answers them.",
                 account=label_of(account),
+                promise=promise,
             )
         else:
             intro = tr(
-                "Questions to {account} have waited more than 24 hours for an answer. Answer them on the account, then click Answered.",
+                "Questions to {account} have not been answered in the time the account promises ({promise}). Answer them on the account, then click Answered.",
                 account=label_of(account),
+                promise=promise,
             )
         blocks: list[Block] = [Paragraph(intro)]
         for question in found[:MAX_QUESTIONS]:

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from data import absence, access, monitoring, register, rota
 from data.errors import Invalid
@@ -76,12 +76,21 @@ async def _account(ctx: Ctx, account_id: int) -> Account:
 # --- /duty ----------------------------------------------------------------------------------
 
 
-def this_week(day: date) -> list[date]:
-    """Monday to Friday of the week of `day` (of the next week at a weekend)."""
+# From Friday noon, /duty looks ahead: what people ask then is who takes next week.
+NEXT_WEEK_FROM = time(12, 0)
+
+
+def days_shown(moment: datetime) -> list[date]:
+    """The days /duty lists at local `moment`: Monday to Friday of its week; at a weekend the
+    next week; on a Friday afternoon that Friday and the whole next week."""
+    day = moment.date()
     monday = day - timedelta(days=day.weekday())
     if day.weekday() >= 5:
         monday += timedelta(days=7)
-    return [monday + timedelta(days=n) for n in range(5)]
+    week = [monday + timedelta(days=n) for n in range(5)]
+    if day.weekday() == 4 and moment.time() >= NEXT_WEEK_FROM:
+        return [day, *(d + timedelta(days=7) for d in week)]
+    return week
 
 
 async def duty(ctx: Ctx, host: Host) -> list[Reply]:
@@ -99,11 +108,14 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
     # The rota's days: every weekday when the guidelines' "year-round" is followed.
     calendar, zone = host.nudges.monitoring, host.nudges.zone
     now_day = today(ctx, host)
-    days = this_week(now_day)
+    shown = days_shown(ctx.now.astimezone(zone))
     title = ctx.tr("Who is on duty")
     blocks: list[Block] = []
     for account in accounts:
         assert account.id is not None
+        # Nobody was on duty before the account existed.
+        registered = access.today(account.registered_at, zone)
+        days = [day for day in shown if day >= registered]
         wanted = sorted({now_day, *days})
         who = await rota.roster(
             ctx.session, account_id=account.id, days=wanted, calendar=calendar, zone=zone
@@ -134,8 +146,12 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
             blocks.append(Context(holiday_duty_note(ctx.tr, now_day, holiday)))
         rows = []
         for day in days:
-            rows.append((day_label(ctx.tr, day), _on_duty(ctx, host.nudges, day, who[day], known)))
-        blocks.append(Fields(tuple(rows)))
+            label = day_label(ctx.tr, day)
+            if day == now_day:
+                label = ctx.tr("{day} (today)", day=label)
+            rows.append((label, _on_duty(ctx, host.nudges, day, who[day], known)))
+        if rows:
+            blocks.append(Fields(tuple(rows)))
         blocks.append(Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))))
         if person_today == ctx.person.id:
             marked = await monitoring.check_ins(

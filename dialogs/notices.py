@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import people, register, requests, rules
+from data import people, register, requests, rota, rules
 from data.models import Account, AccountRequest, Decision, RequestStatus, Stage
 from dialogs import chat_platforms
 from dialogs.case_notices import COMPOSERS as CASE_COMPOSERS
@@ -299,12 +299,26 @@ async def welcome(
     duties = tr(
         "As a responsible person you share these duties: monitor the account every weekday all year round; answer questions promptly; archive a screenshot of the profile page every six months and before major changes; close the account when it is no longer active."
     )
+    # The rota in its order: who is on duty first, and who after (data.rota).
+    order = (await rota.rota_of(session, account.id)).order or tuple(team)
+    first = names.get(order[0], "?") if order else "?"
+    next_steps = tr(
+        "{name} is first on duty, then the others in the rota's order. On your day I'll remind you in the morning: check the account, answer what is waiting, then click Monitored today. Away? Type /away so the rota skips you. Type /duty to see the week.",
+        name=first,
+    )
     return Message(
         text=text,
         title=text,
         blocks=(
             Paragraph(duties),
-            Fields(((tr("Responsible persons"), ", ".join(names.get(i, "?") for i in team)),)),
+            Fields(
+                (
+                    (tr("Responsible persons"), ", ".join(names.get(i, "?") for i in team)),
+                    (tr("Rota, first on duty first"),
+                     ", ".join(names.get(i, "?") for i in order)),
+                )
+            ),
+            Paragraph(next_steps),
         ),
     )
 

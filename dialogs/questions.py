@@ -24,6 +24,7 @@ from dialogs.explain import explain
 from dialogs.i18n import N_
 from dialogs.messages import Actions, Button, Context
 from dialogs.naming import account_name, names
+from dialogs.open_account import RESPONSE_LABELS
 
 NAME = "log_question"
 
@@ -75,8 +76,9 @@ class LogQuestion(Dialog):
             return [note(explain(ctx.tr, error))]
         account = await access.account(ctx.session, account_id)
         text = ctx.tr(
-            "The question to {account} is logged. If nobody marks it answered within 24 hours, the person on duty is reminded.",
+            "The question to {account} is logged. If nobody marks it answered in the time the account promises ({promise}), the person on duty is reminded.",
             account=account_name(account.platform, account.handle),
+            promise=ctx.tr(RESPONSE_LABELS.get(account.response_time, RESPONSE_LABELS["24h"])),
         )
         return [
             note(

@@ -87,9 +87,10 @@ async def test_a_question_is_logged_nudged_and_answered(
     while await app[DELIVERER].deliver_due(tuesday):
         pass
     intro = sv(
-        "Questions to {account} have waited more than 24 hours for an answer. Answer them on "
-        "the account, then click Answered.",
+        "Questions to {account} have not been answered in the time the account promises "
+        "({promise}). Answer them on the account, then click Answered.",
         account=ACCOUNT,
+        promise=sv("Within 24 hours"),
     )
     nudge = await chat.wait_for_text("bjorn", intro)
     # What the public wrote is shown as text, escaped: no markup gets through.

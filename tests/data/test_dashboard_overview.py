@@ -138,6 +138,21 @@ async def test_weekly_coverage_counts_account_working_days_around_easter(
     assert {(w.owed, w.monitored) for w in weeks[:-5]} == {(0, 0)}
 
 
+async def test_an_account_monitored_on_its_first_day_has_coverage_that_day(
+    store: Store, cast: Cast
+) -> None:
+    """Once blank on day one although the day was monitored."""
+    day_one = date(2027, 4, 22)
+    watched = await account(store, cast, at(day_one, 8), "ki_watched")
+    unwatched = await account(store, cast, at(day_one, 8), "ki_unwatched")
+    await monitored(store, watched, cast.requester, [day_one])
+    states = await states_at(store, at(day_one, 12))
+    assert (states[watched].coverage, states[watched].flags) == (1.0, ())
+    assert states[unwatched].coverage is None
+    weeks = (await overview_at(store, at(day_one, 12))).weeks
+    assert weeks[-1] == WeekCoverage(date(2027, 4, 19), owed=1, monitored=1)
+
+
 # The 20 working days before Thursday 22 April 2027: Good Friday and Easter Monday skipped.
 WINDOW = [
     date(2027, 3, 23), date(2027, 3, 24), date(2027, 3, 25),

@@ -13,6 +13,7 @@ from data.policy import NudgeConfig
 from dialogs.messages import Button, Context, Message, Paragraph
 from dialogs.router import Brain
 from tests.helpers import KEY, T0, Cast, count, load
+from tests.helpers.accounts import register
 from tests.helpers.chat import CastSenders, Chat, buttons, cast_senders, fields, only, says
 from tests.helpers.nudging import account_of, at, chat, refusal
 
@@ -43,7 +44,7 @@ async def test_duty_shows_today_and_the_week_with_the_buttons_for_the_one_on_dut
     assert reply.title == "Who is on duty"
     assert says(reply, "SOME-2027-0001 · Instagram ki_neuroscience: you are on duty today.")
     assert fields(reply) == {
-        "Monday 2027-03-01": "Anna Berg",
+        "Monday 2027-03-01 (today)": "Anna Berg",
         "Tuesday 2027-03-02": "Bo Ek",
         "Wednesday 2027-03-03": "Anna Berg",
         "Thursday 2027-03-04": "Bo Ek",
@@ -106,18 +107,18 @@ async def test_duty_on_a_weekday_holiday_names_the_holiday_duty(
     assert says(bo, "SOME-2027-0001 · Instagram ki_neuroscience: you are on duty today.")
     assert notes(bo) == ["Today is Good Friday: a holiday duty. KI's guidelines ask for the "
                          "account to be monitored on weekdays, year-round.", ROTATES_DAILY]
-    assert fields(bo)["Friday 2027-03-26"] == "Bo Ek (holiday duty: Good Friday)"
+    assert fields(bo)["Friday 2027-03-26 (today)"] == "Bo Ek (holiday duty: Good Friday)"
     assert fields(bo)["Thursday 2027-03-25"] == "Anna Berg"
     assert [b.action for b in check_ins(bo)] == ["duty:monitored", "duty:cannot"]
     # Easter Monday, a holiday too, is the next step: Anna's.
     assert fields(only(await chat(store, who.colleague, at(GOOD_FRIDAY + timedelta(days=3),
                                                             10)).command("duty")))[
-        "Monday 2027-03-29"
+        "Monday 2027-03-29 (today)"
     ] == "Anna Berg (holiday duty: Easter Monday)"
     # In Swedish (Anna, who has not spoken yet), the holiday has its Swedish name.
     swedish = await cast_senders(store, cast, locale="sv-SE")
     reply = only(await chat(store, swedish.requester, friday).command("duty"))
-    assert fields(reply)["fredag 2027-03-26"] == "Bo Ek (helgdagsbevakning: Långfredagen)"
+    assert fields(reply)["fredag 2027-03-26 (i dag)"] == "Bo Ek (helgdagsbevakning: Långfredagen)"
     # The note is for the person on duty's day, shown to everyone who asks.
     assert notes(reply)[0].startswith("I dag är det Långfredagen, så det är helgdagsbevakning.")
 
@@ -129,8 +130,42 @@ async def test_duty_on_a_holiday_when_the_university_turned_holiday_duty_off(
     brain = Brain(store, signing_key=KEY, nudges=NudgeConfig(holiday_duty=False))
     reply = only(await Chat(brain, who.colleague, now=at(GOOD_FRIDAY, 10)).command("duty"))
     assert says(reply, "SOME-2027-0001 · Instagram ki_neuroscience: today is not a working day.")
-    assert fields(reply)["Friday 2027-03-26"] == "Not a working day"
+    assert fields(reply)["Friday 2027-03-26 (today)"] == "Not a working day"
     assert not check_ins(reply)
+
+
+async def test_duty_lists_days_only_from_the_registration_date(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """Once the days before the account existed had people on duty too."""
+    wednesday = MONDAY + timedelta(days=2)
+    await register(store, requester=cast.requester, team=(cast.colleague,),
+                   manager=cast.manager, now=at(wednesday, 9))
+    reply = only(await chat(store, who.requester, at(wednesday, 10)).command("duty"))
+    assert fields(reply) == {
+        "Wednesday 2027-03-03 (today)": "Anna Berg",
+        "Thursday 2027-03-04": "Bo Ek",
+        "Friday 2027-03-05": "Anna Berg",
+    }
+
+
+async def test_duty_on_a_friday_afternoon_shows_next_week(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    friday = MONDAY + timedelta(days=4)
+    morning = only(await chat(store, who.requester, at(friday, 11, 59)).command("duty"))
+    days = list(fields(morning))
+    assert (days[0], days[-1]) == ("Monday 2027-03-01", "Friday 2027-03-05 (today)")
+    afternoon = only(await chat(store, who.requester, at(friday, 12)).command("duty"))
+    assert list(fields(afternoon)) == [
+        "Friday 2027-03-05 (today)",
+        "Monday 2027-03-08",
+        "Tuesday 2027-03-09",
+        "Wednesday 2027-03-10",
+        "Thursday 2027-03-11",
+        "Friday 2027-03-12",
+    ]
 
 
 # --- /away ----------------------------------------------------------------------------------

@@ -288,8 +288,17 @@ async def test_the_comms_office_and_the_team_hear_of_a_new_account(
     assert sorted(w.recipient_id or 0 for w in welcomes) == [cast.requester, cast.colleague]
     message = await compose(store, "welcome", welcomes[0].params, welcomes[0].recipient_id)
     assert message.title == "Welcome to the team of Instagram ki_neuroscience (SOME-2027-0001)!"
-    assert fields(message) == {"Responsible persons": "Anna Berg, Bo Ek"}
+    assert fields(message) == {
+        "Responsible persons": "Anna Berg, Bo Ek",
+        "Rota, first on duty first": "Anna Berg, Bo Ek",
+    }
     assert paragraphs(message)[0].startswith("As a responsible person you share these duties")
+    # Who is on duty first, and what to do next.
+    assert paragraphs(message)[-1] == (
+        "Anna Berg is first on duty, then the others in the rota's order. On your day I'll "
+        "remind you in the morning: check the account, answer what is waiting, then click "
+        "Monitored today. Away? Type /away so the rota skips you. Type /duty to see the week."
+    )
 
 
 def test_every_acknowledgement_has_a_label() -> None:

@@ -292,20 +292,23 @@ async def test_messages_that_are_not_a_person_writing_are_ignored(rig: SlackRig)
             "text": "in a channel",
             "ts": "1.4",
         },
-        {
-            "type": "message",
-            "channel": "DUANNA",
-            "channel_type": "im",
-            "user": ANNA.id,
-            "text": "   ",
-            "ts": "1.5",
-        },
     ):
         response = await rig.post(rig.event_body(event), "application/json")
         assert response.status == 200
     await rig.settle()
     assert [c.method for c in rig.fake.calls[before:]] in ([], ["auth.test"])
     assert await count(rig.store, Person) == 2  # the director and the comms member, from settings
+
+
+async def test_a_blank_direct_message_gets_an_answer(rig: SlackRig) -> None:
+    """Once ignored without a word."""
+    event = {"type": "message", "channel": "DUANNA", "channel_type": "im", "user": ANNA.id,
+             "text": "   ", "ts": "1.5"}
+    response = await rig.post(rig.event_body(event), "application/json")
+    assert response.status == 200
+    await rig.settle()
+    answer = rig.fake.dm(ANNA.id)[-1]
+    assert EN("I found no text in your message. Here is what I can do.") in answer.all_text()
 
 
 async def test_slack_checks_the_url_with_a_challenge(rig: SlackRig) -> None:

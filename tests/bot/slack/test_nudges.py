@@ -83,9 +83,10 @@ async def test_a_question_is_logged_nudged_and_answered(rig: SlackRig) -> None:
     seen = len(rig.fake.dm(BJORN.id))
     await deliver(rig, date(2027, 3, 2), 11)
     intro = SV(
-        "Questions to {account} have waited more than 24 hours for an answer. Answer them on "
-        "the account, then click Answered.",
+        "Questions to {account} have not been answered in the time the account promises "
+        "({promise}). Answer them on the account, then click Answered.",
         account=ACCOUNT,
+        promise=SV("Within 24 hours"),
     )
     [nudge] = [m for m in rig.fake.dm(BJORN.id)[seen:] if intro in m.all_text()]
     assert "When is the next open day?" in nudge.all_text()
