@@ -41,7 +41,7 @@ from nudges_sweep import CONFIG, NOW, fill  # noqa: E402
 from nudges_sweep import register as rows_of  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from data import dashboard, dashboard_register, migrate  # noqa: E402
+from data import dashboard, dashboard_charts, dashboard_register, migrate  # noqa: E402
 from data import dashboard_overview as overview  # noqa: E402
 from data.db import Store  # noqa: E402
 
@@ -64,8 +64,7 @@ def compliance_page(store: Store, person_id: int) -> Callable[[], Awaitable[int]
     async def work() -> int:
         async with store.transaction() as session:
             viewer = await dashboard.viewer(session, person_id)
-            accounts = await dashboard.visible_accounts(session, viewer)
-            return len((await overview.overview(session, NOW, CONFIG, accounts)).weeks)
+            return len((await dashboard_charts.overview(session, viewer, NOW, CONFIG)).weeks)
 
     return work
 
@@ -98,7 +97,7 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
     try:
         await migrate.upgrade(store.engine)
         rows = rows_of(n)
-        rows["role_assignment"] = [{"person_id": 1, "role": "comms"}]
+        rows["role_assignment"] = [{"person_id": 1, "role": "comms", "source": "slack"}]
         await fill(store, rows)
         if database == "postgresql":
             async with store.engine.begin() as connection:

@@ -126,6 +126,8 @@ class MonthArchiving:
 
 @dataclass(frozen=True)
 class Overview:
+    # The accounts the charts are over (open and closed).
+    accounts: int
     weeks: list[WeekCoverage]
     question_ages: list[Bucket]
     archiving: list[MonthArchiving]
@@ -262,10 +264,11 @@ def week_mondays(today: date) -> list[date]:
 
 def weekly_coverage(
     spans: Iterable[Span],
-    monitored: Mapping[int, set[date]],
+    monitored: Mapping[date, int],
     today: date,
     calendar: Calendar,
 ) -> list[WeekCoverage]:
+    """`monitored`: per day, how many accounts that owed the day had it monitored."""
     mondays = week_mondays(today)
     first = mondays[0]
     # Counted by slices of the window's working days, so the cost is per account and week,
@@ -279,16 +282,16 @@ def weekly_coverage(
     # How many accounts owe each working day of the window: +1 where a span starts, -1 where
     # it ends, summed along; then per week. Linear in accounts plus days, not their product.
     change = [0] * (len(working) + 1)
-    done = [0] * len(mondays)
     for span in spans:
         low = bisect_left(working, span.first)
         high = len(working) if span.end is None else bisect_left(working, span.end)
         if low < high:
             change[low] += 1
             change[high] -= 1
-        for day in monitored.get(span.account_id, ()):
-            if first <= day < today and span.owes(day, calendar):
-                done[(day - first).days // 7] += 1
+    done = [0] * len(mondays)
+    for day, count in monitored.items():
+        if first <= day < today:
+            done[(day - first).days // 7] += count
     owing = list(accumulate(change[:-1]))
     owed = [sum(owing[start:end]) for start, end in zip(starts, ends, strict=True)]
     return [
@@ -296,13 +299,9 @@ def weekly_coverage(
     ]
 
 
-def question_ages(received: Iterable[datetime], now: datetime) -> list[Bucket]:
-    counts = dict.fromkeys((key for key, _ in QUESTION_AGES), 0)
-    for at in received:
-        age = now - at
-        key = next(k for k, below in QUESTION_AGES if below is None or age < below)
-        counts[key] += 1
-    return [Bucket(key, count) for key, count in counts.items()]
+def question_ages(counts: Mapping[str, int]) -> list[Bucket]:
+    """The buckets in order (`counts`: by bucket key, as data.dashboard_charts counts them)."""
+    return [Bucket(key, counts.get(key, 0)) for key, _ in QUESTION_AGES]
 
 
 def archiving_months(
@@ -333,32 +332,3 @@ def tally(values: Iterable[str]) -> list[Bucket]:
         Bucket(key, count)
         for key, count in sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-
-
-async def overview(
-    session: AsyncSession, now: datetime, config: NudgeConfig, accounts: Sequence[Account]
-) -> Overview:
-    """The compliance charts over `accounts` as of `now`."""
-    zone, calendar = config.zone, config.calendar
-    today = local_date(now, zone)
-    spans = [span_of(a, zone) for a in accounts]
-    ids = [span.account_id for span in spans]
-    opened = [a for a in accounts if is_open(a)]
-    open_ids = [id_of(a) for a in opened]
-
-    monitored = await queries.monitored_days(
-        session, ids, first_day=week_mondays(today)[0], last_day=today - timedelta(days=1)
-    )
-    received = await queries.open_question_times(session, open_ids)
-    first_month = add_months(today.replace(day=1), -(MONTHS - 1))
-    last_day = add_months(today.replace(day=1), 1) - timedelta(days=1)
-    done = await queries.done_archivings(session, ids, first_due=first_month, last_due=last_day)
-    owed = await queries.archive_dues(session, opened, zone, config.archive_every_months)
-
-    return Overview(
-        weeks=weekly_coverage(spans, monitored, today, calendar),
-        question_ages=question_ages(received, now),
-        archiving=archiving_months(today, done, owed, zone),
-        per_platform=tally(a.platform for a in opened),
-        per_unit=tally(a.unit for a in opened),
-    )

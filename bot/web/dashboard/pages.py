@@ -19,7 +19,7 @@ from bot.web.dashboard.charts import Bar, Stack, bar_chart, horizontal_bar_chart
 from bot.web.dashboard.render import Visit, page, words_for
 from bot.web.dashboard.table import Choice
 from bot.web.dashboard.translation import L_, Words
-from data import dashboard, dashboard_register, rota
+from data import dashboard, dashboard_charts, dashboard_register, rota
 from data import dashboard_overview as overview
 from data.dashboard_register import SORTS
 from data.errors import Invalid, NotAllowed, NotFound
@@ -119,8 +119,7 @@ def age(words: Words, elapsed: timedelta) -> str:
 async def compliance_page(request: web.Request, visit: Visit) -> web.StreamResponse:
     now, config = request.app[CLOCK](), request.app[NUDGE_CONFIG]
     async with request.app[STORE].read() as session:
-        accounts = await dashboard.visible_accounts(session, visit.viewer)
-        found = await overview.overview(session, now, config, accounts)
+        found = await dashboard_charts.overview(session, visit.viewer, now, config)
     words = words_for(request, visit)
     return page(
         request,
@@ -131,7 +130,7 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
             "overview": found,
             "charts": charts(words, found),
             "definitions": definitions(words, config),
-            "accounts": len(accounts),
+            "accounts": found.accounts,
             "labels": labels,
         },
         visit=visit,

@@ -1,0 +1,225 @@
+"""Each account's compliance as the dashboard shows it, stored (AccountCompliance), so that
+the register filters and sorts by it in SQL and the overview counts it, at any size.
+
+The rule is held once, in data.dashboard_overview (`account_states`): a row is only ever what
+that function worked out, stored with how long it holds:
+
+- the domain operations that change an account's check-ins, activity, questions, archivings
+  or status mark its row stale in their own transaction (data.compliance_changes);
+- time alone changes a state at the next local midnight (the coverage window, due dates,
+  inactivity move on) and when an open question passes the answer target: `valid_until`;
+- a row worked out with other settings (closure days, targets) is not current either.
+
+`refresh(now)` works out and stores the rows that are not current: the scheduler's ticks call
+it, and so may anyone who wants the register fast at once. Readers never trust a row that is
+not current: `states` works those out on the spot (without storing them), and the register
+falls back to working out every matching account when one of them is not current, so what is
+shown is right whatever the refresh did; only the speed depends on it.
+
+Two refreshes, or a refresh and a change, may run at once: a refresh writes a row only if its
+`changes` count is still the one it read before working it out, so a change that committed
+meanwhile leaves the row stale rather than overwritten with what was true before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, not_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import load_only
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import dashboard_overview as overview
+from data.chunks import IN_CHUNK, chunks
+from data.dashboard_overview import COMPLIANCE_FILTERS, AccountState
+from data.models import Account, AccountCompliance, AccountStatus, Question
+from data.policy import NudgeConfig
+from data.sweep_marks import fingerprint
+from data.workdays import local_date
+
+ORDER = {name: n for n, name in enumerate(COMPLIANCE_FILTERS)}
+# Rows written per statement: 13 values each, far inside both databases' parameter limits.
+WRITE_CHUNK = 500
+
+
+def rank_of(flags: tuple[str, ...]) -> str:
+    """The register's order by compliance as text that sorts the same way: closed last, then
+    by how many flags, then which (data.dashboard_register's in-memory key)."""
+    if flags == ("closed",):
+        return "1"
+    return "0" + str(len(flags)) + "".join(str(ORDER[f]) for f in flags)
+
+
+def flags_text(flags: tuple[str, ...]) -> str:
+    return f",{','.join(flags)}," if flags else ""
+
+
+def is_current(now: datetime, config: NudgeConfig) -> Any:
+    """The condition on AccountCompliance for a row that holds at `now`."""
+    row = AccountCompliance
+    return and_(
+        col(row.stale).is_(False),
+        col(row.settings) == fingerprint(config),
+        col(row.computed_at) <= now,
+        or_(col(row.valid_until).is_(None), col(row.valid_until) > now),
+    )
+
+
+def has_flag(name: str) -> Any:
+    """The condition on AccountCompliance for the register's compliance filter `name`."""
+    if name == "ok":
+        return col(AccountCompliance.flags) == ""
+    return col(AccountCompliance.flags).like(f"%,{name},%")
+
+
+def state_of(row: AccountCompliance) -> AccountState:
+    return AccountState(
+        account_id=row.account_id,
+        flags=tuple(f for f in row.flags.split(",") if f),
+        coverage=row.coverage,
+        open_questions=row.open_questions,
+        late_questions=row.late_questions,
+        archive_due=row.archive_due,
+        archive_overdue_days=row.archive_overdue_days,
+        inactive_since=row.inactive_since,
+        last_monitored=row.last_monitored,
+    )
+
+
+async def states(
+    session: AsyncSession, now: datetime, config: NudgeConfig, accounts: Sequence[Account]
+) -> dict[int, AccountState]:
+    """Each account's compliance as of `now`: the stored row where it is current, worked out
+    on the spot (not stored: this may be a read-only transaction) where not."""
+    ids = [a.id for a in accounts if a.id is not None]
+    found: dict[int, AccountState] = {}
+    for piece in chunks(ids):
+        for row in await session.exec(
+            select(AccountCompliance).where(
+                col(AccountCompliance.account_id).in_(piece), is_current(now, config)
+            )
+        ):
+            found[row.account_id] = state_of(row)
+    rest = [a for a in accounts if a.id is not None and a.id not in found]
+    if rest:
+        found.update(await overview.account_states(session, now, config, rest))
+    return found
+
+
+async def not_current(
+    session: AsyncSession, now: datetime, config: NudgeConfig, matching: Any = None
+) -> int:
+    """How many accounts (of the `matching` ids subquery, or all) have no current row."""
+    statement = (
+        select(func.count())
+        .select_from(Account)
+        .outerjoin(AccountCompliance, col(AccountCompliance.account_id) == col(Account.id))
+        .where(or_(col(AccountCompliance.account_id).is_(None), not_(is_current(now, config))))
+    )
+    if matching is not None:
+        statement = statement.where(col(Account.id).in_(matching))
+    return (await session.exec(statement)).one()
+
+
+def next_midnight(now: datetime, config: NudgeConfig) -> datetime:
+    """The first moment of the next local day, as an aware UTC moment."""
+    tomorrow = local_date(now, config.zone) + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=config.zone).astimezone(now.tzinfo)
+
+
+async def refresh(session: AsyncSession, now: datetime, config: NudgeConfig) -> int:
+    """Work out and store, as of `now`, every row that is not current; returns how many."""
+    row = AccountCompliance
+    seen: dict[int, int] = {
+        account_id: changes
+        for account_id, changes in await session.exec(
+            select(row.account_id, row.changes).where(not_(is_current(now, config)))
+        )
+    }
+    # Accounts with no row at all (written around the domain operations, by an import or a
+    # benchmark): theirs are inserted.
+    missing = list(
+        await session.exec(
+            select(Account.id).where(
+                not_(exists(select(row.account_id).where(col(row.account_id) == col(Account.id))))
+            )
+        )
+    )
+    ids = sorted({*seen, *(i for i in missing if i is not None)})
+    if not ids:
+        return 0
+    slim = select(Account).options(
+        # (sqlmodel types the attributes Mapped, load_only wants them instrumented)
+        load_only(Account.id, Account.status,  # type: ignore[arg-type]
+                  Account.registered_at, Account.closed_at)  # type: ignore[arg-type]
+    )
+    accounts: list[Account] = []
+    if len(ids) > IN_CHUNK:
+        # The whole register, narrowed here: no IN list longer than a database allows.
+        wanted = set(ids)
+        accounts = [a for a in await session.exec(slim) if a.id in wanted]
+    else:
+        accounts = list(await session.exec(slim.where(col(Account.id).in_(ids))))
+    found = await overview.account_states(session, now, config, accounts)
+
+    # When each open account's state next changes with time alone.
+    midnight = next_midnight(now, config)
+    late_at: dict[int, datetime] = {
+        account_id: first + config.question_after
+        for account_id, first in await session.exec(
+            select(Question.account_id, func.min(Question.received_at))
+            .where(
+                col(Question.answered_at).is_(None),
+                Question.received_at > now - config.question_after,
+            )
+            .group_by(col(Question.account_id))
+        )
+        if first is not None
+    }
+    settings = fingerprint(config)
+
+    def values(account: Account) -> dict[str, Any]:
+        assert account.id is not None
+        state = found[account.id]
+        is_open = account.status == AccountStatus.ACTIVE.value
+        until = min(midnight, late_at.get(account.id, midnight)) if is_open else None
+        return {
+            "account_id": account.id, "settings": settings, "computed_at": now,
+            "valid_until": until, "flags": flags_text(state.flags), "rank": rank_of(state.flags),
+            "coverage": state.coverage, "open_questions": state.open_questions,
+            "late_questions": state.late_questions, "archive_due": state.archive_due,
+            "archive_overdue_days": state.archive_overdue_days,
+            "inactive_since": state.inactive_since, "last_monitored": state.last_monitored,
+        }
+
+    table = row.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    written = [a for a in accounts if a.id in found]
+    stored = [values(a) for a in written if a.id in seen]
+    if stored:
+        # Bound names differ from the columns' (SQLAlchemy reserves those for SET).
+        change = (
+            update(table)
+            .where(table.c.account_id == bindparam("b_account_id"),
+                   table.c.changes == bindparam("b_changes"))
+            .values(stale=False, **{k: bindparam(f"b_{k}") for k in stored[0] if k != "account_id"})
+        )
+        for piece in chunks(stored, WRITE_CHUNK):
+            await connection.execute(
+                change,
+                [{**{f"b_{k}": v for k, v in a.items()}, "b_changes": seen[a["account_id"]]}
+                 for a in piece],
+            )
+    added = [values(a) for a in written if a.id not in seen]
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for piece in chunks(added, WRITE_CHUNK):
+        await connection.execute(
+            insert(table)
+            .values([{**a, "stale": False, "changes": 0} for a in piece])
+            .on_conflict_do_nothing(index_elements=["account_id"])
+        )
+    return len(written)
