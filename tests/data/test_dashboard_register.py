@@ -13,8 +13,8 @@ import pytest
 from bot.web.dashboard.table import Choice, Row, choose
 from data import closure, compliance_rows, people, questions
 from data.dashboard import Viewer
-from data.dashboard_register import SORTS, Wanted, register_page, rows_of
 from data.dashboard_overview import COMPLIANCE_FILTERS, account_states
+from data.dashboard_register import SORTS, Wanted, register_page, rows_of
 from data.db import Store
 from data.policy import NudgeConfig
 from tests.helpers import make_person
