@@ -41,20 +41,29 @@ async def monitored_days(
     days: dict[int, set[date]] = defaultdict(set)
     if not account_ids:
         return days
-    for piece in chunks(sorted(set(account_ids))):
-        rows = await session.exec(
+    wanted = set(account_ids)
+    for piece in pieces(wanted):
+        statement = (
             select(MonitoringCheckIn.account_id, col(MonitoringCheckIn.day))
             .where(
-                col(MonitoringCheckIn.account_id).in_(piece),
                 MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
                 MonitoringCheckIn.day >= first_day,
                 MonitoringCheckIn.day <= last_day,
             )
             .distinct()
         )
-        for account_id, day in rows:
-            days[account_id].add(day)
+        if piece is not None:
+            statement = statement.where(col(MonitoringCheckIn.account_id).in_(piece))
+        for account_id, day in await session.exec(statement):
+            if account_id in wanted:
+                days[account_id].add(day)
     return days
+
+
+def pieces(ids: set[int]) -> list[list[int] | None]:
+    """The id lists to query by, or [None]: more ids than an IN list holds are read as the
+    whole register (one query, narrowed in Python), which is also cheaper than many lists."""
+    return [None] if len(ids) > IN_CHUNK else list(chunks(sorted(ids)))
 
 
 async def open_question_times(
@@ -113,22 +122,26 @@ async def last_monitored(
         if day is not None and (account_id not in latest or day > latest[account_id]):
             latest[account_id] = day
 
-    for piece in chunks(sorted(set(account_ids))):
-        for account_id, day in await session.exec(
+    wanted = set(account_ids)
+    for piece in pieces(wanted):
+        checked = (
             select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
-            .where(
-                col(MonitoringCheckIn.account_id).in_(piece),
-                MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
-            )
+            .where(MonitoringCheckIn.kind == CheckInKind.MONITORED.value)
             .group_by(col(MonitoringCheckIn.account_id))
-        ):
-            keep(account_id, day)
-        for account_id, at in await session.exec(
+        )
+        active = (
             select(ActivityEntry.account_id, func.max(ActivityEntry.at))
-            .where(col(ActivityEntry.account_id).in_(piece))
             .group_by(col(ActivityEntry.account_id))
-        ):
-            keep(account_id, at.astimezone(zone).date() if at is not None else None)
+        )
+        if piece is not None:
+            checked = checked.where(col(MonitoringCheckIn.account_id).in_(piece))
+            active = active.where(col(ActivityEntry.account_id).in_(piece))
+        for account_id, day in await session.exec(checked):
+            if account_id in wanted:
+                keep(account_id, day)
+        for account_id, at in await session.exec(active):
+            if account_id in wanted:
+                keep(account_id, at.astimezone(zone).date() if at is not None else None)
     return latest
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import archive, closure, monitoring, questions
+from data import archive, closure, monitoring, people, questions
 from data.dashboard import Viewer
 from data.dashboard_charts import overview
 from data.dashboard_overview import (
@@ -145,6 +145,35 @@ async def test_weekly_coverage_counts_account_working_days_around_easter(
         (date(2027, 3, 1), 5, 0), (date(2027, 3, 8), 5, 0), (date(2027, 3, 15), 5, 0)
     ]
     assert {(w.owed, w.monitored) for w in weeks[:-5]} == {(0, 0)}
+
+
+async def test_weekly_coverage_of_accounts_open_all_year_as_each_viewer_sees_it(
+    store: Store, cast: Cast
+) -> None:
+    """C and D were registered in March 2026, before the 52 weeks (their check-ins are
+    counted per day in SQL); the manager sees only C. It is Thursday 1 April 2027, 10:00."""
+    c = await account(store, cast, at(date(2026, 3, 2), 10), "ki_c")
+    d = id_of(await register(
+        store, requester=cast.colleague, team=(cast.requester,), manager=cast.director,
+        now=at(date(2026, 3, 2), 10), handle="ki_d",
+    ))
+    # C on Monday (twice: counted once), Tuesday, Good Friday and Saturday (not owed); D on
+    # Monday.
+    await monitored(store, c, cast.requester, [date(2027, 3, 22), date(2027, 3, 23)])
+    await monitored(store, c, cast.colleague, [date(2027, 3, 22)])
+    await monitored(store, c, cast.requester, [date(2027, 3, 26), date(2027, 3, 27)])
+    await monitored(store, d, cast.colleague, [date(2027, 3, 22)])
+    now = at(date(2027, 4, 1), 10)
+    async with store.transaction() as session:
+        comms = await overview(session, await everyone(session), now, CONFIG)
+        manager = Viewer(await people.get_person(session, cast.manager), sees_all=False)
+        theirs = await overview(session, manager, now, CONFIG)
+    # 22-25 March owed by both (Good Friday is a holiday); Easter Monday 2026 opens the year.
+    assert comms.weeks[-2] == WeekCoverage(date(2027, 3, 22), owed=8, monitored=3)
+    assert (comms.weeks[0].monday, comms.weeks[0].owed) == (date(2026, 4, 6), 8)
+    assert (comms.accounts, theirs.accounts) == (2, 1)
+    assert theirs.weeks[-2] == WeekCoverage(date(2027, 3, 22), owed=4, monitored=2)
+    assert theirs.weeks[0].owed == 4
 
 
 # The 20 working days before Thursday 22 April 2027: Good Friday and Easter Monday skipped.
