@@ -1,9 +1,10 @@
 """The dashboard's compliance states and chart data, as of `now`.
 
 Everything is a function of the stored state, `now` (aware UTC) and the config's zone and
-calendar; nothing is written. Each entry point loads what it needs in a fixed handful of
+calendar; nothing is written. `account_states` loads what it needs in a fixed handful of
 queries whatever the number of accounts (the nudge snapshot, data.nudge_state.snapshot, and
-the one-query loaders of data.dashboard_queries).
+the loaders of data.dashboard_queries); data.compliance_rows stores what it works out, and
+data.dashboard_charts counts the charts below in the database.
 
 Definitions (the web page's help text repeats them):
 

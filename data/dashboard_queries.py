@@ -1,6 +1,6 @@
-"""Read queries for the dashboard's compliance overview (data/dashboard_overview.py): each is one
+"""Read queries for the dashboard's compliance states (data/dashboard_overview.py): each is one
 query over a set of accounts, whatever their number (in pieces of data.chunks.IN_CHUNK ids, which
-databases accept). Nothing here writes.
+databases accept, or the whole register past that). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from data.models import (
     ArchiveRecord,
     CheckInKind,
     MonitoringCheckIn,
-    Question,
 )
 
 
@@ -64,49 +63,6 @@ def pieces(ids: set[int]) -> list[list[int] | None]:
     """The id lists to query by, or [None]: more ids than an IN list holds are read as the
     whole register (one query, narrowed in Python), which is also cheaper than many lists."""
     return [None] if len(ids) > IN_CHUNK else list(chunks(sorted(ids)))
-
-
-async def open_question_times(
-    session: AsyncSession, account_ids: Sequence[int]
-) -> list[datetime]:
-    """When each unanswered question of these accounts was received."""
-    if not account_ids:
-        return []
-    found: list[datetime] = []
-    for piece in chunks(sorted(set(account_ids))):
-        found += await session.exec(
-            select(Question.received_at).where(
-                col(Question.account_id).in_(piece), col(Question.answered_at).is_(None)
-            )
-        )
-    return found
-
-
-async def done_archivings(
-    session: AsyncSession, account_ids: Sequence[int], *, first_due: date, last_due: date
-) -> list[DoneArchiving]:
-    """The archivings of these accounts done so far whose due date is in [first_due,
-    last_due]."""
-    if not account_ids:
-        return []
-    found: list[DoneArchiving] = []
-    for piece in chunks(sorted(set(account_ids))):
-        rows = await session.exec(
-            select(
-                ArchiveRecord.account_id, col(ArchiveRecord.due), col(ArchiveRecord.done_at)
-            ).where(
-                col(ArchiveRecord.account_id).in_(piece),
-                col(ArchiveRecord.done_at).is_not(None),
-                ArchiveRecord.due >= first_due,
-                ArchiveRecord.due <= last_due,
-            )
-        )
-        found += [
-            DoneArchiving(account_id, due, done_at)
-            for account_id, due, done_at in rows
-            if done_at is not None
-        ]
-    return found
 
 
 async def last_monitored(
