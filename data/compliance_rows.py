@@ -24,6 +24,7 @@ meanwhile leaves the row stale rather than overwritten with what was true before
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -131,8 +132,30 @@ def next_midnight(now: datetime, config: NudgeConfig) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=config.zone).astimezone(now.tzinfo)
 
 
+@dataclass(frozen=True)
+class Worked:
+    """Rows worked out (data.compliance_rows.work_out), to be stored (`store`)."""
+
+    # Column values of rows that exist, with the `changes` count read before working them out.
+    existing: list[tuple[dict[str, Any], int]]
+    # Rows to insert.
+    added: list[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.existing) + len(self.added)
+
+
 async def refresh(session: AsyncSession, now: datetime, config: NudgeConfig) -> int:
-    """Work out and store, as of `now`, every row that is not current; returns how many."""
+    """Work out and store, as of `now`, every row that is not current; returns how many. (The
+    scheduler works them out in a read-only transaction and stores them in a short one, so
+    that SQLite's write lock is not held meanwhile: `work_out`, then `store`.)"""
+    worked = await work_out(session, now, config)
+    await store(session, worked)
+    return len(worked)
+
+
+async def work_out(session: AsyncSession, now: datetime, config: NudgeConfig) -> Worked:
+    """As of `now`, every row that is not current, worked out; nothing is written."""
     row = AccountCompliance
     seen: dict[int, int] = {
         account_id: changes
@@ -155,7 +178,7 @@ async def refresh(session: AsyncSession, now: datetime, config: NudgeConfig) -> 
         )
     ids = sorted({*seen, *(i for i in missing if i is not None)})
     if not ids:
-        return 0
+        return Worked([], [])
     slim = select(Account).options(
         # (sqlmodel types the attributes Mapped, load_only wants them instrumented)
         load_only(Account.id, Account.status,  # type: ignore[arg-type]
@@ -200,28 +223,35 @@ async def refresh(session: AsyncSession, now: datetime, config: NudgeConfig) -> 
             "inactive_since": state.inactive_since, "last_monitored": state.last_monitored,
         }
 
-    table = row.__table__  # type: ignore[attr-defined]
-    connection = await session.connection()
     written = [a for a in accounts if a.id in found]
-    stored = [values(a) for a in written if a.id in seen]
-    if stored:
+    return Worked(
+        existing=[(values(a), seen[a.id]) for a in written if a.id is not None and a.id in seen],
+        added=[values(a) for a in written if a.id not in seen],
+    )
+
+
+async def store(session: AsyncSession, worked: Worked) -> None:
+    """Store rows worked out, each only if its `changes` count is still the one read before
+    (a change committed meanwhile leaves the row stale: the next refresh works it out)."""
+    table = AccountCompliance.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    if worked.existing:
+        columns = [k for k in worked.existing[0][0] if k != "account_id"]
         # Bound names differ from the columns' (SQLAlchemy reserves those for SET).
         change = (
             update(table)
             .where(table.c.account_id == bindparam("b_account_id"),
                    table.c.changes == bindparam("b_changes"))
-            .values(stale=False, **{k: bindparam(f"b_{k}") for k in stored[0] if k != "account_id"})
+            .values(stale=False, **{k: bindparam(f"b_{k}") for k in columns})
         )
-        for piece in chunks(stored, WRITE_CHUNK):
+        for piece in chunks(worked.existing, WRITE_CHUNK):
             await connection.execute(
                 change,
-                [{**{f"b_{k}": v for k, v in a.items()}, "b_changes": seen[a["account_id"]]}
-                 for a in piece],
+                [{**{f"b_{k}": v for k, v in values.items()}, "b_changes": changes}
+                 for values, changes in piece],
             )
-    added = [values(a) for a in written if a.id not in seen]
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     add = insert(table).on_conflict_do_nothing(index_elements=["account_id"])
-    for piece in chunks(added, WRITE_CHUNK):
+    for new in chunks(worked.added, WRITE_CHUNK):
         # executemany: one statement compiled, not a VALUES list of thousands of parameters.
-        await connection.execute(add, [{**a, "stale": False, "changes": 0} for a in piece])
-    return len(written)
+        await connection.execute(add, [{**a, "stale": False, "changes": 0} for a in new])

@@ -106,8 +106,13 @@ class NudgeScheduler:
         """Store, as of now, every account's compliance that is not current; how many were
         (None: it failed, logged; the next refresh tries again)."""
         try:
-            async with self.store.transaction() as session:
-                return await compliance_rows.refresh(session, self.clock(), self.config)
+            # Worked out while only reading, stored in a short write (SQLite: one writer).
+            async with self.store.read() as session:
+                worked = await compliance_rows.work_out(session, self.clock(), self.config)
+            if worked:
+                async with self.store.transaction() as session:
+                    await compliance_rows.store(session, worked)
+            return len(worked)
         except Exception:
             log.exception("compliance refresh failed")
             return None

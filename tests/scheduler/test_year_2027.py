@@ -13,9 +13,9 @@ The sweep runs at 08:30, 09:00, 10:00 and 14:00 every day with all rules, as the
 ticks do (a sweep that can owe nothing new stops early: data.sweep_marks), on SQLite and on
 PostgreSQL. What the outbox then holds is compared, kind by kind, with the
 reminders the design calls for, worked out here independently of the code under test: its
-own list of 2027's holidays, its own rota arithmetic. After each sweep and each action, the
-stored compliance rows that claim to be current are compared with compliance worked out
-afresh, then refreshed as the scheduler's compliance job does.
+own list of 2027's holidays, its own rota arithmetic. After each action and each sweep (on
+PostgreSQL each day's last), the stored compliance rows that claim to be current are compared
+with compliance worked out afresh, then refreshed as the scheduler's compliance job does.
 """
 
 from __future__ import annotations
@@ -127,6 +127,9 @@ class Checks:
     afresh (data.dashboard_overview.account_states), after every sweep and every action of
     the year."""
 
+    # After every sweep (SQLite), or only the day's last (PostgreSQL: each check costs a
+    # few dozen statements, and the year is long enough there); after every action on both.
+    every_sweep: bool = True
     times: int = 0
     # Rows current before the check's refresh (what the domain operations and `valid_until`
     # left standing), and rows that were not.
@@ -166,16 +169,16 @@ async def check_compliance(store: Store, when: datetime, checks: Checks) -> None
     checks.times += 1
 
 
-async def simulate(url: str) -> Year:
+async def simulate(url: str, *, every_sweep: bool = True) -> Year:
     store = Store.from_url(url)
     try:
         await migrate.upgrade(store.engine)
-        return await _simulate(store)
+        return await _simulate(store, every_sweep=every_sweep)
     finally:
         await store.close()
 
 
-async def _simulate(store: Store) -> Year:
+async def _simulate(store: Store, *, every_sweep: bool) -> Year:
     names = ["Anna", "Bo", "Cia", "Dan", "Eva", "Filip", "Maja", "Nils"]
     setup = at(date(2026, 9, 1), 12)
     async with store.transaction() as session:
@@ -323,7 +326,7 @@ async def _simulate(store: Store) -> Year:
                         kind="monitored", now=when, calendar=CONFIG.calendar,
                     )
 
-    checks = Checks()
+    checks = Checks(every_sweep=every_sweep)
 
     async def run_sweep(when: datetime) -> None:
         await sweep(store, when, CONFIG)
@@ -335,7 +338,8 @@ async def _simulate(store: Store) -> Year:
         plan.extend(script.get(day, []))
         for moment, step in sorted(plan, key=lambda p: p[0]):
             await step(at(day, moment.hour, moment.minute))
-            await check_compliance(store, at(day, moment.hour, moment.minute), checks)
+            if checks.every_sweep or step is not run_sweep or moment == SWEEPS[-1]:
+                await check_compliance(store, at(day, moment.hour, moment.minute), checks)
 
     year = Year(nudges={kind: Counter() for kind in KINDS}, compliance=checks)
     async with store.transaction() as session:
@@ -372,7 +376,9 @@ async def simulate_on_postgres() -> Year:
     name = f"kontobot_year_{uuid4().hex}"
     await _execute(server, f'CREATE DATABASE "{name}"')
     try:
-        return await simulate(make_url(server).set(database=name).render_as_string(False))
+        return await simulate(
+            make_url(server).set(database=name).render_as_string(False), every_sweep=False
+        )
     finally:
         await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -567,7 +573,7 @@ def test_the_stored_compliance_is_the_worked_out_one_after_every_step_of_the_yea
     year: Year,
 ) -> None:
     checks = year.compliance
-    assert checks.times > 365 * len(SWEEPS)
+    assert checks.times > 365 * (len(SWEEPS) if checks.every_sweep else 1)
     assert checks.wrong == []
     # Both kinds of row were met: left current since the last sweep (so the check above
     # compared stored rows), and made stale by a change or by time.
