@@ -30,11 +30,11 @@ from data.dashboard import Viewer
 from data.dashboard_overview import (
     MONTHS,
     QUESTION_AGES,
+    Bucket,
     Overview,
     Span,
     archiving_months,
     question_ages,
-    tally,
     week_mondays,
     weekly_coverage,
 )
@@ -60,29 +60,38 @@ async def overview(
     today = local_date(now, zone)
     seen = visible(viewer)
     is_open = col(Account.status) == AccountStatus.ACTIVE.value
-    accounts = list(await session.exec(
-        select(  # type: ignore[call-overload]  # (typed up to four columns)
-            Account.id, Account.status, Account.registered_at, Account.closed_at,
-            Account.platform, Account.unit,
-        ).where(seen)
-    ))
-    spans = {
-        account_id: Span(
-            account_id, local_date(registered, zone),
-            local_date(closed, zone) if closed is not None else None,
-        )
-        for account_id, _, registered, closed, _, _ in accounts
-    }
-    opened = [row for row in accounts if row[1] == AccountStatus.ACTIVE.value]
-
-    # Monitoring coverage. "Settled": open, and registered by the window's first day in any
-    # zone (a day's margin), so every working day of the window is owed.
+    # "Settled": open, and registered by the window's first day in any zone (a day's margin),
+    # so every working day of the window is owed; only the others' spans are read.
     first = week_mondays(today)[0]
     last = today - timedelta(days=1)
     settled = and_(
         is_open, col(Account.closed_at).is_(None),
         col(Account.registered_at) < datetime.combine(first - timedelta(days=1), time(0), UTC),
     )
+    total, settled_n = (await session.exec(
+        select(func.count(), func.coalesce(func.sum(case((settled, 1), else_=0)), 0))
+        .select_from(Account)
+        .where(seen)
+    )).one()
+    spans = {
+        account_id: Span(
+            account_id, local_date(registered, zone),
+            local_date(closed, zone) if closed is not None else None,
+        )
+        for account_id, registered, closed in await session.exec(
+            select(col(Account.id), col(Account.registered_at), col(Account.closed_at))
+            .where(seen, not_(settled))
+        )
+        if account_id is not None
+    }
+
+    async def per(column: Any) -> list[Bucket]:
+        """Open accounts per value of `column`: most first, then by value."""
+        rows = await session.exec(
+            select(column, func.count()).where(seen, is_open).group_by(column)
+        )
+        return [Bucket(key, n) for key, n in sorted(rows, key=lambda kv: (-kv[1], kv[0]))]
+
     checkin = MonitoringCheckIn
     in_window = and_(
         seen, col(checkin.kind) == CheckInKind.MONITORED.value, col(checkin.day) >= first,
@@ -161,12 +170,12 @@ async def overview(
     owed += await queries.archive_dues(session, rest, zone, config.archive_every_months)
 
     return Overview(
-        accounts=len(accounts),
-        weeks=weekly_coverage(spans.values(), monitored, today, calendar),
+        accounts=total,
+        weeks=weekly_coverage(spans.values(), monitored, today, calendar, settled=settled_n),
         question_ages=question_ages(
             {key: int(n) for (key, _), n in zip(QUESTION_AGES, ages, strict=True)}
         ),
         archiving=archiving_months(today, done, owed, zone),
-        per_platform=tally(row[4] for row in opened),
-        per_unit=tally(row[5] for row in opened),
+        per_platform=await per(col(Account.platform)),
+        per_unit=await per(col(Account.unit)),
     )

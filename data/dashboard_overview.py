@@ -48,7 +48,6 @@ The charts:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -268,8 +267,10 @@ def weekly_coverage(
     monitored: Mapping[date, int],
     today: date,
     calendar: Calendar,
+    settled: int = 0,
 ) -> list[WeekCoverage]:
-    """`monitored`: per day, how many accounts that owed the day had it monitored."""
+    """`monitored`: per day, how many accounts that owed the day had it monitored; `settled`:
+    accounts besides `spans` that owe every working day of the window (open all along)."""
     mondays = week_mondays(today)
     first = mondays[0]
     # Counted by slices of the window's working days, so the cost is per account and week,
@@ -283,6 +284,8 @@ def weekly_coverage(
     # How many accounts owe each working day of the window: +1 where a span starts, -1 where
     # it ends, summed along; then per week. Linear in accounts plus days, not their product.
     change = [0] * (len(working) + 1)
+    change[0] += settled
+    change[-1] -= settled
     for span in spans:
         low = bisect_left(working, span.first)
         high = len(working) if span.end is None else bisect_left(working, span.end)
@@ -325,11 +328,3 @@ def archiving_months(
         if month in counts and due < today:
             counts[month][2] += 1
     return [MonthArchiving(month, *counts[month]) for month in months]
-
-
-def tally(values: Iterable[str]) -> list[Bucket]:
-    """Counts, most first, then by key."""
-    return [
-        Bucket(key, count)
-        for key, count in sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
