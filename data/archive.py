@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit, outbox, register
 from data.access import DEFAULT_ZONE
+from data.compliance_changes import changed
 from data.models import ArchiveReason, ArchiveRecord
 
 EVERY_MONTHS = 6
@@ -126,6 +127,7 @@ async def record_archive(
         )
         session.add(record)
         await session.flush()
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=actor_id, action="archive.done",
         subject=f"account:{account_id}", record_id=record.id, reason=record.reason,
@@ -153,6 +155,7 @@ async def snooze_archive(
     record.snoozed_until = until
     session.add(record)
     await session.flush()
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=actor_id, action="archive.snoozed",
         subject=f"account:{account_id}", record_id=record.id, until=until.isoformat(),
@@ -183,6 +186,7 @@ async def request_archive(
     session.add(record)
     await session.flush()
     assert record.id is not None
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=actor_id, action="archive.requested",
         subject=f"account:{account_id}", record_id=record.id, reason=record.reason,

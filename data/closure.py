@@ -10,6 +10,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit, outbox, register
+from data.compliance_changes import changed
 from data.errors import MovedOn, NotAllowed
 from data.models import Account, AccountStatus, ArchiveRecord, ClosureRecord
 
@@ -59,6 +60,7 @@ async def close_account(
         .values(done_at=now, location=where, done_by=actor_id)
     )
     await session.flush()
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=actor_id, action="account.closed",
         subject=f"account:{account_id}", number=account.number, reason=why, location=where,

@@ -1,9 +1,10 @@
 """The dashboard's compliance states and chart data, as of `now`.
 
 Everything is a function of the stored state, `now` (aware UTC) and the config's zone and
-calendar; nothing is written. Each entry point loads what it needs in a fixed handful of
+calendar; nothing is written. `account_states` loads what it needs in a fixed handful of
 queries whatever the number of accounts (the nudge snapshot, data.nudge_state.snapshot, and
-the one-query loaders of data.dashboard_queries).
+the loaders of data.dashboard_queries); data.compliance_rows stores what it works out, and
+data.dashboard_charts counts the charts below in the database.
 
 Definitions (the web page's help text repeats them):
 
@@ -48,7 +49,6 @@ The charts:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -127,6 +127,8 @@ class MonthArchiving:
 
 @dataclass(frozen=True)
 class Overview:
+    # The accounts the charts are over (open and closed).
+    accounts: int
     weeks: list[WeekCoverage]
     question_ages: list[Bucket]
     archiving: list[MonthArchiving]
@@ -264,11 +266,16 @@ def week_mondays(today: date) -> list[date]:
 
 
 def weekly_coverage(
-    spans: Sequence[Span],
-    monitored: Mapping[int, set[date]],
+    spans: Iterable[Span],
+    monitored: Mapping[date, int],
     today: date,
     calendar: Calendar,
+    settled: int = 0,
+    first_day_done: int = 0,
 ) -> list[WeekCoverage]:
+    """`monitored`: per day, how many accounts that owed the day had it monitored; `settled`:
+    accounts besides `spans` that owe every working day of the window (open all along);
+    `first_day_done`: accounts on their first day today, monitored already."""
     mondays = week_mondays(today)
     first = mondays[0]
     # Counted by slices of the window's working days, so the cost is per account and week,
@@ -282,38 +289,31 @@ def weekly_coverage(
     # How many accounts owe each working day of the window: +1 where a span starts, -1 where
     # it ends, summed along; then per week. Linear in accounts plus days, not their product.
     change = [0] * (len(working) + 1)
-    done = [0] * len(mondays)
+    change[0] += settled
+    change[-1] -= settled
     for span in spans:
         low = bisect_left(working, span.first)
         high = len(working) if span.end is None else bisect_left(working, span.end)
         if low < high:
             change[low] += 1
             change[high] -= 1
-        for day in monitored.get(span.account_id, ()):
-            if first <= day < today and span.owes(day, calendar):
-                done[(day - first).days // 7] += 1
+    done = [0] * len(mondays)
+    for day, count in monitored.items():
+        if first <= day < today:
+            done[(day - first).days // 7] += count
     owing = list(accumulate(change[:-1]))
     owed = [sum(owing[start:end]) for start, end in zip(starts, ends, strict=True)]
     # Today, not over yet, counts only for accounts on their first day, monitored already.
-    done_today = sum(
-        1 for span in spans
-        if span.first == today and today in monitored.get(span.account_id, ())
-        and span.owes(today, calendar)
-    )
-    owed[-1] += done_today
-    done[-1] += done_today
+    owed[-1] += first_day_done
+    done[-1] += first_day_done
     return [
         WeekCoverage(monday, owed[n], done[n]) for n, monday in enumerate(mondays)
     ]
 
 
-def question_ages(received: Iterable[datetime], now: datetime) -> list[Bucket]:
-    counts = dict.fromkeys((key for key, _ in QUESTION_AGES), 0)
-    for at in received:
-        age = now - at
-        key = next(k for k, below in QUESTION_AGES if below is None or age < below)
-        counts[key] += 1
-    return [Bucket(key, count) for key, count in counts.items()]
+def question_ages(counts: Mapping[str, int]) -> list[Bucket]:
+    """The buckets in order (`counts`: by bucket key, as data.dashboard_charts counts them)."""
+    return [Bucket(key, counts.get(key, 0)) for key, _ in QUESTION_AGES]
 
 
 def archiving_months(
@@ -336,40 +336,3 @@ def archiving_months(
         if month in counts and due < today:
             counts[month][2] += 1
     return [MonthArchiving(month, *counts[month]) for month in months]
-
-
-def tally(values: Iterable[str]) -> list[Bucket]:
-    """Counts, most first, then by key."""
-    return [
-        Bucket(key, count)
-        for key, count in sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-
-
-async def overview(
-    session: AsyncSession, now: datetime, config: NudgeConfig, accounts: Sequence[Account]
-) -> Overview:
-    """The compliance charts over `accounts` as of `now`."""
-    zone, calendar = config.zone, config.calendar
-    today = local_date(now, zone)
-    spans = [span_of(a, zone) for a in accounts]
-    ids = [span.account_id for span in spans]
-    opened = [a for a in accounts if is_open(a)]
-    open_ids = [id_of(a) for a in opened]
-
-    monitored = await queries.monitored_days(
-        session, ids, first_day=week_mondays(today)[0], last_day=today
-    )
-    received = await queries.open_question_times(session, open_ids)
-    first_month = add_months(today.replace(day=1), -(MONTHS - 1))
-    last_day = add_months(today.replace(day=1), 1) - timedelta(days=1)
-    done = await queries.done_archivings(session, ids, first_due=first_month, last_due=last_day)
-    owed = await queries.archive_dues(session, opened, zone, config.archive_every_months)
-
-    return Overview(
-        weeks=weekly_coverage(spans, monitored, today, calendar),
-        question_ages=question_ages(received, now),
-        archiving=archiving_months(today, done, owed, zone),
-        per_platform=tally(a.platform for a in opened),
-        per_unit=tally(a.unit for a in opened),
-    )

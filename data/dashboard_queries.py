@@ -1,6 +1,6 @@
-"""Read queries for the dashboard's compliance overview (data/dashboard_overview.py): each is one
+"""Read queries for the dashboard's compliance states (data/dashboard_overview.py): each is one
 query over a set of accounts, whatever their number (in pieces of data.chunks.IN_CHUNK ids, which
-databases accept). Nothing here writes.
+databases accept, or the whole register past that). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from data.models import (
     ArchiveRecord,
     CheckInKind,
     MonitoringCheckIn,
-    Question,
 )
 
 
@@ -41,63 +40,29 @@ async def monitored_days(
     days: dict[int, set[date]] = defaultdict(set)
     if not account_ids:
         return days
-    for piece in chunks(sorted(set(account_ids))):
-        rows = await session.exec(
+    wanted = set(account_ids)
+    for piece in pieces(wanted):
+        statement = (
             select(MonitoringCheckIn.account_id, col(MonitoringCheckIn.day))
             .where(
-                col(MonitoringCheckIn.account_id).in_(piece),
                 MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
                 MonitoringCheckIn.day >= first_day,
                 MonitoringCheckIn.day <= last_day,
             )
             .distinct()
         )
-        for account_id, day in rows:
-            days[account_id].add(day)
+        if piece is not None:
+            statement = statement.where(col(MonitoringCheckIn.account_id).in_(piece))
+        for account_id, day in await session.exec(statement):
+            if account_id in wanted:
+                days[account_id].add(day)
     return days
 
 
-async def open_question_times(
-    session: AsyncSession, account_ids: Sequence[int]
-) -> list[datetime]:
-    """When each unanswered question of these accounts was received."""
-    if not account_ids:
-        return []
-    found: list[datetime] = []
-    for piece in chunks(sorted(set(account_ids))):
-        found += await session.exec(
-            select(Question.received_at).where(
-                col(Question.account_id).in_(piece), col(Question.answered_at).is_(None)
-            )
-        )
-    return found
-
-
-async def done_archivings(
-    session: AsyncSession, account_ids: Sequence[int], *, first_due: date, last_due: date
-) -> list[DoneArchiving]:
-    """The archivings of these accounts done so far whose due date is in [first_due,
-    last_due]."""
-    if not account_ids:
-        return []
-    found: list[DoneArchiving] = []
-    for piece in chunks(sorted(set(account_ids))):
-        rows = await session.exec(
-            select(
-                ArchiveRecord.account_id, col(ArchiveRecord.due), col(ArchiveRecord.done_at)
-            ).where(
-                col(ArchiveRecord.account_id).in_(piece),
-                col(ArchiveRecord.done_at).is_not(None),
-                ArchiveRecord.due >= first_due,
-                ArchiveRecord.due <= last_due,
-            )
-        )
-        found += [
-            DoneArchiving(account_id, due, done_at)
-            for account_id, due, done_at in rows
-            if done_at is not None
-        ]
-    return found
+def pieces(ids: set[int]) -> list[list[int] | None]:
+    """The id lists to query by, or [None]: more ids than an IN list holds are read as the
+    whole register (one query, narrowed in Python), which is also cheaper than many lists."""
+    return [None] if len(ids) > IN_CHUNK else list(chunks(sorted(ids)))
 
 
 async def last_monitored(
@@ -113,22 +78,26 @@ async def last_monitored(
         if day is not None and (account_id not in latest or day > latest[account_id]):
             latest[account_id] = day
 
-    for piece in chunks(sorted(set(account_ids))):
-        for account_id, day in await session.exec(
+    wanted = set(account_ids)
+    for piece in pieces(wanted):
+        checked = (
             select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
-            .where(
-                col(MonitoringCheckIn.account_id).in_(piece),
-                MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
-            )
+            .where(MonitoringCheckIn.kind == CheckInKind.MONITORED.value)
             .group_by(col(MonitoringCheckIn.account_id))
-        ):
-            keep(account_id, day)
-        for account_id, at in await session.exec(
+        )
+        active = (
             select(ActivityEntry.account_id, func.max(ActivityEntry.at))
-            .where(col(ActivityEntry.account_id).in_(piece))
             .group_by(col(ActivityEntry.account_id))
-        ):
-            keep(account_id, at.astimezone(zone).date() if at is not None else None)
+        )
+        if piece is not None:
+            checked = checked.where(col(MonitoringCheckIn.account_id).in_(piece))
+            active = active.where(col(ActivityEntry.account_id).in_(piece))
+        for account_id, day in await session.exec(checked):
+            if account_id in wanted:
+                keep(account_id, day)
+        for account_id, at in await session.exec(active):
+            if account_id in wanted:
+                keep(account_id, at.astimezone(zone).date() if at is not None else None)
     return latest
 
 

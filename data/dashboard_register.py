@@ -5,10 +5,11 @@ ten thousand accounts as at ten.
 What the viewer may see is data.dashboard's rule (the comms office everything; anyone else the
 accounts they manage or are on the team of), expressed here as SQL. The order and the matches
 are those of the register in memory (bot/web/dashboard/table.py's `choose`, which the tests
-hold this to): text compared case-folded, ties by number, whichever way a column runs. Sorting
-by team or by compliance, and the compliance filter, need each matching account's team or
-compliance: they are worked out for the matching accounts (not the whole register) before the
-page is cut.
+hold this to): text compared case-folded, ties by number, whichever way a column runs.
+Compliance comes from the stored rows (data.compliance_rows): sorting and filtering by it run
+in SQL while every matching account's row is current; when one is not (no refresh since a
+change or since midnight), each matching account's compliance is worked out before the page is
+cut, as it is for sorting by team (the team's names in rota order).
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import dashboard_overview as overview
-from data import people, register
+from data import compliance_rows, people, register
 from data.chunks import chunks
 from data.dashboard import Viewer
 from data.dashboard_overview import COMPLIANCE_FILTERS, AccountState
-from data.models import Account, AccountMember, Person
+from data.models import Account, AccountCompliance, AccountMember, Person
 from data.policy import NudgeConfig
 
 PER_PAGE = 50
@@ -149,13 +149,24 @@ async def register_page(
     platforms = sorted((await session.exec(select(Account.platform).where(seen).distinct())).all())
 
     descending = wanted.direction == "desc"
-    if wanted.sort in ("team", "compliance") or wanted.compliance:
+    by_compliance = wanted.sort == "compliance" or bool(wanted.compliance)
+    if wanted.sort == "team" or (
+        # The stored compliance serves only while every matching account's row is current
+        # (data.compliance_rows); else each is worked out, as for the team.
+        by_compliance and await compliance_rows.not_current(session, now, config, matching) > 0
+    ):
         ids = await _in_memory(session, matching, wanted, now=now, config=config)
         matched = len(ids)
         pages = max(1, -(-matched // per_page))
         page = min(max(1, wanted.page), pages)
         shown = ids[(page - 1) * per_page: page * per_page]
     else:
+        if by_compliance:
+            matching = matching.join(
+                AccountCompliance, col(AccountCompliance.account_id) == col(Account.id)
+            )
+            if wanted.compliance:
+                matching = matching.where(compliance_rows.has_flag(wanted.compliance))
         matched = (
             await session.exec(select(func.count()).select_from(matching.subquery()))
         ).one()
@@ -168,6 +179,7 @@ async def register_page(
             "unit": ordered(session, fold(session, col(Account.unit))),
             "manager": ordered(session, fold(session, col(manager.display_name))),
             "status": col(Account.status),
+            "compliance": ordered(session, col(AccountCompliance.rank)),
         }
         key = keys[wanted.sort]
         number = ordered(session, col(Account.number))
@@ -200,7 +212,7 @@ async def rows_of(
     known = await people.people_by_id(
         session, {a.manager_id for a in accounts} | {p for t in teams.values() for p in t}
     )
-    states = await overview.account_states(session, now, config, accounts)
+    states = await compliance_rows.states(session, now, config, accounts)
 
     def name(person_id: int) -> str:
         return known[person_id].display_name if person_id in known else ""

@@ -625,3 +625,37 @@ class Purge(SQLModel, table=True):
     purged_by: int = Field(foreign_key="person.id")
     purged_on: date
     recorded_at: datetime
+class AccountCompliance(SQLModel, table=True):
+    """One account's compliance as the dashboard shows it (data.dashboard_overview's
+    AccountState), stored so that the register can filter and sort by it in SQL and the
+    overview can count it without working out every account (data.compliance_rows).
+
+    A row is current while it is not `stale` (the domain operations that change what it is
+    worked out from mark it so), `now` is in [computed_at, valid_until) (until the first moment
+    time alone changes it: the next local midnight, or an open question passing the answer
+    target; None: never, a closed account) and the settings are those it was worked out with.
+    """
+
+    __tablename__ = "account_compliance"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    stale: bool = True
+    # Bumped by every change that makes the row stale: a refresh writes its row only if the
+    # count is the one it read, so a change committed meanwhile is not overwritten.
+    changes: int = 0
+    # data.sweep_marks.fingerprint of the settings it was worked out with.
+    settings: str = Field(default="", max_length=32)
+    computed_at: datetime | None = None
+    valid_until: datetime | None = Field(default=None, index=True)
+    # The flags (data.dashboard_overview.COMPLIANCE_FILTERS minus "ok") between commas:
+    # ",questions_late,inactive,"; "" when ok.
+    flags: str = Field(default="", max_length=128)
+    # The register's order by compliance (data.compliance_rows.rank_of), as text.
+    rank: str = Field(default="", max_length=16)
+    coverage: float | None = None
+    open_questions: int = 0
+    late_questions: int = 0
+    archive_due: date | None = None
+    archive_overdue_days: int = 0
+    inactive_since: date | None = None
+    last_monitored: date | None = None

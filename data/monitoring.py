@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit, outbox, rota
 from data.access import DEFAULT_ZONE
+from data.compliance_changes import changed
 from data.errors import Invalid
 from data.models import ActivityEntry, CheckInKind, MonitoringCheckIn
 from data.upsert import insert_ignore
@@ -84,6 +85,7 @@ async def check_in(
         )
     ).one()
     await session.refresh(row)
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=person_id, action=f"monitoring.{kind}",
         subject=f"account:{account_id}", day=day.isoformat(),
@@ -137,6 +139,7 @@ async def log_activity(
     entry = ActivityEntry(account_id=account_id, person_id=actor_id, at=now, note=text)
     session.add(entry)
     await session.flush()
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=actor_id, action="activity.logged",
         subject=f"account:{account_id}", entry_id=entry.id,

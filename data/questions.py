@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit
 from data.chunks import chunks
+from data.compliance_changes import changed
 from data.errors import Invalid, MovedOn, NotFound
 from data.models import Question, QuestionSource
 
@@ -49,6 +50,7 @@ async def log_question(
     )
     session.add(question)
     await session.flush()
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=actor_id, action="question.logged",
         subject=f"account:{account_id}", question_id=question.id, source=question.source,
@@ -98,6 +100,7 @@ async def receive_question(
     )
     session.add(question)
     await session.flush()
+    await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=None, action="question.received",
         subject=f"account:{account_id}", question_id=question.id, source=question.source,
@@ -122,6 +125,7 @@ async def answer_question(
     await session.refresh(question)
     if result.rowcount != 1:
         raise MovedOn("question_answered", answered_by=question.answered_by)
+    await changed(session, question.account_id)
     audit.record(
         session, now=now, actor_id=actor_id, action="question.answered",
         subject=f"account:{question.account_id}", question_id=question_id,

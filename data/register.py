@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit, outbox
 from data.chunks import chunks
+from data.compliance_changes import add_row
 from data.models import Account, AccountMember, AccountNumberCounter, AccountRequest, AccountStatus
 from data.upsert import insert_ignore
 
@@ -66,6 +67,7 @@ async def register_account(
     team = [request.requester_id, *request.team_ids]
     for position, person_id in enumerate(team):
         session.add(AccountMember(account_id=account.id, person_id=person_id, position=position))
+    add_row(session, account.id)
     request.account_id = account.id
     session.add(request)
     audit.record(

@@ -17,6 +17,7 @@ from datetime import datetime, time
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from data import compliance_rows
 from data.db import Store
 from data.policy import NudgeConfig
 from scheduler import nudge_rules as rules
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 
 # A tick missed by up to this long (the process paused, the loop was busy) still runs, once.
 MISFIRE_GRACE_SECONDS = 6 * 3600
+# How often the stored compliance rows are brought up to date (data.compliance_rows): a row
+# stops being current at midnight, when a question passes the answer target, and when the
+# account changes; until the next refresh the dashboard works that account out on the spot.
+COMPLIANCE_EVERY_MINUTES = 5
 
 
 def _at(moment: time, *, working_days: bool, config: NudgeConfig) -> CronTrigger:
@@ -99,11 +104,31 @@ class NudgeScheduler:
                 self.on_written()
         return result
 
+    async def refresh_compliance(self) -> int | None:
+        """Store, as of now, every account's compliance that is not current; how many were
+        (None: it failed, logged; the next refresh tries again)."""
+        try:
+            # Worked out while only reading, stored in a short write (SQLite: one writer).
+            async with self.store.read() as session:
+                worked = await compliance_rows.work_out(session, self.clock(), self.config)
+            if worked:
+                async with self.store.transaction() as session:
+                    await compliance_rows.store(session, worked)
+            return len(worked)
+        except Exception:
+            log.exception("compliance refresh failed")
+            return None
+
     def start(self) -> None:
         """Add the jobs and start (needs the running event loop)."""
         for job_id, trigger, kinds in schedule(self.config):
             self.scheduler.add_job(self.tick, trigger, args=(kinds,), id=job_id,
                                    replace_existing=True)
+        self.scheduler.add_job(
+            self.refresh_compliance,
+            CronTrigger(minute=f"*/{COMPLIANCE_EVERY_MINUTES}", timezone=self.config.zone),
+            id="compliance", replace_existing=True,
+        )
         if self.catch_up:
             # After downtime: what is still due today, at once (each nudge once: keys).
             self.scheduler.add_job(self.tick, id="catch_up", next_run_time=datetime.now(self.config.zone))

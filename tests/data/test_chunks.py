@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from data import archive, dashboard_queries, questions
+from data import archive, dashboard_queries, monitoring, questions
 from data.chunks import IN_CHUNK, chunks
 from data.db import Store
 from data.models import Account
@@ -35,13 +35,21 @@ async def test_a_register_longer_than_an_in_list_loads_as_a_short_one(
                                          now=datetime(2027, 2, 27, tzinfo=UTC))
     config = NudgeConfig()
     async with store.transaction() as session:
+        await monitoring.check_in(
+            session, account_id=account, person_id=cast.requester, day=date(2027, 2, 26),
+            kind="monitored", now=datetime(2027, 2, 26, 10, tzinfo=UTC), calendar=config.calendar,
+        )
+    async with store.transaction() as session:
         short = await snapshot(session, NOW, config, [account])
         long = await snapshot(session, NOW, config, [*LONG, account])
         assert long.accounts == short.accounts and len(long.accounts) == 1
         assert [q.id for q in await questions.open_questions(session, [*LONG, account])] == [
             q.id for q in await questions.open_questions(session, [account])
         ]
-        assert len(await dashboard_queries.open_question_times(session, [*LONG, account])) == 1
+        window = {"first_day": date(2027, 1, 1), "last_day": date(2027, 3, 1)}
+        assert await dashboard_queries.monitored_days(session, [*LONG, account], **window) == (
+            await dashboard_queries.monitored_days(session, [account], **window)
+        ) == {account: {date(2027, 2, 26)}}
         assert await dashboard_queries.last_monitored(session, [*LONG, account], config.zone) == (
             await dashboard_queries.last_monitored(session, [account], config.zone)
         )

@@ -1,4 +1,5 @@
-"""The dashboard's compliance states and charts (data.dashboard_overview) for registers built
+"""The dashboard's compliance states and charts (data.dashboard_overview, counted by
+data.dashboard_charts) for registers built
 through the real domain operations, at an explicit `now`: each flag at its threshold, the
 monitoring coverage of weeks with holidays and weekends, open questions by age, archiving
 per month, the per-platform and per-unit counts, and a fixed number of read-only queries."""
@@ -13,8 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import archive, closure, monitoring, questions
+from data import archive, closure, monitoring, people, questions
+from data.dashboard import Viewer
+from data.dashboard_charts import overview
 from data.dashboard_overview import (
     AccountState,
     Bucket,
@@ -22,10 +26,9 @@ from data.dashboard_overview import (
     Overview,
     WeekCoverage,
     account_states,
-    overview,
 )
 from data.db import Store
-from data.models import Account, CheckInKind
+from data.models import Account, CheckInKind, Person
 from data.policy import NudgeConfig
 from tests.helpers import Cast
 from tests.helpers.accounts import id_of, register
@@ -89,10 +92,16 @@ async def states_at(store: Store, now: datetime) -> dict[int, AccountState]:
         return await account_states(session, now, CONFIG, accounts)
 
 
+async def everyone(session: AsyncSession) -> Viewer:
+    """A viewer who sees the whole register (the comms office)."""
+    person = (await session.exec(select(Person).order_by(col(Person.id)))).first()
+    assert person is not None
+    return Viewer(person, sees_all=True)
+
+
 async def overview_at(store: Store, now: datetime) -> Overview:
-    accounts = await register_rows(store)
     async with store.transaction() as session:
-        return await overview(session, now, CONFIG, accounts)
+        return await overview(session, await everyone(session), now, CONFIG)
 
 
 # --- monitoring -----------------------------------------------------------------------------
@@ -151,6 +160,33 @@ async def test_an_account_monitored_on_its_first_day_has_coverage_that_day(
     assert states[unwatched].coverage is None
     weeks = (await overview_at(store, at(day_one, 12))).weeks
     assert weeks[-1] == WeekCoverage(date(2027, 4, 19), owed=1, monitored=1)
+async def test_weekly_coverage_of_accounts_open_all_year_as_each_viewer_sees_it(
+    store: Store, cast: Cast
+) -> None:
+    """C and D were registered in March 2026, before the 52 weeks (their check-ins are
+    counted per day in SQL); the manager sees only C. It is Thursday 1 April 2027, 10:00."""
+    c = await account(store, cast, at(date(2026, 3, 2), 10), "ki_c")
+    d = id_of(await register(
+        store, requester=cast.colleague, team=(cast.requester,), manager=cast.director,
+        now=at(date(2026, 3, 2), 10), handle="ki_d",
+    ))
+    # C on Monday (twice: counted once), Tuesday, Good Friday and Saturday (not owed); D on
+    # Monday.
+    await monitored(store, c, cast.requester, [date(2027, 3, 22), date(2027, 3, 23)])
+    await monitored(store, c, cast.colleague, [date(2027, 3, 22)])
+    await monitored(store, c, cast.requester, [date(2027, 3, 26), date(2027, 3, 27)])
+    await monitored(store, d, cast.colleague, [date(2027, 3, 22)])
+    now = at(date(2027, 4, 1), 10)
+    async with store.transaction() as session:
+        comms = await overview(session, await everyone(session), now, CONFIG)
+        manager = Viewer(await people.get_person(session, cast.manager), sees_all=False)
+        theirs = await overview(session, manager, now, CONFIG)
+    # 22-25 March owed by both (Good Friday is a holiday); Easter Monday 2026 opens the year.
+    assert comms.weeks[-2] == WeekCoverage(date(2027, 3, 22), owed=8, monitored=3)
+    assert (comms.weeks[0].monday, comms.weeks[0].owed) == (date(2026, 4, 6), 8)
+    assert (comms.accounts, theirs.accounts) == (2, 1)
+    assert theirs.weeks[-2] == WeekCoverage(date(2027, 3, 22), owed=4, monitored=2)
+    assert theirs.weeks[0].owed == 4
 
 
 # The 20 working days before Thursday 22 April 2027: Good Friday and Easter Monday skipped.
@@ -413,10 +449,12 @@ async def test_a_fixed_number_of_read_only_queries_whatever_the_register(
 
     async def run() -> list[str]:
         accounts = await register_rows(store)
+        async with store.transaction() as session:
+            viewer = await everyone(session)
         with statements(store) as seen:
             async with store.transaction() as session:
                 await account_states(session, now, CONFIG, accounts)
-                await overview(session, now, CONFIG, accounts)
+                await overview(session, viewer, now, CONFIG)
         return [s for s in seen if s not in ("BEGIN", "COMMIT")]
 
     for n in range(2):

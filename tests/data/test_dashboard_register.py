@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.web.dashboard.table import Choice, Row, choose
-from data import closure, people, questions
+from data import closure, compliance_rows, people, questions
 from data.dashboard import Viewer
+from data.dashboard_overview import COMPLIANCE_FILTERS, account_states
 from data.dashboard_register import SORTS, Wanted, register_page, rows_of
 from data.db import Store
 from data.policy import NudgeConfig
@@ -86,7 +87,11 @@ async def unpaged(store: Store, viewer: Viewer, choice: Choice) -> list[str]:
                                          per_page=10_000)
         rows = await rows_of(session, [r.account.id or 0 for r in everything.rows],
                              now=NOW, config=CONFIG)
-    chosen = choose([Row(r.account, r.team, r.manager, r.state) for r in rows], choice)
+        # Compliance worked out afresh, not read from the stored rows under test.
+        states = await account_states(session, NOW, CONFIG, [r.account for r in rows])
+    chosen = choose(
+        [Row(r.account, r.team, r.manager, states[r.account.id or 0]) for r in rows], choice
+    )
     return [row.account.number for row in chosen]
 
 
@@ -95,22 +100,32 @@ def choices() -> list[Choice]:
     found += [Choice(unit=u) for u in UNITS] + [Choice(unit="unit B", sort="unit")]
     found += [Choice(platform=p) for p, _ in PLATFORMS]
     found += [Choice(status=s, sort="handle", direction="desc") for s in ("active", "closed")]
-    found += [Choice(compliance=c) for c in ("ok", "questions_late", "closed", "inactive")]
+    found += [Choice(compliance=c) for c in COMPLIANCE_FILTERS]
     found += [Choice(compliance="ok", sort="manager", direction="desc")]
+    found += [Choice(compliance="inactive", sort="compliance", direction=d, q="berg")
+              for d in ("asc", "desc")]
     found += [Choice(q=q) for q in ("å", "ÖBERG", "ki_x", "%", "_", "some-2026", "BERG",
                                     "100%", "nobody", "ångström")]
     found += [Choice(q="berg", unit="Unit B", sort="team", direction="desc")]
     return found
 
 
+@pytest.mark.parametrize("compliance", ["stored", "worked_out"])
 @pytest.mark.parametrize("who", ["comms", "manager"])
 async def test_pages_sorts_filters_and_search_match_the_register_in_memory(
-    store: Store, who: str
+    store: Store, who: str, compliance: str
 ) -> None:
+    """With every compliance row current (refreshed), compliance is sorted and filtered in
+    SQL; without, it is worked out for the matching accounts: either way the same rows."""
     ids = await make_register(store)
     person = ids["Maja 100% Sund"]
     async with store.transaction() as session:
         viewer = Viewer(await people.get_person(session, person), sees_all=who == "comms")
+        if compliance == "stored":
+            assert await compliance_rows.refresh(session, NOW, CONFIG) == 19
+        assert (await compliance_rows.not_current(session, NOW, CONFIG) == 0) == (
+            compliance == "stored"
+        )
     everyone = await unpaged(store, viewer, Choice())
     assert len(everyone) == (19 if who == "comms" else 14)
     for choice in choices():

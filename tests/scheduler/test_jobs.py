@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from data.db import Store
-from data.models import Outbox
+from data.models import AccountCompliance, Outbox
 from data.policy import NudgeConfig
 from scheduler import jobs
 from scheduler.nudge_rules import ARCHIVING, QUESTION, ROTA
@@ -90,6 +90,27 @@ async def test_start_adds_coalesced_jobs_runs_a_catch_up_and_stops(
     assert not nudges.scheduler.running
     rows = await load(store, Outbox, Outbox.kind == ROTA)
     assert [r.recipient_id for r in rows] == [cast.requester]
+
+
+async def test_the_compliance_job_stores_what_is_not_current_every_few_minutes(
+    store: Store, cast: Cast
+) -> None:
+    account = await register(store, requester=cast.requester, team=(cast.colleague,),
+                             manager=cast.manager, now=local(date(2027, 3, 1), 7))
+    clock_at = local(date(2027, 3, 1), 10).astimezone(UTC)
+    nudges = jobs.NudgeScheduler(store, CONFIG, lambda: clock_at)
+    assert await nudges.refresh_compliance() == 1
+    assert await nudges.refresh_compliance() == 0  # current until midnight
+    [row] = await load(store, AccountCompliance)
+    assert (row.stale, row.account_id, row.computed_at) == (False, account.id, clock_at)
+    nudges.start()
+    try:
+        job = nudges.scheduler.get_job("compliance")
+        assert job is not None
+        fired = job.trigger.get_next_fire_time(None, local(date(2027, 3, 1), 23, 58))
+        assert fired == local(date(2027, 3, 2), 0, 0)
+    finally:
+        await nudges.stop()
 
 
 async def test_a_failing_sweep_is_logged_and_the_next_tick_goes_on(

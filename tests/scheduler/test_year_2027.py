@@ -13,7 +13,9 @@ The sweep runs at 08:30, 09:00, 10:00 and 14:00 every day with all rules, as the
 ticks do (a sweep that can owe nothing new stops early: data.sweep_marks), on SQLite and on
 PostgreSQL. What the outbox then holds is compared, kind by kind, with the
 reminders the design calls for, worked out here independently of the code under test: its
-own list of 2027's holidays, its own rota arithmetic.
+own list of 2027's holidays, its own rota arithmetic. After each action and each sweep (on
+PostgreSQL each day's last), the stored compliance rows that claim to be current are compared
+with compliance worked out afresh, then refreshed as the scheduler's compliance job does.
 """
 
 from __future__ import annotations
@@ -28,10 +30,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlmodel import col, select
 
-from data import absence, archive, migrate, monitoring, questions, requests, rota
+from data import (
+    absence,
+    archive,
+    compliance_rows,
+    migrate,
+    monitoring,
+    questions,
+    requests,
+    rota,
+)
+from data.dashboard_overview import account_states
 from data.db import Store
-from data.models import Decision, Outbox
+from data.models import Account, AccountCompliance, Decision, Outbox
 from data.policy import NudgeConfig
 from scheduler.nudge_rules import KINDS
 from scheduler.sweep import sweep
@@ -124,18 +137,67 @@ class Year:
     escalations: set[tuple[str, str]] = field(default_factory=set)
     # (day, holiday) of each rota item that says it is a holiday duty
     holiday_duties: set[tuple[date, str]] = field(default_factory=set)
+    compliance: Checks = field(default_factory=lambda: Checks())
 
 
-async def simulate(url: str) -> Year:
+@dataclass
+class Checks:
+    """The stored compliance rows (data.compliance_rows) against compliance worked out
+    afresh (data.dashboard_overview.account_states), after every sweep and every action of
+    the year."""
+
+    # After every sweep (SQLite), or only the day's last (PostgreSQL: each check costs a
+    # few dozen statements, and the year is long enough there); after every action on both.
+    every_sweep: bool = True
+    times: int = 0
+    # Rows current before the check's refresh (what the domain operations and `valid_until`
+    # left standing), and rows that were not.
+    current_before: int = 0
+    stale_before: int = 0
+    # (when, account id, stored, worked out) wherever they differ.
+    wrong: list[tuple[datetime, int, object, object]] = field(default_factory=list)
+
+
+async def check_compliance(store: Store, when: datetime, checks: Checks) -> None:
+    """Rows that claim to be current must be right; after a refresh, every row is current
+    and right."""
+    async with store.transaction() as session:
+        accounts = list(await session.exec(select(Account)))
+        worked_out = await account_states(session, when, CONFIG, accounts)
+        current = {
+            row.account_id: compliance_rows.state_of(row)
+            for row in await session.exec(
+                select(AccountCompliance).where(compliance_rows.is_current(when, CONFIG))
+            )
+        }
+        checks.current_before += len(current)
+        checks.stale_before += len(accounts) - len(current)
+        await compliance_rows.refresh(session, when, CONFIG)
+        after = {
+            row.account_id: compliance_rows.state_of(row)
+            for row in await session.exec(
+                select(AccountCompliance).where(compliance_rows.is_current(when, CONFIG))
+            )
+        }
+    assert set(after) == set(worked_out), when
+    for found in (current, after):
+        checks.wrong += [
+            (when, account_id, state, worked_out[account_id])
+            for account_id, state in found.items() if state != worked_out[account_id]
+        ]
+    checks.times += 1
+
+
+async def simulate(url: str, *, every_sweep: bool = True) -> Year:
     store = Store.from_url(url)
     try:
         await migrate.upgrade(store.engine)
-        return await _simulate(store)
+        return await _simulate(store, every_sweep=every_sweep)
     finally:
         await store.close()
 
 
-async def _simulate(store: Store) -> Year:
+async def _simulate(store: Store, *, every_sweep: bool) -> Year:
     names = ["Anna", "Bo", "Cia", "Dan", "Eva", "Filip", "Maja", "Nils"]
     setup = at(date(2026, 9, 1), 12)
     async with store.transaction() as session:
@@ -283,6 +345,8 @@ async def _simulate(store: Store) -> Year:
                         kind="monitored", now=when, calendar=CONFIG.monitoring,
                     )
 
+    checks = Checks(every_sweep=every_sweep)
+
     async def run_sweep(when: datetime) -> None:
         await sweep(store, when, CONFIG)
 
@@ -293,11 +357,11 @@ async def _simulate(store: Store) -> Year:
         plan.extend(script.get(day, []))
         for moment, step in sorted(plan, key=lambda p: p[0]):
             await step(at(day, moment.hour, moment.minute))
+            if checks.every_sweep or step is not run_sweep or moment == SWEEPS[-1]:
+                await check_compliance(store, at(day, moment.hour, moment.minute), checks)
 
-    year = Year(nudges={kind: Counter() for kind in KINDS})
+    year = Year(nudges={kind: Counter() for kind in KINDS}, compliance=checks)
     async with store.transaction() as session:
-        from sqlmodel import col, select
-
         rows = list(await session.exec(select(Outbox).order_by(col(Outbox.id))))
     for row in rows:
         if row.kind not in KINDS:
@@ -333,7 +397,9 @@ async def simulate_on_postgres() -> Year:
     name = f"kontobot_year_{uuid4().hex}"
     await _execute(server, f'CREATE DATABASE "{name}"')
     try:
-        return await simulate(make_url(server).set(database=name).render_as_string(False))
+        return await simulate(
+            make_url(server).set(database=name).render_as_string(False), every_sweep=False
+        )
     finally:
         await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -540,3 +606,14 @@ def test_everything_scheduled_was_written_in_the_sending_hours_once_a_day(year: 
         assert time(8) <= local < time(18), (kind, created)
     # One row per person, kind and day: never two.
     assert len(year.rows) == len(year.created)
+
+
+def test_the_stored_compliance_is_the_worked_out_one_after_every_step_of_the_year(
+    year: Year,
+) -> None:
+    checks = year.compliance
+    assert checks.times > 365 * (len(SWEEPS) if checks.every_sweep else 1)
+    assert checks.wrong == []
+    # Both kinds of row were met: left current since the last sweep (so the check above
+    # compared stored rows), and made stale by a change or by time.
+    assert checks.current_before > 0 and checks.stale_before > 0

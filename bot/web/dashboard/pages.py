@@ -19,7 +19,7 @@ from bot.web.dashboard.charts import Bar, Stack, bar_chart, horizontal_bar_chart
 from bot.web.dashboard.render import Visit, page, words_for
 from bot.web.dashboard.table import Choice
 from bot.web.dashboard.translation import L_, Words
-from data import dashboard, dashboard_moderation, dashboard_register, rota
+from data import dashboard, dashboard_charts, dashboard_moderation, dashboard_register, rota
 from data import dashboard_overview as overview
 from data.dashboard_register import SORTS
 from data.errors import Invalid, NotAllowed, NotFound
@@ -124,8 +124,8 @@ def age(words: Words, elapsed: timedelta) -> str:
 async def compliance_page(request: web.Request, visit: Visit) -> web.StreamResponse:
     now, config = request.app[CLOCK](), request.app[NUDGE_CONFIG]
     async with request.app[STORE].read() as session:
+        found = await dashboard_charts.overview(session, visit.viewer, now, config)
         accounts = await dashboard.visible_accounts(session, visit.viewer)
-        found = await overview.overview(session, now, config, accounts)
         removals = await dashboard_moderation.removals_per_month(
             session, accounts, now=now, zone=config.zone
         )
@@ -144,7 +144,7 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
             if removals else [],
             "charts": charts(words, found),
             "definitions": definitions(words, config),
-            "accounts": len(accounts),
+            "accounts": found.accounts,
             "labels": labels,
         },
         visit=visit,
