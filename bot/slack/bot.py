@@ -52,9 +52,16 @@ class SlackBot:
     same_origin = False
 
     def __init__(
-        self, app: web.Application, settings: Settings, mode: Mode, tuning: Tuning
+        self,
+        app: web.Application,
+        settings: Settings,
+        mode: Mode,
+        tuning: Tuning,
+        *,
+        listen: bool = True,
     ) -> None:
         self.app = app
+        self.listen = listen
         self.settings = settings
         self.mode = mode
         self.tuning = tuning
@@ -93,7 +100,7 @@ class SlackBot:
         self.brain.resolvers[translate.PLATFORM] = self.directory.lookup
         self.hub.register(self)
         await self.sync_roles()
-        if self.mode == "socket":
+        if self.mode == "socket" and self.listen:
             assert self.settings.slack_app_token is not None
             self._socket = AsyncSocketModeHandler(
                 self.bolt, self.settings.slack_app_token.get_secret_value(), logger=log
@@ -103,7 +110,7 @@ class SlackBot:
                 self._socket.connect_async()  # type: ignore[no-untyped-call]
             )
             log.info("Slack: connecting in Socket Mode")
-        else:
+        elif self.listen:
             log.info("Slack: listening at POST /slack/events")
 
     async def quiesce(self) -> None:
