@@ -127,13 +127,10 @@ async def _serve_fake() -> None:
     await asyncio.Event().wait()
 
 
-async def _serve_kontobot(database_url: str, api_url: str) -> None:
-    from aiohttp import web
-
-    from bot.app import create_app
+def _bench_settings(database_url: str, api_url: str) -> Any:
     from bot.settings import Settings
 
-    settings = Settings(
+    return Settings(
         _env_file=None,
         database_url=database_url,
         slack_bot_token=TOKEN,
@@ -143,17 +140,86 @@ async def _serve_kontobot(database_url: str, api_url: str) -> None:
         comms_slack_channel="CBENCHCOMMS",
         registry_slack_channel="CBENCHREGISTRY",
     )
-    app = create_app(settings, web_chat_enabled=False)
+
+
+async def _serve_kontobot(database_url: str, api_url: str, processes: str) -> None:
+    """kontobot as `kontobot serve` runs it: with `processes` turn processes (bot/turn_processes.py,
+    each `turns.py serve kontobot-turns`), or with none (everything in this process)."""
+    from aiohttp import web
+
+    from bot import turn_processes
+    from bot.app import create_app
+
+    settings = _bench_settings(database_url, api_url)
+    count = int(processes)
+    app = create_app(settings, web_chat_enabled=False, role="front" if count else "whole")
+    # The turn processes tell where they answer for their counts in this directory.
+    directory = Path(tempfile.mkdtemp(prefix="kontobot-bench-turns-"))
+    if count:
+        command = [sys.executable, __file__, "serve", "kontobot-turns", database_url, api_url]
+        command += [str(directory)]
+        turn_processes.attach(app, command, count, settings.shutdown_grace)
+    counts = _count_sql()
+
+    async def sql(request: web.Request) -> web.Response:
+        # This process's counts and its turn processes', summed; their pids for their CPU.
+        total = dict(counts)
+        pids = [os.getpid()]
+        async with aiohttp.ClientSession() as session:
+            for where in await asyncio.to_thread(_turn_processes, directory):
+                async with session.get(f"http://127.0.0.1:{where['port']}/") as response:
+                    for name, value in (await response.json()).items():
+                        total[name] = total.get(name, 0) + int(value)
+                pids.append(int(where["pid"]))
+        return web.json_response({"counts": total, "pids": pids})
+
+    # Not kontobot's: how many transactions and statements its turns cost, for the driver.
+    app.router.add_get("/bench/sql", sql)
+    # Stopped by SIGTERM as `serve` is: the turn processes stop with it.
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        server: Any = site._server
+        print(json.dumps({"port": int(server.sockets[0].getsockname()[1])}), flush=True)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _turn_processes(directory: Path) -> list[dict[str, int]]:
+    """The running turn processes' pids and counting ports, as they wrote them."""
+    found = [json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))]
+    return [where for where in found if Path(f"/proc/{where['pid']}").exists()]
+
+
+async def _serve_kontobot_turns(
+    database_url: str, api_url: str, directory: str, _flag: str, wake_fd: str
+) -> None:
+    """A turn process of the benchmark's kontobot, answering for its SQL counts on a port of
+    its own (written into `directory`)."""
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.turn_processes import run_turns
+
+    app = create_app(_bench_settings(database_url, api_url), web_chat_enabled=False, role="turns")
     counts = _count_sql()
 
     async def sql(request: web.Request) -> web.Response:
         return web.json_response(counts)
 
-    # Not kontobot's: how many transactions and statements its turns cost, for the driver.
-    app.router.add_get("/bench/sql", sql)
-    port = await _listen(app)
-    print(json.dumps({"port": port}), flush=True)
-    await asyncio.Event().wait()
+    counter = web.Application()
+    counter.router.add_get("/", sql)
+    port = await _listen(counter)
+    (Path(directory) / f"{os.getpid()}.json").write_text(
+        json.dumps({"pid": os.getpid(), "port": port})
+    )
+    await run_turns(app, int(wake_fd))
 
 
 def _count_sql() -> dict[str, int]:
@@ -257,6 +323,7 @@ def _profiling(directory: Path | None, server: dict[str, Any], database: str) ->
             "--pid",
             str(server["pid"]),
             "--threads",
+            "--subprocesses",
             "--nonblocking",
             "--rate",
             "50",
@@ -567,14 +634,13 @@ async def _round(
     feed: Feed,
     args: argparse.Namespace,
     tag: str,
-    server_pid: int,
     sql_url: str,
 ) -> Round:
     measured = Measured()
     acks: dict[str, list[float]] = {"kontobot": [], "bare": []}
     stop = asyncio.Event()
-    cpu = _cpu_seconds(server_pid)
-    sql = await _sql(sql_url)
+    sql, pids = await _sql(sql_url)
+    cpu = sum(_cpu_seconds(pid) for pid in pids)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         pings = asyncio.create_task(_pings(session, urls, args.ping_rate, acks, stop))
@@ -598,23 +664,25 @@ async def _round(
         finally:
             stop.set()
             await pings
-    cpu = _cpu_seconds(server_pid) - cpu
-    after = await _sql(sql_url)
+    cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu
+    after, _ = await _sql(sql_url)
     return Round(
         database, people, measured, acks, cpu, {k: after[k] - sql[k] for k in sorted(after)}
     )
 
 
-async def _sql(url: str) -> dict[str, int]:
+async def _sql(url: str) -> tuple[dict[str, int], list[int]]:
+    """kontobot's SQL counts (its turn processes' included), and the pids of its processes."""
     async with aiohttp.ClientSession() as session, session.get(url) as response:
-        return {str(k): int(v) for k, v in (await response.json()).items()}
+        found = await response.json()
+    return {str(k): int(v) for k, v in found["counts"].items()}, [int(p) for p in found["pids"]]
 
 
 async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> list[Round]:
     rounds: list[Round] = []
     async with _database(database, args.db_prefix) as url:
         with (
-            _process("kontobot", url, fake["api"]) as kontobot,
+            _process("kontobot", url, fake["api"], str(args.turn_processes)) as kontobot,
             _process("bare", fake["api"]) as bare,
         ):
             urls = {
@@ -630,7 +698,7 @@ async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> 
                 following = asyncio.create_task(feed.follow(socket))
                 try:
                     # One person first, unmeasured: imports, caches and connections warm up.
-                    await _round(database, 1, urls, feed, args, "WARM", kontobot["pid"], sql_url)
+                    await _round(database, 1, urls, feed, args, "WARM", sql_url)
                     for n, people in enumerate(args.people):
                         profiled = args.profile is not None and n == len(args.people) - 1
                         with _profiling(args.profile if profiled else None, kontobot, database):
@@ -641,7 +709,6 @@ async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> 
                                 feed,
                                 args,
                                 f"R{n}X",
-                                kontobot["pid"],
                                 sql_url,
                             )
                         rounds.append(found)
@@ -721,6 +788,8 @@ def main() -> None:
             asyncio.run(_serve_fake())
         elif kind == "kontobot":
             asyncio.run(_serve_kontobot(*rest))
+        elif kind == "kontobot-turns":
+            asyncio.run(_serve_kontobot_turns(*rest))
         else:
             asyncio.run(_serve_bare(*rest))
         return
@@ -730,6 +799,14 @@ def main() -> None:
     parser.add_argument("--db-prefix", type=_prefix, default="kontobot_bench_")
     parser.add_argument("--ping-rate", type=float, default=5.0, help="pings a second (5)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a reply may take (30)")
+    parser.add_argument(
+        "--turn-processes",
+        type=int,
+        choices=range(5),
+        default=1,
+        metavar="N",
+        help="kontobot's turn processes, as KONTOBOT_TURN_PROCESSES (1; 0: none, one process)",
+    )
     parser.add_argument(
         "--profile",
         type=Path,

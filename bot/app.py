@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import Literal
 
 from aiohttp import web
 from sqlalchemy import literal
@@ -40,6 +41,11 @@ from hub.turns import Hub
 
 log = logging.getLogger(__name__)
 
+# What a process of the server does (bot/turn_processes.py): "whole" everything; "front"
+# listens, stores and acknowledges, while "turns" processes run the turns, the outbox and the
+# nudges, without listening.
+Role = Literal["whole", "front", "turns"]
+
 
 def wall_clock() -> datetime:
     return datetime.now(UTC)
@@ -51,9 +57,10 @@ def create_app(
     web_chat_enabled: bool,
     clock: Callable[[], datetime] = wall_clock,
     host: str | None = None,
+    role: Role = "whole",
 ) -> web.Application:
     """`host` is the address the server listens on: unauthenticated Teams (emulator mode, no
-    app id) is mounted only when it is a loopback address."""
+    app id) is mounted only when it is a loopback address. `role`: see `Role`."""
     app = web.Application(client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -65,21 +72,26 @@ def create_app(
     # The comms office dashboard: on every server, whatever the host (it has its own sign-in).
     dashboard.setup(app)
     if web_chat_enabled:
-        app.cleanup_ctx.append(_demo_people)
+        if role != "turns":
+            app.cleanup_ctx.append(_demo_people)
         web_chat.setup(app)
     # Slack when configured; raises SlackSettingsError (a RuntimeError) when half configured.
-    setup_slack(app, settings)
+    # A turn process takes no events (in Socket Mode, only the front connects).
+    setup_slack(app, settings, listen=role != "turns")
     # Teams when configured; raises TeamsSettingsError (a RuntimeError) when it would run
     # unauthenticated on a non-loopback address.
     setup_teams(app, settings, host=host)
     # Last, so that every platform has registered its channel before delivery and the turn
     # workers start, and both stop before the database closes.
-    app.cleanup_ctx.append(_delivery)
-    app.cleanup_ctx.append(_turns)
+    # A front leaves these to its turn processes.
+    if role != "front":
+        app.cleanup_ctx.append(_delivery)
+        app.cleanup_ctx.append(_turns)
     # On SIGTERM: take no more work, let the turns in progress finish; the rest stays in the
     # inbox for the next start. After each platform's own shutdown step (added in setup).
     app.on_shutdown.append(_quiesce)
-    app.cleanup_ctx.append(scheduling.scheduler_ctx)
+    if role != "front":
+        app.cleanup_ctx.append(scheduling.scheduler_ctx)
     return app
 
 

@@ -34,6 +34,12 @@ def parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     serve.add_argument("--port", type=int, default=3978, help="port to listen on (default 3978)")
+    turns = commands.add_parser(
+        "turns", help="run turns, the outbox and the nudges (started by `serve`, not by hand)"
+    )
+    turns.add_argument("--wake-fd", type=int, required=True, help="the pipe `serve` wakes it on")
+    turns.add_argument("--host", default="127.0.0.1", help="the address `serve` listens on")
+    turns.add_argument("--web-chat", choices=("on", "off"), default="off")
     commands.add_parser("migrate", help="bring the database schema up to date")
     exporter = commands.add_parser(
         "export", help="write the register and its audit trail to standard output"
@@ -112,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return serve(settings, args.host, args.port)
+    if args.command == "turns":
+        return turns(settings, args.host, args.web_chat == "on", args.wake_fd)
     if args.command == "teams-package":
         return _teams_package(settings, args.app_id, Path(args.output))
     if args.command == "nudges":
@@ -143,7 +151,16 @@ def serve(settings: Settings, host: str, port: int) -> int:
     web_chat = decision[0]
     if web_chat and not is_loopback(host):
         log.warning("the web chat lets anyone act as any demo person, and it is on at %s", host)
-    app = create_app(settings, web_chat_enabled=web_chat, host=host)
+    processes = settings.turn_processes
+    app = create_app(
+        settings, web_chat_enabled=web_chat, host=host, role="front" if processes else "whole"
+    )
+    if processes:
+        from bot import turn_processes
+
+        command = [sys.executable, "-m", "bot.cli", "turns", "--host", host]
+        command += ["--web-chat", "on" if web_chat else "off"]
+        turn_processes.attach(app, command, processes, settings.shutdown_grace)
     log.info("kontobot on http://%s:%s/ (web chat %s)", host, port, "on" if web_chat else "off")
     for line in exposure.report(app, host, web_chat=decision):
         log.info("route %s", line)
@@ -160,6 +177,16 @@ def serve(settings: Settings, host: str, port: int) -> int:
         handle_signals=False,
         access_log_class=AccessLog,
     )
+    return 0
+
+
+def turns(settings: Settings, host: str, web_chat: bool, wake_fd: int) -> int:
+    """A turn process of `serve` (bot/turn_processes.py)."""
+    from bot.app import create_app
+    from bot.turn_processes import run_turns
+
+    app = create_app(settings, web_chat_enabled=web_chat, host=host, role="turns")
+    asyncio.run(run_turns(app, wake_fd))
     return 0
 
 

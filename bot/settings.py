@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         20.0, ge=0, le=600, validation_alias=_env("KONTOBOT_SHUTDOWN_GRACE")
     )
+    # Processes that `serve` starts to run the turns, the outbox and the nudges, so that its
+    # own event loop only stores and acknowledges (bot/turn_processes.py); 0: it runs them.
+    turn_processes: int = Field(
+        1, ge=0, le=16, validation_alias=_env("KONTOBOT_TURN_PROCESSES")
+    )
     # The web chat lets whoever reaches it act as anyone: "auto" puts it on only on a
     # developer's machine (loopback, no chat platform, no public URL); see web_chat_decision.
     web_chat: Literal["auto", "on", "off"] = Field(

@@ -41,13 +41,15 @@ async def ensure_person(
     last platform is the one this identity is on, so notices go where they last spoke to us.
     """
     wanted = identity_module.normalise_email(email)
-    identity = (
+    # The identity and its person in one statement: this runs at the start of every turn.
+    known = (
         await session.exec(
-            select(ChatIdentity).where(
-                ChatIdentity.platform == platform, ChatIdentity.external_id == external_id
-            )
+            select(ChatIdentity, Person)
+            .join(Person, col(Person.id) == col(ChatIdentity.person_id))
+            .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
         )
     ).first()
+    identity = known[0] if known is not None else None
     linkable = wanted is not None and platform not in identity_module.UNVERIFIED_EMAIL_PLATFORMS
     if identity is None:
         owner = await _owner_of(session, wanted) if linkable else None
@@ -95,7 +97,8 @@ async def ensure_person(
             return person
         address = None
     else:
-        person = await get_person(session, identity.person_id)
+        assert known is not None
+        person = known[1]
         owner = await _owner_of(session, wanted, besides=person.id) if linkable else None
         if owner is not None and owner.id is not None and person.id is not None:
             person = await identity_module.merge_people(

@@ -49,6 +49,8 @@ class Deliverer:
         self.default_locale = normalise(default_locale)
         self.timezone = timezone or ZoneInfo("Europe/Stockholm")
         self._wake = asyncio.Event()
+        # Set when other processes deliver (bot/turn_processes.py): what wakes them.
+        self.elsewhere: Callable[[], None] | None = None
 
     def places(self) -> frozenset[str]:
         """The places some platform here has configured."""
@@ -77,6 +79,8 @@ class Deliverer:
     def kick(self) -> None:
         """Something was written to the outbox: deliver it now rather than at the next tick."""
         self._wake.set()
+        if self.elsewhere is not None:
+            self.elsewhere()
 
     async def run(self, clock: Callable[[], datetime], idle: float = 5.0) -> None:
         """Deliver until cancelled, waking on `kick()` or every `idle` seconds."""

@@ -126,6 +126,8 @@ class Hub:
         # Rows being worked on in this process, and the renewals keeping their leases.
         self._working: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
+        # Set when other processes run the workers (bot/turn_processes.py): what wakes them.
+        self.elsewhere: Callable[[], None] | None = None
 
     def register(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
@@ -139,8 +141,19 @@ class Hub:
         async with self.store.transaction() as session:
             new = await self._store(session, key, event, context)
         if new:
-            self._wake.release()
+            self._woken()
         return new
+
+    def _woken(self) -> None:
+        if self.elsewhere is not None:
+            self.elsewhere()
+        else:
+            self._wake.release()
+
+    def wake(self, events: int = 1) -> None:
+        """`events` were stored by another process: idle workers look for them now."""
+        for _ in range(min(events, self._workers)):
+            self._wake.release()
 
     async def run_now(
         self, key: str, event: Event, context: Context | None = None, *, take_first: bool = False
@@ -157,7 +170,7 @@ class Hub:
             rows = await inbox.claim(session, now=self.clock(), worker=self.worker, key=key)
         if not rows:
             if new:
-                self._wake.release()
+                self._woken()
             return None
         return await self._work(rows[0], take_first=take_first)
 
@@ -221,6 +234,11 @@ class Hub:
             if pending:
                 log.warning("inbox: %d turn(s) cut short at shutdown", len(pending))
         self._tasks = []
+        # Renewals of rows whose workers were cut short: the rows are given back below.
+        for renewal in self._working.values():
+            renewal.cancel()
+        await asyncio.gather(*self._working.values(), return_exceptions=True)
+        self._working.clear()
         async with self.store.transaction() as session:
             released = await inbox.release(session, worker=self.worker)
         if released:
@@ -236,20 +254,31 @@ class Hub:
     async def run_due(self, limit: int = 100) -> int:
         """Run what may run now, one row after another (tests, and the CLI); the count run."""
         ran = 0
-        while ran < limit and (row := await self._claim()) is not None:
-            await self._work(row)
+        row = await self._claim() if limit > 0 else None
+        while row is not None:
             ran += 1
+            row = (await self._run(row, chain=ran < limit))[1]
+            if row is None and ran < limit:
+                row = await self._claim()
         return ran
 
     async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                row = await self._claim()
-            except Exception:
-                log.exception("inbox: claiming failed; trying again shortly")
-                row = None
+        # A row this worker claimed in the transaction that finished its last turn.
+        row: InboxEvent | None = None
+        while True:
+            if self._stopping:
+                if row is not None:
+                    # Not started: quiesce gives it back with the rest.
+                    await self._let_go(row)
+                return
+            if row is None:
+                try:
+                    row = await self._claim()
+                except Exception:
+                    log.exception("inbox: claiming failed; trying again shortly")
+                    row = None
             if row is not None:
-                await self._work(row)
+                row = (await self._run(row, chain=True))[1]
                 continue
             # Nothing to run here: wait for a new event, or look again shortly (a retry come
             # due, a lease run out, an event received by another process).
@@ -274,23 +303,41 @@ class Hub:
             async with self.store.transaction() as session:
                 await inbox.renew(session, ids=[row_id], worker=self.worker, now=self.clock())
 
-    async def _work(self, row: InboxEvent, *, take_first: bool = False) -> list[Reply] | None:
+    def _hold(self, row: InboxEvent) -> None:
+        """Keep `row`'s lease renewed while this process has it."""
         assert row.id is not None
-        renewal = asyncio.create_task(self._renew(row.id))
-        self._working[row.id] = renewal
+        if row.id not in self._working:
+            self._working[row.id] = asyncio.create_task(self._renew(row.id))
+
+    async def _let_go(self, row: InboxEvent) -> None:
+        assert row.id is not None
+        renewal = self._working.pop(row.id, None)
+        if renewal is not None:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
+
+    async def _work(self, row: InboxEvent, *, take_first: bool = False) -> list[Reply] | None:
+        return (await self._run(row, take_first=take_first))[0]
+
+    async def _run(
+        self, row: InboxEvent, *, take_first: bool = False, chain: bool = False
+    ) -> tuple[list[Reply] | None, InboxEvent | None]:
+        """Run `row`'s turn; its replies, and with `chain` the row claimed for this worker in
+        the turn's own transaction (one writing transaction fewer per turn under load)."""
+        self._hold(row)
         started = asyncio.get_running_loop().time()
         try:
-            replies, owed = await self._turn(row, take_first=take_first)
+            replies, owed, following = await self._turn(row, take_first=take_first, chain=chain)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             await self._failed(row, error)
-            return None
+            return None, None
         finally:
-            renewal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewal
-            self._working.pop(row.id, None)
+            await self._let_go(row)
+        if following is not None:
+            self._hold(following)
         self.stats.done += 1
         self.stats.seconds = [*self.stats.seconds[-999:], asyncio.get_running_loop().time() - started]
         # The turn's own replies go out at once, in order, from here (owed already claimed);
@@ -305,15 +352,15 @@ class Hub:
                 await platform.after(event, context)
             except Exception:
                 log.exception("inbox: %s's after-turn step failed for %s", row.platform, row.key)
-        return replies
+        return replies, following
 
     @staticmethod
     def _decode(row: InboxEvent) -> tuple[Event, Context]:
         return event_from_dict(row.payload["event"]), dict(row.payload.get("context") or {})
 
     async def _turn(
-        self, row: InboxEvent, *, take_first: bool
-    ) -> tuple[list[Reply], list[Outbox]]:
+        self, row: InboxEvent, *, take_first: bool, chain: bool
+    ) -> tuple[list[Reply], list[Outbox], InboxEvent | None]:
         assert row.id is not None
         event, context = self._decode(row)
         platform = self.platforms.get(row.platform)
@@ -352,7 +399,11 @@ class Hub:
             await self.deliverer.revive(session, person.id, now)
             if not await inbox.finish(session, row_id=row.id, worker=self.worker, now=now):
                 raise LeaseLost(row.key)
-        return replies, owed
+            following = None
+            if chain and not self._stopping:
+                claimed = await inbox.claim(session, now=now, worker=self.worker)
+                following = claimed[0] if claimed else None
+        return replies, owed, following
 
     async def _failed(self, row: InboxEvent, error: Exception) -> None:
         assert row.id is not None

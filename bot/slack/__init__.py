@@ -29,8 +29,9 @@ TUNING = web.AppKey("slack_tuning", Tuning)
 SLACK = web.AppKey("slack", SlackBot)
 
 
-def setup(app: web.Application, settings: Settings) -> None:
-    """Mount Slack on `app` as the settings say (nothing when Slack is not configured)."""
+def setup(app: web.Application, settings: Settings, *, listen: bool = True) -> None:
+    """Mount Slack on `app` as the settings say (nothing when Slack is not configured).
+    Without `listen` (a turn process) it takes no events: in Socket Mode it does not connect."""
     chosen = mode(settings)
     app[MODE] = chosen
     if chosen == "off":
@@ -38,7 +39,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     app[TUNING] = Tuning()
 
     async def slack_ctx(app: web.Application) -> AsyncIterator[None]:
-        bot = SlackBot(app, settings, chosen, app[TUNING])
+        bot = SlackBot(app, settings, chosen, app[TUNING], listen=listen)
         app[SLACK] = bot
         try:
             await bot.start()

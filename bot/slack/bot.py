@@ -64,9 +64,16 @@ class SlackBot:
     same_origin = False
 
     def __init__(
-        self, app: web.Application, settings: Settings, mode: Mode, tuning: Tuning
+        self,
+        app: web.Application,
+        settings: Settings,
+        mode: Mode,
+        tuning: Tuning,
+        *,
+        listen: bool = True,
     ) -> None:
         self.app = app
+        self.listen = listen
         self.settings = settings
         self.mode = mode
         self.tuning = tuning
@@ -106,7 +113,7 @@ class SlackBot:
         self.brain.email_lookups[translate.PLATFORM] = self.directory.by_address
         self.hub.register(self)
         await self.sync_roles()
-        if self.mode == "socket":
+        if self.mode == "socket" and self.listen:
             assert self.settings.slack_app_token is not None
             self._socket = AsyncSocketModeHandler(
                 self.bolt, self.settings.slack_app_token.get_secret_value(), logger=log
@@ -116,7 +123,7 @@ class SlackBot:
                 self._socket.connect_async()  # type: ignore[no-untyped-call]
             )
             log.info("Slack: connecting in Socket Mode")
-        else:
+        elif self.listen:
             # `serve` said so already, in its line for the route.
             log.debug("Slack: listening at POST /slack/events")
 

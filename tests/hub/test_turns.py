@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from data import inbox
 from data.db import Store
@@ -195,3 +196,26 @@ async def test_a_turn_that_fails_is_retried_and_runs_once_the_platform_is_back(
     assert row.status == InboxStatus.DONE.value
     [moved] = await load(store, AccountRequest)
     assert moved.approver_id != cast.manager
+
+
+async def test_a_worker_claims_its_next_event_in_the_transaction_that_ends_a_turn(
+    hub: Hub, store: Store, web: RecordingChannel
+) -> None:
+    for n in range(3):
+        await hub.receive(f"web:anna:{n}", Text(ANNA, "help"))
+    writing: list[int] = []
+
+    def begun(connection: Any) -> None:
+        options = connection.get_execution_options()
+        if not (options.get("kontobot_read") or options.get("postgresql_readonly")):
+            writing.append(1)
+
+    event.listen(store.engine.sync_engine, "begin", begun)
+    try:
+        assert await hub.run_due() == 3
+    finally:
+        event.remove(store.engine.sync_engine, "begin", begun)
+    assert len(web.calls) == 3
+    # One claim, then per turn: the turn (which claims the next event) and marking its reply
+    # sent. Claiming each event in a transaction of its own would take two more.
+    assert len(writing) == 1 + 3 * 2

@@ -1,0 +1,139 @@
+"""`kontobot serve` with turn processes: the serving process stores and acknowledges, a
+process of its own runs the turns; one that dies is started again, and one whose server died
+stops by itself and leaves what it had not finished in the inbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from data.models import InboxStatus
+from tests.bot.slack.test_restart import command, inbox_rows, post, user_id
+from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.server import Server, killed, launch, stop
+
+PEOPLE = 4
+STARTED = re.compile(r"turn process (\d+) started \(pid (\d+)\)")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack()
+    await slack.start()
+    for n in range(PEOPLE):
+        slack.add_user(user_id(n), f"Person {n}", email=f"person{n}@ki.se")
+    yield slack
+    await slack.stop()
+
+
+async def start(fake: FakeSlack, database_url: str, workdir: Path, processes: str) -> Server:
+    from tests.bot.slack.rig import SECRET
+
+    env = {
+        "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "KONTOBOT_SLACK_API_URL": fake.url,
+        "KONTOBOT_SHUTDOWN_GRACE": "1",
+        "KONTOBOT_WEB_CHAT": "off",
+        "KONTOBOT_TURN_PROCESSES": processes,
+    }
+    return await asyncio.to_thread(launch, database_url, workdir, within=60, **env)
+
+
+def turn_pids(server: Server) -> list[int]:
+    return [int(pid) for _slot, pid in STARTED.findall(server.output())]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child that exited but was not reaped yet is a zombie: gone, for this purpose.
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+async def until(condition: object, within: float, what: str) -> None:
+    assert callable(condition)
+    for _ in range(int(within * 20)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not within {within}s: {what}")
+
+
+async def ask(fake: FakeSlack, server: Server, n: int, trigger: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        await post(http, server, command(user_id(n), "open-account", trigger))
+
+
+async def test_a_turn_process_runs_the_turns_and_is_started_again_when_it_dies(
+    fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    server = await start(fake, database_url, tmp_path, "1")
+    try:
+        [first] = turn_pids(server)
+        await ask(fake, server, 0, "t.0")
+        await fake.wait_for(lambda: fake.dm(user_id(0)), 30, "the first question")
+        # The turn process ran it, not the serving process.
+        [row] = await inbox_rows(database_url)
+        assert row.claimed_by is not None
+        assert row.claimed_by.endswith(f":{first}")
+
+        os.kill(first, 9)
+        await until(lambda: len(turn_pids(server)) == 2, 30, "a new turn process")
+        second = turn_pids(server)[1]
+        assert second != first
+        await ask(fake, server, 1, "t.1")
+        await fake.wait_for(lambda: fake.dm(user_id(1)), 30, "the second person's question")
+        rows = {r.key: r for r in await inbox_rows(database_url)}
+        assert str(rows["slack:command:t.1"].claimed_by).endswith(f":{second}")
+    finally:
+        assert await asyncio.to_thread(stop, server, 30) == 0
+    # SIGTERM stopped the turn process too.
+    assert not alive(second)
+    assert "Traceback" not in server.output()
+
+
+async def test_without_turn_processes_the_server_runs_the_turns_itself(
+    fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    server = await start(fake, database_url, tmp_path, "0")
+    try:
+        await ask(fake, server, 0, "t.0")
+        await fake.wait_for(lambda: fake.dm(user_id(0)), 30, "the first question")
+    finally:
+        assert await asyncio.to_thread(stop, server, 30) == 0
+    assert turn_pids(server) == []
+    [row] = await inbox_rows(database_url)
+    assert row.claimed_by is not None
+    assert row.claimed_by.endswith(f":{server.process.pid}")
+
+
+async def test_a_turn_process_whose_server_was_killed_stops_and_leaves_the_rest(
+    fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    # Every turn waits for Slack's users.info: none finishes before the server is killed.
+    gate = fake.hold("users.info")
+    server = await start(fake, database_url, tmp_path, "1")
+    [turns] = turn_pids(server)
+    for n in range(PEOPLE):
+        await ask(fake, server, n, f"t.{n}")
+    await asyncio.to_thread(killed, server)
+    # The turn process notices and stops by itself (its grace is a second).
+    await until(lambda: not alive(turns), 30, "the turn process to stop")
+    rows = await inbox_rows(database_url)
+    assert len(rows) == PEOPLE
+    assert {r.status for r in rows} == {InboxStatus.PENDING.value}
+    assert not any(fake.dm(user_id(n)) for n in range(PEOPLE))
+    gate.set()
