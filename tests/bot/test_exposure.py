@@ -110,6 +110,12 @@ def test_serve_logs_each_route_and_feature_and_nothing_else(tmp_path: Path) -> N
     )]
     assert features[0].startswith("feature on: reminders on their schedules")
     # The first line says where it listens, the last that it is ready; and a new key is made.
-    others = [line for line in seen if line not in routes and " feature " not in line]
+    # One line per turn process `serve` starts (KONTOBOT_TURN_PROCESSES, default 1).
+    turn_processes = [line for line in seen if " turn process " in line]
+    assert len(turn_processes) == 1 and "turn process 1 started" in turn_processes[0], output
+    others = [
+        line for line in seen
+        if line not in routes and " feature " not in line and line not in turn_processes
+    ]
     assert len(others) == 3, output
     assert "alembic" not in output and "apscheduler" not in output
