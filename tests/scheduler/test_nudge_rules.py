@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from data.archive import ArchiveState
 from data.compliance import Compliance
 from data.compliance import compliance as compliance_of
-from data.nudge_state import AccountState, OpenQuestion, PendingApproval, Snapshot, digests
+from data.nudge_digests import digests
+from data.nudge_state import AccountState, OpenQuestion, PendingApproval, Snapshot
 from data.policy import NudgeConfig
 from scheduler import nudge_rules as rules
 
