@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import Report, arguments, peak, scratch, timed  # noqa: E402
+from harness import Report, arguments, clocked, peak, scratch  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
@@ -171,23 +171,23 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
         # statements, the calendar's years. A dry run pays them and writes nothing.
         await sweep(store, NOW, CONFIG, dry_run=True)
 
-        seconds, written = await timed(first)
+        seconds, cpu, written = await clocked(first)
         await forget()
-        report.add(database, n, "first_sweep", seconds, await peak(first))
+        report.add(database, n, "first_sweep", seconds, await peak(first), cpu)
         assert written > 0
 
         async def repeat() -> None:
             result = await sweep(store, NOW, CONFIG)
             assert result.written == [] and result.skipped
 
-        seconds, _ = await timed(repeat)
-        report.add(database, n, "repeat_sweep", seconds, await peak(repeat))
+        seconds, cpu, _ = await clocked(repeat)
+        report.add(database, n, "repeat_sweep", seconds, await peak(repeat), cpu)
 
         async def full() -> None:
             assert (await sweep(store, NOW, CONFIG, reuse=False)).written == []
 
-        seconds, _ = await timed(full)
-        report.add(database, n, "full_sweep", seconds, await peak(full))
+        seconds, cpu, _ = await clocked(full)
+        report.add(database, n, "full_sweep", seconds, await peak(full), cpu)
     finally:
         await store.close()
 
