@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import tracemalloc
@@ -83,6 +84,12 @@ class Measurement:
     what: str
     seconds: float
     peak_mib: float | None
+    # The benchmark process's own CPU time for the work (None: not measured). On a shared,
+    # loaded machine it moves far less than the seconds (time spent waiting for a core is not
+    # in it); it leaves out what a database server does.
+    cpu_seconds: float | None = None
+    # The machine's one-minute load average when it was taken (how shared the cores were).
+    load: float | None = None
 
 
 class Report:
@@ -93,17 +100,22 @@ class Report:
         self.rows: list[Measurement] = []
 
     def add(self, database: str, accounts: int, what: str, seconds: float,
-            peak_mib: float | None) -> None:
+            peak_mib: float | None, cpu_seconds: float | None = None) -> None:
         found = Measurement(self.bench, database, accounts, what, round(seconds, 4),
-                            None if peak_mib is None else round(peak_mib, 1))
+                            None if peak_mib is None else round(peak_mib, 1),
+                            None if cpu_seconds is None else round(cpu_seconds, 4),
+                            round(os.getloadavg()[0], 1))
         self.rows.append(found)
-        print(json.dumps(found.__dict__), flush=True)
+        shown = {k: v for k, v in found.__dict__.items() if k != "cpu_seconds" or v is not None}
+        print(json.dumps(shown), flush=True)
 
     def table(self) -> None:
-        head = ("database", "accounts", "what", "seconds", "peak MiB")
+        head = ("database", "accounts", "what", "seconds", "cpu s", "peak MiB", "load")
         lines = [head] + [
             (m.database, str(m.accounts), m.what, f"{m.seconds:.3f}",
-             "" if m.peak_mib is None else f"{m.peak_mib:.1f}")
+             "" if m.cpu_seconds is None else f"{m.cpu_seconds:.3f}",
+             "" if m.peak_mib is None else f"{m.peak_mib:.1f}",
+             "" if m.load is None else f"{m.load:.1f}")
             for m in self.rows
         ]
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
@@ -124,6 +136,14 @@ async def timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = await work()
     return time.perf_counter() - started, result
+
+
+async def clocked(work: Callable[[], Awaitable[Any]]) -> tuple[float, float, Any]:
+    """`work`'s seconds, this process's CPU seconds for it (its threads' too: SQLite's
+    driver runs in one), and its result."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = await work()
+    return time.perf_counter() - started, time.process_time() - cpu, result
 
 
 async def peak(work: Callable[[], Awaitable[Any]]) -> float:

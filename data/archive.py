@@ -24,6 +24,8 @@ from data.models import ArchiveReason, ArchiveRecord
 EVERY_MONTHS = 6
 SNOOZE_DAYS = 7
 LOCATION_TEXT = 1000
+# Read once: an enum member's .value is a descriptor call (this runs for every account).
+_SCHEDULED = ArchiveReason.SCHEDULED.value
 
 
 def add_months(day: date, months: int) -> date:
@@ -69,7 +71,7 @@ def archive_state(
             last_done, open_record.opened_on,
         )
     due = add_months(last_done or registered_on, every_months)
-    return ArchiveState(account_id, due, ArchiveReason.SCHEDULED.value, None, last_done, None)
+    return ArchiveState(account_id, due, _SCHEDULED, None, last_done, None)
 
 
 async def current(

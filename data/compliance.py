@@ -12,11 +12,19 @@ from data.nudge_state import AccountState, Snapshot
 from data.policy import NudgeConfig, answer_due, escalation_due
 from data.rota import on_duty
 
+# The values, read once: an enum member's .value is a descriptor call, and the rules ask for
+# every account.
+_CANNOT = CheckInKind.CANNOT.value
+_MONITORED = CheckInKind.MONITORED.value
+
 
 def unavailable(account: AccountState, snapshot: Snapshot) -> set[int]:
     """Team members away today or who said they cannot monitor the account today."""
-    cannot = {p for p, kind in account.today.items() if kind == CheckInKind.CANNOT.value}
-    return {p for p in account.team if p in snapshot.away} | cannot
+    away = snapshot.away
+    found = {p for p in account.team if p in away}
+    if account.today:
+        found.update(p for p, kind in account.today.items() if kind == _CANNOT)
+    return found
 
 
 def duty_today(account: AccountState, snapshot: Snapshot, config: NudgeConfig) -> int | None:
@@ -87,7 +95,7 @@ def compliance(snapshot: Snapshot, account_id: int, config: NudgeConfig) -> Comp
     return Compliance(
         account_id=account.id,
         on_duty=duty_today(account, snapshot, config),
-        monitored_today=any(k == CheckInKind.MONITORED.value for k in account.today.values()),
+        monitored_today=any(k == _MONITORED for k in account.today.values()),
         last_monitored=account.last_monitored,
         open_questions=account.open_question_count,
         late_questions=sum(

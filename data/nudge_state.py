@@ -1,23 +1,17 @@
-"""The state the nudge rules read, loaded in a fixed handful of queries, and the writer that
-turns due nudges into outbox rows (one digest per person, kind and day).
+"""The state the nudge rules read, loaded in a fixed handful of queries.
 
-Reading: `load_snapshot` makes a `Snapshot` of every open account (or of some) as of `now`:
-about ten queries whatever the size of the register, no per-account round trips.
-
-Writing: `write_nudges` groups nudges by (kind, recipient or place, local day) and owes one
-outbox row for each, keyed `"{kind}:{recipient}:{day}"` (`"{kind}:@{place}:{day}"` for a
-place), params `{"day": ISO date, "items": [item, ...]}` where each item is
-`{"subject", "account_id", "why", "escalation", "period", **details}`. The key makes a
-second sweep, or a second process sweeping at once, a no-op; `not_after` (the end of the
-day's sending hours) keeps a row from being sent on a later day.
+`load_snapshot` makes a `Snapshot` of every open account (or of some) as of `now`: about ten
+queries whatever the size of the register, no per-account round trips. A sweep reads the
+register in pieces (`snapshot_pieces`), so that what it holds at once is bounded; due nudges
+become outbox rows in data.nudge_digests.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -26,9 +20,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import outbox
 from data.archive import ArchiveState, OpenArchive, archive_state
-from data.chunks import IN_CHUNK
+from data.chunks import IN_CHUNK, chunks
 from data.models import (
     Absence,
     Account,
@@ -40,7 +33,6 @@ from data.models import (
     CaseMark,
     CheckInKind,
     MonitoringCheckIn,
-    Outbox,
     Question,
     QuestionReferral,
     ReferralStatus,
@@ -48,7 +40,14 @@ from data.models import (
     RotaSetting,
     Rotation,
 )
-from data.policy import NudgeConfig, answer_due, escalation_due, longest_wait, shortest_answer_time
+from data.policy import (
+    NudgeConfig,
+    answer_due,
+    escalation_due,
+    local,
+    longest_wait,
+    shortest_answer_time,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -155,13 +154,33 @@ async def load_snapshot(
     questions_before: datetime,
     account_ids: Sequence[int] | None = None,
     archive_every_months: int = 6,
+    id_range: tuple[int, int] | None = None,
+    away: frozenset[int] | None = None,
+    pending: tuple[PendingApproval, ...] | None = None,
 ) -> Snapshot:
-    """Every open account's state as of `now` (or only `account_ids`'), and the pending
-    approvals (all of them, or none when `account_ids` is given)."""
+    """Every open account's state as of `now` (or only `account_ids`', or those whose ids are
+    in `id_range`, both ends included), and the pending approvals (all of them, or none when
+    the accounts are chosen). `away` and `pending`, when given, were read already (once for
+    all the pieces of a sweep)."""
+    assert account_ids is None or id_range is None
     today = _local(now, zone)
     only = list(account_ids) if account_ids is not None else None
+    # Plain column rows through the connection: no ORM entities to build per row (flushed
+    # first, as the session's own queries would be).
+    await session.flush()
+    connection = await session.connection()
 
-    accounts_q = (
+    async def rows(statement: Any) -> Sequence[Any]:
+        return (await connection.execute(statement)).all()
+
+    def scoped(statement: Any, column: Any) -> Any:
+        if only is not None:
+            return statement.where(column.in_(only))
+        if id_range is not None:
+            return statement.where(column.between(*id_range))
+        return statement
+
+    account_rows = await rows(scoped(
         select(  # type: ignore[call-overload]  # (typed up to four columns)
             Account.id, Account.number, Account.manager_id, Account.scope,
             Account.registered_at, RotaSetting.rotation, RotaSetting.anchor,
@@ -169,84 +188,59 @@ async def load_snapshot(
         )
         .outerjoin(RotaSetting, col(RotaSetting.account_id) == col(Account.id))
         .where(Account.status == AccountStatus.ACTIVE.value)
-        .order_by(col(Account.id))
-    )
-    members_q = (
+        .order_by(col(Account.id)),
+        col(Account.id),
+    ))
+    teams: dict[int, list[int]] = defaultdict(list)
+    for account_id, person_id in await rows(scoped(
         select(AccountMember.account_id, AccountMember.person_id)
         .join(Account, col(Account.id) == col(AccountMember.account_id))
         .where(Account.status == AccountStatus.ACTIVE.value)
         .order_by(col(AccountMember.account_id), col(AccountMember.position),
-                  col(AccountMember.person_id))
-    )
-    if only is not None:
-        accounts_q = accounts_q.where(col(Account.id).in_(only))
-        members_q = members_q.where(col(AccountMember.account_id).in_(only))
-    account_rows = list(await session.exec(accounts_q))
-    teams: dict[int, list[int]] = defaultdict(list)
-    for account_id, person_id in await session.exec(members_q):
+                  col(AccountMember.person_id)),
+        col(AccountMember.account_id),
+    )):
         teams[account_id].append(person_id)
 
-    away = frozenset(
-        await session.exec(
-            select(Absence.person_id)
-            .where(Absence.first_day <= today, Absence.last_day >= today)
-            .distinct()
-        )
-    )
-
-    def scoped(statement: Any, column: Any) -> Any:
-        return statement if only is None else statement.where(column.in_(only))
+    if away is None:
+        away = await people_away(session, today)
 
     checkins: dict[int, dict[int, str]] = defaultdict(dict)
-    for account_id, person_id, kind in await session.exec(
-        scoped(
-            select(MonitoringCheckIn.account_id, MonitoringCheckIn.person_id,
-                   MonitoringCheckIn.kind).where(MonitoringCheckIn.day == today),
-            col(MonitoringCheckIn.account_id),
-        )
-    ):
+    for account_id, person_id, kind in await rows(scoped(
+        select(MonitoringCheckIn.account_id, MonitoringCheckIn.person_id,
+               MonitoringCheckIn.kind).where(MonitoringCheckIn.day == today),
+        col(MonitoringCheckIn.account_id),
+    )):
         checkins[account_id][person_id] = kind
 
-    last_monitored: dict[int, date] = _pairs(
-        await session.exec(
-            scoped(
-                select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
-                .where(MonitoringCheckIn.kind == CheckInKind.MONITORED.value)
-                .group_by(col(MonitoringCheckIn.account_id)),
-                col(MonitoringCheckIn.account_id),
-            )
-        )
-    )
+    last_monitored: dict[int, date] = _pairs(await rows(scoped(
+        select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
+        .where(MonitoringCheckIn.kind == CheckInKind.MONITORED.value)
+        .group_by(col(MonitoringCheckIn.account_id)),
+        col(MonitoringCheckIn.account_id),
+    )))
     last_activity: dict[int, date] = {
         account_id: _local(at, zone)
-        for account_id, at in await session.exec(
-            scoped(
-                select(ActivityEntry.account_id, func.max(ActivityEntry.at))
-                .group_by(col(ActivityEntry.account_id)),
-                col(ActivityEntry.account_id),
-            )
-        )
+        for account_id, at in await rows(scoped(
+            select(ActivityEntry.account_id, func.max(ActivityEntry.at))
+            .group_by(col(ActivityEntry.account_id)),
+            col(ActivityEntry.account_id),
+        ))
     }
 
-    open_counts: dict[int, int] = _pairs(
-        await session.exec(
-            scoped(
-                select(Question.account_id, func.count())
-                .where(col(Question.answered_at).is_(None))
-                .group_by(col(Question.account_id)),
-                col(Question.account_id),
-            )
-        )
-    )
+    open_counts: dict[int, int] = _pairs(await rows(scoped(
+        select(Question.account_id, func.count())
+        .where(col(Question.answered_at).is_(None))
+        .group_by(col(Question.account_id)),
+        col(Question.account_id),
+    )))
     old: dict[int, list[OpenQuestion]] = defaultdict(list)
-    for question_id, account_id, received_at in await session.exec(
-        scoped(
-            select(Question.id, Question.account_id, Question.received_at)
-            .where(col(Question.answered_at).is_(None), Question.received_at <= questions_before)
-            .order_by(col(Question.received_at), col(Question.id)),
-            col(Question.account_id),
-        )
-    ):
+    for question_id, account_id, received_at in await rows(scoped(
+        select(Question.id, Question.account_id, Question.received_at)
+        .where(col(Question.answered_at).is_(None), Question.received_at <= questions_before)
+        .order_by(col(Question.received_at), col(Question.id)),
+        col(Question.account_id),
+    )):
         old[account_id].append(OpenQuestion(question_id, received_at))
 
     waits: dict[int, list[ExpertWait]] = defaultdict(list)
@@ -268,29 +262,26 @@ async def load_snapshot(
 
     last_done: dict[int, date] = {
         account_id: _local(at, zone)
-        for account_id, at in await session.exec(
-            scoped(
-                select(ArchiveRecord.account_id, func.max(ArchiveRecord.done_at))
-                .where(col(ArchiveRecord.done_at).is_not(None))
-                .group_by(col(ArchiveRecord.account_id)),
-                col(ArchiveRecord.account_id),
-            )
-        )
+        for account_id, at in await rows(scoped(
+            select(ArchiveRecord.account_id, func.max(ArchiveRecord.done_at))
+            .where(col(ArchiveRecord.done_at).is_not(None))
+            .group_by(col(ArchiveRecord.account_id)),
+            col(ArchiveRecord.account_id),
+        ))
     }
     open_archive: dict[int, OpenArchive] = {}
-    for record in await session.exec(
-        scoped(
-            select(ArchiveRecord)
-            .where(col(ArchiveRecord.done_at).is_(None))
-            .order_by(col(ArchiveRecord.id).desc()),
-            col(ArchiveRecord.account_id),
+    for record_id, account_id, due, reason, snoozed_until, created_at in await rows(scoped(
+        select(  # type: ignore[call-overload]  # (typed up to four columns)
+            ArchiveRecord.id, ArchiveRecord.account_id, ArchiveRecord.due,
+            ArchiveRecord.reason, ArchiveRecord.snoozed_until, ArchiveRecord.created_at,
         )
-    ):
-        assert record.id is not None
+        .where(col(ArchiveRecord.done_at).is_(None))
+        .order_by(col(ArchiveRecord.id).desc()),
+        col(ArchiveRecord.account_id),
+    )):
         # Ordered newest first, so the oldest open one wins, as data.archive picks it.
-        open_archive[record.account_id] = OpenArchive(
-            record.id, record.due, record.reason, record.snoozed_until,
-            _local(record.created_at, zone),
+        open_archive[account_id] = OpenArchive(
+            record_id, due, reason, snoozed_until, _local(created_at, zone),
         )
 
     cases: dict[int, list[tuple[int, date]]] = defaultdict(list)
@@ -338,124 +329,81 @@ async def load_snapshot(
             )
         )
 
-    pending: list[PendingApproval] = []
-    if only is None:
-        for request in await session.exec(
-            select(AccountRequest)
-            .where(
-                AccountRequest.status == RequestStatus.PENDING.value,
-                col(AccountRequest.approver_id).is_not(None),
-            )
-            .order_by(col(AccountRequest.id))
-        ):
-            assert request.id is not None and request.approver_id is not None
-            pending.append(
-                PendingApproval(
-                    request.id, request.requester_id, request.approver_id,
-                    request.stage or "", request.round,
-                    # hand_over and the director's turn both set updated_at; nothing else
-                    # touches a pending request.
-                    max(request.updated_at, request.stage_started_at),
-                    f"{request.platform} {request.handle}",
-                )
-            )
-
+    if pending is None:
+        pending = () if only is not None or id_range is not None else (
+            await pending_approvals(session)
+        )
     return Snapshot(
         now=now, zone=zone, today=today, accounts=tuple(states), away=away,
-        pending=tuple(pending), questions_before=questions_before,
+        pending=pending, questions_before=questions_before,
     )
 
 
-@dataclass(frozen=True)
-class Nudge:
-    """One reminder item for one recipient (a person, or a place such as "comms")."""
-
-    # The outbox kind: one of scheduler.nudge_rules.KINDS.
-    kind: str
-    # What it is about: "account:12" or "request:5".
-    subject: str
-    account_id: int | None
-    recipient_id: int | None
-    place: str | None
-    # Which occurrence: the local day, or the nominal day a shifted reminder belongs to.
-    period: str
-    # Why it is due (a code the notice composer words): see scheduler.nudge_rules.
-    why: str
-    escalation: bool
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def item(self) -> dict[str, Any]:
-        return {
-            "subject": self.subject,
-            "account_id": self.account_id,
-            "why": self.why,
-            "escalation": self.escalation,
-            "period": self.period,
-            **self.details,
-        }
-
-
-def digest_key(kind: str, recipient_id: int | None, place: str | None, day: date) -> str:
-    who = str(recipient_id) if recipient_id is not None else f"@{place}"
-    return f"{kind}:{who}:{day.isoformat()}"
-
-
-def digests(nudges: Iterable[Nudge], day: date) -> dict[str, tuple[Nudge, list[dict[str, Any]]]]:
-    """Nudges grouped into one digest per (kind, recipient or place) for `day`, by key: the
-    first nudge of each (for kind and recipient) and all their items, in order."""
-    grouped: dict[str, tuple[Nudge, list[dict[str, Any]]]] = {}
-    seen: set[tuple[str, str, str]] = set()
-    suffix = day.isoformat()
-    for nudge in nudges:
-        who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
-        key = f"{nudge.kind}:{who}:{suffix}"  # digest_key, without a call per nudge
-        mark = (key, nudge.subject, nudge.why)
-        if mark in seen:
-            continue
-        seen.add(mark)
-        if key not in grouped:
-            grouped[key] = (nudge, [])
-        grouped[key][1].append(nudge.item())
-    return grouped
-
-
-async def write_nudges(
-    session: AsyncSession,
-    nudges: Sequence[Nudge],
-    *,
-    now: datetime,
-    zone: ZoneInfo,
-    sending_ends: time = time(18, 0),
-) -> list[str]:
-    """Owe each digest of `nudges` in the outbox; returns the keys newly written (a digest
-    already owed for that kind, recipient and day is left as it is)."""
-    day = _local(now, zone)
-    not_after = datetime.combine(day, sending_ends, tzinfo=zone)
-    # A digest already owed today is left as it is: skip its nudges before anything is built.
-    owed_already = await owed_today(session, day=day, not_after=not_after)
-    if owed_already:
-        nudges = [
-            n for n in nudges
-            if digest_key(n.kind, n.recipient_id, n.place, day) not in owed_already
-        ]
-    # In key order (enqueue_many sorts), so that two sweepers inserting at once take the same
-    # keys in the same order: on PostgreSQL the second waits on the first, never both ways.
-    owed = [
-        outbox.Owed(
-            key=key, kind=first.kind, recipient_id=first.recipient_id, place=first.place,
-            params={"day": day.isoformat(), "items": items}, not_after=not_after,
+async def people_away(session: AsyncSession, today: date) -> frozenset[int]:
+    """The people away on `today`."""
+    return frozenset(
+        await session.exec(
+            select(Absence.person_id)
+            .where(Absence.first_day <= today, Absence.last_day >= today)
+            .distinct()
         )
-        for key, (first, items) in digests(nudges, day).items()
-    ]
-    return await outbox.enqueue_many(session, owed, now=now)
+    )
 
 
-async def owed_today(session: AsyncSession, *, day: date, not_after: datetime) -> set[str]:
-    """The keys of the digests already owed for `day` (every one of them expires at the same
-    `not_after`, an indexed column)."""
-    suffix = f":{day.isoformat()}"
-    rows = await session.exec(select(Outbox.key).where(col(Outbox.not_after) == not_after))
-    return {key for key in rows if key.endswith(suffix)}
+async def pending_approvals(session: AsyncSession) -> tuple[PendingApproval, ...]:
+    """Every request waiting for an approver, oldest first."""
+    pending: list[PendingApproval] = []
+    for request in await session.exec(
+        select(AccountRequest)
+        .where(
+            AccountRequest.status == RequestStatus.PENDING.value,
+            col(AccountRequest.approver_id).is_not(None),
+        )
+        .order_by(col(AccountRequest.id))
+    ):
+        assert request.id is not None and request.approver_id is not None
+        pending.append(
+            PendingApproval(
+                request.id, request.requester_id, request.approver_id,
+                request.stage or "", request.round,
+                # hand_over and the director's turn both set updated_at; nothing else
+                # touches a pending request.
+                max(request.updated_at, request.stage_started_at),
+                f"{request.platform} {request.handle}",
+            )
+        )
+    return tuple(pending)
+
+
+# Accounts per piece of a sweep: its memory is one piece's state, not the register's.
+PIECE = 2000
+
+
+async def snapshot_pieces(
+    session: AsyncSession, now: datetime, config: NudgeConfig, size: int = PIECE
+) -> AsyncIterator[Snapshot]:
+    """The state the rules read, as of `now`, a piece of at most `size` open accounts at a
+    time, in account order (ranges of ids: no IN lists). The people away are read once and
+    shared; the pending approvals come with the first piece (a register with no open account
+    is one piece with none)."""
+    today = local(now, config).date()
+    ids = list(await session.exec(
+        select(Account.id)
+        .where(Account.status == AccountStatus.ACTIVE.value)
+        .order_by(col(Account.id))
+    ))
+    away = await people_away(session, today)
+    pending = await pending_approvals(session)
+    ranges = [(piece[0], piece[-1]) for piece in chunks(ids, size)] or [(0, -1)]
+    for first, last in ranges:
+        assert first is not None and last is not None
+        yield await load_snapshot(
+            session, now=now, zone=config.zone,
+            questions_before=now - config.question_after,
+            archive_every_months=config.archive_every_months,
+            id_range=(first, last), away=away, pending=pending,
+        )
+        pending = ()
 
 
 async def open_question_deadlines(

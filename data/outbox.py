@@ -7,7 +7,8 @@ claimed again.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import json
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,60 +127,88 @@ class Owed:
 async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: datetime) -> list[str]:
     """Owe many messages in few statements, in key order; returns the keys that were new.
 
-    Set-based, because a sweep owes tens of thousands at once: on PostgreSQL one
-    INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING per chunk; on SQLite
-    the keys already owed are read first (the transaction holds SQLite's write lock from
-    BEGIN, so nobody adds one in between) and the rest go in one executemany. The values are
-    encoded once by the columns' own types, as an ORM insert would store them."""
+    The params are encoded by the column's own type, as an ORM insert would store them, and
+    written by `enqueue_encoded`."""
     ordered = sorted({o.key: o for o in owed}.values(), key=lambda o: o.key)
-    if not ordered:
-        return []
-    for o in ordered:
-        assert (o.recipient_id is None) != (o.place is None), "a person or a place"
+    connection = await session.connection()
+    params = Outbox.__table__.c["params"].type.bind_processor(  # type: ignore[attr-defined]
+        connection.dialect
+    )
+    encode = params if params is not None else json.dumps
+    return await enqueue_encoded(
+        session,
+        [Encoded(o.key, o.kind, o.recipient_id, o.place, encode(o.params), o.not_after)
+         for o in ordered],
+        now=now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One message for `enqueue_encoded`: its params already JSON text (as the column stores
+    it), so that a sweep of tens of thousands of digests holds text, not dicts."""
+
+    key: str
+    kind: str
+    recipient_id: int | None
+    place: str | None
+    params: str
+    not_after: datetime | None = None
+
+
+# Rows per statement: bounded memory for the parameters; on PostgreSQL each INSERT is one set
+# of array parameters whatever the row count.
+_CHUNK = 5000
+
+
+async def enqueue_encoded(
+    session: AsyncSession, rows: Iterable[Encoded], *, now: datetime
+) -> list[str]:
+    """Owe many messages, each key once and in key order (the caller's), in few statements;
+    returns the keys that were new, sorted.
+
+    Set-based, because a sweep owes tens of thousands at once: on PostgreSQL one
+    INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING per chunk (in key
+    order, so that two sweepers inserting at once take the same keys in the same order: the
+    second waits on the first, never both ways); on SQLite an executemany per chunk, INSERT ...
+    ON CONFLICT DO NOTHING, and the new keys are the rows past the highest id before it (the
+    transaction holds SQLite's write lock from BEGIN, so nobody else adds one in between, and
+    a new rowid is always above the highest)."""
     connection = await session.connection()
     dialect = connection.dialect
     table = Outbox.__table__  # type: ignore[attr-defined]
-
-    def encoder(column: str) -> Any:
-        process = table.c[column].type.bind_processor(dialect)
-        return process if process is not None else (lambda value: value)
-
-    params = encoder("params")
-    at = encoder("created_at")
+    at = table.c["created_at"].type.bind_processor(dialect) or (lambda value: value)
+    stamp = at(now)
     if dialect.name == "postgresql":
-        return await _enqueue_postgres(session, ordered, params, at(now))
-    existing = await _existing(session, [o.key for o in ordered])
-    new = [o for o in ordered if o.key not in existing]
-    if not new:
-        return []
+        return await _enqueue_postgres(session, rows, stamp)
+    before = (await session.exec(select(func.max(Outbox.id)))).one() or 0
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    statement = (
-        "INSERT INTO outbox (key, kind, recipient_id, place, params, update_of, status, "
-        "attempts, next_attempt_at, delivered, created_at, not_after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
-    )
-    pending, delivered, stamp = OutboxStatus.PENDING.value, encoder("delivered")({}), at(now)
+    pending = OutboxStatus.PENDING.value
+    delivered = table.c["delivered"].type.bind_processor(dialect)({})
     # A sweep's rows share one not_after: encoded once.
-    not_after = {o.not_after: None if o.not_after is None else at(o.not_after) for o in new}
-    await driver.executemany(statement, [
-        (o.key, o.kind, o.recipient_id, o.place, params(o.params), None, pending, 0, stamp,
-         delivered, stamp, not_after[o.not_after])
-        for o in new
-    ])
-    return [o.key for o in new]
+    not_after: dict[datetime | None, Any] = {None: None}
+    for piece in chunks(rows, _CHUNK):
+        values = []
+        for o in piece:
+            assert (o.recipient_id is None) != (o.place is None), "a person or a place"
+            if o.not_after not in not_after:
+                not_after[o.not_after] = at(o.not_after)
+            values.append((o.key, o.kind, o.recipient_id, o.place, o.params, None, pending, 0,
+                           stamp, delivered, stamp, not_after[o.not_after]))
+        await driver.executemany(_INSERT_SQLITE, values)
+    new = await session.exec(
+        select(Outbox.key).where(col(Outbox.id) > before).order_by(col(Outbox.key))
+    )
+    return list(new)
 
 
-async def _existing(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for piece in chunks(keys):
-        found.update(await session.exec(select(Outbox.key).where(col(Outbox.key).in_(piece))))
-    return found
-
-
-# Rows per INSERT on PostgreSQL: each is one set of array parameters, whatever the row count.
-_CHUNK = 5000
+_INSERT_SQLITE = (
+    "INSERT INTO outbox (key, kind, recipient_id, place, params, update_of, status, "
+    "attempts, next_attempt_at, delivered, created_at, not_after) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+)
 
 _UNNEST = text(
     "INSERT INTO outbox (key, kind, recipient_id, place, params, update_of, status, attempts, "
@@ -192,12 +221,11 @@ _UNNEST = text(
 )
 
 
-async def _enqueue_postgres(
-    session: AsyncSession, ordered: Sequence[Owed], params: Any, now: Any
-) -> list[str]:
+async def _enqueue_postgres(session: AsyncSession, rows: Iterable[Encoded], now: Any) -> list[str]:
     new: list[str] = []
-    for start in range(0, len(ordered), _CHUNK):
-        piece = ordered[start:start + _CHUNK]
+    for piece in chunks(rows, _CHUNK):
+        for o in piece:
+            assert (o.recipient_id is None) != (o.place is None), "a person or a place"
         result = await session.exec(
             _UNNEST,  # type: ignore[call-overload]
             params={
@@ -205,7 +233,7 @@ async def _enqueue_postgres(
                 "keys": [o.key for o in piece], "kinds": [o.kind for o in piece],
                 "recipients": [o.recipient_id for o in piece],
                 "places": [o.place for o in piece],
-                "params": [params(o.params) for o in piece],
+                "params": [o.params for o in piece],
                 "not_after": [o.not_after for o in piece],
             },
         )

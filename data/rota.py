@@ -51,9 +51,13 @@ class Rota:
     order: tuple[int, ...]
 
 
+# Read once: an enum member's .value is a descriptor call (this runs for every account).
+_WEEK = Rotation.WEEK.value
+
+
 def nominal_index(rotation: str, anchor: date, day: date, calendar: WorkingDays) -> int:
     """How many steps along the order `day` is from the anchor (may be negative)."""
-    if rotation == Rotation.WEEK.value:
+    if rotation == _WEEK:
         start = anchor - timedelta(days=anchor.weekday())
         this = day - timedelta(days=day.weekday())
         return (this - start).days // 7

@@ -70,6 +70,9 @@ class Calendar:
         self.categories = tuple(sorted(categories))
         self._cache: dict[int, tuple[list[date], frozenset[date]]] = {}
         self._before: dict[int, int] = {}
+        # Each day's ordinal once asked: the rota asks for every account's anchor and today,
+        # a few hundred distinct days whatever the register's size.
+        self._ordinals: dict[date, int] = {}
 
     def holiday(self, day: date) -> str | None:
         """The holiday's name when `day` is one (public or de facto), else None."""
@@ -115,6 +118,9 @@ class Calendar:
 
     def ordinal(self, day: date) -> int:
         """How many working days there are in (EPOCH, day]: differences count working days."""
+        found = self._ordinals.get(day)
+        if found is not None:
+            return found
         if day.year < EPOCH.year:
             raise ValueError(f"{day} is before {EPOCH}")
         before = self._before.get(day.year)
@@ -123,7 +129,8 @@ class Calendar:
             for year in range(EPOCH.year, day.year):
                 before += len(self.working_days_in(year))
             self._before[day.year] = before
-        return before + bisect_right(self.working_days_in(day.year), day)
+        found = self._ordinals[day] = before + bisect_right(self.working_days_in(day.year), day)
+        return found
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]: 0 when end <= start."""

@@ -103,7 +103,8 @@ from datetime import date, datetime, time, timedelta
 from data.archive import ArchiveState
 from data.compliance import duty_today, inactive_since, unavailable
 from data.models import CheckInKind
-from data.nudge_state import AccountState, Nudge, Snapshot
+from data.nudge_digests import Nudge
+from data.nudge_state import AccountState, Snapshot
 from data.policy import NudgeConfig, answer_due, escalation_due, local
 from data.workdays import Calendar
 
@@ -224,9 +225,10 @@ def rota_unmarked(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> lis
     if not _from(now, config, config.rota_unmarked_at, working_day=True, monitored_day=True):
         return []
     today = snapshot.today.isoformat()
+    monitored = CheckInKind.MONITORED.value
     due: list[Nudge] = []
     for account in snapshot.accounts:
-        if any(kind == CheckInKind.MONITORED.value for kind in account.today.values()):
+        if monitored in account.today.values():
             continue
         person = duty_today(account, snapshot, config)
         if person is None:

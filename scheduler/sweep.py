@@ -1,8 +1,12 @@
-"""One sweep: load the snapshot, run the rules as of `now`, owe the due nudges in the outbox.
+"""One sweep: read the register, run the rules as of `now`, owe the due nudges in the outbox.
 
-All in one transaction. Writing is idempotent by key (data.nudge_state), so a sweep run twice,
-or by two processes at once, owes each digest once. A sweep that can owe nothing new since the
-last full one stops before loading anything (data.sweep_marks).
+All in one transaction. The register is read a piece at a time (data.nudge_state.
+snapshot_pieces) and each piece's due nudges are added to the day's digests as JSON text
+(data.nudge_digests.DigestBook), so what a sweep holds at once is one piece's state and the
+digests' text, not the whole register's. Writing is idempotent by key, so a sweep run twice,
+or by two processes at once, owes each digest once; digests already owed today are skipped
+before they are built. A sweep that can owe nothing new since the last full one stops before
+loading anything (data.sweep_marks).
 """
 
 from __future__ import annotations
@@ -14,16 +18,16 @@ from datetime import datetime, time, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import people, sweep_marks
+from data import outbox, people, sweep_marks
 from data.chunks import chunks
 from data.db import Store
 from data.models import Account
+from data.nudge_digests import DigestBook, Nudge, not_after_of, owed_today
 from data.nudge_state import (
-    Nudge,
+    PIECE,
     expert_deadlines,
     open_question_deadlines,
-    snapshot,
-    write_nudges,
+    snapshot_pieces,
 )
 from data.policy import NudgeConfig, local
 from scheduler.nudge_rules import (
@@ -44,12 +48,17 @@ from scheduler.nudge_rules import (
 @dataclass(frozen=True)
 class SweepResult:
     now: datetime
+    # What the rules found due: listed on a dry run and on a sweep without `reuse` (the
+    # operator's, shown as a table); a scheduler tick only counts them (`found`), so that it
+    # holds no more than a piece of the register at once.
     nudges: list[Nudge]
     # Outbox keys newly owed (empty on a dry run).
     written: list[str]
     # Nothing was loaded: the last full sweep of these kinds already owed everything due now
     # (data.sweep_marks), so `nudges` is empty.
     skipped: bool = False
+    # How many nudges the rules found due (including those of digests already owed).
+    found: int = 0
 
 
 # The rules' wake-up times (scheduler.nudge_rules), by kind.
@@ -91,37 +100,49 @@ async def sweep(
     kinds: Iterable[str] = KINDS,
     dry_run: bool = False,
     reuse: bool = True,
+    piece: int = PIECE,
 ) -> SweepResult:
     """Run the rules of `kinds` as of `now` and owe what is due (nothing on a dry run, and
     nothing outside the sending hours).
 
     With `reuse` (the scheduler's ticks), a sweep that can owe nothing new since the last full
-    sweep of the same kinds stops after two small queries (data.sweep_marks); without it (a
-    dry run, `kontobot nudges run`), the rules always run and `nudges` lists all that is due."""
+    sweep of the same kinds stops after two small queries (data.sweep_marks), and the nudges
+    found are only counted; without it (a dry run, `kontobot nudges run`), the rules always
+    run and `nudges` lists all that is due. The register is read `piece` accounts at a time."""
     assert now.tzinfo is not None, "times are aware"
     if not sending_hours(now, config):
         return SweepResult(now, [], [])
     chosen = sorted(set(kinds))
     name = ",".join(chosen)
     today = local(now, config).date()
+    listed = dry_run or not reuse
     async with store.transaction() as session:
         seen = await sweep_marks.version(session, config)
         if reuse and not dry_run and await sweep_marks.nothing_new(
             session, kinds=name, seen=seen, day=today, now=now
         ):
             return SweepResult(now, [], [], skipped=True)
-        state = await snapshot(session, now, config)
-        nudges = due_nudges(state, now, config, chosen)
-        if dry_run:
-            return SweepResult(now, nudges, [])
-        written = await write_nudges(
-            session, nudges, now=now, zone=config.zone, sending_ends=config.sending_ends
+        not_after = not_after_of(today, config.zone, config.sending_ends)
+        book = DigestBook(
+            today, () if dry_run else await owed_today(session, day=today, not_after=not_after)
         )
+        nudges: list[Nudge] = []
+        found = 0
+        async for state in snapshot_pieces(session, now, config, piece):
+            due = due_nudges(state, now, config, chosen)
+            found += len(due)
+            if listed:
+                nudges.extend(due)
+            if not dry_run:
+                book.add(due)
+        if dry_run:
+            return SweepResult(now, nudges, [], found=found)
+        written = await outbox.enqueue_encoded(session, book.rows(not_after), now=now)
         await sweep_marks.mark(
             session, kinds=name, seen=seen, day=today,
             quiet_until=await quiet_until(session, now, config, chosen), now=now,
         )
-    return SweepResult(now, nudges, written)
+    return SweepResult(now, nudges, written, found=found)
 
 
 async def table(store: Store, nudges: Sequence[Nudge]) -> str:

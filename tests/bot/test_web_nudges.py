@@ -113,7 +113,7 @@ async def test_a_question_is_logged_nudged_and_answered(
 
     # Nothing more to nudge about it on Thursday.
     thursday = at(MONDAY.replace(day=4), 11)
-    result = await sweep(store, thursday, CONFIG)
+    result = await sweep(store, thursday, CONFIG, reuse=False)
     assert not [n for n in result.nudges if n.kind == "nudge_question"]
 
 
@@ -160,4 +160,4 @@ async def test_an_account_is_closed_and_the_offices_are_told(
     # And it is off the rota: no reminders about it any more.
     later = at(MONDAY.replace(day=2), 9)
     clock.now = later
-    assert (await sweep(store, later, CONFIG)).nudges == []
+    assert (await sweep(store, later, CONFIG, reuse=False)).nudges == []

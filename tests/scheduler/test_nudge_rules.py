@@ -11,13 +11,13 @@ import pytest
 from data.archive import ArchiveState
 from data.compliance import Compliance
 from data.compliance import compliance as compliance_of
+from data.nudge_digests import digests
 from data.nudge_state import (
     AccountState,
     ExpertWait,
     OpenQuestion,
     PendingApproval,
     Snapshot,
-    digests,
 )
 from data.policy import NudgeConfig, answer_due, shortest_answer_time
 from data.workdays import Calendar

@@ -12,17 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import monitoring, questions
+from data import absence, monitoring, questions, requests
 from data.db import Store
 from data.models import Outbox, OutboxStatus
+from data.nudge_digests import digests
+from data.nudge_state import snapshot
 from data.policy import NudgeConfig
 from dialogs import notices
 from dialogs.i18n import Translator
 from dialogs.messages import Message, Paragraph
 from hub.delivery import Deliverer
-from scheduler.nudge_rules import KINDS, QUESTION, ROTA
+from scheduler.nudge_rules import KINDS, QUESTION, ROTA, due_nudges
 from scheduler.sweep import sweep, table
-from tests.helpers import Cast, count, load
+from tests.helpers import Cast, count, load, request_input
 from tests.helpers.accounts import id_of, register
 from tests.helpers.channels import RecordingChannel
 
@@ -84,8 +86,10 @@ async def test_the_same_sweep_twice_writes_once(store: Store, cast: Cast) -> Non
     again = await sweep(store, at(MONDAY, 8, 30), CONFIG)
     later = await sweep(store, at(MONDAY, 15), CONFIG)
     assert len(first.written) == 1
+    # A tick counts what the rules found (one digest of two items) without keeping the list.
+    assert first.found == 2 and first.nudges == []
     # Nothing changed and no rule woke since: the second sweep stops before loading anything.
-    assert again.written == [] and again.skipped and again.nudges == []
+    assert again.written == [] and again.skipped and again.found == 0
     assert len((await sweep(store, at(MONDAY, 8, 30), CONFIG, reuse=False)).nudges) == 2
     # At 15:00 nobody has marked the day: the rest of each team hears, once.
     assert sorted(later.written) == sorted([
@@ -103,7 +107,7 @@ async def test_nothing_is_written_outside_the_sending_hours(
 ) -> None:
     await two_accounts(store, cast)
     result = await sweep(store, at(MONDAY, moment.hour, moment.minute), CONFIG)
-    assert result.nudges == [] and result.written == []
+    assert result.found == 0 and result.nudges == [] and result.written == []
     assert await nudge_rows(store) == []
 
 
@@ -339,3 +343,83 @@ async def test_marks_are_per_set_of_kinds(store: Store, cast: Cast) -> None:
     assert (await sweep(store, at(MONDAY, 9, 5), CONFIG)).written == [
         f"nudge_rota:{cast.requester}:2027-03-01"
     ]
+
+
+async def varied_register(store: Store, cast: Cast) -> None:
+    """Seven accounts sharing people (so digests gather items from several pieces), registered
+    long enough ago to be inactive and owe archiving, with questions of every age, an absence,
+    check-ins of both kinds, and a request pending with its approver."""
+    teams = [(cast.colleague,), (cast.colleague, cast.second_colleague),
+             (cast.second_colleague,), (cast.outsider, cast.colleague), (cast.outsider,),
+             (cast.second_colleague, cast.outsider), (cast.colleague,)]
+    made = []
+    # The last one's archiving was due on 1 February: four weeks overdue on Monday.
+    ages = (75, 95, 115, 135, 155, 175, (MONDAY - date(2026, 8, 1)).days)
+    for n, (team, age) in enumerate(zip(teams, ages, strict=True)):
+        registered = at(MONDAY - timedelta(days=age), 10)
+        made.append(id_of(await register(
+            store, requester=cast.requester, team=team, manager=cast.manager,
+            now=registered, handle=f"ki_varied{n}",
+        )))
+    async with store.transaction() as session:
+        for n, account in enumerate(made):
+            for hours in (1, 30, 80, 200)[: n % 4 + 1]:
+                await questions.receive_question(
+                    session, account_id=account, text=f"Q{n}?",
+                    now=at(MONDAY, 14, 30) - timedelta(hours=hours * (n + 1) / 2),
+                )
+        await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague, first_day=MONDAY,
+            last_day=MONDAY + timedelta(days=1), now=at(MONDAY, 7),
+        )
+        for account, person, kind in ((made[1], cast.second_colleague, "cannot"),
+                                      (made[2], cast.second_colleague, "monitored")):
+            await monitoring.check_in(
+                session, account_id=account, person_id=person, day=MONDAY, kind=kind,
+                now=at(MONDAY, 8), calendar=CONFIG.calendar,
+            )
+        await requests.submit(
+            session, requester_id=cast.outsider,
+            given=request_input(manager_id=cast.manager, team_ids=(cast.colleague,),
+                                handle="ki_waiting"),
+            now=at(MONDAY - timedelta(days=4), 10),
+        )
+
+
+async def test_a_sweep_in_pieces_owes_what_one_pass_over_the_register_owes(
+    store: Store, cast: Cast
+) -> None:
+    """Read a piece at a time (one, two, three accounts), the sweep owes the digests, item for
+    item and in the same order, that the rules find over the whole register at once; and
+    owes each once however often it runs."""
+    await varied_register(store, cast)
+    await deliver_backlog(store)
+    moments = [at(MONDAY, 14, 30), at(MONDAY + timedelta(days=1), 9, 5),
+               at(MONDAY + timedelta(days=2), 16)]
+    sizes = {moment: size for moment, size in zip(moments, (1, 2, 3), strict=True)}
+    for now in moments:
+        day = now.astimezone(STOCKHOLM).date()
+        async with store.read() as session:
+            whole = await snapshot(session, now, CONFIG)
+        assert len(whole.accounts) == 7 and len(whole.pending) == 1
+        due = due_nudges(whole, now, CONFIG)
+        expected = {
+            key: {"day": day.isoformat(), "items": items}
+            for key, (_, items) in digests(due, day).items()
+        }
+        if now == moments[0]:
+            assert {key.split(":")[0] for key in expected} == set(KINDS), "every rule has a say"
+        result = await sweep(store, now, CONFIG, piece=sizes[now])
+        assert result.found == len(due)
+        assert result.written == sorted(expected)
+        rows = {r.key: r.params for r in await nudge_rows(store) if r.key.endswith(day.isoformat())}
+        assert rows == expected
+        assert [list(rows[k]["items"]) for k in sorted(rows)] == [
+            expected[k]["items"] for k in sorted(expected)
+        ]
+        # Once, however often it runs: again as a tick, and again with every rule rerun.
+        assert (await sweep(store, now, CONFIG, piece=sizes[now])).written == []
+        again = await sweep(store, now, CONFIG, reuse=False, piece=1)
+        assert again.written == [] and len(again.nudges) == len(due)
+        assert {r.key: r.params for r in await nudge_rows(store)
+                if r.key.endswith(day.isoformat())} == expected

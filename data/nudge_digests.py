@@ -1,0 +1,167 @@
+"""Due nudges as outbox rows: one digest per person (or place), kind and day.
+
+A digest is keyed `"{kind}:{recipient}:{day}"` (`"{kind}:@{place}:{day}"` for a place), with
+params `{"day": ISO date, "items": [item, ...]}` where each item is
+`{"subject", "account_id", "why", "escalation", "period", **details}`. The key makes a second
+sweep, or a second process sweeping at once, a no-op; `not_after` (the end of the day's
+sending hours) keeps a row from being sent on a later day.
+
+A sweep gathers its digests in a `DigestBook` piece by piece of the register: each item is
+encoded as JSON text when it is added (a sweep at 10,000 accounts owes ~28,000 digests, held
+as text, not as dicts), and an item of a digest already owed today is skipped before it is
+encoded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import outbox
+from data.models import Outbox
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One reminder item for one recipient (a person, or a place such as "comms")."""
+
+    # The outbox kind: one of scheduler.nudge_rules.KINDS.
+    kind: str
+    # What it is about: "account:12" or "request:5".
+    subject: str
+    account_id: int | None
+    recipient_id: int | None
+    place: str | None
+    # Which occurrence: the local day, or the nominal day a shifted reminder belongs to.
+    period: str
+    # Why it is due (a code the notice composer words): see scheduler.nudge_rules.
+    why: str
+    escalation: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def item(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "account_id": self.account_id,
+            "why": self.why,
+            "escalation": self.escalation,
+            "period": self.period,
+            **self.details,
+        }
+
+
+def digest_key(kind: str, recipient_id: int | None, place: str | None, day: date) -> str:
+    who = str(recipient_id) if recipient_id is not None else f"@{place}"
+    return f"{kind}:{who}:{day.isoformat()}"
+
+
+def digests(nudges: Iterable[Nudge], day: date) -> dict[str, tuple[Nudge, list[dict[str, Any]]]]:
+    """Nudges grouped into one digest per (kind, recipient or place) for `day`, by key: the
+    first nudge of each (for kind and recipient) and all their items, in order (an item
+    repeated, same digest, subject and why, is kept once)."""
+    grouped: dict[str, tuple[Nudge, list[dict[str, Any]]]] = {}
+    seen: set[tuple[str, str, str]] = set()
+    suffix = day.isoformat()
+    for nudge in nudges:
+        who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
+        key = f"{nudge.kind}:{who}:{suffix}"  # digest_key, without a call per nudge
+        mark = (key, nudge.subject, nudge.why)
+        if mark in seen:
+            continue
+        seen.add(mark)
+        if key not in grouped:
+            grouped[key] = (nudge, [])
+        grouped[key][1].append(nudge.item())
+    return grouped
+
+
+# The JSON text the params column stores (its type encodes with json.dumps' defaults): a
+# digest's params are put together from its items' text, byte for byte what
+# json.dumps({"day": ..., "items": [...]}) makes.
+_encode = json.JSONEncoder().encode
+
+
+class DigestBook:
+    """The digests a sweep owes for `day`, gathered piece by piece: `add` the nudges of a
+    piece of the register (a whole account's in one call), then write `rows()`.
+
+    Items go into each digest in the order added: pieces in account order give the order
+    `digests` gives for the whole register at once. An item repeated within one `add` (same
+    digest, subject and why) is kept once; an item is about one account or one request, so
+    it cannot repeat across pieces of the register. Digests whose keys are in `owed` (already
+    owed today) are skipped before anything is encoded."""
+
+    def __init__(self, day: date, owed: Iterable[str] = ()) -> None:
+        self.day = day
+        self.owed = frozenset(owed)
+        self._suffix = day.isoformat()
+        self._items: dict[str, list[str]] = {}
+        self._to: dict[str, tuple[str, int | None, str | None]] = {}
+
+    def add(self, nudges: Iterable[Nudge]) -> None:
+        seen: set[tuple[str, str, str]] = set()
+        owed, items, to, suffix = self.owed, self._items, self._to, self._suffix
+        for nudge in nudges:
+            who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
+            key = f"{nudge.kind}:{who}:{suffix}"  # digest_key, without a call per nudge
+            if key in owed:
+                continue
+            mark = (key, nudge.subject, nudge.why)
+            if mark in seen:
+                continue
+            seen.add(mark)
+            found = items.get(key)
+            if found is None:
+                found = items[key] = []
+                to[key] = (nudge.kind, nudge.recipient_id, nudge.place)
+            found.append(_encode(nudge.item()))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def rows(self, not_after: datetime) -> Iterator[outbox.Encoded]:
+        """The digests as outbox rows, in key order; each is let go of as it is handed out
+        (the book is empty afterwards), so the rows being written are all it holds twice."""
+        head = '{"day": ' + _encode(self._suffix) + ', "items": ['
+        for key in sorted(self._items):
+            kind, recipient_id, place = self._to.pop(key)
+            items = self._items.pop(key)
+            yield outbox.Encoded(key, kind, recipient_id, place,
+                                 head + ", ".join(items) + "]}", not_after)
+
+
+def not_after_of(day: date, zone: ZoneInfo, sending_ends: time) -> datetime:
+    """When a digest of `day` expires unsent: the end of that day's sending hours."""
+    return datetime.combine(day, sending_ends, tzinfo=zone)
+
+
+async def write_nudges(
+    session: AsyncSession,
+    nudges: Sequence[Nudge],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    sending_ends: time = time(18, 0),
+) -> list[str]:
+    """Owe each digest of `nudges` in the outbox; returns the keys newly written (a digest
+    already owed for that kind, recipient and day is left as it is)."""
+    day = now.astimezone(zone).date()
+    not_after = not_after_of(day, zone, sending_ends)
+    book = DigestBook(day, await owed_today(session, day=day, not_after=not_after))
+    book.add(nudges)
+    return await outbox.enqueue_encoded(session, book.rows(not_after), now=now)
+
+
+async def owed_today(session: AsyncSession, *, day: date, not_after: datetime) -> set[str]:
+    """The keys of the digests already owed for `day` (every one of them expires at the same
+    `not_after`, an indexed column)."""
+    suffix = f":{day.isoformat()}"
+    rows = await session.exec(select(Outbox.key).where(col(Outbox.not_after) == not_after))
+    return {key for key in rows if key.endswith(suffix)}

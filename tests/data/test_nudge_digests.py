@@ -1,0 +1,60 @@
+"""A sweep's digests gathered piece by piece (data.nudge_digests.DigestBook): the rows are
+those `digests` makes of all the nudges at once, encoded as the params column encodes them,
+and digests already owed are skipped."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from data.nudge_digests import DigestBook, Nudge, digests
+
+DAY = date(2027, 3, 1)
+NOT_AFTER = datetime(2027, 3, 1, 17, tzinfo=UTC)
+
+
+def nudge(kind: str, account: int, person: int | None, why: str = "on_duty",
+          **details: object) -> Nudge:
+    place = None if person is not None else "comms"
+    return Nudge(kind, f"account:{account}", account, person, place, DAY.isoformat(), why,
+                 person is None, dict(details))
+
+
+NUDGES = [
+    nudge("nudge_rota", 1, 7, open_questions=2, archive_due=None),
+    nudge("nudge_rota", 1, 7, open_questions=2, archive_due=None),  # repeated: kept once
+    nudge("nudge_question", 1, 8, "open", question_ids=[3, 4], oldest="2027-02-26T10:00:00"),
+    nudge("nudge_rota", 2, 7, open_questions=0, archive_due="2027-03-10"),
+    nudge("nudge_inactivity", 2, None, "inactive_long", reasons=["no_content"], since="ä"),
+    nudge("nudge_rota", 3, 9, open_questions=1, archive_due=None),
+    nudge("nudge_rota", 4, 7, open_questions=5, archive_due=None),
+]
+
+
+def test_pieces_make_the_rows_of_one_pass_encoded_as_json_dumps_would() -> None:
+    book = DigestBook(DAY)
+    # Each account's nudges in one piece, the pieces in account order.
+    for piece in (NUDGES[:3], NUDGES[3:5], NUDGES[5:]):
+        book.add(piece)
+    rows = list(book.rows(NOT_AFTER))
+    whole = digests(NUDGES, DAY)
+    assert [r.key for r in rows] == sorted(whole)
+    for row in rows:
+        first, items = whole[row.key]
+        assert row.params == json.dumps({"day": DAY.isoformat(), "items": items})
+        assert (row.kind, row.recipient_id, row.place, row.not_after) == (
+            first.kind, first.recipient_id, first.place, NOT_AFTER
+        )
+    assert len(json.loads(rows[[r.key for r in rows].index("nudge_rota:7:2027-03-01")].params)[
+        "items"]) == 3
+
+
+def test_digests_already_owed_are_skipped() -> None:
+    book = DigestBook(DAY, owed={"nudge_rota:7:2027-03-01", "nudge_rota:9:2027-02-28"})
+    book.add(NUDGES)
+    assert len(book) == 3
+    assert [r.key for r in book.rows(NOT_AFTER)] == [
+        "nudge_inactivity:@comms:2027-03-01", "nudge_question:8:2027-03-01",
+        "nudge_rota:9:2027-03-01",
+    ]
+    assert len(book) == 0, "handed out once"
