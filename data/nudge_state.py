@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -399,7 +399,7 @@ async def snapshot_pieces(
         assert first is not None and last is not None
         yield await load_snapshot(
             session, now=now, zone=config.zone,
-            questions_before=now - config.question_after,
+            questions_before=now - shortest_answer_time(config),
             archive_every_months=config.archive_every_months,
             id_range=(first, last), away=away, pending=pending,
         )

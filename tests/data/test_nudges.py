@@ -75,8 +75,9 @@ async def test_the_snapshot_holds_what_the_rules_need(store: Store, cast: Cast) 
     finally:
         event.remove(store.engine.sync_engine, "before_cursor_execute", count)
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    # Eleven, and one for the questions waiting on a colleague (issue 14).
-    assert len(queries) == 12, queries
+    # Eleven, one for the questions waiting on a colleague and one for the content waiting for
+    # its registry number (issue 14).
+    assert len(queries) == 13, queries
 
     assert [a.id for a in state.accounts] == [first, second]
     one, two = state.accounts
