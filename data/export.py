@@ -1,5 +1,5 @@
 """The register, its audit trail and each account's public documents (questions, moderation
-log, case-management marks, purges) as CSV or JSON, for `kontobot export` and the dashboard:
+log, case-management marks, purges, consent records) as CSV or JSON, for `kontobot export` and the dashboard:
 streamed a chunk of rows at a time (`stream`), so memory stays flat however large they are.
 
 The guidelines: "Posts that KI publishes on social media and that outsiders make in dialogue
@@ -25,7 +25,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import people, register
 from data.chunks import IN_CHUNK, chunks
-from data.models import Account, AuditEvent, CaseMark, ModerationEntry, Purge, Question
+from data.models import (
+    Account,
+    AuditEvent,
+    CaseMark,
+    ConsentRecord,
+    ModerationEntry,
+    Purge,
+    Question,
+)
 
 REGISTER_COLUMNS = (
     "number", "status", "platform", "handle", "unit", "scope", "purpose", "objectives",
@@ -50,8 +58,12 @@ CASE_MARK_COLUMNS = (
 PURGE_COLUMNS = (
     "id", "account", "question_id", "what", "rule", "purged_by", "purged_on", "recorded_at",
 )
+CONSENT_COLUMNS = (
+    "id", "account", "post", "people", "method", "kept_at", "creator", "creator_credited",
+    "creator_consented", "recorded_by", "recorded_at",
+)
 # The parts an export can hold, in the order `all` writes them.
-RECORD_PARTS = ("questions", "moderation", "case_marks", "purges")
+RECORD_PARTS = ("questions", "moderation", "case_marks", "purges", "consents")
 PARTS = ("register", "audit", *RECORD_PARTS)
 WHATS = (*PARTS, "records", "all")
 # What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): such a cell is
@@ -287,6 +299,21 @@ async def purge_chunks(
         } for p in rows]
 
 
+async def consent_chunks(
+    session: AsyncSession, account_ids: Collection[int] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The consent records: who consented to which post, how, and the creator's credit."""
+    async for rows in _record_chunks(session, ConsentRecord, account_ids, chunk_rows):
+        numbers, names = await _named(session, rows, ("recorded_by",))
+        yield [{
+            "id": c.id, "account": numbers.get(c.account_id, ""), "post": c.post,
+            "people": c.people, "method": c.method, "kept_at": c.kept_at, "creator": c.creator,
+            "creator_credited": c.creator_credited, "creator_consented": c.creator_consented,
+            "recorded_by": _name(names, c.recorded_by), "recorded_at": _at(c.recorded_at),
+        } for c in rows]
+
+
 def as_csv(
     rows: list[dict[str, Any]], columns: tuple[str, ...], *, header: bool = True
 ) -> str:
@@ -334,6 +361,7 @@ async def stream(
         "moderation": (MODERATION_COLUMNS, lambda: moderation_chunks(session, ids, chunk_rows)),
         "case_marks": (CASE_MARK_COLUMNS, lambda: case_mark_chunks(session, ids, chunk_rows)),
         "purges": (PURGE_COLUMNS, lambda: purge_chunks(session, ids, chunk_rows)),
+        "consents": (CONSENT_COLUMNS, lambda: consent_chunks(session, ids, chunk_rows)),
     }
     parts: list[tuple[str, tuple[str, ...], AsyncIterator[list[dict[str, Any]]]]] = [
         (name, readers[name][0], readers[name][1]()) for name in PARTS if name in wanted

@@ -30,6 +30,7 @@ from data.db import Store
 from data.export import (
     AUDIT_COLUMNS,
     CASE_MARK_COLUMNS,
+    CONSENT_COLUMNS,
     MODERATION_COLUMNS,
     PURGE_COLUMNS,
     QUESTION_COLUMNS,
@@ -150,7 +151,7 @@ async def test_export_of_an_empty_database_is_just_headers(tmp_path: Path) -> No
     assert as_csv.code == 0, as_csv.err
     assert as_csv.out == "\n".join(",".join(columns) + "\n" for columns in (
         REGISTER_COLUMNS, AUDIT_COLUMNS, QUESTION_COLUMNS, MODERATION_COLUMNS, CASE_MARK_COLUMNS,
-        PURGE_COLUMNS,
+        PURGE_COLUMNS, CONSENT_COLUMNS,
     ))
 
 

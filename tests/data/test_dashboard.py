@@ -41,6 +41,10 @@ class Register:
 
 @pytest.fixture
 async def accounts(store: Store, cast: Cast) -> Register:
+    return await three_accounts(store, cast)
+
+
+async def three_accounts(store: Store, cast: Cast) -> Register:
     first = await register(
         store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
         handle="ki_first",

@@ -82,6 +82,7 @@ async def account_with_records(store: Store, cast: Cast, handle: str, typed: str
 RECORD_PARTS = {
     "questions": export.QUESTION_COLUMNS, "moderation": export.MODERATION_COLUMNS,
     "case_marks": export.CASE_MARK_COLUMNS, "purges": export.PURGE_COLUMNS,
+    "consents": export.CONSENT_COLUMNS,
 }
 
 
@@ -106,6 +107,9 @@ async def test_the_public_documents_of_an_account_are_exported(store: Store, cas
     assert (purge["rule"], purge["purged_by"], purge["purged_on"]) == (
         typed, "Anna Berg", LATER.date().isoformat()
     )
+    [consented] = data["consents"]
+    assert (consented["people"], consented["creator"], consented["creator_credited"],
+            consented["recorded_by"]) == (typed, typed, True, "Anna Berg")
     # CSV: each part a table (a blank line between), the same rows, no cell a formula.
     tables = text.split("\n\n")
     assert len(tables) == len(RECORD_PARTS)

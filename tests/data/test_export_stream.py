@@ -12,7 +12,7 @@ from data import export
 from data.chunks import IN_CHUNK
 from data.db import Store
 from data.models import Account
-from tests.data.test_dashboard import Register
+from tests.data.test_dashboard import Register, three_accounts
 from tests.helpers import T0, Cast
 from tests.helpers.accounts import add_records
 
@@ -20,15 +20,16 @@ WHATS = export.WHATS
 
 
 @pytest.fixture
-async def accounts(store: Store, cast: Cast, register_fixture: Register) -> Register:
+async def accounts(store: Store, cast: Cast) -> Register:
     """The dashboard's three accounts, two with public documents (the earlier one, whose
     records are made first though its id is the largest, and the first)."""
-    for account, member, other in ((register_fixture.earlier, cast.director,
+    made = await three_accounts(store, cast)
+    for account, member, other in ((made.earlier, cast.director,
                                     cast.second_colleague),
-                                   (register_fixture.first, cast.requester, cast.colleague)):
+                                   (made.first, cast.requester, cast.colleague)):
         assert account.id is not None
         await add_records(store, account.id, member, other, f"About {account.handle}", T0)
-    return register_fixture
+    return made
 
 
 async def pieces(store: Store, fmt: str, what: str, **options: object) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from data import casework, moderation, questions, requests
+from data import casework, consent, moderation, questions, requests
 from data.db import Store
 from data.models import Account, Decision
 from tests.helpers import request_input
@@ -70,8 +70,8 @@ async def add_records(
     store: Store, account: int, member: int, other_member: int, typed: str, now: datetime
 ) -> None:
     """An account's public documents: a question `member` logged at `now`; two hours later a
-    removal by `other_member`, their mark of the question for case management and a purge of
-    a post by `member`. Each holds `typed` where a person typed text."""
+    removal by `other_member`, their mark of the question for case management, a purge of a
+    post and a consent record by `member`. Each holds `typed` where a person typed text."""
     later = now + timedelta(hours=2)
     async with store.transaction() as session:
         question = await questions.log_question(
@@ -86,3 +86,8 @@ async def add_records(
                             now=later)
         await casework.record_purge(session, account_id=account, actor_id=member, rule=typed,
                                     post=f"https://x.com/{account}/1", now=later)
+        await consent.record_consent(
+            session, account_id=account, actor_id=member, post=typed, people_named=typed,
+            method="form", kept_at=typed, creator=typed, creator_credited=True,
+            creator_consented=True, now=later,
+        )
