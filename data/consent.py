@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,3 +87,14 @@ async def consents_of(session: AsyncSession, account_ids: Sequence[int]) -> list
             select(ConsentRecord).where(col(ConsentRecord.account_id).in_(piece))
         )
     return sorted(found, key=lambda r: (r.recorded_at, r.id or 0), reverse=True)
+
+
+async def count_since(session: AsyncSession, account_id: int, since: datetime) -> int:
+    """How many consent records the account has had since `since` (the six-monthly archiving
+    reminder names them)."""
+    found = await session.exec(
+        select(func.count()).select_from(ConsentRecord).where(
+            col(ConsentRecord.account_id) == account_id, col(ConsentRecord.recorded_at) >= since
+        )
+    )
+    return int(found.one())
