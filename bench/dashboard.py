@@ -98,7 +98,7 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
     try:
         await migrate.upgrade(store.engine)
         rows = rows_of(n)
-        rows["role_assignment"] = [{"person_id": 1, "role": "comms"}]
+        rows["role_assignment"] = [{"person_id": 1, "role": "comms", "source": "slack"}]
         await fill(store, rows)
         if database == "postgresql":
             async with store.engine.begin() as connection:
