@@ -42,14 +42,17 @@ def parser() -> argparse.ArgumentParser:
     turns.add_argument("--web-chat", choices=("on", "off"), default="off")
     commands.add_parser("migrate", help="bring the database schema up to date")
     exporter = commands.add_parser(
-        "export", help="write the register and its audit trail to standard output"
+        "export",
+        help="write the register, its audit trail and the accounts' public documents "
+        "(questions, moderation log, case-management marks, purges) to standard output",
     )
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
     exporter.add_argument(
         "--what",
-        choices=("register", "audit", "all"),
+        choices=export.WHATS,
         default="all",
-        help="which table (default all: in CSV, the register, a blank line, then the audit trail)",
+        help="which table: one, records (the public documents) or all (the default); in CSV, "
+        "each table with a blank line between",
     )
     package = commands.add_parser(
         "teams-package",

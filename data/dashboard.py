@@ -31,7 +31,7 @@ from data.models import (
 from data.rota import Rota
 
 FORMATS = ("csv", "json")
-WHATS = ("register", "audit", "all")
+WHATS = export.WHATS
 
 
 @dataclass(frozen=True)

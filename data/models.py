@@ -659,3 +659,39 @@ class AccountCompliance(SQLModel, table=True):
     archive_overdue_days: int = 0
     inactive_since: date | None = None
     last_monitored: date | None = None
+
+
+# --- Consent and credit (issue 14).
+
+
+class ConsentMethod(StrEnum):
+    """How the people in a post gave their consent (the guidelines' "Consent and GDPR")."""
+
+    WRITTEN = "written"
+    EMAIL = "email"
+    FORM = "form"
+    RECORDED = "recorded"
+
+
+class ConsentRecord(SQLModel, table=True):
+    """For a post with identifiable people: who consented, how, for which post; the creator
+    credited and whether the creator consented (the guidelines: "people who participate and are
+    identifiable by photo, video, audio or name must give their consent", "The creator must
+    always be mentioned ... The creator must have consented")."""
+
+    __tablename__ = "consent_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # The post: a link, or a description of it before it is published.
+    post: str = Field(max_length=1000)
+    # Who consented, as the team names them (free text: the people are not KI's staff).
+    people: str = Field(max_length=1000)
+    method: str = Field(max_length=16)
+    # Where the signed form, the email or the recording is kept.
+    kept_at: str = Field(max_length=1000)
+    creator: str = Field(max_length=200)
+    creator_credited: bool
+    creator_consented: bool
+    recorded_by: int = Field(foreign_key="person.id")
+    recorded_at: datetime

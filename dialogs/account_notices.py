@@ -4,12 +4,12 @@ asked for, inactivity, and closing (journeys 5-7)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import access, archive, closure, questions, register
+from data import access, archive, closure, consent, questions, register
 from data.errors import NotFound
 from data.models import Account, AccountStatus, Question
 from dialogs.archiving import archived_button, location_input
@@ -30,6 +30,11 @@ from dialogs.open_account import RESPONSE_LABELS
 MAX_QUESTIONS = 8
 ARCHIVE_RECORDS_PLAN = N_(
     "Save a screenshot of the profile page as KI's records-management plan says, then write where you saved it and click Archived…"
+)
+# The guidelines ask for consent from people identifiable in a post and from its creator: the
+# six-monthly archiving is when the team checks each such post has its record.
+ARCHIVE_CONSENTS = N_(
+    "Save the consents with the archive too. Recorded with /consent since {since}: {count}. Every post with identifiable people, and every image or video, needs consent and credit for its creator: record any that are missing with /consent."
 )
 MUST_CLOSE = N_(
     "Accounts that are no longer active must be closed. If the account is active, say so; if not, close it."
@@ -155,6 +160,18 @@ async def _archived_since(session: AsyncSession, account: Account, item: dict[st
     return state.last_done is not None and state.due > date.fromisoformat(str(item["due"]))
 
 
+async def _consents_since(session: AsyncSession, tr: Translator, account: Account) -> str:
+    """How many consent records since the last archiving (or the registration), asking for
+    the missing ones."""
+    assert account.id is not None
+    state = await archive.current(session, account.id)
+    since = state.last_done or account.registered_at.astimezone(tr.timezone).date()
+    count = await consent.count_since(
+        session, account.id, datetime.combine(since, time(), tzinfo=tr.timezone)
+    )
+    return tr(ARCHIVE_CONSENTS, count=count, since=since.isoformat())
+
+
 async def nudge_archiving(
     session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
 ) -> Message:
@@ -168,6 +185,7 @@ async def nudge_archiving(
         blocks: list[Block] = [Paragraph(_archiving_text(tr, item, account))]
         if await is_member(session, account.id, recipient_id):
             blocks.append(Context(tr(ARCHIVE_RECORDS_PLAN)))
+            blocks.append(Context(await _consents_since(session, tr, account)))
             blocks.append(
                 Actions(
                     (

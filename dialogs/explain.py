@@ -167,6 +167,11 @@ REASONS: dict[str, str] = {
     "bad_moment": N_(
         "I couldn't read {text} as a time. Write it as year-month-day and hours:minutes, for example 2027-03-01 14:30, or click Just now."
     ),
+    # Consent and credit (data.consent).
+    "unknown_method": N_("Please pick one of the ways offered."),
+    "creator_not_consented": N_(
+        "The creator must have consented to the publication on social media: ask them first. Until they have, the post may not be published, and there is nothing to record."
+    ),
     # Case management and purging (data.casework).
     "unknown_mark": N_("I can't find that mark for case management."),
     "already_registered": N_("It is already registered, under the registry number {number}."),

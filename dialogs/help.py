@@ -22,7 +22,7 @@ COMMANDS = (
 
 # Commands beyond Teams' command menu, which holds ten: help lists them and Slack has them as
 # slash commands; on Teams they are typed, or reached by the help card's buttons.
-MORE_COMMANDS = ("removed",)
+MORE_COMMANDS = ("removed", "consent")
 ALL_COMMANDS = (*COMMANDS[:-1], *MORE_COMMANDS, COMMANDS[-1])
 
 # What each command does, in the words of the help (catalogue msgids; Teams' menu uses them).
@@ -44,6 +44,9 @@ DESCRIPTIONS = {
     ),
     "removed": N_(
         "Record a post or comment you removed from one of your accounts in its moderation log. Threats and sensitive personal data are sent to the manager at once."
+    ),
+    "consent": N_(
+        "Record who consented to a post with identifiable people, how, and the creator credited and their consent."
     ),
     "help": N_("Show this help."),
 }
@@ -90,6 +93,7 @@ def help_message(ctx: Ctx, notice: str = "") -> Message:
             (
                 Button("cmd:open-account", tr("Open an account"), style="primary"),
                 Button("cmd:removed", tr("Record a removed post")),
+                Button("cmd:consent", tr("Record consent for a post")),
             )
         ),
     ]

@@ -3,7 +3,7 @@
 Platforms translate their payloads into `dialogs.events` and render the replies; everything in
 between is here. Dialog progress is loaded and saved in `dialog_turn` and nowhere else. This
 module only dispatches: each command and each button's feature lives in a module of its own
-(dialogs.duty, .questions, .experts, .moderation, .archiving, .closing, .approval, .accounts,
+(dialogs.duty, .questions, .experts, .moderation, .consent, .archiving, .closing, .approval, .accounts,
 .team).
 """
 
@@ -29,6 +29,7 @@ from dialogs import (
     archiving,
     case_management,
     closing,
+    consent,
     dashboard,
     duty,
     experts,
@@ -139,6 +140,7 @@ class Brain:
                 *team.dialogs(self.nudges),
                 *experts.dialogs(self.nudges),
                 moderation.RecordRemoval(),
+                consent.RecordConsent(),
             ]
         )
 
@@ -320,6 +322,8 @@ class Brain:
             return await questions.start(ctx, self, args)
         if name == "removed":
             return await moderation.start(ctx, self, args)
+        if name == "consent":
+            return await consent.start(ctx, self, args)
         if name == "major-change":
             return await archiving.major_change(ctx, self, args)
         if name == "close-account":

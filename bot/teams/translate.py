@@ -45,10 +45,14 @@ COMMAND_WORDS: dict[str, frozenset[str]] = {
         {"removed", "record a removal", "record a removed post", "borttaget",
          "registrera borttaget", "registrera ett borttaget inlägg"}
     ),
+    "consent": frozenset(
+        {"consent", "record consent", "record consent for a post", "samtycke",
+         "registrera samtycke", "registrera samtycke till ett inlägg"}
+    ),
 }
 # The commands that take words after them when typed without a slash: "away 2027-07-01 …".
 _WITH_ARGS = re.compile(
-    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team|removed|borttaget)"
+    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team|removed|borttaget|consent|samtycke)"
     r"\s+(\S.*)$",
     re.IGNORECASE,
 )

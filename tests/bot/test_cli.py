@@ -24,9 +24,18 @@ from pathlib import Path
 import pytest
 
 from bot.web.demo import seed
-from data import migrate
+from data import export as export_module
+from data import migrate, questions, register
 from data.db import Store
-from data.export import AUDIT_COLUMNS, REGISTER_COLUMNS
+from data.export import (
+    AUDIT_COLUMNS,
+    CASE_MARK_COLUMNS,
+    CONSENT_COLUMNS,
+    MODERATION_COLUMNS,
+    PURGE_COLUMNS,
+    QUESTION_COLUMNS,
+    REGISTER_COLUMNS,
+)
 from dialogs.explain import REASONS
 from dialogs.i18n import Translator
 from dialogs.router import Brain
@@ -91,7 +100,7 @@ async def test_help_names_every_command(tmp_path: Path, how: str) -> None:
     for command in ("serve", "migrate", "export"):
         assert command in run.out
     assert export.code == 0, export.err
-    assert "{csv,json}" in export.out and "{register,audit,all}" in export.out
+    assert "{csv,json}" in export.out and "{" + ",".join(export_module.WHATS) + "}" in export.out
     # Help touches no database.
     assert not (tmp_path / "kontobot.db").exists()
 
@@ -138,9 +147,12 @@ async def test_export_of_an_empty_database_is_just_headers(tmp_path: Path) -> No
         kontobot(sqlite_in(tmp_path, "b.db"), tmp_path, "export", "--format", "csv"),
     )
     assert run.code == 0, run.err
-    assert json.loads(run.out) == {"register": [], "audit": []}
+    assert json.loads(run.out) == {part: [] for part in export_module.PARTS}
     assert as_csv.code == 0, as_csv.err
-    assert as_csv.out == ",".join(REGISTER_COLUMNS) + "\n\n" + ",".join(AUDIT_COLUMNS) + "\n"
+    assert as_csv.out == "\n".join(",".join(columns) + "\n" for columns in (
+        REGISTER_COLUMNS, AUDIT_COLUMNS, QUESTION_COLUMNS, MODERATION_COLUMNS, CASE_MARK_COLUMNS,
+        PURGE_COLUMNS, CONSENT_COLUMNS,
+    ))
 
 
 async def _register_one_account(database_url: str) -> str:
@@ -161,6 +173,13 @@ async def _register_one_account(database_url: str) -> str:
         assert refusal.message.text == Translator("sv")(REASONS["request_moved_on"])
         [done] = await click(brain, "david", T0, "approval:approve", card_value(request))
         assert "SOME-2027-0001" in done.message.text
+        # A question from the public, logged by Anna: a public document the export holds.
+        async with store.transaction() as session:
+            account = await register.account_by_number(session, "SOME-2027-0001")
+            assert account is not None and account.id is not None
+            [anna, *_] = (await register.teams_of(session, [account.id]))[account.id]
+            await questions.log_question(session, account_id=account.id, actor_id=anna,
+                                         text="=Why this photo?", now=T0)
         return "SOME-2027-0001"
     finally:
         await store.close()
@@ -206,12 +225,18 @@ async def test_export_lists_the_registered_account_and_its_audit_trail(
     assert registered["details"]["number"] == number
 
     assert as_csv.code == 0, as_csv.err
-    register_part, audit_part = as_csv.out.split("\n\n")
+    register_part, audit_part, questions_part, *_ = as_csv.out.split("\n\n")
     [csv_row] = list(csv.DictReader(io.StringIO(register_part)))
     assert csv_row["number"] == number
     assert csv_row["team"] == "Anna Andersson; Björn Berg"
     audit_rows = list(csv.DictReader(io.StringIO(audit_part)))
     assert [r["action"] for r in audit_rows] == actions
+    [asked] = exported["questions"]
+    assert (asked["account"], asked["text"], asked["logged_by"]) == (
+        number, "=Why this photo?", "Anna Andersson"
+    )
+    [csv_question] = list(csv.DictReader(io.StringIO(questions_part)))
+    assert csv_question["text"] == "'=Why this photo?"
 
     assert only_audit.code == 0, only_audit.err
     assert json.loads(only_audit.out) == {"audit": exported["audit"]}

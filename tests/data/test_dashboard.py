@@ -41,6 +41,10 @@ class Register:
 
 @pytest.fixture
 async def accounts(store: Store, cast: Cast) -> Register:
+    return await three_accounts(store, cast)
+
+
+async def three_accounts(store: Store, cast: Cast) -> Register:
     first = await register(
         store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
         handle="ki_first",
@@ -234,6 +238,8 @@ async def test_a_team_member_exports_only_their_accounts(
     expected = {
         "register": [r for r in everything["register"] if r["number"] in mine],
         "audit": [e for e in everything["audit"] if e["subject"] in subjects],
+        **{part: [r for r in everything[part] if r["account"] in mine]
+           for part in export.RECORD_PARTS},
     }
     assert {e["subject"] for e in expected["audit"]} == subjects
 
@@ -255,17 +261,22 @@ async def test_a_team_member_exports_only_their_accounts(
     audit_csv = await export_as(store, cast.colleague, "csv", "audit")
     assert [r["id"] for r in rows(audit_csv)] == [str(e["id"]) for e in expected["audit"]]
     both = await export_as(store, cast.colleague, "csv", "all")
-    assert both == register_csv + "\n" + audit_csv
+    records_csv = await export_as(store, cast.colleague, "csv", "records")
+    assert both == register_csv + "\n" + audit_csv + "\n" + records_csv
 
 
 async def test_someone_with_no_accounts_exports_only_headers(
     store: Store, cast: Cast, accounts: Register
 ) -> None:
-    assert await export_as(store, cast.outsider, "csv", "all") == (
-        ",".join(export.REGISTER_COLUMNS) + "\n\n" + ",".join(export.AUDIT_COLUMNS) + "\n"
+    assert await export_as(store, cast.outsider, "csv", "all") == "\n".join(
+        ",".join(columns) + "\n" for columns in (
+            export.REGISTER_COLUMNS, export.AUDIT_COLUMNS, export.QUESTION_COLUMNS,
+            export.MODERATION_COLUMNS, export.CASE_MARK_COLUMNS, export.PURGE_COLUMNS,
+            export.CONSENT_COLUMNS,
+        )
     )
     assert json.loads(await export_as(store, cast.outsider, "json", "all")) == {
-        "register": [], "audit": [],
+        part: [] for part in export.PARTS
     }
 
 

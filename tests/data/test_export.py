@@ -1,17 +1,29 @@
-"""data.export: CSV cells neutralised against formulas, JSON with audit details as objects."""
+"""data.export: CSV cells neutralised against formulas, JSON with audit details as objects, and
+each account's public documents (questions, moderation log, case marks, purges)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 
 from data import export
 from data.db import Store
+from data.models import Account
 from tests.helpers import T0, Cast
-from tests.helpers.accounts import FORMULA_PREFIXES, formula, register_formulas
+from tests.helpers.accounts import (
+    FORMULA_PREFIXES,
+    add_records,
+    formula,
+    id_of,
+    register,
+    register_formulas,
+)
+
+LATER = T0 + timedelta(hours=2)  # when add_records records all but the question
 
 
 @pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
@@ -58,3 +70,71 @@ async def test_json_carries_audit_details_as_objects(store: Store, cast: Cast) -
     # In CSV the details are the same object as JSON text.
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [json.loads(r["details"]) for r in rows] == [e["details"] for e in data["audit"]]
+
+
+async def account_with_records(store: Store, cast: Cast, handle: str, typed: str) -> int:
+    account = id_of(await register(store, requester=cast.requester, team=(cast.colleague,),
+                                   manager=cast.manager, now=T0, handle=handle))
+    await add_records(store, account, cast.requester, cast.colleague, typed, T0)
+    return account
+
+
+RECORD_PARTS = {
+    "questions": export.QUESTION_COLUMNS, "moderation": export.MODERATION_COLUMNS,
+    "case_marks": export.CASE_MARK_COLUMNS, "purges": export.PURGE_COLUMNS,
+    "consents": export.CONSENT_COLUMNS,
+}
+
+
+async def test_the_public_documents_of_an_account_are_exported(store: Store, cast: Cast) -> None:
+    typed = formula("=")
+    await account_with_records(store, cast, "ki_neuroscience", typed)
+    async with store.transaction() as session:
+        data = json.loads(await export.export(session, "json", "records"))
+        text = await export.export(session, "csv", "records")
+    assert list(data) == list(RECORD_PARTS)
+    [question] = data["questions"]
+    assert (question["account"], question["text"], question["asked_by"], question["logged_by"]) \
+        == ("SOME-2027-0001", typed, typed, "Anna Berg")
+    [removed] = data["moderation"]
+    assert (removed["category"], removed["reason"], removed["evidence"], removed["removed_by"]) \
+        == ("defamation", typed, typed, "Bo Ek")
+    [mark] = data["case_marks"]
+    assert (mark["kind"], mark["question_id"], mark["note"], mark["registry_number"]) == (
+        "case_management", question["id"], typed, ""
+    )
+    [purge] = data["purges"]
+    assert (purge["rule"], purge["purged_by"], purge["purged_on"]) == (
+        typed, "Anna Berg", LATER.date().isoformat()
+    )
+    [consented] = data["consents"]
+    assert (consented["people"], consented["creator"], consented["creator_credited"],
+            consented["recorded_by"]) == (typed, typed, True, "Anna Berg")
+    # CSV: each part a table (a blank line between), the same rows, no cell a formula.
+    tables = text.split("\n\n")
+    assert len(tables) == len(RECORD_PARTS)
+    for table, (name, columns) in zip(tables, RECORD_PARTS.items(), strict=True):
+        rows = list(csv.DictReader(io.StringIO(table)))
+        assert tuple(rows[0]) == columns
+        assert [r["id"] for r in rows] == [str(r["id"]) for r in data[name]]
+        assert "'" + typed in rows[0].values()
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            assert not cell.startswith(FORMULA_PREFIXES), cell
+
+
+async def test_an_account_filter_keeps_other_accounts_records_out(
+    store: Store, cast: Cast
+) -> None:
+    mine = await account_with_records(store, cast, "ki_neuroscience", "Mine")
+    await account_with_records(store, cast, "ki_other", "Theirs")
+    async with store.transaction() as session:
+        account = await session.get(Account, mine)
+        assert account is not None
+        data = json.loads(await export.export(session, "json", "all", accounts=[account]))
+        everything = json.loads(await export.export(session, "json", "all"))
+    for name in RECORD_PARTS:
+        assert {r["account"] for r in data[name]} == {"SOME-2027-0001"}, name
+        assert {r["account"] for r in everything[name]} == {"SOME-2027-0001", "SOME-2027-0002"}
+    # Ordered by account, then as recorded.
+    assert [r["account"] for r in everything["questions"]] == ["SOME-2027-0001", "SOME-2027-0002"]

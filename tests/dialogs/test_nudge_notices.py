@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from data import absence, archive, closure, monitoring, questions, rota
+from data import absence, archive, closure, consent, monitoring, questions, rota
 from data.db import Store
 from data.models import Outbox
 from dialogs import notices
@@ -333,6 +333,33 @@ async def test_archiving_reminders_have_one_field_for_where_and_buttons_per_acco
                                     now=at(date(2027, 8, 18), 9, 6))
     left = await compose(store, row)
     assert left.text == "Nothing needs archiving any more." and not inputs(left)
+
+
+async def test_the_archiving_reminder_asks_for_the_consents_too(
+    store: Store, cast: Cast
+) -> None:
+    one, _ = await two_accounts(store, cast)
+    async with store.transaction() as session:
+        await consent.record_consent(
+            session, account_id=one, actor_id=cast.colleague, post="https://x.example/p/1",
+            people_named="Sara Lind", method="email", kept_at="W:/consent/1.eml",
+            creator="Ulf Sirén", creator_credited=True, creator_consented=True,
+            now=T0 + timedelta(days=30),
+        )
+    await sweep(store, at(date(2027, 8, 18), 9, 5), CONFIG)
+    [row] = await rows(store, "nudge_archiving", recipient_id=cast.requester)
+    asked = [c for c in contexts(await compose(store, row)) if "/consent" in c]
+    since = T0.astimezone(SV.timezone).date().isoformat()
+    assert asked == [
+        f"Save the consents with the archive too. Recorded with /consent since {since}: {n}. "
+        "Every post with identifiable people, and every image or video, needs consent and "
+        "credit for its creator: record any that are missing with /consent."
+        for n in (1, 0)
+    ]
+    swedish = [c for c in contexts(await compose(store, row, SV)) if "/consent" in c]
+    assert swedish[0].startswith(
+        f"Spara samtyckena med arkivet också. Registrerade med /consent sedan {since}: 1."
+    )
 
 
 async def test_overdue_archiving_escalates_to_the_manager(store: Store, cast: Cast) -> None:

@@ -3,10 +3,10 @@ operations, and a few shortcuts for the account operations of issue 5."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from data import requests
+from data import casework, consent, moderation, questions, requests
 from data.db import Store
 from data.models import Account, Decision
 from tests.helpers import request_input
@@ -63,4 +63,31 @@ async def register_formulas(store: Store, requester: int, colleague: int, now: d
         await register(
             store, requester=requester, team=(colleague,), manager=manager, now=now,
             handle=f"ki_formula_{index}", unit=formula(prefix),
+        )
+
+
+async def add_records(
+    store: Store, account: int, member: int, other_member: int, typed: str, now: datetime
+) -> None:
+    """An account's public documents: a question `member` logged at `now`; two hours later a
+    removal by `other_member`, their mark of the question for case management, a purge of a
+    post and a consent record by `member`. Each holds `typed` where a person typed text."""
+    later = now + timedelta(hours=2)
+    async with store.transaction() as session:
+        question = await questions.log_question(
+            session, account_id=account, actor_id=member, text=typed, now=now, asked_by=typed,
+        )
+        await moderation.record_removal(
+            session, account_id=account, actor_id=other_member, content=typed,
+            category="defamation", reason=typed, evidence=typed, now=later,
+        )
+        await casework.mark(session, account_id=account, actor_id=other_member,
+                            kind="case_management", question_id=question.id, note=typed,
+                            now=later)
+        await casework.record_purge(session, account_id=account, actor_id=member, rule=typed,
+                                    post=f"https://x.com/{account}/1", now=later)
+        await consent.record_consent(
+            session, account_id=account, actor_id=member, post=typed, people_named=typed,
+            method="form", kept_at=typed, creator=typed, creator_credited=True,
+            creator_consented=True, now=later,
         )

@@ -43,6 +43,14 @@ MODERATION = {
     "other": L_("Other inappropriate content"),
 }
 
+# How people consented to a post (data.models.ConsentMethod).
+CONSENT_METHOD = {
+    "written": L_("Signed in writing"),
+    "email": L_("By email"),
+    "form": L_("Consent form"),
+    "recorded": L_("Recorded on audio or video"),
+}
+
 REFERRAL_CATEGORY = {"criticism": L_("Criticism"), "expert": L_("Question for an expert")}
 REFERRAL_STATUS = {
     "asked": L_("Waiting for the colleague"),
@@ -69,6 +77,7 @@ ACTION = {
     "question.expert_suggested": L_("Colleague suggested an answer"),
     "question.expert_declined": L_("Colleague said not theirs"),
     "moderation.recorded": L_("Removal recorded"),
+    "consent.recorded": L_("Consent recorded"),
     "request.decided": L_("Request decided"),
     "request.handed_over": L_("Request handed over"),
     "request.rerouted": L_("Request rerouted"),

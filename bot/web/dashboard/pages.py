@@ -19,7 +19,14 @@ from bot.web.dashboard.charts import Bar, Stack, bar_chart, horizontal_bar_chart
 from bot.web.dashboard.render import Visit, page, words_for
 from bot.web.dashboard.table import Choice
 from bot.web.dashboard.translation import L_, Words
-from data import dashboard, dashboard_charts, dashboard_moderation, dashboard_register, rota
+from data import (
+    dashboard,
+    dashboard_charts,
+    dashboard_consent,
+    dashboard_moderation,
+    dashboard_register,
+    rota,
+)
 from data import dashboard_overview as overview
 from data.dashboard_register import SORTS
 from data.errors import Invalid, NotAllowed, NotFound
@@ -81,6 +88,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
         assert account.id is not None
         state = (await overview.account_states(session, now, config, [account])).get(account.id)
         moderated = await dashboard_moderation.account_moderation(session, visit.viewer, account)
+        consents = await dashboard_consent.account_consents(session, visit.viewer, account)
         duty = (
             await rota.duty_on(
                 session, account_id=account.id, day=today, calendar=config.monitoring,
@@ -97,6 +105,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
             "nav": "register",
             "detail": detail,
             "moderation": moderated,
+            "consents": consents,
             "account": account,
             "state": state,
             "on_duty": duty,

@@ -28,6 +28,10 @@ SENDER = Sender("teams", "aad-1")
         ("removed", "removed", ""),
         ("Registrera borttaget", "removed", ""),
         ("removed SOME-2027-0001", "removed", "SOME-2027-0001"),
+        # And consent and credit.
+        ("consent", "consent", ""),
+        ("Registrera samtycke", "consent", ""),
+        ("samtycke SOME-2027-0001", "consent", "SOME-2027-0001"),
         # An answer that merely starts with a command word stays an answer.
         ("question about the open day", None, ""),
         ("away on holiday", None, ""),

@@ -11,14 +11,15 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from data import export
-from tests.bot.web.conftest import Browser, World, sign_in
+from data import export, moderation, questions
+from tests.bot.web.conftest import EVIL_QUESTION, Browser, World, id_of_account, sign_in
+from tests.helpers import T0
 
 CONTENT_TYPES = {"csv": "text/csv", "json": "application/json"}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-@pytest.mark.parametrize("what", ["register", "audit", "all"])
+@pytest.mark.parametrize("what", export.WHATS)
 async def test_the_comms_office_gets_what_kontobot_export_writes(
     client: TestClient[Any, Any], world: World, fmt: str, what: str
 ) -> None:
@@ -56,9 +57,37 @@ async def test_the_export_page_offers_every_download(
 ) -> None:
     comms = await sign_in(client, world, world.eva)
     body = await comms.page("/dashboard/export")
-    for what in ("register", "audit", "all"):
+    for what in export.WHATS:
         for fmt in ("csv", "json"):
             assert f'href="/dashboard/export?format={fmt}&amp;what={what}"' in body
+
+
+async def test_a_team_member_gets_only_their_accounts_public_documents(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    async with world.store.transaction() as session:
+        await questions.log_question(session, account_id=id_of_account(world.medicine),
+                                     actor_id=world.cia, text="Not Anna's", now=T0)
+        await moderation.record_removal(
+            session, account_id=id_of_account(world.medicine), actor_id=world.cia,
+            content="A post", category="copyright", reason="A photo used without leave",
+            evidence="Shared drive", now=T0,
+        )
+    anna = await sign_in(client, world, world.anna)
+    response = await anna.get("/dashboard/export", params={"format": "json", "what": "records"})
+    data = json.loads(await response.text())
+    assert list(data) == list(export.RECORD_PARTS)
+    assert [(q["account"], q["text"]) for q in data["questions"]] == [
+        ("SOME-2027-0001", EVIL_QUESTION)
+    ]
+    assert data["moderation"] == []
+    # The Communications Office sees every account's.
+    comms = await sign_in(client, world, world.eva)
+    response = await comms.get("/dashboard/export", params={"format": "csv", "what": "moderation"})
+    [row] = list(csv.DictReader(io.StringIO(await response.text())))
+    assert (row["account"], row["category"], row["removed_by"]) == (
+        world.medicine.number, "copyright", "Cia Lund"
+    )
 
 
 @pytest.mark.parametrize(
