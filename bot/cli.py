@@ -155,6 +155,11 @@ def serve(settings: Settings, host: str, port: int) -> int:
     if web_chat and not is_loopback(host):
         log.warning("the web chat lets anyone act as any demo person, and it is on at %s", host)
     processes = settings.turn_processes
+    if web_chat and processes:
+        # The web chat's long polls are woken by this process's own messages only, so a card
+        # another process rewrites would not reach the page: with it, turns run here.
+        log.info("turns run in the serving process: the web chat is on")
+        processes = 0
     app = create_app(
         settings, web_chat_enabled=web_chat, host=host, role="front" if processes else "whole"
     )

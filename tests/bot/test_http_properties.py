@@ -354,7 +354,10 @@ def web_requests(draw: st.DrawFn) -> Request:
         if method == "GET":
             return await get(path, params, headers)(app)
         target_path = draw_post_path
-        response = await app.client.post(target_path, data=form, headers=headers,
+        # Encoded here, lone surrogates and all (aiohttp's own encoding refuses them).
+        encoded = "&".join(f"{q(key)}={q(value)}" for key, value in form.items())
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        response = await app.client.post(target_path, data=encoded.encode(), headers=headers,
                                          allow_redirects=False)
         await response.read()
         return response.status

@@ -21,15 +21,20 @@ from data.models import (
     ApprovalDecision,
     ArchiveRecord,
     AuditEvent,
+    CaseMark,
     ChatIdentity,
     ClosureRecord,
+    ConsentRecord,
     DashboardSession,
     DialogState,
     ManagerHandover,
+    ModerationEntry,
     MonitoringCheckIn,
     Outbox,
     Person,
+    Purge,
     Question,
+    QuestionReferral,
     RoleAssignment,
     RotaSetting,
     UsedSignInLink,
@@ -282,6 +287,27 @@ async def test_merging_moves_every_row_that_names_the_person(store: Store, cast:
             ManagerHandover(account_id=other.id, from_manager_id=merged, to_person_id=merged,
                             proposed_by=merged, status="pending", proposed_at=T0),
         ])
+    async with store.transaction() as session:
+        question = Question(account_id=account_id, source="chat", text="?", received_at=T0,
+                            logged_by=survivor)
+        session.add(question)
+        await session.flush()
+        assert question.id is not None
+        # Issue 14's records: a colleague asked, a removal, a mark, a purge, a consent.
+        session.add_all([
+            QuestionReferral(question_id=question.id, account_id=account_id, category="expert",
+                             expert_id=merged, referred_by=merged, referred_at=T0, due_at=T0,
+                             status="asked"),
+            ModerationEntry(account_id=account_id, content="c", category="other", reason="r",
+                            removed_at=T0, removed_by=merged, evidence="e", recorded_at=T0),
+            CaseMark(account_id=account_id, kind="case_management", post="p", marked_by=merged,
+                     marked_at=T0, registry_number="1", registered_by=merged, registered_at=T0),
+            Purge(account_id=account_id, what="w", rule="r", purged_by=merged, purged_on=day,
+                  recorded_at=T0),
+            ConsentRecord(account_id=account_id, post="p", people="p", method="written",
+                          kept_at="k", creator="c", creator_credited=True,
+                          creator_consented=True, recorded_by=merged, recorded_at=T0),
+        ])
     await decide(store, pending.id, cast.outsider, now=LATER)
 
     columns = identity.person_columns_of()
@@ -346,6 +372,10 @@ def test_every_column_naming_a_person_is_found() -> None:
         ("used_sign_in_link", "person_id"), ("dashboard_session", "person_id"),
         ("manager_handover", "from_manager_id"), ("manager_handover", "to_person_id"),
         ("manager_handover", "proposed_by"),
+        ("question_referral", "expert_id"), ("question_referral", "referred_by"),
+        ("moderation_entry", "removed_by"), ("case_mark", "marked_by"),
+        ("case_mark", "registered_by"), ("purge", "purged_by"),
+        ("consent_record", "recorded_by"),
     }
     keys = {(c.table, c.column): c.keys for c in identity.person_columns_of()}
     assert keys[("role_assignment", "person_id")] == (("role", "source"),)

@@ -189,8 +189,12 @@ async def test_two_processes_share_the_work_in_each_persons_order(
     rows = await inbox_rows(database_url)
     assert len(rows) == 3 * PEOPLE
     assert {r.status for r in rows} == {InboxStatus.DONE.value}
-    # Both processes did some of the work.
-    assert len({r.claimed_by for r in rows}) == 2
+    # Every event was claimed by a turn process of one of the two servers. Which ones did the
+    # work is up to timing: a worker that finishes a turn claims the next runnable event in the
+    # same transaction, so one process may take them all (what counts is above: none lost, none
+    # repeated, each person's order kept).
+    claimants = {r.claimed_by for r in rows}
+    assert None not in claimants and 1 <= len(claimants) <= 2, claimants
     store = Store.from_url(database_url)
     try:
         assert await count(store, DialogState) == 0

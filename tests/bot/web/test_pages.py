@@ -263,7 +263,10 @@ async def test_the_compliance_page_has_charts_with_tables_and_definitions(comms:
     for chart in charts:
         assert f'<title id="{chart}">' in body
     captions = re.findall(r"<caption[^>]*>([^<]+)</caption>", body)
-    assert len(captions) == 5
+    # One table per chart, besides the offices' notices waiting for a place, when any wait
+    # (whether they do here depends on how far delivery got; tested on its own).
+    captions = [c for c in captions if c != "Notices waiting for a place, oldest first"]
+    assert len(captions) == 5, captions
     assert "Monitoring coverage per week, last 52 weeks, newest first" in captions
     text = text_of(body)
     # The open question is three days old; Department of Medicine has one active account.
