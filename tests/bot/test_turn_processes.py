@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 
 from data.models import InboxStatus
-from tests.bot.slack.test_restart import command, inbox_rows, post, user_id
 from tests.helpers.fake_slack import FakeSlack
-from tests.helpers.server import Server, killed, launch, stop
+from tests.helpers.server import Server, killed, stop
+from tests.helpers.slack_server import command, fake_slack, inbox_rows, post, start, user_id
 
 PEOPLE = 4
 STARTED = re.compile(r"turn process (\d+) started \(pid (\d+)\)")
@@ -24,26 +24,8 @@ STARTED = re.compile(r"turn process (\d+) started \(pid (\d+)\)")
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    await slack.start()
-    for n in range(PEOPLE):
-        slack.add_user(user_id(n), f"Person {n}", email=f"person{n}@ki.se")
-    yield slack
-    await slack.stop()
-
-
-async def start(fake: FakeSlack, database_url: str, workdir: Path, processes: str) -> Server:
-    from tests.bot.slack.rig import SECRET
-
-    env = {
-        "SLACK_BOT_TOKEN": fake.token,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "KONTOBOT_SLACK_API_URL": fake.url,
-        "KONTOBOT_SHUTDOWN_GRACE": "1",
-        "KONTOBOT_WEB_CHAT": "off",
-        "KONTOBOT_TURN_PROCESSES": processes,
-    }
-    return await asyncio.to_thread(launch, database_url, workdir, within=60, **env)
+    async with fake_slack(PEOPLE) as slack:
+        yield slack
 
 
 def turn_pids(server: Server) -> list[int]:
@@ -80,7 +62,7 @@ async def ask(fake: FakeSlack, server: Server, n: int, trigger: str) -> None:
 async def test_a_turn_process_runs_the_turns_and_is_started_again_when_it_dies(
     fake: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
-    server = await start(fake, database_url, tmp_path, "1")
+    server = await start(fake, database_url, tmp_path, KONTOBOT_TURN_PROCESSES="1")
     try:
         [first] = turn_pids(server)
         await ask(fake, server, 0, "t.0")
@@ -108,7 +90,7 @@ async def test_a_turn_process_runs_the_turns_and_is_started_again_when_it_dies(
 async def test_without_turn_processes_the_server_runs_the_turns_itself(
     fake: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
-    server = await start(fake, database_url, tmp_path, "0")
+    server = await start(fake, database_url, tmp_path, KONTOBOT_TURN_PROCESSES="0")
     try:
         await ask(fake, server, 0, "t.0")
         await fake.wait_for(lambda: fake.dm(user_id(0)), 30, "the first question")
@@ -125,7 +107,7 @@ async def test_a_turn_process_whose_server_was_killed_stops_and_leaves_the_rest(
 ) -> None:
     # Every turn waits for Slack's users.info: none finishes before the server is killed.
     gate = fake.hold("users.info")
-    server = await start(fake, database_url, tmp_path, "1")
+    server = await start(fake, database_url, tmp_path, KONTOBOT_TURN_PROCESSES="1")
     [turns] = turn_pids(server)
     for n in range(PEOPLE):
         await ask(fake, server, n, f"t.{n}")

@@ -9,99 +9,38 @@ Slack never retries a request we acknowledged, so these tests send each request 
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
 from data.db import Store
-from data.models import DialogState, InboxEvent, InboxStatus
+from data.models import DialogState, InboxStatus
 from dialogs.i18n import Translator
-from tests.bot.slack.rig import SECRET
-from tests.helpers import count, load
-from tests.helpers.fake_slack import FakeSlack, sign
-from tests.helpers.server import Server, killed, launch, stop
+from tests.helpers import count
+from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.server import killed, stop
+from tests.helpers.slack_server import (
+    command,
+    direct_message,
+    fake_slack,
+    inbox_rows,
+    post,
+    start,
+    user_id,
+)
 
 EN = Translator("en")
 PEOPLE = 40
 FIRST_QUESTION = "Which platform is the account on?"
 
 
-def user_id(n: int) -> str:
-    return f"UPERSON{n:03d}"
-
-
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    await slack.start()
-    for n in range(PEOPLE):
-        slack.add_user(user_id(n), f"Person {n}", email=f"person{n}@ki.se")
-    yield slack
-    await slack.stop()
-
-
-async def start(fake: FakeSlack, database_url: str, workdir: Path, name: str) -> Server:
-    env = {
-        "SLACK_BOT_TOKEN": fake.token,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "KONTOBOT_SLACK_API_URL": fake.url,
-        "KONTOBOT_SHUTDOWN_GRACE": "1",
-        "KONTOBOT_WEB_CHAT": "off",
-    }
-    return await asyncio.to_thread(launch, database_url, workdir, name=name, within=60, **env)
-
-
-def command(user: str, name: str, trigger: str) -> str:
-    return urlencode(
-        {
-            "team_id": "TKI",
-            "channel_id": "CGENERAL",
-            "user_id": user,
-            "command": f"/{name}",
-            "text": "",
-            "api_app_id": "AKONTOBOT",
-            "trigger_id": trigger,
-        }
-    )
-
-
-def direct_message(user: str, text: str, event_id: str) -> str:
-    return json.dumps(
-        {
-            "team_id": "TKI",
-            "api_app_id": "AKONTOBOT",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "channel": f"D{user}",
-                "user": user,
-                "text": text,
-                "ts": event_id.removeprefix("Ev") + ".000100",
-            },
-        }
-    )
-
-
-async def post(http: aiohttp.ClientSession, server: Server, body: str) -> None:
-    kind = "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
-    headers = {"Content-Type": kind, **sign(body, SECRET)}
-    async with http.post(f"{server.url}/slack/events", data=body, headers=headers) as response:
-        assert (response.status, await response.text()) == (200, "")
-
-
-async def inbox_rows(database_url: str) -> list[InboxEvent]:
-    store = Store.from_url(database_url)
-    try:
-        return await load(store, InboxEvent)
-    finally:
-        await store.close()
+    async with fake_slack(PEOPLE) as slack:
+        yield slack
 
 
 async def everyone_asked_once(fake: FakeSlack) -> None:
@@ -119,7 +58,7 @@ async def test_acknowledged_commands_survive_a_restart(
 ) -> None:
     # Every turn waits for Slack's users.info: when the server stops, none has finished.
     gate = fake.hold("users.info")
-    first = await start(fake, database_url, tmp_path, "first")
+    first = await start(fake, database_url, tmp_path, name="first")
     async with aiohttp.ClientSession() as http:
         await asyncio.gather(
             *(
@@ -139,7 +78,7 @@ async def test_acknowledged_commands_survive_a_restart(
     assert all(row.status != InboxStatus.DONE.value for row in rows)
 
     gate.set()
-    second = await start(fake, database_url, tmp_path, "second")
+    second = await start(fake, database_url, tmp_path, name="second")
     try:
         await everyone_asked_once(fake)
     finally:
@@ -155,8 +94,8 @@ async def test_two_processes_share_the_work_in_each_persons_order(
     if not database_url.startswith("postgresql"):
         pytest.skip("several processes share one database on PostgreSQL")
     servers = [
-        await start(fake, database_url, tmp_path, "a"),
-        await start(fake, database_url, tmp_path, "b"),
+        await start(fake, database_url, tmp_path, name="a"),
+        await start(fake, database_url, tmp_path, name="b"),
     ]
     try:
         async with aiohttp.ClientSession() as http:
