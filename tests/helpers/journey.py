@@ -46,6 +46,8 @@ class Answer:
     text: str | None = None
     selected: tuple[str, ...] = ()
     verb: str = "choose"
+    # A form's typed fields by name (verb "form"); its menus are sent as the form shows them.
+    values: tuple[tuple[str, str], ...] = ()
 
     @property
     def action(self) -> str:
@@ -167,3 +169,22 @@ def directory_answers(
         else:
             answers.append(answer)
     return answers
+
+
+def typical_answers(*, team: tuple[str, ...]) -> list[Answer]:
+    """A typical request of someone the directory knows, one interaction each: the platform,
+    the form about the account with its usual choices left as they are, the proposed unit,
+    the team picked, the proposed manager, and all the confirmations in one click."""
+    typed = {
+        answer.step: answer.text
+        for answer in open_account_answers()
+        if answer.text is not None and answer.step != "unit"
+    }
+    return [
+        Answer("platform", selected=("instagram",)),
+        Answer("handle", verb="form", values=tuple((k, v) for k, v in typed.items() if v)),
+        Answer("unit", verb="accept"),
+        Answer("team", selected=team, verb="pick"),
+        Answer("manager", verb="accept"),
+        Answer("acknowledgements", verb="all"),
+    ]
