@@ -143,6 +143,10 @@ async def test_one_at_a_time_stays_for_those_who_choose_it(
     other = Chat(chat.brain, who.colleague)
     await other.command("open-account")
     await other.dlg("platform", "choose", "instagram")
+    # Typed and refused, the question comes back alone, not the form.
+    refused = only(await other.say("ki neuro"))
+    assert says(refused, "What is the account's name or handle on the platform?")
+    assert not [b for b in refused.blocks if isinstance(b, Form)]
     assert step_of(only(await other.say("ki_neuroscience"))) == "unit"
 
 
