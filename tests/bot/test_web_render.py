@@ -8,8 +8,6 @@ import pytest
 from bot.web.render import render
 from dialogs.messages import (
     Choice,
-    Form,
-    FormField,
     Link,
     Message,
     Option,
@@ -18,6 +16,7 @@ from dialogs.messages import (
     from_dict,
     to_dict,
 )
+from tests.helpers.forms import FORM
 
 
 def html_of(link: Link) -> str:
@@ -110,18 +109,6 @@ def test_a_person_pickers_exclusions_survive_the_outbox() -> None:
     assert from_dict(to_dict(message)) == message
 
 
-FORM = Form(
-    "dlg:handle:form",
-    (
-        FormField("handle", "Handle?", "ki_neuro", hint="For example ki."),
-        FormField("purpose", "Purpose?", "Short <b>", hint="At least 10 characters.",
-                  error="Please write at least 10 characters.", multiline=True),
-        FormField("scope", "Scope?", "wide", options=(Option("unit", "A unit"),
-                                                     Option("wide", "University-wide"))),
-    ),
-    "Send the answers",
-)
-
 
 def test_a_form_has_labelled_fields_with_hints_refusals_and_one_button() -> None:
     html = render(Message("f", blocks=(FORM,)), message_id=3, directory=[])
@@ -134,8 +121,8 @@ def test_a_form_has_labelled_fields_with_hints_refusals_and_one_button() -> None
     # stays in it, escaped.
     assert 'aria-describedby="m3-0-purpose-hint m3-0-purpose-error" aria-invalid="true"' in html
     assert '<p class="field-error" id="m3-0-purpose-error">Please write at least 10' in html
-    assert ">Short &lt;b&gt;</textarea>" in html
-    assert '<option value="wide" selected>University-wide</option>' in html
+    assert ">Short &lt;b&gt; **x**</textarea>" in html
+    assert '<option value="unit" selected>A unit</option>' in html
     assert html.count("data-action=") == 1 and 'data-action="dlg:handle:form"' in html
 
 

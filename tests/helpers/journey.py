@@ -1,4 +1,5 @@
-"""The `/open-account` journey as data: what a person answers at each of the 14 steps.
+"""The `/open-account` journey as data: what a person answers at each of the 14 steps, one at
+a time, and the interactions of a typical request (`typical_answers`).
 
 One list of answers drives the journey through `dialogs.router.Brain` directly, through the web
 chat's JSON API (tests.helpers.web) and, step by step, through the browser.

@@ -25,9 +25,9 @@ from tests.helpers.journey import (
     card_value,
     directory_answers,
     import_staff,
+    latest_request,
     open_account_answers,
     typical_answers,
-    latest_request,
 )
 
 EN, SV = Translator("en"), Translator("sv")

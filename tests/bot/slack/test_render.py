@@ -16,8 +16,6 @@ from dialogs.messages import (
     Confirm,
     Context,
     Fields,
-    Form,
-    FormField,
     Link,
     Message,
     Option,
@@ -26,6 +24,7 @@ from dialogs.messages import (
     TextInput,
 )
 from tests.helpers.fake_slack import block_problems
+from tests.helpers.forms import FORM, TYPED
 
 
 def blocks_of(*blocks: object, title: str = "", text: str = "t") -> list[dict[str, object]]:
@@ -249,18 +248,6 @@ def test_the_home_view_keeps_block_ids_unique_and_within_100_blocks() -> None:
     assert json.dumps(view).count("approval:approve") > 1
 
 
-FORM = Form(
-    "dlg:handle:form",
-    (
-        FormField("handle", "Handle?", "ki_neuro", hint="For example ki."),
-        FormField("purpose", "Purpose?", "Short <b>", hint="At least 10 characters.",
-                  error="Please write at least 10 characters.", multiline=True),
-        FormField("scope", "Scope?", "unit", options=(Option("unit", "A unit"),
-                                                     Option("wide", "University-wide"))),
-    ),
-    "Send the answers",
-)
-
 
 def test_a_form_is_inputs_in_the_message_with_hints_refusals_and_one_button() -> None:
     handle, purpose, refusal, scope, send = blocks_of(FORM)
@@ -269,7 +256,7 @@ def test_a_form_is_inputs_in_the_message_with_hints_refusals_and_one_button() ->
     assert handle["hint"]["text"] == "For example ki."  # type: ignore[index]
     assert handle["element"]["action_id"] == "field:handle"  # type: ignore[index]
     # What was typed stays in the field; a refusal stands under it, escaped.
-    assert purpose["element"]["initial_value"] == "Short <b>"  # type: ignore[index]
+    assert purpose["element"]["initial_value"] == TYPED  # type: ignore[index]
     assert purpose["element"]["multiline"] is True  # type: ignore[index]
     assert refusal["type"] == "context"
     assert "Please write at least 10 characters." in json.dumps(refusal)
@@ -303,6 +290,6 @@ def test_the_forms_button_sends_every_field_by_name() -> None:
     )
     assert turn is not None
     assert turn.event.values == (  # type: ignore[union-attr]
-        ("handle", "ki_neuro typed"), ("purpose", "Short <b> typed"), ("scope", "wide"),
+        ("handle", "ki_neuro typed"), ("purpose", f"{TYPED} typed"), ("scope", "wide"),
     )
     assert turn.event.action == "dlg:handle:form"  # type: ignore[union-attr]

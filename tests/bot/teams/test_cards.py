@@ -45,6 +45,7 @@ from tests.bot.teams.rig import (
 )
 from tests.bot.teams.test_journey import request_account
 from tests.helpers.fake_connector import card_problems
+from tests.helpers.forms import FORM, TYPED
 from tests.helpers.fuzz import SCALE
 
 SERVICE = "https://smba.trafficmanager.net/emea/"
@@ -521,18 +522,6 @@ async def test_the_longest_answers_reach_the_manager_on_one_card(teams: TeamsRig
     assert answer[:100] in shown and render.MORE in shown, shown
 
 
-FORM = Form(
-    "dlg:handle:form",
-    (
-        FormField("handle", "Handle?", "ki_neuro", hint="For example ki."),
-        FormField("purpose", "Purpose?", "Short **x**", hint="At least 10 characters.",
-                  error="Please write at least 10 characters.", multiline=True),
-        FormField("scope", "Scope?", "unit", options=(Option("unit", "A unit"),
-                                                     Option("wide", "University-wide"))),
-    ),
-    "Send the answers",
-)
-
 
 def test_a_form_is_a_card_of_inputs_with_one_execute_that_names_them() -> None:
     card = render.card(Message("f", blocks=(FORM,)))
@@ -541,7 +530,7 @@ def test_a_form_is_a_card_of_inputs_with_one_execute_that_names_them() -> None:
     fields = inputs_of(card)
     assert set(fields) == {"field_handle", "field_purpose", "field_scope"}
     assert fields["field_handle"]["label"] == "Handle?"
-    assert fields["field_purpose"]["value"] == "Short **x**"  # sent back as typed
+    assert fields["field_purpose"]["value"] == TYPED  # sent back as typed
     assert fields["field_purpose"]["isMultiline"] is True
     assert fields["field_scope"]["type"] == "Input.ChoiceSet"
     assert fields["field_scope"]["value"] == "unit"
