@@ -133,8 +133,9 @@ class FormGroup:
 
     first: str
     steps: tuple[str, ...]
-    # What the form says above its fields (a catalogue msgid).
+    # What the form says above its fields, and its Help (catalogue msgids).
     intro: str
+    help_text: str
 
 
 class Dialog:
@@ -341,8 +342,11 @@ class Engine:
         return await self.prompt(ctx, progress)
 
     async def _help(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        group = self.dialogs[progress.dialog].form_at(progress)
         if progress.step == SUMMARY:
             text = ctx.tr(self.dialogs[progress.dialog].summary_help)
+        elif group is not None:
+            text = ctx.tr(group.help_text)
         else:
             text = ctx.tr(self.dialogs[progress.dialog].step(progress.step).help_text)
         general = ctx.tr("You can type back to go to the previous question, or cancel to stop.")

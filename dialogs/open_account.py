@@ -313,6 +313,9 @@ class OpenAccount(Dialog):
             N_(
                 "Tell me about the account on this form and send it. You can also answer one question at a time."
             ),
+            N_(
+                "KI's guidelines ask what the account is for, who it is for and how it is looked after. Fill in every field and click Send the answers; a field that needs changing says why, and everything you typed stays."
+            ),
         ),
     )
 

@@ -150,6 +150,13 @@ async def test_one_at_a_time_stays_for_those_who_choose_it(
     assert step_of(only(await other.say("ki_neuroscience"))) == "unit"
 
 
+async def test_help_on_the_form_explains_the_form(chat: Chat, who: CastSenders) -> None:
+    await fill(chat, who, until="handle")
+    helped = only(await chat.dlg("handle", "help"))
+    assert says(helped, "Fill in every field and click Send the answers")
+    assert form_of(helped).action == "dlg:handle:form"
+
+
 async def test_back_to_the_form_shows_the_answers_given(chat: Chat, who: CastSenders) -> None:
     await fill(chat, who, until="handle")
     await send(chat, GOOD)
