@@ -9,7 +9,7 @@ one field from there. A dialog supplies its steps and what Submit does. The call
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ from dialogs.messages import (
     Confirm,
     Context,
     Fields,
+    Form,
+    FormField,
     Message,
     Option,
     Paragraph,
@@ -39,6 +41,12 @@ from dialogs.messages import (
 
 SUMMARY = "summary"
 EDITING = "_editing"
+# The person chose to answer one question at a time rather than on a form.
+ONE_BY_ONE = "_one_by_one"
+# The steps a submitted form answered: the questions that follow skip them.
+FORM_ANSWERED = "_form_answered"
+# A form sent back with refusals: {"values": {step: typed}, "errors": {step: message}}.
+FORM_DRAFT = "_form_draft"
 
 
 @dataclass
@@ -110,6 +118,25 @@ class Step:
         """Whether this question is asked, given the answers so far (most always are)."""
         return True
 
+    def field(self, ctx: Ctx, progress: Progress, value: str) -> FormField | None:
+        """This question as a field of a form, showing `value`; None: not on a form."""
+        return None
+
+
+@dataclass(frozen=True)
+class FormGroup:
+    """Questions a person may answer together on one form, offered where `first` is asked.
+
+    The group need not be consecutive: once the form is sent, the questions between its
+    steps are asked and its own are skipped.
+    """
+
+    first: str
+    steps: tuple[str, ...]
+    # What the form says above its fields, and its Help (catalogue msgids).
+    intro: str
+    help_text: str
+
 
 class Dialog:
     name: str
@@ -126,6 +153,8 @@ class Dialog:
     cancel_text: str = N_("Your answers will be thrown away.")
     # Asked once more before Submit does something that cannot be undone (title, text, yes).
     submit_confirm: tuple[str, str, str] | None = None
+    # Questions that may be answered on one form (where the platform shows forms).
+    forms: tuple[FormGroup, ...] = ()
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -142,8 +171,18 @@ class Dialog:
         if progress.data.get(EDITING):
             return SUMMARY
         index = self.steps.index(step)
-        following = [s for s in self.steps[index + 1 :] if s.applies(progress)]
+        skipped = set(progress.data.get(FORM_ANSWERED, ()))
+        following = [
+            s for s in self.steps[index + 1 :] if s.applies(progress) and s.name not in skipped
+        ]
         return following[0].name if following else SUMMARY
+
+    def form_at(self, progress: Progress) -> FormGroup | None:
+        """The form offered for the current question, if any: never while editing one answer
+        from the summary, nor once the person chose one question at a time."""
+        if progress.data.get(EDITING) or progress.data.get(ONE_BY_ONE):
+            return None
+        return next((g for g in self.forms if g.first == progress.step), None)
 
     async def prepare(self, ctx: Ctx, progress: Progress) -> None:
         """Before a question is shown: look up what the dialog needs (by default nothing)."""
@@ -164,12 +203,18 @@ class Engine:
         step = SUMMARY if data else dialog.steps[0].name
         return Progress(dialog=dialog_name, step=step, data=dict(data or {}))
 
-    async def prompt(self, ctx: Ctx, progress: Progress, notice: str = "") -> list[Reply]:
-        """The current question (or the summary), with `notice` above it."""
+    async def prompt(
+        self, ctx: Ctx, progress: Progress, notice: str = "", *, single: bool = False
+    ) -> list[Reply]:
+        """The current question (or the summary), with `notice` above it; the form that holds
+        the question instead, unless `single` (an answer typed to it was refused)."""
         dialog = self.dialogs[progress.dialog]
         await dialog.prepare(ctx, progress)
+        group = None if single else dialog.form_at(progress)
         if progress.step == SUMMARY:
             message = await self._summary(ctx, dialog, progress)
+        elif group is not None:
+            message = self._form(ctx, dialog, progress, group)
         else:
             message = self._question(ctx, dialog, progress)
         if notice:
@@ -204,6 +249,7 @@ class Engine:
         what: str,
         selected: tuple[str, ...],
         text: str,
+        values: tuple[tuple[str, str], ...] = (),
     ) -> list[Reply]:
         if step != progress.step:
             # Any button of an older prompt, Cancel included: answers are never lost to a
@@ -227,6 +273,13 @@ class Engine:
             if what == "edit_field" and selected:
                 return await self._edit(ctx, progress, selected[0])
             return await self.prompt(ctx, progress)
+        group = self.dialogs[progress.dialog].form_at(progress)
+        if what == "form" and group is not None:
+            return await self._form_answers(ctx, progress, group, dict(values))
+        if what == "single":
+            progress.data[ONE_BY_ONE] = True
+            progress.data.pop(FORM_DRAFT, None)
+            return await self.prompt(ctx, progress)
         answer = Answer(text=text, selected=selected, picked=what == "pick", verb=what)
         return await self._answer(ctx, progress, answer)
 
@@ -236,11 +289,40 @@ class Engine:
         try:
             value = await step.accept(ctx, progress, answer)
         except DomainError as error:
-            return await self.prompt(ctx, progress, explain(ctx.tr, error))
+            # Typed to a form's first question: the person is answering one at a time.
+            return await self.prompt(ctx, progress, explain(ctx.tr, error), single=True)
         progress.data[step.name] = value
         self._go(progress, dialog.after(progress, step))
         if progress.step == SUMMARY:
             progress.data.pop(EDITING, None)
+        return await self.prompt(ctx, progress)
+
+    async def _form_answers(
+        self, ctx: Ctx, progress: Progress, group: FormGroup, values: dict[str, str]
+    ) -> list[Reply]:
+        """A sent form: each answer checked as its question checks it; all are kept, or the
+        form comes back with the refusals beside the fields and everything typed in it."""
+        dialog = self.dialogs[progress.dialog]
+        steps = [dialog.step(name) for name in group.steps if dialog.step(name).applies(progress)]
+        accepted: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for step in steps:
+            try:
+                accepted[step.name] = await step.accept(
+                    ctx, progress, Answer(text=values.get(step.name, ""))
+                )
+            except DomainError as error:
+                errors[step.name] = explain(ctx.tr, error)
+        if errors:
+            typed = {step.name: values.get(step.name, "") for step in steps}
+            progress.data[FORM_DRAFT] = {"values": typed, "errors": errors}
+            return await self.prompt(
+                ctx, progress, ctx.tr("Some answers need changing: see the note under each.")
+            )
+        progress.data.pop(FORM_DRAFT, None)
+        progress.data.update(accepted)
+        progress.data[FORM_ANSWERED] = list(accepted)
+        self._go(progress, dialog.after(progress, dialog.step(group.first)))
         return await self.prompt(ctx, progress)
 
     def _go(self, progress: Progress, step: str) -> None:
@@ -260,8 +342,11 @@ class Engine:
         return await self.prompt(ctx, progress)
 
     async def _help(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        group = self.dialogs[progress.dialog].form_at(progress)
         if progress.step == SUMMARY:
             text = ctx.tr(self.dialogs[progress.dialog].summary_help)
+        elif group is not None:
+            text = ctx.tr(group.help_text)
         else:
             text = ctx.tr(self.dialogs[progress.dialog].step(progress.step).help_text)
         general = ctx.tr("You can type back to go to the previous question, or cancel to stop.")
@@ -328,6 +413,41 @@ class Engine:
         )
         return Message(text=question, title=title, blocks=tuple(blocks))
 
+    def _form(self, ctx: Ctx, dialog: Dialog, progress: Progress, group: FormGroup) -> Message:
+        """The group's questions on one form, with what was typed (or answered) in it."""
+        draft = progress.data.get(FORM_DRAFT) or {}
+        typed: dict[str, str] = draft.get("values", {})
+        errors: dict[str, str] = draft.get("errors", {})
+        fields: list[FormField] = []
+        for name in group.steps:
+            step = dialog.step(name)
+            if not step.applies(progress):
+                continue
+            answered = progress.data.get(name)
+            value = typed.get(name, "" if answered is None else str(answered))
+            found = step.field(ctx, progress, value)
+            if found is not None:
+                fields.append(replace(found, error=errors.get(name, "")))
+        intro = ctx.tr(group.intro)
+        controls = [
+            Button(f"dlg:{group.first}:single", ctx.tr("One at a time")),
+            Button(f"dlg:{group.first}:help", ctx.tr("Help")),
+            Button(f"dlg:{group.first}:cancel", ctx.tr("Cancel")),
+        ]
+        if progress.history:
+            controls.insert(0, Button(f"dlg:{group.first}:back", ctx.tr("Back")))
+        blocks: list[Block] = [
+            Paragraph(intro),
+            Form(f"dlg:{group.first}:form", tuple(fields), ctx.tr("Send the answers")),
+            Context(
+                ctx.tr(
+                    "Every field is needed. You can also type the answers one at a time: click One at a time."
+                )
+            ),
+            Actions(tuple(controls)),
+        ]
+        return Message(text=intro, title=ctx.tr(dialog.title), blocks=tuple(blocks))
+
     async def _summary(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
         items: list[tuple[str, str]] = []
         for step in dialog.asked(progress):
@@ -375,6 +495,9 @@ class Engine:
 
 # Steps every dialog can use.
 
+# A text allowed more characters than this gets a field of several lines on a form.
+SHORT_FIELD = 200
+
 
 class TextStep(Step):
     def __init__(
@@ -398,6 +521,24 @@ class TextStep(Step):
             "Type your answer below (at most {maximum} characters).", maximum=self.maximum
         )
 
+    def field(self, ctx: Ctx, progress: Progress, value: str) -> FormField | None:
+        if self.minimum > 1:
+            hint = ctx.tr(
+                "At least {minimum} and at most {maximum} characters.",
+                minimum=self.minimum,
+                maximum=self.maximum,
+            )
+        else:
+            hint = ctx.tr("At most {maximum} characters.", maximum=self.maximum)
+        return FormField(
+            self.name,
+            ctx.tr(self.question),
+            value=value,
+            hint=hint,
+            multiline=self.maximum > SHORT_FIELD,
+            max_length=self.maximum,
+        )
+
     async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
         if self.check is not None:
             return self.check(ctx, progress, answer.text)
@@ -414,10 +555,23 @@ class ChoiceStep(Step):
         *,
         options: list[tuple[str, str]],
         multi: bool = False,
+        default: str = "",
     ) -> None:
         super().__init__(name, label, question, help_text)
         self.options = options
         self.multi = multi
+        # What a form shows chosen until the person picks another (single choices only).
+        self.default = default
+
+    def field(self, ctx: Ctx, progress: Progress, value: str) -> FormField | None:
+        if self.multi:
+            return None
+        return FormField(
+            self.name,
+            ctx.tr(self.question),
+            value=value or self.default,
+            options=tuple(Option(key, ctx.tr(label)) for key, label in self.options),
+        )
 
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
         current = progress.data.get(self.name)

@@ -37,7 +37,8 @@ class Action:
     """A click, a pick from a menu or person picker, or a submitted text field.
 
     `selected` holds chosen option values or the platform ids of picked people; `text` holds
-    what was typed in the message's text field, if it had one.
+    what was typed in the message's text field, if it had one; `values` holds a submitted
+    form's answers, (field name, value) in the form's order.
     """
 
     sender: Sender
@@ -45,6 +46,7 @@ class Action:
     value: str = ""
     selected: tuple[str, ...] = ()
     text: str = ""
+    values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

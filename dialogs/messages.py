@@ -95,6 +95,35 @@ class TextInput:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One answer of a `Form`: typed text, or one of `options` (a menu) when it has any.
+
+    `hint` says what a valid answer is (its length); `error` why the last one was refused.
+    """
+
+    name: str
+    label: str
+    value: str = ""
+    hint: str = ""
+    error: str = ""
+    multiline: bool = False
+    max_length: int = 1000
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    """Several answers sent together with one button: the `Action` it sends carries each
+    field's value under the field's name (`Action.values`)."""
+
+    action: str
+    fields: tuple[FormField, ...]
+    submit_label: str
+    value: str = ""
+    kind: Literal["form"] = "form"
+
+
+@dataclass(frozen=True)
 class Context:
     """Small print under a message: who decided, when, what is next."""
 
@@ -115,7 +144,9 @@ class Link:
     kind: Literal["link"] = "link"
 
 
-Block = Paragraph | Fields | Actions | Choice | PersonPicker | TextInput | Context | Link
+Block = (
+    Paragraph | Fields | Actions | Choice | PersonPicker | TextInput | Form | Context | Link
+)
 
 
 @dataclass(frozen=True)
@@ -187,6 +218,15 @@ def from_dict(raw: dict[str, Any]) -> Message:
                     submit_label=block.get("submit_label", ""),
                 )
             )
+        elif kind == "form":
+            blocks.append(
+                Form(
+                    action=block["action"],
+                    fields=tuple(_form_field(f) for f in block["fields"]),
+                    submit_label=block["submit_label"],
+                    value=block.get("value", ""),
+                )
+            )
         elif kind == "link":
             blocks.append(Link(url=block["url"], label=block["label"]))
         else:
@@ -202,4 +242,17 @@ def _button(raw: dict[str, Any]) -> Button:
         value=raw.get("value", ""),
         style=raw.get("style"),
         confirm=Confirm(**confirm) if confirm else None,
+    )
+
+
+def _form_field(raw: dict[str, Any]) -> FormField:
+    return FormField(
+        name=raw["name"],
+        label=raw["label"],
+        value=raw.get("value", ""),
+        hint=raw.get("hint", ""),
+        error=raw.get("error", ""),
+        multiline=raw.get("multiline", False),
+        max_length=raw.get("max_length", 1000),
+        options=tuple(Option(o["value"], o["label"]) for o in raw.get("options", ())),
     )

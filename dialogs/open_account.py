@@ -15,6 +15,7 @@ from dialogs.engine import (
     ChoiceStep,
     Ctx,
     Dialog,
+    FormGroup,
     PeopleStep,
     Progress,
     Reply,
@@ -23,7 +24,16 @@ from dialogs.engine import (
 )
 from dialogs.explain import acknowledgement_labels
 from dialogs.i18n import N_
-from dialogs.messages import Actions, Block, Button, Choice, Message, Option, Paragraph
+from dialogs.messages import (
+    Actions,
+    Block,
+    Button,
+    Choice,
+    FormField,
+    Message,
+    Option,
+    Paragraph,
+)
 
 NAME = "open_account"
 REVISE = "_revise_id"
@@ -55,11 +65,31 @@ class HandleStep(Step):
             return super().hint(ctx, progress)
         return ctx.tr("Type the handle, for example {example}.", example=rule.example)
 
+    def field(self, ctx: Ctx, progress: Progress, value: str) -> FormField | None:
+        rule = rules.PLATFORMS.get(str(progress.data.get("platform", "")))
+        hint = ctx.tr("For example {example}.", example=rule.example) if rule else ""
+        return FormField(
+            self.name, ctx.tr(self.question), value=value, hint=hint, max_length=rules.SHORT_TEXT
+        )
+
 
 class AcknowledgementsStep(ChoiceStep):
-    """Every point must be ticked: a partial answer is refused at once, not at Submit."""
+    """Every point must be ticked: a partial answer is refused at once, not at Submit. One
+    click confirms them all; ticking them one by one still works."""
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        confirm_all = Button(f"dlg:{self.name}:all", ctx.tr("I confirm all of them"),
+                             style="primary")
+        return [*super().inputs(ctx, progress), Actions((confirm_all,))]
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        return ctx.tr(
+            "Click I confirm all of them, or tick the boxes and confirm, or type the numbers separated by commas."
+        )
 
     async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        if answer.verb == "all":
+            return [key for key, _ in self.options]
         chosen = await super().accept(ctx, progress, answer)
         missing = [a for a in rules.ACKNOWLEDGEMENTS if a not in chosen]
         if missing:
@@ -264,6 +294,30 @@ class ManagerReasonStep(TextStep):
 class OpenAccount(Dialog):
     name = NAME
     title = N_("Open a social-media account")
+    # What the account is for and how it is run, on one form after the platform: with the
+    # unit, team and manager proposed or picked, a request takes eight clicks.
+    forms = (
+        FormGroup(
+            "handle",
+            (
+                "handle",
+                "scope",
+                "purpose",
+                "objectives",
+                "target_group",
+                "benefit",
+                "monitoring",
+                "holiday_cover",
+                "response_time",
+            ),
+            N_(
+                "Tell me about the account on this form and send it. You can also answer one question at a time."
+            ),
+            N_(
+                "KI's guidelines ask what the account is for, who it is for and how it is looked after. Fill in every field and click Send the answers; a field that needs changing says why, and everything you typed stays."
+            ),
+        ),
+    )
 
     def __init__(self) -> None:
         self.steps = [
@@ -298,6 +352,7 @@ class OpenAccount(Dialog):
                     "University-wide and university administration accounts also need the approval of the Director of Communications."
                 ),
                 options=list(SCOPE_LABELS.items()),
+                default="unit",
             ),
             TextStep(
                 "purpose",
@@ -387,6 +442,7 @@ class OpenAccount(Dialog):
                 N_("How quickly will questions on the account be answered?"),
                 N_("KI must answer questions promptly all year round."),
                 options=list(RESPONSE_LABELS.items()),
+                default="24h",
             ),
             AcknowledgementsStep(
                 "acknowledgements",

@@ -364,7 +364,7 @@ class Brain:
                     )
                     return None, [note(text, ephemeral=True)]
                 replies = await self.engine.on_action(
-                    ctx, progress, step, what, action.selected, action.text
+                    ctx, progress, step, what, action.selected, action.text, action.values
                 )
                 return progress, replies
 

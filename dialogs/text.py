@@ -92,4 +92,5 @@ def clean_event(event: Event) -> Event:
     return dataclasses.replace(
         event, sender=sender, action=clean(event.action), value=clean(event.value),
         selected=tuple(clean(s) for s in event.selected), text=clean(event.text),
+        values=tuple((clean(k), clean(v)) for k, v in event.values),
     )

@@ -33,6 +33,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "value": event.value,
         "selected": list(event.selected),
         "text": event.text,
+        "values": [list(pair) for pair in event.values],
     }
 
 
@@ -60,5 +61,6 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
             value=str(raw.get("value", "")),
             selected=tuple(str(v) for v in raw.get("selected") or ()),
             text=str(raw.get("text", "")),
+            values=tuple((str(k), str(v)) for k, v in raw.get("values") or ()),
         )
     raise ValueError(f"not an event: {kind!r}")

@@ -24,6 +24,7 @@ from dialogs.messages import (
     Confirm,
     Context,
     Fields,
+    Form,
     Link,
     Message,
     Option,
@@ -59,6 +60,9 @@ NOTIFICATION_TEXT = 3000
 URL_TEXT = 3000
 # The action id of a link button: Slack reports its click too, which has nothing to do.
 LINK_ACTION = "link"
+# A form's fields are inputs whose action ids are this and the field's name: the form's button
+# sends what they hold (`bot.slack.translate.form_values`).
+FIELD_PREFIX = "field:"
 
 Json = dict[str, Any]
 
@@ -277,6 +281,48 @@ def _text_input(builder: _Builder, field: TextInput) -> None:
         _submit(builder, field.action, field.submit_label, field.value)
 
 
+def _form(builder: _Builder, form: Form) -> None:
+    """A form in the message itself: one input a field, its hint below it, a refusal under
+    it in a line of its own, and one button that sends them all."""
+    for field in form.fields:
+        action_id = f"{FIELD_PREFIX}{field.name}"[:ACTION_ID]
+        if field.options:
+            options = field.options[:SELECT_OPTIONS]
+            element: Json = {
+                "type": "static_select",
+                "action_id": action_id,
+                "options": [_option(o) for o in options],
+            }
+            chosen = [o for o in options if o.value == field.value]
+            if chosen:
+                element["initial_option"] = _option(chosen[0])
+        else:
+            element = {
+                "type": "plain_text_input",
+                "action_id": action_id,
+                "multiline": field.multiline,
+                "max_length": max(1, min(field.max_length, INPUT_MAX_LENGTH)),
+            }
+            if field.value:
+                element["initial_value"] = field.value[:INPUT_MAX_LENGTH]
+        block: Json = {
+            "type": "input",
+            "label": plain(field.label or MORE, LABEL_TEXT),
+            "element": element,
+            "optional": True,
+            "dispatch_action": False,
+        }
+        if field.hint:
+            block["hint"] = plain(field.hint, LABEL_TEXT)
+        builder.add(block)
+        if field.error:
+            builder.add(
+                {"type": "context",
+                 "elements": [mrkdwn("⚠️ " + cut_mrkdwn(field.error, SECTION_TEXT - 3))]}
+            )
+    _submit(builder, form.action, form.submit_label, form.value)
+
+
 def _link(builder: _Builder, link: Link) -> None:
     absolute = link.url.startswith(("https://", "http://"))
     if not (absolute and safe_url(link.url) and len(link.url) <= URL_TEXT):
@@ -344,6 +390,8 @@ def _blocks(message: Message) -> list[Json]:
             _picker(builder, block, "")
         elif isinstance(block, TextInput):
             _text_input(builder, block)
+        elif isinstance(block, Form):
+            _form(builder, block)
         elif isinstance(block, Link):
             _link(builder, block)
         else:  # pragma: no cover - the neutral model has no other blocks

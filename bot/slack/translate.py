@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.render import LINK_ACTION, block_group, block_value, button_action
+from bot.slack.render import FIELD_PREFIX, LINK_ACTION, block_group, block_value, button_action
 from dialogs.events import Action, Command, Event, Sender, Text
 from dialogs.text import clean_event
 
@@ -201,6 +201,24 @@ def _collect(
     return tuple(str(s)[:MAX_VALUE] for s in selected[:MAX_SELECTED]), text[:MAX_TEXT], people
 
 
+def form_values(state: Mapping[str, Any], group: str | None) -> tuple[tuple[str, str], ...]:
+    """What a form's fields hold (`bot.slack.render._form`), by field name, in the order
+    Slack lists them; only the fields of the same message count (`group`)."""
+    found: list[tuple[str, str]] = []
+    for block_id, action_id, entry in _state_entries(state):
+        if not action_id.startswith(FIELD_PREFIX):
+            continue
+        if group is not None and block_group(block_id) != group:
+            continue
+        if entry.get("type") == "plain_text_input":
+            value = str(entry.get("value") or "")
+        else:
+            picked, _ = _picked(entry)
+            value = str(picked[0]) if picked else ""
+        found.append((action_id[len(FIELD_PREFIX) :][:MAX_VALUE], value[:MAX_TEXT]))
+    return tuple(found[:MAX_SELECTED])
+
+
 def block_action(body: Mapping[str, Any]) -> Turn | None:
     """A click, or a pick from a menu, in a message or in the App Home."""
     actions = body.get("actions") or []
@@ -216,9 +234,11 @@ def block_action(body: Mapping[str, Any]) -> Turn | None:
     if not user or action == LINK_ACTION:
         # A link button: Slack has opened it in the browser, the bot has nothing to do.
         return None
+    values: tuple[tuple[str, str], ...] = ()
     if kind == "button":
         value = str(clicked.get("value", ""))
         selected, text, people = _collect(state, action, group)
+        values = form_values(state, group)
     elif kind in ("static_select", "users_select", "multi_static_select", "multi_users_select"):
         # A menu in an actions block answers at once; its neutral value is in the block id.
         value = block_value(block_id)
@@ -234,9 +254,14 @@ def block_action(body: Mapping[str, Any]) -> Turn | None:
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     # A retried delivery and a double click carry the same message, action and input; a
     # deliberate second answer differs in at least one of them.
-    key = f"slack:action:{_digest(user, channel, where, action, value, selected, text)}"
+    key = f"slack:action:{_digest(user, channel, where, action, value, selected, text, values)}"
     event = Action(
-        sender(user), action=action[:200], value=value[:MAX_VALUE], selected=selected, text=text
+        sender(user),
+        action=action[:200],
+        value=value[:MAX_VALUE],
+        selected=selected,
+        text=text,
+        values=values,
     )
     return Turn(
         event,

@@ -26,6 +26,7 @@ from dialogs.messages import (
     Choice,
     Context,
     Fields,
+    Form,
     Link,
     Message,
     Paragraph,
@@ -54,6 +55,8 @@ DATA_TEXT = 200
 REFRESH_VERB = "refresh"
 # Keys of an action's data; inputs are named `input_<n>` so they never collide with these.
 ACTION, VALUE, CHOICE, INPUT, TEXT, PEOPLE = "action", "value", "choice", "input", "text", "people"
+# A form's button names its fields under this key; each field's input is FIELD_PREFIX + name.
+FIELDS, FIELD_PREFIX = "fields", "field_"
 # One button per option up to this many; a dropdown beyond.
 MAX_CHOICE_BUTTONS = 5
 # Verbs that make a card worth refreshing for its one live viewer.
@@ -223,6 +226,8 @@ def _block(block: Block, input_id: str, text_input: str | None) -> list[dict[str
             "style": "positive",
         }
         return [{"type": "ActionSet", "actions": [open_url]}]
+    if isinstance(block, Form):
+        return _form(block, text_input)
     if isinstance(block, TextInput):
         field = {
             "type": "Input.Text",
@@ -236,6 +241,37 @@ def _block(block: Block, input_id: str, text_input: str | None) -> list[dict[str
             return [field]
         return [field, _submit(block.submit_label, _data(block.action, block.value, input_id))]
     raise TypeError(f"unknown block {block!r}")
+
+
+def _form(form: Form, text_input: str | None) -> list[dict[str, Any]]:
+    """One input a field (its hint and any refusal below it) and one Action.Execute, whose
+    data names the fields: Teams adds each input's value to it under the input's id."""
+    body: list[dict[str, Any]] = []
+    for field in form.fields:
+        input_id = f"{FIELD_PREFIX}{field.name}"
+        element: dict[str, Any]
+        if field.options:
+            element = {
+                "type": "Input.ChoiceSet",
+                "style": "compact",
+                "choices": [{"title": o.label, "value": o.value[:DATA_TEXT]} for o in field.options],
+                "value": field.value,
+            }
+        else:
+            element = {
+                "type": "Input.Text",
+                "isMultiline": field.multiline,
+                "maxLength": field.max_length,
+                "value": field.value,
+            }
+        body.append({**element, "id": input_id, "label": field.label})
+        if field.hint:
+            body.append(_text(field.hint, isSubtle=True, size="Small", spacing="None"))
+        if field.error:
+            body.append(_text(field.error, color="Attention", weight="Bolder", spacing="None"))
+    names = [field.name for field in form.fields]
+    data = _data(form.action, form.value, text_input, **{FIELDS: names})
+    return [*body, _submit(form.submit_label, data)]
 
 
 def _choice(block: Choice, input_id: str, text_input: str | None) -> list[dict[str, Any]]:

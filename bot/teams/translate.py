@@ -200,5 +200,13 @@ def _action(sender: Sender, data: dict[str, Any], verb: str) -> tuple[Action, tu
     text = ""
     if render.TEXT in data:
         text = str(data.get(str(data[render.TEXT])) or "")[:MAX_TEXT]
+    values: tuple[tuple[str, str], ...] = ()
+    names = data.get(render.FIELDS)
+    if isinstance(names, list):
+        # A form: each field's value is in the data under its input's id.
+        values = tuple(
+            (str(name)[:MAX_FIELD], str(data.get(f"{render.FIELD_PREFIX}{name}") or "")[:MAX_TEXT])
+            for name in names[:MAX_SELECTED]
+        )
     people = selected if data.get(render.PEOPLE) is True else ()
-    return Action(sender, action, value, selected, text), people
+    return Action(sender, action, value, selected, text, values), people

@@ -11,6 +11,8 @@ from dialogs.messages import (
     Choice,
     Context,
     Fields,
+    Form,
+    FormField,
     Link,
     Message,
     Paragraph,
@@ -37,6 +39,47 @@ def _button(button: Button, label_extra: str = "") -> str:
         f'<button type="button" class="{classes}" data-action="{_attr(button.action)}"'
         f' data-value="{_attr(button.value)}"{confirm}>{escape(button.label)}{label_extra}</button>'
     )
+
+
+def _form_field(field: FormField, prefix: str) -> str:
+    """One field of a form: its label, its control, its hint and, if refused, why."""
+    control_id = f"{prefix}-{field.name}"
+    notes = []
+    if field.hint:
+        notes.append(f'<p class="context" id="{control_id}-hint">{escape(field.hint)}</p>')
+    if field.error:
+        notes.append(
+            f'<p class="field-error" id="{control_id}-error">{escape(field.error)}</p>'
+        )
+    described = " ".join(
+        f"{control_id}-{part}" for part, text in (("hint", field.hint), ("error", field.error))
+        if text
+    )
+    attrs = f' id="{control_id}" data-field="{_attr(field.name)}"'
+    if described:
+        attrs += f' aria-describedby="{described}"'
+    if field.error:
+        attrs += ' aria-invalid="true"'
+    if field.options:
+        options = "".join(
+            f'<option value="{_attr(o.value)}"'
+            f"{' selected' if o.value == field.value else ''}>{escape(o.label)}</option>"
+            for o in field.options
+        )
+        control = f"<select{attrs}>{options}</select>"
+    else:
+        control = (
+            f'<textarea{attrs} maxlength="{field.max_length}"'
+            f' rows="{3 if field.multiline else 1}">{escape(field.value)}</textarea>'
+        )
+    label = f'<label for="{control_id}">{escape(field.label)}</label>'
+    return f'<div class="form-field">{label}{control}{"".join(notes)}</div>'
+
+
+def _form(form: Form, prefix: str) -> str:
+    fields = "".join(_form_field(field, prefix) for field in form.fields)
+    submit = _button(Button(form.action, form.submit_label, form.value, "primary"))
+    return f'<div class="form" data-form>{fields}{submit}</div>'
 
 
 def _block(
@@ -114,6 +157,8 @@ def _block(
             f'<p class="link"><a class="btn primary" href="{_attr(block.url)}"'
             f' target="_blank" rel="noopener noreferrer">{escape(block.label)}</a></p>'
         )
+    if isinstance(block, Form):
+        return _form(block, prefix)
     if isinstance(block, TextInput):
         return (
             f'<div class="text-input"><label for="{prefix}-text">{escape(block.label)}</label>'

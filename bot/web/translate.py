@@ -12,6 +12,7 @@ PLATFORM = "web"
 MAX_TEXT = 4000
 MAX_FIELD = 200
 MAX_SELECTED = 50
+MAX_VALUES = 30
 
 
 class NotAnEvent(ValueError):
@@ -37,10 +38,17 @@ def acted(body: dict[str, Any]) -> Action:
     selected = body.get("selected") or []
     if not isinstance(selected, list):
         raise NotAnEvent("selected must be a list")
+    values = body.get("values") or {}
+    if not isinstance(values, dict):
+        raise NotAnEvent("values must be an object")
     return Action(
         sender(body),
         action=str(body.get("action", ""))[:MAX_FIELD],
         value=str(body.get("value", ""))[:MAX_FIELD],
         selected=tuple(str(s)[:MAX_FIELD] for s in selected[:MAX_SELECTED]),
         text=str(body.get("text", ""))[:MAX_TEXT],
+        values=tuple(
+            (str(name)[:MAX_FIELD], str(value)[:MAX_TEXT])
+            for name, value in list(values.items())[:MAX_VALUES]
+        ),
     )

@@ -32,7 +32,11 @@ async def file_request(chat: WebChat, who: str = "anna", **answers: Any) -> None
     await chat.say(who, "/open-account")
     for number, answer in enumerate(open_account_answers(**answers), start=1):
         latest = (await chat.messages(who))[-1]
-        assert f"question {number} of {len(STEPS)}" in latest.text, (answer.step, latest.text)
+        if "dlg:handle:form" in latest.buttons():
+            # The questions about the account come on one form; typed answers work too.
+            assert answer.step == "handle", latest.text
+        else:
+            assert f"question {number} of {len(STEPS)}" in latest.text, (answer.step, latest.text)
         await chat.answer(who, answer)
     summary = (await chat.messages(who))[-1]
     assert "dlg:summary:submit" in summary.buttons(), summary.text

@@ -21,6 +21,8 @@ from tests.helpers.journey import (
     directory_answers,
     import_staff,
     latest_request,
+    open_account_answers,
+    typical_answers,
 )
 from tests.helpers.web import Shown, WebChat, running_chat
 
@@ -80,6 +82,48 @@ async def test_the_proposed_unit_and_manager_are_accepted_with_one_click_each(
         )
         assert card.buttons()["approval:approve"] == card_value(request)
         assert SV("Why another manager") not in card.text
+
+
+async def test_a_typical_request_takes_at_most_eight_interactions(database_url: str) -> None:
+    """Someone the directory knows, the usual choices accepted: the command, the platform,
+    the form about the account, the unit, the team, the manager, the confirmations, Submit."""
+    async with running_chat(database_url) as chat:
+        store = chat.client.app[STORE]
+        await import_staff(store, T0)
+        answers = typical_answers(team=("bjorn",))
+        asked = await walk(chat, "anna", answers)
+        interactions = 1 + len(answers) + 1  # /open-account, each answer, Submit
+        assert interactions <= 8
+        assert 'data-action="dlg:handle:form"' in asked["handle"].html
+
+        request = await latest_request(store)
+        typed = {a.step: a.text for a in open_account_answers()}
+        assert (request.purpose, request.holiday_cover) == (
+            typed["purpose"], typed["holiday_cover"],
+        )
+        # The choices the form proposed, accepted as they were.
+        assert (request.scope, request.response_time) == ("unit", "24h")
+        assert (request.unit, request.manager_id) == (STAFF_UNIT, await person_id(chat, "cecilia"))
+        assert request.team_ids == [await person_id(chat, "bjorn")]
+
+
+async def test_a_refused_field_comes_back_on_the_form_with_what_was_typed(
+    database_url: str,
+) -> None:
+    async with running_chat(database_url) as chat:
+        await chat.say("anna", "/open-account")
+        await chat.act("anna", "dlg:platform:choose", selected=("instagram",))
+        form = (await chat.messages("anna"))[-1].form()
+        await chat.act(
+            "anna", "dlg:handle:form",
+            values={**form, "handle": "ki_neuro", "purpose": "Too <b>", "benefit": "More"},
+        )
+        again = await chat.wait_for_text("anna", EN("Some answers need changing: see the note under each."))
+        assert EN("Please write at least {minimum} characters.", minimum=10) in again.text
+        assert 'aria-invalid="true"' in again.html
+        # What was typed is back in its field, escaped.
+        assert again.form()["purpose"] == "Too <b>" and "Too &lt;b&gt;" in again.html
+        assert again.form()["benefit"] == "More"
 
 
 async def test_another_manager_is_named_with_a_reason_the_approver_and_comms_see(

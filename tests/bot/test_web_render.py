@@ -16,6 +16,7 @@ from dialogs.messages import (
     from_dict,
     to_dict,
 )
+from tests.helpers.forms import FORM
 
 
 def html_of(link: Link) -> str:
@@ -105,4 +106,26 @@ def test_a_person_picker_leaves_out_the_people_it_excludes() -> None:
 def test_a_person_pickers_exclusions_survive_the_outbox() -> None:
     picker = PersonPicker("handover:to", "1:1:manager", exclude=("anna", "dan"))
     message = Message("x", blocks=(picker,))
+    assert from_dict(to_dict(message)) == message
+
+
+
+def test_a_form_has_labelled_fields_with_hints_refusals_and_one_button() -> None:
+    html = render(Message("f", blocks=(FORM,)), message_id=3, directory=[])
+    assert '<label for="m3-0-handle">Handle?</label>' in html
+    assert (
+        '<textarea id="m3-0-handle" data-field="handle" aria-describedby="m3-0-handle-hint"'
+        ' maxlength="1000" rows="1">ki_neuro</textarea>'
+    ) in html
+    # A refused field says why, next to it, and is marked for screen readers; what was typed
+    # stays in it, escaped.
+    assert 'aria-describedby="m3-0-purpose-hint m3-0-purpose-error" aria-invalid="true"' in html
+    assert '<p class="field-error" id="m3-0-purpose-error">Please write at least 10' in html
+    assert ">Short &lt;b&gt; **x**</textarea>" in html
+    assert '<option value="unit" selected>A unit</option>' in html
+    assert html.count("data-action=") == 1 and 'data-action="dlg:handle:form"' in html
+
+
+def test_a_form_survives_the_outbox() -> None:
+    message = Message("f", blocks=(FORM,))
     assert from_dict(to_dict(message)) == message

@@ -13,7 +13,7 @@ from data.db import Store
 from data.models import AccountRequest, Outbox, Person, RequestStatus, Role
 from dialogs import notices
 from dialogs.i18n import Translator
-from dialogs.messages import Fields, Paragraph
+from dialogs.messages import Fields, Form, Paragraph
 from dialogs.router import Brain
 from tests.helpers import T0, Cast, count, load, make_person, make_roles
 from tests.helpers.chat import (
@@ -79,6 +79,12 @@ async def test_a_whole_journey_by_typing_and_clicking_files_the_request(
         reply = only(await answer(chat, step, who))
         if number < len(STEPS):
             assert step_of(reply) == STEPS[number]
+            if STEPS[number] == "handle":
+                # The questions about the account come on one form; typing works too, and
+                # One at a time shows them one by one.
+                [form] = [b for b in reply.blocks if isinstance(b, Form)]
+                assert form.fields[0].label == QUESTIONS["handle"]
+                reply = only(await chat.dlg("handle", "single"))
             assert says(reply, QUESTIONS[STEPS[number]])
             assert reply.title == f"Open a social-media account: question {number + 1} of 14"
 
@@ -591,7 +597,9 @@ BAD_HANDLES = [
 
 async def to_handle(chat: Chat, platform: str) -> None:
     await chat.command("open-account")
-    reply = only(await chat.dlg("platform", "choose", platform))
+    assert step_of(only(await chat.dlg("platform", "choose", platform))) == "handle"
+    # The form comes first: these tests answer one question at a time.
+    reply = only(await chat.dlg("handle", "single"))
     assert step_of(reply) == "handle"
     example = rules.PLATFORMS[platform].example
     assert says(reply, QUESTIONS["handle"])

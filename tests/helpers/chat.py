@@ -58,9 +58,16 @@ class Chat:
         return await self._turn(Text(self.sender, text))
 
     async def click(
-        self, action: str, *selected: str, value: str = "", text: str = ""
+        self,
+        action: str,
+        *selected: str,
+        value: str = "",
+        text: str = "",
+        values: tuple[tuple[str, str], ...] = (),
     ) -> list[Reply]:
-        return await self._turn(Action(self.sender, action, value, tuple(selected), text))
+        return await self._turn(
+            Action(self.sender, action, value, tuple(selected), text, values)
+        )
 
     async def dlg(self, step: str, what: str, *selected: str, text: str = "") -> list[Reply]:
         """A click on a dialog prompt: `dlg:<step>:<what>`."""

@@ -210,6 +210,8 @@ def block_problems(blocks: Any, maximum: int = 50) -> list[str]:
                 _element(element, f"{where}.elements[{j}]", problems)
         elif kind == "input":
             _plain(block.get("label"), 2000, f"{where}.label", problems)
+            if "hint" in block:
+                _plain(block["hint"], 2000, f"{where}.hint", problems)
             _element(block.get("element", {}), f"{where}.element", problems)
         elif kind == "divider":
             pass

@@ -1,4 +1,5 @@
-"""The `/open-account` journey as data: what a person answers at each of the 14 steps.
+"""The `/open-account` journey as data: what a person answers at each of the 14 steps, one at
+a time, and the interactions of a typical request (`typical_answers`).
 
 One list of answers drives the journey through `dialogs.router.Brain` directly, through the web
 chat's JSON API (tests.helpers.web) and, step by step, through the browser.
@@ -46,6 +47,8 @@ class Answer:
     text: str | None = None
     selected: tuple[str, ...] = ()
     verb: str = "choose"
+    # A form's typed fields by name (verb "form"); its menus are sent as the form shows them.
+    values: tuple[tuple[str, str], ...] = ()
 
     @property
     def action(self) -> str:
@@ -167,3 +170,22 @@ def directory_answers(
         else:
             answers.append(answer)
     return answers
+
+
+def typical_answers(*, team: tuple[str, ...]) -> list[Answer]:
+    """A typical request of someone the directory knows, one interaction each: the platform,
+    the form about the account with its usual choices left as they are, the proposed unit,
+    the team picked, the proposed manager, and all the confirmations in one click."""
+    typed = {
+        answer.step: answer.text
+        for answer in open_account_answers()
+        if answer.text is not None and answer.step != "unit"
+    }
+    return [
+        Answer("platform", selected=("instagram",)),
+        Answer("handle", verb="form", values=tuple((k, v) for k, v in typed.items() if v)),
+        Answer("unit", verb="accept"),
+        Answer("team", selected=team, verb="pick"),
+        Answer("manager", verb="accept"),
+        Answer("acknowledgements", verb="all"),
+    ]

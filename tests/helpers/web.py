@@ -52,6 +52,21 @@ class Shown:
         """What a person reads: the HTML without tags, entities decoded, spaces collapsed."""
         return " ".join(unescape(re.sub(r"<[^>]+>", " ", self.html)).split())
 
+    def form(self) -> dict[str, str]:
+        """The fields of the message's form as the page would send them: name -> value."""
+        found: dict[str, str] = {}
+        for tag, name, rest in re.findall(
+            r'<(textarea|select)[^>]*data-field="([^"]*)"[^>]*>(.*?)</\1>', self.html, re.S
+        ):
+            if tag == "textarea":
+                found[unescape(name)] = unescape(rest)
+            else:
+                chosen = re.search(r'<option value="([^"]*)" selected>', rest)
+                first = re.search(r'<option value="([^"]*)"', rest)
+                picked = chosen or first
+                found[unescape(name)] = unescape(picked.group(1)) if picked else ""
+        return found
+
     def buttons(self) -> dict[str, str]:
         """Live buttons: action -> value."""
         return {
@@ -82,16 +97,24 @@ class WebChat:
         value: str = "",
         selected: tuple[str, ...] = (),
         text: str = "",
+        values: dict[str, str] | None = None,
     ) -> None:
-        await self.post(
-            "/web/api/act",
-            {"as": who, "action": action, "value": value, "selected": list(selected), "text": text},
-        )
+        body: dict[str, Any] = {"as": who, "action": action, "value": value,
+                                "selected": list(selected),
+                                "text": text}
+        if values is not None:
+            body["values"] = values
+        await self.post("/web/api/act", body)
 
     async def answer(self, who: str, answer: Answer) -> None:
         """Type the answer, or click its choice, picker or confirm button."""
         if answer.text is not None:
             await self.say(who, answer.text)
+        elif answer.verb == "form":
+            # What the form shows, with the answer's fields typed in.
+            shown = (await self.messages(who))[-1].form()
+            assert set(dict(answer.values)) <= set(shown), (answer.values, shown)
+            await self.act(who, answer.action, values={**shown, **dict(answer.values)})
         else:
             await self.act(who, answer.action, selected=answer.selected)
 

@@ -127,11 +127,11 @@ function renderLog(messages) {
   }
 }
 
-// The control that answers the newest question: its choices, boxes or picker; else its main
-// button; else the message box.
+// The control that answers the newest question: a form's first refused field; its choices,
+// boxes, picker or fields; else its main button; else the message box.
 function focusAnswer(article) {
-  const target = article.querySelector(
-    ".choices button, .checks input, .picker select, .text-input textarea, .btn.primary",
+  const target = article.querySelector("[aria-invalid=\"true\"]") || article.querySelector(
+    ".choices button, .checks input, .picker select, .text-input textarea, .form [data-field], .btn.primary",
   );
   if (target) target.focus();
   else if (!$("composer").hidden) $("say").focus();
@@ -176,6 +176,13 @@ function collect(button) {
   return [...box.querySelector("select").selectedOptions].map((o) => o.value).filter(Boolean);
 }
 
+// A form's answers by field name: sent together with its one button.
+function formValues(button) {
+  const form = button.closest("[data-form]");
+  if (!form) return {};
+  return Object.fromEntries([...form.querySelectorAll("[data-field]")].map((f) => [f.dataset.field, f.value]));
+}
+
 async function click(button) {
   const article = button.closest("article");
   const text = article.querySelector("textarea[data-text]");
@@ -187,6 +194,7 @@ async function click(button) {
       value: button.dataset.value || "",
       selected: collect(button),
       text: text ? text.value : "",
+      values: formValues(button),
     });
     showProblem("");
   } catch (error) {

@@ -28,6 +28,7 @@ from bot.keys import DELIVERER, HUB, STORE
 from bot.settings import Settings
 from bot.slack import TUNING
 from bot.slack.client import Tuning
+from bot.slack.render import FIELD_PREFIX
 from data.db import Store
 from data.models import Outbox, OutboxStatus
 from tests.helpers import T0, Clock
@@ -202,6 +203,7 @@ class SlackRig:
         view: dict[str, Any] | None = None,
         trigger: str = "",
         action_ts: str = "",
+        values: dict[str, str] | None = None,
     ) -> str:
         """A block_actions payload for the element `action_id` of a posted message (or of
         the published Home `view`), with the inputs filled in as given."""
@@ -222,7 +224,9 @@ class SlackRig:
             clicked["selected_option"] = chosen
         else:
             raise AssertionError(f"{element['type']} is not clicked directly")
-        state = self._state(blocks, block_group_of(block["block_id"]), users, options, text)
+        state = self._state(
+            blocks, block_group_of(block["block_id"]), users, options, text, values or {}
+        )
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
@@ -257,6 +261,7 @@ class SlackRig:
         users: list[str] | None,
         options: list[str] | None,
         text: str | None,
+        values: dict[str, str],
     ) -> dict[str, Any]:
         state: dict[str, Any] = {}
         for block in blocks:
@@ -265,7 +270,15 @@ class SlackRig:
             element = block["element"]
             kind = element["type"]
             entry: dict[str, Any] = {"type": kind}
-            if kind == "plain_text_input":
+            field = element["action_id"].removeprefix(FIELD_PREFIX)
+            if element["action_id"].startswith(FIELD_PREFIX):
+                # A form's field: what the person typed or picked, else what it shows.
+                if kind == "plain_text_input":
+                    entry["value"] = values.get(field, element.get("initial_value"))
+                else:
+                    chosen = [o for o in element["options"] if o["value"] == values.get(field)]
+                    entry["selected_option"] = (chosen or [element.get("initial_option")])[0]
+            elif kind == "plain_text_input":
                 entry["value"] = text
             elif kind == "users_select":
                 entry["selected_user"] = users[0] if users else None
@@ -371,6 +384,8 @@ class SlackRig:
             return await self.act(user, prompt, answer.action, options=list(answer.selected))
         if kind in ("users_select", "multi_users_select"):
             return await self.act(user, prompt, answer.action, users=list(answer.selected))
+        if kind == "button" and answer.verb == "form":
+            return await self.act(user, prompt, answer.action, values=dict(answer.values))
         if kind == "button":
             return await self.act(user, prompt, answer.action)
         raise AssertionError(f"no way to answer with a {kind}")

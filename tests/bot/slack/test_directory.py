@@ -26,6 +26,8 @@ from tests.helpers.journey import (
     directory_answers,
     import_staff,
     latest_request,
+    open_account_answers,
+    typical_answers,
 )
 
 EN, SV = Translator("en"), Translator("sv")
@@ -90,6 +92,32 @@ async def test_the_proposed_unit_and_manager_are_accepted_with_one_click_each(
         assert buttons(card)["approval:approve"] == card_value(request)
         assert SV("Your decision is needed as the immediate manager.") in card.all_text()
         assert SV("Why another manager") not in card.all_text()
+        refused = [c for c in rig.fake.calls if not c.ok]
+        assert not refused, [(c.method, c.answer) for c in refused]
+
+
+async def test_a_typical_request_takes_at_most_eight_interactions(database_url: str) -> None:
+    """Someone the directory knows, the usual choices accepted: the command, the platform,
+    the form about the account (inputs in the message, one button), the unit, the team, the
+    manager, the confirmations, Submit."""
+    async with running(database_url) as rig:
+        await ready(rig)
+        answers = typical_answers(team=(BJORN.id,))
+        asked = await walk(rig, answers)
+        interactions = 1 + len(answers) + 1  # /open-account, each answer, Submit
+        assert interactions <= 8
+        assert "dlg:handle:form" in buttons(asked["handle"])
+
+        request = await latest_request(rig.store)
+        typed = {a.step: a.text for a in open_account_answers()}
+        assert (request.purpose, request.target_group, request.monitoring) == (
+            typed["purpose"], typed["target_group"], typed["monitoring"],
+        )
+        assert (request.scope, request.response_time) == ("unit", "24h")
+        assert (request.unit, request.manager_id) == (
+            STAFF_UNIT, await person_id(rig, CECILIA.id),
+        )
+        assert request.team_ids == [await person_id(rig, BJORN.id)]
         refused = [c for c in rig.fake.calls if not c.ok]
         assert not refused, [(c.method, c.answer) for c in refused]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from dialogs.messages import (
     TextInput,
 )
 from tests.helpers.fake_slack import block_problems
+from tests.helpers.forms import FORM, TYPED
 
 
 def blocks_of(*blocks: object, title: str = "", text: str = "t") -> list[dict[str, object]]:
@@ -244,3 +246,50 @@ def test_the_home_view_keeps_block_ids_unique_and_within_100_blocks() -> None:
     assert block_problems(view["blocks"], maximum=100) == []
     assert len(view["blocks"]) == 100
     assert json.dumps(view).count("approval:approve") > 1
+
+
+
+def test_a_form_is_inputs_in_the_message_with_hints_refusals_and_one_button() -> None:
+    handle, purpose, refusal, scope, send = blocks_of(FORM)
+    assert handle["type"] == purpose["type"] == scope["type"] == "input"
+    assert handle["label"]["text"] == "Handle?"  # type: ignore[index]
+    assert handle["hint"]["text"] == "For example ki."  # type: ignore[index]
+    assert handle["element"]["action_id"] == "field:handle"  # type: ignore[index]
+    # What was typed stays in the field; a refusal stands under it, escaped.
+    assert purpose["element"]["initial_value"] == TYPED  # type: ignore[index]
+    assert purpose["element"]["multiline"] is True  # type: ignore[index]
+    assert refusal["type"] == "context"
+    assert "Please write at least 10 characters." in json.dumps(refusal)
+    assert scope["element"]["type"] == "static_select"  # type: ignore[index]
+    assert scope["element"]["initial_option"]["value"] == "unit"  # type: ignore[index]
+    [button] = send["elements"]  # type: ignore[misc]
+    assert (button["action_id"], button["text"]["text"]) == ("dlg:handle:form", "Send the answers")
+
+
+def test_the_forms_button_sends_every_field_by_name() -> None:
+    _, blocks = render(Message("f", blocks=(FORM,)))
+    values: dict[str, Any] = {}
+    for block in blocks:
+        if block["type"] == "input":
+            element = block["element"]
+            entry: dict[str, Any] = {"type": element["type"]}
+            if element["type"] == "plain_text_input":
+                entry["value"] = element.get("initial_value", "") + " typed"
+            else:
+                entry["selected_option"] = element["options"][1]
+            values[block["block_id"]] = {element["action_id"]: entry}
+    [send] = [b for b in blocks if b["type"] == "actions"]
+    turn = block_action(
+        {
+            "type": "block_actions",
+            "user": {"id": "UANNA"},
+            "container": {"type": "message", "message_ts": "1.1", "channel_id": "DUANNA"},
+            "actions": [{**send["elements"][0], "block_id": send["block_id"]}],
+            "state": {"values": values},
+        }
+    )
+    assert turn is not None
+    assert turn.event.values == (  # type: ignore[union-attr]
+        ("handle", "ki_neuro typed"), ("purpose", f"{TYPED} typed"), ("scope", "wide"),
+    )
+    assert turn.event.action == "dlg:handle:form"  # type: ignore[union-attr]

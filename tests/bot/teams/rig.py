@@ -281,7 +281,17 @@ class TeamsRig:
         verb = f"dlg:{answer.step}:{answer.verb}"
         buttons = [a for a in executes(card) if a["verb"] == verb]
         by_choice = {a["data"].get("choice"): a for a in buttons if "choice" in a["data"]}
-        if len(answer.selected) == 1 and answer.selected[0] in by_choice:
+        if answer.verb == "form":
+            # One Action.Execute sends every field: what was typed, else what the card shows.
+            [submit] = buttons
+            shown = inputs_of(card)
+            typed = dict(answer.values)
+            filled = {}
+            for name in submit["data"]["fields"]:
+                field = shown[f"field_{name}"]
+                filled[field["id"]] = typed.get(name, field.get("value", ""))
+            body = await self.execute(user, submit, filled)
+        elif len(answer.selected) == 1 and answer.selected[0] in by_choice:
             body = await self.execute(user, by_choice[answer.selected[0]])
         elif not answer.selected:
             # A button that answers alone (a proposal accepted with one click).

@@ -23,6 +23,8 @@ from dialogs.messages import (
     Confirm,
     Context,
     Fields,
+    Form,
+    FormField,
     Link,
     Message,
     Option,
@@ -43,6 +45,7 @@ from tests.bot.teams.rig import (
 )
 from tests.bot.teams.test_journey import request_account
 from tests.helpers.fake_connector import card_problems
+from tests.helpers.forms import FORM, TYPED
 from tests.helpers.fuzz import SCALE
 
 SERVICE = "https://smba.trafficmanager.net/emea/"
@@ -402,6 +405,13 @@ LONG_BLOCK = st.one_of(
               placeholder=LABEL, submit_label=st.just("OK")),
     st.builds(TextInput, st.just("approval:reason"), LABEL, LONG, st.booleans(), st.just(4000),
               st.just("Send")),
+    st.builds(
+        Form, st.just("dlg:handle:form"),
+        st.lists(st.builds(FormField, LABEL, LABEL, LONG, LABEL, LABEL, st.booleans(),
+                           st.just(1000), st.one_of(st.just(()), OPTIONS)),
+                 min_size=1, max_size=12).map(tuple),
+        st.just("Send"),
+    ),
 )
 LONG_MESSAGES = st.builds(Message, LONG, LABEL, st.lists(LONG_BLOCK, min_size=1, max_size=8).map(tuple))
 
@@ -510,3 +520,41 @@ async def test_the_longest_answers_reach_the_manager_on_one_card(teams: TeamsRig
     assert verbs(card)[:2] == ["approval:approve", "approval:reject"]
     shown = texts(card)
     assert answer[:100] in shown and render.MORE in shown, shown
+
+
+
+def test_a_form_is_a_card_of_inputs_with_one_execute_that_names_them() -> None:
+    card = render.card(Message("f", blocks=(FORM,)))
+    assert card_problems(card) == []
+    assert card["version"] == "1.5"
+    fields = inputs_of(card)
+    assert set(fields) == {"field_handle", "field_purpose", "field_scope"}
+    assert fields["field_handle"]["label"] == "Handle?"
+    assert fields["field_purpose"]["value"] == TYPED  # sent back as typed
+    assert fields["field_purpose"]["isMultiline"] is True
+    assert fields["field_scope"]["type"] == "Input.ChoiceSet"
+    assert fields["field_scope"]["value"] == "unit"
+    # The hint and the refusal are shown, escaped, under their field.
+    shown = texts(card)
+    assert "For example ki." in shown and "Please write at least 10 characters." in shown
+    [send] = executes(card)
+    assert send["verb"] == "dlg:handle:form" and send["title"] == "Send the answers"
+    assert send["data"]["fields"] == ["handle", "purpose", "scope"]
+
+
+def test_the_forms_execute_carries_every_field_by_name() -> None:
+    [send] = executes(render.card(Message("f", blocks=(FORM,))))
+    data = {**send["data"], "field_handle": "ki", "field_purpose": "Long enough now",
+            "field_scope": "wide"}
+    incoming = translate(
+        activity(
+            "invoke",
+            name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": send["verb"], "data": data}},
+        )
+    )
+    assert incoming.event is not None and isinstance(incoming.event, Action)
+    assert incoming.event.action == "dlg:handle:form"
+    assert incoming.event.values == (
+        ("handle", "ki"), ("purpose", "Long enough now"), ("scope", "wide"),
+    )

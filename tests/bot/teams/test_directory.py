@@ -34,6 +34,8 @@ from tests.helpers.journey import (
     directory_answers,
     import_staff,
     latest_request,
+    open_account_answers,
+    typical_answers,
 )
 
 EN, SV = Translator("en"), Translator("sv")
@@ -96,6 +98,31 @@ async def test_the_proposed_unit_and_manager_are_accepted_with_one_click_each(
         assert SV("Why another manager") not in texts(posted.card)
         approve = rig.click(CECILIA, "approval:approve")
         assert approve["data"]["value"] == card_value(request)
+        assert not [c for c in rig.fake.calls if c.status >= 400]
+
+
+async def test_a_typical_request_takes_at_most_eight_interactions(database_url: str) -> None:
+    """Someone the directory knows, the usual choices accepted: the command, the platform,
+    the form about the account (one card of inputs, one Action.Execute), the unit, the team,
+    the manager, the confirmations, Submit."""
+    async with running_teams(database_url) as rig:
+        await ready(rig)
+        answers = typical_answers(team=(BJORN.aad,))
+        asked = await walk(rig, answers)
+        interactions = 1 + len(answers) + 1  # "open account", each answer, Submit
+        assert interactions <= 8
+        assert "dlg:handle:form" in verbs(asked["handle"])
+
+        request = await latest_request(rig.store)
+        typed = {a.step: a.text for a in open_account_answers()}
+        assert (request.purpose, request.objectives, request.benefit) == (
+            typed["purpose"], typed["objectives"], typed["benefit"],
+        )
+        assert (request.scope, request.response_time) == ("unit", "24h")
+        assert (request.unit, request.manager_id) == (
+            STAFF_UNIT, await person_id(rig, CECILIA),
+        )
+        assert request.team_ids == [await person_id(rig, BJORN)]
         assert not [c for c in rig.fake.calls if c.status >= 400]
 
 
