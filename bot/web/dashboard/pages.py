@@ -153,6 +153,8 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
             if removals else [],
             "charts": charts(words, found),
             "definitions": definitions(words, config),
+            # Coverage then owes every weekday (data.dashboard_overview): the page says so.
+            "holiday_duty": config.holiday_duty,
             "accounts": found.accounts,
             "labels": labels,
         },

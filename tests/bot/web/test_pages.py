@@ -24,6 +24,7 @@ from tests.bot.web.conftest import (
     Browser,
     World,
     register_numbers,
+    running,
     sign_in,
     text_of,
 )
@@ -276,6 +277,19 @@ async def test_the_compliance_page_has_charts_with_tables_and_definitions(comms:
                   "Inactive"):
         assert re.search(rf"<dt>{state}</dt>\s*<dd>", body), state
     assert "24 hours or more" in text
+
+
+HOLIDAY_DUTY = "Holiday duty is on: someone is on duty on the weekday public holidays"
+
+
+async def test_the_compliance_page_says_when_coverage_counts_the_holiday_duties(
+    world: World, clock: Clock
+) -> None:
+    for setting, said in (("on", True), ("off", False)):
+        async with running(world, clock, holiday_duty=setting) as client:
+            comms = await sign_in(client, world, world.eva, clock.now)
+            text = text_of(await comms.page("/dashboard/compliance"))
+            assert (HOLIDAY_DUTY in text) is said, setting
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])
