@@ -174,7 +174,7 @@ async def test_an_account_page_shows_its_team_questions_and_trail(anna: Browser)
     # The rota order: the requester first, then the team; Monday 1 March is Anna's day.
     assert re.search(r'<ol class="team">\s*<li>Anna Berg <strong class="on-duty">'
                      r"on duty today</strong></li>\s*<li>Bo Ek</li>", body)
-    assert "Daily: the next person in order each working day" in text
+    assert "Daily: the next person in order each day someone is on duty" in text
     assert "Immediate manager Dan Holm" in text
     # The question, open for three days, past the 24-hour target.
     assert "Open , waiting 3 days" in text or "Open, waiting 3 days" in text
