@@ -224,6 +224,23 @@ async def record_purge(
     return found
 
 
+async def recent_questions(
+    session: AsyncSession, account_id: int, limit: int = 10
+) -> list[Question]:
+    """The account's newest logged questions not purged yet (what a team may mark or purge
+    from the chat), newest first."""
+    purged = select(Purge.question_id).where(
+        Purge.account_id == account_id, col(Purge.question_id).is_not(None)
+    )
+    rows = await session.exec(
+        select(Question)
+        .where(Question.account_id == account_id, col(Question.id).not_in(purged))
+        .order_by(col(Question.received_at).desc(), col(Question.id).desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def marks_of(session: AsyncSession, account_ids: Sequence[int]) -> list[CaseMark]:
     """The accounts' marks, oldest first (however many accounts: in IN lists a database takes)."""
     found: list[CaseMark] = []

@@ -1,6 +1,6 @@
-"""`/casework`: the team marks a post of one of its accounts as needing case management or as
-having research value, or records that a post was purged under a rule of the disposal decision
-(gallringsbeslut), one question at a time (issue 14, the guidelines' "Posts that require case
+"""`/casework`: the team marks a post of one of its accounts (or a logged question) as needing
+case management or as having research value, or records that it was purged under a rule of the
+disposal decision (gallringsbeslut), one question at a time (issue 14, the guidelines' "Posts that require case
 management must be registered. Purging may not take place if the content is deemed to have
 future research value or if doing so would violate the public's right of access").
 data.casework decides who may, tells the Registry Office of a mark for case management, and
@@ -13,8 +13,19 @@ from typing import Any
 
 from data import access, casework
 from data.errors import Invalid, MovedOn, NotAllowed
-from data.models import MarkKind
-from dialogs.common import ACCOUNTS, AccountStep, Host, note, offered, own_accounts, pick
+from data.models import MarkKind, Question
+from data.rules import check_text
+from dialogs.case_management import marked_question
+from dialogs.common import (
+    ACCOUNTS,
+    AccountStep,
+    Host,
+    note,
+    offered,
+    own_accounts,
+    parse_id,
+    pick,
+)
 from dialogs.engine import (
     EDITING,
     Answer,
@@ -28,7 +39,7 @@ from dialogs.engine import (
 )
 from dialogs.explain import explain
 from dialogs.i18n import N_
-from dialogs.messages import Actions, Block, Button
+from dialogs.messages import Actions, Block, Button, Choice, Option
 from dialogs.naming import account_name
 
 NAME = "casework"
@@ -41,8 +52,52 @@ WHAT_LABELS = {
 }
 
 
+# A logged question is offered by its first words and the day it came in.
+QUOTE = 60
+
+
 def _purging(progress: Progress) -> bool:
     return progress.data.get("what") == PURGE
+
+
+def _quoted(question: Question) -> str:
+    text = " ".join(question.text.split())
+    return text if len(text) <= QUOTE else text[: QUOTE - 1] + "…"
+
+
+class SubjectStep(Step):
+    """The post, typed (a link or a description), or one of the account's newest logged
+    questions picked. The answer is {"post": text} or {"question": id, "quote": first words}."""
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        offered_questions = progress.lookups.get("questions") or []
+        if not offered_questions:
+            return []
+        return [Choice(
+            action=f"dlg:{self.name}:choose",
+            options=tuple(Option(value, label) for value, label in offered_questions),
+        )]
+
+    def hint(self, ctx: Ctx, progress: Progress) -> str:
+        if progress.lookups.get("questions"):
+            return ctx.tr("Type or paste the post below, or pick a logged question.")
+        return ctx.tr(
+            "Type your answer below (at most {maximum} characters).", maximum=casework.POST_TEXT
+        )
+
+    async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
+        if answer.selected:
+            question_id = parse_id(answer.selected[0])
+            question = None if question_id is None else await ctx.session.get(Question, question_id)
+            if question is None or question.account_id != progress.data.get("account"):
+                raise Invalid("unknown_question")
+            return {"question": question_id, "quote": _quoted(question)}
+        return {"post": check_text(answer.text, maximum=casework.POST_TEXT)}
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        if "question" in value:
+            return ctx.tr("The question “{quote}”", quote=value["quote"])
+        return str(value["post"])
 
 
 class RuleStep(TextStep):
@@ -98,23 +153,22 @@ class RecordCasework(Dialog):
                 N_("Which account is the post on?"),
                 N_("Pick the account the post is published on."),
             ),
-            TextStep(
-                "post",
-                N_("Post"),
-                N_("Which post? Paste a link to it, or describe it."),
-                N_(
-                    "Enough that the Registry Office and the team can tell later which post it is. A question from the public is marked with the buttons on the logged question instead."
-                ),
-                maximum=casework.POST_TEXT,
-            ),
             ChoiceStep(
                 "what",
                 N_("What to record"),
-                N_("What do you want to record about the post?"),
+                N_("What do you want to record?"),
                 N_(
                     "Posts that require case management must be registered, and the Registry Office is told. Content with research value, or marked for case management, may not be purged."
                 ),
                 options=list(WHAT_LABELS.items()),
+            ),
+            SubjectStep(
+                "post",
+                N_("Post or question"),
+                N_("Which post? Paste a link to it, or describe it. Or pick a question from the public logged on the account."),
+                N_(
+                    "Enough that the Registry Office and the team can tell later which post it is."
+                ),
             ),
             RuleStep(
                 "rule",
@@ -131,6 +185,17 @@ class RecordCasework(Dialog):
             ),
         ]
 
+    async def prepare(self, ctx: Ctx, progress: Progress) -> None:
+        """The account's newest logged questions, to pick from at the post's question."""
+        if progress.step != "post" or "account" not in progress.data:
+            return
+        found = await casework.recent_questions(ctx.session, int(progress.data["account"]))
+        progress.lookups["questions"] = [
+            (str(q.id), ctx.tr("{day}: {quote}", quote=_quoted(q),
+                               day=q.received_at.astimezone(ctx.tr.timezone).date().isoformat()))
+            for q in found
+        ]
+
     def after(self, progress: Progress, step: Step) -> str:
         # An edit that turns a mark into a purge asks the purge's questions before the summary.
         missing = [s.name for s in self.asked(progress) if s.name not in progress.data]
@@ -141,27 +206,31 @@ class RecordCasework(Dialog):
     async def submit(self, ctx: Ctx, progress: Progress) -> list[Reply]:
         assert ctx.person.id is not None
         account_id = int(progress.data["account"])
-        post = str(progress.data["post"])
+        subject: dict[str, Any] = progress.data["post"]
+        question_id = subject.get("question")
+        post = None if question_id is not None else str(subject["post"])
         what = str(progress.data["what"])
         try:
             async with ctx.session.begin_nested():
                 if what == PURGE:
                     await casework.record_purge(
                         ctx.session, account_id=account_id, actor_id=ctx.person.id,
-                        post=post, rule=str(progress.data["rule"]),
+                        question_id=question_id, post=post, rule=str(progress.data["rule"]),
                         purged_on=date.fromisoformat(str(progress.data["purged_on"])),
                         now=ctx.now, zone=ctx.tr.timezone,
                     )
                 else:
                     await casework.mark(
                         ctx.session, account_id=account_id, actor_id=ctx.person.id, kind=what,
-                        post=post, now=ctx.now,
+                        question_id=question_id, post=post, now=ctx.now,
                     )
         except (MovedOn, NotAllowed) as error:
             # Refused (a purge of marked content, say): nothing is recorded.
             return [note(explain(ctx.tr, error) + " " + ctx.tr("Nothing was recorded."))]
         account = await access.account(ctx.session, account_id)
         name = account_name(account.platform, account.handle)
+        if question_id is not None:
+            return [note(question_done(ctx, what, name))]
         if what == PURGE:
             text = ctx.tr("The purge of the post is recorded with {account}.", account=name)
         elif what == MarkKind.CASE_MANAGEMENT.value:
@@ -178,6 +247,13 @@ class RecordCasework(Dialog):
 
     async def cancelled(self, ctx: Ctx, progress: Progress) -> list[Reply]:
         return [note(ctx.tr("Cancelled. Nothing was recorded."))]
+
+
+def question_done(ctx: Ctx, what: str, name: str) -> str:
+    """What was recorded of a logged question (as its own buttons say it)."""
+    if what == PURGE:
+        return ctx.tr("The purge of the question is recorded with {account}.", account=name)
+    return marked_question(ctx, what, name)
 
 
 async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
@@ -199,5 +275,5 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
         "Let's mark a post for case management or research value, or record that it was purged."
     )
     return await host.start_dialog(
-        ctx, NAME, data=data, step="post" if chosen is not None else "account", intro=intro
+        ctx, NAME, data=data, step="what" if chosen is not None else "account", intro=intro
     )

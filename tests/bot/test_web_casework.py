@@ -39,7 +39,7 @@ async def ids(store: Store, *keys: str) -> list[int]:
 async def casework(chat: WebChat, who: str, what: str, post: str = CASE_POST) -> None:
     """`who` runs /casework to the end (one account: straight to the post)."""
     await chat.say(who, "/casework")
-    await chat.wait_for_text(who, en("Which post? Paste a link to it, or describe it."))
+    await chat.wait_for_text(who, en("What do you want to record?"))
     for answer in casework_answers(what, post):
         await chat.answer(who, answer)
 

@@ -5,15 +5,24 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from data import casework, questions
 from data.db import Store
 from data.models import AuditEvent, CaseMark, Outbox, Purge
 from dialogs.events import Sender
 from dialogs.i18n import Translator
 from dialogs.messages import Message
 from tests.helpers import T0, Cast, load
-from tests.helpers.chat import CastSenders, cast_senders, fields, only, says, step_of
+from tests.helpers.chat import (
+    CastSenders,
+    cast_senders,
+    choices,
+    fields,
+    only,
+    says,
+    step_of,
+)
 from tests.helpers.nudging import account_of, chat
 
 SV = Translator("sv")
@@ -26,14 +35,14 @@ async def test_a_post_marked_for_case_management_goes_to_the_registry_office(
     account = await account_of(store, cast)
     bo = chat(store, who.colleague)
     prompt = only(await bo.command("casework"))
-    # One account: straight to the post.
-    assert step_of(prompt) == "post"
-    assert step_of(only(await bo.say(POST))) == "what"
-    summary = only(await bo.dlg("what", "choose", "case_management"))
+    # One account: straight to what to record.
+    assert step_of(prompt) == "what"
+    assert step_of(only(await bo.dlg("what", "choose", "case_management"))) == "post"
+    summary = only(await bo.say(POST))
     assert fields(summary) == {
         "Account": "SOME-2027-0001 · Instagram ki_neuroscience",
-        "Post": POST,
         "What to record": "It needs case management (tell the Registry Office)",
+        "Post or question": POST,
     }
     done = only(await bo.dlg("summary", "submit"))
     assert says(done, "The post on Instagram ki_neuroscience is marked as needing case management.")
@@ -53,8 +62,8 @@ async def test_a_purge_is_recorded_with_its_rule_and_day(
     await account_of(store, cast)
     bo = chat(store, who.colleague)
     only(await bo.command("casework"))
-    only(await bo.say(POST))
-    prompt = only(await bo.dlg("what", "choose", "purge"))
+    only(await bo.dlg("what", "choose", "purge"))
+    prompt = only(await bo.say(POST))
     assert step_of(prompt) == "rule"
     assert says(prompt, "Under which rule of the disposal decision (gallringsbeslut) was it purged?")
     assert step_of(only(await bo.say("Gallringsbeslut 2019, punkt 4.2"))) == "purged_on"
@@ -78,8 +87,8 @@ async def purge_typed(store: Store, sender: Sender, post: str) -> Message:
     """`sender` records a purge of `post` today, under a rule: the answer to Record it."""
     bo = chat(store, sender)
     only(await bo.command("casework"))
-    only(await bo.say(post))
     only(await bo.dlg("what", "choose", "purge"))
+    only(await bo.say(post))
     only(await bo.say("Punkt 4.2"))
     only(await bo.dlg("purged_on", "today"))
     return only(await bo.dlg("summary", "submit"))
@@ -91,8 +100,8 @@ async def test_a_purge_of_a_marked_post_is_refused_in_both_languages(
     await account_of(store, cast)
     bo = chat(store, who.colleague)
     only(await bo.command("casework"))
-    only(await bo.say(POST))
     only(await bo.dlg("what", "choose", "research_value"))
+    only(await bo.say(POST))
     done = only(await bo.dlg("summary", "submit"))
     assert says(done, "is marked as having research value. It may not be purged.")
 
@@ -114,8 +123,8 @@ async def test_an_edit_from_a_mark_to_a_purge_asks_for_the_rule(
     await account_of(store, cast)
     bo = chat(store, who.colleague)
     only(await bo.command("casework"))
-    only(await bo.say(POST))
     only(await bo.dlg("what", "choose", "research_value"))
+    only(await bo.say(POST))
     only(await bo.dlg("summary", "edit"))
     prompt = only(await bo.dlg("summary", "edit_field", "what"))
     assert step_of(prompt) == "what"
@@ -130,13 +139,60 @@ async def test_the_manager_may_swedish_is_spoken_and_outsiders_are_told(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
     await account_of(store, cast)
-    assert step_of(only(await chat(store, who.manager).command("casework"))) == "post"
+    assert step_of(only(await chat(store, who.manager).command("casework"))) == "what"
     swedish = await cast_senders(store, cast, locale="sv")
     prompt = only(await chat(store, swedish.requester).command("casework"))
-    assert says(prompt, SV("Which post? Paste a link to it, or describe it."))
-    assert says(prompt, "Vilket inlägg?")
+    assert says(prompt, SV("What do you want to record?"))
+    assert says(prompt, "Vad vill du registrera?")
     assert says(
         only(await chat(store, who.outsider).command("casework")),
         "Case management and purges are recorded by an account's team or manager, and you are neither for any account.",
     )
     assert await load(store, CaseMark) == []
+
+
+async def test_a_logged_question_is_picked_and_purged_once_unmarked(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """The account's newest logged questions are offered at the post's question; one marked
+    for research value may not be purged, another is, and then is offered no more."""
+    account = await account_of(store, cast)
+    async with store.transaction() as session:
+        kept = await questions.log_question(session, account_id=account, actor_id=cast.colleague,
+                                            text="Can I use your data in my thesis?", now=T0)
+        gone = await questions.log_question(session, account_id=account, actor_id=cast.colleague,
+                                            text="When is the open day?", now=T0)
+        await casework.mark(session, account_id=account, actor_id=cast.colleague,
+                            kind="research_value", question_id=kept.id, now=T0)
+    bo = chat(store, who.colleague, T0 + timedelta(days=60))
+    only(await bo.command("casework"))
+    prompt = only(await bo.dlg("what", "choose", "purge"))
+    [offered] = choices(prompt)
+    assert [(o.value, o.label) for o in offered.options] == [
+        (str(gone.id), "2027-03-01: When is the open day?"),
+        (str(kept.id), "2027-03-01: Can I use your data in my thesis?"),
+    ]
+    only(await bo.dlg("post", "choose", str(kept.id)))
+    only(await bo.say("Punkt 4.2"))
+    summary = only(await bo.dlg("purged_on", "today"))
+    assert fields(summary)["Post or question"] == "The question “Can I use your data in my thesis?”"
+    refused = only(await bo.dlg("summary", "submit"))
+    assert says(refused, "It is marked as having research value, so it may not be purged.")
+
+    only(await bo.command("casework"))
+    only(await bo.dlg("what", "choose", "purge"))
+    only(await bo.dlg("post", "choose", str(gone.id)))
+    only(await bo.say("Punkt 4.2"))
+    only(await bo.dlg("purged_on", "today"))
+    done = only(await bo.dlg("summary", "submit"))
+    assert says(done, "The purge of the question is recorded with Instagram ki_neuroscience.")
+    [purge] = await load(store, Purge)
+    assert (purge.question_id, purge.what, purge.purged_on) == (
+        gone.id, f"question:{gone.id}", date(2027, 4, 30)
+    )
+    only(await bo.command("casework"))
+    prompt = only(await bo.dlg("what", "choose", "research_value"))
+    assert [o.value for o in choices(prompt)[0].options] == [str(kept.id)]
+    # A question of another account, or none, is not taken.
+    again = only(await bo.dlg("post", "choose", "999999"))
+    assert step_of(again) == "post" and says(again, "I can't find that question.")

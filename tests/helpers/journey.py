@@ -195,8 +195,8 @@ def casework_answers(what: str, post: str = CASE_POST) -> list[Answer]:
     research_value or purge, recorded today), and Record it."""
     purge = [Answer("rule", text=PURGE_RULE), Answer("purged_on", verb="today")]
     return [
-        Answer("post", text=post),
         Answer("what", selected=(what,)),
+        Answer("post", text=post),
         *(purge if what == "purge" else []),
         SUBMIT,
     ]

@@ -64,7 +64,7 @@ async def test_consent_and_case_management_in_teams(database_url: str) -> None:
         [shown] = await rig.say(ANNA, "help")
         assert "cmd:casework" in verbs(shown.card)
         body = await rig.execute(ANNA, rig.click(ANNA, "cmd:casework"))
-        assert EN("Which post? Paste a link to it, or describe it.") in texts(body["value"])
+        assert EN("What do you want to record?") in texts(body["value"])
         done = await answer_all(rig, ANNA, casework_answers("case_management"))
         assert EN("The post on {account} is marked as needing case management. The Registry "
                   "Office has been told; the team is reminded until its registry number "
