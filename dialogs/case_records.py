@@ -17,14 +17,12 @@ from data.models import MarkKind, Question
 from data.rules import check_text
 from dialogs.case_management import marked_question
 from dialogs.common import (
-    ACCOUNTS,
     AccountStep,
     Host,
     note,
-    offered,
     own_accounts,
     parse_id,
-    pick,
+    start_on_account,
 )
 from dialogs.engine import (
     EDITING,
@@ -265,15 +263,7 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
         return [note(ctx.tr(
             "Case management and purges are recorded by an account's team or manager, and you are neither for any account."
         ))]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
-    if chosen is not None:
-        data["account"] = chosen.id
     intro = ctx.tr(
         "Let's mark a post for case management or research value, or record that it was purged."
     )
-    return await host.start_dialog(
-        ctx, NAME, data=data, step="what" if chosen is not None else "account", intro=intro
-    )
+    return await start_on_account(ctx, host, args, accounts, name=NAME, step="what", intro=intro)

@@ -7,10 +7,10 @@ of a post nobody marked is recorded. Never sleeps: the page's long poll wakes.""
 from __future__ import annotations
 
 from bot.keys import STORE
-from data import people
 from data.db import Store
 from data.models import CaseMark, ConsentRecord, Purge
 from dialogs.i18n import Translator
+from tests.bot.test_web_experts import ids
 from tests.helpers import T0, load
 from tests.helpers.accounts import register
 from tests.helpers.journey import (
@@ -24,16 +24,6 @@ from tests.helpers.web import WebChat, running_chat
 
 en, sv = Translator("en"), Translator("sv")
 ACCOUNT = "Instagram ki_neuro_demo"
-
-
-async def ids(store: Store, *keys: str) -> list[int]:
-    found = []
-    async with store.transaction() as session:
-        for key in keys:
-            person = await people.find_by_identity(session, "web", key)
-            assert person is not None and person.id is not None
-            found.append(person.id)
-    return found
 
 
 async def casework(chat: WebChat, who: str, what: str, post: str = CASE_POST) -> None:

@@ -16,6 +16,7 @@ from dialogs.messages import Message
 from tests.helpers import T0, Cast, load
 from tests.helpers.chat import (
     CastSenders,
+    Chat,
     cast_senders,
     choices,
     fields,
@@ -26,6 +27,7 @@ from tests.helpers.chat import (
 from tests.helpers.nudging import account_of, chat
 
 SV = Translator("sv")
+LATER = T0 + timedelta(days=60)
 POST = "https://instagram.com/p/study-results"
 
 
@@ -83,15 +85,28 @@ async def test_a_purge_is_recorded_with_its_rule_and_day(
     )
 
 
-async def purge_typed(store: Store, sender: Sender, post: str) -> Message:
-    """`sender` records a purge of `post` today, under a rule: the answer to Record it."""
-    bo = chat(store, sender)
+async def purge_typed(
+    store: Store, sender: Sender, post: str = "", question: int | None = None
+) -> Message:
+    """`sender` records a purge of `post` (or of the logged `question`, picked) today, under
+    a rule: the answer to Record it."""
+    bo = chat(store, sender, LATER)
     only(await bo.command("casework"))
     only(await bo.dlg("what", "choose", "purge"))
-    only(await bo.say(post))
+    if question is None:
+        only(await bo.say(post))
+    else:
+        only(await bo.dlg("post", "choose", str(question)))
     only(await bo.say("Punkt 4.2"))
     only(await bo.dlg("purged_on", "today"))
     return only(await bo.dlg("summary", "submit"))
+
+
+async def research_value_summary(bo: Chat) -> Message:
+    """/casework up to the summary of POST marked as having research value."""
+    only(await bo.command("casework"))
+    only(await bo.dlg("what", "choose", "research_value"))
+    return only(await bo.say(POST))
 
 
 async def test_a_purge_of_a_marked_post_is_refused_in_both_languages(
@@ -99,9 +114,7 @@ async def test_a_purge_of_a_marked_post_is_refused_in_both_languages(
 ) -> None:
     await account_of(store, cast)
     bo = chat(store, who.colleague)
-    only(await bo.command("casework"))
-    only(await bo.dlg("what", "choose", "research_value"))
-    only(await bo.say(POST))
+    await research_value_summary(bo)
     done = only(await bo.dlg("summary", "submit"))
     assert says(done, "is marked as having research value. It may not be purged.")
 
@@ -114,7 +127,6 @@ async def test_a_purge_of_a_marked_post_is_refused_in_both_languages(
     assert says(refused, SV("It is marked as having research value, so it may not be purged."))
     assert says(refused, "Det är markerat")
     assert await load(store, Purge) == []
-    assert await load(store, Purge) == []
 
 
 async def test_an_edit_from_a_mark_to_a_purge_asks_for_the_rule(
@@ -122,9 +134,7 @@ async def test_an_edit_from_a_mark_to_a_purge_asks_for_the_rule(
 ) -> None:
     await account_of(store, cast)
     bo = chat(store, who.colleague)
-    only(await bo.command("casework"))
-    only(await bo.dlg("what", "choose", "research_value"))
-    only(await bo.say(POST))
+    await research_value_summary(bo)
     only(await bo.dlg("summary", "edit"))
     prompt = only(await bo.dlg("summary", "edit_field", "what"))
     assert step_of(prompt) == "what"
@@ -164,7 +174,7 @@ async def test_a_logged_question_is_picked_and_purged_once_unmarked(
                                             text="When is the open day?", now=T0)
         await casework.mark(session, account_id=account, actor_id=cast.colleague,
                             kind="research_value", question_id=kept.id, now=T0)
-    bo = chat(store, who.colleague, T0 + timedelta(days=60))
+    bo = chat(store, who.colleague, LATER)
     only(await bo.command("casework"))
     prompt = only(await bo.dlg("what", "choose", "purge"))
     [offered] = choices(prompt)
@@ -176,15 +186,11 @@ async def test_a_logged_question_is_picked_and_purged_once_unmarked(
     only(await bo.say("Punkt 4.2"))
     summary = only(await bo.dlg("purged_on", "today"))
     assert fields(summary)["Post or question"] == "The question “Can I use your data in my thesis?”"
-    refused = only(await bo.dlg("summary", "submit"))
+    only(await bo.say("cancel"))
+    refused = await purge_typed(store, who.colleague, question=kept.id)
     assert says(refused, "It is marked as having research value, so it may not be purged.")
 
-    only(await bo.command("casework"))
-    only(await bo.dlg("what", "choose", "purge"))
-    only(await bo.dlg("post", "choose", str(gone.id)))
-    only(await bo.say("Punkt 4.2"))
-    only(await bo.dlg("purged_on", "today"))
-    done = only(await bo.dlg("summary", "submit"))
+    done = await purge_typed(store, who.colleague, question=gone.id)
     assert says(done, "The purge of the question is recorded with Instagram ki_neuroscience.")
     [purge] = await load(store, Purge)
     assert (purge.question_id, purge.what, purge.purged_on) == (

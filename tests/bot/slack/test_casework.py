@@ -9,10 +9,9 @@ from datetime import date
 
 from data.models import CaseMark, ConsentRecord, Purge
 from dialogs.i18n import Translator
-from tests.bot.slack.rig import ANNA, BJORN, CECILIA, REGISTRY, Person, SlackRig, running
-from tests.bot.slack.test_team import meet
+from tests.bot.slack.rig import ANNA, BJORN, REGISTRY, Person, SlackRig, running
+from tests.bot.slack.test_experts import neuro_account
 from tests.helpers import load
-from tests.helpers.accounts import register
 from tests.helpers.fake_slack import Posted
 from tests.helpers.journey import (
     CASE_POST,
@@ -21,7 +20,6 @@ from tests.helpers.journey import (
     casework_answers,
     consent_answers,
 )
-from tests.helpers.nudging import at
 
 EN, SV = Translator("en"), Translator("sv")
 MONDAY = date(2027, 3, 1)
@@ -40,11 +38,7 @@ async def run(rig: SlackRig, person: Person, command: str, answers: list[Answer]
 
 async def test_consent_and_case_management_in_slack(database_url: str) -> None:
     async with running(database_url) as rig:
-        rig.clock.now = at(MONDAY, 10)
-        anna, bjorn, cecilia = await meet(rig, ANNA, BJORN, CECILIA)
-        await register(rig.store, requester=anna, team=(bjorn,), manager=cecilia,
-                       now=at(MONDAY, 9), handle="ki_neuro_demo")
-        await rig.settle()
+        anna, bjorn, _ = await neuro_account(rig)
 
         done = await run(rig, BJORN, "consent", consent_answers())
         assert SV("The consent is recorded with {account}. The dashboard lists it on the "
