@@ -285,11 +285,13 @@ HOLIDAY_DUTY = "Holiday duty is on: someone is on duty on the weekday public hol
 async def test_the_compliance_page_says_when_coverage_counts_the_holiday_duties(
     world: World, clock: Clock
 ) -> None:
-    for setting, said in (("on", True), ("off", False)):
+    for setting, said, days in (("on", True, "weekdays"), ("off", False, "working days")):
         async with running(world, clock, holiday_duty=setting) as client:
             comms = await sign_in(client, world, world.eva, clock.now)
             text = text_of(await comms.page("/dashboard/compliance"))
             assert (HOLIDAY_DUTY in text) is said, setting
+            account = text_of(await comms.page(f"/dashboard/accounts/{NEURO}"))
+            assert f"Monitoring coverage, last 20 {days}" in account, setting
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])
