@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit, outbox, people
 from data.access import DEFAULT_ZONE
+from data.chunks import chunks
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import CaseMark, MarkKind, Purge, Question, Role
 
@@ -223,26 +224,37 @@ async def record_purge(
     return found
 
 
-async def marks_of(session: AsyncSession, account_ids: Sequence[int]) -> list[CaseMark]:
-    """The accounts' marks, oldest first."""
-    if not account_ids:
-        return []
+async def recent_questions(
+    session: AsyncSession, account_id: int, limit: int = 10
+) -> list[Question]:
+    """The account's newest logged questions not purged yet (what a team may mark or purge
+    from the chat), newest first."""
+    purged = select(Purge.question_id).where(
+        Purge.account_id == account_id, col(Purge.question_id).is_not(None)
+    )
     rows = await session.exec(
-        select(CaseMark).where(col(CaseMark.account_id).in_(list(account_ids)))
-        .order_by(col(CaseMark.id))
+        select(Question)
+        .where(Question.account_id == account_id, col(Question.id).not_in(purged))
+        .order_by(col(Question.received_at).desc(), col(Question.id).desc())
+        .limit(limit)
     )
     return list(rows)
+
+
+async def marks_of(session: AsyncSession, account_ids: Sequence[int]) -> list[CaseMark]:
+    """The accounts' marks, oldest first (however many accounts: in IN lists a database takes)."""
+    found: list[CaseMark] = []
+    for piece in chunks(sorted(set(account_ids))):
+        found += await session.exec(select(CaseMark).where(col(CaseMark.account_id).in_(piece)))
+    return sorted(found, key=lambda m: m.id or 0)
 
 
 async def purges_of(session: AsyncSession, account_ids: Sequence[int]) -> list[Purge]:
-    """The accounts' recorded purges, oldest first."""
-    if not account_ids:
-        return []
-    rows = await session.exec(
-        select(Purge).where(col(Purge.account_id).in_(list(account_ids)))
-        .order_by(col(Purge.id))
-    )
-    return list(rows)
+    """The accounts' recorded purges, oldest first (in IN lists a database takes)."""
+    found: list[Purge] = []
+    for piece in chunks(sorted(set(account_ids))):
+        found += await session.exec(select(Purge).where(col(Purge.account_id).in_(piece)))
+    return sorted(found, key=lambda p: p.id or 0)
 
 
 async def unregistered(session: AsyncSession, account_ids: Sequence[int]) -> list[CaseMark]:

@@ -56,12 +56,13 @@ async def overview(
     session: AsyncSession, viewer: Viewer, now: datetime, config: NudgeConfig
 ) -> Overview:
     """The compliance charts over the accounts `viewer` may see, as of `now`."""
-    zone, calendar = config.zone, config.calendar
+    # Coverage counts the days someone is on duty: with holiday duty, the weekday holidays too.
+    zone, calendar = config.zone, config.monitoring
     today = local_date(now, zone)
     seen = visible(viewer)
     is_open = col(Account.status) == AccountStatus.ACTIVE.value
     # "Settled": open, and registered by the window's first day in any zone (a day's margin),
-    # so every working day of the window is owed; only the others' spans are read.
+    # so every monitoring day of the window is owed; only the others' spans are read.
     first = week_mondays(today)[0]
     last = today - timedelta(days=1)
     settled = and_(

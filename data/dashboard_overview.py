@@ -9,15 +9,17 @@ data.dashboard_charts counts the charts below in the database.
 Definitions (the web page's help text repeats them):
 
 - A *working day* is one of config.calendar (Monday to Friday, not a Swedish public holiday,
-  Midsummer Eve, Christmas Eve, New Year's Eve or a configured closure day). An account *owes*
-  monitoring on the working days from its registration day up to the day before it was
+  Midsummer Eve, Christmas Eve, New Year's Eve or a configured closure day). A *monitoring
+  day* is one of config.monitoring: with holiday duty (KONTOBOT_HOLIDAY_DUTY, on by default)
+  every weekday, since the rota puts someone on duty on the weekday holidays and eves too;
+  without it, the working days. An account *owes* monitoring on the monitoring days from its registration day up to the day before it was
   closed (nobody can mark a closed account monitored, so its closing day is not owed), and
   only on days before today: today is not over. Except on an account's first day, which
   counts once monitored: with nothing before it owed, coverage would otherwise be blank.
 - *Monitored*: a day with a "Monitored today" check-in from anyone on the team ("I can't
   today" does not count; two check-ins on one day count once).
 - "monitoring_gap": monitoring covered less than 80% of the owed days among the last 20
-  working days before today, or none of the last 3 owed working days was monitored.
+  monitoring days before today, or none of the last 3 owed monitoring days was monitored.
   *coverage* is that share (0..1); None while nothing is owed yet.
 - "questions_late": an open question is past the answer time its account promised
   (data.policy.answer_due: the same day, 24 or 48 hours).
@@ -34,7 +36,7 @@ Definitions (the web page's help text repeats them):
 The charts:
 
 - Monitoring coverage per week: for each of the 52 ISO weeks ending with the current one,
-  the account-working-days owed (as above, over every account given, closed ones for the
+  the account-monitoring-days owed (as above, over every account given, closed ones for the
   weeks they were open) and how many of them were monitored.
 - Open questions by age: the open questions of open accounts by time since received:
   under 1 day, 1-3 days, 3-7 days, 7-30 days, over 30 days (each bucket includes its lower
@@ -169,7 +171,8 @@ def is_open(account: Account) -> bool:
 # --- per account ----------------------------------------------------------------------------
 
 def coverage_window(today: date, calendar: Calendar) -> list[date]:
-    """The last COVERAGE_WORKING_DAYS working days before today, oldest first."""
+    """The last COVERAGE_WORKING_DAYS days of `calendar` (config.monitoring: the days someone
+    is on duty) before today, oldest first."""
     days: list[date] = []
     day = today
     for _ in range(COVERAGE_WORKING_DAYS):
@@ -196,8 +199,8 @@ def open_state(
     config: NudgeConfig,
 ) -> AccountState:
     """An open account's state from its compliance (scheduler.nudge_rules) and check-ins."""
-    owed = [day for day in window if span.owes(day, config.calendar)]
-    if not owed and today in monitored and span.owes(today, config.calendar):
+    owed = [day for day in window if span.owes(day, config.monitoring)]
+    if not owed and today in monitored and span.owes(today, config.monitoring):
         owed = [today]  # the first day, monitored already
     share, gap = monitoring(owed, monitored)
     due = found.archive_due
@@ -238,7 +241,7 @@ async def account_states(
     open_ids = [id_of(a) for a in opened]
     states: dict[int, AccountState] = {}
     if open_ids:
-        window = coverage_window(today, config.calendar)
+        window = coverage_window(today, config.monitoring)
         state = await snapshot(session, now, config, account_ids=open_ids)
         monitored = await queries.monitored_days(
             session, open_ids, first_day=window[0], last_day=today

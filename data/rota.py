@@ -105,11 +105,13 @@ async def set_rota(
     order: Sequence[int] | None = None,
     zone: ZoneInfo = DEFAULT_ZONE,
     only_if_changed: bool = False,
+    holiday_duty: bool = True,
 ) -> Rota:
     """Change how duty rotates and/or the order of the team in the rota; the manager or a team
     member may. Counting starts again today with the first in the order, even when rotation
     and order stay as they are. The team is told (notice kind `rota_changed`, params
-    {account_id, by}). With `only_if_changed`, asking for the rota as it is (a second click,
+    {account_id, by, holiday_duty}: whether the rota runs on weekday holidays too, which the
+    notice says). With `only_if_changed`, asking for the rota as it is (a second click,
     an old button) changes nothing, tells nobody and returns it unchanged."""
     account = await access.active_account(session, account_id)
     await access.require_member_or_manager(session, account, actor_id)
@@ -153,7 +155,7 @@ async def set_rota(
             kind="rota_changed",
             now=now,
             recipient_id=person_id,
-            params={"account_id": account_id, "by": actor_id},
+            params={"account_id": account_id, "by": actor_id, "holiday_duty": holiday_duty},
         )
     await session.flush()
     return Rota(account_id, new_rotation, anchor, new_order)

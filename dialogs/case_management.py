@@ -45,18 +45,20 @@ async def _mark(ctx: Ctx, action: Action, kind: str) -> list[Reply]:
         question_id=question_id, now=ctx.now,
     )
     account = await access.account(ctx.session, mark.account_id)
-    name = account_name(account.platform, account.handle)
+    return [note(marked_question(ctx, kind, account_name(account.platform, account.handle)))]
+
+
+def marked_question(ctx: Ctx, kind: str, name: str) -> str:
+    """What a mark on a question means (its buttons and /casework say the same)."""
     if kind == MarkKind.CASE_MANAGEMENT.value:
-        text = ctx.tr(
+        return ctx.tr(
             "The question to {account} is marked as needing case management. The Registry Office has been told; the team is reminded until its registry number (diarienummer) is recorded. It may not be purged.",
             account=name,
         )
-    else:
-        text = ctx.tr(
-            "The question to {account} is marked as having research value. It may not be purged.",
-            account=name,
-        )
-    return [note(text)]
+    return ctx.tr(
+        "The question to {account} is marked as having research value. It may not be purged.",
+        account=name,
+    )
 
 
 async def mark(ctx: Ctx, host: Host, action: Action) -> list[Reply]:

@@ -91,6 +91,23 @@ async def team_accounts(session: AsyncSession, person_id: int) -> list[Account]:
     ]
 
 
+async def start_on_account(
+    ctx: Ctx, host: Host, args: str, accounts: list[Account], *, name: str, step: str,
+    intro: str,
+) -> list[Reply]:
+    """Start dialog `name` on one of `accounts`: the one `args` names (SOME-2027-0001), or the
+    only one, at `step`; else at the question which account."""
+    chosen = pick(accounts, args) if args.strip() else None
+    if chosen is None and len(accounts) == 1:
+        chosen = accounts[0]
+    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
+    if chosen is not None:
+        data["account"] = chosen.id
+    return await host.start_dialog(
+        ctx, name, data=data, step=step if chosen is not None else "account", intro=intro
+    )
+
+
 async def own_accounts(session: AsyncSession, person_id: int) -> list[Account]:
     """Open accounts the person is on the team of or the manager of."""
     return [

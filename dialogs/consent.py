@@ -10,7 +10,7 @@ from typing import Any
 from data import access, consent
 from data.errors import Invalid, MovedOn
 from data.models import ConsentMethod
-from dialogs.common import ACCOUNTS, AccountStep, Host, note, offered, own_accounts, pick
+from dialogs.common import AccountStep, Host, note, own_accounts, start_on_account
 from dialogs.engine import Answer, ChoiceStep, Ctx, Dialog, Progress, Reply, TextStep
 from dialogs.explain import explain
 from dialogs.i18n import N_
@@ -156,15 +156,7 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
         return [note(ctx.tr(
             "Consents are recorded by an account's team or manager, and you are neither for any account."
         ))]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
-    if chosen is not None:
-        data["account"] = chosen.id
     intro = ctx.tr(
         "Let's record who consented to a post with identifiable people, and its creator."
     )
-    return await host.start_dialog(
-        ctx, NAME, data=data, step="post" if chosen is not None else "account", intro=intro
-    )
+    return await start_on_account(ctx, host, args, accounts, name=NAME, step="post", intro=intro)

@@ -40,6 +40,11 @@ ROTATION = {
     Rotation.DAY.value: N_("Duty moves to the next person in the rota every working day."),
     Rotation.WEEK.value: N_("Duty moves to the next person in the rota every week."),
 }
+# With holiday duty the daily rota moves on the weekday holidays and eves too: "every working
+# day" would then be wrong.
+DAILY_WITH_HOLIDAY_DUTY = N_(
+    "Duty moves to the next person in the rota every weekday, public holidays and eves included."
+)
 EXAMPLE = "/away 2027-07-01 2027-07-31"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Words people put between the two dates: "2027-07-01 to 2027-07-31", "… – …", "… till …".
@@ -63,6 +68,13 @@ def holiday_duty_note(tr: Translator, day: date, why: str) -> str:
         "Today is {holiday}: a holiday duty. KI's guidelines ask for the account to be monitored on weekdays, year-round.",
         holiday=holiday_label(tr, day, why),
     )
+
+
+def rotation_text(tr: Translator, rotation: str, holiday_duty: bool) -> str:
+    """How duty moves, true to the setting: daily is every weekday with holiday duty."""
+    if rotation == Rotation.WEEK.value:
+        return tr(ROTATION[Rotation.WEEK.value])
+    return tr(DAILY_WITH_HOLIDAY_DUTY if holiday_duty else ROTATION[Rotation.DAY.value])
 
 
 def day_label(tr: Translator, day: date) -> str:
@@ -152,7 +164,7 @@ async def duty(ctx: Ctx, host: Host) -> list[Reply]:
             rows.append((label, _on_duty(ctx, host.nudges, day, who[day], known)))
         if rows:
             blocks.append(Fields(tuple(rows)))
-        blocks.append(Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))))
+        blocks.append(Context(rotation_text(ctx.tr, setting.rotation, host.nudges.holiday_duty)))
         if person_today == ctx.person.id:
             marked = await monitoring.check_ins(
                 ctx.session, account.id, first_day=now_day, last_day=now_day
@@ -396,6 +408,11 @@ async def change_rotation(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
         text = ctx.tr(
             "Duty on {account} already moves every week, so nothing was changed.", account=name
         )
+    elif host.nudges.holiday_duty:
+        text = ctx.tr(
+            "Duty on {account} already moves every weekday, so nothing was changed.",
+            account=name,
+        )
     else:
         text = ctx.tr(
             "Duty on {account} already moves every working day, so nothing was changed.",
@@ -470,6 +487,7 @@ async def _set(
         order=order,
         zone=host.nudges.zone,
         only_if_changed=True,
+        holiday_duty=host.nudges.holiday_duty,
     )
 
 
@@ -496,7 +514,7 @@ async def _rota_reply(ctx: Ctx, host: Host, setting: rota.Rota, text: str) -> Re
     return note(
         text,
         Fields(rows),
-        Context(ctx.tr(ROTATION.get(setting.rotation, ROTATION["day"]))),
+        Context(rotation_text(ctx.tr, setting.rotation, host.nudges.holiday_duty)),
         rota_buttons(ctx.tr, setting, known),
         title=ctx.tr("The monitoring rota"),
     )

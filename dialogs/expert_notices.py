@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import access, experts, moderation, questions
+from data import access, experts, moderation, people, questions
 from data.models import AccountStatus, QuestionReferral, ReferralCategory, ReferralStatus
+from dialogs import chat_platforms
 from dialogs.digest import Composer, Digest, items_of, label_of
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Actions, Block, Button, Context, Fields, Message, Paragraph
@@ -86,6 +87,33 @@ async def expert_asked(
         }.get(referral.status, tr("The question has been answered meanwhile."))
         blocks.append(Context(status))
     return Message(text=text, title=title, blocks=tuple(blocks))
+
+
+async def expert_unreachable(
+    session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
+) -> Message:
+    """Whoever asked hears that the colleague's platform refused the card for good (they
+    never added kontobot, or blocked it): the question still waits, and they can ask someone
+    else. Sent once per card (hub.delivery); the card goes out again if the colleague writes."""
+    referral = await experts.get_referral(session, int(params["referral_id"]))
+    account = await access.account(session, referral.account_id)
+    question = await questions.get_question(session, referral.question_id)
+    person = await people.get_person(session, int(params["person_id"]))
+    name, platform = person.display_name, chat_platforms.label(tr, person.last_platform)
+    text = tr(
+        "I could not send the question to {account} to {name}: {platform} refused to deliver it, usually because {name} has not added kontobot there or has blocked it. The question still waits for an answer.",
+        account=label_of(account), name=name, platform=platform,
+    )
+    todo = tr(
+        "Ask {name} to open kontobot in {platform} and write hello, and I will send it to them again. Or click Ask a colleague to ask someone else.",
+        name=name, platform=platform,
+    )
+    blocks: list[Block] = [Paragraph(text), Paragraph(todo),
+                           Fields(((tr("Question"), question.text),))]
+    if question.answered_at is None:
+        blocks.append(Actions((_refer_button(tr, referral.question_id),)))
+    return Message(text=f"{text} {todo}", title=tr("{name} could not be reached", name=name),
+                   blocks=tuple(blocks))
 
 
 async def expert_suggestion(

@@ -132,7 +132,7 @@ REASONS: dict[str, str] = {
     "unknown_handover": N_("I can't find that hand-over."),
     # The rota (/duty).
     "unknown_rotation": N_(
-        "Duty can move every working day or every week, nothing else. Nothing was changed."
+        "Duty can move daily or weekly, nothing else. Nothing was changed."
     ),
     "order_not_the_team": N_(
         "The rota can only put the people on the account's team in order, each once. Nothing was changed. Type /duty to see the rota as it is now."

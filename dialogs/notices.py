@@ -11,11 +11,19 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import people, register, requests, rota, rules
-from data.models import Account, AccountRequest, Decision, RequestStatus, Stage
+from data import experts, people, register, requests, rota, rules
+from data.models import (
+    Account,
+    AccountRequest,
+    Decision,
+    ReferralStatus,
+    RequestStatus,
+    Stage,
+)
 from dialogs import chat_platforms
 from dialogs.case_notices import COMPOSERS as CASE_COMPOSERS
 from dialogs.expert_notices import COMPOSERS as EXPERT_COMPOSERS
+from dialogs.expert_notices import expert_unreachable
 from dialogs.i18n import N_, Translator
 from dialogs.messages import (
     Actions,
@@ -331,13 +339,21 @@ async def who_hears_of_unreachable(
         request = await requests.get_request(session, int(params["request_id"]))
         if request.status == RequestStatus.PENDING.value:
             return request.requester_id
+    if kind == "expert_asked" and "referral_id" in params:
+        # The colleague's card: whoever asked them, while the question waits on them.
+        referral = await experts.get_referral(session, int(params["referral_id"]))
+        if referral.status == ReferralStatus.ASKED.value:
+            return referral.referred_by
     return None
 
 
 async def unreachable(
     session: AsyncSession, tr: Translator, params: dict[str, Any], recipient_id: int | None
 ) -> Message:
-    """The requester's news that their approver cannot be reached, and what to do about it."""
+    """The requester's news that their approver cannot be reached, and what to do about it
+    (or, for a colleague's card, the asker's: dialogs.expert_notices)."""
+    if params.get("about") == "expert_asked":
+        return await expert_unreachable(session, tr, params, recipient_id)
     person = await people.get_person(session, int(params["person_id"]))
     name = person.display_name
     platform = chat_platforms.label(tr, person.last_platform)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import access, questions, rota
 from data.models import AccountStatus
 from dialogs.digest import Digest, day_of, is_member, items_of, label_of, open_accounts
-from dialogs.duty import ROTATION, check_in_buttons, holiday_duty_note
+from dialogs.duty import check_in_buttons, holiday_duty_note, rotation_text
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Actions, Block, Button, Context, Fields, Message, Paragraph
 from dialogs.naming import names
@@ -198,7 +198,8 @@ async def rota_changed(
         blocks=(
             Paragraph(text),
             Fields(((tr("Order of the rota"), order),)),
-            Context(tr(ROTATION.get(setting.rotation, ROTATION["day"]))),
+            # Notices owed before the setting was passed: holiday duty is the default.
+            Context(rotation_text(tr, setting.rotation, bool(params.get("holiday_duty", True)))),
             Actions((Button("cmd:duty", tr("Who is on duty")),)),
         ),
     )

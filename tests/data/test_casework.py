@@ -190,3 +190,26 @@ async def test_who_may_and_what_is_checked(store: Store, cast: Cast) -> None:
                                     rule="3.2", post=POST, now=LATER)
     assert len(await load(store, Purge)) == 1
 
+
+
+# More account ids than one statement may bind (PostgreSQL: 32,767 parameters).
+MANY = list(range(100_000, 140_000))
+
+
+async def test_marks_and_purges_of_more_accounts_than_an_in_list_holds(
+    store: Store, cast: Cast
+) -> None:
+    account, question = await account_with_question(store, cast)
+    async with store.transaction() as session:
+        first = await casework.mark(session, account_id=account, actor_id=cast.requester,
+                                    kind="case_management", post=POST, now=T0)
+        second = await casework.mark(session, account_id=account, actor_id=cast.requester,
+                                     kind="research_value", question_id=question, now=T0)
+        purge = await casework.record_purge(session, account_id=account,
+                                            actor_id=cast.requester, rule="3.2", now=LATER,
+                                            post="https://instagram.com/p/other")
+    async with store.read() as session:
+        ids = [*MANY, account]
+        assert [m.id for m in await casework.marks_of(session, ids)] == [first.id, second.id]
+        assert [p.id for p in await casework.purges_of(session, ids)] == [purge.id]
+        assert [m.id for m in await casework.unregistered(session, ids)] == [first.id]

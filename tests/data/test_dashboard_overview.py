@@ -35,6 +35,8 @@ from tests.helpers.accounts import id_of, register
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = NudgeConfig()
+# A university that turned holiday duty off: only working days are owed.
+WORKING_DAYS_ONLY = NudgeConfig(holiday_duty=False)
 MICROSECOND = timedelta(microseconds=1)
 
 
@@ -86,10 +88,12 @@ async def register_rows(store: Store) -> list[Account]:
         return list(await session.exec(select(Account).order_by(col(Account.id))))
 
 
-async def states_at(store: Store, now: datetime) -> dict[int, AccountState]:
+async def states_at(
+    store: Store, now: datetime, config: NudgeConfig = CONFIG
+) -> dict[int, AccountState]:
     accounts = await register_rows(store)
     async with store.transaction() as session:
-        return await account_states(session, now, CONFIG, accounts)
+        return await account_states(session, now, config, accounts)
 
 
 async def everyone(session: AsyncSession) -> Viewer:
@@ -99,9 +103,9 @@ async def everyone(session: AsyncSession) -> Viewer:
     return Viewer(person, sees_all=True)
 
 
-async def overview_at(store: Store, now: datetime) -> Overview:
+async def overview_at(store: Store, now: datetime, config: NudgeConfig = CONFIG) -> Overview:
     async with store.transaction() as session:
-        return await overview(session, await everyone(session), now, CONFIG)
+        return await overview(session, await everyone(session), now, config)
 
 
 # --- monitoring -----------------------------------------------------------------------------
@@ -111,7 +115,7 @@ async def test_weekly_coverage_counts_account_working_days_around_easter(
 ) -> None:
     """Easter 2027: Good Friday 26 March and Easter Monday 29 March are holidays. A is
     registered on Wednesday 24 March; B was registered on 1 March and is closed at noon on
-    Wednesday 31 March. It is Thursday 1 April, 10:00."""
+    Wednesday 31 March. It is Thursday 1 April, 10:00. Holiday duty is off."""
     a = await account(store, cast, at(date(2027, 3, 24), 10), "ki_a")
     b = await account(store, cast, at(date(2027, 3, 1), 7), "ki_b")
     # Before its registration (not owed), on both owed days (twice on the 25th: counted
@@ -130,7 +134,7 @@ async def test_weekly_coverage_counts_account_working_days_around_easter(
     ])
     await close(store, cast, b, at(date(2027, 3, 31), 12))
 
-    weeks = (await overview_at(store, at(date(2027, 4, 1), 10))).weeks
+    weeks = (await overview_at(store, at(date(2027, 4, 1), 10), WORKING_DAYS_ONLY)).weeks
 
     assert len(weeks) == 52
     assert weeks[0].monday == date(2026, 4, 6)
@@ -164,7 +168,8 @@ async def test_weekly_coverage_of_accounts_open_all_year_as_each_viewer_sees_it(
     store: Store, cast: Cast
 ) -> None:
     """C and D were registered in March 2026, before the 52 weeks (their check-ins are
-    counted per day in SQL); the manager sees only C. It is Thursday 1 April 2027, 10:00."""
+    counted per day in SQL); the manager sees only C. It is Thursday 1 April 2027, 10:00.
+    Holiday duty is off."""
     c = await account(store, cast, at(date(2026, 3, 2), 10), "ki_c")
     d = id_of(await register(
         store, requester=cast.colleague, team=(cast.requester,), manager=cast.director,
@@ -178,9 +183,9 @@ async def test_weekly_coverage_of_accounts_open_all_year_as_each_viewer_sees_it(
     await monitored(store, d, cast.colleague, [date(2027, 3, 22)])
     now = at(date(2027, 4, 1), 10)
     async with store.transaction() as session:
-        comms = await overview(session, await everyone(session), now, CONFIG)
+        comms = await overview(session, await everyone(session), now, WORKING_DAYS_ONLY)
         manager = Viewer(await people.get_person(session, cast.manager), sees_all=False)
-        theirs = await overview(session, manager, now, CONFIG)
+        theirs = await overview(session, manager, now, WORKING_DAYS_ONLY)
     # 22-25 March owed by both (Good Friday is a holiday); Easter Monday 2026 opens the year.
     assert comms.weeks[-2] == WeekCoverage(date(2027, 3, 22), owed=8, monitored=3)
     assert (comms.weeks[0].monday, comms.weeks[0].owed) == (date(2026, 4, 6), 8)
@@ -189,7 +194,8 @@ async def test_weekly_coverage_of_accounts_open_all_year_as_each_viewer_sees_it(
     assert theirs.weeks[0].owed == 4
 
 
-# The 20 working days before Thursday 22 April 2027: Good Friday and Easter Monday skipped.
+# The 20 working days before Thursday 22 April 2027: Good Friday and Easter Monday skipped
+# (holiday duty off).
 WINDOW = [
     date(2027, 3, 23), date(2027, 3, 24), date(2027, 3, 25),
     date(2027, 3, 30), date(2027, 3, 31), date(2027, 4, 1), date(2027, 4, 2),
@@ -217,7 +223,7 @@ async def test_monitoring_gap_below_80_percent_or_after_3_unmonitored_working_da
     await monitored(store, last_two, cast.requester, WINDOW[:-2])
     await monitored(store, young, cast.requester, [date(2027, 4, 21)])
 
-    states = await states_at(store, at(APRIL_22, 10))
+    states = await states_at(store, at(APRIL_22, 10), WORKING_DAYS_ONLY)
 
     assert (states[at_target].coverage, states[at_target].flags) == (0.8, ())
     assert (states[below].coverage, states[below].flags) == (0.75, ("monitoring_gap",))
@@ -231,6 +237,30 @@ async def test_monitoring_gap_below_80_percent_or_after_3_unmonitored_working_da
     assert states[at_target].last_monitored == date(2027, 4, 21)
     assert states[below].last_monitored == APRIL_22
     assert states[last_three].last_monitored == date(2027, 4, 16)
+
+
+async def test_with_holiday_duty_the_weekday_holidays_are_owed_and_counted(
+    store: Store, cast: Cast
+) -> None:
+    """Holiday duty on (the default): someone is on duty on Good Friday (26 March 2027) and
+    Easter Monday (29 March), so those days are owed, and their check-ins count. C was
+    registered before the 52 weeks (counted in SQL), E on Wednesday 24 March (its check-ins
+    read one by one). It is Thursday 1 April 2027, 10:00."""
+    c = await account(store, cast, at(date(2026, 3, 2), 10), "ki_c")
+    e = await account(store, cast, at(date(2027, 3, 24), 10), "ki_e")
+    good_friday, easter_monday = date(2027, 3, 26), date(2027, 3, 29)
+    await monitored(store, c, cast.requester, [date(2027, 3, 22), good_friday, easter_monday])
+    await monitored(store, e, cast.requester, [good_friday, date(2027, 3, 27)])
+    weeks = (await overview_at(store, at(date(2027, 4, 1), 10))).weeks
+    # C owes Monday to Friday, Good Friday included; E 24-26 March. A Saturday is never owed.
+    assert weeks[-2] == WeekCoverage(date(2027, 3, 22), owed=8, monitored=3)
+    # Easter Monday, Tuesday and Wednesday, for both.
+    assert weeks[-1] == WeekCoverage(date(2027, 3, 29), owed=6, monitored=1)
+    # The 20 monitoring days before today run from 5 March: C monitored 3 of them.
+    states = await states_at(store, at(date(2027, 4, 1), 10))
+    assert states[c].coverage == 3 / 20
+    # E owes 24-26 and 29-31 March: Good Friday monitored.
+    assert states[e].coverage == 1 / 6
 
 
 async def test_inactive_from_the_day_after_ten_unmonitored_working_days(

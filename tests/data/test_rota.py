@@ -105,7 +105,9 @@ async def test_the_manager_changes_the_rota_and_the_team_is_told(
     assert setting.updated_by == cast.manager
     told = await load(store, Outbox, Outbox.kind == "rota_changed")
     assert sorted(r.recipient_id or 0 for r in told) == sorted([cast.requester, cast.colleague])
-    assert all(r.params == {"account_id": id_of(account), "by": cast.manager} for r in told)
+    # Holiday duty (the default) travels with the notice, which says how the rota moves.
+    assert all(r.params == {"account_id": id_of(account), "by": cast.manager,
+                            "holiday_duty": True} for r in told)
     assert await load(store, AuditEvent, AuditEvent.action == "rota.changed")
 
 

@@ -89,7 +89,9 @@ async def test_duty_at_the_weekend_shows_the_coming_week_in_swedish(
 
 
 GOOD_FRIDAY = date(2027, 3, 26)
-ROTATES_DAILY = "Duty moves to the next person in the rota every working day."
+ROTATES_DAILY = (
+    "Duty moves to the next person in the rota every weekday, public holidays and eves included."
+)
 
 
 def notes(message: Message) -> list[str]:
@@ -132,6 +134,7 @@ async def test_duty_on_a_holiday_when_the_university_turned_holiday_duty_off(
     assert says(reply, "SOME-2027-0001 · Instagram ki_neuroscience: today is not a working day.")
     assert fields(reply)["Friday 2027-03-26 (today)"] == "Not a working day"
     assert not check_ins(reply)
+    assert notes(reply) == ["Duty moves to the next person in the rota every working day."]
 
 
 async def test_duty_lists_days_only_from_the_registration_date(

@@ -224,6 +224,18 @@ async def test_duty_handed_nobody_on_duty_and_rota_changed(store: Store, cast: C
     assert fields(await compose(store, changed[0], SV)) == {
         "Ordning i bevakningsschemat": "Bo Ek, Anna Berg"
     }
+    # Daily: every weekday with holiday duty, every working day without (the setting travels
+    # with the notice).
+    for holiday_duty, moves in ((True, "every weekday, public holidays and eves included."),
+                                (False, "every working day.")):
+        async with store.transaction() as session:
+            await rota.set_rota(session, account_id=one, actor_id=cast.manager,
+                                now=T0 + timedelta(minutes=1 + holiday_duty), rotation="day",
+                                holiday_duty=holiday_duty)
+        latest = (await rows(store, "rota_changed"))[-1]
+        assert contexts(await compose(store, latest)) == [
+            f"Duty moves to the next person in the rota {moves}"
+        ]
 
 
 # --- questions ------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ import pytest
 from data import closure, rota
 from data.db import Store
 from data.models import AuditEvent, Outbox, RotaSetting
+from data.policy import NudgeConfig
 from dialogs.messages import Context, Message
-from tests.helpers import T0, Cast, count, load
+from dialogs.router import Brain
+from tests.helpers import KEY, T0, Cast, count, load
 from tests.helpers.accounts import id_of, register
-from tests.helpers.chat import CastSenders, buttons, cast_senders, fields, only, says
+from tests.helpers.chat import CastSenders, Chat, buttons, cast_senders, fields, only, says
 from tests.helpers.nudging import account_of, chat, refusal
 
 MONDAY = date(2027, 3, 1)  # T0 is 10:00 on it in Stockholm
@@ -121,7 +123,8 @@ async def test_rotate_weekly_changes_the_rotation_and_the_team_is_told(
     assert (changed.rotation, changed.anchor) == ("week", MONDAY + timedelta(days=1))
     told = await load(store, Outbox, Outbox.kind == "rota_changed")
     assert sorted(r.recipient_id or 0 for r in told) == sorted([cast.requester, cast.colleague])
-    assert all(r.params == {"account_id": account, "by": cast.colleague} for r in told)
+    assert all(r.params == {"account_id": account, "by": cast.colleague, "holiday_duty": True}
+               for r in told)
 
 
 async def test_put_first_reorders_the_rota_and_shows_the_new_order(
@@ -206,12 +209,12 @@ async def test_a_closed_account_is_refused(store: Store, cast: Cast, who: CastSe
         (
             "rota:rotation",
             "{account}:month",
-            "Duty can move every working day or every week, nothing else. Nothing was changed.",
+            "Duty can move daily or weekly, nothing else. Nothing was changed.",
         ),
         (
             "rota:rotation",
             "{account}",
-            "Duty can move every working day or every week, nothing else. Nothing was changed.",
+            "Duty can move daily or weekly, nothing else. Nothing was changed.",
         ),
         ("rota:first", "{account}", NOT_THE_TEAM),
         ("rota:first", "{account}:Bo", NOT_THE_TEAM),
@@ -243,7 +246,16 @@ async def test_a_click_for_the_rota_as_it_is_answers_already_and_writes_nothing(
     )
     assert fields(reply) == {"Order of the rota": "Anna Berg, Bo Ek", "On duty today": "Anna Berg"}
     reply = only(await anna.click("rota:rotation", value=f"{account}:day"))
+    # With holiday duty (the default) the daily rota moves on weekday holidays too.
+    assert says(reply, f"Duty on {NAME} already moves every weekday, so nothing was changed.")
+    assert small_print(reply) == [
+        "Duty moves to the next person in the rota every weekday, public holidays and eves included."
+    ]
+    working_days = Brain(store, signing_key=KEY, nudges=NudgeConfig(holiday_duty=False))
+    reply = only(await Chat(working_days, who.requester).click("rota:rotation",
+                                                               value=f"{account}:day"))
     assert says(reply, f"Duty on {NAME} already moves every working day, so nothing was changed.")
+    assert small_print(reply) == ["Duty moves to the next person in the rota every working day."]
     assert await changes(store) == (0, 0, 0)
 
 
@@ -290,7 +302,9 @@ async def test_the_rota_buttons_and_answers_in_swedish(store: Store, cast: Cast)
         "Ordning i bevakningsschemat": "Bo Ek, Anna Berg",
         "Bevakning i dag": "Bo Ek",
     }
-    assert small_print(reply) == ["Bevakningen går vidare till nästa person i schemat varje arbetsdag."]
+    assert small_print(reply) == [
+        "Bevakningen går vidare till nästa person i schemat varje vardag, även helgdagar och aftnar."
+    ]
     assert says(
         only(await anna.click("rota:first", value=f"{account}:{cast.colleague}")),
         f"Bo Ek är redan först i bevakningsschemat för {NAME}, så ingenting har ändrats.",

@@ -189,3 +189,36 @@ def typical_answers(*, team: tuple[str, ...]) -> list[Answer]:
         Answer("manager", verb="accept"),
         Answer("acknowledgements", verb="all"),
     ]
+
+
+# `/consent` and `/casework` as data (issue 14), for the journeys on every platform: a post
+# described, since how a typed link reaches the bot differs from platform to platform.
+CONSENT_POST = "The open day film of 1 March, published on Instagram"
+CASE_POST = "The reel of 2 March about the study's first results"
+PURGE_RULE = "KI's disposal decision, item 4.2"
+
+
+def consent_answers(post: str = CONSENT_POST) -> list[Answer]:
+    """Every question of `/consent` after the account, and Record the consent."""
+    return [
+        Answer("post", text=post),
+        Answer("people", text="Sara Lind, Omar Said"),
+        Answer("method", selected=("form",)),
+        Answer("kept_at", text="W:/Komm/samtycken/open-day.pdf"),
+        Answer("creator", text="Ulf Sirén"),
+        Answer("credited", selected=("yes",)),
+        Answer("creator_consented", selected=("yes",)),
+        SUBMIT,
+    ]
+
+
+def casework_answers(what: str, post: str = CASE_POST) -> list[Answer]:
+    """Every question of `/casework` after the account (`what`: case_management,
+    research_value or purge, recorded today), and Record it."""
+    purge = [Answer("rule", text=PURGE_RULE), Answer("purged_on", verb="today")]
+    return [
+        Answer("what", selected=(what,)),
+        Answer("post", text=post),
+        *(purge if what == "purge" else []),
+        SUBMIT,
+    ]

@@ -27,7 +27,7 @@ QUESTION_AGE = {
     "over_30_days": L_("Over 30 days"),
 }
 
-ROTATION = {"day": L_("Daily: the next person in order each working day"),
+ROTATION = {"day": L_("Daily: the next person in order each day someone is on duty"),
             "week": L_("Weekly: the next person in order each week")}
 
 ARCHIVE_REASON = {"scheduled": L_("Scheduled (every six months)"),

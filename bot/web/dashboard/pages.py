@@ -109,6 +109,8 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
             "account": account,
             "state": state,
             "on_duty": duty,
+            # Coverage counts weekdays with holiday duty (data.dashboard_overview).
+            "holiday_duty": config.holiday_duty,
             "today": today,
             "now": now,
             "ages": {q.id: age(words, now - q.received_at) for q in detail.questions},
@@ -153,6 +155,8 @@ async def compliance_page(request: web.Request, visit: Visit) -> web.StreamRespo
             if removals else [],
             "charts": charts(words, found),
             "definitions": definitions(words, config),
+            # Coverage then owes every weekday (data.dashboard_overview): the page says so.
+            "holiday_duty": config.holiday_duty,
             "accounts": found.accounts,
             "labels": labels,
         },

@@ -68,13 +68,20 @@ def card_for(rig: SlackRig, person: Person, text: str) -> Posted:
     return card
 
 
+async def neuro_account(rig: SlackRig) -> tuple[int, int, int]:
+    """Monday 10:00; Anna, Björn and Cecilia have met the bot, and Anna and Björn run
+    Instagram ki_neuro_demo for Cecilia: their person ids."""
+    rig.clock.now = at(MONDAY, 10)
+    anna, bjorn, cecilia = await meet(rig, ANNA, BJORN, CECILIA)
+    await register(rig.store, requester=anna, team=(bjorn,), manager=cecilia,
+                   now=at(MONDAY, 9), handle="ki_neuro_demo")
+    await rig.settle()
+    return anna, bjorn, cecilia
+
+
 async def test_an_expert_question_and_a_removal_in_slack(database_url: str) -> None:
     async with running(database_url) as rig:
-        rig.clock.now = at(MONDAY, 10)
-        anna, bjorn, cecilia = await meet(rig, ANNA, BJORN, CECILIA)
-        await register(rig.store, requester=anna, team=(bjorn,), manager=cecilia,
-                       now=at(MONDAY, 9), handle="ki_neuro_demo")
-        await rig.settle()
+        await neuro_account(rig)
 
         first = "Is the new lab open to the public?"
         await log_and_refer(rig, first, FILIP)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from data import people
-from data.models import ModerationEntry, QuestionReferral
+from data.models import ModerationEntry, Outbox, OutboxStatus, QuestionReferral
 from dialogs.i18n import Translator
 from tests.bot.teams.rig import (
     ANNA,
@@ -23,7 +23,7 @@ from tests.bot.teams.rig import (
     texts,
     verbs,
 )
-from tests.helpers import load
+from tests.helpers import count, load
 from tests.helpers.accounts import register
 from tests.helpers.journey import Answer
 from tests.helpers.nudging import at
@@ -127,3 +127,41 @@ async def test_a_question_goes_to_an_expert_and_a_removal_is_logged(database_url
         ) in texts(alert.card)
         [entry] = await load(rig.store, ModerationEntry)
         assert (entry.category, entry.removed_at) == ("crime", at(MONDAY, 10))
+
+
+async def test_a_colleague_teams_will_not_reach_is_reported_to_whoever_asked(
+    database_url: str,
+) -> None:
+    """Filip never added kontobot and Teams will not open a chat with him: the card is given
+    up, and Anna hears so once, with the question and *Ask a colleague*."""
+    async with running_teams(database_url) as rig:
+        rig.clock.now = at(MONDAY, 10)
+        await account(rig)
+        rig.fake.add_member(FILIP.aad, FILIP.user_id, FILIP.name, FILIP.email)
+        rig.fake.fail("POST", r"^/v3/conversations$", 403, code="BotNotInConversationRoster")
+
+        await rig.say(ANNA, "question")
+        await rig.say(ANNA, QUESTION)
+        await rig.execute(ANNA, rig.click(ANNA, "dlg:summary:submit"))
+        await rig.execute(ANNA, rig.click(ANNA, "question:refer"))
+        await rig.answer(ANNA, Answer("category", selected=("expert",)))
+        await rig.answer(ANNA, Answer("expert", selected=(FILIP.aad,), verb="pick"))
+        await rig.execute(ANNA, rig.click(ANNA, "dlg:summary:submit"))
+        await rig.settle()
+
+        told = await rig.wait_text(
+            ANNA.conversation, EN("{name} could not be reached", name=FILIP.name)
+        )
+        shown = texts(told.card)
+        assert EN(
+            "Ask {name} to open kontobot in {platform} and write hello, and I will send it to "
+            "them again. Or click Ask a colleague to ask someone else.",
+            name=FILIP.name, platform="Microsoft Teams",
+        ) in shown
+        assert QUESTION in shown
+        assert "question:refer" in verbs(told.card)
+        [card] = await load(rig.store, Outbox, Outbox.kind == "expert_asked")
+        assert card.status == OutboxStatus.FAILED.value and "403" in (card.error or "")
+        assert await count(rig.store, Outbox, Outbox.kind == "unreachable") == 1
+        [referral] = await load(rig.store, QuestionReferral)
+        assert referral.status == "asked"

@@ -24,6 +24,7 @@ from tests.bot.web.conftest import (
     Browser,
     World,
     register_numbers,
+    running,
     sign_in,
     text_of,
 )
@@ -173,7 +174,7 @@ async def test_an_account_page_shows_its_team_questions_and_trail(anna: Browser)
     # The rota order: the requester first, then the team; Monday 1 March is Anna's day.
     assert re.search(r'<ol class="team">\s*<li>Anna Berg <strong class="on-duty">'
                      r"on duty today</strong></li>\s*<li>Bo Ek</li>", body)
-    assert "Daily: the next person in order each working day" in text
+    assert "Daily: the next person in order each day someone is on duty" in text
     assert "Immediate manager Dan Holm" in text
     # The question, open for three days, past the 24-hour target.
     assert "Open , waiting 3 days" in text or "Open, waiting 3 days" in text
@@ -276,6 +277,21 @@ async def test_the_compliance_page_has_charts_with_tables_and_definitions(comms:
                   "Inactive"):
         assert re.search(rf"<dt>{state}</dt>\s*<dd>", body), state
     assert "24 hours or more" in text
+
+
+HOLIDAY_DUTY = "Holiday duty is on: someone is on duty on the weekday public holidays"
+
+
+async def test_the_compliance_page_says_when_coverage_counts_the_holiday_duties(
+    world: World, clock: Clock
+) -> None:
+    for setting, said, days in (("on", True, "weekdays"), ("off", False, "working days")):
+        async with running(world, clock, holiday_duty=setting) as client:
+            comms = await sign_in(client, world, world.eva, clock.now)
+            text = text_of(await comms.page("/dashboard/compliance"))
+            assert (HOLIDAY_DUTY in text) is said, setting
+            account = text_of(await comms.page(f"/dashboard/accounts/{NEURO}"))
+            assert f"Monitoring coverage, last 20 {days}" in account, setting
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])
