@@ -35,6 +35,8 @@ class ExpertStep(PeopleStep):
     """The colleague: one click on a colleague of the account's unit that KI's directory knows
     (and the bot can reach), or anyone picked or named like in the other people pickers."""
 
+    offers_self = False
+
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
         colleagues = progress.lookups.get("colleagues", [])
         found: list[Block] = []
