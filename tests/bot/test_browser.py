@@ -367,22 +367,35 @@ def submit_request(page: Page, server: Server, who: str, answers: list[Answer]) 
         assert response.ok, (answer, response.status, response.text())
 
 
+@pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_request_card_fits_the_screen(browser: Browser, server: Server, width: int) -> None:
+def test_the_request_card_fits_the_screen(
+    browser: Browser, server: Server, width: int, lang: str
+) -> None:
     page = browser.new_page(viewport={"width": width, "height": 844})
     chat = Chat(page)
     page.goto(server.url)
     expect(page.locator("#people button")).to_have_count(6, timeout=WAIT)
+    # Cecilia reads in Swedish; for the English screenshot she has chosen English first.
+    chose = page.request.post(
+        f"{server.url}/web/api/locale", data={"as": "cecilia", "locale": lang}
+    )
+    assert chose.ok, chose.text()
     answers = open_account_answers(
         scope="university_wide",
         purpose="Visa institutionens forskning för blivande masterstudenter och forskare.",
         holiday_cover="Enhetens kommunikatör Kommunikationsavdelningen@ki.se täcker semestrar.",
     )
     submit_request(page, server, "anna", [Answer("open", text="/open-account"), *answers, SUBMIT])
-    # Cecilia (Swedish) reads the request on her phone: the longest card the chat shows.
-    chat.act_as("Cecilia Carlsson", "sv")
-    card = chat.card(sv("Your decision is needed as the immediate manager."))
+    # Cecilia reads the request on her phone: the longest card the chat shows.
+    chat.act_as("Cecilia Carlsson", lang)
+    # The whole page is in her language, its heading too.
+    expect(page.locator("header.top h1")).to_have_text(f"kontobot {Translator(lang)('web chat')}")
+    card = chat.card(Translator(lang)("Your decision is needed as the immediate manager."))
     card.scroll_into_view_if_needed()
-    chat.shot(f"web-chat-{width}")
-    assert page.evaluate(LAYOUT_PROBLEMS) == []
-    assert chat.problems == []
+    chat.shot(f"web-chat-{width}-{lang}")
+    try:
+        assert page.evaluate(LAYOUT_PROBLEMS) == []
+        assert chat.problems == []
+    finally:
+        page.request.post(f"{server.url}/web/api/locale", data={"as": "cecilia", "locale": "sv"})

@@ -138,6 +138,7 @@ async def test_roles_and_page_words_are_in_the_viewers_language(chat: WebChat) -
     assert roles["david"] == sv("Director of Communications")
     assert data["page"]["send"] == sv("Send") != "Send"
     assert data["page"]["act_as"] == sv("Act as") != "Act as"
+    assert data["page"]["chat"] == sv("web chat") != "web chat"
 
 
 async def test_a_person_can_switch_language(chat: WebChat) -> None:
