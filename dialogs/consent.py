@@ -49,7 +49,7 @@ class RecordConsent(Dialog):
     title = N_("Record consent and credit for a post")
     summary_text = N_("Here is the consent to record. Record it, edit a field, or cancel.")
     summary_help = N_(
-        "Check the record. Record it saves it with the account, where the dashboard and the exports show it; Edit a field changes one answer; Cancel throws it away."
+        "Check the record. Record the consent saves it with the account, where the dashboard and the exports show it; Edit a field changes one answer; Cancel throws it away."
     )
     submit_label = N_("Record the consent")
     use_buttons = N_("Please use the buttons: Record the consent, Edit a field or Cancel.")

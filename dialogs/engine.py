@@ -63,6 +63,8 @@ class Ctx:
     # Looks up a colleague the bot has never met by work e-mail on the person's platform
     # (Slack's users.lookupByEmail), made known in the turn's transaction; None: nobody.
     find_by_email: Callable[[AsyncSession, str], Awaitable[Person | None]] | None = None
+    # The acting person's id on `platform`, so that a picker can leave them out.
+    external_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -623,6 +625,10 @@ class PeopleStep(Step):
     """Names people by picker, or by e-mail or name typed (comma-separated): a name that fits
     several people is asked about, one of them picked from a list."""
 
+    # False where the person answering can't be the one named (the requester's own manager
+    # or team, the colleague asked): the picker doesn't offer them, and `check` refuses them.
+    offers_self = True
+
     def __init__(
         self,
         name: str,
@@ -657,6 +663,7 @@ class PeopleStep(Step):
                 multi=self.multi,
                 placeholder=ctx.tr("Choose people") if self.multi else ctx.tr("Choose a person"),
                 submit_label=ctx.tr("Confirm"),
+                exclude=(ctx.external_id,) if ctx.external_id and not self.offers_self else (),
             )
         ]
 

@@ -35,6 +35,8 @@ class ExpertStep(PeopleStep):
     """The colleague: one click on a colleague of the account's unit that KI's directory knows
     (and the bot can reach), or anyone picked or named like in the other people pickers."""
 
+    offers_self = False
+
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
         colleagues = progress.lookups.get("colleagues", [])
         found: list[Block] = []
@@ -73,7 +75,7 @@ class ReferQuestion(Dialog):
     title = N_("Ask a colleague about a question")
     summary_text = N_("Ask this colleague? Send it, edit a field, or cancel.")
     summary_help = N_(
-        "Send asks the colleague to suggest an answer by the account's promised response time; if they don't, the manager is told. Edit a field changes one answer; Cancel asks nobody."
+        "Ask the colleague sends them the question, to suggest an answer within the account's promised response time; if they don't, the manager is told. Edit a field changes one answer; Cancel asks nobody."
     )
     submit_label = N_("Ask the colleague")
     use_buttons = N_("Please use the buttons: Ask the colleague, Edit a field or Cancel.")
@@ -140,7 +142,7 @@ class SuggestAnswer(Dialog):
     title = N_("Suggest an answer")
     summary_text = N_("Here is your suggestion. Send it, edit it, or cancel.")
     summary_help = N_(
-        "Send gives your suggestion to the account's team, who answer on the account. Cancel sends nothing."
+        "Send the suggestion gives it to the account's team, who answer on the account. Cancel sends nothing."
     )
     submit_label = N_("Send the suggestion")
     use_buttons = N_("Please use the buttons: Send the suggestion, Edit a field or Cancel.")

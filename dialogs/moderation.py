@@ -68,7 +68,7 @@ class RecordRemoval(Dialog):
     title = N_("Record a removed post or comment")
     summary_text = N_("Here is the removal to record. Record it, edit a field, or cancel.")
     summary_help = N_(
-        "Check the record. Record it saves it in the account's moderation log; threats and sensitive personal data are also sent to the manager at once. Edit a field changes one answer; Cancel throws it away."
+        "Check the record. Record the removal saves it in the account's moderation log; threats and sensitive personal data are also sent to the manager at once. Edit a field changes one answer; Cancel throws it away."
     )
     submit_label = N_("Record the removal")
     use_buttons = N_("Please use the buttons: Record the removal, Edit a field or Cancel.")

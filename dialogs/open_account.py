@@ -107,6 +107,8 @@ class TeamStep(PeopleStep):
     """The other responsible persons: the requester is one of them, so her summary lists her
     first, as the approver's card does."""
 
+    offers_self = False
+
     async def show(self, ctx: Ctx, value: Any) -> str:
         others = await super().show(ctx, value)
         return ", ".join(name for name in (ctx.person.display_name, others) if name)
@@ -227,6 +229,8 @@ class UnitStep(Step):
 
 class ManagerStep(PeopleStep):
     """The immediate manager: the directory's, one click away, or anyone else with a reason."""
+
+    offers_self = False
 
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
         proposal = _proposal(progress)

@@ -34,7 +34,7 @@ class LogQuestion(Dialog):
     title = N_("Log a question")
     summary_text = N_("Here is the question to log. Log it, edit a field, or cancel.")
     summary_help = N_(
-        "Check the question. Log it saves it, and the person on duty is reminded until someone marks it answered; Edit a field changes one answer; Cancel throws it away."
+        "Check the question. Log the question saves it, and the person on duty is reminded until someone marks it answered; Edit a field changes one answer; Cancel throws it away."
     )
     submit_label = N_("Log the question")
     use_buttons = N_("Please use the buttons: Log the question, Edit a field or Cancel.")

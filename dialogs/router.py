@@ -190,6 +190,7 @@ class Brain:
             resolve_people=self._resolver(sender.platform, now),
             directory=self.directory,
             find_by_email=self._email_finder(sender.platform, now),
+            external_id=sender.external_id,
         )
         if isinstance(event, Text) and event.text.strip().startswith("/"):
             name, _, args = event.text.strip()[1:].partition(" ")

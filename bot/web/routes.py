@@ -72,6 +72,8 @@ def _demo(key: str) -> None:
 # The page's own words, in the language of the person acted as.
 PAGE_TEXT = {
     "title": N_("kontobot web chat"),
+    # The page's heading, after the name kontobot.
+    "chat": N_("web chat"),
     "intro": N_("A demo of KI's social-media account assistant. Pick a person, then talk to the bot as them."),
     "nav": N_("People and conversations"),
     "act_as": N_("Act as"),

@@ -16,7 +16,7 @@ import pytest
 
 from dialogs.explain import REASONS
 from dialogs.i18n import CATALOGUE_DIR, DOMAIN, Translator
-from tests.helpers.browser import chromium, require_chromium
+from tests.helpers.browser import BROKEN_WORDS, chromium, require_chromium
 from tests.helpers.journey import SUBMIT, Answer, open_account_answers
 from tests.helpers.server import ROOT, Server, serving
 
@@ -335,9 +335,8 @@ def test_the_page_tells_when_the_server_refuses(browser: Browser, server: Server
     chat.shot("10-refused-message")
 
 
-# What a phone shows: every element within the viewport's width, and no word broken across
-# lines (the browser breaks a word only when it is wider than its box, so a broken word means
-# a box too narrow).
+# What a phone shows: every element within the viewport's width (and, with BROKEN_WORDS, no
+# word broken across lines).
 LAYOUT_PROBLEMS = r"""() => {
   const width = document.documentElement.clientWidth;
   const problems = [];
@@ -348,16 +347,6 @@ LAYOUT_PROBLEMS = r"""() => {
     const box = element.getBoundingClientRect();
     if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5)) {
       problems.push(`wider than the viewport: ${element.tagName}.${element.className} ${box.left}..${box.right}`);
-    }
-  }
-  const walker = document.createTreeWalker(document.getElementById("log"), NodeFilter.SHOW_TEXT);
-  const range = document.createRange();
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    for (const match of node.data.matchAll(/\S+/g)) {
-      range.setStart(node, match.index);
-      range.setEnd(node, match.index + match[0].length);
-      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-      if (lines.size > 1) problems.push(`word broken across ${lines.size} lines: ${match[0]}`);
     }
   }
   return problems;
@@ -378,22 +367,36 @@ def submit_request(page: Page, server: Server, who: str, answers: list[Answer]) 
         assert response.ok, (answer, response.status, response.text())
 
 
+@pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_request_card_fits_the_screen(browser: Browser, server: Server, width: int) -> None:
+def test_the_request_card_fits_the_screen(
+    browser: Browser, server: Server, width: int, lang: str
+) -> None:
     page = browser.new_page(viewport={"width": width, "height": 844})
     chat = Chat(page)
     page.goto(server.url)
     expect(page.locator("#people button")).to_have_count(6, timeout=WAIT)
+    # Cecilia reads in Swedish; for the English screenshot she has chosen English first.
+    chose = page.request.post(
+        f"{server.url}/web/api/locale", data={"as": "cecilia", "locale": lang}
+    )
+    assert chose.ok, chose.text()
     answers = open_account_answers(
         scope="university_wide",
         purpose="Visa institutionens forskning för blivande masterstudenter och forskare.",
         holiday_cover="Enhetens kommunikatör Kommunikationsavdelningen@ki.se täcker semestrar.",
     )
     submit_request(page, server, "anna", [Answer("open", text="/open-account"), *answers, SUBMIT])
-    # Cecilia (Swedish) reads the request on her phone: the longest card the chat shows.
-    chat.act_as("Cecilia Carlsson", "sv")
-    card = chat.card(sv("Your decision is needed as the immediate manager."))
+    # Cecilia reads the request on her phone: the longest card the chat shows.
+    chat.act_as("Cecilia Carlsson", lang)
+    # The whole page is in her language, its heading too.
+    expect(page.locator("header.top h1")).to_have_text(f"kontobot {Translator(lang)('web chat')}")
+    card = chat.card(Translator(lang)("Your decision is needed as the immediate manager."))
     card.scroll_into_view_if_needed()
-    chat.shot(f"web-chat-{width}")
-    assert page.evaluate(LAYOUT_PROBLEMS) == []
-    assert chat.problems == []
+    chat.shot(f"web-chat-{width}-{lang}")
+    try:
+        assert page.evaluate(LAYOUT_PROBLEMS) == []
+        assert page.evaluate(BROKEN_WORDS, "#log") == []
+        assert chat.problems == []
+    finally:
+        page.request.post(f"{server.url}/web/api/locale", data={"as": "cecilia", "locale": "sv"})

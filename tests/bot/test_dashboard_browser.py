@@ -33,7 +33,7 @@ from data.workdays import Calendar
 from dialogs.i18n import Translator
 from hub.identities import Identities
 from tests.helpers.accounts import register
-from tests.helpers.browser import chromium, require_chromium
+from tests.helpers.browser import BROKEN_WORDS, chromium, require_chromium
 from tests.helpers.server import KONTOBOT, ROOT, Server, cli_env, serving
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,32 @@ SHOTS = ROOT / "test-artifacts" / "screenshots" / "dashboard"
 ZONE = ZoneInfo("Europe/Stockholm")
 WAIT = 15_000  # ms; every expectation below waits at most this long for the page to show it
 LANGUAGES = ("en", "sv")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# What a reader sees go wrong: the page scrolling sideways, text running out of its box (a
+# table may scroll inside its own box), chart labels too small to read (and, on a desktop,
+# with BROKEN_WORDS, a word broken across lines).
+LAYOUT = r"""() => {
+  const width = document.documentElement.clientWidth;
+  const problems = [];
+  if (document.documentElement.scrollWidth > width) {
+    problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+  }
+  for (const element of document.querySelectorAll("main *")) {
+    if (element.closest("svg")) continue;
+    const style = getComputedStyle(element);
+    if (style.overflowX !== "visible" || style.display.startsWith("inline")) continue;
+    if (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1) {
+      const text = element.textContent.trim().slice(0, 40);
+      problems.push(`runs out of its box: ${element.tagName}.${element.className} "${text}"`);
+    }
+  }
+  for (const label of document.querySelectorAll("svg.chart text")) {
+    const height = label.getBoundingClientRect().height;
+    if (height < 10) problems.push(`chart text too small to read: ${label.textContent} (${height}px)`);
+  }
+  return problems;
+}"""
 T = TypeVar("T")
 
 require_chromium()
@@ -178,7 +204,7 @@ class Visitor:
     def __init__(self, browser: Browser, server: Server, **options: Any) -> None:
         self.server = server
         self.context: BrowserContext = browser.new_context(
-            viewport={"width": 1280, "height": 900}, accept_downloads=True, **options
+            viewport=DESKTOP, accept_downloads=True, **options
         )
         self.problems: list[str] = []
         self.page = self.watch(self.context.new_page())
@@ -428,7 +454,16 @@ def tour(visitor: Visitor, seeded: Seeded, check: Any) -> None:
             tab.goto(f"{base}{path}")
             in_language(tab, lang)
             check(tab, f"{name}-{lang}")
-    # Signed out (the cookies gone): how to sign in, and a link that is refused.
+        # A number that is in no register: the page that says so.
+        tab.goto(f"{base}/dashboard/accounts/SOME-1999-0001")
+        check(tab, f"no-such-account-{lang}")
+    # Signing out, then signed out (the cookies gone): how to sign in, a refused link.
+    tab.goto(f"{base}/dashboard")
+    tab.locator("form.sign-out button").click()
+    expect(tab.locator("form.sign-out")).to_have_count(0, timeout=WAIT)
+    for lang in LANGUAGES:
+        in_language(tab, lang)
+        check(tab, f"signed-out-{lang}")
     visitor.context.clear_cookies()
     token = run(expired_link(seeded.url, seeded.ids["eva"], key_of(visitor.server)))
     for lang in LANGUAGES:
@@ -451,10 +486,18 @@ def test_every_page_in_both_languages(browser: Browser, server: Server, seeded: 
         expect(page.get_by_role("heading", level=1)).to_have_count(1)
         expect(page.get_by_role("main")).to_have_count(1)
         shot(page, name)
+        problems[name] = page.evaluate(LAYOUT) + page.evaluate(BROKEN_WORDS, "main")
+        # And on a phone.
+        page.set_viewport_size(PHONE)
+        shot(page, f"{name}-390")
+        problems[f"{name}-390"] = page.evaluate(LAYOUT)
+        page.set_viewport_size(DESKTOP)
 
+    problems: dict[str, list[str]] = {}
     try:
         tour(visitor, seeded, check)
         assert visitor.problems == []
+        assert {name: found for name, found in problems.items() if found} == {}
     finally:
         visitor.close()
 
@@ -492,7 +535,7 @@ def test_axe_finds_nothing_serious_on_any_page(
 
     try:
         tour(visitor, seeded, check)
-        assert len(checked) == 14, checked
+        assert len(checked) == 18, checked
         assert found == {}
     finally:
         visitor.close()

@@ -142,6 +142,7 @@ async def test_roles_and_page_words_are_in_the_viewers_language(chat: WebChat) -
     assert roles["david"] == sv("Director of Communications")
     assert data["page"]["send"] == sv("Send") != "Send"
     assert data["page"]["act_as"] == sv("Act as") != "Act as"
+    assert data["page"]["chat"] == sv("web chat") != "web chat"
 
 
 async def test_a_person_can_switch_language(chat: WebChat) -> None:
@@ -612,3 +613,16 @@ async def test_a_message_stored_before_normalisation_does_not_break_the_history(
     response = await chat.client.get("/web/api/messages", params={"as": "anna"})
     assert response.status == 200, await response.text()
     assert any("old" in m["html"] for m in (await response.json())["messages"])
+
+
+async def test_the_team_and_manager_pickers_leave_out_the_requester(chat: WebChat) -> None:
+    await chat.say("anna", "/open-account")
+    for answer in open_account_answers(scope="unit"):
+        if answer.step in ("team", "manager"):
+            latest = (await chat.messages("anna"))[-1]
+            # Anna is a responsible person already and can't approve her own request.
+            assert 'value="filip"' in latest.html, answer.step
+            assert 'value="anna"' not in latest.html, answer.step
+        if answer.step == "manager":
+            break
+        await chat.answer("anna", answer)

@@ -370,7 +370,7 @@ async def test_the_archiving_reminder_asks_for_the_consents_too(
     ]
     swedish = [c for c in contexts(await compose(store, row, SV)) if "/consent" in c]
     assert swedish[0].startswith(
-        f"Spara samtyckena med arkivet också. Registrerade med /consent sedan {since}: 1."
+        f"Spara också samtyckena tillsammans med arkivet. Registrerade med /consent sedan {since}: 1."
     )
 
 

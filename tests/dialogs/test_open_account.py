@@ -28,6 +28,7 @@ from tests.helpers.chat import (
     fill,
     fill_from,
     only,
+    pickers,
     says,
     step_of,
 )
@@ -199,6 +200,19 @@ async def test_people_can_be_named_by_e_mail_and_several_at_once(
     assert state is not None
     [greta] = await load(store, Person, Person.display_name == "Greta Nord")
     assert state.data["team"] == [greta.id, cast.second_colleague]
+
+
+async def test_the_team_and_manager_pickers_do_not_offer_the_requester(
+    who: CastSenders, chat: Chat
+) -> None:
+    # She is a responsible person already and can't approve her own request: the pickers
+    # leave her out (where the platform's picker can), as the checks refuse her.
+    team = await fill(chat, who, until="team")
+    [picker] = pickers(team)
+    assert picker.exclude == (who.requester.external_id,)
+    manager = await fill_from(chat, who, "team", until="manager")
+    [picker] = pickers(manager)
+    assert picker.exclude == (who.requester.external_id,)
 
 
 # --- each step's checks --------------------------------------------------------------------

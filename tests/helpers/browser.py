@@ -17,6 +17,25 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags chromium keeps calling Google's hosts, which this network refuses.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
+# The words under the element `root` (a CSS selector) that the browser broke across lines: it
+# breaks a word only when the word is wider than its box, so a broken word means a box too
+# narrow. A break after a hyphen is not one; text in charts (SVG) is left out.
+BROKEN_WORDS = r"""(root) => {
+  const problems = [];
+  const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("svg")) continue;
+    for (const match of node.data.matchAll(/[^\s\-–]+/g)) {
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1) problems.push(`word broken across ${lines.size} lines: ${match[0]}`);
+    }
+  }
+  return problems;
+}"""
+
 
 def require_chromium() -> None:
     """Skip the calling test module without chromium; under CI (CI set) fail it instead."""

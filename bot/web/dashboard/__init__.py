@@ -54,6 +54,7 @@ def setup(app: web.Application) -> None:
     router.add_get(f"{PREFIX}/sign-in", auth.sign_in_page)
     router.add_post(f"{PREFIX}/sign-in", auth.sign_in)
     router.add_post(f"{PREFIX}/sign-out", auth.sign_out)
+    router.add_get(f"{PREFIX}/signed-out", auth.signed_out_page)
     router.add_get(f"{PREFIX}/language", auth.choose_language)
     router.add_get(f"{PREFIX}/help", auth.help_page)
     router.add_static(f"{PREFIX}/static/", HERE / "static", name="dashboard_static")

@@ -161,9 +161,18 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
         await signin.sign_out(
             session, token=request.cookies.get(SESSION_COOKIE, ""), now=request.app[CLOCK]()
         )
-    response = page(request, "signed_out.html", {}, visit=None)
+    response = signed_out(request)
     response.del_cookie(SESSION_COOKIE, path=PREFIX)
     return response
+
+
+def signed_out(request: web.Request) -> web.Response:
+    """Also its own address, for the language links of the page the sign-out showed."""
+    return page(request, "signed_out.html", {"here": f"{PREFIX}/signed-out"}, visit=None)
+
+
+async def signed_out_page(request: web.Request) -> web.Response:
+    return signed_out(request)
 
 
 async def choose_language(request: web.Request) -> web.StreamResponse:

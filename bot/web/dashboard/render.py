@@ -55,7 +55,9 @@ def page(
         "words": words,
         "lang": words.lang,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        "here": request.path_qs,
+        # Where the language links come back to: the page itself, unless a form's POST made
+        # it (a link can't repeat a POST); then the page on how to sign in.
+        "here": request.path_qs if request.method in ("GET", "HEAD") else "/dashboard/help",
         # The navigation entry to mark as the current page, if any.
         "nav": "",
         "visit": visit,

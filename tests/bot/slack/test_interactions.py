@@ -316,3 +316,33 @@ async def test_slack_checks_the_url_with_a_challenge(rig: SlackRig) -> None:
     response = await rig.post(body, "application/json")
     assert response.status == 200
     assert "c-123" in await response.text()
+
+
+async def test_the_hand_over_picker_explains_why_the_requester_or_the_approver_cannot_decide(
+    rig: SlackRig,
+) -> None:
+    # Slack's users_select lists the whole workspace and cannot leave anyone out (a list of
+    # our own would lose everyone kontobot has not met): the choice is checked when it is
+    # sent, explained, and nothing moves.
+    await submitted(rig, scope="unit")
+    [card] = rig.fake.dm(CECILIA.id)
+    await rig.act(CECILIA.id, card, "approval:handover")
+    await rig.settle()
+    [picker] = rig.fake.ephemeral(CECILIA.id)
+    [element] = [
+        b["element"]
+        for b in picker.blocks
+        if b.get("element", {}).get("action_id") == "handover:to"
+    ]
+    assert element["type"] == "users_select"
+    before = rig.fake.ephemeral(CECILIA.id)
+    await rig.act(CECILIA.id, picker, "handover:to", users=[ANNA.id])
+    await rig.settle()
+    await rig.act(CECILIA.id, picker, "handover:to", users=[CECILIA.id])
+    await rig.settle()
+    told = [m.all_text() for m in rig.fake.ephemeral(CECILIA.id) if m not in before]
+    assert SV("The decision can't be handed to the person who made the request.") in told[0]
+    assert SV("The decision is already yours: pick someone else to hand it to.") in told[1]
+    [after] = await load(rig.store, AccountRequest)
+    [cecilia] = await load(rig.store, Person, Person.email == CECILIA.email)
+    assert after.approver_id == cecilia.id

@@ -345,3 +345,30 @@ async def test_the_approver_hands_the_decision_to_a_colleague(carded: TeamsRig) 
     assert tr(CECILIA)("Waiting for the decision of {name}.", name="Filip Fors") in _card_texts(
         put.body["attachments"][0]["content"]
     )
+
+
+async def test_the_hand_over_picker_explains_why_the_requester_or_the_approver_cannot_decide(
+    carded: TeamsRig,
+) -> None:
+    rig = carded
+    # Teams' people picker searches Microsoft Graph itself, out of the bot's reach, so it
+    # cannot leave anyone out: the choice is checked when it is sent, explained, and nothing
+    # moves.
+    await rig.execute(CECILIA, rig.click(CECILIA, "approval:handover"))
+    picker = rig.fake.in_conversation(CECILIA.conversation)[-1]
+    rig.screen[CECILIA.key] = picker.card
+    [submit] = [a for a in executes(picker.card) if a["verb"] == "handover:to"]
+    said = tr(CECILIA)
+    body = await rig.execute(CECILIA, submit, {submit["data"]["input"]: ANNA.aad})
+    assert said("The decision can't be handed to the person who made the request.") in _texts(
+        body
+    )
+    body = await rig.execute(CECILIA, submit, {submit["data"]["input"]: CECILIA.aad})
+    assert said("The decision is already yours: pick someone else to hand it to.") in _texts(
+        body
+    )
+    await rig.settle()
+    [request] = await load(rig.store, AccountRequest)
+    async with rig.store.transaction() as session:
+        cecilia = await people.find_by_identity(session, "teams", CECILIA.aad)
+    assert cecilia is not None and request.approver_id == cecilia.id

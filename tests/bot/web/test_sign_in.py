@@ -6,6 +6,7 @@ at midnight local time, 14 hours later.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from typing import Any
@@ -236,6 +237,11 @@ async def test_signing_out_needs_the_forms_csrf_token(
     assert await count(world.store, AuditEvent, AuditEvent.action == "dashboard_signed_out") == 1
     # The cookie no longer opens anything, even if the browser kept it.
     await browser.page("/dashboard", expect=401)
+    # The page's language links lead back to it (a link can't repeat the POST that made it).
+    [swedish] = re.findall(r'href="(/dashboard/language\?lang=sv[^"]*)"', body)
+    chosen = await browser.get(html.unescape(swedish))
+    assert chosen.status == 303 and chosen.headers["Location"] == "/dashboard/signed-out"
+    assert "You are signed out" in await browser.page("/dashboard/signed-out")
 
 
 async def test_signing_out_from_another_site_is_refused(
