@@ -162,10 +162,12 @@ class WriteGate:
 
     - `<db>-writers`: held exclusively by whoever writes now (every writer, from before its
       BEGIN IMMEDIATE until its commit or rollback), so writers queue here, in the kernel.
-    - `<db>-urgent`: held shared by each urgent writer from its arrival until its commit. A
-      writer that is not urgent takes it exclusively for an instant once it holds the writers'
-      lock; when it cannot, an urgent writer waits, so it lets go and waits until the urgent
-      writers are done. An urgent writer thus waits only for the transaction in progress.
+    - `<db>-urgent`: held shared by each urgent writer while it waits for the writers' lock.
+      A writer that is not urgent takes it exclusively for an instant once it holds the
+      writers' lock; when it cannot, an urgent writer waits, so it lets go and waits until the
+      urgent writers waiting have the writers' lock. An urgent writer thus waits only for the
+      transaction in progress; the others wait only for the urgent writers that were waiting
+      (not for every acknowledgement that overlaps another, which would starve the turns).
 
     Every writer gets through, urgent or not; only SQLite's BEGIN IMMEDIATE makes writers
     exclusive, so a writer that bypasses the gate (a migration) is merely not ordered."""
@@ -187,10 +189,13 @@ class WriteGate:
                 held.append(self._open(self.urgent))
                 if not _flock(held[0], fcntl.LOCK_SH, wait=wait):
                     return self.let_go(held)
-                held.append(self._open(self.writers))
-                if not _flock(held[1], fcntl.LOCK_EX, wait=wait):
+                writers = self._open(self.writers)
+                held.append(writers)
+                if not _flock(writers, fcntl.LOCK_EX, wait=wait):
                     return self.let_go(held)
-                return held
+                # It writes now: no longer waiting, so other writers need not wait for it.
+                os.close(held[0])
+                return [writers]
             held.append(self._open(self.writers))
             while True:
                 if not _flock(held[0], fcntl.LOCK_EX, wait=wait):

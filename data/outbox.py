@@ -78,33 +78,24 @@ async def enqueue_claimed(
     )
 
 
-def _row(
-    *,
-    key: str,
-    kind: str,
-    now: datetime,
-    recipient_id: int | None = None,
-    place: str | None = None,
-    params: dict[str, Any] | None = None,
-    update_of: str | None = None,
-    not_after: datetime | None = None,
-    claimed: bool = False,
-) -> dict[str, Any]:
+def _row(*, key: str, kind: str, now: datetime, claimed: bool, **owed: Any) -> dict[str, Any]:
+    """An outbox row's values; `owed` holds `enqueue`'s other arguments (None when not given)."""
+    recipient_id, place = owed.get("recipient_id"), owed.get("place")
     assert (recipient_id is None) != (place is None), "a message goes to a person or a place"
     return {
         "key": key,
         "kind": kind,
         "recipient_id": recipient_id,
         "place": place,
-        "params": params or {},
-        "update_of": update_of,
+        "params": owed.get("params") or {},
+        "update_of": owed.get("update_of"),
         "status": (OutboxStatus.SENDING if claimed else OutboxStatus.PENDING).value,
         "attempts": 1 if claimed else 0,
         "next_attempt_at": now,
         "claimed_until": now + LEASE if claimed else None,
         "delivered": {},
         "created_at": now,
-        "not_after": not_after,
+        "not_after": owed.get("not_after"),
     }
 
 
