@@ -6,13 +6,14 @@ from aiohttp import web
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.keys import HUB, STORE
+from bot.keys import STORE
+from data import inbox
 from data.models import Account, AccountRequest, InboxEvent, Outbox
 
 
 async def metrics(request: web.Request) -> web.Response:
     lines: list[str] = []
-    async with request.app[STORE].transaction() as session:
+    async with request.app[STORE].read() as session:
         for name, help_text, model, column in (
             # Parked events failed every retry and wait for an operator (they are logged).
             ("kontobot_inbox_events", "Inbox rows by status.", InboxEvent, InboxEvent.status),
@@ -30,11 +31,17 @@ async def metrics(request: web.Request) -> web.Response:
                 select(column, func.count()).select_from(model).group_by(col(column))
             )
             lines += [f'{name}{{status="{status}"}} {count}' for status, count in rows]
-    stats = request.app[HUB].stats
+        # From the inbox, not this process's own counts: turns run in the turn processes
+        # (bot/turn_processes.py) and in other servers sharing the database.
+        turns = await inbox.tally(session)
     for name, help_text, value in (
-        ("kontobot_turns_done_total", "Turns this process ran.", stats.done),
-        ("kontobot_turns_failed_total", "Turn attempts that failed here.", stats.failed),
-        ("kontobot_turns_parked_total", "Events parked here after every retry.", stats.parked),
+        ("kontobot_turns_done_total", "Turns run to the end, by every process.", turns.done),
+        (
+            "kontobot_turns_failed_total",
+            "Turn attempts that failed or whose process stopped while running them.",
+            turns.failed,
+        ),
+        ("kontobot_turns_parked_total", "Events parked after every retry.", turns.parked),
     ):
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")

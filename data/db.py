@@ -18,12 +18,23 @@ a writer's commit. A file database is switched to WAL by the engine's first writ
 transaction (the mode is kept in the file, so this happens once per database); reading alone
 leaves the file as it is, so a database we refuse to use stays untouched. `synchronous` stays
 FULL: a commit is on disk before we tell a platform we have its message, power cut or not.
+
+Who writes next on a SQLite file is decided before SQLite is asked (`WriteGate`): SQLite's own
+wait for the write lock is a busy handler that sleeps and polls, so a writer that arrives while
+another process commits transaction after transaction (the turn processes) keeps missing the
+moment the lock is free, for seconds. An urgent writer (storing an incoming event before the
+platform is acknowledged, `transaction(urgent=True)`) waits at most for the transaction in
+progress, and then writes before any other writer begins.
 """
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import logging
+import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +42,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -41,6 +53,8 @@ BUSY_TIMEOUT = 30.0
 _READ = "kontobot_read"
 # Connection.info key: PRAGMA query_only is on for this DBAPI connection.
 _QUERY_ONLY = "kontobot_query_only"
+# The execution option that carries a writing transaction's place at the gate (GateTurn).
+_GATE = "kontobot_gate"
 
 
 def async_url(url: str) -> URL:
@@ -105,6 +119,10 @@ def _sqlite_transactions(engine: AsyncEngine, *, busy_timeout: float, wal: bool)
         if conn.info.pop(_QUERY_ONLY, False):
             # This connection last served a read; it writes now.
             conn.exec_driver_sql("PRAGMA query_only=OFF")
+        turn = conn.get_execution_options().get(_GATE)
+        if turn is not None:
+            # In SQLAlchemy's greenlet: this waits on the event loop, not blocking it.
+            await_only(turn.enter())
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -124,21 +142,167 @@ def _fold(value: str | None) -> str | None:
     return None if value is None else value.casefold()
 
 
+# Threads that wait for the gate's locks (a blocking flock must not block the event loop); one
+# per waiting transaction, so more than a process ever has waiting at once.
+_GATE_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="kontobot-gate")
+
+
+def _flock(fd: int, operation: int, *, wait: bool) -> bool:
+    try:
+        fcntl.flock(fd, operation if wait else operation | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class WriteGate:
+    """The order in which writers begin on one SQLite file, across processes: urgent writers
+    first. Two lock files beside the database (flock: per open file, released by the kernel
+    when a process dies, and a waiter is woken the moment a lock is free, never polled):
+
+    - `<db>-writers`: held exclusively by whoever writes now (every writer, from before its
+      BEGIN IMMEDIATE until its commit or rollback), so writers queue here, in the kernel.
+    - `<db>-urgent`: held shared by each urgent writer while it waits for the writers' lock.
+      A writer that is not urgent takes it exclusively for an instant once it holds the
+      writers' lock; when it cannot, an urgent writer waits, so it lets go and waits until the
+      urgent writers waiting have the writers' lock. An urgent writer thus waits only for the
+      transaction in progress; the others wait only for the urgent writers that were waiting
+      (not for every acknowledgement that overlaps another, which would starve the turns).
+
+    Every writer gets through, urgent or not; only SQLite's BEGIN IMMEDIATE makes writers
+    exclusive, so a writer that bypasses the gate (a migration) is merely not ordered."""
+
+    def __init__(self, database: str) -> None:
+        self.writers = f"{database}-writers"
+        self.urgent = f"{database}-urgent"
+
+    @staticmethod
+    def _open(path: str) -> int:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def take(self, *, urgent: bool, wait: bool) -> list[int] | None:
+        """The held locks' descriptors (closing them lets go), or None when `wait` is False and
+        the gate is not free now."""
+        held: list[int] = []
+        try:
+            if urgent:
+                held.append(self._open(self.urgent))
+                if not _flock(held[0], fcntl.LOCK_SH, wait=wait):
+                    return self.let_go(held)
+                writers = self._open(self.writers)
+                held.append(writers)
+                if not _flock(writers, fcntl.LOCK_EX, wait=wait):
+                    return self.let_go(held)
+                # It writes now: no longer waiting, so other writers need not wait for it.
+                os.close(held[0])
+                return [writers]
+            held.append(self._open(self.writers))
+            while True:
+                if not _flock(held[0], fcntl.LOCK_EX, wait=wait):
+                    return self.let_go(held)
+                if self._no_urgent_writer(wait=False):
+                    return held
+                fcntl.flock(held[0], fcntl.LOCK_UN)
+                if not wait:
+                    return self.let_go(held)
+                self._no_urgent_writer(wait=True)
+        except BaseException:
+            self.let_go(held)
+            raise
+
+    def _no_urgent_writer(self, *, wait: bool) -> bool:
+        probe = self._open(self.urgent)
+        try:
+            return _flock(probe, fcntl.LOCK_EX, wait=wait)
+        finally:
+            os.close(probe)
+
+    @staticmethod
+    def let_go(held: list[int]) -> None:
+        for fd in reversed(held):
+            os.close(fd)
+        held.clear()
+
+    async def enter(self, *, urgent: bool, patience: float) -> list[int]:
+        """Wait (at most `patience` seconds) until this writer may begin; the held locks."""
+        held = self.take(urgent=urgent, wait=False)
+        if held is not None:
+            return held
+        waiting = asyncio.get_running_loop().run_in_executor(
+            _GATE_THREADS, lambda: self.take(urgent=urgent, wait=True)
+        )
+        try:
+            async with asyncio.timeout(patience):
+                held = await asyncio.shield(waiting)
+        except BaseException:
+            # Cancelled or out of time while a thread still waits: what it takes is let go.
+            waiting.add_done_callback(
+                lambda done: done.cancelled()
+                or done.exception() is not None
+                or self.let_go(done.result() or [])
+            )
+            raise
+        assert held is not None
+        return held
+
+
+class GateTurn:
+    """One writing transaction's place at a `WriteGate`: taken when it begins, let go when it
+    has ended."""
+
+    def __init__(self, gate: WriteGate, *, urgent: bool, patience: float) -> None:
+        self.gate = gate
+        self.urgent = urgent
+        self.patience = patience
+        self.held: list[int] = []
+
+    async def enter(self) -> None:
+        if not self.held:
+            self.held = await self.gate.enter(urgent=self.urgent, patience=self.patience)
+
+    def let_go(self) -> None:
+        WriteGate.let_go(self.held)
+
+
 class Store:
     """Hands out sessions: one writing transaction per `transaction()` block, one read-only
     transaction per `read()` block."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        database = engine.url.database if is_sqlite(engine) else None
+        self.gate = WriteGate(database) if database and database != ":memory:" else None
+        self.busy_timeout = BUSY_TIMEOUT
 
     @classmethod
     def from_url(cls, url: str, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
-        return cls(create_engine(url, busy_timeout=busy_timeout))
+        store = cls(create_engine(url, busy_timeout=busy_timeout))
+        store.busy_timeout = busy_timeout
+        return store
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A writing transaction. An `urgent` one (storing what a platform waits for us to
+        acknowledge) begins before any other writer waiting on SQLite (see `WriteGate`)."""
+        if self.gate is None:
+            async with (
+                AsyncSession(self.engine, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                yield session
+            return
+        # Taken where the transaction really begins (its first statement), as SQLite's lock.
+        turn = GateTurn(self.gate, urgent=urgent, patience=self.busy_timeout)
+        try:
+            async with (
+                AsyncSession(
+                    self.engine.execution_options(**{_GATE: turn}), expire_on_commit=False
+                ) as session,
+                session.begin(),
+            ):
+                yield session
+        finally:
+            turn.let_go()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -14,6 +14,7 @@ A turn that fails is retried a few times with a short backoff, then parked with 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,25 +91,35 @@ async def claim(
     key: str | None = None,
 ) -> list[InboxEvent]:
     """Take up to `limit` rows that may run now, each the first of its lane (or the row of
-    `key`, when it may run now). Their lease is `worker`'s until `now + LEASE`."""
-    query = (
-        select(InboxEvent)
+    `key`, when it may run now). Their lease is `worker`'s until `now + LEASE`.
+
+    One statement (UPDATE ... RETURNING over the rows chosen by a locking subquery), as each
+    statement is a round trip to PostgreSQL."""
+    chosen = (
+        select(InboxEvent.id)
         .where(_claimable(now), _first_of_its_lane())
         .order_by(col(InboxEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
+        # Its own inbox_event, not the UPDATE's.
+        .correlate(None)
     )
     if key is not None:
-        query = query.where(col(InboxEvent.key) == key[:255])
-    rows = list((await session.exec(query)).all())
-    for row in rows:
-        row.status = InboxStatus.WORKING.value
-        row.claimed_by = worker
-        row.claimed_until = now + LEASE
-        row.attempts += 1
-        session.add(row)
-    await session.flush()
-    return rows
+        chosen = chosen.where(col(InboxEvent.key) == key[:255])
+    claimed = (
+        update(InboxEvent)
+        .where(col(InboxEvent.id).in_(chosen.scalar_subquery()))
+        .values(
+            status=InboxStatus.WORKING.value,
+            claimed_by=worker,
+            claimed_until=now + LEASE,
+            attempts=InboxEvent.attempts + 1,
+        )
+        .returning(InboxEvent)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    rows = list((await session.exec(claimed)).scalars().all())
+    return sorted(rows, key=lambda row: row.id or 0)
 
 
 async def renew(session: AsyncSession, *, ids: Sequence[int], worker: str, now: datetime) -> None:
@@ -228,6 +239,34 @@ async def by_key(session: AsyncSession, key: str) -> InboxEvent | None:
     return (
         await session.exec(select(InboxEvent).where(col(InboxEvent.key) == key[:255]))
     ).first()
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What every worker of every process has done with the inbox (rows are kept once done)."""
+
+    done: int
+    # Attempts that did not finish: the turn failed, or its process stopped while running it.
+    failed: int
+    parked: int
+
+
+async def tally(session: AsyncSession) -> Tally:
+    """For /metrics: counted from the rows, so true whichever process ran the turns."""
+    rows = (
+        await session.exec(
+            select(InboxEvent.status, func.count(), func.coalesce(func.sum(InboxEvent.attempts), 0))
+            .group_by(col(InboxEvent.status))
+        )
+    ).all()
+    count = {status: int(n) for status, n, _attempts in rows}
+    attempts = sum(int(a) for _status, _n, a in rows)
+    # A done row's last attempt finished; a working row's attempt is still running.
+    running = count.get(InboxStatus.WORKING.value, 0)
+    done = count.get(InboxStatus.DONE.value, 0)
+    return Tally(
+        done=done, failed=attempts - done - running, parked=count.get(InboxStatus.PARKED.value, 0)
+    )
 
 
 async def counts(session: AsyncSession) -> dict[str, int]:

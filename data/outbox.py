@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data.chunks import chunks
 from data.models import Outbox, OutboxStatus
-from data.upsert import insert_ignore
+from data.upsert import insert_ignore, insert_ignore_returning
 
 # Short, so that what a dead process was sending is sent by another within seconds; one send
 # (a Web API call with its own short retries) ends well inside it.
@@ -48,27 +48,55 @@ async def enqueue(
     sent by the worker that ran it as soon as the turn is committed); should that worker die,
     the lease runs out and delivery sends it.
     """
-    assert (recipient_id is None) != (place is None), "a message goes to a person or a place"
     return await insert_ignore(
         session,
         Outbox,
-        {
-            "key": key,
-            "kind": kind,
-            "recipient_id": recipient_id,
-            "place": place,
-            "params": params or {},
-            "update_of": update_of,
-            "status": (OutboxStatus.SENDING if claimed else OutboxStatus.PENDING).value,
-            "attempts": 1 if claimed else 0,
-            "next_attempt_at": now,
-            "claimed_until": now + LEASE if claimed else None,
-            "delivered": {},
-            "created_at": now,
-            "not_after": not_after,
-        },
+        _row(
+            key=key, kind=kind, now=now, recipient_id=recipient_id, place=place, params=params,
+            update_of=update_of, not_after=not_after, claimed=claimed,
+        ),
         ["key"],
     )
+
+
+async def enqueue_claimed(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    now: datetime,
+    recipient_id: int,
+    params: dict[str, Any],
+) -> Outbox | None:
+    """Owe a message to a person already claimed (as `enqueue(..., claimed=True)`) and hand
+    back its row, in one statement; None when the same key was already owed."""
+    return await insert_ignore_returning(
+        session,
+        Outbox,
+        _row(key=key, kind=kind, now=now, recipient_id=recipient_id, params=params, claimed=True),
+        ["key"],
+    )
+
+
+def _row(*, key: str, kind: str, now: datetime, claimed: bool, **owed: Any) -> dict[str, Any]:
+    """An outbox row's values; `owed` holds `enqueue`'s other arguments (None when not given)."""
+    recipient_id, place = owed.get("recipient_id"), owed.get("place")
+    assert (recipient_id is None) != (place is None), "a message goes to a person or a place"
+    return {
+        "key": key,
+        "kind": kind,
+        "recipient_id": recipient_id,
+        "place": place,
+        "params": owed.get("params") or {},
+        "update_of": owed.get("update_of"),
+        "status": (OutboxStatus.SENDING if claimed else OutboxStatus.PENDING).value,
+        "attempts": 1 if claimed else 0,
+        "next_attempt_at": now,
+        "claimed_until": now + LEASE if claimed else None,
+        "delivered": {},
+        "created_at": now,
+        "not_after": owed.get("not_after"),
+    }
 
 
 async def any_due(session: AsyncSession, *, now: datetime) -> bool:

@@ -137,8 +137,9 @@ class Hub:
 
     async def receive(self, key: str, event: Event, context: Context | None = None) -> bool:
         """Commit `event` to the inbox under the platform's delivery id `key`; True when it is
-        new. Returns only once it is stored: the adapter acknowledges after this."""
-        async with self.store.transaction() as session:
+        new. Returns only once it is stored: the adapter acknowledges after this, so this
+        write goes before the turns' own (an urgent transaction)."""
+        async with self.store.transaction(urgent=True) as session:
             new = await self._store(session, key, event, context)
         if new:
             self._woken()
@@ -165,7 +166,7 @@ class Hub:
         With `take_first` the first reply is the caller's to answer with (a Teams card in the
         HTTP response) and is not owed to the outbox; the others are owed and delivered before
         this returns."""
-        async with self.store.transaction() as session:
+        async with self.store.transaction(urgent=True) as session:
             new = await self._store(session, key, event, context)
             rows = await inbox.claim(session, now=self.clock(), worker=self.worker, key=key)
         if not rows:
@@ -372,13 +373,14 @@ class Hub:
             assert person.id is not None
             replies = await self.brain.turn(session, person, event, now)
             keys: list[str] = []
+            rows: dict[str, Outbox] = {}
             # Where the person wrote: written into each reply, so sending it looks nothing up.
             to = {"external_id": event.sender.external_id, "details": dict(event.sender.address)}
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
                     continue
                 key = reply_key(row.key, n)
-                await outbox.enqueue(
+                new = await outbox.enqueue_claimed(
                     session,
                     key=key,
                     kind=REPLY,
@@ -391,10 +393,14 @@ class Hub:
                         "to": to,
                         "context": context.get("reply") or {},
                     },
-                    claimed=True,
                 )
                 keys.append(key)
-            owed = await outbox.by_keys(session, keys) if keys else []
+                if new is not None:
+                    rows[key] = new
+            if len(rows) < len(keys):
+                # Owed already by an earlier attempt that was cut short: sent as they are.
+                rows |= {o.key: o for o in await outbox.by_keys(session, keys)}
+            owed = [rows[key] for key in keys if key in rows]
             # What could not reach this person before may reach them now that they wrote.
             await self.deliverer.revive(session, person.id, now)
             if not await inbox.finish(session, row_id=row.id, worker=self.worker, now=now):

@@ -80,6 +80,10 @@ async def test_a_turn_process_runs_the_turns_and_is_started_again_when_it_dies(
         await fake.wait_for(lambda: fake.dm(user_id(1)), 30, "the second person's question")
         rows = {r.key: r for r in await inbox_rows(database_url)}
         assert str(rows["slack:command:t.1"].claimed_by).endswith(f":{second}")
+        # The serving process counts the turns its turn processes ran.
+        async with aiohttp.ClientSession() as http, http.get(f"{server.url}/metrics") as got:
+            metrics = await got.text()
+        assert "\nkontobot_turns_done_total 2\n" in metrics
     finally:
         assert await asyncio.to_thread(stop, server, 30) == 0
     # SIGTERM stopped the turn process too.

@@ -1,17 +1,19 @@
 """The store's two kinds of transaction (data.db), on both databases.
 
 A dashboard page or an export reads in `Store.read()`, which must never hold up a writer; the
-writers (`Store.transaction()`) queue behind each other instead of failing. The tests open the
-database a second time with a short busy timeout, so that a transaction that waits for a lock
-fails within seconds rather than after the 30 s a server waits.
+writers (`Store.transaction()`) queue behind each other instead of failing, and on SQLite an
+urgent writer (an event stored before its acknowledgement) begins before the writers that
+waited longer. The tests open the database a second time with a short busy timeout, so that a
+transaction that waits for a lock fails within seconds rather than after the 30 s a server
+waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import closing
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 import pytest
@@ -48,7 +50,8 @@ def journal_mode(path: Path) -> str:
         return str(db.execute("PRAGMA journal_mode").fetchone()[0])
 
 
-async def test_a_writer_commits_while_a_long_read_is_open(impatient: Store) -> None:
+@pytest.mark.parametrize("urgent", [False, True], ids=["writer", "urgent writer"])
+async def test_a_writer_commits_while_a_long_read_is_open(impatient: Store, urgent: bool) -> None:
     reading, page_done = asyncio.Event(), asyncio.Event()
 
     async def dashboard_page() -> None:
@@ -60,7 +63,7 @@ async def test_a_writer_commits_while_a_long_read_is_open(impatient: Store) -> N
     page = asyncio.create_task(dashboard_page())
     try:
         await reading.wait()
-        async with impatient.transaction() as session:
+        async with impatient.transaction(urgent=urgent) as session:
             await make_person(session, T0, "Written Meanwhile")
         assert not page.done()
     finally:
@@ -113,3 +116,85 @@ async def test_a_file_database_goes_to_wal_at_its_first_write(tmp_path: Path) ->
         await store.close()
     # Kept in the file: every later connection, from any process, uses the log.
     assert journal_mode(path) == "wal"
+
+
+def waiting_for(path: Path) -> int:
+    """How many flock requests wait for the lock on `path` now (Linux's /proc/locks)."""
+    inode = f":{path.stat().st_ino} "
+    lines = Path("/proc/locks").read_text().splitlines()
+    return sum(1 for line in lines if " -> FLOCK " in line and inode in line)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    # What is watched is another thread's flock or a task's progress: nothing to await.
+    async with asyncio.timeout(5):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0)
+
+
+@asynccontextmanager
+async def sqlite_file(path: Path, busy_timeout: float) -> AsyncIterator[Store]:
+    """A migrated SQLite file at `path`, its writers queued by the gate (data.db.WriteGate)."""
+    store = Store.from_url(f"sqlite:///{path}", busy_timeout=busy_timeout)
+    try:
+        await migrate.upgrade(store.engine)
+        yield store
+    finally:
+        await store.close()
+
+
+async def test_an_urgent_writer_begins_before_the_writers_that_waited_longer(
+    tmp_path: Path,
+) -> None:
+    # Three connections as in three processes: a turn writing, another turn waiting for it,
+    # then an acknowledgement's insert arriving.
+    path = tmp_path / "kontobot.db"
+    writers = path.with_name("kontobot.db-writers")
+    began: list[str] = []
+    first_done = asyncio.Event()
+    async with sqlite_file(path, busy_timeout=5) as store:
+
+        async def write(name: str, *, urgent: bool = False, hold: bool = False) -> None:
+            async with store.transaction(urgent=urgent) as session:
+                # Its first statement begins it (and waits for the gate, data.db.WriteGate).
+                await make_person(session, T0, name)
+                began.append(name)
+                if hold:
+                    await first_done.wait()
+
+        first = asyncio.create_task(write("turn", hold=True))
+        await until(lambda: began == ["turn"])
+        second = asyncio.create_task(write("next turn"))
+        await until(lambda: waiting_for(writers) == 1)
+        ack = asyncio.create_task(write("ack", urgent=True))
+        await until(lambda: waiting_for(writers) == 2)
+        first_done.set()
+        await asyncio.gather(first, second, ack)
+    assert began == ["turn", "ack", "next turn"]
+
+
+async def test_a_writer_that_waits_too_long_fails_and_leaves_the_gate_free(
+    tmp_path: Path,
+) -> None:
+    holding, done = asyncio.Event(), asyncio.Event()
+    async with sqlite_file(tmp_path / "kontobot.db", busy_timeout=0.5) as store:
+
+        async def long_turn() -> None:
+            async with store.transaction() as session:
+                await make_person(session, T0, "Long Turn")
+                holding.set()
+                await done.wait()
+
+        turn = asyncio.create_task(long_turn())
+        await holding.wait()
+        with pytest.raises(TimeoutError):
+            async with store.transaction(urgent=True) as session:
+                await make_person(session, T0, "Never Written")
+        done.set()
+        await turn
+        # The lock the timed-out writer's thread took once the turn ended is given back.
+        async with asyncio.timeout(5), store.transaction() as session:
+            await make_person(session, T0, "Written After")
+        async with store.read() as session:
+            assert await people_named(session, "Never Written") == 0
+            assert await people_named(session, "Written After") == 1

@@ -124,3 +124,31 @@ async def test_rows_of_a_stopped_process_count_the_attempt_and_end_parked(store:
         assert row.attempts == attempt
     assert row.status == InboxStatus.PARKED.value
     assert await claim(store) == []
+
+
+async def test_the_tally_counts_what_every_worker_did(store: Store) -> None:
+    for key, lane in (("a1", "slack:A"), ("b1", "slack:B"), ("c1", "slack:C"), ("d1", "slack:D")):
+        await receive(store, key, lane=lane)
+    assert await claim(store, worker="host:1", key="a1") == ["a1"]
+    assert await finish(store, "a1", worker="host:1")
+    # Another process's worker: one failure then a retry that finishes.
+    assert await claim(store, worker="host:2", key="b1") == ["b1"]
+    b1 = await row_of(store, "b1")
+    assert b1.id is not None
+    async with store.transaction() as session:
+        await inbox.fail(session, row_id=b1.id, worker="host:2", now=T0, error="boom")
+    assert await claim(store, timedelta(minutes=1), worker="host:2", key="b1") == ["b1"]
+    assert await finish(store, "b1", worker="host:2")
+    # One parked after every attempt; one running now (its attempt is not a failure yet).
+    at = timedelta(0)
+    for _ in range(inbox.MAX_ATTEMPTS):
+        assert await claim(store, at, worker="host:3", key="c1") == ["c1"]
+        c1 = await row_of(store, "c1")
+        assert c1.id is not None
+        async with store.transaction() as session:
+            await inbox.fail(session, row_id=c1.id, worker="host:3", now=T0 + at, error="x")
+        at += timedelta(minutes=1)
+    assert await claim(store, worker="host:4", key="d1") == ["d1"]
+    async with store.read() as session:
+        tally = await inbox.tally(session)
+    assert tally == inbox.Tally(done=2, failed=1 + inbox.MAX_ATTEMPTS, parked=1)

@@ -198,6 +198,18 @@ async def test_a_turn_that_fails_is_retried_and_runs_once_the_platform_is_back(
     assert moved.approver_id != cast.manager
 
 
+async def run_three_counting(
+    hub: Hub, store: Store, web: RecordingChannel, name: str, listener: Any
+) -> None:
+    """Run the three stored turns with `listener` on the engine's event `name`."""
+    event.listen(store.engine.sync_engine, name, listener)
+    try:
+        assert await hub.run_due() == 3
+    finally:
+        event.remove(store.engine.sync_engine, name, listener)
+    assert len(web.calls) == 3
+
+
 async def test_a_worker_claims_its_next_event_in_the_transaction_that_ends_a_turn(
     hub: Hub, store: Store, web: RecordingChannel
 ) -> None:
@@ -210,12 +222,28 @@ async def test_a_worker_claims_its_next_event_in_the_transaction_that_ends_a_tur
         if not (options.get("kontobot_read") or options.get("postgresql_readonly")):
             writing.append(1)
 
-    event.listen(store.engine.sync_engine, "begin", begun)
-    try:
-        assert await hub.run_due() == 3
-    finally:
-        event.remove(store.engine.sync_engine, "begin", begun)
-    assert len(web.calls) == 3
+    await run_three_counting(hub, store, web, "begin", begun)
     # One claim, then per turn: the turn (which claims the next event) and marking its reply
     # sent. Claiming each event in a transaction of its own would take two more.
     assert len(writing) == 1 + 3 * 2
+
+
+async def test_a_turn_costs_few_statements(hub: Hub, store: Store, web: RecordingChannel) -> None:
+    # Every statement is a round trip to PostgreSQL: the claim, the owed replies and the next
+    # claim are single statements (RETURNING), not a read followed by writes.
+    for n in range(3):
+        await hub.receive(f"web:anna:{n}", Text(ANNA, "help"))
+    statements: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        # What SQLite's transactions are made of (BEGIN, PRAGMA) is not a statement of ours.
+        if not sql.startswith(("BEGIN", "PRAGMA")):
+            statements.append(sql)
+
+    await run_three_counting(hub, store, web, "before_cursor_execute", executed)
+    # A look for work (a read) and the first claim; then per turn: reading the sender and
+    # their dialog, owing the reply, reviving what could not reach them, finishing the event,
+    # claiming the next (the last finds none), marking the reply sent; the first turn also
+    # stores the sender's e-mail; a last look finds nothing. A claim that reads before it
+    # writes, or reading the owed replies back, would cost 6 more.
+    assert len(statements) == 2 + 3 * 7 + 1 + 1
