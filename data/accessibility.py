@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,11 +65,11 @@ async def record_check(
             raise Invalid("missing_item", field="items", item=item)
         if items[item] not in STATUSES:
             raise Invalid("unknown_status", field="items", item=item)
+    columns: dict[str, Any] = {item: items[item] for item in ITEMS}
     check = AccessibilityCheck(
         account_id=account_id,
         post=access.check_text(normalise_text(post), field="post", maximum=POST_TEXT),
-        checked_by=actor_id, checked_at=now,
-        **{item: items[item] for item in ITEMS},
+        checked_by=actor_id, checked_at=now, **columns,
     )
     session.add(check)
     await session.flush()

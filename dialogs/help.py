@@ -22,7 +22,7 @@ COMMANDS = (
 
 # Commands beyond Teams' command menu, which holds ten: help lists them and Slack has them as
 # slash commands; on Teams they are typed, or reached by the help card's buttons.
-MORE_COMMANDS = ("removed", "consent")
+MORE_COMMANDS = ("removed", "consent", "accessible")
 ALL_COMMANDS = (*COMMANDS[:-1], *MORE_COMMANDS, COMMANDS[-1])
 
 # What each command does, in the words of the help (catalogue msgids; Teams' menu uses them).
@@ -47,6 +47,9 @@ DESCRIPTIONS = {
     ),
     "consent": N_(
         "Record who consented to a post with identifiable people, how, and the creator credited and their consent."
+    ),
+    "accessible": N_(
+        "Run the accessibility checklist on a post before publishing: alt text, captions, plain language, link text, hashtags and emoji."
     ),
     "help": N_("Show this help."),
 }
@@ -94,6 +97,7 @@ def help_message(ctx: Ctx, notice: str = "") -> Message:
                 Button("cmd:open-account", tr("Open an account"), style="primary"),
                 Button("cmd:removed", tr("Record a removed post")),
                 Button("cmd:consent", tr("Record consent for a post")),
+                Button("cmd:accessible", tr("Check a post for accessibility")),
             )
         ),
     ]

@@ -3,7 +3,7 @@
 Platforms translate their payloads into `dialogs.events` and render the replies; everything in
 between is here. Dialog progress is loaded and saved in `dialog_turn` and nowhere else. This
 module only dispatches: each command and each button's feature lives in a module of its own
-(dialogs.duty, .questions, .experts, .moderation, .consent, .archiving, .closing, .approval, .accounts,
+(dialogs.duty, .questions, .experts, .moderation, .consent, .accessible, .archiving, .closing, .approval, .accounts,
 .team).
 """
 
@@ -24,6 +24,7 @@ from data.models import Person
 from data.policy import NudgeConfig
 from data.workdays import Calendar
 from dialogs import (
+    accessible,
     accounts,
     approval,
     archiving,
@@ -141,6 +142,7 @@ class Brain:
                 *experts.dialogs(self.nudges),
                 moderation.RecordRemoval(),
                 consent.RecordConsent(),
+                accessible.AccessiblePost(),
             ]
         )
 
@@ -324,6 +326,8 @@ class Brain:
             return await moderation.start(ctx, self, args)
         if name == "consent":
             return await consent.start(ctx, self, args)
+        if name == "accessible":
+            return await accessible.start(ctx, self, args)
         if name == "major-change":
             return await archiving.major_change(ctx, self, args)
         if name == "close-account":

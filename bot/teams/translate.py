@@ -49,10 +49,14 @@ COMMAND_WORDS: dict[str, frozenset[str]] = {
         {"consent", "record consent", "record consent for a post", "samtycke",
          "registrera samtycke", "registrera samtycke till ett inlägg"}
     ),
+    "accessible": frozenset(
+        {"accessible", "accessibility", "check a post for accessibility", "tillgänglighet",
+         "tillgängligt", "kontrollera tillgängligheten"}
+    ),
 }
 # The commands that take words after them when typed without a slash: "away 2027-07-01 …".
 _WITH_ARGS = re.compile(
-    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team|removed|borttaget|consent|samtycke)"
+    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team|removed|borttaget|consent|samtycke|accessible|tillgänglighet)"
     r"\s+(\S.*)$",
     re.IGNORECASE,
 )
