@@ -12,7 +12,7 @@ from data import access, accessibility
 from data.directory import normalise_text
 from data.errors import Invalid, MovedOn
 from data.models import CheckStatus
-from dialogs.common import ACCOUNTS, AccountStep, Host, note, offered, own_accounts, pick
+from dialogs.common import Host, note, own_accounts, post_account_step, start_on_account
 from dialogs.engine import Answer, ChoiceStep, Ctx, Dialog, Progress, Reply, Step, TextStep
 from dialogs.explain import explain
 from dialogs.i18n import N_
@@ -188,12 +188,7 @@ class AccessiblePost(Dialog):
 
     def __init__(self) -> None:
         self.steps = [
-            AccountStep(
-                "account",
-                N_("Account"),
-                N_("Which account is the post for?"),
-                N_("Pick the account the post is published on."),
-            ),
+            post_account_step(),
             TextStep(
                 "post",
                 N_("Post"),
@@ -263,18 +258,11 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/accessible [SOME-2027-0001]`: which account (when the person has several), then the
     post and the checklist. The account's team and manager run it."""
     assert ctx.person.id is not None
-    accounts = await own_accounts(ctx.session, ctx.person.id)
-    if not accounts:
-        return [note(ctx.tr(
+    return await start_on_account(
+        ctx, host, args, name=NAME, accounts=await own_accounts(ctx.session, ctx.person.id),
+        first="post",
+        refusal=ctx.tr(
             "The accessibility checklist is run by an account's team or manager, and you are neither for any account."
-        ))]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
-    if chosen is not None:
-        data["account"] = chosen.id
-    intro = ctx.tr("Let's check a post for accessibility before it is published.")
-    return await host.start_dialog(
-        ctx, NAME, data=data, step="post" if chosen is not None else "account", intro=intro
+        ),
+        intro=ctx.tr("Let's check a post for accessibility before it is published."),
     )

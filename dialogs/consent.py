@@ -10,7 +10,7 @@ from typing import Any
 from data import access, consent
 from data.errors import Invalid, MovedOn
 from data.models import ConsentMethod
-from dialogs.common import ACCOUNTS, AccountStep, Host, note, offered, own_accounts, pick
+from dialogs.common import Host, note, own_accounts, post_account_step, start_on_account
 from dialogs.engine import Answer, ChoiceStep, Ctx, Dialog, Progress, Reply, TextStep
 from dialogs.explain import explain
 from dialogs.i18n import N_
@@ -58,12 +58,7 @@ class RecordConsent(Dialog):
 
     def __init__(self) -> None:
         self.steps = [
-            AccountStep(
-                "account",
-                N_("Account"),
-                N_("Which account is the post for?"),
-                N_("Pick the account the post is published on."),
-            ),
+            post_account_step(),
             TextStep(
                 "post",
                 N_("Post"),
@@ -151,20 +146,13 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/consent [SOME-2027-0001]`: which account (when the person has several), then the rest.
     The account's team and manager record consents in the chat."""
     assert ctx.person.id is not None
-    accounts = await own_accounts(ctx.session, ctx.person.id)
-    if not accounts:
-        return [note(ctx.tr(
+    return await start_on_account(
+        ctx, host, args, name=NAME, accounts=await own_accounts(ctx.session, ctx.person.id),
+        first="post",
+        refusal=ctx.tr(
             "Consents are recorded by an account's team or manager, and you are neither for any account."
-        ))]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
-    if chosen is not None:
-        data["account"] = chosen.id
-    intro = ctx.tr(
-        "Let's record who consented to a post with identifiable people, and its creator."
-    )
-    return await host.start_dialog(
-        ctx, NAME, data=data, step="post" if chosen is not None else "account", intro=intro
+        ),
+        intro=ctx.tr(
+            "Let's record who consented to a post with identifiable people, and its creator."
+        ),
     )

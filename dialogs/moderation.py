@@ -11,7 +11,7 @@ from typing import Any
 from data import access, moderation
 from data.errors import Invalid, MovedOn
 from data.models import ModerationCategory
-from dialogs.common import ACCOUNTS, AccountStep, Host, note, offered, pick, team_accounts
+from dialogs.common import AccountStep, Host, note, start_on_account, team_accounts
 from dialogs.engine import Answer, ChoiceStep, Ctx, Dialog, Progress, Reply, Step, TextStep
 from dialogs.explain import explain
 from dialogs.i18n import N_
@@ -169,21 +169,13 @@ def guidance(category: str) -> str:
 async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/removed [SOME-2027-0001]`: which account (when the person has several), then the rest."""
     assert ctx.person.id is not None
-    accounts = await team_accounts(ctx.session, ctx.person.id)
-    if not accounts:
-        text = ctx.tr(
+    return await start_on_account(
+        ctx, host, args, name=NAME, accounts=await team_accounts(ctx.session, ctx.person.id),
+        first="content",
+        refusal=ctx.tr(
             "Removals are recorded by an account's team, and you are not on the team of any account."
-        )
-        return [note(text)]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
-    if chosen is not None:
-        data["account"] = chosen.id
-    intro = ctx.tr(
-        "Let's record a post or comment you removed, so that the account can show it was handled."
-    )
-    return await host.start_dialog(
-        ctx, NAME, data=data, step="content" if chosen is not None else "account", intro=intro
+        ),
+        intro=ctx.tr(
+            "Let's record a post or comment you removed, so that the account can show it was handled."
+        ),
     )

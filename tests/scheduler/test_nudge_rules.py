@@ -11,6 +11,7 @@ import pytest
 from data.archive import ArchiveState
 from data.compliance import Compliance
 from data.compliance import compliance as compliance_of
+from data.duty_counts import DutyCounts
 from data.nudge_digests import digests
 from data.nudge_state import (
     AccountState,
@@ -19,7 +20,6 @@ from data.nudge_state import (
     PendingApproval,
     Snapshot,
 )
-from data.duty_counts import DutyCounts
 from data.policy import NudgeConfig, answer_due, shortest_answer_time, summary_month
 from data.workdays import Calendar
 from scheduler import nudge_rules as rules
