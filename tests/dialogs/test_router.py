@@ -73,7 +73,9 @@ async def test_help_and_unknown_commands(store: Store, who: CastSenders) -> None
     help_ = only(await chat.command("help"))
     assert help_.title == "kontobot help"
     assert fields(help_)["/open-account"] == "Request a new social-media account in KI's name."
-    assert [b.action for b in buttons(help_)] == ["cmd:open-account", "cmd:removed", "cmd:consent"]
+    assert [b.action for b in buttons(help_)] == [
+        "cmd:open-account", "cmd:removed", "cmd:consent", "cmd:accessible",
+    ]
 
     [unknown] = await chat.say("/frobnicate now")
     assert unknown.ephemeral
