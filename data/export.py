@@ -1,5 +1,5 @@
 """The register, its audit trail and each account's public documents (questions, moderation
-log, case-management marks, purges, consent records) as CSV or JSON, for `kontobot export` and the dashboard:
+log, case-management marks, purges, consent records, accessibility checks) as CSV or JSON, for `kontobot export` and the dashboard:
 streamed a chunk of rows at a time (`stream`), so memory stays flat however large they are.
 
 The guidelines: "Posts that KI publishes on social media and that outsiders make in dialogue
@@ -23,9 +23,10 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import people, register
+from data import accessibility, people, register
 from data.chunks import IN_CHUNK, chunks
 from data.models import (
+    AccessibilityCheck,
     Account,
     AuditEvent,
     CaseMark,
@@ -62,8 +63,9 @@ CONSENT_COLUMNS = (
     "id", "account", "post", "people", "method", "kept_at", "creator", "creator_credited",
     "creator_consented", "recorded_by", "recorded_at",
 )
+ACCESSIBILITY_COLUMNS = ("id", "account", "post", *accessibility.ITEMS, "checked_by", "checked_at")
 # The parts an export can hold, in the order `all` writes them.
-RECORD_PARTS = ("questions", "moderation", "case_marks", "purges", "consents")
+RECORD_PARTS = ("questions", "moderation", "case_marks", "purges", "consents", "accessibility")
 PARTS = ("register", "audit", *RECORD_PARTS)
 WHATS = (*PARTS, "records", "all")
 # What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): such a cell is
@@ -314,6 +316,20 @@ async def consent_chunks(
         } for c in rows]
 
 
+async def accessibility_chunks(
+    session: AsyncSession, account_ids: Collection[int] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The accessibility checks: which post, each checklist item's status, who and when."""
+    async for rows in _record_chunks(session, AccessibilityCheck, account_ids, chunk_rows):
+        numbers, names = await _named(session, rows, ("checked_by",))
+        yield [{
+            "id": c.id, "account": numbers.get(c.account_id, ""), "post": c.post,
+            **accessibility.items_of(c),
+            "checked_by": _name(names, c.checked_by), "checked_at": _at(c.checked_at),
+        } for c in rows]
+
+
 def as_csv(
     rows: list[dict[str, Any]], columns: tuple[str, ...], *, header: bool = True
 ) -> str:
@@ -362,6 +378,9 @@ async def stream(
         "case_marks": (CASE_MARK_COLUMNS, lambda: case_mark_chunks(session, ids, chunk_rows)),
         "purges": (PURGE_COLUMNS, lambda: purge_chunks(session, ids, chunk_rows)),
         "consents": (CONSENT_COLUMNS, lambda: consent_chunks(session, ids, chunk_rows)),
+        "accessibility": (
+            ACCESSIBILITY_COLUMNS, lambda: accessibility_chunks(session, ids, chunk_rows)
+        ),
     }
     parts: list[tuple[str, tuple[str, ...], AsyncIterator[list[dict[str, Any]]]]] = [
         (name, readers[name][0], readers[name][1]()) for name in PARTS if name in wanted

@@ -695,3 +695,39 @@ class ConsentRecord(SQLModel, table=True):
     creator_consented: bool
     recorded_by: int = Field(foreign_key="person.id")
     recorded_at: datetime
+
+
+# --- Accessible posts (issue 14).
+
+
+class CheckStatus(StrEnum):
+    """One item of the accessibility checklist, as the team found it (data.accessibility)."""
+
+    OK = "ok"
+    # Not right at first, put right before the check was recorded.
+    FIXED = "fixed"
+    # The post has nothing the item is about (no image, no video, no link...).
+    NOT_APPLICABLE = "not_applicable"
+    # Still to be put right when the check was recorded.
+    TO_FIX = "to_fix"
+
+
+class AccessibilityCheck(SQLModel, table=True):
+    """A team member ran the accessibility checklist on a post (the guidelines:
+    "Communications shall be made accessible in accordance with the Act (2018:1937)"). One
+    column per checklist item (data.accessibility.ITEMS), each a CheckStatus."""
+
+    __tablename__ = "accessibility_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # The post: a link, or a short description of it before it is published.
+    post: str = Field(max_length=500)
+    alt_text: str = Field(max_length=16)
+    captions: str = Field(max_length=16)
+    plain_language: str = Field(max_length=16)
+    link_text: str = Field(max_length=16)
+    hashtags: str = Field(max_length=16)
+    emoji: str = Field(max_length=16)
+    checked_by: int = Field(foreign_key="person.id")
+    checked_at: datetime = Field(index=True)

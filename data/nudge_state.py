@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data.archive import ArchiveState, OpenArchive, archive_state
 from data.chunks import IN_CHUNK, chunks
+from data.duty_counts import DutyCounts, duty_counts
 from data.models import (
     Absence,
     Account,
@@ -47,6 +48,7 @@ from data.policy import (
     local,
     longest_wait,
     shortest_answer_time,
+    summary_month,
 )
 
 K = TypeVar("K")
@@ -101,6 +103,9 @@ class AccountState:
     # Marks for case management still without a registry number: (mark id, local day marked),
     # oldest first (data.casework).
     unregistered_cases: tuple[tuple[int, date], ...] = ()
+    # Last month's duties (data.duty_counts), loaded only on the day the teams' monthly
+    # summary is due (data.policy.summary_month); None on every other day.
+    last_month: DutyCounts | None = None
 
 
 @dataclass(frozen=True)
@@ -157,11 +162,13 @@ async def load_snapshot(
     id_range: tuple[int, int] | None = None,
     away: frozenset[int] | None = None,
     pending: tuple[PendingApproval, ...] | None = None,
+    month: tuple[datetime, datetime] | None = None,
 ) -> Snapshot:
     """Every open account's state as of `now` (or only `account_ids`', or those whose ids are
     in `id_range`, both ends included), and the pending approvals (all of them, or none when
     the accounts are chosen). `away` and `pending`, when given, were read already (once for
-    all the pieces of a sweep)."""
+    all the pieces of a sweep). With `month` ([start, end)), each account's duties then are
+    counted too (`last_month`)."""
     assert account_ids is None or id_range is None
     today = _local(now, zone)
     only = list(account_ids) if account_ids is not None else None
@@ -295,6 +302,10 @@ async def load_snapshot(
     ):
         cases[account_id].append((mark_id, _local(marked_at, zone)))
 
+    counted: dict[int, DutyCounts] | None = None
+    if month is not None:
+        counted = await duty_counts(session, start=month[0], end=month[1], scoped=scoped)
+
     states = []
     for (
         account_id, number, manager_id, scope, registered_at, rotation, anchor, response_time,
@@ -326,6 +337,7 @@ async def load_snapshot(
                 with_expert=tuple(waits.get(account_id, ())),
                 response_time=response_time,
                 unregistered_cases=tuple(cases.get(account_id, ())),
+                last_month=None if counted is None else counted.get(account_id, DutyCounts()),
             )
         )
 
@@ -394,6 +406,7 @@ async def snapshot_pieces(
     ))
     away = await people_away(session, today)
     pending = await pending_approvals(session)
+    month = summary_month(today, config)
     ranges = [(piece[0], piece[-1]) for piece in chunks(ids, size)] or [(0, -1)]
     for first, last in ranges:
         assert first is not None and last is not None
@@ -401,7 +414,7 @@ async def snapshot_pieces(
             session, now=now, zone=config.zone,
             questions_before=now - shortest_answer_time(config),
             archive_every_months=config.archive_every_months,
-            id_range=(first, last), away=away, pending=pending,
+            id_range=(first, last), away=away, pending=pending, month=month,
         )
         pending = ()
 
@@ -472,4 +485,5 @@ async def snapshot(
         questions_before=now - shortest_answer_time(config),
         account_ids=account_ids,
         archive_every_months=config.archive_every_months,
+        month=summary_month(local(now, config).date(), config),
     )

@@ -59,6 +59,9 @@ class NudgeConfig:
     case_at: time = time(9, 0)
     case_first_working_days: int = 2
     case_every_working_days: int = 2
+    # Each account's team hears last month's counts (accessibility checks, questions,
+    # removals) on the first working day of the month, from this time.
+    monthly_at: time = time(8, 30)
 
 
     @cached_property
@@ -118,3 +121,15 @@ def longest_wait(config: NudgeConfig) -> timedelta:
     return max(timedelta(days=2), config.question_after, config.question_after_48h) + (
         config.question_escalate_after
     )
+
+
+def summary_month(day: date, config: NudgeConfig) -> tuple[datetime, datetime] | None:
+    """When `day` is the first working day of its month: last month, as the local moments
+    [its first midnight, this month's first midnight). Otherwise None: the teams' monthly
+    summary is due on that one day only."""
+    first = day.replace(day=1)
+    if config.calendar.first_working_day_on_or_after(first) != day:
+        return None
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return (datetime.combine(previous, time(0), config.zone),
+            datetime.combine(first, time(0), config.zone))

@@ -258,12 +258,13 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/casework [SOME-2027-0001]`: which account (when the person has several), then the
     post and what to record. The account's team and manager may."""
     assert ctx.person.id is not None
-    accounts = await own_accounts(ctx.session, ctx.person.id)
-    if not accounts:
-        return [note(ctx.tr(
+    return await start_on_account(
+        ctx, host, args, name=NAME, accounts=await own_accounts(ctx.session, ctx.person.id),
+        first="what",
+        refusal=ctx.tr(
             "Case management and purges are recorded by an account's team or manager, and you are neither for any account."
-        ))]
-    intro = ctx.tr(
-        "Let's mark a post for case management or research value, or record that it was purged."
+        ),
+        intro=ctx.tr(
+            "Let's mark a post for case management or research value, or record that it was purged."
+        ),
     )
-    return await start_on_account(ctx, host, args, accounts, name=NAME, step="what", intro=intro)

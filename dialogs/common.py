@@ -13,6 +13,7 @@ from data.errors import Invalid, NotFound
 from data.models import Account, AccountStatus, Role, Scope
 from data.policy import NudgeConfig
 from dialogs.engine import Answer, Ctx, Engine, Progress, Reply, Step
+from dialogs.i18n import N_
 from dialogs.messages import Block, Choice, Message, Option, Paragraph
 from dialogs.naming import account_label
 
@@ -89,23 +90,6 @@ async def team_accounts(session: AsyncSession, person_id: int) -> list[Account]:
         for account in await own_accounts(session, person_id)
         if account.id is not None and await access.is_member(session, account.id, person_id)
     ]
-
-
-async def start_on_account(
-    ctx: Ctx, host: Host, args: str, accounts: list[Account], *, name: str, step: str,
-    intro: str,
-) -> list[Reply]:
-    """Start dialog `name` on one of `accounts`: the one `args` names (SOME-2027-0001), or the
-    only one, at `step`; else at the question which account."""
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
-    if chosen is not None:
-        data["account"] = chosen.id
-    return await host.start_dialog(
-        ctx, name, data=data, step=step if chosen is not None else "account", intro=intro
-    )
 
 
 async def own_accounts(session: AsyncSession, person_id: int) -> list[Account]:
@@ -189,3 +173,32 @@ class AccountStep(Step):
     async def show(self, ctx: Ctx, value: Any) -> str:
         account = await register.get_account(ctx.session, int(value))
         return account_label(account) if account is not None else "?"
+
+
+def post_account_step() -> AccountStep:
+    """Which of one's accounts a post is on (the first question of /consent and /accessible)."""
+    return AccountStep(
+        "account",
+        N_("Account"),
+        N_("Which account is the post for?"),
+        N_("Pick the account the post is published on."),
+    )
+
+
+async def start_on_account(
+    ctx: Ctx, host: Host, args: str, *, name: str, accounts: Sequence[Account], first: str,
+    refusal: str, intro: str,
+) -> list[Reply]:
+    """Start dialog `name` on one of `accounts`: the one `args` names, or the only one, straight
+    at step `first`; else at the question which. None: `refusal` (translated) instead."""
+    if not accounts:
+        return [note(refusal)]
+    chosen = pick(accounts, args) if args.strip() else None
+    if chosen is None and len(accounts) == 1:
+        chosen = accounts[0]
+    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
+    if chosen is not None:
+        data["account"] = chosen.id
+    return await host.start_dialog(
+        ctx, name, data=data, step=first if chosen is not None else "account", intro=intro
+    )

@@ -10,7 +10,7 @@ from typing import Any
 from data import access, consent
 from data.errors import Invalid, MovedOn
 from data.models import ConsentMethod
-from dialogs.common import AccountStep, Host, note, own_accounts, start_on_account
+from dialogs.common import Host, note, own_accounts, post_account_step, start_on_account
 from dialogs.engine import Answer, ChoiceStep, Ctx, Dialog, Progress, Reply, TextStep
 from dialogs.explain import explain
 from dialogs.i18n import N_
@@ -58,12 +58,7 @@ class RecordConsent(Dialog):
 
     def __init__(self) -> None:
         self.steps = [
-            AccountStep(
-                "account",
-                N_("Account"),
-                N_("Which account is the post for?"),
-                N_("Pick the account the post is published on."),
-            ),
+            post_account_step(),
             TextStep(
                 "post",
                 N_("Post"),
@@ -151,12 +146,13 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/consent [SOME-2027-0001]`: which account (when the person has several), then the rest.
     The account's team and manager record consents in the chat."""
     assert ctx.person.id is not None
-    accounts = await own_accounts(ctx.session, ctx.person.id)
-    if not accounts:
-        return [note(ctx.tr(
+    return await start_on_account(
+        ctx, host, args, name=NAME, accounts=await own_accounts(ctx.session, ctx.person.id),
+        first="post",
+        refusal=ctx.tr(
             "Consents are recorded by an account's team or manager, and you are neither for any account."
-        ))]
-    intro = ctx.tr(
-        "Let's record who consented to a post with identifiable people, and its creator."
+        ),
+        intro=ctx.tr(
+            "Let's record who consented to a post with identifiable people, and its creator."
+        ),
     )
-    return await start_on_account(ctx, host, args, accounts, name=NAME, step="post", intro=intro)

@@ -22,7 +22,7 @@ COMMANDS = (
 
 # Commands beyond Teams' command menu, which holds ten: help lists them and Slack has them as
 # slash commands; on Teams they are typed, or reached by the help card's buttons.
-MORE_COMMANDS = ("removed", "consent", "casework")
+MORE_COMMANDS = ("removed", "consent", "casework", "accessible")
 ALL_COMMANDS = (*COMMANDS[:-1], *MORE_COMMANDS, COMMANDS[-1])
 
 # What each command does, in the words of the help (catalogue msgids; Teams' menu uses them).
@@ -50,6 +50,9 @@ DESCRIPTIONS = {
     ),
     "casework": N_(
         "Mark a post as needing case management (the Registry Office is told) or as having research value, or record a purge under the disposal decision."
+    ),
+    "accessible": N_(
+        "Run the accessibility checklist on a post before publishing: alt text, captions, plain language, link text, hashtags and emoji."
     ),
     "help": N_("Show this help."),
 }
@@ -98,6 +101,7 @@ def help_message(ctx: Ctx, notice: str = "") -> Message:
                 Button("cmd:removed", tr("Record a removed post")),
                 Button("cmd:consent", tr("Record consent for a post")),
                 Button("cmd:casework", tr("Case management and purging")),
+                Button("cmd:accessible", tr("Check a post for accessibility")),
             )
         ),
     ]

@@ -169,15 +169,13 @@ def guidance(category: str) -> str:
 async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/removed [SOME-2027-0001]`: which account (when the person has several), then the rest."""
     assert ctx.person.id is not None
-    accounts = await team_accounts(ctx.session, ctx.person.id)
-    if not accounts:
-        text = ctx.tr(
-            "Removals are recorded by an account's team, and you are not on the team of any account."
-        )
-        return [note(text)]
-    intro = ctx.tr(
-        "Let's record a post or comment you removed, so that the account can show it was handled."
-    )
     return await start_on_account(
-        ctx, host, args, accounts, name=NAME, step="content", intro=intro
+        ctx, host, args, name=NAME, accounts=await team_accounts(ctx.session, ctx.person.id),
+        first="content",
+        refusal=ctx.tr(
+            "Removals are recorded by an account's team, and you are not on the team of any account."
+        ),
+        intro=ctx.tr(
+            "Let's record a post or comment you removed, so that the account can show it was handled."
+        ),
     )

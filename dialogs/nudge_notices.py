@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import requests
 from data.models import RequestStatus
-from dialogs import account_notices, rota_notices
+from dialogs import account_notices, rota_notices, summary_notices
 from dialogs.digest import Composer, Digest, items_of
 from dialogs.i18n import N_, Translator
 from dialogs.messages import Actions, Button, Context, Message, Paragraph
@@ -77,6 +77,7 @@ COMPOSERS: dict[str, Composer] = {
     "nudge_archiving": account_notices.nudge_archiving,
     "nudge_inactivity": account_notices.nudge_inactivity,
     "nudge_approval": nudge_approval,
+    **summary_notices.COMPOSERS,
     "rota_changed": rota_notices.rota_changed,
     "duty_handed": rota_notices.duty_handed,
     "nobody_on_duty": rota_notices.nobody_on_duty,

@@ -3,7 +3,8 @@
 Platforms translate their payloads into `dialogs.events` and render the replies; everything in
 between is here. Dialog progress is loaded and saved in `dialog_turn` and nowhere else. This
 module only dispatches: each command and each button's feature lives in a module of its own
-(dialogs.duty, .questions, .experts, .moderation, .consent, .case_records, .archiving, .closing, .approval, .accounts,
+(dialogs.duty, .questions, .experts, .moderation, .consent, .case_records, .accessible, .archiving, .closing,
+.approval, .accounts,
 .team).
 """
 
@@ -24,6 +25,7 @@ from data.models import Person
 from data.policy import NudgeConfig
 from data.workdays import Calendar
 from dialogs import (
+    accessible,
     accounts,
     approval,
     archiving,
@@ -143,6 +145,7 @@ class Brain:
                 moderation.RecordRemoval(),
                 consent.RecordConsent(),
                 case_records.RecordCasework(),
+                accessible.AccessiblePost(),
             ]
         )
 
@@ -329,6 +332,8 @@ class Brain:
             return await consent.start(ctx, self, args)
         if name == "casework":
             return await case_records.start(ctx, self, args)
+        if name == "accessible":
+            return await accessible.start(ctx, self, args)
         if name == "major-change":
             return await archiving.major_change(ctx, self, args)
         if name == "close-account":

@@ -59,6 +59,8 @@ def schedule(config: NudgeConfig) -> list[tuple[str, CronTrigger, tuple[str, ...
         ("approval", _at(config.approval_at, working_days=True, config=config),
          (rules.APPROVAL,)),
         ("cases", _at(config.case_at, working_days=True, config=config), (rules.CASE,)),
+        ("monthly", _at(config.monthly_at, working_days=True, config=config),
+         (rules.MONTHLY,)),
     ]
 
 

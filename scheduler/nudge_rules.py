@@ -91,6 +91,10 @@ account_id, why, escalation, period, plus the details listed):
 - nudge_case: working days from 09:00 (data.casework). why "unregistered" (to the team, at
   2, 4, 6... working days after content was marked for case management, until its registry
   number is recorded; details mark_ids, oldest, count).
+- nudge_monthly: the first working day of each month from 08:30 (data.policy.summary_month).
+  why "summary" (to the team of each open account with a team; details month "YYYY-MM" and
+  last month's counts, data.duty_counts: posts_checked, items_to_fix, questions_logged,
+  questions_answered, removals). One a month: the digest's key holds the day.
 Items addressed to "the team" go to its members not away today; when all are away they go to
 the manager instead with escalation true and the same why.
 """
@@ -98,6 +102,7 @@ the manager instead with escalation true and the same why.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 
 from data.archive import ArchiveState
@@ -105,7 +110,7 @@ from data.compliance import duty_today, inactive_since, unavailable
 from data.models import CheckInKind
 from data.nudge_digests import Nudge
 from data.nudge_state import AccountState, Snapshot
-from data.policy import NudgeConfig, answer_due, escalation_due, local
+from data.policy import NudgeConfig, answer_due, escalation_due, local, summary_month
 from data.workdays import Calendar
 
 ROTA = "nudge_rota"
@@ -116,7 +121,8 @@ INACTIVITY = "nudge_inactivity"
 APPROVAL = "nudge_approval"
 EXPERT = "nudge_expert"
 CASE = "nudge_case"
-KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL, EXPERT, CASE)
+MONTHLY = "nudge_monthly"
+KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL, EXPERT, CASE, MONTHLY)
 
 
 Rule = Callable[[Snapshot, datetime, NudgeConfig], list[Nudge]]
@@ -473,6 +479,31 @@ def cases(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]
     return due
 
 
+# --- the teams' monthly summary -------------------------------------------------------------
+
+def monthly(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:
+    """The first working day of the month from 08:30: each account's team hears last month's
+    counts (posts checked for accessibility and the items that needed fixing, questions
+    logged and answered, removals recorded). An account registered this month had no last
+    month to count."""
+    if not _from(now, config, config.monthly_at, working_day=True):
+        return []
+    month = summary_month(snapshot.today, config)
+    if month is None:
+        return []
+    period = month[0].strftime("%Y-%m")
+    due: list[Nudge] = []
+    for account in snapshot.accounts:
+        counts = account.last_month
+        if not account.team or counts is None or account.registered_on >= snapshot.today.replace(
+            day=1
+        ):
+            continue
+        due.extend(_to_team(MONTHLY, account, snapshot, period, "summary",
+                            {"month": period, **asdict(counts)}))
+    return due
+
+
 RULES: dict[str, Rule] = {
     ROTA: rota,
     ROTA_UNMARKED: rota_unmarked,
@@ -482,6 +513,7 @@ RULES: dict[str, Rule] = {
     APPROVAL: approvals,
     EXPERT: experts,
     CASE: cases,
+    MONTHLY: monthly,
 }
 
 

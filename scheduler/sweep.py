@@ -37,6 +37,7 @@ from scheduler.nudge_rules import (
     EXPERT,
     INACTIVITY,
     KINDS,
+    MONTHLY,
     QUESTION,
     ROTA,
     ROTA_UNMARKED,
@@ -69,6 +70,7 @@ def _wakes(config: NudgeConfig) -> dict[str, time]:
         INACTIVITY: config.inactivity_at, APPROVAL: config.approval_at,
         EXPERT: config.sending_starts,
         CASE: config.case_at,
+        MONTHLY: config.monthly_at,
     }
 
 

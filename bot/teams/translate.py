@@ -53,10 +53,15 @@ COMMAND_WORDS: dict[str, frozenset[str]] = {
         {"casework", "case management", "case management and purging", "ärendehantering",
          "ärendehantering och gallring"}
     ),
+    "accessible": frozenset(
+        {"accessible", "accessibility", "check a post for accessibility", "tillgänglighet",
+         "tillgängligt", "kontrollera tillgängligheten"}
+    ),
 }
 # The commands that take words after them when typed without a slash: "away 2027-07-01 …".
 _WITH_ARGS = re.compile(
-    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team|removed|borttaget|consent|samtycke|casework|ärendehantering)"
+    r"^(away|borta|frånvaro|question|fråga|major-change|close-account|team|removed|borttaget|consent|samtycke|casework|ärendehantering"
+    r"|accessible|tillgänglighet)"
     r"\s+(\S.*)$",
     re.IGNORECASE,
 )

@@ -28,6 +28,7 @@ from data import export as export_module
 from data import migrate, questions, register
 from data.db import Store
 from data.export import (
+    ACCESSIBILITY_COLUMNS,
     AUDIT_COLUMNS,
     CASE_MARK_COLUMNS,
     CONSENT_COLUMNS,
@@ -151,7 +152,7 @@ async def test_export_of_an_empty_database_is_just_headers(tmp_path: Path) -> No
     assert as_csv.code == 0, as_csv.err
     assert as_csv.out == "\n".join(",".join(columns) + "\n" for columns in (
         REGISTER_COLUMNS, AUDIT_COLUMNS, QUESTION_COLUMNS, MODERATION_COLUMNS, CASE_MARK_COLUMNS,
-        PURGE_COLUMNS, CONSENT_COLUMNS,
+        PURGE_COLUMNS, CONSENT_COLUMNS, ACCESSIBILITY_COLUMNS,
     ))
 
 

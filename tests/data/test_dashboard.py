@@ -272,7 +272,7 @@ async def test_someone_with_no_accounts_exports_only_headers(
         ",".join(columns) + "\n" for columns in (
             export.REGISTER_COLUMNS, export.AUDIT_COLUMNS, export.QUESTION_COLUMNS,
             export.MODERATION_COLUMNS, export.CASE_MARK_COLUMNS, export.PURGE_COLUMNS,
-            export.CONSENT_COLUMNS,
+            export.CONSENT_COLUMNS, export.ACCESSIBILITY_COLUMNS,
         )
     )
     assert json.loads(await export_as(store, cast.outsider, "json", "all")) == {

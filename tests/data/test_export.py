@@ -82,7 +82,7 @@ async def account_with_records(store: Store, cast: Cast, handle: str, typed: str
 RECORD_PARTS = {
     "questions": export.QUESTION_COLUMNS, "moderation": export.MODERATION_COLUMNS,
     "case_marks": export.CASE_MARK_COLUMNS, "purges": export.PURGE_COLUMNS,
-    "consents": export.CONSENT_COLUMNS,
+    "consents": export.CONSENT_COLUMNS, "accessibility": export.ACCESSIBILITY_COLUMNS,
 }
 
 
@@ -110,6 +110,9 @@ async def test_the_public_documents_of_an_account_are_exported(store: Store, cas
     [consented] = data["consents"]
     assert (consented["people"], consented["creator"], consented["creator_credited"],
             consented["recorded_by"]) == (typed, typed, True, "Anna Berg")
+    [checked] = data["accessibility"]
+    assert (checked["post"], checked["alt_text"], checked["emoji"], checked["checked_by"],
+            checked["checked_at"]) == (typed, "ok", "to_fix", "Anna Berg", LATER.isoformat())
     # CSV: each part a table (a blank line between), the same rows, no cell a formula.
     tables = text.split("\n\n")
     assert len(tables) == len(RECORD_PARTS)

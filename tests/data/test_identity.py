@@ -14,6 +14,7 @@ from data.db import Store
 from data.errors import Invalid, NotAllowed
 from data.models import (
     Absence,
+    AccessibilityCheck,
     Account,
     AccountMember,
     AccountRequest,
@@ -293,7 +294,7 @@ async def test_merging_moves_every_row_that_names_the_person(store: Store, cast:
         session.add(question)
         await session.flush()
         assert question.id is not None
-        # Issue 14's records: a colleague asked, a removal, a mark, a purge, a consent.
+        # Issue 14's records: a colleague asked, a removal, a mark, a purge, a consent, a check.
         session.add_all([
             QuestionReferral(question_id=question.id, account_id=account_id, category="expert",
                              expert_id=merged, referred_by=merged, referred_at=T0, due_at=T0,
@@ -307,6 +308,9 @@ async def test_merging_moves_every_row_that_names_the_person(store: Store, cast:
             ConsentRecord(account_id=account_id, post="p", people="p", method="written",
                           kept_at="k", creator="c", creator_credited=True,
                           creator_consented=True, recorded_by=merged, recorded_at=T0),
+            AccessibilityCheck(account_id=account_id, post="p", alt_text="ok", captions="ok",
+                               plain_language="ok", link_text="ok", hashtags="ok", emoji="ok",
+                               checked_by=merged, checked_at=T0),
         ])
     await decide(store, pending.id, cast.outsider, now=LATER)
 
@@ -375,7 +379,7 @@ def test_every_column_naming_a_person_is_found() -> None:
         ("question_referral", "expert_id"), ("question_referral", "referred_by"),
         ("moderation_entry", "removed_by"), ("case_mark", "marked_by"),
         ("case_mark", "registered_by"), ("purge", "purged_by"),
-        ("consent_record", "recorded_by"),
+        ("consent_record", "recorded_by"), ("accessibility_check", "checked_by"),
     }
     keys = {(c.table, c.column): c.keys for c in identity.person_columns_of()}
     assert keys[("role_assignment", "person_id")] == (("role", "source"),)

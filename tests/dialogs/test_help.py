@@ -18,6 +18,7 @@ async def test_help_lists_every_command(store: Store, cast: Cast) -> None:
     assert listed["/removed"].startswith("Record a post or comment you removed")
     assert listed["/consent"].startswith("Record who consented to a post with identifiable people")
     assert listed["/casework"].startswith("Mark a post as needing case management")
+    assert listed["/accessible"].startswith("Run the accessibility checklist on a post")
     assert listed["/duty"] == "Show who is on duty today and this week for your accounts."
     assert listed["/away"].startswith("Record that you are away, for example /away 2027-07-01")
 
@@ -42,6 +43,9 @@ async def test_help_offers_the_moderation_log_and_the_expert_question(
     assert "cmd:removed" in [b.action for b in buttons(shown)]
     assert "cmd:consent" in [b.action for b in buttons(shown)]
     assert "cmd:casework" in [b.action for b in buttons(shown)]
+    assert "cmd:accessible" in [b.action for b in buttons(shown)]
+    # One row of buttons, at most six.
+    assert len(buttons(shown)) <= 6
     assert says(shown, "Click Ask a colleague on a logged question")
 def everything(message: Message) -> str:
     """Every sentence of the message, small print included."""

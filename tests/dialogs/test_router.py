@@ -74,7 +74,7 @@ async def test_help_and_unknown_commands(store: Store, who: CastSenders) -> None
     assert help_.title == "kontobot help"
     assert fields(help_)["/open-account"] == "Request a new social-media account in KI's name."
     assert [b.action for b in buttons(help_)] == [
-        "cmd:open-account", "cmd:removed", "cmd:consent", "cmd:casework"
+        "cmd:open-account", "cmd:removed", "cmd:consent", "cmd:casework", "cmd:accessible",
     ]
 
     [unknown] = await chat.say("/frobnicate now")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from data import casework, consent, moderation, questions, requests
+from data import accessibility, casework, consent, moderation, questions, requests
 from data.db import Store
 from data.models import Account, Decision
 from tests.helpers import request_input
@@ -71,7 +71,7 @@ async def add_records(
 ) -> None:
     """An account's public documents: a question `member` logged at `now`; two hours later a
     removal by `other_member`, their mark of the question for case management, a purge of a
-    post and a consent record by `member`. Each holds `typed` where a person typed text."""
+    post, a consent record and an accessibility check by `member`. Each holds `typed` where a person typed text."""
     later = now + timedelta(hours=2)
     async with store.transaction() as session:
         question = await questions.log_question(
@@ -90,4 +90,8 @@ async def add_records(
             session, account_id=account, actor_id=member, post=typed, people_named=typed,
             method="form", kept_at=typed, creator=typed, creator_credited=True,
             creator_consented=True, now=later,
+        )
+        await accessibility.record_check(
+            session, account_id=account, actor_id=member, post=typed, now=later,
+            items=dict.fromkeys(accessibility.ITEMS, "ok") | {"emoji": "to_fix"},
         )

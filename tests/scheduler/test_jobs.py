@@ -27,7 +27,7 @@ def test_the_ticks_fall_at_the_designs_times_in_stockholm() -> None:
     triggers = {job_id: (trigger, kinds) for job_id, trigger, kinds in jobs.schedule(CONFIG)}
     assert set(triggers) == {
         "rota", "rota_unmarked", "questions", "archiving", "inactivity", "approval", "experts",
-        "cases",
+        "cases", "monthly",
     }
     friday_night = local(date(2027, 3, 26), 20)  # Good Friday, evening
 

@@ -11,6 +11,7 @@ import pytest
 from data.archive import ArchiveState
 from data.compliance import Compliance
 from data.compliance import compliance as compliance_of
+from data.duty_counts import DutyCounts
 from data.nudge_digests import digests
 from data.nudge_state import (
     AccountState,
@@ -19,7 +20,7 @@ from data.nudge_state import (
     PendingApproval,
     Snapshot,
 )
-from data.policy import NudgeConfig, answer_due, shortest_answer_time
+from data.policy import NudgeConfig, answer_due, shortest_answer_time, summary_month
 from data.workdays import Calendar
 from scheduler import nudge_rules as rules
 
@@ -342,6 +343,36 @@ def test_content_waiting_for_a_registry_number_reminds_the_team_every_two_workin
     registered = account()
     assert rules.cases(snap(at(date(2027, 3, 30), 9), registered), at(date(2027, 3, 30), 9),
                        CONFIG) == []
+
+
+def test_the_monthly_summary_goes_to_the_team_on_the_first_working_day_only() -> None:
+    counted = account(last_month=DutyCounts(posts_checked=3, items_to_fix=2, removals=1))
+    now = at(MONDAY, 8, 30)
+    fired = rules.monthly(snap(now, counted, away={CIA}), now, CONFIG)
+    # The team not away, never the manager while someone is there.
+    assert who(fired) == [(ANNA, "summary", False), (BO, "summary", False)]
+    assert fired[0].period == "2027-02"
+    assert fired[0].details == {
+        "month": "2027-02", "posts_checked": 3, "items_to_fix": 2, "questions_logged": 0,
+        "questions_answered": 0, "removals": 1,
+    }
+    # Everyone away: the manager, as an escalation.
+    assert who(rules.monthly(snap(now, counted, away={ANNA, BO, CIA}), now, CONFIG)) == [
+        (MAJA, "summary", True)
+    ]
+    early, tuesday = at(MONDAY, 8, 29), at(MONDAY + timedelta(days=1), 9)
+    assert rules.monthly(snap(early, counted), early, CONFIG) == []
+    assert rules.monthly(snap(tuesday, counted), tuesday, CONFIG) == []
+    # Registered this month: no last month to sum up.
+    fresh = replace(counted, registered_on=MONDAY)
+    assert rules.monthly(snap(now, fresh), now, CONFIG) == []
+    # The first working day of a month after a holiday and a weekend (1 January 2027 is a
+    # Friday): Monday the 4th.
+    assert summary_month(date(2027, 1, 4), CONFIG) == (
+        datetime(2026, 12, 1, tzinfo=STOCKHOLM), datetime(2027, 1, 1, tzinfo=STOCKHOLM)
+    )
+    assert summary_month(date(2027, 1, 5), CONFIG) is None
+    assert summary_month(date(2027, 1, 1), CONFIG) is None
 
 
 def test_digests_combine_a_persons_items_and_keep_places_apart() -> None:

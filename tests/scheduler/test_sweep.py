@@ -409,7 +409,8 @@ async def test_a_sweep_in_pieces_owes_what_one_pass_over_the_register_owes(
         }
         if now == moments[0]:
             # Every rule but those of questions with a colleague and of case management, which
-            # this register has none of (tests/scheduler/test_sweep_experts.py, test_case_reminders.py).
+            # this register has none of (tests/scheduler/test_sweep_experts.py,
+            # test_case_reminders.py); on the first working day of March, the monthly summary.
             assert {key.split(":")[0] for key in expected} == set(KINDS) - {EXPERT, CASE}, (
                 "every rule has a say"
             )

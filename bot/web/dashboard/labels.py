@@ -51,6 +51,16 @@ CONSENT_METHOD = {
     "recorded": L_("Recorded on audio or video"),
 }
 
+# The accessibility checklist's items (data.accessibility.ITEMS).
+A11Y_ITEM = {
+    "alt_text": L_("Alt text for images"),
+    "captions": L_("Captions for video and audio"),
+    "plain_language": L_("Plain language"),
+    "link_text": L_("Descriptive link text"),
+    "hashtags": L_("CamelCase hashtags"),
+    "emoji": L_("Emoji used sparingly"),
+}
+
 REFERRAL_CATEGORY = {"criticism": L_("Criticism"), "expert": L_("Question for an expert")}
 REFERRAL_STATUS = {
     "asked": L_("Waiting for the colleague"),
@@ -78,6 +88,7 @@ ACTION = {
     "question.expert_declined": L_("Colleague said not theirs"),
     "moderation.recorded": L_("Removal recorded"),
     "consent.recorded": L_("Consent recorded"),
+    "accessibility.checked": L_("Post checked for accessibility"),
     "request.decided": L_("Request decided"),
     "request.handed_over": L_("Request handed over"),
     "request.rerouted": L_("Request rerouted"),
@@ -105,6 +116,11 @@ def platform(code: str) -> str:
 def label(words: Words, table: dict[str, str], code: str) -> str:
     msgid = table.get(code)
     return words.gettext(msgid) if msgid is not None else code
+
+
+def labels(words: Words, table: dict[str, str], codes: list[str]) -> str:
+    """Several codes' words, joined; none as a dash."""
+    return ", ".join(label(words, table, code) for code in codes) or "–"
 
 
 def detail(value: object) -> str:

@@ -21,6 +21,7 @@ from bot.web.dashboard.table import Choice
 from bot.web.dashboard.translation import L_, Words
 from data import (
     dashboard,
+    dashboard_accessibility,
     dashboard_charts,
     dashboard_consent,
     dashboard_moderation,
@@ -89,6 +90,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
         state = (await overview.account_states(session, now, config, [account])).get(account.id)
         moderated = await dashboard_moderation.account_moderation(session, visit.viewer, account)
         consents = await dashboard_consent.account_consents(session, visit.viewer, account)
+        a11y = await dashboard_accessibility.account_checks(session, visit.viewer, account)
         duty = (
             await rota.duty_on(
                 session, account_id=account.id, day=today, calendar=config.monitoring,
@@ -106,6 +108,7 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
             "detail": detail,
             "moderation": moderated,
             "consents": consents,
+            "a11y": a11y,
             "account": account,
             "state": state,
             "on_duty": duty,

@@ -27,7 +27,9 @@ def test_the_manifest_has_every_command_of_the_brain_and_no_other() -> None:
     commands = {c["command"] for c in manifest()["features"]["slash_commands"]}
     assert commands == {f"/{name}" for name in ALL_COMMANDS if name != "help"}
     # Beyond Teams' ten-command menu, the moderation log is a slash command too.
-    assert {"/removed", "/consent", "/casework"} <= commands and set(COMMANDS) < set(ALL_COMMANDS)
+    assert {"/removed", "/consent", "/casework", "/accessible"} <= commands and set(COMMANDS) < set(
+        ALL_COMMANDS
+    )
     assert commands == {f"/{name}" for name in SLASH_COMMANDS}
     # `help` is a word typed in the direct chat instead.
     assert "help" in COMMANDS and "help" in WORDS["help"]

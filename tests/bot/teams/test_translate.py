@@ -32,6 +32,10 @@ SENDER = Sender("teams", "aad-1")
         ("consent", "consent", ""),
         ("Registrera samtycke", "consent", ""),
         ("samtycke SOME-2027-0001", "consent", "SOME-2027-0001"),
+        # And the accessibility checklist.
+        ("accessible", "accessible", ""),
+        ("Tillgänglighet", "accessible", ""),
+        ("accessible SOME-2027-0001", "accessible", "SOME-2027-0001"),
         # An answer that merely starts with a command word stays an answer.
         ("question about the open day", None, ""),
         ("away on holiday", None, ""),
