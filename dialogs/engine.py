@@ -21,6 +21,7 @@ from data.errors import DomainError, Invalid
 from data.models import Person
 from data.rules import check_text
 from dialogs import words
+from dialogs.answered import answered
 from dialogs.explain import explain
 from dialogs.i18n import N_, Translator
 from dialogs.messages import (
@@ -35,6 +36,7 @@ from dialogs.messages import (
     Option,
     Paragraph,
     PersonPicker,
+    TextInput,
 )
 
 SUMMARY = "summary"
@@ -71,6 +73,9 @@ class Reply:
     message: Message
     # Only the person who acted sees it (Slack ephemeral); elsewhere an ordinary reply.
     ephemeral: bool = False
+    # Rewrites the card the person clicked (dialogs.answered) instead of being sent anew;
+    # where the platform names no card to rewrite (a typed answer), it is not sent at all.
+    in_place: bool = False
 
 
 @dataclass
@@ -171,7 +176,7 @@ class Engine:
         if progress.step == SUMMARY:
             message = await self._summary(ctx, dialog, progress)
         else:
-            message = self._question(ctx, dialog, progress)
+            message = await self._question(ctx, dialog, progress)
         if notice:
             message = Message(
                 text=f"{notice} {message.text}",
@@ -213,6 +218,24 @@ class Engine:
                 progress,
                 ctx.tr("That question has already been answered. Here is where we are now."),
             )
+        # The card as it was clicked, composed before the answer moves the conversation on.
+        clicked = (
+            self._edit_menu(ctx, progress)
+            if what == "edit_field"
+            else (await self.prompt(ctx, progress))[0].message
+        )
+        turn = progress.turn
+        replies = await self._clicked(ctx, progress, what, selected, text)
+        chosen = await self._chosen(ctx, progress, step, what, selected, turn)
+        if chosen is None:
+            return replies
+        line = ctx.tr("✓ You chose: {answer}", answer=chosen)
+        return [Reply(answered(clicked, line), in_place=True), *replies]
+
+    async def _clicked(
+        self, ctx: Ctx, progress: Progress, what: str, selected: tuple[str, ...], text: str
+    ) -> list[Reply]:
+        """A click on the current prompt: the move it asks for."""
         if what == "cancel":
             return await self._cancel(ctx, progress)
         if what == "back":
@@ -229,6 +252,33 @@ class Engine:
             return await self.prompt(ctx, progress)
         answer = Answer(text=text, selected=selected, picked=what == "pick", verb=what)
         return await self._answer(ctx, progress, answer)
+
+    async def _chosen(
+        self,
+        ctx: Ctx,
+        progress: Progress,
+        step: str,
+        what: str,
+        selected: tuple[str, ...],
+        turn: int,
+    ) -> str | None:
+        """What the clicked card shows was chosen; None when it stays as it was (an answer
+        refused: the question is asked again, and the card may still be answered)."""
+        dialog = self.dialogs[progress.dialog]
+        moves = {"cancel": N_("Cancel"), "back": N_("Back"), "help": N_("Help")}
+        if what in moves:
+            return ctx.tr(moves[what])
+        if step == SUMMARY:
+            if what == "submit":
+                return ctx.tr(dialog.submit_label)
+            if what == "edit":
+                return ctx.tr("Edit a field")
+            if what == "edit_field" and selected and progress.step == selected[0]:
+                return ctx.tr(dialog.step(selected[0]).label)
+            return None
+        if progress.turn == turn or step not in progress.data:
+            return None
+        return await dialog.step(step).show(ctx, progress.data[step])
 
     async def _answer(self, ctx: Ctx, progress: Progress, answer: Answer) -> list[Reply]:
         dialog = self.dialogs[progress.dialog]
@@ -305,7 +355,7 @@ class Engine:
         self._go(progress, step_name)
         return await self.prompt(ctx, progress)
 
-    def _question(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
+    async def _question(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
         step = dialog.step(progress.step)
         asked = dialog.asked(progress)
         number = asked.index(step) + 1 if step in asked else len(asked)
@@ -314,9 +364,18 @@ class Engine:
         if progress.history:
             controls.insert(0, Button(f"dlg:{step.name}:back", ctx.tr("Back")))
         controls.append(Button(f"dlg:{step.name}:cancel", ctx.tr("Cancel")))
+        # Back or Edit a field: the earlier answer, in words too, for what no platform can
+        # preselect (a person picker) and for anyone who reads rather than looks.
+        inputs = step.inputs(ctx, progress)
+        current: list[Block] = []
+        prefilled = any(isinstance(b, TextInput) and b.value for b in inputs)
+        if progress.data.get(step.name) is not None and not prefilled:
+            shown = await step.show(ctx, progress.data[step.name])
+            current = [Context(ctx.tr("Now: {answer}", answer=shown))] if shown else []
         blocks: list[Block] = [
             Paragraph(question),
-            *step.inputs(ctx, progress),
+            *inputs,
+            *current,
             Context(step.hint(ctx, progress)),
             Actions(tuple(controls)),
         ]
@@ -376,6 +435,28 @@ class Engine:
 # Steps every dialog can use.
 
 
+def typed_again(ctx: Ctx, progress: Progress, name: str, maximum: int) -> list[Block]:
+    """A typed answer given before (Back, Edit a field), in a field ready to change and save;
+    none the first time the question is asked, when the answer is typed in the chat."""
+    current = progress.data.get(name)
+    if not isinstance(current, str) or not current:
+        return []
+    return [
+        TextInput(
+            action=f"dlg:{name}:answer",
+            label=ctx.tr("Your answer"),
+            value=current,
+            multiline=maximum > MULTILINE_FROM,
+            max_length=maximum,
+            submit_label=ctx.tr("Save"),
+        )
+    ]
+
+
+# Answers allowed to be longer than this get a field of several lines.
+MULTILINE_FROM = 200
+
+
 class TextStep(Step):
     def __init__(
         self,
@@ -392,6 +473,9 @@ class TextStep(Step):
         self.maximum = maximum
         self.minimum = minimum
         self.check = check
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        return typed_again(ctx, progress, self.name, self.maximum)
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:
         return ctx.tr(

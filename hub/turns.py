@@ -34,12 +34,15 @@ from dialogs.engine import Reply
 from dialogs.events import Event, Sender
 from dialogs.messages import to_dict
 from dialogs.router import Brain
-from hub.delivery import REPLY, Deliverer
+from hub.delivery import REPLY, UPDATE, Deliverer
 from hub.wire import event_from_dict, event_to_dict
 
 log = logging.getLogger(__name__)
 
 Context = dict[str, Any]
+# The context key under which an adapter names the message whose card was clicked (a reference
+# its `Channel.update` takes): a reply `in_place` rewrites that message.
+CARD = "card"
 
 
 class Platform(Protocol):
@@ -374,8 +377,13 @@ class Hub:
             keys: list[str] = []
             # Where the person wrote: written into each reply, so sending it looks nothing up.
             to = {"external_id": event.sender.external_id, "details": dict(event.sender.address)}
+            # The card the person clicked, as the adapter named it: what an answer rewrites.
+            card = str(context.get(CARD) or "")
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
+                    continue
+                if reply.in_place and not card:
+                    # Nothing to rewrite (a typed answer, a message the platform can't edit).
                     continue
                 key = reply_key(row.key, n)
                 await outbox.enqueue(
@@ -390,6 +398,7 @@ class Hub:
                         "platform": row.platform,
                         "to": to,
                         "context": context.get("reply") or {},
+                        **({UPDATE: card} if reply.in_place else {}),
                     },
                     claimed=True,
                 )

@@ -39,6 +39,9 @@ class Turn:
     picked: tuple[str, ...] = ()
     # The action came from the App Home tab, which is published again afterwards.
     from_home: bool = False
+    # The message clicked (`<channel>:<ts>`, as `SlackChannel.update` takes it), when it is
+    # one chat.update can rewrite: not the Home tab, not an ephemeral message.
+    card: str | None = None
 
     def __post_init__(self) -> None:
         # Every Slack event enters through a Turn: its text is normalised here, once.
@@ -238,12 +241,14 @@ def block_action(body: Mapping[str, Any]) -> Turn | None:
     event = Action(
         sender(user), action=action[:200], value=value[:MAX_VALUE], selected=selected, text=text
     )
+    editable = container.get("type") == "message" and not container.get("is_ephemeral")
     return Turn(
         event,
         channel=None if from_home else channel,
         key=key,
         picked=selected if people else (),
         from_home=from_home,
+        card=f"{channel}:{where}" if editable and channel and where else None,
     )
 
 

@@ -608,3 +608,31 @@ async def test_a_message_stored_before_normalisation_does_not_break_the_history(
     response = await chat.client.get("/web/api/messages", params={"as": "anna"})
     assert response.status == 200, await response.text()
     assert any("old" in m["html"] for m in (await response.json())["messages"])
+
+
+async def test_a_clicked_question_is_replaced_by_the_choice_without_buttons(
+    chat: WebChat,
+) -> None:
+    await chat.say("anna", "/open-account")
+    question = await chat.wait_for_text("anna", en("Which platform is the account on?"))
+    assert "dlg:platform:choose" in question.buttons()
+    await chat.act("anna", "dlg:platform:choose", selected=("instagram",), message=question.id)
+    shown = await chat.wait_for(
+        "anna", lambda ms: any(en("✓ You chose: {answer}", answer="Instagram") in m.text for m in ms)
+    )
+    [rewritten] = [m for m in shown if m.id == question.id]
+    assert en("Which platform is the account on?") in rewritten.text
+    assert en("✓ You chose: {answer}", answer="Instagram") in rewritten.text
+    assert rewritten.buttons() == {} and "<select" not in rewritten.html
+    assert en("What is the account's name or handle on the platform?") in shown[-1].text
+
+
+async def test_a_click_rewrites_no_message_of_another_persons_chat(chat: WebChat) -> None:
+    await chat.say("bjorn", "/open-account")
+    theirs = await chat.wait_for_text("bjorn", sv("Which platform is the account on?"))
+    await chat.say("anna", "/open-account")
+    await chat.wait_for_text("anna", en("Which platform is the account on?"))
+    await chat.act("anna", "dlg:platform:choose", selected=("instagram",), message=theirs.id)
+    await chat.wait_for_text("anna", en("What is the account's name or handle on the platform?"))
+    [still] = [m for m in await chat.messages("bjorn") if m.id == theirs.id]
+    assert still.html == theirs.html

@@ -82,11 +82,15 @@ class WebChat:
         value: str = "",
         selected: tuple[str, ...] = (),
         text: str = "",
+        message: int | None = None,
     ) -> None:
-        await self.post(
-            "/web/api/act",
-            {"as": who, "action": action, "value": value, "selected": list(selected), "text": text},
-        )
+        """A click; `message` is the id of the message clicked, as the page sends it."""
+        body: dict[str, Any] = {
+            "as": who, "action": action, "value": value, "selected": list(selected), "text": text
+        }
+        if message is not None:
+            body["message"] = str(message)
+        await self.post("/web/api/act", body)
 
     async def answer(self, who: str, answer: Answer) -> None:
         """Type the answer, or click its choice, picker or confirm button."""

@@ -316,3 +316,25 @@ async def test_slack_checks_the_url_with_a_challenge(rig: SlackRig) -> None:
     response = await rig.post(body, "application/json")
     assert response.status == 200
     assert "c-123" in await response.text()
+
+
+async def test_a_clicked_question_is_rewritten_to_show_the_choice_without_buttons(
+    rig: SlackRig,
+) -> None:
+    await rig.command(ANNA.id, "open-account")
+    card = await rig.next_dm(ANNA.id, 0)
+    [platform, *_] = open_account_answers()
+    following = await rig.answer(ANNA.id, platform)
+    assert EN("What is the account's name or handle on the platform?") in following.all_text()
+    await rig.settle()
+    [update] = [c for c in rig.fake.calls_of("chat.update") if c.args["ts"] == card.ts]
+    assert update.ok and update.args["channel"] == card.channel
+    rewritten = rig.fake.message(card.ref)
+    assert rewritten.updates == 1
+    assert not [b for b in rewritten.blocks if b["type"] in ("actions", "input")]
+    assert EN("Which platform is the account on?") in rewritten.all_text()
+    assert EN("✓ You chose: {answer}", answer="Instagram") in rewritten.all_text()
+    # Typed answers leave the card as it is (Slack names no message for a typed answer).
+    await rig.answer(ANNA.id, open_account_answers()[1])
+    await rig.settle()
+    assert rig.fake.message(following.ref).updates == 0
