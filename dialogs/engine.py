@@ -9,7 +9,7 @@ one field from there. A dialog supplies its steps and what Submit does. The call
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -101,6 +101,10 @@ class Step:
 
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
         return []
+
+    async def prefill(self, ctx: Ctx, progress: Progress, inputs: list[Block]) -> list[Block]:
+        """`inputs` with the earlier answer filled in where it needs looking up (people)."""
+        return inputs
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:
         return ctx.tr("Type your answer below.")
@@ -366,7 +370,7 @@ class Engine:
         controls.append(Button(f"dlg:{step.name}:cancel", ctx.tr("Cancel")))
         # Back or Edit a field: the earlier answer, in words too, for what no platform can
         # preselect (a person picker) and for anyone who reads rather than looks.
-        inputs = step.inputs(ctx, progress)
+        inputs = await step.prefill(ctx, progress, step.inputs(ctx, progress))
         current: list[Block] = []
         prefilled = any(isinstance(b, TextInput) and b.value for b in inputs)
         if progress.data.get(step.name) is not None and not prefilled:
@@ -588,6 +592,26 @@ class PeopleStep(Step):
                 placeholder=ctx.tr("Choose people") if self.multi else ctx.tr("Choose a person"),
                 submit_label=ctx.tr("Confirm"),
             )
+        ]
+
+    async def prefill(self, ctx: Ctx, progress: Progress, inputs: list[Block]) -> list[Block]:
+        """The people named before, preselected in the picker by their ids on this platform."""
+        current = progress.data.get(self.name)
+        ids = current if isinstance(current, list) else [current] if current else []
+        known = await people.people_by_id(ctx.session, [int(i) for i in ids])
+        picked: list[Option] = []
+        for person_id in ids:
+            person = known.get(int(person_id))
+            for identity in await people.identities(ctx.session, int(person_id)):
+                if person is not None and identity.platform == ctx.platform:
+                    picked.append(Option(identity.external_id, person.display_name))
+                    break
+        if not picked:
+            return inputs
+        return [
+            replace(b, selected=tuple(picked)) if isinstance(b, PersonPicker) and
+            b.action == f"dlg:{self.name}:pick" else b
+            for b in inputs
         ]
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:

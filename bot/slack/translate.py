@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.render import LINK_ACTION, block_group, block_value, button_action
+from bot.slack.render import LINK_ACTION, block_group, block_value, button_action, is_user_id
 from dialogs.events import Action, Command, Event, Sender, Text
 from dialogs.text import clean_event
 
@@ -25,7 +25,6 @@ MAX_SELECTED = 100
 
 _ENTITY = re.compile(r"<([^<>]*)>")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,6 @@ class Turn:
 
 def sender(user_id: str) -> Sender:
     return Sender(PLATFORM, user_id)
-
-
-def is_user_id(value: str) -> bool:
-    return bool(_USER_ID.match(value))
 
 
 def _digest(*parts: object) -> str:

@@ -13,6 +13,7 @@ from dialogs.messages import (
     Choice,
     Context,
     Message,
+    Option,
     Paragraph,
     PersonPicker,
     TextInput,
@@ -431,6 +432,8 @@ async def test_back_and_edit_show_the_earlier_answer_ready_to_change(
     assert step_of(people.message) == "team"
     [now] = [b.text for b in people.message.blocks if isinstance(b, Context) and "Now" in b.text]
     assert now.startswith(EN("Now: {answer}", answer="")) and str(who.colleague.display_name) in now
+    [picker] = [b for b in people.message.blocks if isinstance(b, PersonPicker)]
+    assert picker.selected == (Option(who.colleague.external_id, str(who.colleague.display_name)),)
     # Back to a typed answer: in a field, ready to change and save.
     [benefit] = await chat.dlg("team", "back")
     [field] = [b for b in benefit.message.blocks if isinstance(b, TextInput)]

@@ -244,3 +244,24 @@ def test_the_home_view_keeps_block_ids_unique_and_within_100_blocks() -> None:
     assert block_problems(view["blocks"], maximum=100) == []
     assert len(view["blocks"]) == 100
     assert json.dumps(view).count("approval:approve") > 1
+
+
+def test_an_earlier_answer_is_filled_in_ready_to_change() -> None:
+    """Back or Edit a field: the typed text, the choice and the people picked before."""
+    blocks = blocks_of(
+        Paragraph("q"),
+        TextInput("dlg:purpose:answer", "Your answer", value="Research news", submit_label="Save"),
+        Choice("dlg:scope:choose", (Option("a", "A"), Option("b", "B")), multi=True,
+               selected=("b",)),
+        PersonPicker("dlg:team:pick", multi=True, selected=(Option("UBJORN", "Björn"),
+                                                            Option("aad-x", "Not Slack"))),
+        PersonPicker("dlg:manager:pick", selected=(Option("UCECILIA", "Cecilia"),)),
+    )
+    elements = [b["element"] for b in blocks if b["type"] == "input"]  # type: ignore[index]
+    by_type = {e["type"]: e for e in elements}  # type: ignore[index]
+    assert by_type["plain_text_input"]["initial_value"] == "Research news"
+    assert [o["value"] for o in by_type["checkboxes"]["initial_options"]] == ["b"]
+    # Another platform's ids are never sent to Slack.
+    assert by_type["multi_users_select"]["initial_users"] == ["UBJORN"]
+    assert by_type["users_select"]["initial_user"] == "UCECILIA"
+    assert block_problems(blocks) == []

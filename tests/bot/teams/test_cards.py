@@ -510,3 +510,28 @@ async def test_the_longest_answers_reach_the_manager_on_one_card(teams: TeamsRig
     assert verbs(card)[:2] == ["approval:approve", "approval:reject"]
     shown = texts(card)
     assert answer[:100] in shown and render.MORE in shown, shown
+
+
+def test_an_earlier_answer_is_filled_in_ready_to_change() -> None:
+    """Back or Edit a field: the typed text, the choice and the people picked before."""
+    card = render.card(
+        Message(
+            "q",
+            blocks=(
+                Paragraph("q"),
+                TextInput("dlg:purpose:answer", "Your answer", value="Research news",
+                          submit_label="Save"),
+                Choice("dlg:scope:choose", tuple(Option(str(i), f"O{i}") for i in range(8)),
+                       selected=("3",)),
+                PersonPicker("dlg:team:pick", multi=True,
+                             selected=(Option("aad-bjorn", "Björn Berg"),)),
+            ),
+        )
+    )
+    fields = {f["type"] + f.get("style", ""): f for f in inputs_of(card).values()}
+    assert fields["Input.Text"]["value"] == "Research news"
+    assert fields["Input.ChoiceSetcompact"]["value"] == "3"
+    [picker] = [f for f in inputs_of(card).values() if "choices.data" in f]
+    assert picker["value"] == "aad-bjorn"
+    assert picker["choices"] == [{"title": "Björn Berg", "value": "aad-bjorn"}]
+    assert card_problems(card) == []
