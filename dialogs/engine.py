@@ -73,9 +73,11 @@ class Reply:
     message: Message
     # Only the person who acted sees it (Slack ephemeral); elsewhere an ordinary reply.
     ephemeral: bool = False
-    # Rewrites the card the person clicked (dialogs.answered) instead of being sent anew;
-    # where the platform names no card to rewrite (a typed answer), it is not sent at all.
+    # Rewrites the card the person answered (dialogs.answered) instead of being sent anew:
+    # the one clicked, as the platform names it, or else the newest card with actions that
+    # start with `card_of` ("dlg:<step>:"); where there is none, it is not sent at all.
     in_place: bool = False
+    card_of: str = ""
 
 
 @dataclass
@@ -191,6 +193,14 @@ class Engine:
 
     async def on_text(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
         word = words.command_word(text)
+        what = word if word in ("cancel", "back", "help", "submit") else "answer"
+        return await self._retiring(
+            ctx, progress, progress.step, what, (), lambda: self._typed(ctx, progress, text)
+        )
+
+    async def _typed(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
+        """A typed message while the dialog waits: a word that moves it, or an answer."""
+        word = words.command_word(text)
         if word == "cancel":
             return await self._cancel(ctx, progress)
         if word == "back":
@@ -222,19 +232,35 @@ class Engine:
                 progress,
                 ctx.tr("That question has already been answered. Here is where we are now."),
             )
-        # The card as it was clicked, composed before the answer moves the conversation on.
-        clicked = (
+        return await self._retiring(
+            ctx, progress, step, what, selected,
+            lambda: self._clicked(ctx, progress, what, selected, text),
+        )
+
+    async def _retiring(
+        self,
+        ctx: Ctx,
+        progress: Progress,
+        step: str,
+        what: str,
+        selected: tuple[str, ...],
+        move: Callable[[], Awaitable[list[Reply]]],
+    ) -> list[Reply]:
+        """Make `move`, the answer to the current card; the card, rewritten to show what was
+        chosen without anything to click, comes first (`Reply.in_place`)."""
+        # The card as it was answered, composed before the answer moves the conversation on.
+        card = (
             self._edit_menu(ctx, progress)
             if what == "edit_field"
             else (await self.prompt(ctx, progress))[0].message
         )
         turn = progress.turn
-        replies = await self._clicked(ctx, progress, what, selected, text)
+        replies = await move()
         chosen = await self._chosen(ctx, progress, step, what, selected, turn)
         if chosen is None:
             return replies
         line = ctx.tr("✓ You chose: {answer}", answer=chosen)
-        return [Reply(answered(clicked, line), in_place=True), *replies]
+        return [Reply(answered(card, line), in_place=True, card_of=f"dlg:{step}:"), *replies]
 
     async def _clicked(
         self, ctx: Ctx, progress: Progress, what: str, selected: tuple[str, ...], text: str
@@ -273,7 +299,7 @@ class Engine:
         if what in moves:
             return ctx.tr(moves[what])
         if step == SUMMARY:
-            if what == "submit":
+            if what == "submit" and (progress.finished or progress.turn != turn):
                 return ctx.tr(dialog.submit_label)
             if what == "edit":
                 return ctx.tr("Edit a field")

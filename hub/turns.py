@@ -96,6 +96,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# What a question card's actions start with (dialogs.engine): the cards a typed answer retires.
+QUESTION = "dlg:"
+
+
+def _actions(message: Any) -> list[str]:
+    """The actions of a message as the outbox keeps it (dialogs.messages.to_dict)."""
+    found: list[str] = []
+    for block in (message or {}).get("blocks", ()) if isinstance(message, dict) else ():
+        if block.get("action"):
+            found.append(str(block["action"]))
+        found += [str(b.get("action", "")) for b in block.get("buttons", ())]
+    return found
+
+
 def reply_key(row_key: str, n: int) -> str:
     # Outbox keys are at most 255 characters; inbox keys may be as long: a digest is not.
     return f"reply:{hashlib.sha256(row_key.encode()).hexdigest()[:40]}:{n}"
@@ -382,8 +396,13 @@ class Hub:
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
                     continue
-                if reply.in_place and not card:
-                    # Nothing to rewrite (a typed answer, a message the platform can't edit).
+                target = card
+                if reply.in_place and not target:
+                    # A typed answer: the card it answers is the newest one sent with its
+                    # actions, if that is still the newest question card of the chat.
+                    target = await self._card_of(session, person.id, row.platform, reply.card_of)
+                if reply.in_place and not target:
+                    # Nothing to rewrite (not sent yet, or a message the platform can't edit).
                     continue
                 key = reply_key(row.key, n)
                 await outbox.enqueue(
@@ -398,7 +417,7 @@ class Hub:
                         "platform": row.platform,
                         "to": to,
                         "context": context.get("reply") or {},
-                        **({UPDATE: card} if reply.in_place else {}),
+                        **({UPDATE: target} if reply.in_place else {}),
                     },
                     claimed=True,
                 )
@@ -413,6 +432,25 @@ class Hub:
                 claimed = await inbox.claim(session, now=now, worker=self.worker)
                 following = claimed[0] if claimed else None
         return replies, owed, following
+
+    @staticmethod
+    async def _card_of(
+        session: AsyncSession, person_id: int, platform: str, actions: str
+    ) -> str:
+        """The reference of the newest question card sent to the person on `platform`, when
+        its actions start with `actions`; "" when the newest is another question's (or none)."""
+        if not actions:
+            return ""
+        for sent in await outbox.latest_sent(session, recipient_id=person_id, kind=REPLY):
+            params = sent.params
+            if params.get("platform") != platform or params.get(UPDATE) or params.get("ephemeral"):
+                continue
+            found = _actions(params.get("message"))
+            if not any(a.startswith(QUESTION) for a in found):
+                continue
+            ref = sent.delivered.get(platform, "")
+            return ref if ref and any(a.startswith(actions) for a in found) else ""
+        return ""
 
     async def _failed(self, row: InboxEvent, error: Exception) -> None:
         assert row.id is not None

@@ -545,8 +545,9 @@ async def test_a_restart_mid_conversation_loses_nothing(database_url: str) -> No
         latest = (await chat.messages("anna"))[-1]
         assert "question 5 of 14" in latest.text
         assert en("What is the purpose of the account?") in latest.text
-        # A click on a question answered before the restart does not rewind the dialog.
-        assert "dlg:platform:choose" in stale_platform_click.buttons()
+        # A click on a question answered before the restart (from a page that still shows its
+        # buttons; this one shows the answer) does not rewind the dialog.
+        assert "dlg:platform:choose" not in stale_platform_click.buttons()
         await chat.act("anna", "dlg:platform:choose", selected=("facebook",))
         latest = (await chat.messages("anna"))[-1]
         assert (

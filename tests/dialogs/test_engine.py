@@ -401,12 +401,17 @@ async def test_a_clicked_answer_rewrites_its_card_to_the_question_and_the_choice
     assert interactive(card) == []
     assert says(card, EN("Which platform is the account on?"))
     assert says(card, EN("✓ You chose: {answer}", answer="Instagram"))
-    # A typed answer names no card; a refused click leaves its card live; an old card's click
-    # is refused as before and rewrites nothing.
+    # A typed answer retires its card too; a refused click leaves its card live; an old
+    # card's click is refused as before and rewrites nothing.
     await answer(chat, "handle", who)
+    assert len(chat.answered) == 2 and chat.answered[-1].text.endswith(
+        EN("✓ You chose: {answer}", answer="ki_neuroscience")
+    )
     await chat.dlg("unit", "choose", "no-such-unit")
     await chat.dlg("platform", "choose", "facebook")
-    assert len(chat.answered) == 1
+    [refused] = await chat.say("   ")
+    assert step_of(refused.message) == "unit"
+    assert len(chat.answered) == 2
     await answer(chat, "unit", who)
     scope = only(await chat.dlg("scope", "choose", "unit"))
     assert step_of(scope) == "purpose"

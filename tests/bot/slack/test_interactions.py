@@ -334,7 +334,9 @@ async def test_a_clicked_question_is_rewritten_to_show_the_choice_without_button
     assert not [b for b in rewritten.blocks if b["type"] in ("actions", "input")]
     assert EN("Which platform is the account on?") in rewritten.all_text()
     assert EN("✓ You chose: {answer}", answer="Instagram") in rewritten.all_text()
-    # Typed answers leave the card as it is (Slack names no message for a typed answer).
+    # A typed answer retires the card it answers: the newest question card of the chat.
     await rig.answer(ANNA.id, open_account_answers()[1])
     await rig.settle()
-    assert rig.fake.message(following.ref).updates == 0
+    typed = rig.fake.message(following.ref)
+    assert typed.updates == 1 and not [b for b in typed.blocks if b["type"] == "actions"]
+    assert EN("✓ You chose: {answer}", answer="ki_neuro_demo") in typed.all_text()
