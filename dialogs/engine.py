@@ -194,9 +194,7 @@ class Engine:
     async def on_text(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
         word = words.command_word(text)
         what = word if word in ("cancel", "back", "help", "submit") else "answer"
-        return await self._retiring(
-            ctx, progress, progress.step, what, (), lambda: self._typed(ctx, progress, text)
-        )
+        return await self._retiring(ctx, progress, what, lambda: self._typed(ctx, progress, text))
 
     async def _typed(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
         """A typed message while the dialog waits: a word that moves it, or an answer."""
@@ -233,21 +231,21 @@ class Engine:
                 ctx.tr("That question has already been answered. Here is where we are now."),
             )
         return await self._retiring(
-            ctx, progress, step, what, selected,
-            lambda: self._clicked(ctx, progress, what, selected, text),
+            ctx, progress, what, lambda: self._clicked(ctx, progress, what, selected, text),
+            selected,
         )
 
     async def _retiring(
         self,
         ctx: Ctx,
         progress: Progress,
-        step: str,
         what: str,
-        selected: tuple[str, ...],
         move: Callable[[], Awaitable[list[Reply]]],
+        selected: tuple[str, ...] = (),
     ) -> list[Reply]:
-        """Make `move`, the answer to the current card; the card, rewritten to show what was
-        chosen without anything to click, comes first (`Reply.in_place`)."""
+        """Make `move`, the answer `what` to the current card; the card, rewritten to show
+        what was chosen without anything to click, comes first (`Reply.in_place`)."""
+        step = progress.step
         # The card as it was answered, composed before the answer moves the conversation on.
         card = (
             self._edit_menu(ctx, progress)

@@ -138,10 +138,14 @@ def test_a_request_in_the_browser_from_open_account_to_welcome(
     chat.act_as("Anna Andersson", "en")
     chat.see(en("Hello {name}, I'm kontobot.", name="Anna Andersson"))
     chat.say("/open-account")
-    chat.question(1).get_by_role("button", name="Instagram", exact=True).click()
+    first = chat.card(en("Which platform is the account on?"))
+    first.get_by_role("button", name="Instagram", exact=True).click()
     # Buttons answered: the focus moves on to where the next answer is typed.
     expect(page.locator("#say")).to_be_focused(timeout=WAIT)
     chat.question(2)
+    # The question answered is replaced in the page by what was chosen, with nothing to click.
+    chat.see(en("✓ You chose: {answer}", answer="Instagram"), first)
+    expect(first.get_by_role("button")).to_have_count(0)
     chat.say("not a handle!")
     chat.see("That doesn't fit Instagram's rules for a handle.", chat.latest)
     chat.see("question 2 of 14", chat.latest)
