@@ -254,7 +254,7 @@ class Engine:
         )
         turn = progress.turn
         replies = await move()
-        chosen = await self._chosen(ctx, progress, step, what, selected, turn)
+        chosen = await self._chosen(ctx, progress, step, turn, what, selected)
         if chosen is None:
             return replies
         line = ctx.tr("✓ You chose: {answer}", answer=chosen)
@@ -286,9 +286,9 @@ class Engine:
         ctx: Ctx,
         progress: Progress,
         step: str,
+        turn: int,
         what: str,
         selected: tuple[str, ...],
-        turn: int,
     ) -> str | None:
         """What the clicked card shows was chosen; None when it stays as it was (an answer
         refused: the question is asked again, and the card may still be answered)."""
