@@ -324,6 +324,23 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) ->
     return claimed
 
 
+async def latest_sent(
+    session: AsyncSession, *, recipient_id: int, kind: str, limit: int = 5
+) -> list[Outbox]:
+    """The newest rows of `kind` sent to `recipient_id`, newest first."""
+    rows = await session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.recipient_id) == recipient_id,
+            col(Outbox.kind) == kind,
+            col(Outbox.status) == OutboxStatus.SENT.value,
+        )
+        .order_by(col(Outbox.id).desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def by_key(session: AsyncSession, key: str) -> Outbox | None:
     return (await session.exec(select(Outbox).where(Outbox.key == key))).first()
 

@@ -21,6 +21,7 @@ from data.errors import DomainError, Invalid
 from data.models import Person
 from data.rules import check_text
 from dialogs import words
+from dialogs.answered import answered
 from dialogs.explain import explain
 from dialogs.i18n import N_, Translator
 from dialogs.messages import (
@@ -37,6 +38,7 @@ from dialogs.messages import (
     Option,
     Paragraph,
     PersonPicker,
+    TextInput,
 )
 
 SUMMARY = "summary"
@@ -81,6 +83,11 @@ class Reply:
     message: Message
     # Only the person who acted sees it (Slack ephemeral); elsewhere an ordinary reply.
     ephemeral: bool = False
+    # Rewrites the card the person answered (dialogs.answered) instead of being sent anew:
+    # the one clicked, as the platform names it, or else the newest card with actions that
+    # start with `card_of` ("dlg:<step>:"); where there is none, it is not sent at all.
+    in_place: bool = False
+    card_of: str = ""
 
 
 @dataclass
@@ -106,6 +113,10 @@ class Step:
 
     def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
         return []
+
+    async def prefill(self, ctx: Ctx, progress: Progress, inputs: list[Block]) -> list[Block]:
+        """`inputs` with the earlier answer filled in where it needs looking up (people)."""
+        return inputs
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:
         return ctx.tr("Type your answer below.")
@@ -218,7 +229,7 @@ class Engine:
         elif group is not None:
             message = self._form(ctx, dialog, progress, group)
         else:
-            message = self._question(ctx, dialog, progress)
+            message = await self._question(ctx, dialog, progress)
         if notice:
             message = Message(
                 text=f"{notice} {message.text}",
@@ -228,6 +239,12 @@ class Engine:
         return [Reply(message)]
 
     async def on_text(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
+        word = words.command_word(text)
+        what = word if word in ("cancel", "back", "help", "submit") else "answer"
+        return await self._retiring(ctx, progress, what, lambda: self._typed(ctx, progress, text))
+
+    async def _typed(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
+        """A typed message while the dialog waits: a word that moves it, or an answer."""
         word = words.command_word(text)
         if word == "cancel":
             return await self._cancel(ctx, progress)
@@ -261,6 +278,49 @@ class Engine:
                 progress,
                 ctx.tr("That question has already been answered. Here is where we are now."),
             )
+        return await self._retiring(
+            ctx,
+            progress,
+            what,
+            lambda: self._clicked(ctx, progress, what, selected, text, values),
+            selected,
+        )
+
+    async def _retiring(
+        self,
+        ctx: Ctx,
+        progress: Progress,
+        what: str,
+        move: Callable[[], Awaitable[list[Reply]]],
+        selected: tuple[str, ...] = (),
+    ) -> list[Reply]:
+        """Make `move`, the answer `what` to the current card; the card, rewritten to show
+        what was chosen without anything to click, comes first (`Reply.in_place`)."""
+        step = progress.step
+        # The card as it was answered, composed before the answer moves the conversation on.
+        card = (
+            self._edit_menu(ctx, progress)
+            if what == "edit_field"
+            else (await self.prompt(ctx, progress))[0].message
+        )
+        turn = progress.turn
+        replies = await move()
+        chosen = await self._chosen(ctx, progress, step, turn, what, selected)
+        if chosen is None:
+            return replies
+        line = ctx.tr("✓ You chose: {answer}", answer=chosen)
+        return [Reply(answered(card, line), in_place=True, card_of=f"dlg:{step}:"), *replies]
+
+    async def _clicked(
+        self,
+        ctx: Ctx,
+        progress: Progress,
+        what: str,
+        selected: tuple[str, ...],
+        text: str,
+        values: tuple[tuple[str, str], ...] = (),
+    ) -> list[Reply]:
+        """A click on the current prompt: the move it asks for."""
         if what == "cancel":
             return await self._cancel(ctx, progress)
         if what == "back":
@@ -284,6 +344,43 @@ class Engine:
             return await self.prompt(ctx, progress)
         answer = Answer(text=text, selected=selected, picked=what == "pick", verb=what)
         return await self._answer(ctx, progress, answer)
+
+    async def _chosen(
+        self,
+        ctx: Ctx,
+        progress: Progress,
+        step: str,
+        turn: int,
+        what: str,
+        selected: tuple[str, ...],
+    ) -> str | None:
+        """What the clicked card shows was chosen; None when it stays as it was (an answer
+        refused: the question is asked again, and the card may still be answered)."""
+        dialog = self.dialogs[progress.dialog]
+        moves = {"cancel": N_("Cancel"), "back": N_("Back"), "help": N_("Help")}
+        if what in moves:
+            return ctx.tr(moves[what])
+        if step == SUMMARY:
+            if what == "submit" and (progress.finished or progress.turn != turn):
+                return ctx.tr(dialog.submit_label)
+            if what == "edit":
+                return ctx.tr("Edit a field")
+            if what == "edit_field" and selected and progress.step == selected[0]:
+                return ctx.tr(dialog.step(selected[0]).label)
+            return None
+        if progress.turn == turn or step not in progress.data:
+            return None
+        group = next((g for g in dialog.forms if g.first == step), None)
+        if what == "form" and group is not None:
+            # A form answers several questions: the card says what each was answered.
+            shown = [
+                f"{ctx.tr(dialog.step(name).label)}: "
+                f"{await dialog.step(name).show(ctx, progress.data[name])}"
+                for name in group.steps
+                if name in progress.data
+            ]
+            return "; ".join(shown)
+        return await dialog.step(step).show(ctx, progress.data[step])
 
     async def _answer(self, ctx: Ctx, progress: Progress, answer: Answer) -> list[Reply]:
         dialog = self.dialogs[progress.dialog]
@@ -392,7 +489,7 @@ class Engine:
         self._go(progress, step_name)
         return await self.prompt(ctx, progress)
 
-    def _question(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
+    async def _question(self, ctx: Ctx, dialog: Dialog, progress: Progress) -> Message:
         step = dialog.step(progress.step)
         asked = dialog.asked(progress)
         number = asked.index(step) + 1 if step in asked else len(asked)
@@ -401,9 +498,18 @@ class Engine:
         if progress.history:
             controls.insert(0, Button(f"dlg:{step.name}:back", ctx.tr("Back")))
         controls.append(Button(f"dlg:{step.name}:cancel", ctx.tr("Cancel")))
+        # Back or Edit a field: the earlier answer, in words too, for what no platform can
+        # preselect (a person picker) and for anyone who reads rather than looks.
+        inputs = await step.prefill(ctx, progress, step.inputs(ctx, progress))
+        current: list[Block] = []
+        prefilled = any(isinstance(b, TextInput) and b.value for b in inputs)
+        if progress.data.get(step.name) is not None and not prefilled:
+            shown = await step.show(ctx, progress.data[step.name])
+            current = [Context(ctx.tr("Now: {answer}", answer=shown))] if shown else []
         blocks: list[Block] = [
             Paragraph(question),
-            *step.inputs(ctx, progress),
+            *inputs,
+            *current,
             Context(step.hint(ctx, progress)),
             Actions(tuple(controls)),
         ]
@@ -501,6 +607,28 @@ class Engine:
 SHORT_FIELD = 200
 
 
+def typed_again(ctx: Ctx, progress: Progress, name: str, maximum: int) -> list[Block]:
+    """A typed answer given before (Back, Edit a field), in a field ready to change and save;
+    none the first time the question is asked, when the answer is typed in the chat."""
+    current = progress.data.get(name)
+    if not isinstance(current, str) or not current:
+        return []
+    return [
+        TextInput(
+            action=f"dlg:{name}:answer",
+            label=ctx.tr("Your answer"),
+            value=current,
+            multiline=maximum > MULTILINE_FROM,
+            max_length=maximum,
+            submit_label=ctx.tr("Save"),
+        )
+    ]
+
+
+# Answers allowed to be longer than this get a field of several lines.
+MULTILINE_FROM = 200
+
+
 class TextStep(Step):
     def __init__(
         self,
@@ -517,6 +645,9 @@ class TextStep(Step):
         self.maximum = maximum
         self.minimum = minimum
         self.check = check
+
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        return typed_again(ctx, progress, self.name, self.maximum)
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:
         return ctx.tr(
@@ -665,6 +796,26 @@ class PeopleStep(Step):
                 submit_label=ctx.tr("Confirm"),
                 exclude=(ctx.external_id,) if ctx.external_id and not self.offers_self else (),
             )
+        ]
+
+    async def prefill(self, ctx: Ctx, progress: Progress, inputs: list[Block]) -> list[Block]:
+        """The people named before, preselected in the picker by their ids on this platform."""
+        current = progress.data.get(self.name)
+        ids = current if isinstance(current, list) else [current] if current else []
+        known = await people.people_by_id(ctx.session, [int(i) for i in ids])
+        picked: list[Option] = []
+        for person_id in ids:
+            person = known.get(int(person_id))
+            for identity in await people.identities(ctx.session, int(person_id)):
+                if person is not None and identity.platform == ctx.platform:
+                    picked.append(Option(identity.external_id, person.display_name))
+                    break
+        if not picked:
+            return inputs
+        return [
+            replace(b, selected=tuple(picked)) if isinstance(b, PersonPicker) and
+            b.action == f"dlg:{self.name}:pick" else b
+            for b in inputs
         ]
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:

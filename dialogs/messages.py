@@ -80,6 +80,8 @@ class PersonPicker:
     # The platform's ids of people not to offer (where the platform's picker can leave
     # people out; the domain refuses them anyway).
     exclude: tuple[str, ...] = ()
+    # People picked before (Back, Edit a field), preselected: their platform ids and names.
+    selected: tuple[Option, ...] = ()
     kind: Literal["person_picker"] = "person_picker"
 
 
@@ -205,6 +207,9 @@ def from_dict(raw: dict[str, Any]) -> Message:
                     placeholder=block.get("placeholder", ""),
                     submit_label=block.get("submit_label", ""),
                     exclude=tuple(block.get("exclude", ())),
+                    selected=tuple(
+                        Option(o["value"], o["label"]) for o in block.get("selected", ())
+                    ),
                 )
             )
         elif kind == "text_input":

@@ -21,6 +21,7 @@ from dialogs.engine import (
     Reply,
     Step,
     TextStep,
+    typed_again,
 )
 from dialogs.explain import acknowledgement_labels
 from dialogs.i18n import N_
@@ -55,7 +56,14 @@ RESPONSE_LABELS = glossary.RESPONSE_TIMES
 ALL_CONFIRMED = N_("All points of the guidelines confirmed")
 
 
+# Room for a handle or a profile's whole address, typed again after Back or Edit a field.
+HANDLE_FIELD = 200
+
+
 class HandleStep(Step):
+    def inputs(self, ctx: Ctx, progress: Progress) -> list[Block]:
+        return typed_again(ctx, progress, self.name, HANDLE_FIELD)
+
     async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
         return rules.check_handle(progress.data.get("platform", ""), answer.text)
 

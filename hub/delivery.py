@@ -33,6 +33,8 @@ UPDATE_WAIT = timedelta(seconds=2)
 # A turn's reply (hub/turns.py): the message itself is in the row, composed by the turn, and
 # it goes back on the platform the person wrote on, where they wrote (the row's context).
 REPLY = "reply"
+# A reply's param naming the message it rewrites (the clicked card), rather than being sent.
+UPDATE = "update"
 
 
 class Deliverer:
@@ -287,6 +289,10 @@ class Deliverer:
             {**dict(to.get("details") or {}), **dict(row.params.get("context") or {})},
         )
         message = from_dict(dict(row.params["message"]))
+        clicked = row.params.get(UPDATE)
+        if clicked:
+            await channel.update(str(clicked), message)
+            return {**delivered, platform: str(clicked)}
         ref = await channel.reply(address, message, ephemeral=bool(row.params.get("ephemeral")))
         return {**delivered, platform: ref}
 

@@ -34,12 +34,15 @@ from dialogs.engine import Reply
 from dialogs.events import Event, Sender
 from dialogs.messages import to_dict
 from dialogs.router import Brain
-from hub.delivery import REPLY, Deliverer
+from hub.delivery import REPLY, UPDATE, Deliverer
 from hub.wire import event_from_dict, event_to_dict
 
 log = logging.getLogger(__name__)
 
 Context = dict[str, Any]
+# The context key under which an adapter names the message whose card was clicked (a reference
+# its `Channel.update` takes): a reply `in_place` rewrites that message.
+CARD = "card"
 
 
 class Platform(Protocol):
@@ -91,6 +94,20 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# What a question card's actions start with (dialogs.engine): the cards a typed answer retires.
+QUESTION = "dlg:"
+
+
+def _actions(message: Any) -> list[str]:
+    """The actions of a message as the outbox keeps it (dialogs.messages.to_dict)."""
+    found: list[str] = []
+    for block in (message or {}).get("blocks", ()) if isinstance(message, dict) else ():
+        if block.get("action"):
+            found.append(str(block["action"]))
+        found += [str(b.get("action", "")) for b in block.get("buttons", ())]
+    return found
 
 
 def reply_key(row_key: str, n: int) -> str:
@@ -376,8 +393,18 @@ class Hub:
             rows: dict[str, Outbox] = {}
             # Where the person wrote: written into each reply, so sending it looks nothing up.
             to = {"external_id": event.sender.external_id, "details": dict(event.sender.address)}
+            # The card the person clicked, as the adapter named it: what an answer rewrites.
+            card = str(context.get(CARD) or "")
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
+                    continue
+                target = card
+                if reply.in_place and not target:
+                    # A typed answer: the card it answers is the newest one sent with its
+                    # actions, if that is still the newest question card of the chat.
+                    target = await self._card_of(session, person.id, row.platform, reply.card_of)
+                if reply.in_place and not target:
+                    # Nothing to rewrite (not sent yet, or a message the platform can't edit).
                     continue
                 key = reply_key(row.key, n)
                 new = await outbox.enqueue_claimed(
@@ -392,6 +419,7 @@ class Hub:
                         "platform": row.platform,
                         "to": to,
                         "context": context.get("reply") or {},
+                        **({UPDATE: target} if reply.in_place else {}),
                     },
                 )
                 keys.append(key)
@@ -410,6 +438,25 @@ class Hub:
                 claimed = await inbox.claim(session, now=now, worker=self.worker)
                 following = claimed[0] if claimed else None
         return replies, owed, following
+
+    @staticmethod
+    async def _card_of(
+        session: AsyncSession, person_id: int, platform: str, actions: str
+    ) -> str:
+        """The reference of the newest question card sent to the person on `platform`, when
+        its actions start with `actions`; "" when the newest is another question's (or none)."""
+        if not actions:
+            return ""
+        for sent in await outbox.latest_sent(session, recipient_id=person_id, kind=REPLY):
+            params = sent.params
+            if params.get("platform") != platform or params.get(UPDATE) or params.get("ephemeral"):
+                continue
+            found = _actions(params.get("message"))
+            if not any(a.startswith(QUESTION) for a in found):
+                continue
+            ref = sent.delivered.get(platform, "")
+            return ref if ref and any(a.startswith(actions) for a in found) else ""
+        return ""
 
     async def _failed(self, row: InboxEvent, error: Exception) -> None:
         assert row.id is not None

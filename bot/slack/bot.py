@@ -39,6 +39,7 @@ from dialogs.events import Event, Text, Visit
 from dialogs.router import ALL_COMMANDS
 from hub import home
 from hub.identities import COMMS, DIRECTOR
+from hub.turns import CARD
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +228,8 @@ class SlackBot:
             "picked": list(turn.picked),
             "from_home": turn.from_home,
         }
+        if turn.card:
+            context[CARD] = turn.card
         if raw_text:
             context["raw_text"] = raw_text
         if dm:

@@ -19,7 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.channel import api_error
-from bot.slack.translate import PLATFORM, is_user_id
+from bot.slack.render import is_user_id
+from bot.slack.translate import PLATFORM
 from dialogs.events import Sender
 from dialogs.i18n import LOCALES
 from hub.identities import Identities

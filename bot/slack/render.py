@@ -14,6 +14,7 @@ a link too long for it, or not one we would send, is shown as its label alone ra
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dialogs.messages import (
@@ -256,6 +257,14 @@ def _choice(builder: _Builder, choice: Choice, label: str) -> None:
     _submit(builder, choice.action, choice.submit_label, choice.value)
 
 
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def is_user_id(value: str) -> bool:
+    """Whether `value` has the shape of a Slack user id (U… or W…)."""
+    return bool(_USER_ID.match(value))
+
+
 def _picker(builder: _Builder, picker: PersonPicker, label: str) -> None:
     element: Json = {
         "type": "multi_users_select" if picker.multi else "users_select",
@@ -263,6 +272,12 @@ def _picker(builder: _Builder, picker: PersonPicker, label: str) -> None:
     }
     if picker.placeholder:
         element["placeholder"] = plain(picker.placeholder, PLACEHOLDER_TEXT)
+    # Slack user ids only: the ids of another platform would make Slack refuse the message.
+    picked = [o.value for o in picker.selected if is_user_id(o.value)]
+    if picked and picker.multi:
+        element["initial_users"] = picked
+    elif picked:
+        element["initial_user"] = picked[0]
     _input(builder, label or picker.placeholder, element, optional=True)
     _submit(builder, picker.action, picker.submit_label, picker.value)
 

@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.render import FIELD_PREFIX, LINK_ACTION, block_group, block_value, button_action
+from bot.slack.render import (
+    FIELD_PREFIX,
+    LINK_ACTION,
+    block_group,
+    block_value,
+    button_action,
+    is_user_id,
+)
 from dialogs.events import Action, Command, Event, Sender, Text
 from dialogs.text import clean_event
 
@@ -25,7 +32,6 @@ MAX_SELECTED = 100
 
 _ENTITY = re.compile(r"<([^<>]*)>")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class Turn:
     picked: tuple[str, ...] = ()
     # The action came from the App Home tab, which is published again afterwards.
     from_home: bool = False
+    # The message clicked (`<channel>:<ts>`, as `SlackChannel.update` takes it), when it is
+    # one chat.update can rewrite: not the Home tab, not an ephemeral message.
+    card: str | None = None
 
     def __post_init__(self) -> None:
         # Every Slack event enters through a Turn: its text is normalised here, once.
@@ -47,10 +56,6 @@ class Turn:
 
 def sender(user_id: str) -> Sender:
     return Sender(PLATFORM, user_id)
-
-
-def is_user_id(value: str) -> bool:
-    return bool(_USER_ID.match(value))
 
 
 def _digest(*parts: object) -> str:
@@ -263,12 +268,14 @@ def block_action(body: Mapping[str, Any]) -> Turn | None:
         text=text,
         values=values,
     )
+    editable = container.get("type") == "message" and not container.get("is_ephemeral")
     return Turn(
         event,
         channel=None if from_home else channel,
         key=key,
         picked=selected if people else (),
         from_home=from_home,
+        card=f"{channel}:{where}" if editable and channel and where else None,
     )
 
 

@@ -4,8 +4,9 @@ A message is committed to the inbox before the Bot Connector gets its 200, and a
 the turn; the replies are owed to the outbox and posted in the conversation the person wrote
 in. An `Action.Execute` click must be answered with a card in the same HTTP response: it is
 stored, then run at once (`Hub.run_now`), and its first reply is the card that replaces the
-clicked one; for an approval card it is that card as it stands now (so a repeated or late
-click shows the current state). If it cannot run at once, it stays in the inbox, the click gets
+clicked one: a question answered shows what was chosen, without its buttons, and the next
+question comes as a message of its own; for an approval card it is that card as it stands now
+(so a repeated or late click shows the current state). If it cannot run at once, it stays in the inbox, the click gets
 an empty answer, and the card arrives as a message when a worker has run it.
 """
 
@@ -19,14 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.teams import render
-from bot.teams.channel import TeamsChannel
+from bot.teams.channel import TeamsChannel, card_ref
 from bot.teams.translate import PLATFORM, Incoming, translate
 from dialogs.events import Command, Event, Sender
 from dialogs.help import GREETING
 from dialogs.router import Brain
 from hub import home
 from hub.identities import Identities
-from hub.turns import Hub
+from hub.turns import CARD, Hub
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,10 @@ class TeamsBot:
                 "service_url": address.get("service_url", ""),
             },
         }
+        service_url = address.get("service_url", "")
+        if incoming.reply_to and service_url and incoming.conversation_id:
+            # The clicked card: an answer rewrites it (when not in the invoke response).
+            context[CARD] = card_ref(service_url, incoming.conversation_id, incoming.reply_to)
         return key, event, context
 
     # --- around a turn (hub.turns.Platform) -------------------------------------------------

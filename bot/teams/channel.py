@@ -297,6 +297,11 @@ class TeamsChannel:
                 return
 
 
+def card_ref(service_url: str, conversation: str, activity_id: str) -> str:
+    """The reference `TeamsChannel.update` takes for a message a person clicked a card of."""
+    return _ref(service_url, conversation, activity_id, None)
+
+
 def _ref(service_url: str, conversation: str, activity_id: str, user_id: str | None) -> str:
     where = {"s": service_url, "c": conversation, "a": activity_id}
     if user_id:

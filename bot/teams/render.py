@@ -212,6 +212,12 @@ def _block(block: Block, input_id: str, text_input: str | None) -> list[dict[str
             "placeholder": block.placeholder,
             "label": block.placeholder,
         }
+        if block.selected:
+            # Picked before: preselected, and named, since the search has not run yet.
+            picker["choices"] = [
+                {"title": o.label, "value": o.value[:DATA_TEXT]} for o in block.selected
+            ]
+            picker["value"] = ",".join(o.value[:DATA_TEXT] for o in block.selected)
         data = _data(block.action, block.value, text_input, **{INPUT: input_id, PEOPLE: True})
         return [picker, _submit(block.submit_label, data)]
     if isinstance(block, Link):

@@ -88,6 +88,8 @@ class Incoming:
     # The bot was just added to a personal chat: say hello.
     greet: bool = False
     invoke: bool = False
+    # The message whose card was clicked (`replyToId` of an `Action.Execute` or `Action.Submit`).
+    reply_to: str = ""
 
 
 def translate(raw: dict[str, Any]) -> Incoming:
@@ -106,6 +108,7 @@ def translate(raw: dict[str, Any]) -> Incoming:
             conversation_id=str(conversation.get("id") or ""),
             personal=personal,
             sender=sender,
+            reply_to=str(raw.get("replyToId") or "")[:MAX_FIELD],
             **more,
         )
 

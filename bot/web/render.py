@@ -133,8 +133,10 @@ def _block(
             f'<fieldset class="checks" data-collect="checkbox"{labelled}>{boxes}{submit}</fieldset>'
         )
     if isinstance(block, PersonPicker):
+        picked = {o.value for o in block.selected}
         options = "".join(
-            f'<option value="{_attr(external_id)}">{escape(name)}</option>'
+            f'<option value="{_attr(external_id)}"'
+            f"{' selected' if external_id in picked else ''}>{escape(name)}</option>"
             for external_id, name in directory
             if external_id not in block.exclude
         )

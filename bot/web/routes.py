@@ -27,6 +27,7 @@ from dialogs.messages import Message, Paragraph, from_dict
 from dialogs.text import clean_json
 from hub.identities import COMMS
 from hub.transcripts import Transcripts
+from hub.turns import CARD
 
 STATIC = Path(__file__).parent / "static"
 WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
@@ -222,7 +223,15 @@ async def act(request: web.Request) -> web.Response:
         event = translate.acted(body)
     except translate.NotAnEvent as error:
         raise web.HTTPBadRequest(text=str(error)) from None
-    await _turn(request, event, body)
+    context: dict[str, Any] = {}
+    clicked = translate.clicked(body)
+    # Only a message of the person's own conversation is theirs to have rewritten.
+    said = await request.app[WEB_CHANNEL].transcripts.history(
+        person_conversation(event.sender.external_id)
+    )
+    if clicked is not None and clicked in {s.id for s in said if s.sender_id is None}:
+        context[CARD] = str(clicked)
+    await _turn(request, event, body, context)
     return web.json_response({"ok": True})
 
 
@@ -235,8 +244,10 @@ async def set_locale(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def _turn(request: web.Request, event: Event, body: dict[str, Any]) -> None:
+async def _turn(
+    request: web.Request, event: Event, body: dict[str, Any], context: dict[str, Any] | None = None
+) -> None:
     """Store the event in the hub's inbox and run it at once: the page gets its answer when
     the replies are in the conversation. Under the page's request id, a resent request is
     stored and run once."""
-    await request.app[HUB].run_now(translate.key(body), event)
+    await request.app[HUB].run_now(translate.key(body), event, context)

@@ -34,6 +34,12 @@ def said(body: dict[str, Any]) -> Text:
     return Text(sender(body), str(body.get("text", ""))[:MAX_TEXT])
 
 
+def clicked(body: dict[str, Any]) -> int | None:
+    """The id of the message whose button was clicked, as the page said (None: not said)."""
+    raw = str(body.get("message") or "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
 def acted(body: dict[str, Any]) -> Action:
     selected = body.get("selected") or []
     if not isinstance(selected, list):

@@ -138,11 +138,15 @@ def test_a_request_in_the_browser_from_open_account_to_welcome(
     chat.act_as("Anna Andersson", "en")
     chat.see(en("Hello {name}, I'm kontobot.", name="Anna Andersson"))
     chat.say("/open-account")
-    chat.question(1).get_by_role("button", name="Instagram", exact=True).click()
+    first = chat.card(en("Which platform is the account on?"))
+    first.get_by_role("button", name="Instagram", exact=True).click()
     chat.see(
         en("Tell me about the account on this form and send it. You can also answer one question at a time."),
         chat.latest,
     )
+    # The question answered is replaced in the page by what was chosen, with nothing to click.
+    chat.see(en("✓ You chose: {answer}", answer="Instagram"), first)
+    expect(first.get_by_role("button")).to_have_count(0)
     form = chat.latest
     handle = form.get_by_label(en("What is the account's name or handle on the platform?"))
     # Buttons answered: the focus moves on to the form's first field.

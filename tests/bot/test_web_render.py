@@ -13,6 +13,7 @@ from dialogs.messages import (
     Option,
     Paragraph,
     PersonPicker,
+    TextInput,
     from_dict,
     to_dict,
 )
@@ -129,3 +130,26 @@ def test_a_form_has_labelled_fields_with_hints_refusals_and_one_button() -> None
 def test_a_form_survives_the_outbox() -> None:
     message = Message("f", blocks=(FORM,))
     assert from_dict(to_dict(message)) == message
+
+
+def test_an_earlier_answer_is_filled_in_ready_to_change() -> None:
+    """Back or Edit a field: the typed text, the choice and the people picked before."""
+    html = render(
+        Message(
+            "q",
+            blocks=(
+                Paragraph("q"),
+                TextInput("dlg:purpose:answer", "Your answer", value="Research <news>",
+                          submit_label="Save"),
+                Choice("dlg:scope:choose", (Option("a", "A"), Option("b", "B")), selected=("b",)),
+                PersonPicker("dlg:team:pick", multi=True, selected=(Option("bjorn", "Björn"),)),
+            ),
+        ),
+        message_id=7,
+        directory=[("anna", "Anna"), ("bjorn", "Björn"), ("cecilia", "Cecilia")],
+    )
+    assert ">Research &lt;news&gt;</textarea>" in html
+    assert 'data-selected="b" aria-pressed="true"' in html
+    assert 'data-selected="a" aria-pressed="false"' in html
+    assert '<option value="bjorn" selected>Björn</option>' in html
+    assert '<option value="anna">Anna</option>' in html

@@ -8,7 +8,16 @@ import pytest
 from data.db import Store
 from data.models import AccountRequest, Outbox
 from dialogs.i18n import Translator
-from dialogs.messages import Paragraph
+from dialogs.messages import (
+    Actions,
+    Choice,
+    Context,
+    Message,
+    Option,
+    Paragraph,
+    PersonPicker,
+    TextInput,
+)
 from dialogs.router import Brain
 from tests.helpers import Cast, count, load
 from tests.helpers.chat import (
@@ -33,6 +42,7 @@ SV = Translator("sv")
 GENERAL_HELP = "You can type back to go to the previous question, or cancel to stop."
 CANCELLED = "Cancelled. Nothing was sent."
 FIRST = "This is the first question."
+SUMMARY_STEP = "summary"
 OUTDATED = "That question has already been answered. Here is where we are now."
 HELP_TEXTS = {
     "platform": "Pick the social-media platform where the account will be opened.",
@@ -372,3 +382,84 @@ async def test_a_second_submit_click_files_one_request(
     assert [row.key for row in await load(store, Outbox)] == [
         f"approval_card:{request.id}:1:manager:{cast.manager}"
     ]
+
+
+# --- answered cards ------------------------------------------------------------------------
+
+
+def interactive(message: Message) -> list[object]:
+    return [b for b in message.blocks if isinstance(b, Actions | Choice | PersonPicker | TextInput)]
+
+
+async def test_a_clicked_answer_rewrites_its_card_to_the_question_and_the_choice(
+    chat: Chat, who: CastSenders
+) -> None:
+    await chat.command("open-account")
+    handle = only(await chat.dlg("platform", "choose", "instagram"))
+    assert step_of(handle) == "handle"
+    [card] = chat.answered
+    assert interactive(card) == []
+    assert says(card, EN("Which platform is the account on?"))
+    assert says(card, EN("✓ You chose: {answer}", answer="Instagram"))
+    # A typed answer retires its card too; a refused click leaves its card live; an old
+    # card's click is refused as before and rewrites nothing.
+    await answer(chat, "handle", who)
+    assert len(chat.answered) == 2 and chat.answered[-1].text.endswith(
+        EN("✓ You chose: {answer}", answer="ki_neuroscience")
+    )
+    await chat.dlg("unit", "choose", "no-such-unit")
+    await chat.dlg("platform", "choose", "facebook")
+    [refused] = await chat.say("   ")
+    assert step_of(refused.message) == "unit"
+    assert len(chat.answered) == 2
+    await answer(chat, "unit", who)
+    scope = only(await chat.dlg("scope", "choose", "unit"))
+    assert step_of(scope) == "purpose"
+    unit = EN("A unit (department, centre, section or research group)")
+    assert says(chat.answered[-1], EN("✓ You chose: {answer}", answer=unit))
+
+
+async def test_the_answered_card_is_in_the_persons_language(store: Store, cast: Cast) -> None:
+    chat, _ = await swedish_chat(store, cast)
+    await chat.command("open-account")
+    await chat.dlg("platform", "choose", "instagram")
+    [card] = chat.answered
+    assert says(card, "✓ Du valde: Instagram")
+
+
+async def test_back_and_edit_show_the_earlier_answer_ready_to_change(
+    chat: Chat, who: CastSenders
+) -> None:
+    await fill(chat, who, until="team")
+    [team] = await answer(chat, "team", who)
+    # Back to the people: the picker can't be preselected everywhere, so it says who.
+    [people] = await chat.dlg(step_of(team.message) or "", "back")
+    assert step_of(people.message) == "team"
+    [now] = [b.text for b in people.message.blocks if isinstance(b, Context) and "Now" in b.text]
+    assert now.startswith(EN("Now: {answer}", answer="")) and str(who.colleague.display_name) in now
+    [picker] = [b for b in people.message.blocks if isinstance(b, PersonPicker)]
+    assert picker.selected == (Option(who.colleague.external_id, str(who.colleague.display_name)),)
+    # Back to a typed answer: in a field, ready to change and save.
+    [benefit] = await chat.dlg("team", "back")
+    [field] = [b for b in benefit.message.blocks if isinstance(b, TextInput)]
+    assert field.value == "More applicants to the department's programmes."
+    assert field.action == "dlg:benefit:answer"
+    [team_again] = await chat.dlg("benefit", "answer", text="More applicants, and better ones.")
+    assert step_of(team_again.message) == "team"
+    # Edit a field from the summary: the choice is preselected and named.
+    await fill_from(chat, who, "team")
+    await chat.dlg(SUMMARY_STEP, "edit")
+    [scope] = await chat.dlg(SUMMARY_STEP, "edit_field", "scope")
+    [choice] = [b for b in scope.message.blocks if isinstance(b, Choice)]
+    assert choice.selected == ("unit",)
+    assert fields(only(await chat.dlg("scope", "choose", "unit")))[EN("Operational benefit")] == (
+        "More applicants, and better ones."
+    )
+
+
+async def test_a_question_asked_the_first_time_has_no_field_and_says_no_answer(
+    chat: Chat, who: CastSenders
+) -> None:
+    prompt = await fill(chat, who, until="purpose")
+    assert not [b for b in prompt.blocks if isinstance(b, TextInput)]
+    assert not [b for b in prompt.blocks if isinstance(b, Context) and "Now" in b.text]

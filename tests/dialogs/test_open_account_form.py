@@ -103,6 +103,20 @@ async def test_a_sent_form_answers_its_questions_and_the_others_follow(
     assert state is not None and state.data["holiday_cover"] == GOOD["holiday_cover"]
 
 
+async def test_the_sent_form_is_rewritten_to_what_each_field_was_answered(
+    chat: Chat, who: CastSenders
+) -> None:
+    await fill(chat, who, until="handle")
+    await send(chat, GOOD)
+    card = chat.answered[-1]
+    assert not [b for b in card.blocks if isinstance(b, Form)] and not buttons(card)
+    text = " ".join(getattr(b, "text", "") for b in card.blocks)
+    assert "✓ You chose: " in text
+    assert "Account name or handle: ki_neuroscience" in text
+    assert f"Purpose: {PURPOSE}" in text
+    assert "Answering questions: The same working day" in text
+
+
 async def test_a_refused_field_shows_its_reason_and_the_form_again_with_what_was_typed(
     store: Store, cast: Cast, chat: Chat, who: CastSenders
 ) -> None:

@@ -45,9 +45,15 @@ class Chat:
     now: datetime = T0
     # Every reply this chat received, oldest first.
     log: list[Reply] = field(default_factory=list)
+    # The clicked cards as rewritten once answered (`Reply.in_place`), oldest first: they
+    # replace a card already in the chat rather than arrive as new messages.
+    answered: list[Message] = field(default_factory=list)
 
     async def _turn(self, event: Command | Text | Action) -> list[Reply]:
+        """The turn's new messages; the rewritten clicked card goes to `answered`."""
         replies = await self.brain.handle(event, self.now)
+        self.answered.extend(r.message for r in replies if r.in_place)
+        replies = [r for r in replies if not r.in_place]
         self.log.extend(replies)
         return replies
 

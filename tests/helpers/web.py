@@ -98,12 +98,16 @@ class WebChat:
         selected: tuple[str, ...] = (),
         text: str = "",
         values: dict[str, str] | None = None,
+        message: int | None = None,
     ) -> None:
-        body: dict[str, Any] = {"as": who, "action": action, "value": value,
-                                "selected": list(selected),
-                                "text": text}
+        """A click; `message` is the id of the message clicked, as the page sends it."""
+        body: dict[str, Any] = {
+            "as": who, "action": action, "value": value, "selected": list(selected), "text": text
+        }
         if values is not None:
             body["values"] = values
+        if message is not None:
+            body["message"] = str(message)
         await self.post("/web/api/act", body)
 
     async def answer(self, who: str, answer: Answer) -> None:

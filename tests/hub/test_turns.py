@@ -98,7 +98,7 @@ async def test_a_senders_turns_run_in_the_order_received(
     await hub.receive("web:anna:1", Command(ANNA, "open-account"))
     await hub.receive("web:anna:2", Text(ANNA, "cancel"))
     await hub.run_due()
-    first, cancelled = texts(web)
+    first, _retired, cancelled = texts(web)
     assert FIRST_QUESTION in first
     assert EN("Cancelled. Nothing was sent.") in cancelled
     assert await count(store, DialogState) == 0
@@ -142,9 +142,12 @@ async def test_an_inline_run_hands_back_its_first_reply_and_delivers_the_rest(
     web.clear()
     replies = await hub.run_now("web:anna:2", Text(ANNA, "cancel"), take_first=True)
     assert replies is not None
-    assert EN("Cancelled. Nothing was sent.") in replies[0].message.text
-    # The first reply is the caller's answer (a Teams card): not owed, not sent.
-    assert web.calls == []
+    # The first reply is the caller's answer (a Teams card: the question, cancelled): not
+    # owed, not sent; the rest is.
+    assert replies[0].in_place and EN("✓ You chose: {answer}", answer="Cancel") in (
+        replies[0].message.text
+    )
+    assert texts(web) == [EN("Cancelled. Nothing was sent.")]
     assert [r.status for r in await load(store, InboxEvent)] == [InboxStatus.DONE.value] * 2
 
 
@@ -155,8 +158,11 @@ async def test_an_inline_run_waits_behind_the_senders_earlier_events(
     assert await hub.run_now("web:anna:2", Text(ANNA, "cancel")) is None
     # Stored all the same: a worker runs both, in order.
     await hub.run_due()
-    first, cancelled = texts(web)
+    first, retired, cancelled = texts(web)
     assert FIRST_QUESTION in first and EN("Cancelled. Nothing was sent.") in cancelled
+    # The question typed "cancel" to is rewritten in place: it says so, and has no buttons.
+    assert [c.verb for c in web.calls] == ["reply", "update", "reply"]
+    assert web.calls[1].ref == web.calls[0].ref and FIRST_QUESTION in retired
 
 
 async def test_a_registered_platform_prepares_each_turn(hub: Hub, store: Store) -> None:

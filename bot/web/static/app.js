@@ -190,6 +190,8 @@ async function click(button) {
   try {
     state.focusNext = true;
     await api("/web/api/act", {
+      // The clicked message: once answered, the server rewrites it to show the choice.
+      message: article.dataset.id,
       action: button.dataset.action,
       value: button.dataset.value || "",
       selected: collect(button),

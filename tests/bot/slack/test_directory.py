@@ -10,6 +10,8 @@ by that address. In most tests Cecilia, Anna's manager, has opened the bot's Hom
 
 from __future__ import annotations
 
+import copy
+
 from data import people
 from data.models import RequestStatus
 from dialogs.i18n import Translator
@@ -41,16 +43,16 @@ async def person_id(rig: SlackRig, user: str) -> int | None:
 
 async def walk(rig: SlackRig, answers: list[Answer]) -> dict[str, Posted]:
     """Anna answers each question in her direct chat, then submits; returns the message each
-    step was asked in."""
+    step was asked in, as it was asked (each is rewritten to its answer once answered)."""
     response = await rig.command(ANNA.id, "open-account")
     assert response.status == 200
     shown = await rig.next_dm(ANNA.id, 0, "the first question")
     asked: dict[str, Posted] = {}
     for answer in answers:
-        asked[answer.step] = shown
+        asked[answer.step] = copy.deepcopy(shown)
         shown = await rig.answer(ANNA.id, answer)
     assert "dlg:summary:submit" in buttons(shown), shown.all_text()
-    asked["summary"] = shown
+    asked["summary"] = copy.deepcopy(shown)
     thanks = await rig.answer(ANNA.id, SUBMIT)
     asked["thanks"] = thanks
     await rig.settle()

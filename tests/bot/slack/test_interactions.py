@@ -346,3 +346,27 @@ async def test_the_hand_over_picker_explains_why_the_requester_or_the_approver_c
     [after] = await load(rig.store, AccountRequest)
     [cecilia] = await load(rig.store, Person, Person.email == CECILIA.email)
     assert after.approver_id == cecilia.id
+
+
+async def test_a_clicked_question_is_rewritten_to_show_the_choice_without_buttons(
+    rig: SlackRig,
+) -> None:
+    await rig.command(ANNA.id, "open-account")
+    card = await rig.next_dm(ANNA.id, 0)
+    [platform, *_] = open_account_answers()
+    following = await rig.answer(ANNA.id, platform)
+    assert EN("What is the account's name or handle on the platform?") in following.all_text()
+    await rig.settle()
+    [update] = [c for c in rig.fake.calls_of("chat.update") if c.args["ts"] == card.ts]
+    assert update.ok and update.args["channel"] == card.channel
+    rewritten = rig.fake.message(card.ref)
+    assert rewritten.updates == 1
+    assert not [b for b in rewritten.blocks if b["type"] in ("actions", "input")]
+    assert EN("Which platform is the account on?") in rewritten.all_text()
+    assert EN("✓ You chose: {answer}", answer="Instagram") in rewritten.all_text()
+    # A typed answer retires the card it answers: the newest question card of the chat.
+    await rig.answer(ANNA.id, open_account_answers()[1])
+    await rig.settle()
+    typed = rig.fake.message(following.ref)
+    assert typed.updates == 1 and not [b for b in typed.blocks if b["type"] == "actions"]
+    assert EN("✓ You chose: {answer}", answer="ki_neuro_demo") in typed.all_text()

@@ -293,3 +293,24 @@ def test_the_forms_button_sends_every_field_by_name() -> None:
         ("handle", "ki_neuro typed"), ("purpose", f"{TYPED} typed"), ("scope", "wide"),
     )
     assert turn.event.action == "dlg:handle:form"  # type: ignore[union-attr]
+
+
+def test_an_earlier_answer_is_filled_in_ready_to_change() -> None:
+    """Back or Edit a field: the typed text, the choice and the people picked before."""
+    blocks = blocks_of(
+        Paragraph("q"),
+        TextInput("dlg:purpose:answer", "Your answer", value="Research news", submit_label="Save"),
+        Choice("dlg:scope:choose", (Option("a", "A"), Option("b", "B")), multi=True,
+               selected=("b",)),
+        PersonPicker("dlg:team:pick", multi=True, selected=(Option("UBJORN", "Björn"),
+                                                            Option("aad-x", "Not Slack"))),
+        PersonPicker("dlg:manager:pick", selected=(Option("UCECILIA", "Cecilia"),)),
+    )
+    elements = [b["element"] for b in blocks if b["type"] == "input"]  # type: ignore[index]
+    by_type = {e["type"]: e for e in elements}  # type: ignore[index]
+    assert by_type["plain_text_input"]["initial_value"] == "Research news"
+    assert [o["value"] for o in by_type["checkboxes"]["initial_options"]] == ["b"]
+    # Another platform's ids are never sent to Slack.
+    assert by_type["multi_users_select"]["initial_users"] == ["UBJORN"]
+    assert by_type["users_select"]["initial_user"] == "UCECILIA"
+    assert block_problems(blocks) == []

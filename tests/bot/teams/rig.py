@@ -232,9 +232,11 @@ class TeamsRig:
         inputs: dict[str, str] | None = None,
         *,
         activity_id: str | None = None,
+        reply_to: str | None = None,
     ) -> dict[str, Any]:
-        """`user` clicks `action` (an `Action.Execute` from a card) with `inputs` filled in;
-        returns the invoke response body. The card it returns replaces the clicked one."""
+        """`user` clicks `action` (an `Action.Execute` from a card, of the message `reply_to`)
+        with `inputs` filled in; returns the invoke response body. The card it returns replaces
+        the clicked one; when that card is a question answered, the screen is the message after."""
         invoke = self.activity(
             user,
             "invoke",
@@ -250,10 +252,17 @@ class TeamsRig:
         )
         if activity_id is not None:
             invoke["id"] = activity_id
+        if reply_to is not None:
+            invoke["replyToId"] = reply_to
+        before = len(self.fake.in_conversation(user.conversation))
         body: dict[str, Any] = await self.send(invoke)
         assert body["statusCode"] == 200, body
         if body["type"] == "application/vnd.microsoft.card.adaptive":
             self.screen[user.key] = body["value"]
+            posted = self.fake.in_conversation(user.conversation)[before:]
+            if posted and not executes(body["value"]):
+                # The clicked card now shows the answer; what to do next came as a message.
+                self.screen[user.key] = posted[-1].card
         return body
 
     async def refresh(self, user: TeamsUser, card: dict[str, Any]) -> dict[str, Any]:
@@ -303,8 +312,7 @@ class TeamsRig:
             assert field["type"] == "Input.ChoiceSet", field
             body = await self.execute(user, submit, {field["id"]: ",".join(answer.selected)})
         assert body["type"] == "application/vnd.microsoft.card.adaptive", body
-        value: dict[str, Any] = body["value"]
-        return value
+        return self.screen[user.key]
 
     async def wait_card(self, user: TeamsUser, verb: str, what: str) -> Posted:
         """The newest message to `user` whose card has a `verb` button."""

@@ -37,6 +37,7 @@ from tests.bot.teams.rig import (
     BJORN,
     CECILIA,
     TeamsRig,
+    actions_of,
     executes,
     inputs_of,
     markdown,
@@ -558,3 +559,45 @@ def test_the_forms_execute_carries_every_field_by_name() -> None:
     assert incoming.event.values == (
         ("handle", "ki"), ("purpose", "Long enough now"), ("scope", "wide"),
     )
+
+
+def test_an_earlier_answer_is_filled_in_ready_to_change() -> None:
+    """Back or Edit a field: the typed text, the choice and the people picked before."""
+    card = render.card(
+        Message(
+            "q",
+            blocks=(
+                Paragraph("q"),
+                TextInput("dlg:purpose:answer", "Your answer", value="Research news",
+                          submit_label="Save"),
+                Choice("dlg:scope:choose", tuple(Option(str(i), f"O{i}") for i in range(8)),
+                       selected=("3",)),
+                PersonPicker("dlg:team:pick", multi=True,
+                             selected=(Option("aad-bjorn", "Björn Berg"),)),
+            ),
+        )
+    )
+    fields = {f["type"] + f.get("style", ""): f for f in inputs_of(card).values()}
+    assert fields["Input.Text"]["value"] == "Research news"
+    assert fields["Input.ChoiceSetcompact"]["value"] == "3"
+    [picker] = [f for f in inputs_of(card).values() if "choices.data" in f]
+    assert picker["value"] == "aad-bjorn"
+    assert picker["choices"] == [{"title": "Björn Berg", "value": "aad-bjorn"}]
+    assert card_problems(card) == []
+
+
+async def test_an_answer_that_comes_as_a_message_rewrites_the_clicked_card(
+    teams: TeamsRig,
+) -> None:
+    """An `Action.Submit` (or a click the bot could not answer at once) has no card in its
+    answer: the clicked message is updated in place instead (updateActivity)."""
+    [question] = await teams.say(ANNA, "open account")
+    [choose] = [a for a in executes(question.card) if a["verb"] == "dlg:platform:choose"]
+    value = {**choose["data"], choose["data"]["input"]: "instagram"}
+    await teams.send(teams.activity(ANNA, "message", value=value, replyToId=question.id))
+    [put] = teams.fake.puts(ANNA.conversation)
+    assert put.path.endswith(f"/activities/{question.id}")
+    [rewritten, following] = teams.fake.in_conversation(ANNA.conversation)
+    assert rewritten.id == question.id and not list(actions_of(rewritten.card))
+    assert "Instagram" in texts(rewritten.card) and "✓" in texts(rewritten.card)
+    assert "dlg:handle:help" in verbs(following.card)

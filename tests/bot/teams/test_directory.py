@@ -65,8 +65,8 @@ async def walk(rig: TeamsRig, answers: list[Answer]) -> dict[str, dict[str, Any]
         card = await rig.answer(ANNA, answer)
     assert "dlg:summary:submit" in verbs(card), texts(card)
     asked["summary"] = card
-    body = await rig.execute(ANNA, rig.click(ANNA, "dlg:summary:submit"))
-    asked["thanks"] = body["value"]
+    await rig.execute(ANNA, rig.click(ANNA, "dlg:summary:submit"))
+    asked["thanks"] = rig.screen[ANNA.key]
     return asked
 
 

@@ -9,6 +9,7 @@ spoken with him.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from tests.bot.teams.rig import (
     EVA,
     TeamsRig,
     TeamsUser,
+    actions_of,
     executes,
     inputs_of,
     running_teams,
@@ -59,10 +61,15 @@ async def request_account(
     shown = texts(card)
     assert "Björn Berg" in shown and "Cecilia Carlsson" in shown
     body = await rig.execute(anna, rig.click(anna, "dlg:summary:submit"))
+    # The summary clicked now shows what was chosen, without a button; the thanks follows.
+    submitted = body["value"]
+    assert not list(actions_of(submitted)) and '"Input.' not in json.dumps(submitted)
+    assert "Björn Berg" in texts(submitted)
+    assert tr("✓ You chose: {answer}", answer=tr("Submit")) in texts(submitted)
     assert tr(
         "Thank you! Your request has been sent to {manager} for approval. I will tell you when they have decided.",
         manager="Cecilia Carlsson",
-    ) in texts(body["value"])
+    ) in texts(rig.screen[anna.key])
     return card
 
 

@@ -62,10 +62,10 @@ async def test_a_team_member_is_replaced_and_the_rota_follows(teams: TeamsRig) -
     assert SV("Who should join the team of the account?") in texts(body["value"])
     summary = await rig.answer(BJORN, Answer("person", selected=(FILIP.aad,), verb="pick"))
     assert FILIP.name in texts(summary)
-    body = await rig.execute(BJORN, rig.click(BJORN, "dlg:summary:submit"))
+    await rig.execute(BJORN, rig.click(BJORN, "dlg:summary:submit"))
     assert SV("{name} is now on the team of {account}, last in the rota. They have been "
               "welcomed, and the team and the Communications Office have been told.",
-              name=FILIP.name, account=NAME) in texts(body["value"])
+              name=FILIP.name, account=NAME) in texts(rig.screen[BJORN.key])
     await rig.settle()
     [(chat_with_filip, members)] = rig.fake.created.items()
     assert members == [{"id": FILIP.user_id}]
