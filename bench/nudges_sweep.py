@@ -67,7 +67,9 @@ def register(n: int, seed: int = 5) -> dict[str, list[dict[str, Any]]]:
         for i in range(1, people_n + 1)
     ]
     long = "x" * 200
-    requests, accounts, members = [], [], []
+    requests: list[dict[str, Any]] = []
+    accounts: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
     for i in range(1, n + 1):
         team = rng.sample(range(1, people_n + 1), rng.choice((2, 3)))
         manager = rng.choice([p for p in range(1, 60) if p not in team])

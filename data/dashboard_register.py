@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_
+from sqlalchemy import and_, case, func, literal, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,10 +74,21 @@ class Page:
     platforms: list[str]
 
 
+# Text with a character outside ASCII (SQLite's GLOB compares code points).
+_NOT_ASCII = "*[^\x01-\x7f]*"
+
+
 def fold(session: AsyncSession, value: Any) -> Any:
-    """Case-folded text: PostgreSQL's lower() (Unicode-aware), SQLite's kb_fold (data.db)."""
+    """Case-folded text: PostgreSQL's lower() (Unicode-aware); on SQLite, whose lower() folds
+    ASCII only, the built-in lower() for ASCII text (where it is str.casefold) and kb_fold
+    (data.db, a Python call per value) only for text with other characters, so that a search
+    or sort over the whole register runs in SQLite's C for most rows."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return func.lower(value) if dialect == "postgresql" else func.kb_fold(value)
+    if dialect == "postgresql":
+        return func.lower(value)
+    return case(
+        (value.op("GLOB")(literal(_NOT_ASCII)), func.kb_fold(value)), else_=func.lower(value)
+    )
 
 
 def ordered(session: AsyncSession, value: Any) -> Any:
@@ -121,20 +132,21 @@ async def register_page(
         where.append(col(Account.status) == wanted.status)
     if wanted.q:
         pattern = _like(wanted.q.casefold())
-        member = aliased(Person)
-        in_team = exists(
-            select(AccountMember.account_id)
-            .join(member, col(member.id) == col(AccountMember.person_id))
-            .where(
-                col(AccountMember.account_id) == col(Account.id),
-                fold(session, col(member.display_name)).like(pattern, escape="\\"),
-            )
+        # The people whose names match, found once per statement (uncorrelated subqueries,
+        # which both databases run once), not once for each account they manage or are on
+        # the team of.
+        named = select(Person.id).where(
+            fold(session, col(Person.display_name)).like(pattern, escape="\\")
+        )
+        in_team = col(Account.id).in_(
+            select(AccountMember.account_id).where(col(AccountMember.person_id).in_(named))
         )
         where.append(or_(
             *(fold(session, column).like(pattern, escape="\\") for column in (
                 col(Account.number), col(Account.platform), col(Account.handle),
-                col(Account.unit), col(manager.display_name),
+                col(Account.unit),
             )),
+            col(Account.manager_id).in_(named),
             in_team,
         ))
     matching: Any = (

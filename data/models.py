@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -323,7 +323,11 @@ class MonitoringCheckIn(SQLModel, table=True):
     """A team member's word for one working day: monitored it, or cannot."""
 
     __tablename__ = "monitoring_check_in"
-    __table_args__ = (UniqueConstraint("account_id", "person_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "person_id", "day"),
+        # A day's check-ins of a range of accounts (a piece of a sweep, data.nudge_state).
+        Index("ix_monitoring_check_in_day_account", "day", "account_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id")
@@ -348,7 +352,12 @@ class ActivityEntry(SQLModel, table=True):
 class Question(SQLModel, table=True):
     """A question or comment from the public waiting for (or having had) an answer."""
 
-    __table_args__ = (UniqueConstraint("account_id", "external_ref"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_ref"),
+        # The open questions of a range of accounts (a piece of a sweep, data.nudge_state),
+        # read from the index alone.
+        Index("ix_question_open_by_account", "answered_at", "account_id", "received_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)

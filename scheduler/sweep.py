@@ -6,7 +6,8 @@ snapshot_pieces) and each piece's due nudges are added to the day's digests as J
 digests' text, not the whole register's. Writing is idempotent by key, so a sweep run twice,
 or by two processes at once, owes each digest once; digests already owed today are skipped
 before they are built. A sweep that can owe nothing new since the last full one stops before
-loading anything (data.sweep_marks).
+loading anything (data.sweep_marks). Python's cyclic garbage collector is paused meanwhile
+(scheduler.gc_pause).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from data.nudge_state import (
     snapshot_pieces,
 )
 from data.policy import NudgeConfig, local
+from scheduler.gc_pause import gc_paused
 from scheduler.nudge_rules import (
     APPROVAL,
     ARCHIVING,
@@ -115,9 +117,18 @@ async def sweep(
     if not sending_hours(now, config):
         return SweepResult(now, [], [])
     chosen = sorted(set(kinds))
+    listed = dry_run or not reuse
+    with gc_paused():
+        return await _sweep(store, now, config, chosen, dry_run=dry_run, reuse=reuse,
+                            listed=listed, piece=piece)
+
+
+async def _sweep(
+    store: Store, now: datetime, config: NudgeConfig, chosen: list[str], *, dry_run: bool,
+    reuse: bool, listed: bool, piece: int,
+) -> SweepResult:
     name = ",".join(chosen)
     today = local(now, config).date()
-    listed = dry_run or not reuse
     async with store.transaction() as session:
         seen = await sweep_marks.version(session, config)
         if reuse and not dry_run and await sweep_marks.nothing_new(

@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from data.nudge_digests import DigestBook, Nudge, digests
 
@@ -58,3 +63,31 @@ def test_digests_already_owed_are_skipped() -> None:
         "nudge_rota:9:2027-03-01",
     ]
     assert len(book) == 0, "handed out once"
+
+
+# Whatever the rules put in an item's details: JSON's values, nested (floats with their
+# infinities and NaN, which json.dumps writes as Infinity and NaN).
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(details=st.lists(st.dictionaries(st.text(), JSON_VALUES, max_size=4), max_size=4))
+def test_items_are_encoded_byte_for_byte_as_json_dumps(details: list[dict[str, Any]]) -> None:
+    # The book encodes with one C encoder made once (no per-call set-up): the text must be
+    # what the params column's own json.dumps makes of the same digest.
+    nudges = [Nudge("nudge_rota", "account:1", 1, 7, None, DAY.isoformat(), f"why{i}", False, d)
+              for i, d in enumerate(details)]
+    book = DigestBook(DAY)
+    book.add(nudges)
+    for row in book.rows(NOT_AFTER):
+        assert row.params == json.dumps(
+            {"day": DAY.isoformat(), "items": [n.item() for n in nudges]}
+        )
+
+
+def test_an_item_that_cannot_be_encoded_fails_as_json_dumps_does() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        DigestBook(DAY).add([nudge("nudge_rota", 1, 7, when=DAY)])

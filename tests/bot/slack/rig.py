@@ -104,7 +104,8 @@ class SlackRig:
 
     @property
     def store(self) -> Store:
-        return self.app[STORE]
+        store: Store = self.app[STORE]
+        return store
 
     # --- raw requests ---------------------------------------------------------------------
 
