@@ -7,8 +7,8 @@ every open question and every check-in of the day in the register, so the sweep 
 the square of the register. With the account in the index each piece reads its own (the
 questions' index covers both queries, received_at included).
 
-Revision ID: 0016_scale_piece_indexes
-Revises: 0015_consent
+Revision ID: 0017_scale_piece_indexes
+Revises: 0016_a11y_checks
 Create Date: 2026-12-05 21:50:00.000000
 
 """
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0016_scale_piece_indexes'
-down_revision: str | Sequence[str] | None = '0015_consent'
+revision: str = '0017_scale_piece_indexes'
+down_revision: str | Sequence[str] | None = '0016_a11y_checks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
