@@ -63,6 +63,8 @@ LINK_ACTION = "link"
 # A form's fields are inputs whose action ids are this and the field's name: the form's button
 # sends what they hold (`bot.slack.translate.form_values`).
 FIELD_PREFIX = "field:"
+# Between the Slack user ids an external select's block id says not to offer.
+EXCLUDE_SEPARATOR = ","
 
 Json = dict[str, Any]
 
@@ -203,11 +205,18 @@ def _option(option: Option, *, with_description: bool = False) -> Json:
     return rendered
 
 
+def option(value: str, label: str) -> Json:
+    """An option of the bot's own people search (`block_suggestion`)."""
+    return _option(Option(value, label))
+
+
 def _submit(builder: _Builder, action: str, label: str, value: str) -> None:
     _buttons(builder, (Button(action, label or "OK", value, "primary"),))
 
 
-def _input(builder: _Builder, label: str, element: Json, *, optional: bool = False) -> None:
+def _input(
+    builder: _Builder, label: str, element: Json, *, optional: bool = False, value: str = ""
+) -> None:
     builder.add(
         {
             "type": "input",
@@ -215,7 +224,8 @@ def _input(builder: _Builder, label: str, element: Json, *, optional: bool = Fal
             "element": element,
             "optional": optional,
             "dispatch_action": False,
-        }
+        },
+        value,
     )
 
 
@@ -256,14 +266,32 @@ def _choice(builder: _Builder, choice: Choice, label: str) -> None:
     _submit(builder, choice.action, choice.submit_label, choice.value)
 
 
+def excluded(block_id: str) -> tuple[str, ...]:
+    """The people an external select's block id says not to offer (`_picker`)."""
+    return tuple(u for u in block_value(block_id).split(EXCLUDE_SEPARATOR) if u)
+
+
 def _picker(builder: _Builder, picker: PersonPicker, label: str) -> None:
-    element: Json = {
-        "type": "multi_users_select" if picker.multi else "users_select",
-        "action_id": picker.action[:ACTION_ID],
-    }
+    exclude = EXCLUDE_SEPARATOR.join(picker.exclude)
+    value = ""
+    if picker.exclude and len(exclude) < BLOCK_ID - 8:
+        # Slack's own user list cannot leave anyone out: the bot offers the people itself
+        # (`block_suggestion`), and whom to leave out rides in the block id, which Slack
+        # reports back as we sent it in its signed request.
+        element: Json = {
+            "type": "multi_external_select" if picker.multi else "external_select",
+            "action_id": picker.action[:ACTION_ID],
+            "min_query_length": 1,
+        }
+        value = exclude
+    else:
+        element = {
+            "type": "multi_users_select" if picker.multi else "users_select",
+            "action_id": picker.action[:ACTION_ID],
+        }
     if picker.placeholder:
         element["placeholder"] = plain(picker.placeholder, PLACEHOLDER_TEXT)
-    _input(builder, label or picker.placeholder, element, optional=True)
+    _input(builder, label or picker.placeholder, element, optional=True, value=value)
     _submit(builder, picker.action, picker.submit_label, picker.value)
 
 
