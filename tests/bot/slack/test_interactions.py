@@ -225,11 +225,8 @@ async def test_a_modal_submission_is_a_decision_with_its_text(rig: SlackRig) -> 
 
 
 async def test_the_decision_can_be_handed_to_another_manager(rig: SlackRig) -> None:
-    await submitted(rig, scope="unit")
+    picker = await hand_over_picker(rig)
     [card] = rig.fake.dm(CECILIA.id)
-    await rig.act(CECILIA.id, card, "approval:handover")
-    await rig.settle()
-    [picker] = rig.fake.ephemeral(CECILIA.id)
     assert picker.channel == dm_channel(CECILIA.id)
     await rig.act(CECILIA.id, picker, "handover:to", users=[FILIP.id])
     await rig.settle()
@@ -324,11 +321,7 @@ async def test_the_hand_over_picker_explains_why_the_requester_or_the_approver_c
 ) -> None:
     # The bot's own search leaves them out (below); a pick that names them anyway (a value
     # Slack never offered) is still checked when it is sent, explained, and nothing moves.
-    await submitted(rig, scope="unit")
-    [card] = rig.fake.dm(CECILIA.id)
-    await rig.act(CECILIA.id, card, "approval:handover")
-    await rig.settle()
-    [picker] = rig.fake.ephemeral(CECILIA.id)
+    picker = await hand_over_picker(rig)
     [element] = [
         b["element"]
         for b in picker.blocks
