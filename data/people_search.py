@@ -15,6 +15,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from data.directory import is_email, normalise_email
 from data.models import ChatIdentity, Person, StaffEntry
 
 # Slack shows at most 100 options a menu; Teams' search shows far fewer.
@@ -103,7 +104,13 @@ async def search(
     for entry in entries:
         if entry.email.lower() in seen_emails:
             continue
+        seen_emails.add(entry.email.lower())
         found.append(Found(entry.name, entry.email, aad_id=entry.aad_id))
         if len(found) >= limit:
             break
+    address = normalise_email(typed)
+    if not found and is_email(address) and address not in seen_emails:
+        # A whole work e-mail nobody here has: offered as typed, for the platform to look up
+        # (Slack's users.lookupByEmail), since a colleague is not always in the directory.
+        found.append(Found(address, address))
     return found

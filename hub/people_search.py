@@ -41,6 +41,7 @@ async def offered(
         value = person.external_id or (person.email if by_email else person.aad_id)
         if not value:
             continue
-        label = f"{person.name} ({person.email})" if person.email else person.name
+        named = person.email and person.email != person.name
+        label = f"{person.name} ({person.email})" if named else person.name
         offers.append((value, label))
     return offers

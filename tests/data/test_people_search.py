@@ -30,6 +30,10 @@ async def test_known_people_first_then_the_directory_without_the_excluded(store:
         percent = await people_search.search(session, "slack", "100%", exclude=())
         nothing = await people_search.search(session, "slack", "_", exclude=())
         one = await people_search.search(session, "slack", "an", exclude=(), limit=1)
+        stranger = await people_search.search(session, "slack", " Olle.Ost@KI.se ", exclude=())
+        anna = await people_search.search(
+            session, "slack", "anna.andersson@ki.se", exclude=("UANNA",)
+        )
     assert [(f.name, f.external_id, f.email) for f in found] == [
         # Jan is known on Slack (by e-mail "jan.berg@ki.se"), listed once, by his Slack id.
         ("Jan Berg", "UJAN", "jan.berg@ki.se"),
@@ -39,3 +43,9 @@ async def test_known_people_first_then_the_directory_without_the_excluded(store:
     assert [f.name for f in percent] == ["Percy 100% Pan"]
     assert nothing == []
     assert [f.name for f in one] == ["Anna Andersson"]
+    # A whole e-mail nobody knows is offered as typed (Slack looks it up); an excluded
+    # person's is not, though the search by name found nobody else.
+    assert [(f.name, f.email, f.external_id) for f in stranger] == [
+        ("olle.ost@ki.se", "olle.ost@ki.se", None)
+    ]
+    assert anna == []
