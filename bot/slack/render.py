@@ -65,6 +65,8 @@ LINK_ACTION = "link"
 FIELD_PREFIX = "field:"
 # Between the Slack user ids an external select's block id says not to offer.
 EXCLUDE_SEPARATOR = ","
+# What a block id holds before its value, even in the Home tab ("m12b34:").
+PREFIX_ROOM = 16
 
 Json = dict[str, Any]
 
@@ -274,7 +276,7 @@ def excluded(block_id: str) -> tuple[str, ...]:
 def _picker(builder: _Builder, picker: PersonPicker, label: str) -> None:
     exclude = EXCLUDE_SEPARATOR.join(picker.exclude)
     value = ""
-    if picker.exclude and len(exclude) < BLOCK_ID - 8:
+    if picker.exclude and len(exclude) <= BLOCK_ID - PREFIX_ROOM:
         # Slack's own user list cannot leave anyone out: the bot offers the people itself
         # (`block_suggestion`), and whom to leave out rides in the block id, which Slack
         # reports back as we sent it in its signed request.
