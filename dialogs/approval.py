@@ -163,6 +163,7 @@ async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> lis
         placeholder=ctx.tr("Choose a person"),
         submit_label=label,
         exclude=await _not_offered(ctx, request),
+        searched=True,
     )
     cancel = Actions((Button("handover:cancel", ctx.tr("Cancel"), value),))
     return [note(text, picker, cancel, ephemeral=True)]

@@ -80,6 +80,11 @@ class PersonPicker:
     # The platform's ids of people not to offer (where the platform's picker can leave
     # people out; the domain refuses them anyway).
     exclude: tuple[str, ...] = ()
+    # Offer people from the bot's own search, where the platform's picker lists everyone and
+    # cannot leave `exclude` out (Slack, Teams): for a choice where offering the excluded
+    # would mislead (the hand-over). The bot's search reaches only the people it knows and
+    # the directory, so other pickers keep the platform's, and the domain refuses the excluded.
+    searched: bool = False
     # People picked before (Back, Edit a field), preselected: their platform ids and names.
     selected: tuple[Option, ...] = ()
     kind: Literal["person_picker"] = "person_picker"
@@ -207,6 +212,7 @@ def from_dict(raw: dict[str, Any]) -> Message:
                     placeholder=block.get("placeholder", ""),
                     submit_label=block.get("submit_label", ""),
                     exclude=tuple(block.get("exclude", ())),
+                    searched=block.get("searched", False),
                     selected=tuple(
                         Option(o["value"], o["label"]) for o in block.get("selected", ())
                     ),

@@ -33,11 +33,11 @@ from bot.slack.channel import SlackChannel
 from bot.slack.client import Tuning, make_client
 from bot.slack.config import Mode
 from bot.slack.people import Directory
-from bot.slack.render import home_view
+from bot.slack.render import SELECT_OPTIONS, home_view, option
 from dialogs.channel import DeliveryError
 from dialogs.events import Event, Text, Visit
 from dialogs.router import ALL_COMMANDS
-from hub import home
+from hub import home, people_search
 from hub.identities import COMMS, DIRECTOR
 from hub.turns import CARD
 
@@ -186,6 +186,7 @@ class SlackBot:
         bolt.event("app_home_opened")(self._on_home_opened)
         bolt.action(re.compile(".*"))(self._on_action)
         bolt.view(re.compile(".*"))(self._on_view)
+        bolt.options(re.compile(".*"))(self._on_options)
         return bolt
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -220,6 +221,20 @@ class SlackBot:
         if submitted is not None:
             await self._receive(submitted)
         await ack()
+
+    async def _on_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Someone types in a people search (`block_suggestion`): a read, answered at once
+        (Slack waits three seconds), never stored."""
+        asked = translate.suggestion(body)
+        if asked is None:
+            await ack(options=[])
+            return
+        _, typed, exclude = asked
+        found = await people_search.offered(
+            self.store, translate.PLATFORM, typed, exclude=exclude, by_email=True,
+            limit=SELECT_OPTIONS,
+        )
+        await ack(options=[option(value, label) for value, label in found])
 
     async def _receive(self, turn: translate.Turn, *, raw_text: str = "", dm: str = "") -> None:
         """Commit the turn to the inbox; Slack is acknowledged after this returns."""

@@ -177,6 +177,11 @@ class Directory:
         now = self.clock()
         found: list[Sender | None] = []
         for user_id in ids:
+            if "@" in user_id:
+                # The bot's own people search offers a colleague Slack has not shown us yet
+                # by their work e-mail (hub.people_search).
+                found.append(await self.by_address(user_id))
+                continue
             if not is_user_id(user_id):
                 found.append(None)
                 continue

@@ -64,6 +64,10 @@ LINK_ACTION = "link"
 # A form's fields are inputs whose action ids are this and the field's name: the form's button
 # sends what they hold (`bot.slack.translate.form_values`).
 FIELD_PREFIX = "field:"
+# Between the Slack user ids an external select's block id says not to offer.
+EXCLUDE_SEPARATOR = ","
+# What a block id holds before its value, even in the Home tab ("m12b34:").
+PREFIX_ROOM = 16
 
 Json = dict[str, Any]
 
@@ -204,11 +208,18 @@ def _option(option: Option, *, with_description: bool = False) -> Json:
     return rendered
 
 
+def option(value: str, label: str) -> Json:
+    """An option of the bot's own people search (`block_suggestion`)."""
+    return _option(Option(value, label))
+
+
 def _submit(builder: _Builder, action: str, label: str, value: str) -> None:
     _buttons(builder, (Button(action, label or "OK", value, "primary"),))
 
 
-def _input(builder: _Builder, label: str, element: Json, *, optional: bool = False) -> None:
+def _input(
+    builder: _Builder, label: str, element: Json, *, optional: bool = False, value: str = ""
+) -> None:
     builder.add(
         {
             "type": "input",
@@ -216,7 +227,8 @@ def _input(builder: _Builder, label: str, element: Json, *, optional: bool = Fal
             "element": element,
             "optional": optional,
             "dispatch_action": False,
-        }
+        },
+        value,
     )
 
 
@@ -265,20 +277,44 @@ def is_user_id(value: str) -> bool:
     return bool(_USER_ID.match(value))
 
 
+def excluded(block_id: str) -> tuple[str, ...]:
+    """The people an external select's block id says not to offer (`_picker`)."""
+    return tuple(u for u in block_value(block_id).split(EXCLUDE_SEPARATOR) if u)
+
+
 def _picker(builder: _Builder, picker: PersonPicker, label: str) -> None:
-    element: Json = {
-        "type": "multi_users_select" if picker.multi else "users_select",
-        "action_id": picker.action[:ACTION_ID],
-    }
+    exclude = EXCLUDE_SEPARATOR.join(picker.exclude)
+    value = ""
+    if picker.searched and picker.exclude and len(exclude) <= BLOCK_ID - PREFIX_ROOM:
+        # Slack's own user list cannot leave anyone out: the bot offers the people itself
+        # (`block_suggestion`), and whom to leave out rides in the block id, which Slack
+        # reports back as we sent it in its signed request.
+        element: Json = {
+            "type": "multi_external_select" if picker.multi else "external_select",
+            "action_id": picker.action[:ACTION_ID],
+            "min_query_length": 1,
+        }
+        value = exclude
+    else:
+        element = {
+            "type": "multi_users_select" if picker.multi else "users_select",
+            "action_id": picker.action[:ACTION_ID],
+        }
     if picker.placeholder:
         element["placeholder"] = plain(picker.placeholder, PLACEHOLDER_TEXT)
     # Slack user ids only: the ids of another platform would make Slack refuse the message.
-    picked = [o.value for o in picker.selected if is_user_id(o.value)]
-    if picked and picker.multi:
-        element["initial_users"] = picked
+    picked = [o for o in picker.selected if is_user_id(o.value)]
+    if element["type"].endswith("external_select"):
+        # The bot's own search: what was picked before is shown as its options.
+        if picked and picker.multi:
+            element["initial_options"] = [option(o.value, o.label) for o in picked]
+        elif picked:
+            element["initial_option"] = option(picked[0].value, picked[0].label)
+    elif picked and picker.multi:
+        element["initial_users"] = [o.value for o in picked]
     elif picked:
-        element["initial_user"] = picked[0]
-    _input(builder, label or picker.placeholder, element, optional=True)
+        element["initial_user"] = picked[0].value
+    _input(builder, label or picker.placeholder, element, optional=True, value=value)
     _submit(builder, picker.action, picker.submit_label, picker.value)
 
 

@@ -20,6 +20,7 @@ from bot.slack.render import (
     block_group,
     block_value,
     button_action,
+    excluded,
     is_user_id,
 )
 from dialogs.events import Action, Command, Event, Sender, Text
@@ -29,6 +30,8 @@ PLATFORM = "slack"
 MAX_TEXT = 4000
 MAX_VALUE = 2000
 MAX_SELECTED = 100
+# A name or an e-mail address being typed into a people search.
+MAX_QUERY = 100
 
 _ENTITY = re.compile(r"<([^<>]*)>")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -173,6 +176,12 @@ def _picked(entry: Mapping[str, Any]) -> tuple[list[str], bool]:
         return ([entry["selected_user"]] if entry.get("selected_user") else []), True
     if kind == "multi_users_select":
         return list(entry.get("selected_users") or []), True
+    if kind == "external_select":
+        # The bot's own people search (`bot.slack.bot`): its values are people too.
+        option = entry.get("selected_option")
+        return ([option["value"]] if option else []), True
+    if kind == "multi_external_select":
+        return [o["value"] for o in entry.get("selected_options") or []], True
     if kind == "static_select":
         option = entry.get("selected_option")
         return ([option["value"]] if option else []), False
@@ -303,6 +312,16 @@ def view_submission(body: Mapping[str, Any]) -> Turn | None:
         sender(user), action=action[:200], value=value, selected=picked, text=text[:MAX_TEXT]
     )
     return Turn(event, key=key, picked=picked if people else ())
+
+
+def suggestion(body: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]] | None:
+    """A `block_suggestion` (someone typing in the bot's people search): who asks, what they
+    typed, and whom the block says not to offer; None when it is not one we rendered."""
+    user = str((body.get("user") or {}).get("id", ""))
+    if not user or body.get("type") != "block_suggestion":
+        return None
+    typed = plain_text(str(body.get("value") or ""))[:MAX_QUERY]
+    return user, typed, excluded(str(body.get("block_id") or ""))
 
 
 def home_opened(body: Mapping[str, Any]) -> str | None:

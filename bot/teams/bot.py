@@ -25,7 +25,7 @@ from bot.teams.translate import PLATFORM, Incoming, translate
 from dialogs.events import Command, Event, Sender
 from dialogs.help import GREETING
 from dialogs.router import Brain
-from hub import home
+from hub import home, people_search
 from hub.identities import Identities
 from hub.turns import CARD, Hub
 
@@ -63,6 +63,12 @@ class TeamsBot:
             await self.hub.met(sender)
         if incoming.kind == "refresh":
             return await self._card_for(sender, incoming.value)
+        if incoming.kind == "search":
+            # A read, answered at once and never stored: Teams shows what it gets back.
+            found = await people_search.offered(
+                self.hub.store, PLATFORM, incoming.query, exclude=incoming.exclude
+            )
+            return render.search_response(found)
         if incoming.kind == "install":
             if incoming.greet:
                 await self.hub.receive(*self._keyed(incoming, Command(sender, GREETING)))

@@ -41,6 +41,11 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 # `Input.ChoiceSet`'s `choices.data` (the people picker's search) came with Adaptive Cards 1.6.
 DATA_QUERY_VERSION = "1.6"
+# Where a people picker searches: Teams' Graph people search, or the bot's own.
+GRAPH_DATASET = "graph.microsoft.com/users"
+PEOPLE_DATASET = "kontobot.people"
+DATASET_SEPARATOR, EXCLUDE_SEPARATOR = ":", ","
+SEARCH_RESPONSE = "application/vnd.microsoft.search.searchResponse"
 MORE = "…"
 # Teams refuses a message over 28 KB (413 MessageSizeTooBig). The card may take what the
 # activity around it leaves (the summary of at most SUMMARY_TEXT characters and the ids),
@@ -203,11 +208,18 @@ def _block(block: Block, input_id: str, text_input: str | None) -> list[dict[str
     if isinstance(block, Choice):
         return _choice(block, input_id, text_input)
     if isinstance(block, PersonPicker):
+        # Teams' own Graph search cannot leave anyone out: a picker that must asks the bot
+        # (`application/search`), and whom to leave out rides in the dataset's name.
+        dataset = (
+            PEOPLE_DATASET + DATASET_SEPARATOR + EXCLUDE_SEPARATOR.join(block.exclude)
+            if block.searched and block.exclude
+            else GRAPH_DATASET
+        )
         picker = {
             "type": "Input.ChoiceSet",
             "id": input_id,
             "choices": [],
-            "choices.data": {"type": "Data.Query", "dataset": "graph.microsoft.com/users"},
+            "choices.data": {"type": "Data.Query", "dataset": dataset},
             "isMultiSelect": block.multi,
             "placeholder": block.placeholder,
             "label": block.placeholder,
@@ -320,6 +332,20 @@ def _elements(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if action.get("type") == "Action.ShowCard":
                 found.extend(_elements(action["card"]["body"]))
     return found
+
+
+def excluded(dataset: str) -> tuple[str, ...] | None:
+    """Whom the bot's people search `dataset` leaves out; None when it is not the bot's."""
+    name, _, exclude = dataset.partition(DATASET_SEPARATOR)
+    if name != PEOPLE_DATASET:
+        return None
+    return tuple(e for e in exclude.split(EXCLUDE_SEPARATOR) if e)
+
+
+def search_response(found: list[tuple[str, str]]) -> dict[str, Any]:
+    """The body of the answer to an `application/search` invoke."""
+    results = [{"title": label, "value": value[:DATA_TEXT]} for value, label in found]
+    return {"type": SEARCH_RESPONSE, "value": {"results": results}}
 
 
 def version(body: list[dict[str, Any]]) -> str:

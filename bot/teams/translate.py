@@ -22,7 +22,7 @@ from dialogs.events import Action, Command, Event, Sender, Text
 from dialogs.text import clean_json
 
 PLATFORM = "teams"
-Kind = Literal["message", "action", "refresh", "install", "other"]
+Kind = Literal["message", "action", "refresh", "search", "install", "other"]
 
 # What a person may type (or pick from the command menu) for each command with a flow.
 # `help` stays text: inside a conversation it explains the current question.
@@ -70,6 +70,8 @@ _SPACES = re.compile(r"\s+")
 MAX_TEXT = 4000
 MAX_FIELD = 200
 MAX_SELECTED = 50
+# A name or an e-mail address being typed into a people search.
+MAX_QUERY = 100
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ class Incoming:
     picked_people: tuple[str, ...] = ()
     # For `refresh`: the card value whose current state the viewer should see.
     value: str = ""
+    # For `search`: what was typed in the bot's people search, and whom it leaves out.
+    query: str = ""
+    exclude: tuple[str, ...] = ()
     # The bot was just added to a personal chat: say hello.
     greet: bool = False
     invoke: bool = False
@@ -122,6 +127,13 @@ def translate(raw: dict[str, Any]) -> Incoming:
             return incoming("other")
         # A blank message (a mention alone, a picture) gets an answer, never silence.
         return incoming("message", event=_text_event(sender, text))
+    if kind_of == "invoke" and raw.get("name") == "application/search" and sender is not None:
+        asked = _dict(raw.get("value"))
+        exclude = render.excluded(str(asked.get("dataset") or ""))
+        if exclude is None:
+            return incoming("other", invoke=True)
+        query = str(asked.get("queryText") or "").strip()[:MAX_QUERY]
+        return incoming("search", query=query, exclude=exclude[:MAX_SELECTED], invoke=True)
     if kind_of == "invoke":
         if raw.get("name") != "adaptiveCard/action" or sender is None:
             return incoming("other", invoke=True)

@@ -155,6 +155,11 @@ def _element(element: dict[str, Any], where: str, problems: list[str]) -> None:
         _options(element.get("options"), 10, where, problems)
     elif kind in ("users_select", "multi_users_select"):
         pass
+    elif kind in ("external_select", "multi_external_select"):
+        # Its options come from the app's answer to block_suggestion, asked for once
+        # min_query_length characters are typed (Slack's default is 3).
+        if not isinstance(element.get("min_query_length", 3), int):
+            problems.append(f"{where}.min_query_length: a number")
     elif kind == "plain_text_input":
         if not 1 <= element.get("max_length", 3000) <= 3000:
             problems.append(f"{where}.max_length: 1..3000")

@@ -285,6 +285,17 @@ class SlackRig:
                 entry["selected_user"] = users[0] if users else None
             elif kind == "multi_users_select":
                 entry["selected_users"] = list(users or [])
+            elif kind == "external_select":
+                # The people the bot offered (`suggest`) carry their values as options.
+                entry["selected_option"] = (
+                    {"text": {"type": "plain_text", "text": users[0]}, "value": users[0]}
+                    if users
+                    else None
+                )
+            elif kind == "multi_external_select":
+                entry["selected_options"] = [
+                    {"text": {"type": "plain_text", "text": u}, "value": u} for u in users or []
+                ]
             elif kind in ("checkboxes", "multi_static_select"):
                 entry["selected_options"] = [
                     o for o in element["options"] if o["value"] in (options or [])
@@ -298,6 +309,29 @@ class SlackRig:
         retry = options.pop("headers", None)
         body = self.action_body(user, posted, action_id, **options)
         return await self.post(body, "application/x-www-form-urlencoded", headers=retry)
+
+    def suggestion_body(self, user: str, posted: Posted, action_id: str, typed: str) -> str:
+        """A block_suggestion payload: `user` types `typed` in the external select
+        `action_id` of a posted message."""
+        block, element = find_input(posted.blocks, action_id)
+        payload = {
+            "type": "block_suggestion",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "container": {"type": "message", "message_ts": posted.ts, "channel_id": posted.channel},
+            "api_app_id": "AKONTOBOT",
+            "token": "deprecated",
+            "action_id": element["action_id"],
+            "block_id": block["block_id"],
+            "value": typed,
+            "team": {"id": TEAM, "domain": "ki"},
+        }
+        return urlencode({"payload": json.dumps(payload)})
+
+    async def suggest(
+        self, user: str, posted: Posted, action_id: str, typed: str, **options: Any
+    ) -> ClientResponse:
+        body = self.suggestion_body(user, posted, action_id, typed)
+        return await self.post(body, "application/x-www-form-urlencoded", **options)
 
     async def submit_view(
         self, user: str, callback_id: str, metadata: str, text: str, view_id: str = "VMODAL"
@@ -383,7 +417,8 @@ class SlackRig:
             return await self.act(user, prompt, answer.action, option=answer.selected[0])
         if kind in ("checkboxes", "multi_static_select"):
             return await self.act(user, prompt, answer.action, options=list(answer.selected))
-        if kind in ("users_select", "multi_users_select"):
+        if kind in ("users_select", "multi_users_select", "external_select",
+                    "multi_external_select"):
             return await self.act(user, prompt, answer.action, users=list(answer.selected))
         if kind == "button" and answer.verb == "form":
             return await self.act(user, prompt, answer.action, values=dict(answer.values))
@@ -448,3 +483,14 @@ async def running(
             yield SlackRig(client, fake, clock)
     finally:
         await fake.stop()
+
+
+def find_input(
+    blocks: list[dict[str, Any]], action_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The input block whose element has `action_id`, and that element."""
+    for block in blocks:
+        element = block.get("element") or {}
+        if block.get("type") == "input" and element.get("action_id") == action_id:
+            return block, element
+    raise AssertionError(f"no input {action_id}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from data import directory
 from data.models import (
     Account,
     AccountRequest,
@@ -27,9 +28,9 @@ from tests.bot.slack.rig import (
     SlackRig,
     buttons,
 )
-from tests.helpers import count, load
-from tests.helpers.fake_slack import dm_channel
-from tests.helpers.journey import SUBMIT, open_account_answers
+from tests.helpers import T0, count, load
+from tests.helpers.fake_slack import Posted, dm_channel
+from tests.helpers.journey import STAFF, SUBMIT, import_staff, open_account_answers
 
 EN = Translator("en")
 SV = Translator("sv")
@@ -224,11 +225,8 @@ async def test_a_modal_submission_is_a_decision_with_its_text(rig: SlackRig) -> 
 
 
 async def test_the_decision_can_be_handed_to_another_manager(rig: SlackRig) -> None:
-    await submitted(rig, scope="unit")
+    picker = await hand_over_picker(rig)
     [card] = rig.fake.dm(CECILIA.id)
-    await rig.act(CECILIA.id, card, "approval:handover")
-    await rig.settle()
-    [picker] = rig.fake.ephemeral(CECILIA.id)
     assert picker.channel == dm_channel(CECILIA.id)
     await rig.act(CECILIA.id, picker, "handover:to", users=[FILIP.id])
     await rig.settle()
@@ -321,20 +319,15 @@ async def test_slack_checks_the_url_with_a_challenge(rig: SlackRig) -> None:
 async def test_the_hand_over_picker_explains_why_the_requester_or_the_approver_cannot_decide(
     rig: SlackRig,
 ) -> None:
-    # Slack's users_select lists the whole workspace and cannot leave anyone out (a list of
-    # our own would lose everyone kontobot has not met): the choice is checked when it is
-    # sent, explained, and nothing moves.
-    await submitted(rig, scope="unit")
-    [card] = rig.fake.dm(CECILIA.id)
-    await rig.act(CECILIA.id, card, "approval:handover")
-    await rig.settle()
-    [picker] = rig.fake.ephemeral(CECILIA.id)
+    # The bot's own search leaves them out (below); a pick that names them anyway (a value
+    # Slack never offered) is still checked when it is sent, explained, and nothing moves.
+    picker = await hand_over_picker(rig)
     [element] = [
         b["element"]
         for b in picker.blocks
         if b.get("element", {}).get("action_id") == "handover:to"
     ]
-    assert element["type"] == "users_select"
+    assert element["type"] == "external_select"
     before = rig.fake.ephemeral(CECILIA.id)
     await rig.act(CECILIA.id, picker, "handover:to", users=[ANNA.id])
     await rig.settle()
@@ -370,3 +363,56 @@ async def test_a_clicked_question_is_rewritten_to_show_the_choice_without_button
     typed = rig.fake.message(following.ref)
     assert typed.updates == 1 and not [b for b in typed.blocks if b["type"] == "actions"]
     assert EN("✓ You chose: {answer}", answer="ki_neuro_demo") in typed.all_text()
+
+
+async def hand_over_picker(rig: SlackRig) -> Posted:
+    await submitted(rig, scope="unit")
+    [card] = rig.fake.dm(CECILIA.id)
+    await rig.act(CECILIA.id, card, "approval:handover")
+    await rig.settle()
+    [picker] = rig.fake.ephemeral(CECILIA.id)
+    return picker
+
+
+async def test_the_hand_over_picker_offers_neither_the_requester_nor_the_approver(
+    rig: SlackRig,
+) -> None:
+    # Slack's users_select cannot leave anyone out: the picker is the bot's own search, over
+    # the people it knows and the directory, answered from a signed block_suggestion.
+    async with rig.store.transaction() as session:
+        await directory.import_csv(
+            session, STAFF + f"{GRETA.email},{GRETA.name},Dept,\n", now=T0, source_name="s.csv"
+        )
+    picker = await hand_over_picker(rig)
+    [element] = [
+        b["element"] for b in picker.blocks if b.get("element", {}).get("action_id") == "handover:to"
+    ]
+    assert element["type"] == "external_select" and element["min_query_length"] == 1
+    response = await rig.suggest(CECILIA.id, picker, "handover:to", "an")
+    assert response.status == 200
+    offered = {o["value"]: o["text"]["text"] for o in (await response.json())["options"]}
+    # "an" fits Anna (the requester, known here and in the directory) and others in the
+    # directory; Anna is offered under neither her Slack id nor her e-mail.
+    assert offered == {GRETA.email: f"{GRETA.name} ({GRETA.email})"}
+    # Cecilia herself is found by her own name nowhere either; Björn is on the team.
+    for typed, absent in (("cecilia", CECILIA), ("björn", BJORN)):
+        response = await rig.suggest(CECILIA.id, picker, "handover:to", typed)
+        assert absent.id not in {o["value"] for o in (await response.json())["options"]}
+    # Someone Slack has not shown the bot is offered by work e-mail, and picking them works.
+    response = await rig.suggest(CECILIA.id, picker, "handover:to", "filip")
+    values = [o["value"] for o in (await response.json())["options"]]
+    assert values == [FILIP.email]
+    await rig.act(CECILIA.id, picker, "handover:to", users=values)
+    await rig.settle()
+    [after] = await load(rig.store, AccountRequest)
+    [filip] = await load(rig.store, Person, Person.email == FILIP.email)
+    assert after.approver_id == filip.id
+    assert "approval:approve" in buttons(rig.fake.dm(FILIP.id)[-1])
+
+
+async def test_an_unsigned_people_search_is_refused(rig: SlackRig) -> None:
+    await import_staff(rig.store, T0)
+    picker = await hand_over_picker(rig)
+    response = await rig.suggest(CECILIA.id, picker, "handover:to", "an", secret="not-the-secret")
+    assert response.status == 401
+    assert "options" not in await response.text()

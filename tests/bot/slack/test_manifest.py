@@ -58,6 +58,8 @@ def test_every_request_url_is_the_events_route() -> None:
     urls = [c["url"] for c in found["features"]["slash_commands"]]
     urls.append(found["settings"]["event_subscriptions"]["request_url"])
     urls.append(found["settings"]["interactivity"]["request_url"])
+    # The hand-over picker's people search: without it Slack never asks, and it stays empty.
+    urls.append(found["settings"]["interactivity"]["options_load_url"])
     assert all(url.endswith(bot.slack.ROUTE) for url in urls)
     assert found["settings"]["interactivity"]["is_enabled"] is True
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from bot.slack.render import LINK_ACTION, MORE, escape, home_view, render, split_mrkdwn
+from bot.slack.render import (
+    LINK_ACTION,
+    MORE,
+    escape,
+    excluded,
+    home_view,
+    render,
+    split_mrkdwn,
+)
 from bot.slack.translate import block_action
 from dialogs.messages import (
     Actions,
@@ -179,6 +187,32 @@ def test_people_are_picked_with_slacks_user_pickers() -> None:
     }
     several, _ = blocks_of(PersonPicker("dlg:team:pick", multi=True, placeholder="Choose people"))
     assert several["element"]["type"] == "multi_users_select"  # type: ignore[index]
+
+
+def test_a_picker_that_leaves_people_out_is_the_bots_own_search() -> None:
+    # Slack's user pickers cannot leave anyone out; whom to leave out rides in the block id.
+    single, _ = blocks_of(
+        PersonPicker("handover:to", "7:1:manager", exclude=("UANNA", "UCEC"), searched=True)
+    )
+    assert single["element"]["type"] == "external_select"  # type: ignore[index]
+    assert single["element"]["min_query_length"] == 1  # type: ignore[index]
+    assert excluded(single["block_id"]) == ("UANNA", "UCEC")  # type: ignore[arg-type]
+    several, _ = blocks_of(
+        PersonPicker("dlg:team:pick", multi=True, exclude=("UANNA",), searched=True)
+    )
+    assert several["element"]["type"] == "multi_external_select"  # type: ignore[index]
+    # A picker that only leaves out the person picking keeps Slack's, which reaches everyone
+    # in the workspace (the domain refuses the person picking).
+    broad, _ = blocks_of(PersonPicker("dlg:team:pick", multi=True, exclude=("UANNA",)))
+    assert broad["element"]["type"] == "multi_users_select"  # type: ignore[index]
+    # In the Home tab too, where every block id gets its message's prefix.
+    [view] = [home_view([Message(text="q", blocks=(PersonPicker("p", exclude=("UA",), searched=True),))])]
+    [picked] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert excluded(picked["block_id"]) == ("UA",)
+    # Too many to carry within a block id: Slack's own picker, and the domain refuses them.
+    crowd = tuple(f"U{i:010d}" for i in range(40))
+    [fallback, _] = blocks_of(PersonPicker("p", exclude=crowd, searched=True))
+    assert fallback["element"]["type"] == "users_select"  # type: ignore[index]
 
 
 def test_a_text_input_is_an_input_block() -> None:

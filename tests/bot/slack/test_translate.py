@@ -157,6 +157,23 @@ def test_people_picked_are_looked_up_before_the_turn() -> None:
     assert turn is not None and turn.picked == ("UB", "UC")
 
 
+def test_people_picked_in_the_bots_own_search_are_people_too() -> None:
+    from dialogs.messages import PersonPicker
+
+    picker = Message(text="q", blocks=(PersonPicker("handover:to", exclude=("UA",), searched=True),))
+    picked = {"selected_option": {"value": "filip.fors@ki.se"}}
+    turn = translate.block_action(_payload(picker, "handover:to", external_select=picked))
+    assert turn is not None and turn.picked == ("filip.fors@ki.se",)
+    assert turn.event.selected == ("filip.fors@ki.se",)  # type: ignore[union-attr]
+
+
+def test_a_block_suggestion_says_who_types_what_and_whom_to_leave_out() -> None:
+    body = {"type": "block_suggestion", "user": {"id": "UCEC"}, "action_id": "handover:to",
+            "block_id": "m1b2:UA,UCEC", "value": "An&amp;na"}
+    assert translate.suggestion(body) == ("UCEC", "An&na", ("UA", "UCEC"))
+    assert translate.suggestion({**body, "type": "block_actions"}) is None
+
+
 def test_ticking_a_box_alone_is_not_a_turn() -> None:
     body = {
         "type": "block_actions",

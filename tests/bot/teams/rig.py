@@ -265,6 +265,28 @@ class TeamsRig:
                 self.screen[user.key] = posted[-1].card
         return body
 
+    async def search(
+        self, user: TeamsUser, card: dict[str, Any], typed: str, *, expect: int = 200
+    ) -> Any:
+        """`user` types `typed` in the people picker of `card` whose search is the bot's:
+        Teams sends the `application/search` invoke with the picker's dataset."""
+        [dataset] = [
+            element["choices.data"]["dataset"]
+            for element in inputs_of(card).values()
+            if "choices.data" in element
+        ]
+        invoke = self.activity(
+            user,
+            "invoke",
+            name="application/search",
+            value={
+                "queryText": typed,
+                "queryOptions": {"skip": 0, "top": 15},
+                "dataset": dataset,
+            },
+        )
+        return await self.send(invoke, expect=expect)
+
     async def refresh(self, user: TeamsUser, card: dict[str, Any]) -> dict[str, Any]:
         """Teams asks for the current state of `card` as `user` opens it."""
         refresh = card["refresh"]["action"]

@@ -301,6 +301,27 @@ def test_the_people_picker_searches_the_organisation() -> None:
     assert submit["data"]["people"] is True and submit["data"]["input"] == field["id"]
 
 
+def test_a_people_picker_that_leaves_people_out_searches_the_bot() -> None:
+    # Teams' Graph search cannot leave anyone out: the bot's search does, told whom by the
+    # dataset's name.
+    picker = PersonPicker(
+        "handover:to", "7:1:manager", exclude=("aad-anna", "aad-cecilia"), searched=True
+    )
+    card = render.card(Message("x", blocks=(picker,)))
+    [field] = inputs_of(card).values()
+    assert field["choices.data"] == {
+        "type": "Data.Query", "dataset": "kontobot.people:aad-anna,aad-cecilia"
+    }
+    assert render.excluded(field["choices.data"]["dataset"]) == ("aad-anna", "aad-cecilia")
+    assert render.excluded("graph.microsoft.com/users") is None
+    assert card["version"] == "1.6" and card_problems(card) == []
+    # A picker that only leaves out the person picking keeps Teams' Graph search, which
+    # reaches everyone in the organisation (the domain refuses the person picking).
+    broad = render.card(Message("x", blocks=(PersonPicker("dlg:team:pick", exclude=("aad-a",)),)))
+    [field] = inputs_of(broad).values()
+    assert field["choices.data"]["dataset"] == "graph.microsoft.com/users"
+
+
 def test_an_approval_card_asks_for_confirmation_and_refreshes_for_its_approver() -> None:
     message = Message(
         "Request",

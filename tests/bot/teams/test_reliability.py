@@ -347,13 +347,29 @@ async def test_the_approver_hands_the_decision_to_a_colleague(carded: TeamsRig) 
     )
 
 
+async def test_the_hand_over_picker_searches_without_the_requester_or_the_approver(
+    carded: TeamsRig,
+) -> None:
+    rig = carded
+    # Teams' own Graph search cannot leave anyone out: the picker asks the bot instead.
+    await rig.execute(CECILIA, rig.click(CECILIA, "approval:handover"))
+    picker = rig.fake.in_conversation(CECILIA.conversation)[-1].card
+    [data] = [e["choices.data"] for e in inputs_of(picker).values() if "choices.data" in e]
+    assert data["type"] == "Data.Query" and data["dataset"].startswith("kontobot.people")
+    assert picker["version"] == "1.6"
+    # "e" fits Anna (the requester), Cecilia (the approver) and Eva.
+    body = await rig.search(CECILIA, picker, "e")
+    assert body["type"] == "application/vnd.microsoft.search.searchResponse"
+    found = {r["value"]: r["title"] for r in body["value"]["results"]}
+    assert found == {EVA.aad: f"{EVA.name} ({EVA.email})"}
+
+
 async def test_the_hand_over_picker_explains_why_the_requester_or_the_approver_cannot_decide(
     carded: TeamsRig,
 ) -> None:
     rig = carded
-    # Teams' people picker searches Microsoft Graph itself, out of the bot's reach, so it
-    # cannot leave anyone out: the choice is checked when it is sent, explained, and nothing
-    # moves.
+    # The picker's search is the bot's own and leaves them out (below); a pick that names
+    # them anyway is still checked when it is sent, explained, and nothing moves.
     await rig.execute(CECILIA, rig.click(CECILIA, "approval:handover"))
     picker = rig.fake.in_conversation(CECILIA.conversation)[-1]
     rig.screen[CECILIA.key] = picker.card

@@ -77,3 +77,20 @@ def test_a_message_with_no_text_is_still_a_message() -> None:
     )
     assert incoming.kind == "message"
     assert isinstance(incoming.event, Text) and incoming.event.text == ""
+
+
+def test_a_search_in_the_bots_people_picker_says_what_was_typed_and_whom_to_leave_out() -> None:
+    from bot.teams.translate import translate
+
+    raw = {
+        "type": "invoke", "id": "3", "name": "application/search",
+        "from": {"id": "29:x", "name": "Cecilia", "aadObjectId": "aad-cecilia"},
+        "conversation": {"id": "a:1", "conversationType": "personal"},
+        "value": {"queryText": " an ", "dataset": "kontobot.people:aad-anna,aad-cecilia"},
+    }
+    incoming = translate(raw)
+    assert (incoming.kind, incoming.query, incoming.invoke) == ("search", "an", True)
+    assert incoming.exclude == ("aad-anna", "aad-cecilia")
+    # A search in another dataset is not the bot's to answer.
+    other = translate({**raw, "value": {"queryText": "an", "dataset": "graph.microsoft.com/users"}})
+    assert other.kind == "other"
