@@ -81,9 +81,9 @@ PAGE_TEXT = {
     "language": N_("Language"),
     "message": N_("Message"),
     "placeholder": N_("Type /open-account, help, or an answer"),
-    # The message box's hint on a phone, where the one above is cut off: at most ~25 letters.
-    "placeholder_short": N_("Type help or an answer"),
     "send": N_("Send"),
+    # The message box's hint where "placeholder" is cut off (a phone): at most ~25 letters.
+    "placeholder_short": N_("Type help or an answer"),
 }
 
 
