@@ -83,6 +83,8 @@ PAGE_TEXT = {
     "message": N_("Message"),
     "placeholder": N_("Type /open-account, help, or an answer"),
     "send": N_("Send"),
+    # The message box's hint where "placeholder" is cut off (a phone): at most ~25 letters.
+    "placeholder_short": N_("Type help or an answer"),
 }
 
 

@@ -356,6 +356,24 @@ LAYOUT_PROBLEMS = r"""() => {
   return problems;
 }"""
 
+# The placeholders of the boxes shown that run past their box: one cut off mid-word tells
+# nothing. Measured as the browser lays the text out, in the box's own font.
+PLACEHOLDERS_CUT_OFF = r"""() => [...document.querySelectorAll("input[placeholder]")]
+  .filter((input) => input.offsetParent)
+  .flatMap((input) => {
+    const style = getComputedStyle(input);
+    const probe = document.createElement("span");
+    probe.style.font = style.font;
+    probe.style.whiteSpace = "pre";
+    probe.style.position = "absolute";
+    probe.textContent = input.placeholder;
+    document.body.append(probe);
+    const width = probe.getBoundingClientRect().width;
+    probe.remove();
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return width > room ? [`#${input.id}: "${input.placeholder}" ${Math.round(width)}px > ${room}px`] : [];
+  })"""
+
 
 def submit_request(page: Page, server: Server, who: str, answers: list[Answer]) -> None:
     """`who` answers every question through the page's own JSON API (as its script does)."""
@@ -401,6 +419,14 @@ def test_the_request_card_fits_the_screen(
     try:
         assert page.evaluate(LAYOUT_PROBLEMS) == []
         assert page.evaluate(BROKEN_WORDS, "#log") == []
+        # The message box's hint is whole: in full where it fits, shortened on a phone.
+        tr = Translator(lang)
+        hint = page.locator("#say")
+        expect(hint).to_have_attribute(
+            "placeholder",
+            tr("Type /open-account, help, or an answer" if width > 390 else "Type help or an answer"),
+        )
+        assert page.evaluate(PLACEHOLDERS_CUT_OFF) == []
         assert chat.problems == []
     finally:
         page.request.post(f"{server.url}/web/api/locale", data={"as": "cecilia", "locale": "sv"})

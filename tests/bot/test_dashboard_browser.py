@@ -435,6 +435,35 @@ def test_a_used_or_expired_link_is_refused(
         someone_else.close()
 
 
+def test_on_a_phone_the_registers_hint_stays_in_view_as_its_table_scrolls(
+    browser: Browser, server: Server, seeded: Seeded
+) -> None:
+    eva = Visitor(browser, server)
+    try:
+        tab = eva.sign_in("eva", "Eva Ek", "sv")
+        tab.set_viewport_size(PHONE)
+        for lang in LANGUAGES:
+            in_language(tab, lang)
+            hint = tab.get_by_text(words(lang).gettext("Select a column heading to sort by it."))
+            table = tab.locator("table.register")
+            # The table is wider than the phone: it scrolls sideways in its own box.
+            wrap = tab.locator(".table-wrap", has=table)
+            assert wrap.evaluate("(box) => box.scrollWidth > box.clientWidth")
+            # The page scrolled down to the table (the window only: scrolling the hint into
+            # view would scroll the table's box too).
+            wrap.evaluate("(box) => window.scrollBy(0, box.getBoundingClientRect().top - 300)")
+            for end in ("box.scrollWidth", "0"):
+                wrap.evaluate(f"(box) => {{ box.scrollLeft = {end}; }}")
+                # Whole, on the screen, above the table, wherever the table is scrolled to.
+                expect(hint).to_be_in_viewport(ratio=1, timeout=WAIT)
+                said, rows_at = hint.bounding_box(), table.bounding_box()
+                assert said is not None and rows_at is not None
+                assert said["y"] + said["height"] <= rows_at["y"]
+        assert eva.problems == []
+    finally:
+        eva.close()
+
+
 # --- every page: screenshots, and axe-core ----------------------------------------------------
 
 

@@ -9,6 +9,8 @@ const state = {
   poll: null,
   // After the person clicked something, focus goes to what the bot asks next.
   focusNext: false,
+  // The page's own words, in the viewer's language (from /web/api/people).
+  page: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -53,7 +55,30 @@ async function loadPeople() {
 function showPage(page) {
   for (const element of document.querySelectorAll("[data-page]")) element.textContent = page[element.dataset.page];
   for (const element of document.querySelectorAll("[data-page-label]")) element.setAttribute("aria-label", page[element.dataset.pageLabel]);
-  for (const element of document.querySelectorAll("[data-page-placeholder]")) element.placeholder = page[element.dataset.pagePlaceholder];
+  state.page = page;
+  fitPlaceholders();
+}
+
+// A placeholder in full where it fits, else its short form (data-page-placeholder-short): on a
+// phone the full one would be cut off mid-word, which tells nothing.
+const ruler = document.createElement("canvas").getContext("2d");
+
+function fits(input, text) {
+  const style = getComputedStyle(input);
+  ruler.font = style.font;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return ruler.measureText(text).width <= room;
+}
+
+function fitPlaceholders() {
+  if (!state.page) return;
+  for (const element of document.querySelectorAll("[data-page-placeholder]")) {
+    const full = state.page[element.dataset.pagePlaceholder];
+    const short = state.page[element.dataset.pagePlaceholderShort];
+    // A hidden box has no width to measure: it is fitted again once shown.
+    if (!element.offsetParent) continue;
+    element.placeholder = short && !fits(element, full) ? short : full;
+  }
 }
 
 function renderNav() {
@@ -89,6 +114,7 @@ function renderNav() {
   const current = me.conversations.find((c) => c.id === state.conversation);
   $("conversation-title").textContent = `${me.name} · ${current.name}`;
   $("composer").hidden = !state.conversation.startsWith("dm:");
+  fitPlaceholders();
   $("locale").value = me.locale;
 }
 
@@ -261,6 +287,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       showProblem(`The language wasn't changed: ${error.message}`);
     }
   });
+  window.addEventListener("resize", fitPlaceholders);
   await loadPeople();
   restartPoll();
 });

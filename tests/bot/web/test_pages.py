@@ -231,6 +231,78 @@ async def test_the_audit_trail_reads_as_sentences(
     )
 
 
+class Grid(HTMLParser):
+    """One table of a page (by its class) as text: its column headings and its rows' cells."""
+
+    def __init__(self, table_class: str) -> None:
+        super().__init__()
+        self.table_class = table_class
+        self.inside = False
+        self.headings: list[str] = []
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+        self.in_head = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.inside = dict(attrs).get("class") == self.table_class
+        elif self.inside and tag == "thead":
+            self.in_head = True
+        elif self.inside and tag == "tr" and not self.in_head:
+            self.rows.append([])
+        elif self.inside and tag in ("th", "td"):
+            self.cell = []
+        elif self.cell is not None and tag in ("ul", "li", "p", "br", "div"):
+            self.cell.append(" ")  # a line of its own: not run into the words before it
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+        elif tag == "thead":
+            self.in_head = False
+        elif self.inside and tag in ("th", "td") and self.cell is not None:
+            text = " ".join("".join(self.cell).split())
+            (self.headings if self.in_head else self.rows[-1]).append(text)
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def audit_trail(body: str) -> Grid:
+    grid = Grid("audit")
+    grid.feed(body)
+    assert grid.rows, "no audit trail on the page"
+    return grid
+
+
+@pytest.mark.parametrize(
+    ("lang", "headings", "closed", "notes"),
+    [
+        ("en", ["When", "Who", "What"], "Closed the account SOME-2027-0003.",
+         "Reason: Merged Where: https://archive.example/ki.medicine.old"),
+        ("sv", ["När", "Vem", "Vad"], "Stängde kontot SOME-2027-0003.",
+         "Skäl: Merged Var: https://archive.example/ki.medicine.old"),
+    ],
+)
+async def test_the_audit_trail_has_no_empty_column_and_notes_beneath_their_sentence(
+    comms: Browser, lang: str, headings: list[str], closed: str, notes: str
+) -> None:
+    comms.cookies["kontobot_lang"] = lang
+    for number in (NEURO, CLOSED):
+        grid = audit_trail(await comms.page(f"/dashboard/accounts/{number}"))
+        assert grid.headings == headings
+        for row in grid.rows:
+            assert len(row) == len(headings), row
+        # Every column says something in some row: none stands empty under its heading.
+        for column, heading in enumerate(headings):
+            assert any(row[column] for row in grid.rows), heading
+    # What someone wrote when closing stands with the sentence, beneath it.
+    assert [closed, notes] in ([row[2][: len(closed)], row[2][len(closed):].strip()]
+                               for row in grid.rows)
+
+
 @pytest.mark.parametrize("lang", ["en", "sv"])
 async def test_an_account_is_described_in_the_chats_words(comms: Browser, lang: str) -> None:
     # One glossary (dialogs.glossary): the page names each particular as the chat does.
