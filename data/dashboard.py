@@ -169,7 +169,7 @@ async def account_detail(
 PERSON_DETAILS = {
     "manager_id": "manager", "approver_id": "approver", "to_person_id": "to",
     "from_person_id": "from", "team": "team", "order": "order",
-    "person_id": "person", "from_manager_id": "from_manager",
+    "person_id": "person", "from_manager_id": "from_manager", "expert_id": "expert",
 }
 
 

@@ -49,6 +49,16 @@ SENTENCE = {
     "team.manager_accepted": L_("%(to)s took over as manager from %(from_manager)s."),
     "team.manager_declined": L_("%(to)s declined to take over as manager."),
     "team.manager_withdrawn": L_("Withdrew the request that %(to)s take over as manager."),
+    "question.referred": L_("Asked %(expert)s to help answer a question from the public."),
+    "question.expert_suggested": L_("Suggested an answer to a question from the public."),
+    "question.expert_declined": L_(
+        "Answered that they were not the right person for a question from the public."
+    ),
+    "moderation.recorded": L_("Recorded a removed post or comment in the moderation log."),
+    "case.registered": L_("Recorded the registry number %(registry_number)s."),
+    "purge.recorded": L_("Recorded a purge made on %(purged_on)s."),
+    "consent.recorded": L_("Recorded consent for a post with identifiable people."),
+    "accessibility.checked": L_("Checked a post for accessibility."),
     "webhook.token_created": L_("Set up the question webhook."),
     "webhook.token_rotated": L_("Replaced the question webhook's key."),
 }
@@ -63,8 +73,17 @@ DECISION = {
     ("changes", "director"): L_("Asked for changes to the request as Director of Communications."),
 }
 
+# A mark's sentence depends on what it marks the content for.
+MARK = {
+    "case_management": L_("Marked content as needing case management."),
+    "research_value": L_("Marked content as having research value."),
+}
+
 # What someone wrote, shown beneath the sentence under these names.
 NOTES = {
+    "post": L_("Post"),
+    "what": L_("What"),
+    "rule": L_("Rule of the disposal decision"),
     "reason": L_("Reason"),
     "manager_reason": L_("Why another manager"),
     "location": L_("Where"),
@@ -74,7 +93,7 @@ NOTES = {
 # Ids, not for a reader: the export keeps them.
 INTERNAL = frozenset({
     "request_id", "record_id", "question_id", "entry_id", "handover_id", "absence_id",
-    "anchor",
+    "anchor", "referral_id", "mark_id", "purge_id", "consent_id", "check_id",
 })
 
 # Names for every other detail when an event is shown by its name (the fallback).
@@ -133,6 +152,8 @@ def describe(words: Words, action: str, details: dict[str, Any]) -> Line:
     msgid = SENTENCE.get(action)
     if action == "request.decided":
         msgid = DECISION.get((str(details.get("decision")), str(details.get("stage"))))
+    if action == "case.marked":
+        msgid = MARK.get(str(details.get("kind")))
     if msgid is not None:
         params = _params(words, details)
         try:

@@ -3,10 +3,13 @@ request is a sentence in both languages, with what someone wrote beneath it."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+import data
 from bot.web.dashboard import trail
 from bot.web.dashboard.translation import Words
 
@@ -41,6 +44,27 @@ DETAILS = {
     "team.manager_withdrawn": {"handover_id": 1, "to": "Filip Fors", "from_manager": "Dan Holm"},
     "webhook.token_created": {},
     "webhook.token_rotated": {},
+    "question.referred": {"question_id": 3, "referral_id": 1, "expert": "Greta Gran",
+                          "category": "criticism", "due_at": "2027-03-02T09:00:00+00:00"},
+    "question.expert_suggested": {"question_id": 3, "referral_id": 1},
+    "question.expert_declined": {"question_id": 3, "referral_id": 1},
+    "moderation.recorded": {"entry_id": 2, "category": "threat"},
+    "case.registered": {"mark_id": 1, "registry_number": "1-234/2027"},
+    "purge.recorded": {"purge_id": 1, "what": "The reel of 2 March", "rule": "Item 4.2",
+                       "purged_on": "2027-03-05"},
+    "consent.recorded": {"consent_id": 1, "method": "form", "creator_credited": True},
+    "accessibility.checked": {"check_id": 1, "to_fix": ["alt_text"]},
+}
+MARKED = [
+    {"mark_id": 1, "kind": kind, "question_id": None, "post": "The reel of 2 March"}
+    for kind in ("case_management", "research_value")
+]
+# Recorded by data/ but not about an account or its request: not on the account page.
+ELSEWHERE = {
+    "absence.cancelled", "absence.recorded", "directory.fetched", "directory.imported",
+    "person.merged", "person.created", "person.identity_linked", "person.locale",
+    "role.assigned", "role.removed", "dashboard_link_issued", "dashboard_signed_in",
+    "dashboard_signed_out",
 }
 DECIDED = [
     {"round": 1, "stage": stage, "decision": decision, "reason": reason}
@@ -55,10 +79,24 @@ def test_every_event_is_described() -> None:
     assert set(DETAILS) == set(trail.SENTENCE)
 
 
+def test_every_event_the_data_layer_records_about_an_account_has_a_sentence() -> None:
+    recorded = {
+        action
+        for module in Path(data.__file__).parent.glob("*.py")
+        for action in re.findall(r'action="([a-z_.]+)"', module.read_text(encoding="utf-8"))
+    }
+    described = set(trail.SENTENCE) | {"request.decided", "case.marked"}
+    assert recorded - ELSEWHERE <= described, recorded - ELSEWHERE - described
+
+
 @pytest.mark.parametrize("lang", ["en", "sv"])
 @pytest.mark.parametrize(
     ("action", "details"),
-    [*DETAILS.items(), *(("request.decided", d) for d in DECIDED)],
+    [
+        *DETAILS.items(),
+        *(("request.decided", d) for d in DECIDED),
+        *(("case.marked", d) for d in MARKED),
+    ],
 )
 def test_each_event_is_a_sentence_without_codes(
     lang: str, action: str, details: dict[str, object]
