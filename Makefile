@@ -21,7 +21,7 @@ run: venv
 	$(VENV)/bin/kontobot serve --host $(HOST) --port $(PORT)
 
 test: venv
-	$(VENV)/bin/pytest -n 2 --dist loadgroup
+	$(VENV)/bin/pytest -n 2 --dist loadscope
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy && $(VENV)/bin/lint-imports

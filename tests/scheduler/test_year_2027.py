@@ -53,10 +53,6 @@ from tests.data.test_workdays import NON_WORKING_WEEKDAYS_2027
 from tests.helpers import make_person, request_input
 from tests.helpers.accounts import id_of, register
 
-# The year is simulated once per database in each worker that runs one of its tests:
-# `make test` (`--dist loadgroup`) sends them all to one worker, so it is simulated once.
-pytestmark = pytest.mark.xdist_group("year_2027")
-
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = NudgeConfig()
 SWEEPS = (time(8, 30), time(9, 0), time(10, 0), time(14, 0))
