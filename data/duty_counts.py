@@ -28,6 +28,17 @@ class DutyCounts:
     questions_answered: int = 0
     removals: int = 0
 
+    def params(self) -> dict[str, int]:
+        """The counts as a nudge's parameters (by hand: `dataclasses.asdict` deep-copies, and a
+        sweep asks this for every account of the register on the month's first working day)."""
+        return {
+            "posts_checked": self.posts_checked,
+            "items_to_fix": self.items_to_fix,
+            "questions_logged": self.questions_logged,
+            "questions_answered": self.questions_answered,
+            "removals": self.removals,
+        }
+
 
 async def duty_counts(
     session: AsyncSession, *, start: datetime, end: datetime,

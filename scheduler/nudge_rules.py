@@ -102,7 +102,6 @@ the manager instead with escalation true and the same why.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 
 from data.archive import ArchiveState
@@ -500,7 +499,7 @@ def monthly(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudg
         ):
             continue
         due.extend(_to_team(MONTHLY, account, snapshot, period, "summary",
-                            {"month": period, **asdict(counts)}))
+                            {"month": period, **counts.params()}))
     return due
 
 
