@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from data import access, questions
 from data.errors import MovedOn
 from data.questions import QUESTION_TEXT
 from dialogs.case_management import mark_buttons
 from dialogs.common import (
-    ACCOUNTS,
     AccountStep,
     Host,
     int_value,
     note,
-    offered,
-    pick,
+    start_on_account,
     team_accounts,
 )
 from dialogs.engine import Ctx, Dialog, Progress, Reply, TextStep
@@ -111,21 +107,13 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/question [SOME-2027-0001]`: which account (when the person has several), then the
     text."""
     assert ctx.person.id is not None
-    accounts = await team_accounts(ctx.session, ctx.person.id)
-    if not accounts:
-        text = ctx.tr(
+    return await start_on_account(
+        ctx, host, args, name=NAME, accounts=await team_accounts(ctx.session, ctx.person.id),
+        first="text",
+        refusal=ctx.tr(
             "Questions are logged by an account's team, and you are not on the team of any account."
-        )
-        return [note(text)]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
-    if chosen is not None:
-        data["account"] = chosen.id
-    intro = ctx.tr("Let's log a question from the public, so that it is not forgotten.")
-    return await host.start_dialog(
-        ctx, NAME, data=data, step="text" if chosen is not None else "account", intro=intro
+        ),
+        intro=ctx.tr("Let's log a question from the public, so that it is not forgotten."),
     )
 
 
