@@ -341,6 +341,21 @@ async def latest_sent(
     return list(rows)
 
 
+async def newest_to(session: AsyncSession, *, recipient_id: int, limit: int) -> list[Outbox]:
+    """The newest rows owed to `recipient_id`, of any kind, sent or still to send (not those
+    given up), newest first: where a card the person clicked is found (hub.turns)."""
+    rows = await session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.recipient_id) == recipient_id,
+            col(Outbox.status) != OutboxStatus.FAILED.value,
+        )
+        .order_by(col(Outbox.id).desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def by_key(session: AsyncSession, key: str) -> Outbox | None:
     return (await session.exec(select(Outbox).where(Outbox.key == key))).first()
 

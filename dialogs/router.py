@@ -40,12 +40,14 @@ from dialogs import (
     questions,
     team,
 )
+from dialogs.answered import settled
 from dialogs.common import Act, note
 from dialogs.engine import Ctx, Engine, Progress, Reply
 from dialogs.events import Action, Command, Event, Sender, Text, Visit
 from dialogs.explain import explain
 from dialogs.help import ALL_COMMANDS, COMMANDS, GREETING, greeting, help_message
 from dialogs.i18n import Translator, normalise
+from dialogs.messages import Message
 from dialogs.open_account import NAME as OPEN_ACCOUNT
 from dialogs.open_account import OpenAccount
 
@@ -106,6 +108,28 @@ BUTTONS: dict[str, Handler] = {
     "manager": _one({"accept": team.accept, "decline": team.decline}),
     "accounts": _one({"page": accounts.turn_page}),
 }
+
+# The buttons that settle what their card asked (`prefix:verb`), and when: their row of the card
+# is then rewritten to show what was chosen (dialogs.answered.settled). Buttons that open a
+# conversation (Ask a colleague, Close the account) leave the card as it was; the cards of an
+# approval, a colleague asked and a manager's hand-over are rewritten from the request's,
+# referral's or hand-over's state by the domain itself (`update_of`).
+SETTLES: dict[str, Callable[[Action], bool]] = {
+    "duty:monitored": lambda _: True,
+    "duty:cannot": lambda _: True,
+    "away:cancel": lambda _: True,
+    "rota:rotation": lambda _: True,
+    "rota:first": lambda _: True,
+    "active:yes": lambda _: True,
+    "question:answered": lambda _: True,
+    "case:mark": lambda _: True,
+    "case:research": lambda _: True,
+    # Without a location typed in, *Archived…* asks where first: nothing is settled yet.
+    "archive:done": lambda action: bool(action.text.strip()),
+    "archive:snooze": lambda _: True,
+}
+# The card a button was clicked on, as it reads now (None: not one the bot can find).
+ClickedCard = Callable[[], Awaitable[Message | None]]
 
 
 class Brain:
@@ -179,10 +203,16 @@ class Brain:
         )
 
     async def turn(
-        self, session: AsyncSession, person: Person, event: Event, now: datetime
+        self,
+        session: AsyncSession,
+        person: Person,
+        event: Event,
+        now: datetime,
+        clicked: ClickedCard | None = None,
     ) -> list[Reply]:
         """One turn of `person` in `session`'s transaction: dialog state loaded and saved, domain
-        operations called, replies returned (the caller owes or sends them)."""
+        operations called, replies returned (the caller owes or sends them). `clicked` finds
+        the card a button was clicked on, for a button that settles it (`SETTLES`)."""
         sender = event.sender
         ctx = Ctx(
             session=session,
@@ -204,7 +234,7 @@ class Brain:
             return await self._text(ctx, event)
         if isinstance(event, Visit):
             return []
-        return await self._action(ctx, event)
+        return await self._action(ctx, event, clicked)
 
     def _resolver(self, platform: str, now: datetime) -> Resolver:
         """People picked on `platform`, by their platform ids: those we know, else those the
@@ -362,7 +392,9 @@ class Brain:
 
         return await self.dialog_turn(ctx, answer)
 
-    async def _action(self, ctx: Ctx, action: Action) -> list[Reply]:
+    async def _action(
+        self, ctx: Ctx, action: Action, clicked: ClickedCard | None = None
+    ) -> list[Reply]:
         prefix, _, rest = action.action.partition(":")
         if prefix == "dlg":
             step, _, what = rest.partition(":")
@@ -384,8 +416,25 @@ class Brain:
                 ctx, lambda: self._command(ctx, Command(action.sender, rest))
             )
         handler = BUTTONS.get(prefix)
-        if handler is not None:
+        if handler is None:
+            return [note(explain(ctx.tr, DomainError("unknown_button")), ephemeral=True)]
+        settles = SETTLES.get(action.action)
+        # The card as it read when clicked: looked up before the click changes what it shows.
+        card = await clicked() if clicked is not None and settles and settles(action) else None
+        try:
             # A refusal can come after the operation has written part of its work (a decision
             # row before "no director"); the savepoint undoes that part, as if never clicked.
-            return await self._refusing(ctx, lambda: handler(ctx, self, rest, action))
-        return [note(explain(ctx.tr, DomainError("unknown_button")), ephemeral=True)]
+            async with ctx.session.begin_nested():
+                replies = await handler(ctx, self, rest, action)
+        except DomainError as error:
+            return [note(explain(ctx.tr, error), ephemeral=True)]
+        if card is None:
+            return replies
+
+        def line(label: str) -> str:
+            if not label:
+                return ctx.tr("✓ Done.")
+            return ctx.tr("✓ You chose: {answer}", answer=label)
+
+        done = settled(card, action.action, action.value, line)
+        return [Reply(done, in_place=True), *replies]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -28,11 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import inbox, outbox
 from data.db import Store
-from data.models import InboxEvent, Outbox
-from dialogs import chat_platforms
+from data.models import InboxEvent, Outbox, Person
+from dialogs import chat_platforms, notices
 from dialogs.engine import Reply
-from dialogs.events import Event, Sender
-from dialogs.messages import to_dict
+from dialogs.events import Action, Event, Sender
+from dialogs.messages import Message, from_dict, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, UPDATE, Deliverer
 from hub.wire import event_from_dict, event_to_dict
@@ -96,6 +97,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# How many of the newest messages to a person are searched for the card they clicked.
+CLICKED_WINDOW = 100
 # What a question card's actions start with (dialogs.engine): the cards a typed answer retires.
 QUESTION = "dlg:"
 
@@ -388,13 +391,18 @@ class Hub:
         async with self.store.transaction() as session:
             person = await self.brain.capture(session, event.sender, now)
             assert person.id is not None
-            replies = await self.brain.turn(session, person, event, now)
+            # The card the person clicked, as the adapter named it: what an answer rewrites.
+            card = str(context.get(CARD) or "")
+            clicked = (
+                functools.partial(self._clicked, session, person, row.platform, card)
+                if card and isinstance(event, Action)
+                else None
+            )
+            replies = await self.brain.turn(session, person, event, now, clicked)
             keys: list[str] = []
             rows: dict[str, Outbox] = {}
             # Where the person wrote: written into each reply, so sending it looks nothing up.
             to = {"external_id": event.sender.external_id, "details": dict(event.sender.address)}
-            # The card the person clicked, as the adapter named it: what an answer rewrites.
-            card = str(context.get(CARD) or "")
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
                     continue
@@ -457,6 +465,28 @@ class Hub:
             ref = sent.delivered.get(platform, "")
             return ref if ref and any(a.startswith(actions) for a in found) else ""
         return ""
+
+    async def _clicked(
+        self, session: AsyncSession, person: Person, platform: str, ref: str
+    ) -> Message | None:
+        """The card `person` clicked on `platform` (`ref`, as the platform names it), as it
+        reads now: the newest rewrite of it, else the message first sent. Looked for among
+        the newest messages to the person (CLICKED_WINDOW); an older card is not rewritten,
+        though its button still works."""
+        assert person.id is not None
+        for sent in await outbox.newest_to(session, recipient_id=person.id, limit=CLICKED_WINDOW):
+            params = sent.params
+            if sent.kind == REPLY:
+                if params.get("platform") != platform or params.get("ephemeral"):
+                    continue
+                if params.get(UPDATE) == ref or sent.delivered.get(platform) == ref:
+                    return from_dict(dict(params["message"]))
+            elif sent.delivered.get(platform) == ref:
+                # A notice is composed from the state when it is sent (hub.delivery): so too
+                # the card it rewrites now, in the person's language.
+                tr = self.brain.translator(person)
+                return await notices.compose(session, tr, sent.kind, params, sent.recipient_id)
+        return None
 
     async def _failed(self, row: InboxEvent, error: Exception) -> None:
         assert row.id is not None

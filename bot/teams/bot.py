@@ -111,7 +111,9 @@ class TeamsBot:
         service_url = address.get("service_url", "")
         if incoming.reply_to and service_url and incoming.conversation_id:
             # The clicked card: an answer rewrites it (when not in the invoke response).
-            context[CARD] = card_ref(service_url, incoming.conversation_id, incoming.reply_to)
+            context[CARD] = card_ref(
+                service_url, incoming.conversation_id, incoming.reply_to, address.get("user_id")
+            )
         return key, event, context
 
     # --- around a turn (hub.turns.Platform) -------------------------------------------------

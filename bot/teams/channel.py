@@ -297,9 +297,13 @@ class TeamsChannel:
                 return
 
 
-def card_ref(service_url: str, conversation: str, activity_id: str) -> str:
-    """The reference `TeamsChannel.update` takes for a message a person clicked a card of."""
-    return _ref(service_url, conversation, activity_id, None)
+def card_ref(
+    service_url: str, conversation: str, activity_id: str, user_id: str | None = None
+) -> str:
+    """The reference `TeamsChannel.update` takes for a message a person clicked a card of: as
+    `send` and `reply` made it (they send cards live for the person they address), so that
+    the message it names is found among those sent (hub.turns) and stays live for them."""
+    return _ref(service_url, conversation, activity_id, user_id)
 
 
 def _ref(service_url: str, conversation: str, activity_id: str, user_id: str | None) -> str:

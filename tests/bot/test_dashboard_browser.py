@@ -33,7 +33,7 @@ from data.workdays import Calendar
 from dialogs.i18n import Translator
 from hub.identities import Identities
 from tests.helpers.accounts import register
-from tests.helpers.browser import BROKEN_WORDS, chromium, require_chromium
+from tests.helpers.browser import BROKEN_DATES, BROKEN_WORDS, chromium, require_chromium
 from tests.helpers.server import KONTOBOT, ROOT, Server, cli_env, serving
 
 pytestmark = pytest.mark.browser
@@ -519,7 +519,7 @@ def test_every_page_in_both_languages(browser: Browser, server: Server, seeded: 
         # And on a phone.
         page.set_viewport_size(PHONE)
         shot(page, f"{name}-390")
-        problems[f"{name}-390"] = page.evaluate(LAYOUT)
+        problems[f"{name}-390"] = page.evaluate(LAYOUT) + page.evaluate(BROKEN_DATES, "main")
         page.set_viewport_size(DESKTOP)
 
     problems: dict[str, list[str]] = {}

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.keys import DELIVERER, STORE
-from data import people
+from data import closure, people
 from data.db import Store
 from data.models import Account, Question
 from dialogs.i18n import Translator
@@ -21,7 +21,7 @@ from scheduler.sweep import sweep
 from tests.helpers import load
 from tests.helpers.accounts import register
 from tests.helpers.nudging import CONFIG, at
-from tests.helpers.web import WebChat, settings_for
+from tests.helpers.web import Shown, WebChat, settings_for
 
 en, sv = Translator("en"), Translator("sv")
 MONDAY = date(2027, 3, 1)
@@ -58,6 +58,22 @@ async def demo_account(store: Store) -> int:
                              now=at(MONDAY, 9), handle="ki_neuro_demo")
     assert account.id is not None
     return account.id
+
+
+async def _id(store: Store, who: str) -> int:
+    async with store.read() as session:
+        person = await people.find_by_identity(session, "web", who)
+    assert person is not None and person.id is not None
+    return person.id
+
+
+async def _morning_card(chat: WebChat, clock: Clock, now: datetime) -> Shown:
+    """The sweep at `now`, its nudges delivered: Björn's morning card."""
+    clock.now = now
+    await sweep(chat.client.app[STORE], now, CONFIG)
+    while await chat.client.app[DELIVERER].deliver_due(now):
+        pass
+    return await chat.wait_for_text("bjorn", sv("Monitoring today"))
 
 
 async def test_a_question_is_logged_nudged_and_answered(
@@ -161,3 +177,71 @@ async def test_an_account_is_closed_and_the_offices_are_told(
     later = at(MONDAY.replace(day=2), 9)
     clock.now = later
     assert (await sweep(store, later, CONFIG, reuse=False)).nudges == []
+
+
+async def test_a_click_settles_its_own_row_of_a_digest_in_place(
+    web: tuple[WebChat, Clock],
+) -> None:
+    """Björn is on duty for two accounts: the morning card has a row of buttons for each.
+    Each click rewrites the card where it is: the row clicked says what he chose, the other
+    keeps its buttons, until both are answered and nothing on the card is live."""
+    chat, clock = web
+    app = chat.client.app
+    store: Store = app[STORE]
+    first = await demo_account(store)
+    anna, bjorn, cecilia = [await _id(store, who) for who in ("anna", "bjorn", "cecilia")]
+    second_account = await register(store, requester=anna, team=(bjorn,), manager=cecilia,
+                                    now=at(MONDAY, 9), handle="ki_neuro_two")
+    second = second_account.id
+
+    tuesday = at(MONDAY.replace(day=2), 11)
+    morning = await _morning_card(chat, clock, tuesday)
+    day = "2027-03-02"
+    assert morning.pressable() == [
+        ("duty:monitored", f"{first}:{day}"), ("duty:cannot", f"{first}:{day}"),
+        ("duty:monitored", f"{second}:{day}"), ("duty:cannot", f"{second}:{day}"),
+    ]
+    chosen = sv("✓ You chose: {answer}", answer=sv("Monitored today"))
+    before = len(await chat.messages("bjorn"))
+
+    await chat.act("bjorn", "duty:monitored", value=f"{first}:{day}", message=morning.id)
+    await chat.wait_for_text("bjorn", sv("Thanks! {account} is marked as monitored today.",
+                                         account="Instagram ki_neuro_demo"))
+    [card] = [m for m in await chat.messages("bjorn") if m.id == morning.id]
+    assert chosen in card.text
+    assert card.pressable() == [
+        ("duty:monitored", f"{second}:{day}"), ("duty:cannot", f"{second}:{day}"),
+    ]
+    # Rewritten where it was, not sent again: one new message, the thanks.
+    assert len(await chat.messages("bjorn")) == before + 1
+
+    await chat.act("bjorn", "duty:cannot", value=f"{second}:{day}", message=morning.id)
+    await chat.wait_for_text("bjorn", "ki_neuro_two")
+    [card] = [m for m in await chat.messages("bjorn") if m.id == morning.id]
+    assert card.pressable() == []
+    assert chosen in card.text
+    assert sv("✓ You chose: {answer}", answer=sv("I can't today")) in card.text
+
+
+async def test_a_refused_click_leaves_the_card_as_it_was(
+    web: tuple[WebChat, Clock],
+) -> None:
+    """The account is closed after the morning card went out: the domain refuses Björn's
+    check-in, and the card keeps its buttons (nothing was settled)."""
+    chat, clock = web
+    app = chat.client.app
+    store: Store = app[STORE]
+    account = await demo_account(store)
+    tuesday = at(MONDAY.replace(day=2), 11)
+    morning = await _morning_card(chat, clock, tuesday)
+    async with store.transaction() as session:
+        await closure.close_account(
+            session, account_id=account, actor_id=await _id(store, "anna"), reason="Slutar",
+            final_archive_location="Diarienummer 1-234/2027", now=tuesday,
+        )
+    await chat.act("bjorn", "duty:monitored", value=f"{account}:2027-03-02", message=morning.id)
+    await chat.wait_for(
+        "bjorn", lambda ms: len([m for m in ms if m.id > morning.id]) >= 1
+    )
+    [card] = [m for m in await chat.messages("bjorn") if m.id == morning.id]
+    assert ("duty:monitored", f"{account}:2027-03-02") in card.pressable()

@@ -76,6 +76,15 @@ class Shown:
             )
         }
 
+    def pressable(self) -> list[tuple[str, str]]:
+        """Every live button, in order: (action, value); a digest repeats its actions."""
+        return [
+            (unescape(action), unescape(value))
+            for action, value in re.findall(
+                r'data-action="([^"]*)" data-value="([^"]*)"', self.html
+            )
+        ]
+
 
 class WebChat:
     def __init__(self, client: TestClient[Any, Any]) -> None:

@@ -33,6 +33,7 @@ from babel.numbers import format_percent
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from dialogs.i18n import Translator, normalise
 
@@ -124,14 +125,21 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return _words(context)._translations.ngettext(singular, plural, n)
 
 
+# A date is kept on one line: a narrow column (a phone) would otherwise break it after a hyphen.
+ONE_LINE = Markup('<span class="date">{}</span>')
+
+
 @pass_context
 def _when(context: Context, moment: datetime | None) -> str:
-    return _words(context).when(moment)
+    shown = _words(context).when(moment)
+    day, _, clock = shown.partition(" ")
+    return ONE_LINE.format(day) + Markup(" ") + clock if shown else ""
 
 
 @pass_context
 def _day(context: Context, moment: date | datetime | None) -> str:
-    return _words(context).day(moment)
+    shown = _words(context).day(moment)
+    return ONE_LINE.format(shown) if shown else ""
 
 
 @pass_context

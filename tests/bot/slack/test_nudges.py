@@ -101,6 +101,11 @@ async def test_a_question_is_logged_nudged_and_answered(rig: SlackRig) -> None:
     ) in thanks.all_text()
     [question] = await load(rig.store, Question)
     assert question.answered_at == at(date(2027, 3, 2), 11)
+    # The nudge was rewritten where it was (chat.update): what he chose, no button left.
+    assert nudge.updates == 1
+    assert "question:answered" not in buttons(nudge)
+    assert SV("✓ You chose: {answer}", answer=SV("Answered")) in nudge.all_text()
+    assert "When is the next open day?" in nudge.all_text()
 
     # The morning reminder's *Monitored today* works from Slack too.
     [morning] = [
@@ -111,6 +116,8 @@ async def test_a_question_is_logged_nudged_and_answered(rig: SlackRig) -> None:
     marked = await rig.next_dm(BJORN.id, before, "monitored")
     assert SV("Thanks! {account} is marked as monitored today.",
               account="Instagram ki_neuro_demo") in marked.all_text()
+    assert morning.updates == 1 and "duty:monitored" not in buttons(morning)
+    assert SV("✓ You chose: {answer}", answer=SV("Monitored today")) in morning.all_text()
 
     refused = [c for c in rig.fake.calls if not c.ok]
     assert not refused, [(c.method, c.answer) for c in refused]
@@ -122,12 +129,20 @@ async def test_an_archiving_reminder_takes_where_it_was_saved(rig: SlackRig) -> 
     seen = len(rig.fake.dm(ANNA.id))
     await deliver(rig, date(2027, 8, 18), 9)
     [nudge] = [m for m in rig.fake.dm(ANNA.id)[seen:] if "archive:done" in buttons(m)]
+    # Clicked with nothing typed: asked where, and the reminder keeps its buttons.
+    before = len(rig.fake.dm(ANNA.id))
+    await rig.act(ANNA.id, nudge, "archive:done")
+    await rig.next_dm(ANNA.id, before, "where it was saved")
+    assert nudge.updates == 0 and "archive:done" in buttons(nudge)
     before = len(rig.fake.dm(ANNA.id))
     where = "W:/Kommunikation/Arkiv/2027-08-18.png"
     await rig.act(ANNA.id, nudge, "archive:done", text=where)
     done = await rig.next_dm(ANNA.id, before, "the archiving recorded")
     assert where in done.all_text()
     assert "2028-02-18" in done.all_text()
+    # Recorded: the reminder says so where it was, with nothing left to click.
+    assert nudge.updates == 1 and not buttons(nudge)
+    assert EN("✓ You chose: {answer}", answer=EN("Archived…")) in nudge.all_text()
 
 
 async def test_an_account_is_closed_and_the_offices_are_told(rig: SlackRig) -> None:

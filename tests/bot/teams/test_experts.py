@@ -108,6 +108,19 @@ async def test_a_question_goes_to_an_expert_and_a_removal_is_logged(database_url
         [referral] = await load(rig.store, QuestionReferral)
         assert referral.status == "suggested"
 
+        # Björn clicks Answered on it: the card he clicked is answered in the invoke response,
+        # the suggestion kept and the button gone; the thanks comes as a message.
+        body = await rig.execute(
+            BJORN, rig.click(BJORN, "question:answered"), reply_to=suggestion.id
+        )
+        assert SV("✓ You chose: {answer}", answer=SV("Answered")) in texts(body["value"])
+        assert "All animal research at KI is approved by an ethics board." in texts(body["value"])
+        assert "question:answered" not in verbs(body["value"])
+        await rig.wait_text(BJORN.conversation, SV(
+            "Thanks! The question to {account} is marked as answered.",
+            account="Instagram ki_neuro_demo",
+        ))
+
         # The moderation log: typed, since the menu holds ten commands.
         [prompt] = await rig.say(BJORN, "removed")
         assert SV("What was removed? Paste a link to the post or comment, or describe it.") in texts(
