@@ -27,8 +27,10 @@ ACCOUNTS_SHOWN = 10
 
 
 async def turn_page(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
-    """`accounts:page` (Previous / Next): the page the button carries."""
-    return [Reply(await accounts(ctx, host, int_value(action.value, "unknown_button")))]
+    """`accounts:page` (Previous / Next): the page the button carries, in place of the page
+    clicked on."""
+    page = await accounts(ctx, host, int_value(action.value, "unknown_button"))
+    return [Reply(page, in_place=True, or_new=True)]
 
 
 async def accounts(ctx: Ctx, host: Host, number: int = 1) -> Message:

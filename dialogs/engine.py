@@ -88,6 +88,9 @@ class Reply:
     # start with `card_of` ("dlg:<step>:"); where there is none, it is not sent at all.
     in_place: bool = False
     card_of: str = ""
+    # With `in_place`: where there is no card to rewrite, sent as a new message instead (the
+    # next page of a list, a card shown again as it now is).
+    or_new: bool = False
 
 
 @dataclass

@@ -6,6 +6,7 @@ ending in a confirmation. The new manager accepts or declines on a card of their
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from data import access, people, register, rota, team
@@ -395,7 +396,9 @@ async def remove(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
         text += " " + ctx.tr(
             "Nobody else in the team is available today, so the manager has been told."
         )
-    return [await team_card(ctx, account, host.nudges, text)]
+    # The card clicked on is shown as the team now is, so no stale Remove stays live on it.
+    card = await team_card(ctx, account, host.nudges, text)
+    return [replace(card, in_place=True, or_new=True)]
 
 
 async def _begin(ctx: Ctx, host: Host, action: Action, dialog: str, step: str) -> list[Reply]:

@@ -411,7 +411,7 @@ class Hub:
                     # A typed answer: the card it answers is the newest one sent with its
                     # actions, if that is still the newest question card of the chat.
                     target = await self._card_of(session, person.id, row.platform, reply.card_of)
-                if reply.in_place and not target:
+                if reply.in_place and not target and not reply.or_new:
                     # Nothing to rewrite (not sent yet, or a message the platform can't edit).
                     continue
                 key = reply_key(row.key, n)
@@ -427,7 +427,7 @@ class Hub:
                         "platform": row.platform,
                         "to": to,
                         "context": context.get("reply") or {},
-                        **({UPDATE: target} if reply.in_place else {}),
+                        **({UPDATE: target} if reply.in_place and target else {}),
                     },
                 )
                 keys.append(key)

@@ -94,12 +94,15 @@ async def test_a_team_member_is_replaced_and_the_rota_follows(
 
     # Now three: Björn takes himself off the team, on his own day.
     assert f"{account.id}:{bjorn}" in values(added, "team:remove")
-    await chat.act("bjorn", "team:remove", value=f"{account.id}:{bjorn}")
+    shown = len(await chat.messages("bjorn"))
+    await chat.act("bjorn", "team:remove", value=f"{account.id}:{bjorn}", message=added.id)
     left = sv("You have left the team of {account} and its rota. The team and the "
               "Communications Office have been told.", account=NAME)
     instead = sv("{name} is on duty today instead and has been told.", name="Anna Andersson")
     done = await chat.wait_for_text("bjorn", left)
     assert instead in done.text
+    # The card he clicked on now shows the team as it is: rewritten, not sent again.
+    assert done.id == added.id and len(await chat.messages("bjorn")) == shown
     # Off the team, Björn has nothing left to click on it.
     assert not values(done, "team:add") and not values(done, "team:remove")
     await chat.wait_for_text("anna", en(

@@ -52,8 +52,9 @@ class Chat:
     async def _turn(self, event: Command | Text | Action) -> list[Reply]:
         """The turn's new messages; the rewritten clicked card goes to `answered`."""
         replies = await self.brain.handle(event, self.now)
-        self.answered.extend(r.message for r in replies if r.in_place)
-        replies = [r for r in replies if not r.in_place]
+        # No platform names a clicked card here: what may come anew instead (`or_new`) does.
+        self.answered.extend(r.message for r in replies if r.in_place and not r.or_new)
+        replies = [r for r in replies if not r.in_place or r.or_new]
         self.log.extend(replies)
         return replies
 

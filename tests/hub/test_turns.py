@@ -18,7 +18,7 @@ from dialogs.events import Action, Command, Event, Sender, Text
 from dialogs.i18n import Translator
 from dialogs.router import Brain
 from hub.delivery import REPLY, Deliverer
-from hub.turns import Hub
+from hub.turns import CARD, Hub
 from tests.helpers import Cast, Clock, count, load, make_person, submit
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
@@ -253,3 +253,20 @@ async def test_a_turn_costs_few_statements(hub: Hub, store: Store, web: Recordin
     # stores the sender's e-mail; a last look finds nothing. A claim that reads before it
     # writes, or reading the owed replies back, would cost 6 more.
     assert len(statements) == 2 + 3 * 7 + 1 + 1
+
+
+async def test_a_reply_in_place_or_new_rewrites_the_clicked_card_else_comes_anew(
+    hub: Hub, store: Store, web: RecordingChannel
+) -> None:
+    """The next page of /accounts replaces the page clicked on; where the platform named no
+    card (or one the bot cannot edit), it comes as a new message rather than not at all."""
+    page = Action(ANNA, "accounts:page", value="1")
+    await hub.receive("web:anna:1", page, {CARD: "42"})
+    await hub.run_due()
+    [call] = web.calls
+    assert (call.verb, call.target) == ("update", "42")
+    web.clear()
+    await hub.receive("web:anna:2", page)
+    await hub.run_due()
+    [call] = web.calls
+    assert (call.verb, call.target) == ("reply", "anna")

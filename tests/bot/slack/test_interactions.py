@@ -28,7 +28,8 @@ from tests.bot.slack.rig import (
     SlackRig,
     buttons,
 )
-from tests.helpers import T0, count, load
+from tests.helpers import T0, count, id_of, load, make_person
+from tests.helpers.accounts import register as register_account
 from tests.helpers.fake_slack import Posted, dm_channel
 from tests.helpers.journey import STAFF, SUBMIT, import_staff, open_account_answers
 
@@ -117,6 +118,26 @@ async def test_accounts_lists_the_register(rig: SlackRig) -> None:
     register = await rig.next_dm(EVA.id, 0)
     assert SV("Accounts in the register") in register.all_text()
     assert "SOME-2027-0001" in register.all_text()
+
+    # Ten more: the register takes two pages, and Next turns the page where it is shown.
+    [anna] = await load(rig.store, Person, Person.email == ANNA.email)
+    [cecilia] = await load(rig.store, Person, Person.email == CECILIA.email)
+    assert anna.id is not None and cecilia.id is not None
+    async with rig.store.transaction() as session:
+        colleague = id_of(await make_person(session, T0, "Hanna Holm", ext="hanna"))
+    for n in range(10):
+        await register_account(rig.store, requester=anna.id, team=(colleague,), manager=cecilia.id,
+                               now=T0, handle=f"ki_unit{n}")
+    before = len(rig.fake.dm(EVA.id))
+    await rig.command(EVA.id, "accounts")
+    first = await rig.next_dm(EVA.id, before)
+    assert "SOME-2027-0010" in first.all_text() and "SOME-2027-0011" not in first.all_text()
+    before = len(rig.fake.dm(EVA.id))
+    await rig.act(EVA.id, first, "accounts:page")
+    await rig.settle()
+    turned = rig.fake.message(first.ref)
+    assert turned.updates == 1 and len(rig.fake.dm(EVA.id)) == before
+    assert "SOME-2027-0011" in turned.all_text() and "SOME-2027-0001" not in turned.all_text()
 
 
 async def test_a_person_can_be_named_by_mentioning_them(rig: SlackRig) -> None:
