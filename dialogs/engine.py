@@ -272,7 +272,10 @@ class Engine:
         selected: tuple[str, ...],
         text: str,
         values: tuple[tuple[str, str], ...] = (),
+        shown: Message | None = None,
     ) -> list[Reply]:
+        """A click on the card of `step`; `shown` is that card as it was sent, when the platform
+        named it (what the answered card keeps: a notice it carried, the intro)."""
         if step != progress.step:
             # Any button of an older prompt, Cancel included: answers are never lost to a
             # click on a message scrolled past. The current prompt has its own Cancel.
@@ -287,6 +290,7 @@ class Engine:
             what,
             lambda: self._clicked(ctx, progress, what, selected, text, values),
             selected,
+            shown,
         )
 
     async def _retiring(
@@ -296,16 +300,19 @@ class Engine:
         what: str,
         move: Callable[[], Awaitable[list[Reply]]],
         selected: tuple[str, ...] = (),
+        shown: Message | None = None,
     ) -> list[Reply]:
         """Make `move`, the answer `what` to the current card; the card, rewritten to show
         what was chosen without anything to click, comes first (`Reply.in_place`)."""
         step = progress.step
-        # The card as it was answered, composed before the answer moves the conversation on.
-        card = (
-            self._edit_menu(ctx, progress)
-            if what == "edit_field"
-            else (await self.prompt(ctx, progress))[0].message
-        )
+        # The card as it was answered: as sent, else composed again before the answer moves
+        # the conversation on (a typed answer: without the notice it may have carried).
+        if shown is not None:
+            card = shown
+        elif what == "edit_field":
+            card = self._edit_menu(ctx, progress)
+        else:
+            card = (await self.prompt(ctx, progress))[0].message
         turn = progress.turn
         replies = await move()
         chosen = await self._chosen(ctx, progress, step, turn, what, selected)

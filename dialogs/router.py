@@ -398,6 +398,7 @@ class Brain:
         prefix, _, rest = action.action.partition(":")
         if prefix == "dlg":
             step, _, what = rest.partition(":")
+            shown = await clicked() if clicked is not None else None
 
             async def click(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
                 if progress is None:
@@ -406,7 +407,8 @@ class Brain:
                     )
                     return None, [note(text, ephemeral=True)]
                 replies = await self.engine.on_action(
-                    ctx, progress, step, what, action.selected, action.text, action.values
+                    ctx, progress, step, what, action.selected, action.text, action.values,
+                    shown,
                 )
                 return progress, replies
 

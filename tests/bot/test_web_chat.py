@@ -641,6 +641,9 @@ async def test_a_clicked_question_is_replaced_by_the_choice_without_buttons(
     )
     [rewritten] = [m for m in shown if m.id == question.id]
     assert en("Which platform is the account on?") in rewritten.text
+    # As it was sent: the introduction it opened with is kept.
+    intro = en("Let's open a social-media account in KI's name.")
+    assert intro in question.text and intro in rewritten.text
     assert en("✓ You chose: {answer}", answer="Instagram") in rewritten.text
     assert rewritten.buttons() == {} and "<select" not in rewritten.html
     assert en("What is the account's name or handle on the platform?") in shown[-1].text
