@@ -59,7 +59,7 @@ class Intake:
                 batch = self._waiting[: self.batch]
                 del self._waiting[: self.batch]
                 try:
-                    async with self.store.transaction(urgent=True) as session:
+                    async with self.store.storing() as session:
                         new = await inbox.receive_many(session, [event for event, _ in batch])
                 except Exception as error:
                     # Each caller gets it as its own: none of the batch is stored.

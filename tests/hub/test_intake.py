@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from data import inbox
-from data.db import Store
+from data.db import Store, is_sqlite
 from data.models import InboxEvent
 from hub.intake import Intake
 from tests.helpers import T0, load
@@ -23,9 +23,9 @@ def incoming(key: str, lane: str = "slack:U1") -> inbox.Incoming:
 
 
 def commits(store: Store) -> list[int]:
-    """One entry per transaction committed through `store`'s engine from now on."""
+    """One entry per transaction the intake commits from now on."""
     seen: list[int] = []
-    event.listen(store.engine.sync_engine, "commit", lambda _connection: seen.append(1))
+    event.listen(store.storing_engine.sync_engine, "commit", lambda _connection: seen.append(1))
     return seen
 
 
@@ -56,7 +56,7 @@ async def test_events_arriving_together_share_one_commit_each_answered_once_comm
         await_only(asyncio.sleep(0))
         answered_before_commit.append(list(answered))
 
-    event.listen(store.engine.sync_engine, "commit", before_commit)
+    event.listen(store.storing_engine.sync_engine, "commit", before_commit)
 
     async def one(key: str) -> tuple[bool, bool]:
         new = await intake.store_one(incoming(key, lane=f"slack:{key}"))
@@ -100,17 +100,21 @@ async def test_a_key_twice_in_one_batch_or_again_later_is_stored_once(store: Sto
     ]
 
 
-async def test_a_failed_commit_answers_every_caller_in_its_batch_with_the_error(
-    store: Store, other: Store
+@pytest.mark.parametrize("failing", ["statement", "commit"])
+async def test_a_failed_write_answers_every_caller_in_its_batch_with_the_error(
+    store: Store, other: Store, failing: str
 ) -> None:
+    if failing == "commit" and not is_sqlite(store.engine):
+        pytest.skip("on PostgreSQL the intake's statement commits itself (Store.storing)")
     intake = Intake(store)
     failures = [RuntimeError("the disk is full")]
 
-    def failing(_connection: Any) -> None:
+    def fail(*_args: Any) -> None:
         if failures:
             raise failures.pop()
 
-    event.listen(store.engine.sync_engine, "commit", failing)
+    hook = "before_cursor_execute" if failing == "statement" else "commit"
+    event.listen(store.storing_engine.sync_engine, hook, fail)
     answers = await asyncio.gather(
         *(intake.store_one(incoming(f"k{n}", lane=f"slack:U{n}")) for n in range(5)),
         return_exceptions=True,
@@ -122,3 +126,16 @@ async def test_a_failed_commit_answers_every_caller_in_its_batch_with_the_error(
     # The next batch is stored as usual, the failed events too when they come again.
     assert await asyncio.gather(intake.store_one(incoming("k0")), intake.store_one(incoming("k9")))
     assert sorted(r.key for r in await load(store, InboxEvent)) == ["k0", "k9"]
+
+
+async def test_on_postgresql_the_intakes_statement_is_committed_when_it_returns(
+    store: Store, other: Store
+) -> None:
+    """One round trip: no BEGIN or COMMIT around it, on a pool the pages and turns do not use."""
+    if is_sqlite(store.engine):
+        pytest.skip("SQLite stores in an urgent transaction")
+    assert store.storing_engine is not store.engine
+    async with store.storing() as session:
+        assert await inbox.receive_many(session, [incoming("k1")]) == {"k1"}
+        # Still inside the block: another connection sees it already.
+        assert await committed(other, "k1")
