@@ -96,13 +96,14 @@ async def receive_many(session: AsyncSession, events: Sequence[Incoming]) -> set
     table = InboxEvent.__table__  # type: ignore[attr-defined]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The rows as parameters, not in the statement (`.values([...])`, compiled anew for every
+    # call): SQLAlchemy's "insertmanyvalues" sends them as one multi-row INSERT ... RETURNING
+    # from a statement compiled once.
     statement = (
-        insert(table)
-        .values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.key)
+        insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
     )
-    return set((await session.exec(statement)).scalars().all())
+    result = await session.exec(statement, params=list(rows.values()))
+    return set(result.scalars().all())
 
 
 def _claimable(now: datetime) -> Any:

@@ -57,6 +57,12 @@ async def test_events_arriving_together_share_one_commit_each_answered_once_comm
         answered_before_commit.append(list(answered))
 
     event.listen(store.storing_engine.sync_engine, "commit", before_commit)
+    statements: list[str] = []
+    event.listen(
+        store.storing_engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cursor, statement, *_rest: statements.append(statement),
+    )
 
     async def one(key: str) -> tuple[bool, bool]:
         new = await intake.store_one(incoming(key, lane=f"slack:{key}"))
@@ -68,6 +74,8 @@ async def test_events_arriving_together_share_one_commit_each_answered_once_comm
     assert await asyncio.gather(*(one(key) for key in keys)) == [(True, True)] * 20
     assert len(done) == 1
     assert answered_before_commit == [[]]
+    # One INSERT of the twenty rows.
+    assert len([s for s in statements if s.startswith("INSERT")]) == 1
     assert sorted(r.key for r in await load(store, InboxEvent)) == sorted(keys)
     assert (intake.stats.transactions, intake.stats.events, intake.stats.largest) == (1, 20, 20)
 
