@@ -153,6 +153,10 @@ async def _serve_kontobot(database_url: str, api_url: str, processes: str) -> No
     settings = _bench_settings(database_url, api_url)
     count = int(processes)
     app = create_app(settings, web_chat_enabled=False, role="front" if count else "whole")
+    if os.environ.get("KONTOBOT_BENCH_TRACE"):
+        import ack_trace
+
+        ack_trace.install(app, os.environ["KONTOBOT_BENCH_TRACE"])
     # The turn processes tell where they answer for their counts in this directory.
     directory = Path(tempfile.mkdtemp(prefix="kontobot-bench-turns-"))
     if count:
@@ -208,6 +212,10 @@ async def _serve_kontobot_turns(
     from bot.turn_processes import run_turns
 
     app = create_app(_bench_settings(database_url, api_url), web_chat_enabled=False, role="turns")
+    if os.environ.get("KONTOBOT_BENCH_TRACE"):
+        import ack_trace
+
+        ack_trace.install_gate(f"{os.environ['KONTOBOT_BENCH_TRACE']}.{os.getpid()}.gate")
     counts = _count_sql()
 
     async def sql(request: web.Request) -> web.Response:

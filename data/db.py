@@ -273,6 +273,7 @@ class Store:
         database = engine.url.database if is_sqlite(engine) else None
         self.gate = WriteGate(database) if database and database != ":memory:" else None
         self.busy_timeout = BUSY_TIMEOUT
+        self._storing: AsyncEngine | None = None
 
     @classmethod
     def from_url(cls, url: str, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
@@ -304,6 +305,42 @@ class Store:
         finally:
             turn.let_go()
 
+    @property
+    def storing_engine(self) -> AsyncEngine:
+        """The engine `storing()` writes through: on PostgreSQL a small pool of its own whose
+        statements commit themselves; on SQLite the store's engine."""
+        if is_sqlite(self.engine):
+            return self.engine
+        if self._storing is None:
+            # One writer at a time uses it (hub/intake.py); a second connection for safety.
+            self._storing = create_async_engine(
+                self.engine.url,
+                pool_size=1,
+                max_overflow=1,
+                pool_pre_ping=True,
+                isolation_level="AUTOCOMMIT",
+            )
+        return self._storing
+
+    @asynccontextmanager
+    async def storing(self) -> AsyncIterator[AsyncSession]:
+        """For a single statement that must be on disk before its caller answers anyone (the
+        inbox's intake). On SQLite an urgent `transaction()`. On PostgreSQL the statement is
+        its own transaction (autocommit, on `storing_engine`): when its result arrives it is
+        committed, its WAL flushed (synchronous_commit stays on), with one round trip instead
+        of BEGIN, the statement and COMMIT (and the pool's liveness ping in a transaction of
+        its own: three more); and it never waits for a connection that pages, exports or
+        turns hold. Give it one statement only: two would commit one by one."""
+        if is_sqlite(self.engine):
+            async with self.transaction(urgent=True) as session:
+                yield session
+            return
+        async with (
+            AsyncSession(self.storing_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reading only: it never takes the write lock, a write in it fails, and
@@ -315,4 +352,6 @@ class Store:
             yield session
 
     async def close(self) -> None:
+        if self._storing is not None:
+            await self._storing.dispose()
         await self.engine.dispose()

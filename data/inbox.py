@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -57,6 +58,52 @@ async def receive(
         },
         ["key"],
     )
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An event to store, as `receive` takes it."""
+
+    key: str
+    platform: str
+    lane: str
+    payload: dict[str, Any]
+    now: datetime
+
+
+async def receive_many(session: AsyncSession, events: Sequence[Incoming]) -> set[str]:
+    """Store several incoming events in one statement (one round trip, and the commit that
+    follows one fsync for them all); the keys (as stored, at most 255 characters) that were
+    new. A key given twice is stored once, from its first event."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        key = event.key[:255]
+        rows.setdefault(
+            key,
+            {
+                "key": key,
+                "platform": event.platform,
+                "lane": event.lane[:255],
+                "payload": event.payload,
+                "status": InboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": event.now,
+                "received_at": event.now,
+            },
+        )
+    if not rows:
+        return set()
+    table = InboxEvent.__table__  # type: ignore[attr-defined]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The rows as parameters, not in the statement (`.values([...])`, compiled anew for every
+    # call): SQLAlchemy's "insertmanyvalues" sends them as one multi-row INSERT ... RETURNING
+    # from a statement compiled once.
+    statement = (
+        insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    )
+    result = await session.exec(statement, params=list(rows.values()))
+    return set(result.scalars().all())
 
 
 def _claimable(now: datetime) -> Any:

@@ -36,6 +36,7 @@ from dialogs.events import Action, Event, Sender
 from dialogs.messages import Message, from_dict, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, UPDATE, Deliverer
+from hub.intake import Intake
 from hub.wire import event_from_dict, event_to_dict
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class Hub:
         self.clock = clock
         self.worker = worker_name()
         self.platforms: dict[str, Platform] = {}
+        # Stores what `receive` is given, events arriving together in one commit.
+        self.intake = Intake(store)
         self.stats = Stats()
         self._workers = workers
         self._idle = idle
@@ -157,10 +160,11 @@ class Hub:
 
     async def receive(self, key: str, event: Event, context: Context | None = None) -> bool:
         """Commit `event` to the inbox under the platform's delivery id `key`; True when it is
-        new. Returns only once it is stored: the adapter acknowledges after this, so this
-        write goes before the turns' own (an urgent transaction)."""
-        async with self.store.transaction(urgent=True) as session:
-            new = await self._store(session, key, event, context)
+        new. Returns only once it is committed: the adapter acknowledges after this, so this
+        write goes before the turns' own (an urgent transaction). Events received together
+        share one transaction and one commit (hub/intake.py)."""
+        new = await self.intake.store_one(self._incoming(key, event, context))
+        self._count(key, new)
         if new:
             self._woken()
         return new
@@ -204,24 +208,37 @@ class Hub:
             assert person.id is not None
             await self.deliverer.revive(session, person.id, now)
 
-    async def _store(
-        self, session: AsyncSession, key: str, event: Event, context: Context | None
-    ) -> bool:
+    def _incoming(self, key: str, event: Event, context: Context | None) -> inbox.Incoming:
         sender = event.sender
-        new = await inbox.receive(
-            session,
+        return inbox.Incoming(
             key=key,
             platform=sender.platform,
             lane=f"{sender.platform}:{sender.external_id}",
             payload={"event": event_to_dict(event), "context": context or {}},
             now=self.clock(),
         )
+
+    async def _store(
+        self, session: AsyncSession, key: str, event: Event, context: Context | None
+    ) -> bool:
+        incoming = self._incoming(key, event, context)
+        new = await inbox.receive(
+            session,
+            key=incoming.key,
+            platform=incoming.platform,
+            lane=incoming.lane,
+            payload=incoming.payload,
+            now=incoming.now,
+        )
+        self._count(key, new)
+        return new
+
+    def _count(self, key: str, new: bool) -> None:
         if new:
             self.stats.received += 1
         else:
             self.stats.repeats += 1
             log.info("inbox: %s received before, stored once", key)
-        return new
 
     # --- workers ------------------------------------------------------------------------
 
