@@ -130,6 +130,10 @@ class DigestBook:
 
     def add(self, nudges: Iterable[Nudge]) -> None:
         seen: set[tuple[str, str, str]] = set()
+        # An item's text by what makes it: the same details (one dict, shared by a team's
+        # items: scheduler.nudge_rules) about the same subject, why, escalation and period is
+        # encoded once. By the dict's id, valid while the nudges are alive: within this call.
+        encoded: dict[tuple[int, str, int | None, str, bool, str], str] = {}
         owed, items, to, suffix = self.owed, self._items, self._to, self._suffix
         for nudge in nudges:
             who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
@@ -144,7 +148,12 @@ class DigestBook:
             if found is None:
                 found = items[key] = []
                 to[key] = (nudge.kind, nudge.recipient_id, nudge.place)
-            found.append(_encode_item(nudge.item()))
+            made = (id(nudge.details), nudge.subject, nudge.account_id, nudge.why,
+                    nudge.escalation, nudge.period)
+            text = encoded.get(made)
+            if text is None:
+                text = encoded[made] = _encode_item(nudge.item())
+            found.append(text)
 
     def __len__(self) -> int:
         return len(self._items)
