@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, text, update
 from sqlmodel import col, select
@@ -171,10 +171,10 @@ async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: date
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Encoded:
+class Encoded(NamedTuple):
     """One message for `enqueue_encoded`: its params already JSON text (as the column stores
-    it), so that a sweep of tens of thousands of digests holds text, not dicts."""
+    it), so that a sweep of tens of thousands of digests holds text, not dicts. A named tuple:
+    immutable, and made several times faster than a frozen dataclass."""
 
     key: str
     kind: str

@@ -121,3 +121,14 @@ def test_items_sharing_details_are_encoded_as_each_alone() -> None:
         key: json.dumps({"day": DAY.isoformat(), "items": items})
         for key, (_, items) in whole.items()
     }
+
+
+def test_a_nudge_cannot_be_changed() -> None:
+    """A nudge is a named tuple (made cheaply, a sweep makes tens of thousands): as immutable
+    as the frozen dataclass it was, and one without details shares a read-only empty one."""
+    plain = Nudge("nudge_inactivity", "account:8", 8, None, "comms", "p", "x", True)
+    with pytest.raises(AttributeError):
+        plain.why = "other"  # type: ignore[misc]
+    assert plain.details == {} and plain.item()["why"] == "x"
+    with pytest.raises(TypeError):
+        plain.details["added"] = 1  # type: ignore[index]
