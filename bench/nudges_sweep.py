@@ -12,7 +12,10 @@ directory; a PostgreSQL database named with --db-prefix, dropped after). Then, a
 - first_sweep: one sweep of every rule as the scheduler runs it, owing every digest due;
 - repeat_sweep: the same sweep again, which can owe nothing new;
 - full_sweep: the rules run again over everything (`reuse=False`, as `kontobot nudges run`
-  does), every digest already owed, nothing written.
+  does, listing what is due piece by piece: scheduler.sweep.Listing), every digest already
+  owed, nothing written;
+- nudges_run: the same and the operator's table made of the listing (all `kontobot nudges
+  run` does but print it).
 
 Each is timed, then run again (the outbox emptied first for first_sweep) under tracemalloc
 for its peak Python memory. Before them a dry run pays what a process pays once (the ORM's
@@ -45,7 +48,7 @@ from sqlmodel import SQLModel  # noqa: E402
 from data import migrate  # noqa: E402
 from data.db import Store  # noqa: E402
 from data.policy import NudgeConfig  # noqa: E402
-from scheduler.sweep import sweep  # noqa: E402
+from scheduler.sweep import Listing, sweep  # noqa: E402
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime.combine(date(2027, 3, 1), clock(14, 30), tzinfo=STOCKHOLM).astimezone(UTC)
@@ -185,11 +188,20 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
         seconds, cpu, _ = await clocked(repeat)
         report.add(database, n, "repeat_sweep", seconds, await peak(repeat), cpu)
 
-        async def full() -> None:
-            assert (await sweep(store, NOW, CONFIG, reuse=False)).written == []
+        async def full() -> Listing:
+            listing = Listing()
+            result = await sweep(store, NOW, CONFIG, reuse=False, listing=listing)
+            assert result.written == [] and len(listing) == result.found > 0
+            return listing
 
         seconds, cpu, _ = await clocked(full)
         report.add(database, n, "full_sweep", seconds, await peak(full), cpu)
+
+        async def run() -> None:
+            assert (await (await full()).table(store)).count("\n") > 1
+
+        seconds, cpu, _ = await clocked(run)
+        report.add(database, n, "nudges_run", seconds, await peak(run), cpu)
     finally:
         await store.close()
 

@@ -276,19 +276,21 @@ async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool)
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
-        # Always runs the rules: the operator is shown everything due, owed before or not.
+        # Always runs the rules: the operator is shown everything due, owed before or not,
+        # listed piece by piece of the register (scheduler.sweep.Listing).
+        listing = sweep.Listing()
         result = await sweep.sweep(
-            store, now, nudge_config(settings), dry_run=dry_run, reuse=False
+            store, now, nudge_config(settings), dry_run=dry_run, reuse=False, listing=listing
         )
-        table = await sweep.table(store, result.nudges)
+        table = await listing.table(store)
     finally:
         await store.close()
     if dry_run:
         log.info("dry run as of %s: %s nudge(s), nothing written", now.isoformat(),
-                 len(result.nudges))
+                 result.found)
     else:
         log.info("as of %s: %s nudge(s), %s new outbox message(s)", now.isoformat(),
-                 len(result.nudges), len(result.written))
+                 result.found, len(result.written))
     return table
 
 

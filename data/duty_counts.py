@@ -1,18 +1,17 @@
 """Each account's duties over a span of time, counted for the teams' monthly summary (issue 14,
 "Accessible posts": "the team's monthly summary counts what was checked"): posts checked for
 accessibility and the checklist items that needed fixing, questions from the public logged and
-answered, removals recorded. A handful of grouped queries whatever the size of the register."""
+answered, removals recorded. One statement whatever the size of the register."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data.accessibility import ITEMS, NEEDED_FIXING
@@ -46,33 +45,46 @@ async def duty_counts(
 ) -> dict[int, DutyCounts]:
     """The counts of [start, end) per account (those `scoped(statement, account column)`
     narrows a query to: data.nudge_state's pieces); an account with nothing to count is
-    absent."""
+    absent.
 
-    async def per_account(model: Any, moment: Any) -> Counter[int]:
-        account = col(model.account_id)
-        rows = await session.exec(
-            scoped(select(account, func.count()).where(moment >= start, moment < end), account)
-            .group_by(account)
-        )
-        return Counter({account_id: n for account_id, n in rows})
+    One statement: a grouped branch per table, put together with UNION ALL (a sweep asks for
+    every piece of the register on the month's first working day). The questions' branch
+    reads the logged and the answered in one pass over the account's questions, from the
+    index (account_id, received_at, answered_at) alone."""
 
-    checked = await per_account(AccessibilityCheck, col(AccessibilityCheck.checked_at))
-    logged = await per_account(Question, col(Question.received_at))
-    answered = await per_account(Question, col(Question.answered_at))
-    removed = await per_account(ModerationEntry, col(ModerationEntry.removed_at))
-    to_fix: Counter[int] = Counter()
-    statuses = [col(getattr(AccessibilityCheck, item)) for item in ITEMS]
-    for account_id, *found in await session.exec(scoped(
-        select(col(AccessibilityCheck.account_id), *statuses).where(
-            col(AccessibilityCheck.checked_at) >= start, col(AccessibilityCheck.checked_at) < end,
-        ),
-        col(AccessibilityCheck.account_id),
-    )):
-        to_fix[account_id] += sum(1 for status in found if status in NEEDED_FIXING)
-    return {
-        account_id: DutyCounts(
-            checked[account_id], to_fix[account_id], logged[account_id], answered[account_id],
-            removed[account_id],
-        )
-        for account_id in sorted({*checked, *logged, *answered, *removed})
-    }
+    def within(moment: Any) -> Any:
+        return and_(moment >= start, moment < end)
+
+    def flag(condition: Any) -> Any:
+        return case((condition, 1), else_=0)
+
+    zero: Any = literal_column("0")
+    checked_at, question_account = col(AccessibilityCheck.checked_at), col(Question.account_id)
+    checks_account, removals_account = (
+        col(AccessibilityCheck.account_id), col(ModerationEntry.account_id),
+    )
+    # Each item not right when checked counts once (data.accessibility.NEEDED_FIXING).
+    to_fix = sum(
+        (flag(col(getattr(AccessibilityCheck, item)).in_(sorted(NEEDED_FIXING)))
+         for item in ITEMS),
+        start=zero,
+    )
+    logged, answered = within(col(Question.received_at)), within(col(Question.answered_at))
+    statement = union_all(
+        scoped(select(checks_account, func.count(), func.sum(to_fix), zero, zero, zero)
+               .where(within(checked_at)), checks_account).group_by(checks_account),
+        scoped(select(question_account, zero, zero, func.sum(flag(logged)),
+                      func.sum(flag(answered)), zero)
+               .where(or_(logged, answered)), question_account).group_by(question_account),
+        scoped(select(removals_account, zero, zero, zero, zero, func.count())
+               .where(within(col(ModerationEntry.removed_at))), removals_account)
+        .group_by(removals_account),
+    )
+    await session.flush()  # as the session's own queries would be
+    connection = await session.connection()
+    found: dict[int, list[int]] = {}
+    for account_id, *counts in (await connection.execute(statement)).all():
+        sums = found.setdefault(account_id, [0, 0, 0, 0, 0])
+        for i, n in enumerate(counts):
+            sums[i] += int(n)
+    return {account_id: DutyCounts(*found[account_id]) for account_id in sorted(found)}

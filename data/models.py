@@ -357,10 +357,14 @@ class Question(SQLModel, table=True):
         # The open questions of a range of accounts (a piece of a sweep, data.nudge_state),
         # read from the index alone.
         Index("ix_question_open_by_account", "answered_at", "account_id", "received_at"),
+        # An account's questions (its index), and those a range of accounts logged and
+        # answered in a month (the monthly summary's counts, data.duty_counts), read from
+        # the index alone.
+        Index("ix_question_account_times", "account_id", "received_at", "answered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
     source: str = Field(max_length=16)
     text: str = Field(max_length=4000)
     # Who asked, as the other tool or the team member named them (free text, optional).

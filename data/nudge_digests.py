@@ -15,10 +15,10 @@ encoded.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -27,10 +27,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import outbox
 from data.models import Outbox
 
+# A nudge without details: shared, so read-only.
+_NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass(frozen=True)
-class Nudge:
-    """One reminder item for one recipient (a person, or a place such as "comms")."""
+
+class Nudge(NamedTuple):
+    """One reminder item for one recipient (a person, or a place such as "comms").
+
+    A named tuple: immutable as a frozen dataclass is, and made several times faster (a sweep
+    makes one for every item of every digest: ~63,000 at 10,000 accounts). Its `details` are
+    not changed once it is made (a team's items share them: scheduler.nudge_rules)."""
 
     # The outbox kind: one of scheduler.nudge_rules.KINDS.
     kind: str
@@ -44,7 +50,7 @@ class Nudge:
     # Why it is due (a code the notice composer words): see scheduler.nudge_rules.
     why: str
     escalation: bool
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = _NO_DETAILS
 
     def item(self) -> dict[str, Any]:
         return {
@@ -130,6 +136,10 @@ class DigestBook:
 
     def add(self, nudges: Iterable[Nudge]) -> None:
         seen: set[tuple[str, str, str]] = set()
+        # An item's text by what makes it: the same details (one dict, shared by a team's
+        # items: scheduler.nudge_rules) about the same subject, why, escalation and period is
+        # encoded once. By the dict's id, valid while the nudges are alive: within this call.
+        encoded: dict[tuple[int, str, int | None, str, bool, str], str] = {}
         owed, items, to, suffix = self.owed, self._items, self._to, self._suffix
         for nudge in nudges:
             who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
@@ -144,7 +154,12 @@ class DigestBook:
             if found is None:
                 found = items[key] = []
                 to[key] = (nudge.kind, nudge.recipient_id, nudge.place)
-            found.append(_encode_item(nudge.item()))
+            made = (id(nudge.details), nudge.subject, nudge.account_id, nudge.why,
+                    nudge.escalation, nudge.period)
+            text = encoded.get(made)
+            if text is None:
+                text = encoded[made] = _encode_item(nudge.item())
+            found.append(text)
 
     def __len__(self) -> int:
         return len(self._items)

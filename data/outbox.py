@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, text, update
 from sqlmodel import col, select
@@ -171,10 +171,10 @@ async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: date
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Encoded:
+class Encoded(NamedTuple):
     """One message for `enqueue_encoded`: its params already JSON text (as the column stores
-    it), so that a sweep of tens of thousands of digests holds text, not dicts."""
+    it), so that a sweep of tens of thousands of digests holds text, not dicts. A named tuple:
+    immutable, and made several times faster than a frozen dataclass."""
 
     key: str
     kind: str
@@ -201,7 +201,8 @@ async def enqueue_encoded(
     second waits on the first, never both ways); on SQLite an executemany per chunk, INSERT ...
     ON CONFLICT DO NOTHING, and the new keys are the rows past the highest id before it (the
     transaction holds SQLite's write lock from BEGIN, so nobody else adds one in between, and
-    a new rowid is always above the highest)."""
+    a new rowid is always above the highest): counted, and read back only when some keys
+    were owed already."""
     connection = await session.connection()
     dialect = connection.dialect
     table = Outbox.__table__  # type: ignore[attr-defined]
@@ -217,8 +218,10 @@ async def enqueue_encoded(
     delivered = table.c["delivered"].type.bind_processor(dialect)({})
     # A sweep's rows share one not_after: encoded once.
     not_after: dict[datetime | None, Any] = {None: None}
+    keys: list[str] = []
     for piece in chunks(rows, _CHUNK):
         values = []
+        keys.extend(o.key for o in piece)
         for o in piece:
             assert (o.recipient_id is None) != (o.place is None), "a person or a place"
             if o.not_after not in not_after:
@@ -226,6 +229,13 @@ async def enqueue_encoded(
             values.append((o.key, o.kind, o.recipient_id, o.place, o.params, None, pending, 0,
                            stamp, delivered, stamp, not_after[o.not_after]))
         await driver.executemany(_INSERT_SQLITE, values)
+    added = (await session.exec(
+        select(func.count()).select_from(Outbox).where(col(Outbox.id) > before)
+    )).one()
+    if added == len(keys):
+        # Every row was new (a sweep's usual case): they are the keys written, without
+        # reading tens of thousands back.
+        return sorted(keys)
     new = await session.exec(
         select(Outbox.key).where(col(Outbox.id) > before).order_by(col(Outbox.key))
     )

@@ -166,13 +166,15 @@ def _to_team(
     details: dict[str, object],
     people: Iterable[int] | None = None,
 ) -> list[Nudge]:
-    """Items for the available team (or `people`); the manager when nobody is available."""
+    """Items for the available team (or `people`); the manager when nobody is available. The
+    items share `details` (nothing changes it after): a digest book encodes it once for all of
+    them (data.nudge_digests.DigestBook)."""
     chosen = [p for p in (account.team if people is None else people) if p not in snapshot.away]
     escalate = not chosen
     targets = chosen or [account.manager_id]
+    subject = _subject(account)
     return [
-        Nudge(kind, _subject(account), account.id, person, None, period, why, escalate,
-              dict(details))
+        Nudge(kind, subject, account.id, person, None, period, why, escalate, details)
         for person in targets
     ]
 
@@ -241,8 +243,9 @@ def rota_unmarked(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> lis
         off = unavailable(account, snapshot)
         rest = [p for p in account.team if p != person and p not in off]
         targets = rest or [account.manager_id]
+        details: dict[str, object] = {"on_duty": person}
         due.extend(
-            _nudge(ROTA_UNMARKED, account, p, today, "not_marked", True, {"on_duty": person})
+            _nudge(ROTA_UNMARKED, account, p, today, "not_marked", True, details)
             for p in targets
         )
     return due

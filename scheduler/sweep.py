@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from operator import itemgetter
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -51,9 +52,10 @@ from scheduler.nudge_rules import (
 @dataclass(frozen=True)
 class SweepResult:
     now: datetime
-    # What the rules found due: listed on a dry run and on a sweep without `reuse` (the
-    # operator's, shown as a table); a scheduler tick only counts them (`found`), so that it
-    # holds no more than a piece of the register at once.
+    # What the rules found due: listed on a dry run and on a sweep without `reuse`, unless
+    # the sweep was given a `Listing` (the operator's, shown as a table: it keeps less); a
+    # scheduler tick only counts them (`found`), so that it holds no more than a piece of the
+    # register at once.
     nudges: list[Nudge]
     # Outbox keys newly owed (empty on a dry run).
     written: list[str]
@@ -105,6 +107,7 @@ async def sweep(
     dry_run: bool = False,
     reuse: bool = True,
     piece: int = PIECE,
+    listing: Listing | None = None,
 ) -> SweepResult:
     """Run the rules of `kinds` as of `now` and owe what is due (nothing on a dry run, and
     nothing outside the sending hours).
@@ -112,20 +115,22 @@ async def sweep(
     With `reuse` (the scheduler's ticks), a sweep that can owe nothing new since the last full
     sweep of the same kinds stops after two small queries (data.sweep_marks), and the nudges
     found are only counted; without it (a dry run, `kontobot nudges run`), the rules always
-    run and `nudges` lists all that is due. The register is read `piece` accounts at a time."""
+    run and `nudges` lists all that is due, unless a `listing` is given: then each piece's
+    nudges go into it as they are found (what `kontobot nudges run` prints), and `nudges` is
+    empty. The register is read `piece` accounts at a time."""
     assert now.tzinfo is not None, "times are aware"
     if not sending_hours(now, config):
         return SweepResult(now, [], [])
     chosen = sorted(set(kinds))
-    listed = dry_run or not reuse
+    listed = (dry_run or not reuse) and listing is None
     with gc_paused():
         return await _sweep(store, now, config, chosen, dry_run=dry_run, reuse=reuse,
-                            listed=listed, piece=piece)
+                            listed=listed, piece=piece, listing=listing)
 
 
 async def _sweep(
     store: Store, now: datetime, config: NudgeConfig, chosen: list[str], *, dry_run: bool,
-    reuse: bool, listed: bool, piece: int,
+    reuse: bool, listed: bool, piece: int, listing: Listing | None,
 ) -> SweepResult:
     name = ",".join(chosen)
     today = local(now, config).date()
@@ -146,6 +151,8 @@ async def _sweep(
             found += len(due)
             if listed:
                 nudges.extend(due)
+            if listing is not None:
+                listing.add(due)
             if not dry_run:
                 book.add(due)
         if dry_run:
@@ -158,38 +165,73 @@ async def _sweep(
     return SweepResult(now, nudges, written, found=found)
 
 
+# One nudge as a listing keeps it: the table's sort key (recipient or 0, place or "", kind,
+# subject), then recipient, place, account, why, escalation.
+_Line = tuple[int, str, str, str, int | None, str | None, int | None, str, bool]
+
+
+class Listing:
+    """What a sweep found due, as `kontobot nudges run` shows it, gathered piece by piece of
+    the register: each nudge kept as the little its table line needs (no details, no Nudge),
+    so that listing a whole register holds a tuple a nudge, not the nudges (bench/README.md,
+    issue 13: 299 MiB at 50,000 accounts as Nudges)."""
+
+    def __init__(self) -> None:
+        self._lines: list[_Line] = []
+        # One string per subject ("account:12"): the rules make one per nudge.
+        self._subjects: dict[str, str] = {}
+
+    def add(self, nudges: Iterable[Nudge]) -> None:
+        lines, subjects = self._lines, self._subjects
+        for n in nudges:
+            subject = subjects.setdefault(n.subject, n.subject)
+            lines.append((n.recipient_id or 0, n.place or "", n.kind, subject, n.recipient_id,
+                          n.place, n.account_id, n.why, n.escalation))
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    async def table(self, store: Store) -> str:
+        """The nudges listed as a plain-text table: recipient, kind, account, why, sorted by
+        recipient, place, kind and subject (in the order found within those)."""
+        lines = sorted(self._lines, key=itemgetter(0, 1, 2, 3))
+        async with store.transaction() as session:
+            names = await people.names_by_id(
+                session, {line[4] for line in lines if line[4] is not None}
+            )
+            ids = sorted({line[6] for line in lines if line[6] is not None})
+            numbers: dict[int | None, str] = {}
+            for piece in chunks(ids):
+                found = await session.exec(
+                    select(Account.id, Account.number).where(col(Account.id).in_(piece))
+                )
+                numbers.update((account_id, number) for account_id, number in found)
+
+        def cells(line: _Line) -> tuple[str, str, str, str]:
+            _rid, _place, kind, subject, recipient_id, place, account_id, why, escalation = line
+            if recipient_id is not None:
+                who = f"{names.get(recipient_id, '?')} (#{recipient_id})"
+            else:
+                who = f"@{place}"
+            about = numbers.get(account_id, subject) if account_id is not None else subject
+            return who, kind, str(about), why + (" (escalation)" if escalation else "")
+
+        head = ("RECIPIENT", "KIND", "ACCOUNT", "WHY")
+        # Two passes (the widths, then the text), so that the cells are not all held at once.
+        widths = [len(cell) for cell in head]
+        for line in lines:
+            widths = [max(w, len(cell)) for w, cell in zip(widths, cells(line), strict=True)]
+
+        def text(row: tuple[str, str, str, str]) -> str:
+            return "  ".join(
+                cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+            ).rstrip() + "\n"
+
+        return text(head) + "".join(text(cells(line)) for line in lines)
+
+
 async def table(store: Store, nudges: Sequence[Nudge]) -> str:
     """What `nudges` would send, as a plain-text table: recipient, kind, account, why."""
-    async with store.transaction() as session:
-        names = await people.people_by_id(
-            session, [n.recipient_id for n in nudges if n.recipient_id is not None]
-        )
-        ids = sorted({n.account_id for n in nudges if n.account_id is not None})
-        numbers: dict[int | None, str] = {}
-        for piece in chunks(ids):
-            found = await session.exec(
-                select(Account.id, Account.number).where(col(Account.id).in_(piece))
-            )
-            numbers.update((account_id, number) for account_id, number in found)
-    rows = [("RECIPIENT", "KIND", "ACCOUNT", "WHY")]
-    for nudge in sorted(
-        nudges, key=lambda n: (n.recipient_id or 0, n.place or "", n.kind, n.subject)
-    ):
-        if nudge.recipient_id is not None:
-            person = names.get(nudge.recipient_id)
-            who = f"{person.display_name if person else '?'} (#{nudge.recipient_id})"
-        else:
-            who = f"@{nudge.place}"
-        about = (
-            numbers.get(nudge.account_id, nudge.subject)
-            if nudge.account_id is not None
-            else nudge.subject
-        )
-        why = nudge.why + (" (escalation)" if nudge.escalation else "")
-        rows.append((who, nudge.kind, str(about), why))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return "".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        + "\n"
-        for row in rows
-    )
+    listing = Listing()
+    listing.add(nudges)
+    return await listing.table(store)

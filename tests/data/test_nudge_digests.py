@@ -91,3 +91,44 @@ def test_items_are_encoded_byte_for_byte_as_json_dumps(details: list[dict[str, A
 def test_an_item_that_cannot_be_encoded_fails_as_json_dumps_does() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
         DigestBook(DAY).add([nudge("nudge_rota", 1, 7, when=DAY)])
+
+
+def test_items_sharing_details_are_encoded_as_each_alone() -> None:
+    """A team's items share one details dict (scheduler.nudge_rules._to_team), and the book
+    encodes it once for them: the rows are those of items each with its own copy, and items
+    sharing the dict but differing in anything else (subject, why, escalation, period) keep
+    their own text."""
+    shared: dict[str, Any] = {"month": "2027-02", "posts_checked": 3, "items_to_fix": 1}
+    variants = [
+        Nudge("nudge_monthly", "account:1", 1, person, None, "2027-02", "summary", False, shared)
+        for person in (7, 8, 9)
+    ] + [
+        Nudge("nudge_monthly", "account:2", 2, 7, None, "2027-02", "summary", False, shared),
+        Nudge("nudge_monthly", "account:1", 1, 7, None, "2027-02", "other", False, shared),
+        Nudge("nudge_monthly", "account:1", 1, 10, None, "2027-02", "summary", True, shared),
+        Nudge("nudge_monthly", "account:1", 1, 11, None, "2027-01", "summary", False, shared),
+    ]
+    copied = [Nudge(n.kind, n.subject, n.account_id, n.recipient_id, n.place, n.period, n.why,
+                    n.escalation, dict(n.details)) for n in variants]
+    rows = []
+    for nudges in (variants, copied):
+        book = DigestBook(DAY)
+        book.add(nudges)
+        rows.append(list(book.rows(NOT_AFTER)))
+    assert rows[0] == rows[1]
+    whole = digests(copied, DAY)
+    assert {r.key: r.params for r in rows[0]} == {
+        key: json.dumps({"day": DAY.isoformat(), "items": items})
+        for key, (_, items) in whole.items()
+    }
+
+
+def test_a_nudge_cannot_be_changed() -> None:
+    """A nudge is a named tuple (made cheaply, a sweep makes tens of thousands): as immutable
+    as the frozen dataclass it was, and one without details shares a read-only empty one."""
+    plain = Nudge("nudge_inactivity", "account:8", 8, None, "comms", "p", "x", True)
+    with pytest.raises(AttributeError):
+        plain.why = "other"  # type: ignore[misc]
+    assert plain.details == {} and plain.item()["why"] == "x"
+    with pytest.raises(TypeError):
+        plain.details["added"] = 1  # type: ignore[index]

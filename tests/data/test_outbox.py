@@ -234,3 +234,26 @@ async def test_a_row_being_retried_past_its_not_after_expires(store: Store, cast
     assert held.key == "held"
     assert await claim(store, max(outbox.LEASE, timedelta(minutes=1)) + SECOND) == []
     assert (await load(store, Outbox, Outbox.key == "held"))[0].status == "expired"
+
+
+async def test_many_owed_at_once_return_the_keys_that_were_new(store: Store, cast: Cast) -> None:
+    """enqueue_encoded (a sweep's digests) returns the new keys, sorted: all of them when none
+    was owed before (SQLite counts them instead of reading them back), and only those not
+    owed already when some were, their rows left as they were."""
+    def rows(*keys: str) -> list[outbox.Encoded]:
+        return [outbox.Encoded(key, "nudge_rota", cast.requester, None, f'{{"n": "{key}"}}')
+                for key in keys]
+
+    async with store.transaction() as session:
+        assert await outbox.enqueue_encoded(session, rows("a:1", "b:1", "c:1"), now=T0) == [
+            "a:1", "b:1", "c:1"
+        ]
+    async with store.transaction() as session:
+        later = rows("a:0", "a:1", "b:2", "c:1", "d:1")
+        assert await outbox.enqueue_encoded(session, later, now=T0 + timedelta(hours=1)) == [
+            "a:0", "b:2", "d:1"
+        ]
+        assert await outbox.enqueue_encoded(session, rows("a:0", "b:1"), now=T0) == []
+    stored = {row.key: row for row in await load(store, Outbox)}
+    assert sorted(stored) == ["a:0", "a:1", "b:1", "b:2", "c:1", "d:1"]
+    assert stored["a:1"].created_at == T0 and stored["a:0"].params == {"n": "a:0"}

@@ -10,12 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import absence, monitoring, questions, requests
+from data import absence, monitoring, people, questions, requests
 from data.db import Store
-from data.models import Outbox, OutboxStatus
-from data.nudge_digests import digests
+from data.models import Account, Outbox, OutboxStatus
+from data.nudge_digests import Nudge, digests
 from data.nudge_state import snapshot
 from data.policy import NudgeConfig
 from dialogs import notices
@@ -23,7 +24,7 @@ from dialogs.i18n import Translator
 from dialogs.messages import Message, Paragraph
 from hub.delivery import Deliverer
 from scheduler.nudge_rules import CASE, EXPERT, KINDS, QUESTION, ROTA, due_nudges
-from scheduler.sweep import sweep, table
+from scheduler.sweep import Listing, sweep, table
 from tests.helpers import Cast, count, load, request_input
 from tests.helpers.accounts import id_of, register
 from tests.helpers.channels import RecordingChannel
@@ -428,3 +429,64 @@ async def test_a_sweep_in_pieces_owes_what_one_pass_over_the_register_owes(
         assert again.written == [] and len(again.nudges) == len(due)
         assert {r.key: r.params for r in await nudge_rows(store)
                 if r.key.endswith(day.isoformat())} == expected
+
+
+async def table_of_nudges(store: Store, nudges: list[Nudge]) -> str:
+    """The operator's table as it was made from the nudges themselves, before the listing."""
+    async with store.transaction() as session:
+        names = await people.people_by_id(
+            session, [n.recipient_id for n in nudges if n.recipient_id is not None]
+        )
+        numbers: dict[int | None, str] = {
+            account.id: account.number for account in await session.exec(select(Account))
+        }
+    rows = [("RECIPIENT", "KIND", "ACCOUNT", "WHY")]
+    for nudge in sorted(
+        nudges, key=lambda n: (n.recipient_id or 0, n.place or "", n.kind, n.subject)
+    ):
+        if nudge.recipient_id is not None:
+            person = names.get(nudge.recipient_id)
+            who = f"{person.display_name if person else '?'} (#{nudge.recipient_id})"
+        else:
+            who = f"@{nudge.place}"
+        about = (numbers.get(nudge.account_id, nudge.subject) if nudge.account_id is not None
+                 else nudge.subject)
+        rows.append((who, nudge.kind, str(about),
+                     nudge.why + (" (escalation)" if nudge.escalation else "")))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        + "\n"
+        for row in rows
+    )
+
+
+async def test_a_listing_gathered_piece_by_piece_shows_and_owes_what_a_listed_sweep_does(
+    store: Store, cast: Cast
+) -> None:
+    """`kontobot nudges run` gathers what is due piece by piece of the register into a
+    Listing instead of holding every nudge: its table is, line for line, the table of the
+    nudges one listed pass finds (escalations, places and several pieces' items to one
+    person included), its count theirs, and it owes the digests a sweep without a listing
+    owes."""
+    await varied_register(store, cast)
+    await deliver_backlog(store)
+    seen_kinds: set[str] = set()
+    for now in (at(MONDAY, 14, 30), at(MONDAY + timedelta(days=1), 9, 5),
+                at(date(2027, 5, 3), 10)):
+        day = now.astimezone(STOCKHOLM).date()
+        held = await sweep(store, now, CONFIG, dry_run=True)
+        listing = Listing()
+        run = await sweep(store, now, CONFIG, reuse=False, piece=1, listing=listing)
+        assert run.nudges == [] and held.found == run.found == len(listing) == len(held.nudges)
+        assert run.found > 0
+        assert await listing.table(store) == await table_of_nudges(store, held.nudges)
+        assert await table(store, held.nudges) == await listing.table(store)
+        seen_kinds |= {n.kind for n in held.nudges}
+        expected = {key: {"day": day.isoformat(), "items": items}
+                    for key, (_, items) in digests(held.nudges, day).items()}
+        assert run.written == sorted(expected)
+        assert {r.key: r.params for r in await nudge_rows(store)
+                if r.key.endswith(day.isoformat())} == expected
+    assert any(n.place is not None for n in held.nudges) or "nudge_inactivity" in seen_kinds
+    assert len(seen_kinds) >= 5
