@@ -225,18 +225,23 @@ async def record_purge(
 
 
 async def recent_questions(
-    session: AsyncSession, account_id: int, limit: int = 10
+    session: AsyncSession, account_id: int, limit: int = 10, *, purgeable: bool = False
 ) -> list[Question]:
     """The account's newest logged questions not purged yet (what a team may mark or purge
-    from the chat), newest first."""
+    from the chat), newest first; `purgeable`: only those no mark forbids purging."""
     purged = select(Purge.question_id).where(
         Purge.account_id == account_id, col(Purge.question_id).is_not(None)
     )
+    query = select(Question).where(
+        Question.account_id == account_id, col(Question.id).not_in(purged)
+    )
+    if purgeable:
+        marked = select(CaseMark.question_id).where(
+            CaseMark.account_id == account_id, col(CaseMark.question_id).is_not(None)
+        )
+        query = query.where(col(Question.id).not_in(marked))
     rows = await session.exec(
-        select(Question)
-        .where(Question.account_id == account_id, col(Question.id).not_in(purged))
-        .order_by(col(Question.received_at).desc(), col(Question.id).desc())
-        .limit(limit)
+        query.order_by(col(Question.received_at).desc(), col(Question.id).desc()).limit(limit)
     )
     return list(rows)
 

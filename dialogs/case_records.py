@@ -187,7 +187,10 @@ class RecordCasework(Dialog):
         """The account's newest logged questions, to pick from at the post's question."""
         if progress.step != "post" or "account" not in progress.data:
             return
-        found = await casework.recent_questions(ctx.session, int(progress.data["account"]))
+        # For a purge, not what a mark forbids purging (the domain would only refuse it).
+        found = await casework.recent_questions(
+            ctx.session, int(progress.data["account"]), purgeable=_purging(progress)
+        )
         progress.lookups["questions"] = [
             (str(q.id), ctx.tr("{day}: {quote}", quote=_quoted(q),
                                day=q.received_at.astimezone(ctx.tr.timezone).date().isoformat()))
