@@ -351,9 +351,12 @@ async def latest_sent(
     return list(rows)
 
 
-async def newest_to(session: AsyncSession, *, recipient_id: int, limit: int) -> list[Outbox]:
-    """The newest rows owed to `recipient_id`, of any kind, sent or still to send (not those
-    given up), newest first: where a card the person clicked is found (hub.turns)."""
+async def newest_to(
+    session: AsyncSession, *, recipient_id: int, limit: int, offset: int = 0
+) -> list[Outbox]:
+    """The newest rows owed to `recipient_id` (after the `offset` newest), of any kind, sent
+    or still to send (not those given up), newest first: where a card the person clicked is
+    found (hub.turns)."""
     rows = await session.exec(
         select(Outbox)
         .where(
@@ -361,6 +364,7 @@ async def newest_to(session: AsyncSession, *, recipient_id: int, limit: int) -> 
             col(Outbox.status) != OutboxStatus.FAILED.value,
         )
         .order_by(col(Outbox.id).desc())
+        .offset(offset)
         .limit(limit)
     )
     return list(rows)

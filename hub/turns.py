@@ -98,8 +98,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# How many of the newest messages to a person are searched for the card they clicked.
+# How many of the newest messages to a person are searched for the card they clicked, and how
+# many are read at a time.
 CLICKED_WINDOW = 100
+CLICKED_PAGE = 10
 # What a question card's actions start with (dialogs.engine): the cards a typed answer retires.
 QUESTION = "dlg:"
 
@@ -491,18 +493,25 @@ class Hub:
         the newest messages to the person (CLICKED_WINDOW); an older card is not rewritten,
         though its button still works."""
         assert person.id is not None
-        for sent in await outbox.newest_to(session, recipient_id=person.id, limit=CLICKED_WINDOW):
-            params = sent.params
-            if sent.kind == REPLY:
-                if params.get("platform") != platform or params.get("ephemeral"):
-                    continue
-                if params.get(UPDATE) == ref or sent.delivered.get(platform) == ref:
-                    return from_dict(dict(params["message"]))
-            elif sent.delivered.get(platform) == ref:
-                # A notice is composed from the state when it is sent (hub.delivery): so too
-                # the card it rewrites now, in the person's language.
-                tr = self.brain.translator(person)
-                return await notices.compose(session, tr, sent.kind, params, sent.recipient_id)
+        # A few at a time: the card clicked is nearly always among the newest.
+        for offset in range(0, CLICKED_WINDOW, CLICKED_PAGE):
+            rows = await outbox.newest_to(
+                session, recipient_id=person.id, limit=CLICKED_PAGE, offset=offset
+            )
+            for sent in rows:
+                params = sent.params
+                if sent.kind == REPLY:
+                    if params.get("platform") != platform or params.get("ephemeral"):
+                        continue
+                    if params.get(UPDATE) == ref or sent.delivered.get(platform) == ref:
+                        return from_dict(dict(params["message"]))
+                elif sent.delivered.get(platform) == ref:
+                    # A notice is composed from the state when it is sent (hub.delivery): so
+                    # too the card it rewrites now, in the person's language.
+                    tr = self.brain.translator(person)
+                    return await notices.compose(session, tr, sent.kind, params, sent.recipient_id)
+            if len(rows) < CLICKED_PAGE:
+                break
         return None
 
     async def _failed(self, row: InboxEvent, error: Exception) -> None:

@@ -11,14 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from data import inbox
+from data import inbox, outbox, people
 from data.db import Store
 from data.models import AccountRequest, DialogState, InboxEvent, InboxStatus, Outbox
 from dialogs.events import Action, Command, Event, Sender, Text
 from dialogs.i18n import Translator
+from dialogs.messages import Actions, Button, Message, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, Deliverer
-from hub.turns import CARD, Hub
+from hub.turns import CARD, CLICKED_WINDOW, Hub
 from tests.helpers import Cast, Clock, count, load, make_person, submit
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
@@ -270,3 +271,32 @@ async def test_a_reply_in_place_or_new_rewrites_the_clicked_card_else_comes_anew
     await hub.run_due()
     [call] = web.calls
     assert (call.verb, call.target) == ("reply", "anna")
+
+
+async def test_the_clicked_card_is_found_among_the_persons_newest_messages(
+    hub: Hub, store: Store, clock: Clock
+) -> None:
+    """Looked for a page at a time, newest first, as far as CLICKED_WINDOW messages back: a
+    card with fifteen messages after it is found as it was sent; one further back is not."""
+    card = Message(text="Monitoring today", blocks=(
+        Actions((Button("duty:monitored", "Monitored today", "1:2027-03-02"),)),
+    ))
+    async with store.transaction() as session:
+        anna = await people.find_by_identity(session, "web", "anna")
+        assert anna is not None and anna.id is not None
+        for n, (ref, message) in enumerate(
+            [("7", card), *[(f"x{i}", Message(text=f"later {i}")) for i in range(15)]]
+        ):
+            key = f"reply:test:{n}"
+            await outbox.enqueue(session, key=key, kind=REPLY, now=clock(), recipient_id=anna.id,
+                                 params={"platform": "web", "message": to_dict(message)})
+            row = await outbox.by_key(session, key)
+            assert row is not None and row.id is not None
+            await outbox.mark_sent(session, row_id=row.id, now=clock(), delivered={"web": ref})
+        assert await hub._clicked(session, anna, "web", "7") == card
+        assert await hub._clicked(session, anna, "web", "x3") == Message(text="later 3")
+        assert await hub._clicked(session, anna, "slack", "7") is None
+        for i in range(CLICKED_WINDOW):
+            await outbox.enqueue(session, key=f"reply:more:{i}", kind=REPLY, now=clock(),
+                                 recipient_id=anna.id, params={"platform": "web"})
+        assert await hub._clicked(session, anna, "web", "7") is None
