@@ -506,13 +506,24 @@ class Hub:
                     if params.get(UPDATE) == ref or sent.delivered.get(platform) == ref:
                         return from_dict(dict(params["message"]))
                 elif sent.delivered.get(platform) == ref:
-                    # A notice is composed from the state when it is sent (hub.delivery): so
-                    # too the card it rewrites now, in the person's language.
-                    tr = self.brain.translator(person)
-                    return await notices.compose(session, tr, sent.kind, params, sent.recipient_id)
+                    return await self._composed(session, person, sent)
             if len(rows) < CLICKED_PAGE:
                 break
         return None
+
+    async def _composed(self, session: AsyncSession, person: Person, sent: Outbox) -> Message | None:
+        """A notice as it reads now, in the person's language: composed from the state when it
+        is sent (hub.delivery), so too the card it rewrites. A notice that can no longer be
+        composed (a kind an older version sent, what it named gone) is left as it is: the
+        click still counts, in a savepoint of its own so the turn goes on."""
+        tr = self.brain.translator(person)
+        try:
+            async with session.begin_nested():
+                return await notices.compose(session, tr, sent.kind, sent.params, sent.recipient_id)
+        except Exception:
+            log.warning("the clicked %s card (%s) could not be composed again; it is left as it "
+                        "was", sent.kind, sent.key, exc_info=True)
+            return None
 
     async def _failed(self, row: InboxEvent, error: Exception) -> None:
         assert row.id is not None

@@ -296,6 +296,15 @@ async def test_the_clicked_card_is_found_among_the_persons_newest_messages(
         assert await hub._clicked(session, anna, "web", "7") == card
         assert await hub._clicked(session, anna, "web", "x3") == Message(text="later 3")
         assert await hub._clicked(session, anna, "slack", "7") is None
+        # A notice of a kind an older version sent, which cannot be composed any more: the
+        # card is left as it was, and the turn's transaction goes on.
+        await outbox.enqueue(session, key="gone:1", kind="a_kind_no_more", now=clock(),
+                             recipient_id=anna.id, params={})
+        gone = await outbox.by_key(session, "gone:1")
+        assert gone is not None and gone.id is not None
+        await outbox.mark_sent(session, row_id=gone.id, now=clock(), delivered={"web": "8"})
+        assert await hub._clicked(session, anna, "web", "8") is None
+        assert await hub._clicked(session, anna, "web", "7") == card
         for i in range(CLICKED_WINDOW):
             await outbox.enqueue(session, key=f"reply:more:{i}", kind=REPLY, now=clock(),
                                  recipient_id=anna.id, params={"platform": "web"})
