@@ -68,13 +68,8 @@ class Shown:
         return found
 
     def buttons(self) -> dict[str, str]:
-        """Live buttons: action -> value."""
-        return {
-            unescape(action): unescape(value)
-            for action, value in re.findall(
-                r'data-action="([^"]*)" data-value="([^"]*)"', self.html
-            )
-        }
+        """Live buttons: action -> value (a repeated action: its last button's)."""
+        return dict(self.pressable())
 
     def pressable(self) -> list[tuple[str, str]]:
         """Every live button, in order: (action, value); a digest repeats its actions."""
