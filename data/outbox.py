@@ -206,7 +206,11 @@ async def enqueue_encoded(
     connection = await session.connection()
     dialect = connection.dialect
     table = Outbox.__table__  # type: ignore[attr-defined]
-    at = table.c["created_at"].type.bind_processor(dialect) or (lambda value: value)
+    # The column's type as this dialect stores it (the dialect's own format on SQLite, as an
+    # ORM insert writes it: a time written otherwise would never equal one in a query).
+    at = table.c["created_at"].type.dialect_impl(dialect).bind_processor(dialect) or (
+        lambda value: value
+    )
     stamp = at(now)
     if dialect.name == "postgresql":
         return await _enqueue_postgres(session, rows, stamp)

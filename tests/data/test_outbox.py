@@ -257,3 +257,22 @@ async def test_many_owed_at_once_return_the_keys_that_were_new(store: Store, cas
     stored = {row.key: row for row in await load(store, Outbox)}
     assert sorted(stored) == ["a:0", "a:1", "b:1", "b:2", "c:1", "d:1"]
     assert stored["a:1"].created_at == T0 and stored["a:0"].params == {"n": "a:0"}
+
+
+async def test_times_owed_in_bulk_are_stored_as_the_orm_stores_them(
+    store: Store, cast: Cast
+) -> None:
+    """A query comparing a time finds a row owed by `enqueue_encoded` as it finds one owed by
+    `enqueue` (on SQLite both must be written in SQLAlchemy's text format: the sweep finds the
+    digests owed today by `not_after ==`, data.nudge_digests.owed_today)."""
+    ends = T0 + timedelta(hours=8)
+    async with store.transaction() as session:
+        await outbox.enqueue(session, key="one:1", kind="note", now=T0,
+                             recipient_id=cast.colleague, params={}, not_after=ends)
+        await outbox.enqueue_encoded(session, [
+            outbox.Encoded("many:1", "note", cast.colleague, None, "{}", ends),
+            outbox.Encoded("many:2", "note", cast.requester, None, "{}", ends),
+        ], now=T0)
+    for column, value in (("not_after", ends), ("created_at", T0), ("next_attempt_at", T0)):
+        found = await load(store, Outbox, getattr(Outbox, column) == value)
+        assert sorted(row.key for row in found) == ["many:1", "many:2", "one:1"], column
