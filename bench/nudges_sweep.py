@@ -16,6 +16,10 @@ directory; a PostgreSQL database named with --db-prefix, dropped after). Then, a
   owed, nothing written;
 - nudges_run: the same and the operator's table made of the listing (all `kontobot nudges
   run` does but print it).
+- ack_wait_max, ack_wait_p99: during another first sweep, the longest (and the 99th
+  percentile) time another process took to begin and end an urgent writing transaction, as
+  the front storing an event does, one every 5 ms: on SQLite, how long an acknowledgement
+  may wait for the write lock behind the sweep (the sweep runs in a turn process).
 
 Each is timed, then run again (the outbox emptied first for first_sweep) under tracemalloc
 for its peak Python memory. Before them a dry run pays what a process pays once (the ORM's
@@ -28,12 +32,15 @@ Not a test: nothing is asserted.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from statistics import quantiles
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -202,8 +209,49 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
 
         seconds, cpu, _ = await clocked(run)
         report.add(database, n, "nudges_run", seconds, await peak(run), cpu)
+
+        await forget()
+        waits = await ack_waits_during(first, url)
+        report.add(database, n, "ack_wait_max", max(waits), None)
+        report.add(database, n, "ack_wait_p99", quantiles(waits, n=100, method="inclusive")[98], None)
     finally:
         await store.close()
+
+
+async def ack_waits_during(work: Callable[[], Awaitable[Any]], url: str) -> list[float]:
+    """While `work` runs, another process (the front, which acknowledges, where the sweep runs
+    in a turn process) begins an urgent writing transaction every 5 ms, as storing an event
+    does: how long each took, SQLite's write lock included."""
+    acks = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "acks", url,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )
+    assert acks.stdin is not None and acks.stdout is not None
+    assert (await acks.stdout.readline()).strip() == b"ready"
+    await work()
+    acks.stdin.close()
+    waits: list[float] = json.loads(await acks.stdout.read())
+    await acks.wait()
+    return waits
+
+
+async def acks(url: str) -> None:
+    """The other process of `ack_waits_during`: urgent transactions until stdin closes."""
+    store = Store.from_url(url)
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    loop.add_reader(sys.stdin.fileno(), done.set)
+    waits: list[float] = []
+    print("ready", flush=True)
+    while not done.is_set():
+        started = time.perf_counter()
+        async with store.transaction(urgent=True) as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        waits.append(time.perf_counter() - started)
+        await asyncio.sleep(0.005)
+    loop.remove_reader(sys.stdin.fileno())
+    await store.close()
+    print(json.dumps(waits), flush=True)
 
 
 async def main() -> None:
@@ -218,4 +266,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["acks"]:
+        asyncio.run(acks(sys.argv[2]))
+    else:
+        asyncio.run(main())

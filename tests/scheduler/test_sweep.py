@@ -5,11 +5,17 @@ reminder for a day that has passed is dropped, not sent late."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.event import listen, remove
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -269,6 +275,109 @@ async def test_after_downtime_the_late_tick_sends_what_is_still_due_today_once(
         await sweep(store, moment, CONFIG, kinds=(ROTA,))
         await deliverer.deliver_due(moment)
     assert [c.target for c in web.sent] == ["anna.berg"]
+
+
+# --- reading without the write lock, writing in short transactions ---------------------------
+
+
+@asynccontextmanager
+async def another_writer(store: Store) -> AsyncIterator[None]:
+    """A writing transaction held open meanwhile (on SQLite: the write lock)."""
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with store.transaction() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_a_sweep_reads_the_register_while_another_writer_holds_the_lock(
+    store: Store, cast: Cast
+) -> None:
+    """SQLite has one write lock, which an acknowledgement waits for: a sweep takes it only to
+    write what it owes, not while it reads a register (seconds at 10,000 accounts)."""
+    await two_accounts(store, cast)
+    pieces: list[str] = []
+    both_read = asyncio.Event()
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "JOIN rota_setting" in statement:  # a piece's accounts (data.nudge_state)
+            pieces.append(statement)
+            if len(pieces) == 2:
+                both_read.set()
+
+    listen(store.engine.sync_engine, "before_cursor_execute", executed)
+    try:
+        async with another_writer(store):
+            dry = await asyncio.wait_for(
+                sweep(store, at(MONDAY, 14, 30), CONFIG, dry_run=True), timeout=20
+            )
+            assert len(dry.nudges) == 4
+            pieces.clear()
+            sweeping = asyncio.create_task(sweep(store, at(MONDAY, 14, 30), CONFIG, piece=1))
+            # Both pieces are read while the lock is held; only the writing waits for it.
+            await asyncio.wait_for(both_read.wait(), timeout=20)
+            assert not sweeping.done()
+        result = await sweeping
+    finally:
+        remove(store.engine.sync_engine, "before_cursor_execute", executed)
+    assert len(result.written) == 3
+
+
+REFUSE = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON outbox WHEN NEW.key LIKE 'nudge_rota_unmarked:%' "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.key LIKE "
+        "'nudge_rota_unmarked:%' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ "
+        "LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+
+
+async def test_a_sweep_that_fails_part_way_keeps_what_it_owed_and_the_next_owes_the_rest(
+    store: Store, cast: Cast
+) -> None:
+    """Owed a transaction per `write_chunk` rows (in key order), marked done only at the end:
+    a failure part way leaves what was owed owed and no mark, and the next sweep owes only
+    the rest."""
+    await two_accounts(store, cast)
+    commits: list[int] = []
+    listen(store.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    async with store.engine.begin() as connection:
+        for statement in REFUSE[store.engine.dialect.name]:
+            await connection.execute(text(statement))
+    now = at(MONDAY, 14, 30)
+    commits.clear()
+    # (SQLite's rows go through the driver itself: its own error, not SQLAlchemy's.)
+    with pytest.raises((DBAPIError, sqlite3.Error), match="refused"):
+        await sweep(store, now, CONFIG, write_chunk=1)
+    assert commits == [1]  # the first digest's transaction only; no mark
+    assert [r.key for r in await nudge_rows(store)] == [f"nudge_rota:{cast.requester}:2027-03-01"]
+    async with store.engine.begin() as connection:
+        await connection.execute(text("DROP TRIGGER refuse" + (
+            " ON outbox" if store.engine.dialect.name == "postgresql" else "")))
+    commits.clear()
+    again = await sweep(store, now, CONFIG, write_chunk=1)
+    assert len(commits) == 3  # two digests a transaction each, then the mark
+    assert not again.skipped
+    assert again.written == [f"nudge_rota_unmarked:{cast.colleague}:2027-03-01",
+                             f"nudge_rota_unmarked:{cast.second_colleague}:2027-03-01"]
+    assert len(await nudge_rows(store)) == 3
+    assert (await sweep(store, now, CONFIG)).skipped
 
 
 # --- sweeps that can owe nothing new (data.sweep_marks) ------------------------------------
