@@ -14,11 +14,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import TextClause, bindparam, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel, UTCDateTime
+from sqlmodel import SQLModel, UTCDateTime, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import migrate
 from data.db import create_engine
+from data.models import Outbox
 from tests.helpers import T0, make_person
 
 
@@ -242,3 +243,29 @@ async def test_people_made_before_linking_are_merged_by_email(engine: AsyncEngin
             )
         ).all()
         assert [tuple(e) for e in events] == [("person.merged", "person:1", None)]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_outbox_times_a_sweep_wrote_are_found_after_upgrading(engine: AsyncEngine) -> None:
+    """Migration 0019_outbox_times: times the sqlite3 module stored for a sweep's digests
+    ("...+00:00") become SQLAlchemy's, so that a query comparing them finds the rows."""
+    async with engine.begin() as connection:
+        await connection.run_sync(
+            lambda sync: command.upgrade(migrate.config(sync), "0018_question_times")
+        )
+        await connection.execute(text(
+            "INSERT INTO outbox (key, kind, params, status, attempts, next_attempt_at,"
+            " delivered, created_at, not_after) VALUES"
+            " ('nudge_rota:@comms:2027-03-01', 'nudge_rota', '{}', 'pending', 0,"
+            " '2027-03-01 13:30:00.250000+00:00', '{}', '2027-03-01 13:30:00+00:00',"
+            " '2027-03-01 17:00:00+00:00')"
+        ))
+    await migrate.upgrade(engine)
+    ends = T0.replace(year=2027, month=3, day=1, hour=17, minute=0, second=0, microsecond=0)
+    async with AsyncSession(engine) as session:
+        [row] = (await session.exec(select(Outbox).where(Outbox.not_after == ends))).all()
+        assert row.created_at == ends.replace(hour=13, minute=30)
+        assert row.next_attempt_at == ends.replace(hour=13, minute=30, microsecond=250000)
+        assert (await session.exec(
+            select(Outbox.key).where(Outbox.created_at == ends.replace(hour=13, minute=30))
+        )).all() == [row.key]
