@@ -23,7 +23,7 @@ meanwhile leaves the row stale rather than overwritten with what was true before
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -143,6 +143,12 @@ class Worked:
 
     def __len__(self) -> int:
         return len(self.existing) + len(self.added)
+
+    def parts(self, size: int) -> Iterator[Worked]:
+        """The rows in parts of at most `size` (the existing ones, then the added), each to be
+        stored in a transaction of its own: a row is stored only if still as it was read."""
+        yield from (Worked(part, []) for part in chunks(self.existing, size))
+        yield from (Worked([], part) for part in chunks(self.added, size))
 
 
 async def refresh(session: AsyncSession, now: datetime, config: NudgeConfig) -> int:

@@ -73,8 +73,11 @@ class NudgeScheduler:
         *,
         on_written: Callable[[], None] | None = None,
         catch_up: bool = True,
+        write_chunk: int = compliance_rows.WRITE_CHUNK,
     ) -> None:
         self.store = store
+        # Compliance rows stored per writing transaction.
+        self.write_chunk = write_chunk
         self.config = config
         self.clock = clock
         self.on_written = on_written
@@ -110,12 +113,14 @@ class NudgeScheduler:
         """Store, as of now, every account's compliance that is not current; how many were
         (None: it failed, logged; the next refresh tries again)."""
         try:
-            # Worked out while only reading, stored in a short write (SQLite: one writer).
+            # Worked out while only reading, stored in short writes (SQLite: one writer).
             async with self.store.read() as session:
                 worked = await compliance_rows.work_out(session, self.clock(), self.config)
-            if worked:
+            # A transaction per part: on SQLite an acknowledgement waits for one part at most
+            # (10,000 rows in one took 0.2-0.25 s on the 2-core machine of bench/README.md).
+            for part in worked.parts(self.write_chunk):
                 async with self.store.transaction() as session:
-                    await compliance_rows.store(session, worked)
+                    await compliance_rows.store(session, part)
             return len(worked)
         except Exception:
             log.exception("compliance refresh failed")

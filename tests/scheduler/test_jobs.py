@@ -7,6 +7,8 @@ import asyncio
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.event import listen
+
 from data.db import Store
 from data.models import AccountCompliance, Outbox
 from data.policy import NudgeConfig
@@ -111,6 +113,21 @@ async def test_the_compliance_job_stores_what_is_not_current_every_few_minutes(
         assert fired == local(date(2027, 3, 2), 0, 0)
     finally:
         await nudges.stop()
+
+
+async def test_the_compliance_job_stores_a_part_a_transaction(store: Store, cast: Cast) -> None:
+    """On SQLite an acknowledgement waits for a writing transaction in progress: the rows are
+    stored `write_chunk` at a time, each part in a transaction of its own."""
+    for handle in ("ki_one", "ki_two", "ki_three"):
+        await register(store, requester=cast.requester, team=(cast.colleague,),
+                       manager=cast.manager, now=local(date(2027, 3, 1), 7), handle=handle)
+    commits: list[int] = []
+    listen(store.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    nudges = jobs.NudgeScheduler(store, CONFIG, lambda: local(date(2027, 3, 1), 10),
+                                 write_chunk=2)
+    assert await nudges.refresh_compliance() == 3
+    assert len(commits) == 2
+    assert sorted(row.stale for row in await load(store, AccountCompliance)) == [False] * 3
 
 
 async def test_a_failing_sweep_is_logged_and_the_next_tick_goes_on(
