@@ -14,6 +14,8 @@ loading anything (data.sweep_marks). Python's cyclic garbage collector is paused
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -184,11 +186,32 @@ async def _sweep(
 async def _owe(
     store: Store, book: DigestBook, not_after: datetime, *, now: datetime, chunk: int
 ) -> list[str]:
-    """The book's rows owed, in key order, a transaction per `chunk` rows; the keys new."""
-    written: list[str] = []
-    for rows in chunks(book.rows(not_after), chunk):
+    """The book's rows owed, in key order, a transaction per `chunk` rows; the keys new.
+
+    On PostgreSQL two transactions write at once: the server inserts (most of a first sweep's
+    writing) on both cores while this process waits. Their keys are disjoint, and each inserts
+    in key order, so neither they nor another sweeper's ever wait on each other both ways. On
+    SQLite, which has one writer, one after the other."""
+    at_once = 2 if store.engine.dialect.name == "postgresql" else 1
+
+    async def write(rows: list[outbox.Encoded]) -> list[str]:
         async with store.transaction() as session:
-            written += await outbox.enqueue_encoded(session, rows, now=now)
+            return await outbox.enqueue_encoded(session, rows, now=now)
+
+    written: list[str] = []
+    # Started in order, a few at a time, so that only those rows are held besides the book.
+    writing: deque[asyncio.Task[list[str]]] = deque()
+    try:
+        for rows in chunks(book.rows(not_after), chunk):
+            if len(writing) == at_once:
+                written += await writing.popleft()
+            writing.append(asyncio.create_task(write(rows)))
+        while writing:
+            written += await writing.popleft()
+    finally:
+        for task in writing:
+            task.cancel()
+        await asyncio.gather(*writing, return_exceptions=True)
     return written
 
 
