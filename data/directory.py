@@ -310,9 +310,7 @@ async def find(
     """The entry for `key`: the import's when it has one, else Graph's (cached for
     GRAPH_MAX_AGE, asked again after). A remote that cannot answer leaves what is cached."""
     row = await entry(session, key)
-    if remote is None or (row is not None and row.source == IMPORT):
-        return row
-    if row is not None and now - row.fetched_at < GRAPH_MAX_AGE:
+    if remote is None or not stale(row, now):
         return row
     try:
         found = await remote.lookup(key)
@@ -322,6 +320,20 @@ async def find(
     if found is None:
         return row
     return await remember(session, found, now=now)
+
+
+def stale(row: StaffEntry | None, now: datetime) -> bool:
+    """Whether a remote directory is to be asked about an entry: none is stored, or Graph's
+    answer is older than GRAPH_MAX_AGE (an imported entry stands)."""
+    return row is None or (row.source != IMPORT and now - row.fetched_at >= GRAPH_MAX_AGE)
+
+
+async def unknown_manager(session: AsyncSession, key: str) -> str | None:
+    """The e-mail of the manager the entry for `key` names, when nobody the bot knows has it."""
+    row = await entry(session, key)
+    if row is None or not row.manager_email:
+        return None
+    return row.manager_email if await person_by_email(session, row.manager_email) is None else None
 
 
 async def remember(session: AsyncSession, found: DirectoryEntry, *, now: datetime) -> StaffEntry:

@@ -10,6 +10,7 @@ module only dispatches: each command and each button's feature lives in a module
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import dialog_state, people
+from data import directory as staff
 from data.db import Store
 from data.directory import Directory
 from data.errors import DomainError
@@ -131,6 +133,19 @@ SETTLES: dict[str, Callable[[Action], bool]] = {
 # The card a button was clicked on, as it reads now (None: not one the bot can find).
 ClickedCard = Callable[[], Awaitable[Message | None]]
 
+log = logging.getLogger(__name__)
+
+# The command that starts the /open-account conversation.
+OPENING = "open-account"
+
+
+def _typed_command(event: Event) -> Event:
+    """A text typed as "/name args" is the command `name`."""
+    if isinstance(event, Text) and event.text.strip().startswith("/"):
+        name, _, args = event.text.strip()[1:].partition(" ")
+        return Command(event.sender, name.lower(), args.strip())
+    return event
+
 
 class Brain:
     def __init__(
@@ -180,6 +195,7 @@ class Brain:
         """Run one turn in a transaction of its own (tests, the CLI). The hub (hub/turns.py)
         runs turns from its inbox with `turn`, in the transaction that also marks the inbox row
         done, which is what recognises a platform's repeated delivery."""
+        await self.look_up_ahead(event, now)
         async with self.store.transaction() as session:
             person = await self.capture(session, event.sender, now)
             return await self.turn(session, person, event, now)
@@ -201,6 +217,48 @@ class Brain:
             address=sender.address,
             spoke=spoke,
         )
+
+    async def look_up_ahead(self, event: Event, now: datetime) -> None:
+        """Before a turn that starts /open-account, outside any transaction: what its
+        directory steps would otherwise ask other services for inside the turn's transaction
+        (on SQLite the one write lock, which every acknowledgement waits for, held across a
+        call to Graph or the platform): the sender's entry from the remote directory when the
+        one stored is stale, then the manager it names, by work e-mail on the sender's
+        platform, when the bot does not know them yet. Later turns find both stored; what
+        cannot be had now is left to the turn, which goes on without it as before."""
+        sender = event.sender
+        event = _typed_command(event)
+        starts = (isinstance(event, Command) and event.name == OPENING) or (
+            isinstance(event, Action) and event.action == f"cmd:{OPENING}"
+        )
+        lookup = self.email_lookups.get(sender.platform)
+        if not starts or (self.directory is None and lookup is None):
+            return
+        async with self.store.read() as session:
+            person = await people.find_by_identity(session, sender.platform, sender.external_id)
+            email = (person.email if person is not None else None) or sender.email
+            if not email:
+                return
+            ask = self.directory is not None and staff.stale(
+                await staff.entry(session, email), now
+            )
+        if ask and self.directory is not None:
+            try:
+                found = await self.directory.lookup(email)
+            except staff.DirectoryUnavailable as error:
+                log.warning("directory lookup ahead of a turn failed: %s", error)
+                found = None
+            if found is not None:
+                async with self.store.transaction() as session:
+                    await staff.remember(session, found, now=now)
+        if lookup is None:
+            return
+        async with self.store.read() as session:
+            manager = await staff.unknown_manager(session, email)
+        described = await lookup(manager) if manager else None
+        if described is not None:
+            async with self.store.transaction() as session:
+                await self.capture(session, described, now, spoke=False)
 
     async def turn(
         self,
@@ -225,9 +283,7 @@ class Brain:
             find_by_email=self._email_finder(sender.platform, now),
             external_id=sender.external_id,
         )
-        if isinstance(event, Text) and event.text.strip().startswith("/"):
-            name, _, args = event.text.strip()[1:].partition(" ")
-            event = Command(sender, name.lower(), args.strip())
+        event = _typed_command(event)
         if isinstance(event, Command):
             return await self._refusing(ctx, lambda: self._command(ctx, event))
         if isinstance(event, Text):
@@ -342,7 +398,7 @@ class Brain:
 
     async def _command(self, ctx: Ctx, command: Command) -> list[Reply]:
         name, args = command.name, command.args
-        if name == "open-account":
+        if name == OPENING:
             intro = ctx.tr(
                 "Let's open a social-media account in KI's name. I'll ask one thing at a time; your answers are saved as you go."
             )

@@ -407,6 +407,8 @@ class Hub:
         if platform is not None:
             event = await platform.prepare(event, context)
         now = self.clock()
+        # What the turn would ask Graph or the platform for, asked before its transaction.
+        await self.brain.look_up_ahead(event, now)
         async with self.store.transaction() as session:
             person = await self.brain.capture(session, event.sender, now)
             assert person.id is not None

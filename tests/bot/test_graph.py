@@ -3,12 +3,14 @@ lookup, a token Graph refuses (refreshed once), a person without a manager, thro
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 
 from bot.app import create_app
 from bot.graph import GraphDirectory
@@ -18,7 +20,9 @@ from data import directory
 from data.db import Store
 from data.directory import DirectoryEntry, DirectoryUnavailable
 from data.models import StaffEntry
+from dialogs.engine import Reply
 from dialogs.events import Action, Command, Sender
+from dialogs.router import Brain
 from tests.helpers import T0, Clock, load, make_person
 from tests.helpers.chat import buttons
 from tests.helpers.fake_graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeGraph, fake_graph
@@ -162,6 +166,44 @@ async def test_lookups_are_cached_in_the_directory_tables(
     assert rows["anna.andersson@ki.se"].fetched_at == T0
     assert rows["anna.andersson@ki.se"].unit == "Neuroscience"
     assert rows["cecilia.carlsson@ki.se"].name == "Cecilia Carlsson"
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_open_account_asks_graph_before_its_turn_takes_the_write_lock(
+    store: Store, graph: FakeGraph, client: GraphDirectory
+) -> None:
+    """On SQLite an acknowledgement waits for the write lock, which a turn holds: /open-account
+    asks Graph before its turn's transaction, so an event stored meanwhile never waits for
+    Graph, and the turns that propose the unit find the answer stored."""
+    async with store.transaction() as session:
+        await make_person(session, T0, "Cecilia Carlsson", email="cecilia.carlsson@ki.se")
+    brain = Brain(store, directory=client)
+    anna = Sender("web", "anna", "Anna Andersson", "anna.andersson@ki.se", "en")
+    graph.held = asyncio.Event()
+
+    async def walk() -> list[Reply]:
+        await brain.handle(Command(anna, "open-account"), T0)
+        await brain.handle(Action(anna, "dlg:platform:choose", selected=("instagram",)), T0)
+        return await brain.handle(Action(anna, "dlg:handle:choose", text="x"), T0)
+
+    async def store_an_event() -> None:
+        async with store.transaction(urgent=True) as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+
+    walking = asyncio.create_task(walk())
+    try:
+        await asyncio.wait_for(graph.asked.wait(), timeout=20)
+        await asyncio.wait_for(store_an_event(), timeout=10)  # Graph has not answered yet
+    finally:
+        graph.held.set()
+        replies = await walking
+    [reply] = [r for r in replies if not r.in_place]
+    assert [b.label for b in buttons(reply.message) if b.action == "dlg:unit:accept"] == [
+        "Use Neuroscience"
+    ]
+    assert [c.path for c in graph.calls] == [
+        "users/anna.andersson@ki.se", "users/anna.andersson@ki.se/manager",
+    ]
 
 
 async def test_the_server_asks_graph_when_configured(

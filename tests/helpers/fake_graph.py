@@ -10,6 +10,7 @@ when a test asks it to.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import ssl
@@ -53,6 +54,9 @@ class FakeGraph:
     revoked: set[str] = field(default_factory=set)
     identity_url: str = ""
     graph_url: str = ""
+    # Set when Graph is first asked; while `held` is an event not set, answers wait for it.
+    asked: asyncio.Event = field(default_factory=asyncio.Event)
+    held: asyncio.Event | None = None
 
     def add_user(self, user_id: str, name: str, mail: str, department: str | None = None,
                  manager: str | None = None) -> None:
@@ -111,6 +115,9 @@ class FakeGraph:
     async def graph(self, request: web.Request) -> web.Response:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         path = request.match_info["path"]
+        self.asked.set()
+        if self.held is not None:
+            await self.held.wait()
         status, body, headers = self._answer(token, path)
         self.calls.append(Call(path, dict(request.query), token, status))
         return web.json_response(body, status=status, headers=headers)

@@ -5,11 +5,12 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from data import inbox, outbox, people
 from data.db import Store
@@ -23,6 +24,7 @@ from hub.turns import CARD, CLICKED_WINDOW, Hub
 from tests.helpers import Cast, Clock, count, load, make_person, submit
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
+from tests.helpers.journey import import_staff
 
 EN = Translator("en")
 ANNA = Sender("web", "anna", display_name="Anna Andersson", email="anna@ki.se", locale="en")
@@ -309,3 +311,42 @@ async def test_the_clicked_card_is_found_among_the_persons_newest_messages(
             await outbox.enqueue(session, key=f"reply:more:{i}", kind=REPLY, now=clock(),
                                  recipient_id=anna.id, params={"platform": "web"})
         assert await hub._clicked(session, anna, "web", "7") is None
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_open_account_asks_the_platform_for_the_manager_before_its_transaction(
+    store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    """The manager the directory names, unknown to the bot, is looked up by e-mail on the
+    platform before the turn's transaction: on SQLite an event stored meanwhile (before its
+    acknowledgement) does not wait for the platform, and the turn finds the manager known."""
+    await import_staff(store, clock())
+    asked, answer = asyncio.Event(), asyncio.Event()
+    looked_up: list[str] = []
+
+    async def by_email(email: str) -> Sender | None:
+        looked_up.append(email)
+        asked.set()
+        await answer.wait()
+        return Sender("web", "cecilia", "Cecilia Carlsson", "cecilia.carlsson@ki.se")
+
+    hub = Hub(store, Brain(store, email_lookups={"web": by_email}),
+              Deliverer(store, {"web": web}), clock, workers=1)
+    anna = Sender("web", "anna.a", "Anna Andersson", "anna.andersson@ki.se", "en")
+    await hub.receive("web:anna.a:1", Command(anna, "open-account"))
+    running = asyncio.create_task(hub.run_due())
+
+    async def store_an_event() -> None:
+        async with store.transaction(urgent=True) as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+
+    try:
+        await asyncio.wait_for(asked.wait(), timeout=20)
+        await asyncio.wait_for(store_an_event(), timeout=10)  # the platform has not answered
+    finally:
+        answer.set()
+        assert await running == 1
+    assert looked_up == ["cecilia.carlsson@ki.se"]
+    async with store.read() as session:
+        cecilia = await people.find_by_identity(session, "web", "cecilia")
+    assert cecilia is not None and cecilia.email == "cecilia.carlsson@ki.se"
