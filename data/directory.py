@@ -312,14 +312,20 @@ async def find(
     row = await entry(session, key)
     if remote is None or not stale(row, now):
         return row
-    try:
-        found = await remote.lookup(key)
-    except DirectoryUnavailable as error:
-        log.warning("directory lookup failed, going on without it: %s", error)
-        return row
+    found = await ask(remote, key)
     if found is None:
         return row
     return await remember(session, found, now=now)
+
+
+async def ask(remote: Directory, key: str) -> DirectoryEntry | None:
+    """What `remote` says of `key`; None when it does not know them or cannot answer now
+    (logged: the caller goes on without it)."""
+    try:
+        return await remote.lookup(key)
+    except DirectoryUnavailable as error:
+        log.warning("directory lookup failed, going on without it: %s", error)
+        return None
 
 
 def stale(row: StaffEntry | None, now: datetime) -> bool:

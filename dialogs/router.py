@@ -10,7 +10,6 @@ module only dispatches: each command and each button's feature lives in a module
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -133,8 +132,6 @@ SETTLES: dict[str, Callable[[Action], bool]] = {
 # The card a button was clicked on, as it reads now (None: not one the bot can find).
 ClickedCard = Callable[[], Awaitable[Message | None]]
 
-log = logging.getLogger(__name__)
-
 # The command that starts the /open-account conversation.
 OPENING = "open-account"
 
@@ -243,11 +240,7 @@ class Brain:
                 await staff.entry(session, email), now
             )
         if ask and self.directory is not None:
-            try:
-                found = await self.directory.lookup(email)
-            except staff.DirectoryUnavailable as error:
-                log.warning("directory lookup ahead of a turn failed: %s", error)
-                found = None
+            found = await staff.ask(self.directory, email)
             if found is not None:
                 async with self.store.transaction() as session:
                     await staff.remember(session, found, now=now)

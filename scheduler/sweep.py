@@ -7,9 +7,9 @@ digests' text, not the whole register's. The digests are then owed in short writ
 transactions of a few thousand rows each (SQLite's write lock is held only that long), and
 the sweep marked done in a last one. Writing is idempotent by key, so a sweep run twice, by
 two processes at once, or again after failing part way, owes each digest once; digests
-already owed today are skipped before they are built. A sweep that can owe nothing new since the last full one stops before
-loading anything (data.sweep_marks). Python's cyclic garbage collector is paused meanwhile
-(scheduler.gc_pause).
+already owed today are skipped before they are built. A sweep that can owe nothing new since
+the last full one stops before loading anything (data.sweep_marks). Python's cyclic garbage
+collector is paused meanwhile (scheduler.gc_pause).
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import text
 
 from bot.app import create_app
 from bot.graph import GraphDirectory
@@ -23,7 +22,7 @@ from data.models import StaffEntry
 from dialogs.engine import Reply
 from dialogs.events import Action, Command, Sender
 from dialogs.router import Brain
-from tests.helpers import T0, Clock, load, make_person
+from tests.helpers import T0, Clock, load, make_person, store_urgently
 from tests.helpers.chat import buttons
 from tests.helpers.fake_graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeGraph, fake_graph
 
@@ -186,14 +185,10 @@ async def test_open_account_asks_graph_before_its_turn_takes_the_write_lock(
         await brain.handle(Action(anna, "dlg:platform:choose", selected=("instagram",)), T0)
         return await brain.handle(Action(anna, "dlg:handle:choose", text="x"), T0)
 
-    async def store_an_event() -> None:
-        async with store.transaction(urgent=True) as session:
-            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-
     walking = asyncio.create_task(walk())
     try:
         await asyncio.wait_for(graph.asked.wait(), timeout=20)
-        await asyncio.wait_for(store_an_event(), timeout=10)  # Graph has not answered yet
+        await asyncio.wait_for(store_urgently(store), timeout=10)  # Graph has not answered yet
     finally:
         graph.held.set()
         replies = await walking

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, inspect
+from sqlalchemy import func, inspect, text
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -171,3 +171,10 @@ async def count(store: Store, model: type[SQLModel], *where: ColumnElement[bool]
     async with store.transaction() as session:
         statement = select(func.count()).select_from(model).where(*where)
         return (await session.exec(statement)).one()
+
+
+async def store_urgently(store: Store) -> None:
+    """Begin and end an urgent writing transaction, as storing an event before its
+    acknowledgement does (on SQLite it waits for the write lock)."""
+    async with store.transaction(urgent=True) as session:
+        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from data import inbox, outbox, people
 from data.db import Store
@@ -21,7 +21,7 @@ from dialogs.messages import Actions, Button, Message, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, Deliverer
 from hub.turns import CARD, CLICKED_WINDOW, Hub
-from tests.helpers import Cast, Clock, count, load, make_person, submit
+from tests.helpers import Cast, Clock, count, load, make_person, store_urgently, submit
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
 from tests.helpers.journey import import_staff
@@ -336,13 +336,9 @@ async def test_open_account_asks_the_platform_for_the_manager_before_its_transac
     await hub.receive("web:anna.a:1", Command(anna, "open-account"))
     running = asyncio.create_task(hub.run_due())
 
-    async def store_an_event() -> None:
-        async with store.transaction(urgent=True) as session:
-            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-
     try:
         await asyncio.wait_for(asked.wait(), timeout=20)
-        await asyncio.wait_for(store_an_event(), timeout=10)  # the platform has not answered
+        await asyncio.wait_for(store_urgently(store), timeout=10)  # the platform has not answered
     finally:
         answer.set()
         assert await running == 1
