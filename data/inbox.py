@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, bindparam, exists, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -93,40 +92,81 @@ async def receive_many(session: AsyncSession, events: Sequence[Incoming]) -> set
         )
     if not rows:
         return set()
-    table = InboxEvent.__table__  # type: ignore[attr-defined]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # The rows as parameters, not in the statement (`.values([...])`, compiled anew for every
     # call): SQLAlchemy's "insertmanyvalues" sends them as one multi-row INSERT ... RETURNING
     # from a statement compiled once.
-    statement = (
-        insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-    )
-    result = await session.exec(statement, params=list(rows.values()))
+    result = await session.exec(_RECEIVE[dialect], params=list(rows.values()))
     return set(result.scalars().all())
 
 
-def _claimable(now: datetime) -> Any:
-    return or_(
-        and_(
-            col(InboxEvent.status) == InboxStatus.PENDING.value,
-            col(InboxEvent.next_attempt_at) <= now,
-        ),
-        and_(
-            col(InboxEvent.status) == InboxStatus.WORKING.value,
-            col(InboxEvent.claimed_until) < now,
-        ),
+_RECEIVE = {
+    name: insert(InboxEvent.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(InboxEvent.__table__.c.key)  # type: ignore[attr-defined]
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+# The statements a turn runs are built once, here, with their values as parameters: building
+# one (its clauses, then the key SQLAlchemy caches its compiled form under) costs about 1-2 ms
+# of CPU on the 2-core machine of bench/README.md, several times what running it does.
+_TABLE = InboxEvent.__table__  # type: ignore[attr-defined]
+_c = _TABLE.c
+_EARLIER = _TABLE.alias("earlier")
+_PENDING, _WORKING = InboxStatus.PENDING.value, InboxStatus.WORKING.value
+# A row that may run now (the parameter `now`): pending and due, or held past its lease.
+_CLAIMABLE = or_(
+    and_(_c.status == _PENDING, _c.next_attempt_at <= bindparam("now")),
+    and_(_c.status == _WORKING, _c.claimed_until < bindparam("now")),
+)
+# No earlier row of the same lane is still to run (pending, retrying or in progress).
+_FIRST_OF_ITS_LANE = ~exists().where(
+    _EARLIER.c.lane == _c.lane,
+    _EARLIER.c.id < _c.id,
+    _EARLIER.c.status.in_([_PENDING, _WORKING]),
+)
+_CHOSEN = (
+    select(_c.id)
+    .where(_CLAIMABLE, _FIRST_OF_ITS_LANE)
+    .order_by(_c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+    # Its own inbox_event, not the UPDATE's.
+    .correlate(None)
+)
+
+
+def _claiming(chosen: Any) -> Any:
+    return (
+        update(_TABLE)
+        .where(_c.id.in_(chosen.scalar_subquery()))
+        .values(
+            status=_WORKING,
+            claimed_by=bindparam("worker"),
+            claimed_until=bindparam("until"),
+            attempts=_c.attempts + 1,
+        )
+        .returning(*_c)
     )
 
 
-def _first_of_its_lane() -> Any:
-    """No earlier row of the same lane is still to run (pending, retrying or in progress)."""
-    earlier = aliased(InboxEvent)
-    return ~exists().where(
-        col(earlier.lane) == col(InboxEvent.lane),
-        col(earlier.id) < col(InboxEvent.id),
-        col(earlier.status).in_([InboxStatus.PENDING.value, InboxStatus.WORKING.value]),
-    )
+_CLAIM = _claiming(_CHOSEN)
+_CLAIM_KEY = _claiming(_CHOSEN.where(_c.key == bindparam("claim_key")))
+_IS_CLAIMABLE = select(_c.id).where(_CLAIMABLE, _FIRST_OF_ITS_LANE).limit(1)
+_FINISH = (
+    update(_TABLE)
+    .where(_c.id == bindparam("row_id"), _c.claimed_by == bindparam("worker"),
+           _c.status == _WORKING)
+    .values(status=InboxStatus.DONE.value, done_at=bindparam("now"), claimed_until=None,
+            error=None)
+)
+_RENEW = (
+    update(_TABLE)
+    .where(_c.id.in_(bindparam("ids", expanding=True)), _c.claimed_by == bindparam("worker"),
+           _c.status == _WORKING)
+    .values(claimed_until=bindparam("until"))
+)
 
 
 async def claim(
@@ -141,31 +181,14 @@ async def claim(
     `key`, when it may run now). Their lease is `worker`'s until `now + LEASE`.
 
     One statement (UPDATE ... RETURNING over the rows chosen by a locking subquery), as each
-    statement is a round trip to PostgreSQL."""
-    chosen = (
-        select(InboxEvent.id)
-        .where(_claimable(now), _first_of_its_lane())
-        .order_by(col(InboxEvent.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        # Its own inbox_event, not the UPDATE's.
-        .correlate(None)
-    )
+    statement is a round trip to PostgreSQL. The rows come back detached from the session."""
+    params: dict[str, Any] = {"now": now, "limit": limit, "worker": worker, "until": now + LEASE}
     if key is not None:
-        chosen = chosen.where(col(InboxEvent.key) == key[:255])
-    claimed = (
-        update(InboxEvent)
-        .where(col(InboxEvent.id).in_(chosen.scalar_subquery()))
-        .values(
-            status=InboxStatus.WORKING.value,
-            claimed_by=worker,
-            claimed_until=now + LEASE,
-            attempts=InboxEvent.attempts + 1,
-        )
-        .returning(InboxEvent)
-        .execution_options(populate_existing=True, synchronize_session=False)
+        params["claim_key"] = key[:255]
+    result = await session.exec(
+        _CLAIM if key is None else _CLAIM_KEY, params=params
     )
-    rows = list((await session.exec(claimed)).scalars().all())
+    rows = [InboxEvent(**row._mapping) for row in result.all()]
     return sorted(rows, key=lambda row: row.id or 0)
 
 
@@ -174,13 +197,7 @@ async def renew(session: AsyncSession, *, ids: Sequence[int], worker: str, now: 
     if not ids:
         return
     await session.exec(
-        update(InboxEvent)
-        .where(
-            col(InboxEvent.id).in_(list(ids)),
-            col(InboxEvent.claimed_by) == worker,
-            col(InboxEvent.status) == InboxStatus.WORKING.value,
-        )
-        .values(claimed_until=now + LEASE)
+        _RENEW, params={"ids": list(ids), "worker": worker, "until": now + LEASE}
     )
 
 
@@ -188,13 +205,7 @@ async def finish(session: AsyncSession, *, row_id: int, worker: str, now: dateti
     """Mark the row done, in the turn's own transaction; False when the lease was lost (another
     worker took the row over), and the turn's transaction must then be rolled back."""
     result = await session.exec(
-        update(InboxEvent)
-        .where(
-            col(InboxEvent.id) == row_id,
-            col(InboxEvent.claimed_by) == worker,
-            col(InboxEvent.status) == InboxStatus.WORKING.value,
-        )
-        .values(status=InboxStatus.DONE.value, done_at=now, claimed_until=None, error=None)
+        _FINISH, params={"row_id": row_id, "worker": worker, "now": now}
     )
     return bool(result.rowcount)
 
@@ -256,9 +267,7 @@ async def release(session: AsyncSession, *, worker: str, stopped: bool = False) 
 
 async def claimable(session: AsyncSession, *, now: datetime) -> bool:
     """Whether `claim` would find a row (a cheap read before taking the write lock)."""
-    found = await session.exec(
-        select(InboxEvent.id).where(_claimable(now), _first_of_its_lane()).limit(1)
-    )
+    found = await session.exec(_IS_CLAIMABLE, params={"now": now})
     return found.first() is not None
 
 
@@ -266,8 +275,9 @@ async def runnable(session: AsyncSession, *, now: datetime) -> bool:
     """Whether any row may run now or is being run."""
     found = await session.exec(
         select(InboxEvent.id)
-        .where(or_(_claimable(now), col(InboxEvent.status) == InboxStatus.WORKING.value))
-        .limit(1)
+        .where(or_(_CLAIMABLE, col(InboxEvent.status) == InboxStatus.WORKING.value))
+        .limit(1),
+        params={"now": now},
     )
     return found.first() is not None
 

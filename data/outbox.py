@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import bindparam, func, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -99,20 +99,55 @@ def _row(*, key: str, kind: str, now: datetime, claimed: bool, **owed: Any) -> d
     }
 
 
+# The statements every turn or delivery pass runs, built once with their values as parameters
+# (building one costs more CPU than running it: see data/inbox.py).
+_c = Outbox.__table__.c  # type: ignore[attr-defined]
+_ANY_DUE = (
+    select(_c.id)
+    .where(
+        or_(
+            (_c.status == OutboxStatus.PENDING.value) & (_c.next_attempt_at <= bindparam("now")),
+            (_c.status == OutboxStatus.SENDING.value) & (_c.claimed_until < bindparam("now")),
+        )
+    )
+    .limit(1)
+)
+_MARK_SENT = (
+    update(Outbox.__table__)  # type: ignore[attr-defined]
+    .where(_c.id == bindparam("row_id"))
+    .values(
+        status=OutboxStatus.SENT.value,
+        sent_at=bindparam("sent_now", type_=_c.sent_at.type),
+        claimed_until=None,
+        delivered=bindparam("delivered_as", type_=_c.delivered.type),
+        error=None,
+    )
+)
+_LATEST_SENT = (
+    select(Outbox)
+    .where(
+        col(Outbox.recipient_id) == bindparam("recipient_id"),
+        col(Outbox.kind) == bindparam("kind"),
+        col(Outbox.status) == OutboxStatus.SENT.value,
+    )
+    .order_by(col(Outbox.id).desc())
+    .limit(bindparam("limit"))
+)
+_NEWEST_TO = (
+    select(Outbox)
+    .where(
+        col(Outbox.recipient_id) == bindparam("recipient_id"),
+        col(Outbox.status) != OutboxStatus.FAILED.value,
+    )
+    .order_by(col(Outbox.id).desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+
+
 async def any_due(session: AsyncSession, *, now: datetime) -> bool:
     """Whether `claim_due` would find anything (a cheap read before taking the write lock)."""
-    found = await session.exec(
-        select(Outbox.id)
-        .where(
-            or_(
-                (col(Outbox.status) == OutboxStatus.PENDING.value)
-                & (col(Outbox.next_attempt_at) <= now),
-                (col(Outbox.status) == OutboxStatus.SENDING.value)
-                & (col(Outbox.claimed_until) < now),
-            )
-        )
-        .limit(1)
-    )
+    found = await session.exec(_ANY_DUE, params={"now": now})
     return found.first() is not None
 
 
@@ -128,15 +163,7 @@ async def mark_many_sent(
     """Mark rows sent, with what each was delivered as: one statement per row, one commit."""
     for row_id, delivered in sent:
         await session.exec(
-            update(Outbox)
-            .where(col(Outbox.id) == row_id)
-            .values(
-                status=OutboxStatus.SENT.value,
-                sent_at=now,
-                claimed_until=None,
-                delivered=delivered,
-                error=None,
-            )
+            _MARK_SENT, params={"row_id": row_id, "sent_now": now, "delivered_as": delivered}
         )
 
 
@@ -343,14 +370,7 @@ async def latest_sent(
 ) -> list[Outbox]:
     """The newest rows of `kind` sent to `recipient_id`, newest first."""
     rows = await session.exec(
-        select(Outbox)
-        .where(
-            col(Outbox.recipient_id) == recipient_id,
-            col(Outbox.kind) == kind,
-            col(Outbox.status) == OutboxStatus.SENT.value,
-        )
-        .order_by(col(Outbox.id).desc())
-        .limit(limit)
+        _LATEST_SENT, params={"recipient_id": recipient_id, "kind": kind, "limit": limit}
     )
     return list(rows)
 
@@ -362,14 +382,7 @@ async def newest_to(
     or still to send (not those given up), newest first: where a card the person clicked is
     found (hub.turns)."""
     rows = await session.exec(
-        select(Outbox)
-        .where(
-            col(Outbox.recipient_id) == recipient_id,
-            col(Outbox.status) != OutboxStatus.FAILED.value,
-        )
-        .order_by(col(Outbox.id).desc())
-        .offset(offset)
-        .limit(limit)
+        _NEWEST_TO, params={"recipient_id": recipient_id, "offset": offset, "limit": limit}
     )
     return list(rows)
 
@@ -381,14 +394,7 @@ async def by_key(session: AsyncSession, key: str) -> Outbox | None:
 async def mark_sent(
     session: AsyncSession, *, row_id: int, now: datetime, delivered: dict[str, str]
 ) -> None:
-    row = await session.get(Outbox, row_id)
-    assert row is not None
-    row.status = OutboxStatus.SENT.value
-    row.sent_at = now
-    row.claimed_until = None
-    row.delivered = delivered
-    row.error = None
-    session.add(row)
+    await mark_many_sent(session, sent=[(row_id, delivered)], now=now)
 
 
 async def mark_retry(
@@ -415,6 +421,43 @@ async def mark_retry(
     row.next_attempt_at = now + backoff
     session.add(row)
     return True
+
+
+async def mark_failed(
+    session: AsyncSession, *, row_id: int, error: str, delivered: dict[str, str]
+) -> None:
+    """Give the row up for good (the platform refused it for a reason a retry can't mend)."""
+    row = await session.get(Outbox, row_id)
+    assert row is not None
+    row.status = OutboxStatus.FAILED.value
+    row.error, row.delivered, row.claimed_until = error[:2000], delivered, None
+    session.add(row)
+
+
+_REVIVE = (
+    update(Outbox.__table__)  # type: ignore[attr-defined]
+    .where(
+        # (Not named as a column: an UPDATE's parameters of those names are its SET values.)
+        _c.recipient_id == bindparam("person"),
+        _c.status == OutboxStatus.FAILED.value,
+        _c.kind != bindparam("besides"),
+    )
+    .values(
+        status=OutboxStatus.PENDING.value,
+        attempts=0,
+        next_attempt_at=bindparam("revived_at", type_=_c.next_attempt_at.type),
+        claimed_until=None,
+    )
+)
+
+
+async def revive(session: AsyncSession, *, recipient_id: int, now: datetime, besides: str) -> int:
+    """What failed to reach `recipient_id` owed anew, from its first attempt (all but the
+    messages of kind `besides`); how many. Runs in every turn's transaction."""
+    result = await session.exec(
+        _REVIVE, params={"person": recipient_id, "besides": besides, "revived_at": now}
+    )
+    return int(result.rowcount or 0)
 
 
 async def next_due(session: AsyncSession) -> datetime | None:

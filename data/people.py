@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import bindparam, delete, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,6 +15,30 @@ from data import identity as identity_module
 from data.chunks import chunks
 from data.errors import NotFound
 from data.models import ChatIdentity, Person, RoleAssignment
+
+# What every turn asks first, built once with its values as parameters (building a statement
+# costs more CPU than running it: see data/inbox.py).
+_KNOWN = (
+    select(ChatIdentity, Person)
+    .join(Person, col(Person.id) == col(ChatIdentity.person_id))
+    .where(
+        ChatIdentity.platform == bindparam("platform"),
+        ChatIdentity.external_id == bindparam("external_id"),
+    )
+)
+_OWNER = (
+    select(Person)
+    .where(
+        Person.email == bindparam("email"),
+        col(Person.id).in_(
+            select(ChatIdentity.person_id).where(
+                col(ChatIdentity.platform).not_in(identity_module.UNVERIFIED_EMAIL_PLATFORMS)
+            )
+        ),
+    )
+    .order_by(col(Person.id))
+)
+_OTHER_OWNER = _OWNER.where(Person.id != bindparam("besides"))
 
 
 async def ensure_person(
@@ -43,11 +67,7 @@ async def ensure_person(
     wanted = identity_module.normalise_email(email)
     # The identity and its person in one statement: this runs at the start of every turn.
     known = (
-        await session.exec(
-            select(ChatIdentity, Person)
-            .join(Person, col(Person.id) == col(ChatIdentity.person_id))
-            .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
-        )
+        await session.exec(_KNOWN, params={"platform": platform, "external_id": external_id})
     ).first()
     identity = known[0] if known is not None else None
     linkable = wanted is not None and platform not in identity_module.UNVERIFIED_EMAIL_PLATFORMS
@@ -139,17 +159,9 @@ async def _owner_of(
     platform vouches for, other than `besides`."""
     if email is None:
         return None
-    verified = select(ChatIdentity.person_id).where(
-        col(ChatIdentity.platform).not_in(identity_module.UNVERIFIED_EMAIL_PLATFORMS)
-    )
-    statement = (
-        select(Person)
-        .where(Person.email == email, col(Person.id).in_(verified))
-        .order_by(col(Person.id))
-    )
-    if besides is not None:
-        statement = statement.where(Person.id != besides)
-    return (await session.exec(statement)).first()
+    if besides is None:
+        return (await session.exec(_OWNER, params={"email": email})).first()
+    return (await session.exec(_OTHER_OWNER, params={"email": email, "besides": besides})).first()
 
 
 async def get_person(session: AsyncSession, person_id: int) -> Person:

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import outbox, people
@@ -183,11 +181,9 @@ class Deliverer:
         assert row.id is not None
         async with self.store.transaction() as session:
             if permanent:
-                fresh = await session.get(Outbox, row.id)
-                assert fresh is not None
-                fresh.status = OutboxStatus.FAILED.value
-                fresh.error, fresh.delivered, fresh.claimed_until = reason, delivered, None
-                session.add(fresh)
+                await outbox.mark_failed(
+                    session, row_id=row.id, error=reason, delivered=delivered
+                )
                 retried = False
                 await self._tell_unreachable(session, row, now)
             else:
@@ -226,21 +222,7 @@ class Deliverer:
         """In `session`'s transaction (the turn's): what failed to reach the person is owed
         anew. Composed at delivery as always, so a card that waited shows the current state;
         old replies are not revived (the conversation has moved on since)."""
-        result = await session.exec(
-            update(Outbox)
-            .where(
-                col(Outbox.recipient_id) == person_id,
-                col(Outbox.status) == OutboxStatus.FAILED.value,
-                col(Outbox.kind) != REPLY,
-            )
-            .values(
-                status=OutboxStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                claimed_until=None,
-            )
-        )
-        revived = int(result.rowcount or 0)
+        revived = await outbox.revive(session, recipient_id=person_id, now=now, besides=REPLY)
         if revived:
             log.info("person %s is reachable again: %s message(s) to send anew", person_id, revived)
             self.kick()

@@ -176,6 +176,53 @@ async def test_long_errors_are_cut(store: Store, cast: Cast) -> None:
     assert stored.error == "e" * 2000
 
 
+async def test_a_row_given_up_for_good_is_failed_with_its_error(store: Store, cast: Cast) -> None:
+    await owe(store, cast)
+    [row] = await claim(store, timedelta(0))
+    assert row.id is not None
+    async with store.transaction() as session:
+        await outbox.mark_failed(session, row_id=row.id, error="403 " + "e" * 5000,
+                                 delivered={"slack": "C1"})
+    [stored] = await load(store, Outbox)
+    assert (stored.status, stored.error, stored.delivered, stored.claimed_until) == (
+        "failed", "403 " + "e" * 1996, {"slack": "C1"}, None,
+    )
+    assert await claim(store, timedelta(days=1)) == []
+
+
+async def test_what_failed_to_reach_a_person_is_owed_anew_but_replies(
+    store: Store, cast: Cast
+) -> None:
+    """Revived: the person's failed rows, from their first attempt again, due at once; not
+    their failed replies (of the kind named), nor anyone else's, nor what is still owed."""
+    for key, kind, to in (("note:1", "note", cast.colleague), ("reply:1", "reply", cast.colleague),
+                          ("note:2", "note", cast.outsider), ("note:3", "note", cast.colleague)):
+        async with store.transaction() as session:
+            await outbox.enqueue(session, key=key, kind=kind, now=T0, recipient_id=to)
+    rows = {r.key: r for r in await claim(store, timedelta(0))}
+    async with store.transaction() as session:
+        for key in ("note:1", "reply:1", "note:2"):
+            row_id = rows[key].id
+            assert row_id is not None
+            await outbox.mark_failed(session, row_id=row_id, error="403", delivered={})
+    later = T0 + timedelta(hours=1)
+    async with store.transaction() as session:
+        assert await outbox.revive(
+            session, recipient_id=cast.colleague, now=later, besides="reply"
+        ) == 1
+    stored = {r.key: r for r in await load(store, Outbox)}
+    assert (stored["note:1"].status, stored["note:1"].attempts,
+            stored["note:1"].next_attempt_at) == ("pending", 0, later)
+    assert stored["reply:1"].status == stored["note:2"].status == "failed"
+    assert stored["note:3"].status == "sending"
+    # (note:3's lease has run out by then: it is taken again too.)
+    assert [r.key for r in await claim(store, timedelta(hours=1))] == ["note:1", "note:3"]
+    async with store.transaction() as session:
+        assert await outbox.revive(
+            session, recipient_id=cast.colleague, now=later, besides="reply"
+        ) == 0
+
+
 async def test_a_row_whose_senders_keep_dying_is_given_up(store: Store, cast: Cast) -> None:
     await owe(store, cast)
     at = timedelta(0)
