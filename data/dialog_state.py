@@ -5,16 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data.models import DialogState
 
+# Every turn in a conversation loads and saves its state: the statements are built once, with
+# their values as parameters (building one costs more CPU than running it: data/inbox.py).
+_TABLE = DialogState.__table__  # type: ignore[attr-defined]
+_LOAD: Any = select(_TABLE).where(_TABLE.c.person_id == bindparam("person")).with_for_update()
+
+
+def _upsert(insert: Any) -> Any:
+    statement = insert(_TABLE)
+    return statement.on_conflict_do_update(
+        index_elements=["person_id"],
+        set_={
+            name: statement.excluded[name]
+            for name in ("dialog", "step", "data", "history", "turn", "updated_at")
+        },
+    )
+
+
+_SAVE = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
 
 async def load(session: AsyncSession, person_id: int) -> DialogState | None:
-    return await session.get(DialogState, person_id, with_for_update=True)
+    """The person's state (its row locked until the turn's transaction ends), or None; not
+    in the session: `save` writes it."""
+    row = (await session.exec(_LOAD, params={"person": person_id})).first()
+    return None if row is None else DialogState(**row._mapping)
 
 
 async def save(
@@ -28,18 +50,14 @@ async def save(
     turn: int,
     now: datetime,
 ) -> None:
-    state = await session.get(DialogState, person_id)
-    if state is None:
-        state = DialogState(person_id=person_id, dialog=dialog, step=step, updated_at=now)
-    state.dialog, state.step, state.turn, state.updated_at = dialog, step, turn, now
-    state.data = dict(data)
-    state.history = list(history)
-    # JSON columns are compared with their loaded value, which the caller may have changed in
-    # place (even through a copy: `dict(state.data)` shares nested lists): always write them.
-    flag_modified(state, "data")
-    flag_modified(state, "history")
-    session.add(state)
-    await session.flush()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    await session.exec(
+        _SAVE[dialect],
+        params={
+            "person_id": person_id, "dialog": dialog, "step": step, "data": dict(data),
+            "history": list(history), "turn": turn, "updated_at": now,
+        },
+    )
 
 
 async def clear(session: AsyncSession, person_id: int) -> None:
