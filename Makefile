@@ -21,7 +21,7 @@ run: venv
 	$(VENV)/bin/kontobot serve --host $(HOST) --port $(PORT)
 
 test: venv
-	$(VENV)/bin/pytest -n 2 --dist loadscope
+	$(VENV)/bin/pytest -n 2 --dist loadscope --durations=20
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy && $(VENV)/bin/lint-imports
