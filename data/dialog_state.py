@@ -6,30 +6,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data.models import DialogState
+from data.upsert import upsert
 
 # Every turn in a conversation loads and saves its state: the statements are built once, with
-# their values as parameters (building one costs more CPU than running it: data/inbox.py).
+# their values as parameters (building one costs more CPU than running it: data/inbox.py; the
+# save's upsert is cached in data/upsert.py).
 _TABLE = DialogState.__table__  # type: ignore[attr-defined]
 _LOAD: Any = select(_TABLE).where(_TABLE.c.person_id == bindparam("person")).with_for_update()
-
-
-def _upsert(insert: Any) -> Any:
-    statement = insert(_TABLE)
-    return statement.on_conflict_do_update(
-        index_elements=["person_id"],
-        set_={
-            name: statement.excluded[name]
-            for name in ("dialog", "step", "data", "history", "turn", "updated_at")
-        },
-    )
-
-
-_SAVE = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
 async def load(session: AsyncSession, person_id: int) -> DialogState | None:
@@ -50,13 +37,15 @@ async def save(
     turn: int,
     now: datetime,
 ) -> None:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    await session.exec(
-        _SAVE[dialect],
-        params={
+    await upsert(
+        session,
+        DialogState,
+        {
             "person_id": person_id, "dialog": dialog, "step": step, "data": dict(data),
             "history": list(history), "turn": turn, "updated_at": now,
         },
+        ["person_id"],
+        ("dialog", "step", "data", "history", "turn", "updated_at"),
     )
 
 

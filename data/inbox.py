@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data.models import InboxEvent, InboxStatus
-from data.upsert import insert_ignore
+from data.upsert import INSERT, dialect_of, insert_ignore
 
 # A worker renews its lease well inside this while it works on a row.
 LEASE = timedelta(seconds=15)
@@ -92,11 +91,10 @@ async def receive_many(session: AsyncSession, events: Sequence[Incoming]) -> set
         )
     if not rows:
         return set()
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     # The rows as parameters, not in the statement (`.values([...])`, compiled anew for every
     # call): SQLAlchemy's "insertmanyvalues" sends them as one multi-row INSERT ... RETURNING
     # from a statement compiled once.
-    result = await session.exec(_RECEIVE[dialect], params=list(rows.values()))
+    result = await session.exec(_RECEIVE[dialect_of(session)], params=list(rows.values()))
     return set(result.scalars().all())
 
 
@@ -104,7 +102,7 @@ _RECEIVE = {
     name: insert(InboxEvent.__table__)  # type: ignore[attr-defined]
     .on_conflict_do_nothing(index_elements=["key"])
     .returning(InboxEvent.__table__.c.key)  # type: ignore[attr-defined]
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+    for name, insert in INSERT.items()
 }
 
 

@@ -21,12 +21,12 @@ from dataclasses import fields
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data.models import AuditEvent, SweepMark
 from data.policy import NudgeConfig
+from data.upsert import upsert
 
 
 def fingerprint(config: NudgeConfig) -> str:
@@ -68,14 +68,11 @@ async def mark(
     now: datetime,
 ) -> None:
     """Record a full sweep (in its transaction: the mark stands only if its writes do)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {"kinds": kinds, "version": seen, "day": day, "quiet_until": quiet_until,
-              "swept_at": now}
-    statement = insert(SweepMark.__table__).values(**values)  # type: ignore[attr-defined]
-    await session.exec(
-        statement.on_conflict_do_update(
-            index_elements=["kinds"],
-            set_={k: statement.excluded[k] for k in ("version", "day", "quiet_until", "swept_at")},
-        )
+    await upsert(
+        session,
+        SweepMark,
+        {"kinds": kinds, "version": seen, "day": day, "quiet_until": quiet_until,
+         "swept_at": now},
+        ["kinds"],
+        ("version", "day", "quiet_until", "swept_at"),
     )
