@@ -45,13 +45,23 @@ def alive(pid: int) -> bool:
         return False
 
 
-async def until(condition: object, within: float, what: str) -> None:
-    assert callable(condition)
-    for _ in range(int(within * 20)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not within {within}s: {what}")
+async def ended(pid: int, within: float, what: str) -> None:
+    """Until process `pid` (the server's child, not ours) has ended: its pidfd turns readable
+    when it does, whoever reaps it."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    loop = asyncio.get_running_loop()
+    gone: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(fd, lambda: gone.done() or gone.set_result(None))
+    try:
+        await asyncio.wait_for(gone, within)
+    except TimeoutError:
+        raise AssertionError(f"not within {within}s: {what}") from None
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
 
 
 async def ask(fake: FakeSlack, server: Server, n: int, trigger: str) -> None:
@@ -73,7 +83,10 @@ async def test_a_turn_process_runs_the_turns_and_is_started_again_when_it_dies(
         assert row.claimed_by.endswith(f":{first}")
 
         os.kill(first, 9)
-        await until(lambda: len(turn_pids(server)) == 2, 30, "a new turn process")
+        await asyncio.to_thread(
+            server.wait_for_output, lambda said: len(STARTED.findall(said)) == 2, 30,
+            "a new turn process",
+        )
         second = turn_pids(server)[1]
         assert second != first
         await ask(fake, server, 1, "t.1")
@@ -117,7 +130,7 @@ async def test_a_turn_process_whose_server_was_killed_stops_and_leaves_the_rest(
         await ask(fake, server, n, f"t.{n}")
     await asyncio.to_thread(killed, server)
     # The turn process notices and stops by itself (its grace is a second).
-    await until(lambda: not alive(turns), 30, "the turn process to stop")
+    await ended(turns, 30, "the turn process to stop")
     rows = await inbox_rows(database_url)
     assert len(rows) == PEOPLE
     assert {r.status for r in rows} == {InboxStatus.PENDING.value}

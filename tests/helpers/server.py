@@ -10,9 +10,9 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -47,12 +47,25 @@ class Server:
     log: Path
     # Copies the server's output into `log` (see _copy).
     copier: threading.Thread
+    # Notified by the copier after each line it writes, and at the end of the output.
+    said: threading.Condition = field(default_factory=threading.Condition)
 
     def output(self) -> str:
         if self.process.poll() is not None:
             # Exited: everything it said is in the log once the copier reaches the end.
             self.copier.join(timeout=10)
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for_output(self, wanted: Callable[[str], bool], within: float, what: str) -> None:
+        """Until what the server has said so far is `wanted` (blocking: from async code, call
+        it through asyncio.to_thread); woken by each line, not polling."""
+
+        def said_so_far() -> bool:
+            return wanted(self.log.read_text(encoding="utf-8", errors="replace"))
+
+        with self.said:
+            if not self.said.wait_for(said_so_far, timeout=within):
+                raise AssertionError(f"not within {within}s: {what}\n{self.output()}")
 
 
 def _wait_until_ready(server: Server, ready: threading.Event, within: float) -> None:
@@ -67,16 +80,22 @@ def _wait_until_ready(server: Server, ready: threading.Event, within: float) -> 
         assert response.status == 200, server.output()
 
 
-def _copy(source: IO[bytes], log: Path, ready: threading.Event) -> None:
-    """The server's output into `log`, line by line; `ready` once it says it listens, or
-    once it has exited (end of output)."""
+def _copy(
+    source: IO[bytes], log: Path, ready: threading.Event, said: threading.Condition
+) -> None:
+    """The server's output into `log`, line by line, notifying `said` after each; `ready`
+    once it says it listens, or once it has exited (end of output)."""
     with source, log.open("wb") as sink:
         for line in source:
             sink.write(line)
             sink.flush()
+            with said:
+                said.notify_all()
             if READY in line:
                 ready.set()
     ready.set()
+    with said:
+        said.notify_all()
 
 
 def stop(server: Server, within: float = 10.0) -> int:
@@ -111,9 +130,12 @@ def launch(
     )
     assert process.stdout is not None
     ready = threading.Event()
-    copier = threading.Thread(target=_copy, args=(process.stdout, log, ready), daemon=True)
+    said = threading.Condition()
+    copier = threading.Thread(
+        target=_copy, args=(process.stdout, log, ready, said), daemon=True
+    )
     copier.start()
-    server = Server(f"http://127.0.0.1:{port}", process, log, copier)
+    server = Server(f"http://127.0.0.1:{port}", process, log, copier, said)
     try:
         _wait_until_ready(server, ready, within)
     except BaseException:
