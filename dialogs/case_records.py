@@ -4,23 +4,24 @@ disposal decision (gallringsbeslut), one question at a time (issue 14, the guide
 management must be registered. Purging may not take place if the content is deemed to have
 future research value or if doing so would violate the public's right of access").
 data.casework decides who may, tells the Registry Office of a mark for case management, and
-refuses a purge of anything marked; the dialog only shows the refusal."""
+refuses a purge of anything marked; the dialog only shows the refusal. A closed account's
+content is still purged when the disposal decision says so, so its team and manager are offered
+it too, for a purge only (a closed account takes no new marks)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from data import access, casework
+from data import access, casework, register
 from data.errors import Invalid, MovedOn, NotAllowed
-from data.models import MarkKind, Question
+from data.models import Account, AccountStatus, MarkKind, Question
 from data.rules import check_text
 from dialogs.case_management import marked_question
 from dialogs.common import (
     AccountStep,
     Host,
     note,
-    own_accounts,
     parse_id,
     start_on_account,
 )
@@ -38,10 +39,12 @@ from dialogs.engine import (
 from dialogs.explain import explain
 from dialogs.i18n import N_
 from dialogs.messages import Actions, Block, Button, Choice, Option
-from dialogs.naming import account_name
+from dialogs.naming import account_label, account_name
 
 NAME = "casework"
 PURGE = "purge"
+# The offered accounts that are closed (ids): on them only a purge may be recorded.
+CLOSED = "closed"
 
 WHAT_LABELS = {
     MarkKind.CASE_MANAGEMENT.value: N_("It needs case management (tell the Registry Office)"),
@@ -54,8 +57,28 @@ WHAT_LABELS = {
 QUOTE = 60
 
 
+def _on_closed(progress: Progress) -> bool:
+    account = progress.data.get("account")
+    return account is not None and int(account) in progress.data.get(CLOSED, ())
+
+
 def _purging(progress: Progress) -> bool:
-    return progress.data.get("what") == PURGE
+    return _on_closed(progress) or progress.data.get("what") == PURGE
+
+
+class CaseAccountStep(AccountStep):
+    """Which account, open or closed; a closed one is named so."""
+
+    async def show(self, ctx: Ctx, value: Any) -> str:
+        account = await register.get_account(ctx.session, int(value))
+        return "?" if account is None else _label(ctx, account)
+
+
+class WhatStep(ChoiceStep):
+    """What to record: not asked on a closed account, where only a purge may be."""
+
+    def applies(self, progress: Progress) -> bool:
+        return not _on_closed(progress)
 
 
 def _quoted(question: Question) -> str:
@@ -145,13 +168,13 @@ class RecordCasework(Dialog):
 
     def __init__(self) -> None:
         self.steps = [
-            AccountStep(
+            CaseAccountStep(
                 "account",
                 N_("Account"),
                 N_("Which account is the post on?"),
                 N_("Pick the account the post is published on."),
             ),
-            ChoiceStep(
+            WhatStep(
                 "what",
                 N_("What to record"),
                 N_("What do you want to record?"),
@@ -210,7 +233,7 @@ class RecordCasework(Dialog):
         subject: dict[str, Any] = progress.data["post"]
         question_id = subject.get("question")
         post = None if question_id is not None else str(subject["post"])
-        what = str(progress.data["what"])
+        what = PURGE if _on_closed(progress) else str(progress.data["what"])
         try:
             async with ctx.session.begin_nested():
                 if what == PURGE:
@@ -257,17 +280,32 @@ def question_done(ctx: Ctx, what: str, name: str) -> str:
     return marked_question(ctx, what, name)
 
 
+def _label(ctx: Ctx, account: Account) -> str:
+    if account.status == AccountStatus.ACTIVE.value:
+        return account_label(account)
+    return ctx.tr("{account} (closed)", account=account_label(account))
+
+
 async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
-    """`/casework [SOME-2027-0001]`: which account (when the person has several), then the
-    post and what to record. The account's team and manager may."""
+    """`/casework [SOME-2027-0001]`: which account (when the person has several: the open ones
+    first, then the closed), then the post and what to record (on a closed account only a
+    purge). The account's team and manager may."""
     assert ctx.person.id is not None
+    accounts = sorted(
+        await register.accounts_of(ctx.session, ctx.person.id),
+        key=lambda a: a.status != AccountStatus.ACTIVE.value,
+    )
+    closed = [a.id for a in accounts if a.status != AccountStatus.ACTIVE.value]
     return await start_on_account(
-        ctx, host, args, name=NAME, accounts=await own_accounts(ctx.session, ctx.person.id),
-        first="what",
+        ctx, host, args, name=NAME, accounts=accounts, first="what",
         refusal=ctx.tr(
             "Case management and purges are recorded by an account's team or manager, and you are neither for any account."
         ),
-        intro=ctx.tr(
+        intro=ctx.tr("Let's record that a post was purged.")
+        if len(closed) == len(accounts)
+        else ctx.tr(
             "Let's mark a post for case management or research value, or record that it was purged."
         ),
+        label=lambda account: _label(ctx, account),
+        data={CLOSED: closed},
     )

@@ -116,13 +116,19 @@ async def closable_accounts(session: AsyncSession, person_id: int) -> list[Accou
 
 
 def pick(accounts: Sequence[Account], token: str) -> Account | None:
-    """The account `token` names: its id (a click), its place in the list (typed `2`), or its
-    register number (typed `SOME-2027-0001`)."""
+    """The account `token` (typed) names: its place in the list (`2`) or its register number
+    (`SOME-2027-0001`)."""
+    found = _typed([(n, a.number) for n, a in enumerate(accounts)], token)
+    return None if found is None else accounts[found]
+
+
+def _typed(numbered: Sequence[tuple[int, str]], token: str) -> int | None:
+    """Which of `numbered` ((key, register number), in the order listed) `token` names: by its
+    place in the list, from 1, or by its register number."""
     wanted = token.strip()
-    for index, account in enumerate(accounts, start=1):
-        if wanted in (str(account.id), str(index)) or wanted.upper() == account.number:
-            return account
-    return None
+    if wanted.isdigit() and 1 <= int(wanted) <= len(numbered):
+        return numbered[int(wanted) - 1][0]
+    return next((key for key, number in numbered if wanted.upper() == number.upper()), None)
 
 
 def account_choice(action: str, accounts: Sequence[Account], value: str = "") -> Choice:
@@ -137,8 +143,10 @@ def account_choice(action: str, accounts: Sequence[Account], value: str = "") ->
 ACCOUNTS = "_accounts"
 
 
-def offered(accounts: Sequence[Account]) -> list[list[Any]]:
-    return [[a.id, account_label(a)] for a in accounts]
+def offered(
+    accounts: Sequence[Account], label: Callable[[Account], str] = account_label
+) -> list[list[Any]]:
+    return [[a.id, label(a)] for a in accounts]
 
 
 class AccountStep(Step):
@@ -161,14 +169,17 @@ class AccountStep(Step):
         return ctx.tr("Click an account, or type its number in the list or in the register.")
 
     async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
-        token = answer.selected[0] if answer.selected else answer.text
         options = self._options(progress)
-        wanted = token.strip()
-        for index, (account_id, label) in enumerate(options, start=1):
-            number = label.partition(" ")[0]
-            if wanted in (str(account_id), str(index)) or wanted.upper() == number:
-                return account_id
-        raise Invalid("unknown_choice")
+        if answer.selected:
+            # A click carries the account's id; typed, a number is a place in the list (an id
+            # and a place may be the same number for different accounts).
+            clicked = answer.selected[0].strip()
+            found = next((i for i, _ in options if str(i) == clicked), None)
+        else:
+            found = _typed([(i, label.partition(" ")[0]) for i, label in options], answer.text)
+        if found is None:
+            raise Invalid("unknown_choice")
+        return found
 
     async def show(self, ctx: Ctx, value: Any) -> str:
         account = await register.get_account(ctx.session, int(value))
@@ -187,16 +198,19 @@ def post_account_step() -> AccountStep:
 
 async def start_on_account(
     ctx: Ctx, host: Host, args: str, *, name: str, accounts: Sequence[Account], first: str,
-    refusal: str, intro: str,
+    refusal: str, intro: str, label: Callable[[Account], str] = account_label,
+    data: dict[str, Any] | None = None,
 ) -> list[Reply]:
-    """Start dialog `name` on one of `accounts`: the one `args` names, or the only one, straight
-    at step `first`; else at the question which. None: `refusal` (translated) instead."""
+    """Start dialog `name` on one of `accounts` (listed by `label`, the dialog's `data` besides):
+    the one `args` names, or the only one, straight at step `first` (or the first after it
+    that applies to that account); else at the question which. None: `refusal` (translated)
+    instead."""
     if not accounts:
         return [note(refusal)]
     chosen = pick(accounts, args) if args.strip() else None
     if chosen is None and len(accounts) == 1:
         chosen = accounts[0]
-    data: dict[str, Any] = {ACCOUNTS: offered(accounts)}
+    data = {**(data or {}), ACCOUNTS: offered(accounts, label)}
     if chosen is not None:
         data["account"] = chosen.id
     return await host.start_dialog(

@@ -219,6 +219,15 @@ class Engine:
         step = SUMMARY if data else dialog.steps[0].name
         return Progress(dialog=dialog_name, step=step, data=dict(data or {}))
 
+    def applying(self, progress: Progress, name: str) -> str:
+        """Step `name`, or when it does not apply to the answers so far (a dialog started
+        further on with some answers given), the first after it that does."""
+        dialog = self.dialogs[progress.dialog]
+        step = next((s for s in dialog.steps if s.name == name), None)
+        if step is None or step.applies(progress):
+            return name
+        return dialog.after(progress, step)
+
     async def prompt(
         self, ctx: Ctx, progress: Progress, notice: str = "", *, single: bool = False
     ) -> list[Reply]:

@@ -371,7 +371,7 @@ class Brain:
                 return progress, await self.engine.prompt(ctx, progress, notice)
             fresh = self.engine.start(name, data)
             if step is not None:
-                fresh.step = step
+                fresh.step = self.engine.applying(fresh, step)
             return fresh, await self.engine.prompt(ctx, fresh, intro)
 
         return await self.dialog_turn(ctx, act)

@@ -1,19 +1,20 @@
 """`/casework` marks a post for case management (the Registry Office is told, the reminder runs
 as for a question) or research value, or records a purge under a rule of the disposal decision;
-a purge of a marked post is refused, in both languages. Through `Brain.handle`, on SQLite and
-PostgreSQL."""
+a purge of a marked post is refused, in both languages; on a closed account a purge only.
+Through `Brain.handle`, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from data import casework, questions
+from data import casework, closure, questions
 from data.db import Store
 from data.models import AuditEvent, CaseMark, Outbox, Purge
 from dialogs.events import Sender
 from dialogs.i18n import Translator
 from dialogs.messages import Message
 from tests.helpers import T0, Cast, load
+from tests.helpers.accounts import id_of, register
 from tests.helpers.chat import (
     CastSenders,
     Chat,
@@ -202,3 +203,86 @@ async def test_a_logged_question_is_picked_and_purged_once_unmarked(
     # A question of another account, or none, is not taken.
     again = only(await bo.dlg("post", "choose", "999999"))
     assert step_of(again) == "post" and says(again, "I can't find that question.")
+
+
+async def close(store: Store, account: int, by: int) -> None:
+    async with store.transaction() as session:
+        await closure.close_account(
+            session, account_id=account, actor_id=by, reason="The project ended.",
+            final_archive_location="W:/Kommunikation/Arkiv", now=T0,
+        )
+
+
+async def test_on_a_closed_account_only_a_purge_is_recorded(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """The team of a closed account still records the purges the disposal decision calls for:
+    offered the account, it is asked for the post straight away, never what to record."""
+    account = await account_of(store, cast)
+    await close(store, account, cast.colleague)
+    bo = chat(store, who.colleague, LATER)
+    prompt = only(await bo.command("casework"))
+    assert step_of(prompt) == "post"
+    assert says(prompt, "Let's record that a post was purged.")
+    assert step_of(only(await bo.say(POST))) == "rule"
+    only(await bo.say("Punkt 4.2"))
+    summary = only(await bo.dlg("purged_on", "today"))
+    assert fields(summary) == {
+        "Account": "SOME-2027-0001 · Instagram ki_neuroscience (closed)",
+        "Post or question": POST,
+        "Rule of the disposal decision": "Punkt 4.2",
+        "Purged": "2027-04-30",
+    }
+    done = only(await bo.dlg("summary", "submit"))
+    assert says(done, "The purge of the post is recorded with Instagram ki_neuroscience.")
+    [purge] = await load(store, Purge)
+    assert (purge.account_id, purge.what, purge.purged_by) == (account, POST, cast.colleague)
+    # Named by its number, in Swedish too.
+    swedish = await cast_senders(store, cast, locale="sv")
+    swede = chat(store, swedish.requester, LATER)
+    prompt = only(await swede.command("casework", "SOME-2027-0001"))
+    assert step_of(prompt) == "post"
+    assert says(prompt, SV("Let's record that a post was purged."))
+    assert says(prompt, "gallrats")
+
+
+async def test_open_accounts_come_first_and_a_closed_one_skips_what_to_record(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    closed = await account_of(store, cast)
+    await close(store, closed, cast.colleague)
+    open_ = id_of(await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0,
+        handle="ki_alumni",
+    ))
+    bo = chat(store, who.colleague, LATER)
+    prompt = only(await bo.command("casework"))
+    assert step_of(prompt) == "account"
+    assert says(prompt, "Let's mark a post for case management or research value")
+    [offered] = choices(prompt)
+    assert [(o.value, o.label) for o in offered.options] == [
+        (str(open_), "SOME-2027-0002 · Instagram ki_alumni"),
+        (str(closed), "SOME-2027-0001 · Instagram ki_neuroscience (closed)"),
+    ]
+    assert step_of(only(await bo.dlg("account", "choose", str(closed)))) == "post"
+    only(await bo.say(POST))
+    only(await bo.say("Punkt 4.2"))
+    summary = only(await bo.dlg("purged_on", "today"))
+    assert "What to record" not in fields(summary)
+    # Moved to the open account, it is asked what to record there.
+    only(await bo.dlg("summary", "edit"))
+    only(await bo.dlg("summary", "edit_field", "account"))
+    assert step_of(only(await bo.dlg("account", "choose", str(open_)))) == "what"
+    summary = only(await bo.dlg("what", "choose", "research_value"))
+    assert fields(summary) == {
+        "Account": "SOME-2027-0002 · Instagram ki_alumni",
+        "What to record": "It has research value (it may not be purged)",
+        "Post or question": POST,
+    }
+    only(await bo.dlg("summary", "submit"))
+    [mark] = await load(store, CaseMark)
+    assert (mark.account_id, mark.kind) == (open_, "research_value")
+    assert await load(store, Purge) == []
+    # Typed by its place in the list, the closed one is the second.
+    only(await bo.command("casework"))
+    assert step_of(only(await bo.say("2"))) == "post"
