@@ -39,6 +39,13 @@ RESTART_DELAY = 1.0
 STOP_MARGIN = 10.0
 
 
+# What a wake-up byte says: an event was stored (for the turn workers), or a message was owed
+# (for delivery). Told apart, so that neither wakes the other for nothing: each wake of
+# delivery costs a read of the outbox.
+INBOX = b"i"
+OUTBOX = b"o"
+
+
 class Wake:
     """Wakes the turn processes: one byte to one of them, in turn, per call."""
 
@@ -46,13 +53,16 @@ class Wake:
         self.fds: list[int] = []
         self._next = 0
 
-    def __call__(self) -> None:
+    def __call__(self, what: bytes = INBOX) -> None:
         if not self.fds:
             return
         self._next = (self._next + 1) % len(self.fds)
         with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
             # A full pipe means the process has a backlog of wake-ups already: enough.
-            os.write(self.fds[self._next], b"\0")
+            os.write(self.fds[self._next], what)
+
+    def outbox(self) -> None:
+        self(OUTBOX)
 
 
 class TurnProcesses:
@@ -149,7 +159,7 @@ def attach(app: web.Application, command: Sequence[str], count: int, grace: floa
         # Stored events and owed messages wake the turn processes (hub and delivery here run
         # no workers of their own).
         app[HUB].elsewhere = processes.wake
-        app[DELIVERER].elsewhere = processes.wake
+        app[DELIVERER].elsewhere = processes.wake.outbox
         await processes.start()
         yield
         await processes.stop()
@@ -161,6 +171,16 @@ def attach(app: web.Application, command: Sequence[str], count: int, grace: floa
     # Added last: started once everything else has, stopped before anything else is.
     app.cleanup_ctx.append(running)
     app.on_shutdown.insert(0, stopping)
+
+
+def dispatch(data: bytes, wake_workers: Callable[[int], None], kick: Callable[[], None]) -> None:
+    """Wake-up bytes read by a turn process: a worker for each event stored, and delivery once
+    if any message was owed."""
+    stored = data.count(INBOX)
+    if stored:
+        wake_workers(stored)
+    if OUTBOX in data:
+        kick()
 
 
 async def run_turns(
@@ -187,8 +207,7 @@ async def run_turns(
             loop.remove_reader(wake_fd)
             stop.set()
             return
-        app[HUB].wake(len(data))
-        app[DELIVERER].kick()
+        dispatch(data, app[HUB].wake, app[DELIVERER].kick)
 
     loop.add_reader(wake_fd, woken)
     ready()

@@ -25,6 +25,19 @@ from data.upsert import insert_ignore, insert_ignore_returning
 # (a Web API call with its own short retries) ends well inside it.
 LEASE = timedelta(seconds=20)
 MAX_ATTEMPTS = 8
+# Set in a session's `info` when its transaction owed a message for delivery to send (not one
+# its owner claimed to send itself): after such a transaction, and only then, a turn wakes
+# the delivery loop (each wake costs a read of the outbox).
+_FOR_DELIVERY = "kontobot_owed_for_delivery"
+
+
+def for_delivery(session: AsyncSession) -> bool:
+    """Whether `session`'s transaction owed anything delivery must send."""
+    return bool(session.info.get(_FOR_DELIVERY))
+
+
+def _owed(session: AsyncSession) -> None:
+    session.info[_FOR_DELIVERY] = True
 
 
 async def enqueue(
@@ -48,6 +61,8 @@ async def enqueue(
     sent by the worker that ran it as soon as the turn is committed); should that worker die,
     the lease runs out and delivery sends it.
     """
+    if not claimed:
+        _owed(session)
     return await insert_ignore(
         session,
         Outbox,
@@ -184,6 +199,7 @@ async def enqueue_many(session: AsyncSession, owed: Sequence[Owed], *, now: date
 
     The params are encoded by the column's own type, as an ORM insert would store them, and
     written by `enqueue_encoded`."""
+    _owed(session)
     ordered = sorted({o.key: o for o in owed}.values(), key=lambda o: o.key)
     connection = await session.connection()
     params = Outbox.__table__.c["params"].type.bind_processor(  # type: ignore[attr-defined]
@@ -457,7 +473,10 @@ async def revive(session: AsyncSession, *, recipient_id: int, now: datetime, bes
     result = await session.exec(
         _REVIVE, params={"person": recipient_id, "besides": besides, "revived_at": now}
     )
-    return int(result.rowcount or 0)
+    revived = int(result.rowcount or 0)
+    if revived:
+        _owed(session)
+    return revived
 
 
 async def next_due(session: AsyncSession) -> datetime | None:

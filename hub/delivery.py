@@ -216,16 +216,19 @@ class Deliverer:
     async def reachable_again(self, person_id: int, now: datetime) -> int:
         """The person has just written to the bot: what failed to reach them is sent anew."""
         async with self.store.transaction() as session:
-            return await self.revive(session, person_id, now)
+            revived = await self.revive(session, person_id, now)
+        if revived:
+            self.kick()
+        return revived
 
     async def revive(self, session: AsyncSession, person_id: int, now: datetime) -> int:
         """In `session`'s transaction (the turn's): what failed to reach the person is owed
-        anew. Composed at delivery as always, so a card that waited shows the current state;
-        old replies are not revived (the conversation has moved on since)."""
+        anew (`outbox.for_delivery`: wake delivery once it is committed). Composed at delivery
+        as always, so a card that waited shows the current state; old replies are not revived
+        (the conversation has moved on since)."""
         revived = await outbox.revive(session, recipient_id=person_id, now=now, besides=REPLY)
         if revived:
             log.info("person %s is reachable again: %s message(s) to send anew", person_id, revived)
-            self.kick()
         return revived
 
     async def _compose(self, row: Outbox) -> Message:

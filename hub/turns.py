@@ -368,7 +368,9 @@ class Hub:
         self._hold(row)
         started = asyncio.get_running_loop().time()
         try:
-            replies, owed, following = await self._turn(row, take_first=take_first, chain=chain)
+            replies, owed, following, others = await self._turn(
+                row, take_first=take_first, chain=chain
+            )
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -381,10 +383,11 @@ class Hub:
         self.stats.done += 1
         self.stats.seconds = [*self.stats.seconds[-999:], asyncio.get_running_loop().time() - started]
         # The turn's own replies go out at once, in order, from here (owed already claimed);
-        # anything else it owed (notices to others) goes with the next delivery pass.
+        # anything else it owed (notices to others) goes with the delivery pass woken here.
         if owed:
             await self.deliverer.send_claimed(owed, self.clock())
-        self.deliverer.kick()
+        if others:
+            self.deliverer.kick()
         event, context = self._decode(row)
         platform = self.platforms.get(row.platform)
         if platform is not None:
@@ -400,7 +403,9 @@ class Hub:
 
     async def _turn(
         self, row: InboxEvent, *, take_first: bool, chain: bool
-    ) -> tuple[list[Reply], list[Outbox], InboxEvent | None]:
+    ) -> tuple[list[Reply], list[Outbox], InboxEvent | None, bool]:
+        """The turn's replies, the rows of those it owed (claimed, for this worker to send), the
+        row it claimed next with `chain`, and whether it owed anything for delivery to send."""
         assert row.id is not None
         event, context = self._decode(row)
         platform = self.platforms.get(row.platform)
@@ -466,7 +471,8 @@ class Hub:
             if chain and not self._stopping:
                 claimed = await inbox.claim(session, now=now, worker=self.worker)
                 following = claimed[0] if claimed else None
-        return replies, owed, following
+            others = outbox.for_delivery(session)
+        return replies, owed, following, others
 
     @staticmethod
     async def _card_of(

@@ -323,3 +323,28 @@ async def test_times_owed_in_bulk_are_stored_as_the_orm_stores_them(
     for column, value in (("not_after", ends), ("created_at", T0), ("next_attempt_at", T0)):
         found = await load(store, Outbox, getattr(Outbox, column) == value)
         assert sorted(row.key for row in found) == ["many:1", "many:2", "one:1"], column
+
+
+async def test_a_transaction_says_whether_it_owed_anything_for_delivery(
+    store: Store, cast: Cast
+) -> None:
+    """What delivery must send (owed, owed many, revived) marks the transaction; a message its
+    owner claimed to send itself, or a revival that found nothing, does not."""
+    async with store.transaction() as session:
+        await outbox.enqueue_claimed(session, key="reply:1", kind="reply", now=T0,
+                                     recipient_id=cast.colleague, params={})
+        await outbox.revive(session, recipient_id=cast.colleague, now=T0, besides="reply")
+        assert not outbox.for_delivery(session)
+        await outbox.enqueue(session, key="note:1", kind="note", now=T0, recipient_id=cast.colleague)
+        assert outbox.for_delivery(session)
+    async with store.transaction() as session:
+        assert not outbox.for_delivery(session)
+        await outbox.enqueue_many(session, [outbox.Owed("note:2", "note", cast.colleague)], now=T0)
+        assert outbox.for_delivery(session)
+    async with store.transaction() as session:
+        for row in await outbox.claim_due(session, now=T0):
+            assert row.id is not None
+            await outbox.mark_failed(session, row_id=row.id, error="gone", delivered={})
+    async with store.transaction() as session:
+        assert await outbox.revive(session, recipient_id=cast.colleague, now=T0, besides="reply")
+        assert outbox.for_delivery(session)

@@ -346,3 +346,27 @@ async def test_open_account_asks_the_platform_for_the_manager_before_its_transac
     async with store.read() as session:
         cecilia = await people.find_by_identity(session, "web", "cecilia")
     assert cecilia is not None and cecilia.email == "cecilia.carlsson@ki.se"
+
+
+async def test_a_turn_wakes_delivery_only_when_it_owed_something_for_delivery(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    """A turn's own replies are sent by its worker; delivery is woken (a read of the outbox)
+    only for what else the turn owed: here a message that had failed to reach Anna, revived
+    by her writing, once her turn is committed."""
+    kicks: list[int] = []
+    hub.deliverer.elsewhere = lambda: kicks.append(1)
+    assert await hub.receive("web:anna:1", Command(ANNA, "open-account"))
+    assert await hub.run_due() == 1
+    assert kicks == [] and len(web.calls) == 1
+    async with store.transaction() as session:
+        anna = await people.find_by_identity(session, "web", "anna")
+        assert anna is not None and anna.id is not None
+        await outbox.enqueue(session, key="welcome:1", kind="welcome", now=clock(),
+                             recipient_id=anna.id, params={})
+        [failed] = await outbox.claim_due(session, now=clock())
+        await outbox.mark_failed(session, row_id=failed.id, error="unreachable", delivered={})
+    assert await hub.receive("web:anna:2", Text(ANNA, "Instagram"))
+    assert await hub.run_due() == 1
+    assert kicks == [1]
+    assert [r.status for r in await load(store, Outbox, Outbox.key == "welcome:1")] == ["pending"]
