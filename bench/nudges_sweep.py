@@ -16,6 +16,9 @@ directory; a PostgreSQL database named with --db-prefix, dropped after). Then, a
   owed, nothing written;
 - nudges_run: the same and the operator's table made of the listing (all `kontobot nudges
   run` does but print it).
+- first_sweep_process: the first sweep again, in a process of its own that does nothing
+  else (`python bench/nudges_sweep.py process URL`); its `peak_mib` is that process's resident
+  high-water mark (`VmHWM`, Linux), the interpreter and imports included, not tracemalloc's.
 - ack_wait_max, ack_wait_p99: during another first sweep, the longest (and the 99th
   percentile) time another process took to begin and end an urgent writing transaction, as
   the front storing an event does, one every 5 ms: on SQLite, how long an acknowledgement
@@ -211,11 +214,44 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
         report.add(database, n, "nudges_run", seconds, await peak(run), cpu)
 
         await forget()
+        seconds, cpu, peak_kib = await in_a_process(url)
+        report.add(database, n, "first_sweep_process", seconds, peak_kib / 1024, cpu)
+
+        await forget()
         waits = await ack_waits_during(first, url)
         report.add(database, n, "ack_wait_max", max(waits), None)
         report.add(database, n, "ack_wait_p99", quantiles(waits, n=100, method="inclusive")[98], None)
     finally:
         await store.close()
+
+
+async def in_a_process(url: str) -> tuple[float, float, float]:
+    """A first sweep in a new process: (seconds, CPU seconds, its resident high-water KiB)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "process", url, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await child.communicate()
+    assert child.returncode == 0
+    found = json.loads(out)
+    return found["seconds"], found["cpu"], found["hwm_kib"]
+
+
+async def process(url: str) -> None:
+    """The other process of `in_a_process`: one first sweep, then what it measured."""
+    store = Store.from_url(url)
+    started, cpu = time.perf_counter(), time.process_time()
+    written = len((await sweep(store, NOW, CONFIG)).written)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    await store.close()
+    assert written > 0
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "hwm_kib": _high_water_kib()}), flush=True)
+
+
+def _high_water_kib() -> int:
+    """This process's resident high-water mark (Linux's VmHWM: reset by exec, unlike
+    getrusage's ru_maxrss, which a child inherits from the process it was forked from)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 
 
 async def ack_waits_during(work: Callable[[], Awaitable[Any]], url: str) -> list[float]:
@@ -268,5 +304,7 @@ async def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["acks"]:
         asyncio.run(acks(sys.argv[2]))
+    elif sys.argv[1:2] == ["process"]:
+        asyncio.run(process(sys.argv[2]))
     else:
         asyncio.run(main())
