@@ -69,9 +69,8 @@ def _purging(progress: Progress) -> bool:
 class CaseAccountStep(AccountStep):
     """Which account, open or closed; a closed one is named so."""
 
-    async def show(self, ctx: Ctx, value: Any) -> str:
-        account = await register.get_account(ctx.session, int(value))
-        return "?" if account is None else _label(ctx, account)
+    def named(self, ctx: Ctx, account: Account) -> str:
+        return _label(ctx, account)
 
 
 class WhatStep(ChoiceStep):

@@ -181,9 +181,13 @@ class AccountStep(Step):
             raise Invalid("unknown_choice")
         return found
 
+    def named(self, ctx: Ctx, account: Account) -> str:
+        """How the summary names the account chosen."""
+        return account_label(account)
+
     async def show(self, ctx: Ctx, value: Any) -> str:
         account = await register.get_account(ctx.session, int(value))
-        return account_label(account) if account is not None else "?"
+        return self.named(ctx, account) if account is not None else "?"
 
 
 def post_account_step() -> AccountStep:
