@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +37,15 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_PREFIX = "kontobot_bench_"
 
 
-def arguments(description: str, sizes: str = "1000,10000") -> argparse.Namespace:
+def arguments(
+    description: str,
+    sizes: str = "1000,10000",
+    extra: Sequence[tuple[tuple[str, ...], dict[str, Any]]] = (),
+) -> argparse.Namespace:
+    """The shared options, and a script's own (`extra`: add_argument's names and keywords)."""
     parser = argparse.ArgumentParser(description=description)
+    for names, options in extra:
+        parser.add_argument(*names, **options)
     parser.add_argument("--sizes", default=sizes, help="accounts, comma-separated")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES,

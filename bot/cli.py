@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
-from data import directory, export, register, tokens
+from data import directory, export, register, retention, tokens
 from data.db import Store
 from data.errors import DomainError, Invalid
 from data.migrate import ensure_current, migrate
@@ -76,6 +76,20 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dry-run", action="store_true", help="print what would be sent and change nothing"
     )
+    prune = commands.add_parser(
+        "prune",
+        help="delete the replies and reminders delivered, and the events done, older than "
+        "the retention (what `serve`'s scheduler does nightly)",
+    )
+    prune.add_argument(
+        "--as-of",
+        type=_iso_time,
+        help="the time to count back from (ISO 8601; without an offset, local time in "
+        "KONTOBOT_TIMEZONE; default now)",
+    )
+    prune.add_argument(
+        "--days", type=int, help="keep this many days (default KONTOBOT_RETENTION_DAYS)"
+    )
     directory = commands.add_parser("directory", help="the organisation's staff directory")
     directory_commands = directory.add_subparsers(
         dest="directory_command", required=True, metavar="ACTION"
@@ -128,6 +142,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "nudges":
         sys.stdout.write(asyncio.run(_nudges_run(settings, args.as_of, args.dry_run)))
         return 0
+    if args.command == "prune":
+        return asyncio.run(_prune(settings, args.as_of, args.days))
     if args.command == "directory":
         return _directory_import(settings, args.file)
     if args.command == "tokens":
@@ -268,11 +284,34 @@ async def _export(settings: Settings, fmt: str, what: str, out: TextIO) -> None:
         await store.close()
 
 
-async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool) -> str:
+def _as_of(settings: Settings, as_of: datetime | None) -> datetime:
+    """`--as-of` as an aware UTC time: local in KONTOBOT_TIMEZONE without an offset; now
+    without it."""
     now = datetime.now(UTC) if as_of is None else as_of
     if now.tzinfo is None:
         now = now.replace(tzinfo=settings.zone)
-    now = now.astimezone(UTC)
+    return now.astimezone(UTC)
+
+
+async def _prune(settings: Settings, as_of: datetime | None, days: int | None) -> int:
+    keep = settings.retention_days if days is None else days
+    if keep < 1:
+        log.error("the retention is %s days: nothing is deleted (give --days 1 or more)", keep)
+        return 2
+    now = _as_of(settings, as_of)
+    store = Store.from_url(settings.database_url)
+    try:
+        await ensure_current(store.engine)
+        pruned = await retention.prune(store, now=now, days=keep)
+    finally:
+        await store.close()
+    log.info("deleted %s outbox message(s) and %s inbox event(s) from before %s",
+             pruned.outbox, pruned.inbox, pruned.before.isoformat())
+    return 0
+
+
+async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool) -> str:
+    now = _as_of(settings, as_of)
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)

@@ -24,13 +24,15 @@ def nudge_config(settings: Settings) -> NudgeConfig:
 
 
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: runs the nudge rules on their schedules (KONTOBOT_SCHEDULER=off: not)."""
+    """cleanup_ctx: runs the nudge rules on their schedules, and the nightly pruning of old
+    messages and events (KONTOBOT_SCHEDULER=off: neither)."""
     settings = app[SETTINGS]
     if settings.scheduler == "off":
         yield
         return
     nudges = NudgeScheduler(
-        app[STORE], nudge_config(settings), app[CLOCK], on_written=app[DELIVERER].kick
+        app[STORE], nudge_config(settings), app[CLOCK], on_written=app[DELIVERER].kick,
+        retention_days=settings.retention_days,
     )
     app[NUDGES] = nudges
     nudges.start()

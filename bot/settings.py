@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     )
     # The nudge scheduler (rota, questions, archiving, inactivity, approval reminders).
     scheduler: Literal["on", "off"] = Field("on", validation_alias=_env("KONTOBOT_SCHEDULER"))
+    # Days the delivered replies and nudges and the processed events are kept before the
+    # scheduler deletes them (data.retention); 0 keeps them forever.
+    retention_days: int = Field(
+        90, ge=0, le=3650, validation_alias=_env("KONTOBOT_RETENTION_DAYS")
+    )
     # On SIGTERM, how long the turns in progress may take to finish; the rest stay in the inbox.
     shutdown_grace: float = Field(
         20.0, ge=0, le=600, validation_alias=_env("KONTOBOT_SHUTDOWN_GRACE")

@@ -25,6 +25,8 @@ from data.upsert import insert_ignore, insert_ignore_returning
 # (a Web API call with its own short retries) ends well inside it.
 LEASE = timedelta(seconds=20)
 MAX_ATTEMPTS = 8
+# The kind of a turn's reply to the person who wrote (hub.delivery sends it).
+REPLY = "reply"
 # Set in a session's `info` when its transaction owed a message for delivery to send (not one
 # its owner claimed to send itself): after such a transaction, and only then, a turn wakes
 # the delivery loop (each wake costs a read of the outbox).

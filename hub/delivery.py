@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 UPDATE_WAIT = timedelta(seconds=2)
 # A turn's reply (hub/turns.py): the message itself is in the row, composed by the turn, and
 # it goes back on the platform the person wrote on, where they wrote (the row's context).
-REPLY = "reply"
+REPLY = outbox.REPLY
 # A reply's param naming the message it rewrites (the clicked card), rather than being sent.
 UPDATE = "update"
 

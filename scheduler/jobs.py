@@ -17,7 +17,7 @@ from datetime import datetime, time
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from data import compliance_rows
+from data import compliance_rows, retention
 from data.db import Store
 from data.policy import NudgeConfig
 from scheduler import nudge_rules as rules
@@ -31,6 +31,9 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 # stops being current at midnight, when a question passes the answer target, and when the
 # account changes; until the next refresh the dashboard works that account out on the spot.
 COMPLIANCE_EVERY_MINUTES = 5
+# When the old delivered messages and processed events are deleted (data.retention), local
+# time: daily, in the quiet of the night, outside every sending hour.
+PRUNE_AT = time(3, 15)
 
 
 def _at(moment: time, *, working_days: bool, config: NudgeConfig) -> CronTrigger:
@@ -74,8 +77,11 @@ class NudgeScheduler:
         on_written: Callable[[], None] | None = None,
         catch_up: bool = True,
         write_chunk: int = compliance_rows.WRITE_CHUNK,
+        retention_days: int = 0,
     ) -> None:
         self.store = store
+        # Days delivered messages and processed events are kept (data.retention); 0: forever.
+        self.retention_days = retention_days
         # Compliance rows stored per writing transaction.
         self.write_chunk = write_chunk
         self.config = config
@@ -126,6 +132,21 @@ class NudgeScheduler:
             log.exception("compliance refresh failed")
             return None
 
+    async def prune(self) -> retention.Pruned | None:
+        """Delete, as of now, what is older than the retention (None: it keeps everything, or
+        it failed, logged; the next night's run tries again)."""
+        if not self.retention_days:
+            return None
+        try:
+            pruned = await retention.prune(self.store, now=self.clock(), days=self.retention_days)
+        except Exception:
+            log.exception("pruning old messages and events failed")
+            return None
+        if pruned.outbox or pruned.inbox:
+            log.info("pruned %s messages and %s events from before %s", pruned.outbox,
+                     pruned.inbox, pruned.before.isoformat())
+        return pruned
+
     def start(self) -> None:
         """Add the jobs and start (needs the running event loop)."""
         for job_id, trigger, kinds in schedule(self.config):
@@ -136,6 +157,16 @@ class NudgeScheduler:
             CronTrigger(minute=f"*/{COMPLIANCE_EVERY_MINUTES}", timezone=self.config.zone),
             id="compliance", replace_existing=True,
         )
+        if self.retention_days:
+            self.scheduler.add_job(
+                self.prune, CronTrigger(hour=PRUNE_AT.hour, minute=PRUNE_AT.minute,
+                                        timezone=self.config.zone),
+                id="retention", replace_existing=True,
+            )
+            if self.catch_up:
+                # At start too: a server that is never up at night still prunes.
+                self.scheduler.add_job(self.prune, id="retention_at_start",
+                                       next_run_time=datetime.now(self.config.zone))
         if self.catch_up:
             # After downtime: what is still due today, at once (each nudge once: keys).
             self.scheduler.add_job(self.tick, id="catch_up", next_run_time=datetime.now(self.config.zone))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from data import migrate
+from data import migrate, outbox
 from data.db import Store
 from data.models import Outbox, WebhookToken
 from scheduler.nudge_rules import KINDS
@@ -97,3 +97,29 @@ async def test_tokens_are_printed_once_and_stored_as_hashes(tmp_path: Path) -> N
     assert row.token_hash == hashlib.sha256(new.encode()).hexdigest()
     unknown = await kontobot(url, tmp_path, "tokens", "create", "SOME-2027-0999")
     assert unknown.code == 1 and "no account numbered SOME-2027-0999" in unknown.err
+
+
+async def test_prune_deletes_what_is_older_than_the_retention(tmp_path: Path) -> None:
+    url = await registered(tmp_path)
+    run = await kontobot(url, tmp_path, "nudges", "run", "--as-of", "2027-03-01T08:30:00+01:00")
+    assert run.code == 0, run.err
+    store = Store.from_url(url)
+    try:
+        async with store.transaction() as session:
+            row = await outbox.by_key(session, "nudge_rota:1:2027-03-01")
+            assert row is not None and row.id is not None
+            await outbox.mark_sent(session, row_id=row.id, now=T0, delivered={"slack": "1.2"})
+    finally:
+        await store.close()
+    # Sent on 1 March: kept 30 days, so still there on 31 March, gone on 1 April.
+    kept = await kontobot(url, tmp_path, "prune", "--as-of", "2027-03-31T08:00", "--days", "30")
+    assert kept.code == 0, kept.err
+    assert "deleted 0 outbox message(s) and 0 inbox event(s) from before 2027-03-01T06:00:00+00:00" in kept.err
+    assert len(await nudge_rows(url)) == 1
+    gone = await kontobot(url, tmp_path, "prune", "--as-of", "2027-04-01T08:00", "--days", "30")
+    assert gone.code == 0, gone.err
+    assert "deleted 1 outbox message(s)" in gone.err
+    assert await nudge_rows(url) == []
+    never = await kontobot(url, tmp_path, "prune", "--days", "0")
+    assert never.code == 2
+    assert "nothing is deleted" in never.err

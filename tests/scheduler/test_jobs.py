@@ -4,11 +4,13 @@ tick sweeps as of the clock and kicks delivery; a catch-up sweep at start-up."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_EXECUTED
 from sqlalchemy.event import listen
 
+from data import outbox, retention
 from data.db import Store
 from data.models import AccountCompliance, Outbox
 from data.policy import NudgeConfig
@@ -138,3 +140,45 @@ async def test_a_failing_sweep_is_logged_and_the_next_tick_goes_on(
     assert await nudges.tick() is None
     ok = jobs.NudgeScheduler(store, CONFIG, lambda: datetime(2027, 3, 1, 9, tzinfo=UTC))
     assert await ok.tick() is not None
+
+
+async def test_the_retention_job_prunes_as_of_the_clock_nightly_and_at_start(
+    store: Store, cast: Cast
+) -> None:
+    owed_at = local(date(2027, 3, 1), 9).astimezone(UTC)
+    async with store.transaction() as session:
+        await outbox.enqueue(session, key="reply:1", kind=outbox.REPLY, now=owed_at,
+                             recipient_id=cast.colleague)
+        [row] = await outbox.claim_due(session, now=owed_at)
+        assert row.id is not None
+        await outbox.mark_sent(session, row_id=row.id, now=owed_at, delivered={"slack": "1"})
+    clock_at = owed_at + timedelta(days=31)
+    # Kept forever unless a retention is set.
+    assert await jobs.NudgeScheduler(store, CONFIG, lambda: clock_at).prune() is None
+    assert await jobs.NudgeScheduler(
+        store, CONFIG, lambda: clock_at, retention_days=31
+    ).prune() == retention.Pruned(owed_at, 0, 0)
+    nudges = jobs.NudgeScheduler(store, CONFIG, lambda: clock_at, retention_days=30)
+    pruned_at_start = asyncio.Event()
+    nudges.scheduler.add_listener(
+        lambda done: done.job_id == "retention_at_start" and pruned_at_start.set(),
+        EVENT_JOB_EXECUTED,
+    )
+    nudges.start()
+    try:
+        job = nudges.scheduler.get_job("retention")
+        assert job is not None
+        fired = job.trigger.get_next_fire_time(None, local(date(2027, 3, 1), 12))
+        assert fired == local(date(2027, 3, 2), 3, 15)
+        # Once at start too, as of the clock: the month-old reply is deleted.
+        await asyncio.wait_for(pruned_at_start.wait(), timeout=30)
+        assert await load(store, Outbox) == []
+    finally:
+        await nudges.stop()
+    quiet = jobs.NudgeScheduler(store, CONFIG, lambda: clock_at)
+    quiet.start()
+    try:
+        assert quiet.scheduler.get_job("retention") is None
+        assert quiet.scheduler.get_job("retention_at_start") is None
+    finally:
+        await quiet.stop()

@@ -1,0 +1,140 @@
+"""How long delivered messages and processed events are kept (KONTOBOT_RETENTION_DAYS).
+
+Without this the outbox grows by three or four digests an account each working day (40,000 a
+day at 10,000 accounts: some 9 million rows and gigabytes a year) and the inbox by every
+event, with the text people typed in it. Once they have served their purpose both are of
+temporary importance (the guidelines' "minimal or temporary importance ... no longer needed"),
+so `prune` deletes, once they are older than the retention:
+
+- from the outbox, the turns' replies and the nudges' digests that are done with: sent,
+  expired or given up. The cards a later decision rewrites (an approval, a colleague asked, a
+  manager's hand-over: `update_of` finds them by key) and the notices are kept: they are few,
+  and they are the record of what was asked;
+- from the inbox, the events done. A parked one waits for an operator; one still to run, or
+  running, is never touched.
+
+Nothing else reads these rows once they are old: a digest's key holds its day, and only
+today's are looked up; a click on a card older than the newest few is counted without the card
+being rewritten (hub.turns); a platform retries an event within minutes, not days.
+
+Each deletion is a short writing transaction of at most `chunk` rows (on SQLite an
+acknowledgement waits for one at most) with its audit event, so what was deleted, when and
+under which retention is on record. The rows are found by id below the first row young enough
+to keep, each chunk's past the last one's, so a day's run reads what it deletes, not the
+whole table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, or_
+from sqlmodel import col, select
+
+from data import audit
+from data.db import Store
+from data.models import InboxEvent, InboxStatus, Outbox, OutboxStatus
+from data.outbox import REPLY
+
+# What every nudge digest's kind starts with (scheduler.nudge_rules.KINDS).
+DIGESTS = "nudge_"
+# Rows deleted per writing transaction.
+CHUNK = 2000
+
+_DONE_WITH = (OutboxStatus.SENT.value, OutboxStatus.EXPIRED.value, OutboxStatus.FAILED.value)
+
+# Past every id (the largest INTEGER): the bound when no row is young enough to keep.
+_NO_BOUND = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class _Pruning:
+    """One table's pruning: its name in the audit trail, its table, the query for the first
+    row to keep, and the query for the next prunable rows' ids below it."""
+
+    name: str
+    table: Any
+    bound: Any
+    prunable: Any
+
+
+def _pruning(name: str, table: Any, at: Any, *done: Any) -> _Pruning:
+    """`table`'s rows that are `done` and whose time `at` is before the cut. The first row at
+    or after the cut bounds them (ids grow with time; a row out of order waits for the next
+    day's run); a row below it has its time checked too, for one whose id was taken before the
+    bound's but that was committed after the bound was read."""
+    ident = col(table.id)
+    bound = select(table.id).where(at >= bindparam("before")).order_by(ident).limit(1)
+    prunable = (
+        select(table.id)
+        .where(ident > bindparam("after"), ident < bindparam("bound"),
+               at < bindparam("before"), *done)
+        .order_by(ident)
+        .limit(bindparam("limit"))
+    )
+    return _Pruning(name, table, bound, prunable)
+
+
+_OUTBOX = _pruning(
+    "outbox", Outbox, col(Outbox.created_at), col(Outbox.status).in_(_DONE_WITH),
+    or_(col(Outbox.kind) == REPLY, col(Outbox.kind).startswith(DIGESTS, autoescape=True)),
+)
+_INBOX = _pruning(
+    "inbox", InboxEvent, col(InboxEvent.received_at),
+    col(InboxEvent.status) == InboxStatus.DONE.value,
+)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What one `prune` deleted, and the moment before which rows were old enough."""
+
+    before: datetime
+    outbox: int
+    inbox: int
+
+
+async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -> Pruned:
+    """Delete the outbox's done replies and digests owed, and the inbox's done events received,
+    more than `days` days before `now` (see the module docstring)."""
+    assert now.tzinfo is not None, "times are aware"
+    # A chunk's ids go to the database as one IN list: far inside both databases' limits.
+    assert days >= 1 and 1 <= chunk <= 10_000
+    before = now - timedelta(days=days)
+    outbox = await _prune(store, _OUTBOX, before=before, now=now, days=days, chunk=chunk)
+    inbox = await _prune(store, _INBOX, before=before, now=now, days=days, chunk=chunk)
+    return Pruned(before, outbox, inbox)
+
+
+async def _prune(
+    store: Store, spec: _Pruning, *, before: datetime, now: datetime, days: int, chunk: int
+) -> int:
+    async with store.read() as session:
+        first_kept = (await session.exec(spec.bound, params={"before": before})).first()
+    bound = _NO_BOUND if first_kept is None else first_kept
+    deleted = 0
+    # Each chunk's search starts past the last one's: what lies before it is kept or gone, and
+    # searching from the start again would step over the kept rows, and on PostgreSQL over
+    # every row deleted so far and not yet vacuumed, once a chunk.
+    after = 0
+    while True:
+        async with store.transaction() as session:
+            ids = list(await session.exec(spec.prunable, params={
+                "after": after, "bound": bound, "before": before, "limit": chunk,
+            }))
+            gone = 0
+            if ids:
+                # Another process pruning at once may have deleted some: only this one's are counted.
+                result = await session.exec(delete(spec.table).where(col(spec.table.id).in_(ids)))
+                gone = result.rowcount
+            if gone:
+                audit.record(
+                    session, now=now, actor_id=None, action="retention.pruned",
+                    subject=spec.name, rows=gone, before=before.isoformat(), days=days,
+                )
+        deleted += gone
+        if len(ids) < chunk:
+            return deleted
+        after = ids[-1]
