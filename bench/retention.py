@@ -8,9 +8,9 @@ digests (a first sweep on an ordinary working day, ~3 an account), marks them se
 them over the `--history` days before, oldest first (so ids grow with time, as they do). Then,
 with a retention of 30 days:
 
-- prune_backlog: the first prune, as of the day after the oldest day's retention ran out for
-  all but the newest day: `--history` days of digests deleted (what `serve` meets at start
-  on a database that never pruned);
+- prune_backlog: the first prune, when every day but the newest is past the retention:
+  `--history` days of digests deleted at once (what `serve` meets at start on a database
+  that never pruned);
 - prune_nightly: the next night's prune, one day's digests deleted;
 - prune_nothing: the same prune again, nothing left to delete (every night after);
 - prune_nightly (peak): one more day owed and pruned under tracemalloc, for the memory;
