@@ -58,8 +58,9 @@ def arguments(
     return args
 
 
-async def _admin(server: str, statement: str) -> None:
-    engine = create_async_engine(async_url(server), isolation_level="AUTOCOMMIT",
+async def admin(url: str, statement: str) -> None:
+    """Run `statement` on `url`'s database outside any transaction (CREATE DATABASE, VACUUM)."""
+    engine = create_async_engine(async_url(url), isolation_level="AUTOCOMMIT",
                                  poolclass=NullPool, connect_args={"timeout": 5})
     try:
         async with engine.connect() as connection:
@@ -76,11 +77,11 @@ async def scratch(database: str, args: argparse.Namespace) -> AsyncIterator[str]
             yield f"sqlite:///{folder}/bench.db"
         return
     name = f"{args.db_prefix}{uuid4().hex[:12]}"
-    await _admin(args.postgres, f'CREATE DATABASE "{name}"')
+    await admin(args.postgres, f'CREATE DATABASE "{name}"')
     try:
         yield make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
     finally:
-        await _admin(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import Report, arguments, clocked, peak, scratch  # noqa: E402
+from harness import Report, admin, arguments, clocked, peak, scratch  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
@@ -188,9 +188,7 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
                 # The deleted rows cleared away, as autovacuum would: a sweep that follows
                 # otherwise pays for tens of thousands of dead rows in the outbox's indexes
                 # (0.3 s more at 10,000 accounts), which a day's sweeps do not meet.
-                async with store.engine.connect() as connection:
-                    autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                    await autocommit.execute(text("VACUUM ANALYZE outbox"))
+                await admin(url, "VACUUM ANALYZE outbox")
 
         async def first() -> int:
             return len((await sweep(store, NOW, CONFIG)).written)

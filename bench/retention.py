@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from harness import Report, arguments, clocked, peak, scratch  # noqa: E402
 from nudges_sweep import CONFIG, ORDINARY_DAY, ack_waits_during, fill, register  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlmodel import SQLModel, select  # noqa: E402
+from sqlmodel import select  # noqa: E402
 
 from data import migrate, retention  # noqa: E402
 from data.db import Store  # noqa: E402
@@ -73,15 +73,11 @@ async def owe_days(store: Store, day: list[dict[str, Any]], back: range) -> None
                           "next_attempt_at": row["next_attempt_at"] - shift,
                           "created_at": row["created_at"] - shift,
                           "not_after": row["not_after"] - shift} for row in day]
-    table = SQLModel.metadata.tables["outbox"]
-    async with store.engine.begin() as connection:
-        for start in range(0, len(copies), 2000):
-            await connection.execute(table.insert(), copies[start:start + 2000])
+    await fill(store, {"outbox": copies})
     if store.engine.dialect.name == "postgresql":
         # The planner's figures brought up to date, as autovacuum does after such a burst.
-        async with store.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text("ANALYZE outbox"))
+        async with store.engine.begin() as connection:
+            await connection.execute(text("ANALYZE outbox"))
 
 
 async def measure(report: Report, database: str, url: str, n: int, history: int) -> None:
