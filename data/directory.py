@@ -491,7 +491,7 @@ async def registered_units(session: AsyncSession) -> list[UnitChoice]:
 
 async def unit_by_value(session: AsyncSession, value: str) -> str | None:
     kind, _, raw = value.partition(":")
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         return None
     if kind == "u":
         unit = await session.get(Unit, int(raw))

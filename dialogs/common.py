@@ -3,6 +3,7 @@ they run in, short replies, values carried by buttons, and choosing one of one's
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -125,8 +126,11 @@ def pick(accounts: Sequence[Account], token: str) -> Account | None:
 def _typed(numbered: Sequence[tuple[int, str]], token: str) -> int | None:
     """Which of `numbered` ((key, register number), in the order listed) `token` names: by its
     place in the list, from 1, or by its register number."""
-    wanted = token.strip()
-    if wanted.isdigit() and 1 <= int(wanted) <= len(numbered):
+    # Compatibility forms as their plain ones: a phone's full-width "２" or a pasted "²" is 2.
+    wanted = unicodedata.normalize("NFKC", token).strip()
+    # A place is a few decimal digits: int() refuses some characters isdigit() accepts, and
+    # numbers of thousands of digits.
+    if wanted.isdecimal() and len(wanted) <= 6 and 1 <= int(wanted) <= len(numbered):
         return numbered[int(wanted) - 1][0]
     return next((key for key, number in numbered if wanted.upper() == number.upper()), None)
 

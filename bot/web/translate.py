@@ -37,7 +37,7 @@ def said(body: dict[str, Any]) -> Text:
 def clicked(body: dict[str, Any]) -> int | None:
     """The id of the message whose button was clicked, as the page said (None: not said)."""
     raw = str(body.get("message") or "")
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 def acted(body: dict[str, Any]) -> Action:

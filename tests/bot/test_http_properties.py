@@ -323,7 +323,7 @@ def web_requests(draw: st.DrawFn) -> Request:
     which = draw(st.sampled_from(["say", "act", "locale", "messages", "people", "dashboard"]))
     if which in ("say", "act", "locale"):
         fields = draw(st.dictionaries(
-            st.sampled_from(["as", "text", "action", "value", "selected", "locale"]),
+            st.sampled_from(["as", "text", "action", "value", "selected", "locale", "message"]),
             st.one_of(TEXT, JSON_VALUES, st.lists(SHORT, max_size=3)), max_size=5))
         fields.setdefault("as", who)
         body = draw(st.one_of(st.just(raw_json(fields)), st.just(raw_json(fields)), BODIES))

@@ -12,6 +12,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse, ClientSession, web
 
 from bot.keys import STORE
@@ -647,6 +648,16 @@ async def test_a_clicked_question_is_replaced_by_the_choice_without_buttons(
     assert en("✓ You chose: {answer}", answer="Instagram") in rewritten.text
     assert rewritten.buttons() == {} and "<select" not in rewritten.html
     assert en("What is the account's name or handle on the platform?") in shown[-1].text
+
+
+@pytest.mark.parametrize("message", ["²", "１２", "9" * 30, "-1", ""])
+async def test_a_click_naming_no_message_id_still_counts(chat: WebChat, message: str) -> None:
+    await chat.say("anna", "/open-account")
+    await chat.wait_for_text("anna", en("Which platform is the account on?"))
+    # Not an id ("²" passes str.isdigit() but not int()): a click without its message named.
+    await chat.post("/web/api/act", {"as": "anna", "action": "dlg:platform:choose",
+                                     "selected": ["instagram"], "message": message})
+    await chat.wait_for_text("anna", en("What is the account's name or handle on the platform?"))
 
 
 async def test_a_click_rewrites_no_message_of_another_persons_chat(chat: WebChat) -> None:

@@ -259,3 +259,5 @@ async def test_a_unit_is_spelt_as_the_directory_spells_it(store: Store) -> None:
         assert await directory.unit_by_value(session, unit.value) == "Department of Neuroscience"
         assert await directory.unit_by_value(session, "u:999") is None
         assert await directory.unit_by_value(session, "x:1") is None
+        # Digits int() refuses ("²" passes str.isdigit()): no unit, not an error.
+        assert await directory.unit_by_value(session, "u:²") is None

@@ -286,3 +286,12 @@ async def test_open_accounts_come_first_and_a_closed_one_skips_what_to_record(
     # Typed by its place in the list, the closed one is the second.
     only(await bo.command("casework"))
     assert step_of(only(await bo.say("2"))) == "post"
+    # So too written as a phone's full-width digit, or pasted as a superscript.
+    only(await bo.say("cancel"))
+    only(await bo.command("casework"))
+    assert step_of(only(await bo.say("２"))) == "post"
+    only(await bo.say("cancel"))
+    assert step_of(only(await bo.command("casework", "²"))) == "post"
+    only(await bo.say("cancel"))
+    # A number of thousands of digits is no place in the list: the question which.
+    assert step_of(only(await bo.command("casework", "9" * 5000))) == "account"

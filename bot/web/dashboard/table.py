@@ -100,7 +100,7 @@ class Choice:
 
 def _page(raw: str) -> int:
     """A page number; anything else is the first page (too high a number: the last)."""
-    return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
 
 
 def _compliance_key(row: Row) -> tuple[bool, int, tuple[int, ...]]:

@@ -110,6 +110,10 @@ async def test_the_compliance_page_counts_only_the_viewers_accounts(
         ("unit=Department+of+Medicine&status=active", [MEDICINE]),
         # Not a choice: ignored, not an error.
         ("compliance=bogus&sort=bogus&dir=sideways", [NEURO, MEDICINE, CLOSED]),
+        # Not a page number (digits int() refuses, thousands of digits): the first page.
+        ("page=%C2%B2", [NEURO, MEDICINE, CLOSED]),
+        ("page=%EF%BC%92", [NEURO, MEDICINE, CLOSED]),
+        ("page=" + "9" * 5000, [NEURO, MEDICINE, CLOSED]),
     ],
 )
 async def test_filters_narrow_the_register(comms: Browser, query: str, numbers: list[str]) -> None:
