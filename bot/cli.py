@@ -78,8 +78,8 @@ def parser() -> argparse.ArgumentParser:
     )
     prune = commands.add_parser(
         "prune",
-        help="delete the replies and reminders delivered, and the events done, older than "
-        "the retention (what `serve`'s scheduler does nightly)",
+        help="delete the replies and reminders delivered, the events done and the web chat's "
+        "messages older than the retention (what `serve`'s scheduler does nightly)",
     )
     prune.add_argument(
         "--as-of",
@@ -305,8 +305,8 @@ async def _prune(settings: Settings, as_of: datetime | None, days: int | None) -
         pruned = await retention.prune(store, now=now, days=keep)
     finally:
         await store.close()
-    log.info("deleted %s outbox message(s) and %s inbox event(s) from before %s",
-             pruned.outbox, pruned.inbox, pruned.before.isoformat())
+    log.info("deleted %s outbox message(s), %s inbox event(s) and %s web chat message(s) from "
+             "before %s", pruned.outbox, pruned.inbox, pruned.web_chat, pruned.before.isoformat())
     return 0
 
 

@@ -1,4 +1,5 @@
-"""How long delivered messages and processed events are kept (KONTOBOT_RETENTION_DAYS).
+"""How long delivered messages, processed events and web chat transcripts are kept
+(KONTOBOT_RETENTION_DAYS).
 
 Without this the outbox grows by three or four digests an account each working day (40,000 a
 day at 10,000 accounts: some 9 million rows and gigabytes a year) and the inbox by every
@@ -11,7 +12,12 @@ so `prune` deletes, once they are older than the retention:
   manager's hand-over: `update_of` finds them by key) and the notices are kept: they are few,
   and they are the record of what was asked;
 - from the inbox, the events done. A parked one waits for an operator; one still to run, or
-  running, is never touched.
+  running, is never touched;
+- from the web chat's transcripts (data.webchat: the web chat has no service that keeps its
+  conversations, so they are kept here, with what people typed), the messages neither said
+  nor rewritten within the retention. The web chat shows a conversation's newest 200; a card
+  that is deleted is no longer there to click, and a decision that would rewrite it rewrites
+  nothing.
 
 Nothing else reads these rows once they are old: a digest's key holds its day, and only
 today's are looked up; a click on a card older than the newest few is counted without the card
@@ -35,7 +41,7 @@ from sqlmodel import col, select
 
 from data import audit
 from data.db import Store
-from data.models import InboxEvent, InboxStatus, Outbox, OutboxStatus
+from data.models import InboxEvent, InboxStatus, Outbox, OutboxStatus, WebMessage
 from data.outbox import REPLY
 
 # What every nudge digest's kind starts with (scheduler.nudge_rules.KINDS).
@@ -85,6 +91,10 @@ _INBOX = _pruning(
     "inbox", InboxEvent, col(InboxEvent.received_at),
     col(InboxEvent.status) == InboxStatus.DONE.value,
 )
+_WEB_CHAT = _pruning(
+    "web_message", WebMessage, col(WebMessage.created_at),
+    col(WebMessage.updated_at) < bindparam("before"),
+)
 
 
 @dataclass(frozen=True)
@@ -94,18 +104,21 @@ class Pruned:
     before: datetime
     outbox: int
     inbox: int
+    web_chat: int
 
 
 async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -> Pruned:
-    """Delete the outbox's done replies and digests owed, and the inbox's done events received,
-    more than `days` days before `now` (see the module docstring)."""
+    """Delete the outbox's done replies and digests owed, the inbox's done events received and
+    the web chat's messages said and last rewritten more than `days` days before `now` (see
+    the module docstring)."""
     assert now.tzinfo is not None, "times are aware"
     # A chunk's ids go to the database as one IN list: far inside both databases' limits.
     assert days >= 1 and 1 <= chunk <= 10_000
     before = now - timedelta(days=days)
     outbox = await _prune(store, _OUTBOX, before=before, now=now, days=days, chunk=chunk)
     inbox = await _prune(store, _INBOX, before=before, now=now, days=days, chunk=chunk)
-    return Pruned(before, outbox, inbox)
+    web_chat = await _prune(store, _WEB_CHAT, before=before, now=now, days=days, chunk=chunk)
+    return Pruned(before, outbox, inbox, web_chat)
 
 
 async def _prune(

@@ -142,9 +142,9 @@ class NudgeScheduler:
         except Exception:
             log.exception("pruning old messages and events failed")
             return None
-        if pruned.outbox or pruned.inbox:
-            log.info("pruned %s messages and %s events from before %s", pruned.outbox,
-                     pruned.inbox, pruned.before.isoformat())
+        if pruned.outbox or pruned.inbox or pruned.web_chat:
+            log.info("pruned %s messages, %s events and %s web chat messages from before %s",
+                     pruned.outbox, pruned.inbox, pruned.web_chat, pruned.before.isoformat())
         return pruned
 
     def start(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from data import inbox, outbox, retention
+from data import inbox, outbox, retention, webchat
 from data.db import Store
 from data.models import AuditEvent, InboxEvent, InboxStatus, Outbox, OutboxStatus
 from scheduler.nudge_rules import KINDS
@@ -96,7 +96,7 @@ async def test_old_replies_and_digests_done_with_are_deleted_and_nothing_else(
     assert (record.actor_id, record.subject, record.at) == (None, "outbox", NOW)
     assert record.details == {"rows": 4, "before": (NOW - 90 * DAY).isoformat(), "days": 90}
     # Run again: nothing more to delete, nothing more on record.
-    assert await retention.prune(store, now=NOW, days=90) == retention.Pruned(NOW - 90 * DAY, 0, 0)
+    assert await retention.prune(store, now=NOW, days=90) == retention.Pruned(NOW - 90 * DAY, 0, 0, 0)
     assert len(await load(store, AuditEvent, AuditEvent.action == "retention.pruned")) == 1
 
 
@@ -117,6 +117,41 @@ async def test_old_events_done_are_deleted_and_those_waiting_or_parked_kept(
     ]
     [record] = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
     assert (record.subject, record.details["rows"]) == ("inbox", 1)
+
+
+async def said(store: Store, cast: Cast, conversation: str, text: str, at: datetime,
+               rewritten: datetime | None = None) -> int:
+    """A web chat message said at `at` (by the bot to `conversation`), rewritten at `rewritten`."""
+    async with store.transaction() as session:
+        message_id = await webchat.append(session, conversation=conversation, sender_id=None,
+                                          payload={"text": text}, now=at)
+    if rewritten is not None:
+        async with store.transaction() as session:
+            assert await webchat.replace(session, message_id=message_id,
+                                         payload={"text": f"{text} (rewritten)"}, now=rewritten)
+    return message_id
+
+
+async def test_old_web_chat_messages_are_deleted_unless_rewritten_since(
+    store: Store, cast: Cast
+) -> None:
+    await said(store, cast, "dm:anna", "old", OLD)
+    await said(store, cast, "dm:anna", "old, rewritten since", OLD, rewritten=YOUNG)
+    await said(store, cast, "place:comms", "old, rewritten long ago", OLD, rewritten=OLD + DAY)
+    await said(store, cast, "dm:anna", "young", YOUNG)
+    # Nothing is deleted from the web chat unless its retention has passed.
+    assert (await retention.prune(store, now=NOW, days=365)).web_chat == 0
+
+    pruned = await retention.prune(store, now=NOW, days=90)
+
+    assert (pruned.outbox, pruned.inbox, pruned.web_chat) == (0, 0, 2)
+    async with store.read() as session:
+        assert [m.payload["text"] for m in await webchat.history(session, "dm:anna")] == [
+            "old, rewritten since (rewritten)", "young"
+        ]
+        assert await webchat.history(session, "place:comms") == []
+    [record] = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
+    assert (record.subject, record.details["rows"]) == ("web_message", 2)
 
 
 async def test_many_rows_go_a_transaction_per_chunk_each_on_record(
