@@ -40,7 +40,8 @@ ANY_CHAR = st.characters(codec=None, exclude_categories=())
 NASTY = st.sampled_from(
     ["\ud800", "\udfff", "\x00", "\r", "\t", "\n", "\u202e", "\u200b", "\ufeff", "\ufffe",
      "e\u0301", "😀", "<script>", "&amp;", "@channel", "<!here>", "*", "_", "~", "`", "|",
-     "=HYPERLINK(", "'", '"', "\\", "%s", "{0}", "${x}", "SOME-2027-0001", "2027-07-01"]
+     "=HYPERLINK(", "'", '"', "\\", "%s", "{0}", "${x}", "SOME-2027-0001", "2027-07-01",
+     "²", "２"]
 )
 TEXT = st.one_of(
     st.text(ANY_CHAR, max_size=40),
