@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.keys import STORE
-from data import inbox
+from data import inbox, retention
 from data.models import Account, AccountRequest, InboxEvent, Outbox
 
 
@@ -34,6 +34,7 @@ async def metrics(request: web.Request) -> web.Response:
         # From the inbox, not this process's own counts: turns run in the turn processes
         # (bot/turn_processes.py) and in other servers sharing the database.
         turns = await inbox.tally(session)
+        pruned = await retention.totals(session)
     for name, help_text, value in (
         ("kontobot_turns_done_total", "Turns run to the end, by every process.", turns.done),
         (
@@ -44,4 +45,8 @@ async def metrics(request: web.Request) -> web.Response:
         ("kontobot_turns_parked_total", "Events parked after every retry.", turns.parked),
     ):
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
+    name = "kontobot_pruned_rows_total"
+    lines += [f"# HELP {name} Rows deleted as older than the retention, by table.",
+              f"# TYPE {name} counter"]
+    lines += [f'{name}{{table="{table}"}} {total.deleted}' for table, total in sorted(pruned.items())]
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")

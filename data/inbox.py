@@ -22,7 +22,7 @@ from sqlalchemy import and_, bindparam, exists, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data.models import InboxEvent, InboxStatus
+from data.models import InboxEvent, InboxStatus, PrunedTotal
 from data.upsert import INSERT, dialect_of, insert_ignore
 
 # A worker renews its lease well inside this while it works on a row.
@@ -296,9 +296,14 @@ async def by_key(session: AsyncSession, key: str) -> InboxEvent | None:
     ).first()
 
 
+# The inbox's name in retention's totals and audit events (data.retention).
+PRUNED_AS = "inbox"
+
+
 @dataclass(frozen=True)
 class Tally:
-    """What every worker of every process has done with the inbox (rows are kept once done)."""
+    """What every worker of every process has done with the inbox: counted from its rows, and
+    from retention's totals for the done rows it deleted."""
 
     done: int
     # Attempts that did not finish: the turn failed, or its process stopped while running it.
@@ -316,6 +321,11 @@ async def tally(session: AsyncSession) -> Tally:
     ).all()
     count = {status: int(n) for status, n, _attempts in rows}
     attempts = sum(int(a) for _status, _n, a in rows)
+    # Done rows deleted by retention (data.retention) still count: a total never falls.
+    pruned = await session.get(PrunedTotal, PRUNED_AS)
+    if pruned is not None:
+        count[InboxStatus.DONE.value] = count.get(InboxStatus.DONE.value, 0) + pruned.deleted
+        attempts += pruned.attempts
     # A done row's last attempt finished; a working row's attempt is still running.
     running = count.get(InboxStatus.WORKING.value, 0)
     done = count.get(InboxStatus.DONE.value, 0)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -292,6 +292,19 @@ class InboxEvent(SQLModel, table=True):
     received_at: datetime
     done_at: datetime | None = None
     error: str | None = Field(default=None, max_length=2000)
+
+
+class PrunedTotal(SQLModel, table=True):
+    """What retention (data.retention) has deleted from one table, summed: the inbox's turns
+    are counted from its rows (/metrics' totals), and a count must not fall when old rows go."""
+
+    __tablename__ = "pruned_total"
+
+    # The table: "outbox", "inbox" or "web_message".
+    subject: str = Field(max_length=32, primary_key=True)
+    deleted: int = Field(default=0, sa_type=BigInteger)
+    # The inbox's: the attempts its deleted rows took.
+    attempts: int = Field(default=0, sa_type=BigInteger)
 
 
 class RotaSetting(SQLModel, table=True):

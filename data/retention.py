@@ -25,7 +25,8 @@ being rewritten (hub.turns); a platform retries an event within minutes, not day
 
 Each deletion is a short writing transaction of at most `chunk` rows (on SQLite an
 acknowledgement waits for one at most) with its audit event, so what was deleted, when and
-under which retention is on record. The rows are found by id below the first row young enough
+under which retention is on record, and adds what it deleted to the table's totals
+(PrunedTotal): /metrics counts the turns from the inbox's rows, and a count must not fall. The rows are found by id below the first row young enough
 to keep, each chunk's past the last one's, so a day's run reads what it deletes, not the
 whole table.
 """
@@ -36,13 +37,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_
+from sqlalchemy import bindparam, delete, literal, or_
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import audit
+from data import audit, inbox
 from data.db import Store
-from data.models import InboxEvent, InboxStatus, Outbox, OutboxStatus, WebMessage
+from data.models import InboxEvent, InboxStatus, Outbox, OutboxStatus, PrunedTotal, WebMessage
 from data.outbox import REPLY
+from data.upsert import INSERT, dialect_of
 
 # What every nudge digest's kind starts with (scheduler.nudge_rules.KINDS).
 DIGESTS = "nudge_"
@@ -58,15 +61,17 @@ _NO_BOUND = 2**31 - 1
 @dataclass(frozen=True)
 class _Pruning:
     """One table's pruning: its name in the audit trail, its table, the query for the first
-    row to keep, and the query for the next prunable rows' ids below it."""
+    row to keep, the query for the next prunable rows' ids below it, and what a deleted row
+    adds to its table's attempts total (PrunedTotal)."""
 
     name: str
     table: Any
     bound: Any
     prunable: Any
+    attempts: Any
 
 
-def _pruning(name: str, table: Any, at: Any, *done: Any) -> _Pruning:
+def _pruning(name: str, table: Any, at: Any, *done: Any, attempts: Any = None) -> _Pruning:
     """`table`'s rows that are `done` and whose time `at` is before the cut. The first row at
     or after the cut bounds them (ids grow with time; a row out of order waits for the next
     day's run); a row below it has its time checked too, for one whose id was taken before the
@@ -80,7 +85,8 @@ def _pruning(name: str, table: Any, at: Any, *done: Any) -> _Pruning:
         .order_by(ident)
         .limit(bindparam("limit"))
     )
-    return _Pruning(name, table, bound, prunable)
+    return _Pruning(name, table, bound, prunable,
+                    literal(0) if attempts is None else attempts)
 
 
 _OUTBOX = _pruning(
@@ -88,8 +94,8 @@ _OUTBOX = _pruning(
     or_(col(Outbox.kind) == REPLY, col(Outbox.kind).startswith(DIGESTS, autoescape=True)),
 )
 _INBOX = _pruning(
-    "inbox", InboxEvent, col(InboxEvent.received_at),
-    col(InboxEvent.status) == InboxStatus.DONE.value,
+    inbox.PRUNED_AS, InboxEvent, col(InboxEvent.received_at),
+    col(InboxEvent.status) == InboxStatus.DONE.value, attempts=col(InboxEvent.attempts),
 )
 _WEB_CHAT = _pruning(
     "web_message", WebMessage, col(WebMessage.created_at),
@@ -116,9 +122,9 @@ async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -
     assert days >= 1 and 1 <= chunk <= 10_000
     before = now - timedelta(days=days)
     outbox = await _prune(store, _OUTBOX, before=before, now=now, days=days, chunk=chunk)
-    inbox = await _prune(store, _INBOX, before=before, now=now, days=days, chunk=chunk)
+    events = await _prune(store, _INBOX, before=before, now=now, days=days, chunk=chunk)
     web_chat = await _prune(store, _WEB_CHAT, before=before, now=now, days=days, chunk=chunk)
-    return Pruned(before, outbox, inbox, web_chat)
+    return Pruned(before, outbox, events, web_chat)
 
 
 async def _prune(
@@ -139,10 +145,14 @@ async def _prune(
             }))
             gone = 0
             if ids:
-                # Another process pruning at once may have deleted some: only this one's are counted.
-                result = await session.exec(delete(spec.table).where(col(spec.table.id).in_(ids)))
-                gone = result.rowcount
+                # Another process pruning at once may have deleted some: only this one's are
+                # counted, as the statement hands them back.
+                attempts = [int(row[0]) for row in await session.exec(
+                    delete(spec.table).where(col(spec.table.id).in_(ids)).returning(spec.attempts)
+                )]
+                gone = len(attempts)
             if gone:
+                await _add_to_total(session, spec.name, gone, sum(attempts))
                 audit.record(
                     session, now=now, actor_id=None, action="retention.pruned",
                     subject=spec.name, rows=gone, before=before.isoformat(), days=days,
@@ -151,3 +161,21 @@ async def _prune(
         if len(ids) < chunk:
             return deleted
         after = ids[-1]
+
+
+async def _add_to_total(session: AsyncSession, subject: str, deleted: int, attempts: int) -> None:
+    """Add to what retention has deleted from `subject` (in the deleting transaction)."""
+    table = PrunedTotal.__table__  # type: ignore[attr-defined]
+    statement = INSERT[dialect_of(session)](table).values(
+        subject=subject, deleted=deleted, attempts=attempts
+    )
+    await session.exec(statement.on_conflict_do_update(
+        index_elements=["subject"],
+        set_={"deleted": table.c.deleted + statement.excluded.deleted,
+              "attempts": table.c.attempts + statement.excluded.attempts},
+    ))
+
+
+async def totals(session: AsyncSession) -> dict[str, PrunedTotal]:
+    """What retention has deleted so far, by table."""
+    return {row.subject: row for row in await session.exec(select(PrunedTotal))}

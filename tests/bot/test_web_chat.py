@@ -10,16 +10,18 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, ClientSession, web
 
 from bot.keys import STORE
+from data import retention
 from data.models import Account, AccountRequest, RequestStatus
 from dialogs.explain import REASONS
 from dialogs.i18n import Translator
-from tests.helpers import count, load
+from tests.helpers import T0, count, load
 from tests.helpers.journey import STEPS, open_account_answers
 from tests.helpers.web import Shown, WebChat, chat_app, running_chat
 
@@ -85,6 +87,28 @@ async def test_metrics_are_prometheus_text(chat: WebChat) -> None:
         assert f"# TYPE {name} gauge" in body
     for name in ("done", "failed", "parked"):
         assert f"# TYPE kontobot_turns_{name}_total counter" in body
+
+
+def metric(body: str, name: str) -> int:
+    [value] = [line.split()[-1] for line in body.splitlines() if line.startswith(f"{name} ")]
+    return int(value)
+
+
+async def test_the_turn_totals_do_not_fall_when_old_events_are_deleted(chat: WebChat) -> None:
+    await chat.say("anna", "/help")
+    await chat.wait_for_text("anna", "/open-account")
+    before = await (await chat.client.get("/metrics")).text()
+    assert metric(before, "kontobot_turns_done_total") >= 1
+    assert "kontobot_pruned_rows_total{" not in before
+    # Everything done is old a year on (the app's clock stands at T0).
+    pruned = await retention.prune(chat.client.app[STORE], now=T0 + timedelta(days=365), days=90)
+    assert pruned.inbox >= 1 and pruned.web_chat >= 1
+    after = await (await chat.client.get("/metrics")).text()
+    assert 'kontobot_inbox_events{status="done"}' not in after
+    for name in ("kontobot_turns_done_total", "kontobot_turns_failed_total"):
+        assert metric(after, name) == metric(before, name)
+    assert metric(after, 'kontobot_pruned_rows_total{table="inbox"}') == pruned.inbox
+    assert metric(after, 'kontobot_pruned_rows_total{table="web_message"}') == pruned.web_chat
 
 
 async def test_the_page_and_its_assets_are_served(chat: WebChat) -> None:

@@ -4,6 +4,7 @@ notices, not what is younger than the retention; each deletion on record."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from data import inbox, outbox, retention, webchat
@@ -95,6 +96,11 @@ async def test_old_replies_and_digests_done_with_are_deleted_and_nothing_else(
     [record] = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
     assert (record.actor_id, record.subject, record.at) == (None, "outbox", NOW)
     assert record.details == {"rows": 4, "before": (NOW - 90 * DAY).isoformat(), "days": 90}
+    async with store.read() as session:
+        assert {subject: (total.deleted, total.attempts)
+                for subject, total in (await retention.totals(session)).items()} == {
+            "outbox": (4, 0)
+        }
     # Run again: nothing more to delete, nothing more on record.
     assert await retention.prune(store, now=NOW, days=90) == retention.Pruned(NOW - 90 * DAY, 0, 0, 0)
     assert len(await load(store, AuditEvent, AuditEvent.action == "retention.pruned")) == 1
@@ -170,6 +176,32 @@ async def test_many_rows_go_a_transaction_per_chunk_each_on_record(
     assert [row.key for row in await load(store, Outbox)] == ["reply:young", "reply:late"]
     records = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
     assert [record.details["rows"] for record in records] == [3, 3, 1]
+
+
+async def test_two_prunes_at_once_delete_and_count_each_row_once(
+    store: Store, cast: Cast
+) -> None:
+    for n in range(5):
+        await event(store, f"old:{n}", OLD + n * timedelta(minutes=1), InboxStatus.DONE)
+        await owe(store, cast, f"reply:{n}", outbox.REPLY, OLD)
+    await event(store, "young", YOUNG, InboxStatus.DONE)
+
+    # Two processes' nightly runs at the same moment (on PostgreSQL each its own connection).
+    first, second = await asyncio.gather(
+        retention.prune(store, now=NOW, days=90, chunk=2),
+        retention.prune(store, now=NOW, days=90, chunk=2),
+    )
+
+    assert (first.outbox + second.outbox, first.inbox + second.inbox) == (5, 5)
+    assert [row.key for row in await load(store, InboxEvent)] == ["young"]
+    async with store.read() as session:
+        totals = await retention.totals(session)
+        # One attempt each, by the rows deleted; the young one's is the tally's own.
+        assert (totals["inbox"].deleted, totals["inbox"].attempts) == (5, 5)
+        assert totals["outbox"].deleted == 5
+        assert await inbox.tally(session) == inbox.Tally(done=6, failed=0, parked=0)
+    records = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
+    assert sum(r.details["rows"] for r in records if r.subject == "inbox") == 5
 
 
 async def test_a_shorter_retention_deletes_more(store: Store, cast: Cast) -> None:
