@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
-from data import directory, export, register, retention, tokens
+from data import directory, export, parked, register, retention, tokens
 from data.db import Store
 from data.errors import DomainError, Invalid
 from data.migrate import ensure_current, migrate
@@ -100,6 +100,16 @@ def parser() -> argparse.ArgumentParser:
         "replaces what the last one said",
     )
     staff.add_argument("file", type=Path, metavar="FILE.csv")
+    events = commands.add_parser(
+        "inbox", help="incoming events parked after every retry: list them, or put them back"
+    )
+    events_commands = events.add_subparsers(dest="inbox_command", required=True, metavar="ACTION")
+    events_commands.add_parser("parked", help="list the parked events, the oldest first")
+    retry = events_commands.add_parser(
+        "retry", help="put parked events back to run, once what failed them is mended"
+    )
+    retry.add_argument("keys", nargs="*", metavar="KEY", help="the events' keys, as listed")
+    retry.add_argument("--all", action="store_true", help="every parked event")
     tokens = commands.add_parser("tokens", help="an account's question-webhook token")
     tokens.add_argument("action", choices=("create", "rotate"))
     tokens.add_argument("account", metavar="ACCOUNT_NUMBER", help="e.g. SOME-2027-0001")
@@ -146,6 +156,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_prune(settings, args.as_of, args.days))
     if args.command == "directory":
         return _directory_import(settings, args.file)
+    if args.command == "inbox":
+        if args.inbox_command == "parked":
+            sys.stdout.write(asyncio.run(_parked(settings)))
+            return 0
+        if bool(args.keys) == args.all:
+            log.error("name the events to put back by their keys, or give --all")
+            return 2
+        return asyncio.run(_retry(settings, None if args.all else args.keys))
     if args.command == "tokens":
         sys.stdout.write(asyncio.run(_token(settings, args.action, args.account)) + "\n")
         return 0
@@ -331,6 +349,55 @@ async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool)
         log.info("as of %s: %s nudge(s), %s new outbox message(s)", now.isoformat(),
                  result.found, len(result.written))
     return table
+
+
+def _shown(text: str, width: int) -> str:
+    """One line of what an event or its error said, safe to print on a terminal."""
+    line = "".join(c if c.isprintable() else "?" for c in text.strip().split("\n")[0])
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+async def _parked(settings: Settings) -> str:
+    store = Store.from_url(settings.database_url)
+    try:
+        await ensure_current(store.engine)
+        async with store.read() as session:
+            rows = await parked.listed(session)
+    finally:
+        await store.close()
+    log.info("%s parked event(s)%s", len(rows), "" if len(rows) < parked.LISTED else
+             f" (the oldest {parked.LISTED} are listed)")
+    lines = [("KEY", "PLATFORM", "ATTEMPTS", "RECEIVED", "ERROR")] + [
+        (_shown(row.key, 255), row.platform, str(row.attempts),
+         row.received_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M"),
+         _shown(row.error or "", 100))
+        for row in rows
+    ]
+    widths = [max(len(line[n]) for line in lines) for n in range(5)]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        + "\n"
+        for line in lines
+    )
+
+
+async def _retry(settings: Settings, keys: list[str] | None) -> int:
+    store = Store.from_url(settings.database_url)
+    try:
+        await ensure_current(store.engine)
+        async with store.transaction() as session:
+            back = await parked.retry(session, keys=keys, now=datetime.now(UTC))
+    finally:
+        await store.close()
+    for key in back:
+        sys.stdout.write(_shown(key, 255) + "\n")
+    log.info("%s event(s) put back to run", len(back))
+    missing = sorted(set(keys or ()) - set(back))
+    if missing:
+        log.error("not parked (done, still to run, or unknown): %s",
+                  ", ".join(_shown(key, 255) for key in missing))
+        return 1
+    return 0
 
 
 async def _token(settings: Settings, action: str, number: str) -> str:

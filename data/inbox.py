@@ -8,7 +8,8 @@ they arrived; different senders' rows run side by side. On PostgreSQL several pr
 with `FOR UPDATE SKIP LOCKED`; SQLite ignores the lock clause and one process does the work.
 
 A turn that fails is retried a few times with a short backoff, then parked with its error
-(never lost, never looping); the sender's later rows then go on.
+(never lost, never looping); the sender's later rows then go on. An operator may put a parked
+row back to run (data.parked).
 """
 
 from __future__ import annotations
@@ -218,11 +219,13 @@ async def fail(
         return False
     row.error = error[:2000]
     row.claimed_until = None
-    if row.attempts >= MAX_ATTEMPTS:
+    # The attempts since it was last put back to run (data.parked), if it ever was.
+    tries = row.attempts - MAX_ATTEMPTS * row.retries
+    if tries >= MAX_ATTEMPTS:
         row.status = InboxStatus.PARKED.value
     else:
         row.status = InboxStatus.PENDING.value
-        row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+        row.next_attempt_at = now + BACKOFF[min(max(tries, 1), len(BACKOFF)) - 1]
     session.add(row)
     return row.status == InboxStatus.PARKED.value
 
@@ -241,7 +244,8 @@ async def release(session: AsyncSession, *, worker: str, stopped: bool = False) 
     if stopped:
         result = await session.exec(
             update(InboxEvent)
-            .where(*held, col(InboxEvent.attempts) >= MAX_ATTEMPTS)
+            .where(*held, col(InboxEvent.attempts)
+                   >= MAX_ATTEMPTS * (col(InboxEvent.retries) + 1))
             .values(
                 status=InboxStatus.PARKED.value,
                 claimed_by=None,
@@ -308,6 +312,7 @@ class Tally:
     done: int
     # Attempts that did not finish: the turn failed, or its process stopped while running it.
     failed: int
+    # Times an event was parked (an operator may have put it back to run since).
     parked: int
 
 
@@ -315,23 +320,26 @@ async def tally(session: AsyncSession) -> Tally:
     """For /metrics: counted from the rows, so true whichever process ran the turns."""
     rows = (
         await session.exec(
-            select(InboxEvent.status, func.count(), func.coalesce(func.sum(InboxEvent.attempts), 0))
+            select(InboxEvent.status, func.count(),
+                   func.coalesce(func.sum(InboxEvent.attempts), 0),
+                   func.coalesce(func.sum(InboxEvent.retries), 0))
             .group_by(col(InboxEvent.status))
         )
     ).all()
-    count = {status: int(n) for status, n, _attempts in rows}
-    attempts = sum(int(a) for _status, _n, a in rows)
+    count = {status: int(n) for status, n, _attempts, _retries in rows}
+    attempts = sum(int(a) for _status, _n, a, _retries in rows)
+    # Each time an operator put a parked row back to run, it had been parked once.
+    parked = count.get(InboxStatus.PARKED.value, 0) + sum(int(r) for *_, r in rows)
     # Done rows deleted by retention (data.retention) still count: a total never falls.
     pruned = await session.get(PrunedTotal, PRUNED_AS)
     if pruned is not None:
         count[InboxStatus.DONE.value] = count.get(InboxStatus.DONE.value, 0) + pruned.deleted
         attempts += pruned.attempts
+        parked += pruned.parked
     # A done row's last attempt finished; a working row's attempt is still running.
     running = count.get(InboxStatus.WORKING.value, 0)
     done = count.get(InboxStatus.DONE.value, 0)
-    return Tally(
-        done=done, failed=attempts - done - running, parked=count.get(InboxStatus.PARKED.value, 0)
-    )
+    return Tally(done=done, failed=attempts - done - running, parked=parked)
 
 
 async def counts(session: AsyncSession) -> dict[str, int]:

@@ -285,7 +285,11 @@ class InboxEvent(SQLModel, table=True):
     # The neutral event (hub.wire) and what the adapter needs to answer (its context).
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=InboxStatus.PENDING.value, max_length=16, index=True)
+    # Every attempt, counted as it is claimed (a graceful stop gives its attempt back).
     attempts: int = 0
+    # Times an operator put the row back to run after it was parked (data.parked): each gives
+    # it MAX_ATTEMPTS more attempts, and each followed a parking.
+    retries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     next_attempt_at: datetime
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = None
@@ -303,8 +307,9 @@ class PrunedTotal(SQLModel, table=True):
     # The table: "outbox", "inbox" or "web_message".
     subject: str = Field(max_length=32, primary_key=True)
     deleted: int = Field(default=0, sa_type=BigInteger)
-    # The inbox's: the attempts its deleted rows took.
+    # The inbox's: the attempts its deleted rows took, and the times they had been parked.
     attempts: int = Field(default=0, sa_type=BigInteger)
+    parked: int = Field(default=0, sa_type=BigInteger)
 
 
 class RotaSetting(SQLModel, table=True):

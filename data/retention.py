@@ -62,16 +62,19 @@ _NO_BOUND = 2**31 - 1
 class _Pruning:
     """One table's pruning: its name in the audit trail, its table, the query for the first
     row to keep, the query for the next prunable rows' ids below it, and what a deleted row
-    adds to its table's attempts total (PrunedTotal)."""
+    adds to its table's totals of attempts and parkings (PrunedTotal)."""
 
     name: str
     table: Any
     bound: Any
     prunable: Any
     attempts: Any
+    parked: Any
 
 
-def _pruning(name: str, table: Any, at: Any, *done: Any, attempts: Any = None) -> _Pruning:
+def _pruning(
+    name: str, table: Any, at: Any, *done: Any, attempts: Any = None, parked: Any = None
+) -> _Pruning:
     """`table`'s rows that are `done` and whose time `at` is before the cut. The first row at
     or after the cut bounds them (ids grow with time; a row out of order waits for the next
     day's run); a row below it has its time checked too, for one whose id was taken before the
@@ -86,7 +89,8 @@ def _pruning(name: str, table: Any, at: Any, *done: Any, attempts: Any = None) -
         .limit(bindparam("limit"))
     )
     return _Pruning(name, table, bound, prunable,
-                    literal(0) if attempts is None else attempts)
+                    literal(0) if attempts is None else attempts,
+                    literal(0) if parked is None else parked)
 
 
 _OUTBOX = _pruning(
@@ -96,6 +100,7 @@ _OUTBOX = _pruning(
 _INBOX = _pruning(
     inbox.PRUNED_AS, InboxEvent, col(InboxEvent.received_at),
     col(InboxEvent.status) == InboxStatus.DONE.value, attempts=col(InboxEvent.attempts),
+    parked=col(InboxEvent.retries),
 )
 _WEB_CHAT = _pruning(
     "web_message", WebMessage, col(WebMessage.created_at),
@@ -147,12 +152,14 @@ async def _prune(
             if ids:
                 # Another process pruning at once may have deleted some: only this one's are
                 # counted, as the statement hands them back.
-                attempts = [int(row[0]) for row in await session.exec(
-                    delete(spec.table).where(col(spec.table.id).in_(ids)).returning(spec.attempts)
+                counted = [(int(attempts), int(parked)) for attempts, parked in await session.exec(
+                    delete(spec.table).where(col(spec.table.id).in_(ids))
+                    .returning(spec.attempts, spec.parked)
                 )]
-                gone = len(attempts)
+                gone = len(counted)
             if gone:
-                await _add_to_total(session, spec.name, gone, sum(attempts))
+                await _add_to_total(session, spec.name, gone, sum(a for a, _ in counted),
+                                    sum(p for _, p in counted))
                 audit.record(
                     session, now=now, actor_id=None, action="retention.pruned",
                     subject=spec.name, rows=gone, before=before.isoformat(), days=days,
@@ -163,16 +170,18 @@ async def _prune(
         after = ids[-1]
 
 
-async def _add_to_total(session: AsyncSession, subject: str, deleted: int, attempts: int) -> None:
+async def _add_to_total(
+    session: AsyncSession, subject: str, deleted: int, attempts: int, parked: int
+) -> None:
     """Add to what retention has deleted from `subject` (in the deleting transaction)."""
     table = PrunedTotal.__table__  # type: ignore[attr-defined]
     statement = INSERT[dialect_of(session)](table).values(
-        subject=subject, deleted=deleted, attempts=attempts
+        subject=subject, deleted=deleted, attempts=attempts, parked=parked
     )
     await session.exec(statement.on_conflict_do_update(
         index_elements=["subject"],
-        set_={"deleted": table.c.deleted + statement.excluded.deleted,
-              "attempts": table.c.attempts + statement.excluded.attempts},
+        set_={name: table.c[name] + statement.excluded[name]
+              for name in ("deleted", "attempts", "parked")},
     ))
 
 

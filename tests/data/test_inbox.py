@@ -9,35 +9,7 @@ from data import inbox, retention
 from data.db import Store
 from data.models import InboxEvent, InboxStatus
 from tests.helpers import T0, load
-
-SECOND = timedelta(seconds=1)
-
-
-async def receive(store: Store, key: str, lane: str = "slack:U1") -> bool:
-    async with store.transaction() as session:
-        return await inbox.receive(
-            session, key=key, platform="slack", lane=lane, payload={"n": key}, now=T0
-        )
-
-
-async def claim(
-    store: Store, at: timedelta = timedelta(0), worker: str = "w1", limit: int = 10, key: str | None = None
-) -> list[str]:
-    async with store.transaction() as session:
-        rows = await inbox.claim(session, now=T0 + at, worker=worker, limit=limit, key=key)
-        return [row.key for row in rows]
-
-
-async def row_of(store: Store, key: str) -> InboxEvent:
-    [row] = await load(store, InboxEvent, InboxEvent.key == key)
-    return row
-
-
-async def finish(store: Store, key: str, worker: str = "w1") -> bool:
-    row = await row_of(store, key)
-    assert row.id is not None
-    async with store.transaction() as session:
-        return await inbox.finish(session, row_id=row.id, worker=worker, now=T0)
+from tests.helpers.inbox import SECOND, claim, finish, receive, row_of
 
 
 async def test_a_delivery_id_is_stored_once(store: Store) -> None:

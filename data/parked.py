@@ -1,0 +1,64 @@
+"""Incoming events parked after every retry (data.inbox), for an operator: listed with their
+errors, and put back to run once the cause is mended (`kontobot inbox`).
+
+A parked event is never run again by itself: it failed MAX_ATTEMPTS times, or its process
+stopped while running it each time. Put back, it runs as a new event would, first in its
+sender's lane (their events received after it wait for it, as they would have), with
+MAX_ATTEMPTS attempts more; if it fails them too, it is parked again. Its attempts are kept
+(/metrics' totals count every attempt and every parking), and each putting back is on record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from data import audit
+from data.chunks import chunks
+from data.models import InboxEvent, InboxStatus
+
+# How many an operator's listing shows at most.
+LISTED = 500
+
+
+async def listed(session: AsyncSession, *, limit: int = LISTED) -> list[InboxEvent]:
+    """The parked events, the oldest first."""
+    found = await session.exec(
+        select(InboxEvent)
+        .where(col(InboxEvent.status) == InboxStatus.PARKED.value)
+        .order_by(col(InboxEvent.id))
+        .limit(limit)
+    )
+    return list(found)
+
+
+async def retry(
+    session: AsyncSession, *, keys: Sequence[str] | None, now: datetime
+) -> list[str]:
+    """Put the parked events of `keys` (None: every one) back to run from `now`; the keys put
+    back, in the order received. A key that is not of a parked event is left alone."""
+    parked = col(InboxEvent.status) == InboxStatus.PARKED.value
+    rows: list[InboxEvent] = []
+    if keys is None:
+        rows += await session.exec(select(InboxEvent).where(parked).with_for_update())
+    else:
+        for piece in chunks(sorted({key[:255] for key in keys})):
+            rows += await session.exec(
+                select(InboxEvent).where(parked, col(InboxEvent.key).in_(piece)).with_for_update()
+            )
+    rows.sort(key=lambda row: row.id or 0)
+    for row in rows:
+        audit.record(
+            session, now=now, actor_id=None, action="inbox.retried", subject=f"inbox:{row.key}",
+            platform=row.platform, attempts=row.attempts, error=(row.error or "")[:200],
+        )
+        row.status = InboxStatus.PENDING.value
+        row.retries += 1
+        row.next_attempt_at = now
+        row.claimed_by = None
+        row.claimed_until = None
+        session.add(row)
+    return [row.key for row in rows]
