@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,8 @@ UPDATE_WAIT = timedelta(seconds=2)
 REPLY = outbox.REPLY
 # A reply's param naming the message it rewrites (the clicked card), rather than being sent.
 UPDATE = "update"
+# The longest wait a platform's Retry-After may set (the outbox's own backoff grows to this).
+MAX_RETRY_AFTER = timedelta(hours=1)
 
 
 class Deliverer:
@@ -187,9 +190,9 @@ class Deliverer:
                 retried = False
                 await self._tell_unreachable(session, row, now)
             else:
-                delay = timedelta(seconds=retry_after) if retry_after is not None else None
                 retried = await outbox.mark_retry(
-                    session, row_id=row.id, now=now, error=reason, delivered=delivered, delay=delay
+                    session, row_id=row.id, now=now, error=reason, delivered=delivered,
+                    delay=_delay(retry_after),
                 )
         if retried:
             log.warning("outbox row %s (%s) failed, will retry: %s", row.key, row.kind, reason)
@@ -328,3 +331,12 @@ class _NotYet(Exception):
 
 class _NoPlace(Exception):
     pass
+
+
+def _delay(retry_after: float | None) -> timedelta | None:
+    """The wait a platform asked for, within [0, MAX_RETRY_AFTER]; None (the outbox's own
+    backoff) when it asked for none, or for no number of seconds at all: a Retry-After of
+    "inf" or "nan" from a proxy between us would otherwise fail the bookkeeping of the send."""
+    if retry_after is None or not math.isfinite(retry_after):
+        return None
+    return timedelta(seconds=min(max(retry_after, 0.0), MAX_RETRY_AFTER.total_seconds()))

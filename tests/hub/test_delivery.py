@@ -4,6 +4,7 @@ places, retries with backoff and leases that run out. On SQLite and PostgreSQL."
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime, timedelta
 
 import pytest
@@ -150,14 +151,28 @@ async def test_a_failing_platform_is_retried_with_backoff_and_delivers_once(
     assert len(web.sent) == 1
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        (90, timedelta(seconds=90)),
+        # Within reason: not before now, not after an hour.
+        (-5, timedelta(0)),
+        (1e12, timedelta(hours=1)),
+        (1e300, timedelta(hours=1)),
+        # No number of seconds (a proxy's "inf" or "nan"): the outbox's own backoff.
+        (math.inf, timedelta(seconds=10)),
+        (math.nan, timedelta(seconds=10)),
+    ],
+)
 async def test_the_platform_can_say_when_to_retry(
-    store: Store, cast: Cast, web: RecordingChannel, deliverer: Deliverer
+    store: Store, cast: Cast, web: RecordingChannel, deliverer: Deliverer,
+    retry_after: float, wait: timedelta,
 ) -> None:
     request = await submit(store, cast)
-    web.fail_next(reason="rate limited", retry_after=90)
+    web.fail_next(reason="rate limited", retry_after=retry_after)
     await deliverer.deliver_due(T0)
     card = await row(store, card_key(request, cast.manager))
-    assert card.next_attempt_at == T0 + timedelta(seconds=90)
+    assert (card.status, card.next_attempt_at) == ("pending", T0 + wait)
     assert card.error == "rate limited"
 
 
