@@ -78,8 +78,8 @@ def parser() -> argparse.ArgumentParser:
     )
     prune = commands.add_parser(
         "prune",
-        help="delete the replies and reminders delivered, the events done and the web chat's "
-        "messages older than the retention (what `serve`'s scheduler does nightly)",
+        help="delete the replies and reminders delivered, the events done or parked and the "
+        "web chat's messages older than the retention (what `serve`'s scheduler does nightly)",
     )
     prune.add_argument(
         "--as-of",

@@ -307,7 +307,7 @@ PRUNED_AS = "inbox"
 @dataclass(frozen=True)
 class Tally:
     """What every worker of every process has done with the inbox: counted from its rows, and
-    from retention's totals for the done rows it deleted."""
+    from retention's totals for the rows it deleted."""
 
     done: int
     # Attempts that did not finish: the turn failed, or its process stopped while running it.
@@ -330,10 +330,10 @@ async def tally(session: AsyncSession) -> Tally:
     attempts = sum(int(a) for _status, _n, a, _retries in rows)
     # Each time an operator put a parked row back to run, it had been parked once.
     parked = count.get(InboxStatus.PARKED.value, 0) + sum(int(r) for *_, r in rows)
-    # Done rows deleted by retention (data.retention) still count: a total never falls.
+    # Rows deleted by retention (data.retention) still count: a total never falls.
     pruned = await session.get(PrunedTotal, PRUNED_AS)
     if pruned is not None:
-        count[InboxStatus.DONE.value] = count.get(InboxStatus.DONE.value, 0) + pruned.deleted
+        count[InboxStatus.DONE.value] = count.get(InboxStatus.DONE.value, 0) + pruned.done
         attempts += pruned.attempts
         parked += pruned.parked
     # A done row's last attempt finished; a working row's attempt is still running.

@@ -307,7 +307,9 @@ class PrunedTotal(SQLModel, table=True):
     # The table: "outbox", "inbox" or "web_message".
     subject: str = Field(max_length=32, primary_key=True)
     deleted: int = Field(default=0, sa_type=BigInteger)
-    # The inbox's: the attempts its deleted rows took, and the times they had been parked.
+    # The inbox's: of the rows deleted, those done (the others were parked), the attempts they
+    # took and the times they had been parked.
+    done: int = Field(default=0, sa_type=BigInteger)
     attempts: int = Field(default=0, sa_type=BigInteger)
     parked: int = Field(default=0, sa_type=BigInteger)
 

@@ -6,6 +6,7 @@ stopped while running it each time. Put back, it runs as a new event would, firs
 sender's lane (their events received after it wait for it, as they would have), with
 MAX_ATTEMPTS attempts more; if it fails them too, it is parked again. Its attempts are kept
 (/metrics' totals count every attempt and every parking), and each putting back is on record.
+A parked event waits as long as the retention (data.retention), then goes with the events done.
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ so `prune` deletes, once they are older than the retention:
   expired or given up. The cards a later decision rewrites (an approval, a colleague asked, a
   manager's hand-over: `update_of` finds them by key) and the notices are kept: they are few,
   and they are the record of what was asked;
-- from the inbox, the events done. A parked one waits for an operator; one still to run, or
-  running, is never touched;
+- from the inbox, the events done, and those parked (failed every retry): a parked event
+  waits for an operator (`kontobot inbox`, data.parked) as long as the retention, as a
+  dead-letter queue keeps its messages, and then goes, on record like the rest; one put back
+  to run within the retention is kept. An event still to run, or running, is never touched;
 - from the web chat's transcripts (data.webchat: the web chat has no service that keeps its
   conversations, so they are kept here, with what people typed), the messages neither said
   nor rewritten within the retention. The web chat shows a conversation's newest 200; a card
@@ -26,8 +28,8 @@ being rewritten (hub.turns); a platform retries an event within minutes, not day
 Each deletion is a short writing transaction of at most `chunk` rows (on SQLite an
 acknowledgement waits for one at most) with its audit event, so what was deleted, when and
 under which retention is on record, and adds what it deleted to the table's totals
-(PrunedTotal): /metrics counts the turns from the inbox's rows, and a count must not fall. The rows are found by id below the first row young enough
-to keep, each chunk's past the last one's, so a day's run reads what it deletes, not the
+(PrunedTotal): /metrics counts the turns from the inbox's rows, and a count must not fall.
+The rows are found by id below the first row young enough to keep, each chunk's past the last one's, so a day's run reads what it deletes, not the
 whole table.
 """
 
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, literal, or_
+from sqlalchemy import bindparam, case, delete, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,6 +55,7 @@ DIGESTS = "nudge_"
 CHUNK = 2000
 
 _DONE_WITH = (OutboxStatus.SENT.value, OutboxStatus.EXPIRED.value, OutboxStatus.FAILED.value)
+_EVENTS_DONE_WITH = (InboxStatus.DONE.value, InboxStatus.PARKED.value)
 
 # Past every id (the largest INTEGER): the bound when no row is young enough to keep.
 _NO_BOUND = 2**31 - 1
@@ -62,18 +65,20 @@ _NO_BOUND = 2**31 - 1
 class _Pruning:
     """One table's pruning: its name in the audit trail, its table, the query for the first
     row to keep, the query for the next prunable rows' ids below it, and what a deleted row
-    adds to its table's totals of attempts and parkings (PrunedTotal)."""
+    adds to its table's totals of turns done, attempts and parkings (PrunedTotal)."""
 
     name: str
     table: Any
     bound: Any
     prunable: Any
+    done: Any
     attempts: Any
     parked: Any
 
 
 def _pruning(
-    name: str, table: Any, at: Any, *done: Any, attempts: Any = None, parked: Any = None
+    name: str, table: Any, at: Any, *done_with: Any, done: Any = None, attempts: Any = None,
+    parked: Any = None,
 ) -> _Pruning:
     """`table`'s rows that are `done` and whose time `at` is before the cut. The first row at
     or after the cut bounds them (ids grow with time; a row out of order waits for the next
@@ -84,13 +89,13 @@ def _pruning(
     prunable = (
         select(table.id)
         .where(ident > bindparam("after"), ident < bindparam("bound"),
-               at < bindparam("before"), *done)
+               at < bindparam("before"), *done_with)
         .order_by(ident)
         .limit(bindparam("limit"))
     )
-    return _Pruning(name, table, bound, prunable,
-                    literal(0) if attempts is None else attempts,
-                    literal(0) if parked is None else parked)
+    none = literal(0)
+    return _Pruning(name, table, bound, prunable, none if done is None else done,
+                    none if attempts is None else attempts, none if parked is None else parked)
 
 
 _OUTBOX = _pruning(
@@ -99,8 +104,14 @@ _OUTBOX = _pruning(
 )
 _INBOX = _pruning(
     inbox.PRUNED_AS, InboxEvent, col(InboxEvent.received_at),
-    col(InboxEvent.status) == InboxStatus.DONE.value, attempts=col(InboxEvent.attempts),
-    parked=col(InboxEvent.retries),
+    col(InboxEvent.status).in_(_EVENTS_DONE_WITH),
+    # Put back to run (data.parked) within the retention: kept until that is old too.
+    col(InboxEvent.next_attempt_at) < bindparam("before"),
+    done=case((col(InboxEvent.status) == InboxStatus.DONE.value, 1), else_=0),
+    attempts=col(InboxEvent.attempts),
+    # Each putting back followed a parking; a parked row was parked once more.
+    parked=col(InboxEvent.retries)
+    + case((col(InboxEvent.status) == InboxStatus.PARKED.value, 1), else_=0),
 )
 _WEB_CHAT = _pruning(
     "web_message", WebMessage, col(WebMessage.created_at),
@@ -152,14 +163,14 @@ async def _prune(
             if ids:
                 # Another process pruning at once may have deleted some: only this one's are
                 # counted, as the statement hands them back.
-                counted = [(int(attempts), int(parked)) for attempts, parked in await session.exec(
+                counted = [tuple(int(n) for n in row) for row in await session.exec(
                     delete(spec.table).where(col(spec.table.id).in_(ids))
-                    .returning(spec.attempts, spec.parked)
+                    .returning(spec.done, spec.attempts, spec.parked)
                 )]
                 gone = len(counted)
             if gone:
-                await _add_to_total(session, spec.name, gone, sum(a for a, _ in counted),
-                                    sum(p for _, p in counted))
+                done, attempts, parked = (sum(column) for column in zip(*counted, strict=True))
+                await _add_to_total(session, spec.name, gone, done, attempts, parked)
                 audit.record(
                     session, now=now, actor_id=None, action="retention.pruned",
                     subject=spec.name, rows=gone, before=before.isoformat(), days=days,
@@ -171,17 +182,17 @@ async def _prune(
 
 
 async def _add_to_total(
-    session: AsyncSession, subject: str, deleted: int, attempts: int, parked: int
+    session: AsyncSession, subject: str, deleted: int, done: int, attempts: int, parked: int
 ) -> None:
     """Add to what retention has deleted from `subject` (in the deleting transaction)."""
     table = PrunedTotal.__table__  # type: ignore[attr-defined]
     statement = INSERT[dialect_of(session)](table).values(
-        subject=subject, deleted=deleted, attempts=attempts, parked=parked
+        subject=subject, deleted=deleted, done=done, attempts=attempts, parked=parked
     )
     await session.exec(statement.on_conflict_do_update(
         index_elements=["subject"],
         set_={name: table.c[name] + statement.excluded[name]
-              for name in ("deleted", "attempts", "parked")},
+              for name in ("deleted", "done", "attempts", "parked")},
     ))
 
 

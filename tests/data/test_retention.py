@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from data import inbox, outbox, retention, webchat
+from data import inbox, outbox, parked, retention, webchat
 from data.db import Store
 from data.models import AuditEvent, InboxEvent, InboxStatus, Outbox, OutboxStatus
 from scheduler.nudge_rules import KINDS
@@ -106,23 +106,45 @@ async def test_old_replies_and_digests_done_with_are_deleted_and_nothing_else(
     assert len(await load(store, AuditEvent, AuditEvent.action == "retention.pruned")) == 1
 
 
-async def test_old_events_done_are_deleted_and_those_waiting_or_parked_kept(
+async def test_old_events_done_or_parked_are_deleted_and_those_waiting_kept(
     store: Store, cast: Cast
 ) -> None:
     await event(store, "old:done", OLD, InboxStatus.DONE)
     await event(store, "old:parked", OLD, InboxStatus.PARKED)
     await event(store, "old:working", OLD, InboxStatus.WORKING)
+    # Parked long ago, then put back to run lately, and parked again: an operator's, for now.
+    await event(store, "old:retried", OLD, InboxStatus.PARKED)
     await event(store, "young:done", YOUNG, InboxStatus.DONE)
+    await event(store, "young:parked", YOUNG, InboxStatus.PARKED)
     await event(store, "old:pending", OLD + DAY, InboxStatus.PENDING)
+    async with store.transaction() as session:
+        assert await parked.retry(session, keys=["old:retried"], now=YOUNG) == ["old:retried"]
+    for attempt in range(inbox.MAX_ATTEMPTS):
+        async with store.transaction() as session:
+            [row] = await inbox.claim(session, now=YOUNG + attempt * DAY, worker="w",
+                                      key="old:retried")
+            assert row.id is not None
+            await inbox.fail(session, row_id=row.id, worker="w", now=YOUNG, error="boom")
+    [again] = await load(store, InboxEvent, InboxEvent.key == "old:retried")
+    assert again.status == InboxStatus.PARKED.value
+    async with store.read() as session:
+        before = await inbox.tally(session)
 
     pruned = await retention.prune(store, now=NOW, days=90)
 
-    assert (pruned.outbox, pruned.inbox) == (0, 1)
+    assert (pruned.outbox, pruned.inbox) == (0, 2)
     assert [row.key for row in await load(store, InboxEvent)] == [
-        "old:parked", "old:working", "young:done", "old:pending"
+        "old:working", "old:retried", "young:done", "young:parked", "old:pending"
     ]
     [record] = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
-    assert (record.subject, record.details["rows"]) == ("inbox", 1)
+    assert (record.subject, record.details["rows"]) == ("inbox", 2)
+    async with store.read() as session:
+        total = (await retention.totals(session))["inbox"]
+        assert (total.deleted, total.done, total.attempts, total.parked) == (
+            2, 1, 1 + inbox.MAX_ATTEMPTS, 1
+        )
+        # What was deleted is still counted.
+        assert await inbox.tally(session) == before
 
 
 async def said(store: Store, cast: Cast, conversation: str, text: str, at: datetime,

@@ -24,6 +24,7 @@ def upgrade() -> None:
     op.create_table('pruned_total',
     sa.Column('subject', sqlmodel.AutoString(length=32), nullable=False),
     sa.Column('deleted', sa.BigInteger(), nullable=False),
+    sa.Column('done', sa.BigInteger(), nullable=False),
     sa.Column('attempts', sa.BigInteger(), nullable=False),
     sa.Column('parked', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('subject')
