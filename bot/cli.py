@@ -78,8 +78,9 @@ def parser() -> argparse.ArgumentParser:
     )
     prune = commands.add_parser(
         "prune",
-        help="delete the replies and reminders delivered, the events done or parked and the "
-        "web chat's messages older than the retention (what `serve`'s scheduler does nightly)",
+        help="delete the replies and reminders delivered, the events done or parked, the web "
+        "chat's messages and the conversations left unfinished older than the retention (what "
+        "`serve`'s scheduler does nightly)",
     )
     prune.add_argument(
         "--as-of",
@@ -323,8 +324,9 @@ async def _prune(settings: Settings, as_of: datetime | None, days: int | None) -
         pruned = await retention.prune(store, now=now, days=keep)
     finally:
         await store.close()
-    log.info("deleted %s outbox message(s), %s inbox event(s) and %s web chat message(s) from "
-             "before %s", pruned.outbox, pruned.inbox, pruned.web_chat, pruned.before.isoformat())
+    log.info("deleted %s outbox message(s), %s inbox event(s), %s web chat message(s) and %s "
+             "unfinished conversation(s) from before %s", pruned.outbox, pruned.inbox,
+             pruned.web_chat, pruned.dialogs, pruned.before.isoformat())
     return 0
 
 

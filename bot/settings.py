@@ -38,8 +38,9 @@ class Settings(BaseSettings):
     )
     # The nudge scheduler (rota, questions, archiving, inactivity, approval reminders).
     scheduler: Literal["on", "off"] = Field("on", validation_alias=_env("KONTOBOT_SCHEDULER"))
-    # Days the delivered replies and nudges, the processed events and the web chat's messages
-    # are kept before the scheduler deletes them (data.retention); 0 keeps them forever.
+    # Days the delivered replies and nudges, the events processed or parked, the web chat's
+    # messages and the conversations left unfinished are kept before the scheduler deletes
+    # them (data.retention); 0 keeps them forever.
     retention_days: int = Field(
         90, ge=0, le=3650, validation_alias=_env("KONTOBOT_RETENTION_DAYS")
     )

@@ -1,5 +1,5 @@
-"""How long delivered messages, processed events and web chat transcripts are kept
-(KONTOBOT_RETENTION_DAYS).
+"""How long delivered messages, processed events, web chat transcripts and unfinished
+conversations are kept (KONTOBOT_RETENTION_DAYS).
 
 Without this the outbox grows by three or four digests an account each working day (40,000 a
 day at 10,000 accounts: some 9 million rows and gigabytes a year) and the inbox by every
@@ -19,7 +19,10 @@ so `prune` deletes, once they are older than the retention:
   conversations, so they are kept here, with what people typed), the messages neither said
   nor rewritten within the retention. The web chat shows a conversation's newest 200; a card
   that is deleted is no longer there to click, and a decision that would rewrite it rewrites
-  nothing.
+  nothing;
+- the conversations left unfinished (data.dialog_state: the answers given so far, a request
+  half filled in), not answered within the retention: whoever comes back starts afresh
+  rather than in the middle of what they left months ago.
 
 Nothing else reads these rows once they are old: a digest's key holds its day, and only
 today's are looked up; a click on a card older than the newest few is counted without the card
@@ -45,7 +48,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit, inbox
 from data.db import Store
-from data.models import InboxEvent, InboxStatus, Outbox, OutboxStatus, PrunedTotal, WebMessage
+from data.models import (
+    DialogState,
+    InboxEvent,
+    InboxStatus,
+    Outbox,
+    OutboxStatus,
+    PrunedTotal,
+    WebMessage,
+)
 from data.outbox import REPLY
 from data.upsert import INSERT, dialect_of
 
@@ -63,39 +74,49 @@ _NO_BOUND = 2**31 - 1
 
 @dataclass(frozen=True)
 class _Pruning:
-    """One table's pruning: its name in the audit trail, its table, the query for the first
-    row to keep, the query for the next prunable rows' ids below it, and what a deleted row
-    adds to its table's totals of turns done, attempts and parkings (PrunedTotal)."""
+    """One table's pruning: its name in the audit trail, its table and key, the query for the
+    first row to keep (None: keys do not grow with time), the query for the next prunable
+    rows' keys below it, the conditions that make a row prunable (checked again as it is
+    deleted), and what a deleted row adds to its table's totals of turns done, attempts and
+    parkings (PrunedTotal)."""
 
     name: str
     table: Any
+    ident: Any
     bound: Any
     prunable: Any
+    conditions: tuple[Any, ...]
     done: Any
     attempts: Any
     parked: Any
 
 
 def _pruning(
-    name: str, table: Any, at: Any, *done_with: Any, done: Any = None, attempts: Any = None,
-    parked: Any = None,
+    name: str, table: Any, at: Any, *done_with: Any, ident: Any = None, done: Any = None,
+    attempts: Any = None, parked: Any = None,
 ) -> _Pruning:
-    """`table`'s rows that are `done` and whose time `at` is before the cut. The first row at
-    or after the cut bounds them (ids grow with time; a row out of order waits for the next
-    day's run); a row below it has its time checked too, for one whose id was taken before the
-    bound's but that was committed after the bound was read."""
-    ident = col(table.id)
-    bound = select(table.id).where(at >= bindparam("before")).order_by(ident).limit(1)
+    """`table`'s rows that are `done_with` and whose time `at` is before the cut. Where ids
+    grow with time, the first row at or after the cut bounds them (a row out of order waits
+    for the next day's run); a row below it has its time checked too, for one whose id was
+    taken before the bound's but that was committed after the bound was read. Another key
+    (`ident`) does not grow with time: the rows are searched by their time alone."""
+    key = col(table.id) if ident is None else ident
+    conditions = (at < bindparam("before"), *done_with)
+    bound = (
+        select(key).where(at >= bindparam("before")).order_by(key).limit(1)
+        if ident is None else None
+    )
+    below = (key < bindparam("bound"),) if bound is not None else ()
     prunable = (
-        select(table.id)
-        .where(ident > bindparam("after"), ident < bindparam("bound"),
-               at < bindparam("before"), *done_with)
-        .order_by(ident)
+        select(key)
+        .where(key > bindparam("after"), *below, *conditions)
+        .order_by(key)
         .limit(bindparam("limit"))
     )
     none = literal(0)
-    return _Pruning(name, table, bound, prunable, none if done is None else done,
-                    none if attempts is None else attempts, none if parked is None else parked)
+    return _Pruning(name, table, key, bound, prunable, conditions,
+                    none if done is None else done, none if attempts is None else attempts,
+                    none if parked is None else parked)
 
 
 _OUTBOX = _pruning(
@@ -117,6 +138,9 @@ _WEB_CHAT = _pruning(
     "web_message", WebMessage, col(WebMessage.created_at),
     col(WebMessage.updated_at) < bindparam("before"),
 )
+_DIALOGS = _pruning(
+    "dialog_state", DialogState, col(DialogState.updated_at), ident=col(DialogState.person_id),
+)
 
 
 @dataclass(frozen=True)
@@ -127,12 +151,13 @@ class Pruned:
     outbox: int
     inbox: int
     web_chat: int
+    dialogs: int
 
 
 async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -> Pruned:
-    """Delete the outbox's done replies and digests owed, the inbox's done events received and
-    the web chat's messages said and last rewritten more than `days` days before `now` (see
-    the module docstring)."""
+    """Delete the outbox's done replies and digests owed, the inbox's events done or parked,
+    the web chat's messages and the conversations left unfinished, all of more than `days`
+    days before `now` (see the module docstring)."""
     assert now.tzinfo is not None, "times are aware"
     # A chunk's ids go to the database as one IN list: far inside both databases' limits.
     assert days >= 1 and 1 <= chunk <= 10_000
@@ -140,14 +165,17 @@ async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -
     outbox = await _prune(store, _OUTBOX, before=before, now=now, days=days, chunk=chunk)
     events = await _prune(store, _INBOX, before=before, now=now, days=days, chunk=chunk)
     web_chat = await _prune(store, _WEB_CHAT, before=before, now=now, days=days, chunk=chunk)
-    return Pruned(before, outbox, events, web_chat)
+    dialogs = await _prune(store, _DIALOGS, before=before, now=now, days=days, chunk=chunk)
+    return Pruned(before, outbox, events, web_chat, dialogs)
 
 
 async def _prune(
     store: Store, spec: _Pruning, *, before: datetime, now: datetime, days: int, chunk: int
 ) -> int:
-    async with store.read() as session:
-        first_kept = (await session.exec(spec.bound, params={"before": before})).first()
+    first_kept = None
+    if spec.bound is not None:
+        async with store.read() as session:
+            first_kept = (await session.exec(spec.bound, params={"before": before})).first()
     bound = _NO_BOUND if first_kept is None else first_kept
     deleted = 0
     # Each chunk's search starts past the last one's: what lies before it is kept or gone, and
@@ -161,11 +189,14 @@ async def _prune(
             }))
             gone = 0
             if ids:
-                # Another process pruning at once may have deleted some: only this one's are
-                # counted, as the statement hands them back.
+                # Checked again as they are deleted: on PostgreSQL a row may have changed since
+                # it was found (a failed message revived, a conversation answered), and another
+                # process pruning at once may have deleted some. Only this one's are counted,
+                # as the statement hands them back.
                 counted = [tuple(int(n) for n in row) for row in await session.exec(
-                    delete(spec.table).where(col(spec.table.id).in_(ids))
-                    .returning(spec.done, spec.attempts, spec.parked)
+                    delete(spec.table).where(spec.ident.in_(ids), *spec.conditions)
+                    .returning(spec.done, spec.attempts, spec.parked),
+                    params={"before": before},
                 )]
                 gone = len(counted)
             if gone:

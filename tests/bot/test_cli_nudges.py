@@ -114,8 +114,8 @@ async def test_prune_deletes_what_is_older_than_the_retention(tmp_path: Path) ->
     # Sent on 1 March: kept 30 days, so still there on 31 March, gone on 1 April.
     kept = await kontobot(url, tmp_path, "prune", "--as-of", "2027-03-31T08:00", "--days", "30")
     assert kept.code == 0, kept.err
-    assert ("deleted 0 outbox message(s), 0 inbox event(s) and 0 web chat message(s) from before "
-            "2027-03-01T06:00:00+00:00") in kept.err
+    assert ("deleted 0 outbox message(s), 0 inbox event(s), 0 web chat message(s) and 0 "
+            "unfinished conversation(s) from before 2027-03-01T06:00:00+00:00") in kept.err
     assert len(await nudge_rows(url)) == 1
     gone = await kontobot(url, tmp_path, "prune", "--as-of", "2027-04-01T08:00", "--days", "30")
     assert gone.code == 0, gone.err

@@ -7,9 +7,20 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from data import inbox, outbox, parked, retention, webchat
+import pytest
+from sqlalchemy import text, update
+from sqlmodel import col
+
+from data import dialog_state, inbox, outbox, parked, retention, webchat
 from data.db import Store
-from data.models import AuditEvent, InboxEvent, InboxStatus, Outbox, OutboxStatus
+from data.models import (
+    AuditEvent,
+    DialogState,
+    InboxEvent,
+    InboxStatus,
+    Outbox,
+    OutboxStatus,
+)
 from scheduler.nudge_rules import KINDS
 from tests.helpers import T0, Cast, load
 
@@ -102,7 +113,7 @@ async def test_old_replies_and_digests_done_with_are_deleted_and_nothing_else(
             "outbox": (4, 0)
         }
     # Run again: nothing more to delete, nothing more on record.
-    assert await retention.prune(store, now=NOW, days=90) == retention.Pruned(NOW - 90 * DAY, 0, 0, 0)
+    assert await retention.prune(store, now=NOW, days=90) == retention.Pruned(NOW - 90 * DAY, 0, 0, 0, 0)
     assert len(await load(store, AuditEvent, AuditEvent.action == "retention.pruned")) == 1
 
 
@@ -180,6 +191,61 @@ async def test_old_web_chat_messages_are_deleted_unless_rewritten_since(
         assert await webchat.history(session, "place:comms") == []
     [record] = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
     assert (record.subject, record.details["rows"]) == ("web_message", 2)
+
+
+async def test_conversations_left_unfinished_are_deleted_and_those_going_on_kept(
+    store: Store, cast: Cast
+) -> None:
+    for person, at in ((cast.requester, OLD), (cast.manager, YOUNG), (cast.colleague, OLD)):
+        async with store.transaction() as session:
+            await dialog_state.save(session, person_id=person, dialog="open_account",
+                                    step="handle", data={"platform": "instagram"},
+                                    history=["platform"], turn=1, now=at)
+    # The colleague answered lately: going on.
+    async with store.transaction() as session:
+        state = await dialog_state.load(session, cast.colleague)
+        assert state is not None
+        await dialog_state.save(session, person_id=cast.colleague, dialog=state.dialog,
+                                step="summary", data=state.data, history=state.history,
+                                turn=2, now=YOUNG)
+
+    pruned = await retention.prune(store, now=NOW, days=90)
+
+    assert pruned.dialogs == 1
+    assert sorted(s.person_id for s in await load(store, DialogState)) == sorted(
+        [cast.manager, cast.colleague]
+    )
+    [record] = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
+    assert (record.subject, record.details["rows"]) == ("dialog_state", 1)
+
+
+async def test_a_row_changed_while_it_is_being_deleted_is_kept(store: Store, cast: Cast) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite a writing transaction holds the write lock from its start")
+    await owe(store, cast, "reply:old:failed", outbox.REPLY, OLD, OutboxStatus.FAILED)
+    async with store.engine.connect() as reviving, store.engine.connect() as watching:
+        # The person writes again, and delivery revives the message that had failed: not yet
+        # committed when the nightly run finds it failed and old.
+        transaction = await reviving.begin()
+        await reviving.execute(
+            update(Outbox).where(col(Outbox.key) == "reply:old:failed").values(status="pending")
+        )
+        pruning = asyncio.create_task(retention.prune(store, now=NOW, days=90))
+        # Until the nightly run's DELETE waits for the revived row's lock.
+        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND datname = current_database()")
+        for _ in range(1000):
+            if (await watching.execute(waiting)).scalar_one():
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the nightly run never waited for the row")
+        await transaction.commit()
+        pruned = await pruning
+
+    assert pruned.outbox == 0
+    [row] = await load(store, Outbox)
+    assert row.status == OutboxStatus.PENDING.value
 
 
 async def test_many_rows_go_a_transaction_per_chunk_each_on_record(

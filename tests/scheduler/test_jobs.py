@@ -157,7 +157,7 @@ async def test_the_retention_job_prunes_as_of_the_clock_nightly_and_at_start(
     assert await jobs.NudgeScheduler(store, CONFIG, lambda: clock_at).prune() is None
     assert await jobs.NudgeScheduler(
         store, CONFIG, lambda: clock_at, retention_days=31
-    ).prune() == retention.Pruned(owed_at, 0, 0, 0)
+    ).prune() == retention.Pruned(owed_at, 0, 0, 0, 0)
     nudges = jobs.NudgeScheduler(store, CONFIG, lambda: clock_at, retention_days=30)
     pruned_at_start = asyncio.Event()
     nudges.scheduler.add_listener(
