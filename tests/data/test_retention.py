@@ -231,7 +231,9 @@ async def test_a_row_changed_while_it_is_being_deleted_is_kept(store: Store, cas
             update(Outbox).where(col(Outbox.key) == "reply:old:failed").values(status="pending")
         )
         pruning = asyncio.create_task(retention.prune(store, now=NOW, days=90))
-        # Until the nightly run's DELETE waits for the revived row's lock.
+        # Until the nightly run's DELETE waits for the revived row's lock (each look its own
+        # transaction: within one, PostgreSQL shows the activity as it was at the first look).
+        await watching.execution_options(isolation_level="AUTOCOMMIT")
         waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                        "AND datname = current_database()")
         for _ in range(1000):
