@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, literal, or_
@@ -205,21 +206,19 @@ async def _prune(
                 # SQLite this transaction has held the write lock since it began, and checking
                 # again cost 15 % of a large backlog's time. Another process pruning at once
                 # may have deleted some: only this one's are counted.
-                again = spec.conditions if dialect_of(session) == "postgresql" else ()
-                deleting = delete(spec.table).where(spec.ident.in_(ids), *again)
+                again = dialect_of(session) == "postgresql"
+                result = await session.exec(
+                    _deleting(spec, again), params={"ids": ids, "before": before} if again
+                    else {"ids": ids},
+                )
                 if spec.counted:
                     # What the deleted rows add to the totals, as the statement hands them back.
-                    for row in await session.exec(
-                        deleting.returning(spec.done, spec.attempts, spec.parked),
-                        params={"before": before} if again else {},
-                    ):
+                    for row in result:
                         gone += 1
                         done, attempts, parked = done + row[0], attempts + row[1], parked + row[2]
                 else:
                     # Rows alone (a row a value returned costs ~10 % on a large backlog).
-                    gone = (await session.exec(
-                        deleting, params={"before": before} if again else {}
-                    )).rowcount
+                    gone = result.rowcount
             if gone:
                 await _add_to_total(session, spec.name, gone, done, attempts, parked)
                 audit.record(
@@ -232,19 +231,39 @@ async def _prune(
         after = ids[-1]
 
 
+_TOTALS = ("deleted", "done", "attempts", "parked")
+
+
+@cache
+def _adding(dialect: str) -> Any:
+    """The upsert that adds to a table's totals, built once (a prune runs it a chunk)."""
+    table = PrunedTotal.__table__  # type: ignore[attr-defined]
+    statement = INSERT[dialect](table).values(
+        subject=bindparam("subject"), **{name: bindparam(name) for name in _TOTALS}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["subject"],
+        set_={name: table.c[name] + statement.excluded[name] for name in _TOTALS},
+    )
+
+
+@cache
+def _deleting(spec: _Pruning, again: bool) -> Any:
+    """The chunk's DELETE of `spec` by key, its conditions checked `again`; built once."""
+    statement = delete(spec.table).where(
+        spec.ident.in_(bindparam("ids", expanding=True)), *(spec.conditions if again else ())
+    )
+    return statement.returning(spec.done, spec.attempts, spec.parked) if spec.counted else statement
+
+
 async def _add_to_total(
     session: AsyncSession, subject: str, deleted: int, done: int, attempts: int, parked: int
 ) -> None:
     """Add to what retention has deleted from `subject` (in the deleting transaction)."""
-    table = PrunedTotal.__table__  # type: ignore[attr-defined]
-    statement = INSERT[dialect_of(session)](table).values(
-        subject=subject, deleted=deleted, done=done, attempts=attempts, parked=parked
-    )
-    await session.exec(statement.on_conflict_do_update(
-        index_elements=["subject"],
-        set_={name: table.c[name] + statement.excluded[name]
-              for name in ("deleted", "done", "attempts", "parked")},
-    ))
+    await session.exec(_adding(dialect_of(session)), params={
+        "subject": subject, "deleted": deleted, "done": done, "attempts": attempts,
+        "parked": parked,
+    })
 
 
 async def totals(session: AsyncSession) -> dict[str, PrunedTotal]:
