@@ -324,9 +324,7 @@ async def _prune(settings: Settings, as_of: datetime | None, days: int | None) -
         pruned = await retention.prune(store, now=now, days=keep)
     finally:
         await store.close()
-    log.info("deleted %s outbox message(s), %s inbox event(s), %s web chat message(s) and %s "
-             "unfinished conversation(s) from before %s", pruned.outbox, pruned.inbox,
-             pruned.web_chat, pruned.dialogs, pruned.before.isoformat())
+    log.info("deleted %s", pruned)
     return 0
 
 

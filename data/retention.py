@@ -32,8 +32,8 @@ Each deletion is a short writing transaction of at most `chunk` rows (on SQLite 
 acknowledgement waits for one at most) with its audit event, so what was deleted, when and
 under which retention is on record, and adds what it deleted to the table's totals
 (PrunedTotal): /metrics counts the turns from the inbox's rows, and a count must not fall.
-The rows are found by id below the first row young enough to keep, each chunk's past the last one's, so a day's run reads what it deletes, not the
-whole table.
+The rows are found by id below the first row young enough to keep, each chunk's past the last
+one's, so a day's run reads what it deletes, not the whole table.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, literal, or_
+from sqlalchemy import bindparam, case, delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -79,7 +79,7 @@ class _Pruning:
     first row to keep (None: keys do not grow with time), the query for the next prunable
     rows' keys below it, the conditions that make a row prunable (checked again as it is
     deleted), and what a deleted row adds to its table's totals of turns done, attempts and
-    parkings (PrunedTotal)."""
+    parkings (PrunedTotal; None: only its number counts)."""
 
     name: str
     table: Any
@@ -87,16 +87,12 @@ class _Pruning:
     bound: Any
     prunable: Any
     conditions: tuple[Any, ...]
-    # Whether its deleted rows add more than their number to the totals (the inbox's do).
-    counted: bool
-    done: Any
-    attempts: Any
-    parked: Any
+    totals: tuple[Any, Any, Any] | None
 
 
 def _pruning(
-    name: str, table: Any, at: Any, *done_with: Any, ident: Any = None, done: Any = None,
-    attempts: Any = None, parked: Any = None,
+    name: str, table: Any, at: Any, *done_with: Any, ident: Any = None,
+    totals: tuple[Any, Any, Any] | None = None,
 ) -> _Pruning:
     """`table`'s rows that are `done_with` and whose time `at` is before the cut. Where ids
     grow with time, the first row at or after the cut bounds them (a row out of order waits
@@ -116,11 +112,7 @@ def _pruning(
         .order_by(key)
         .limit(bindparam("limit"))
     )
-    none = literal(0)
-    counted = done is not None or attempts is not None or parked is not None
-    return _Pruning(name, table, key, bound, prunable, conditions, counted,
-                    none if done is None else done, none if attempts is None else attempts,
-                    none if parked is None else parked)
+    return _Pruning(name, table, key, bound, prunable, conditions, totals)
 
 
 def _unindexed(status: Any) -> Any:
@@ -140,11 +132,14 @@ _INBOX = _pruning(
     _unindexed(col(InboxEvent.status)).in_(_EVENTS_DONE_WITH),
     # Put back to run (data.parked) within the retention: kept until that is old too.
     col(InboxEvent.next_attempt_at) < bindparam("before"),
-    done=case((col(InboxEvent.status) == InboxStatus.DONE.value, 1), else_=0),
-    attempts=col(InboxEvent.attempts),
-    # Each putting back followed a parking; a parked row was parked once more.
-    parked=col(InboxEvent.retries)
-    + case((col(InboxEvent.status) == InboxStatus.PARKED.value, 1), else_=0),
+    # Turns done, attempts, and parkings: each putting back followed one, and a parked row was
+    # parked once more.
+    totals=(
+        case((col(InboxEvent.status) == InboxStatus.DONE.value, 1), else_=0),
+        col(InboxEvent.attempts),
+        col(InboxEvent.retries)
+        + case((col(InboxEvent.status) == InboxStatus.PARKED.value, 1), else_=0),
+    ),
 )
 _WEB_CHAT = _pruning(
     "web_message", WebMessage, col(WebMessage.created_at),
@@ -164,6 +159,15 @@ class Pruned:
     inbox: int
     web_chat: int
     dialogs: int
+
+    @property
+    def deleted(self) -> int:
+        return self.outbox + self.inbox + self.web_chat + self.dialogs
+
+    def __str__(self) -> str:
+        return (f"{self.outbox} outbox message(s), {self.inbox} inbox event(s), "
+                f"{self.web_chat} web chat message(s) and {self.dialogs} unfinished "
+                f"conversation(s) from before {self.before.isoformat()}")
 
 
 async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -> Pruned:
@@ -211,7 +215,7 @@ async def _prune(
                     _deleting(spec, again), params={"ids": ids, "before": before} if again
                     else {"ids": ids},
                 )
-                if spec.counted:
+                if spec.totals is not None:
                     # What the deleted rows add to the totals, as the statement hands them back.
                     for row in result:
                         gone += 1
@@ -253,7 +257,7 @@ def _deleting(spec: _Pruning, again: bool) -> Any:
     statement = delete(spec.table).where(
         spec.ident.in_(bindparam("ids", expanding=True)), *(spec.conditions if again else ())
     )
-    return statement.returning(spec.done, spec.attempts, spec.parked) if spec.counted else statement
+    return statement if spec.totals is None else statement.returning(*spec.totals)
 
 
 async def _add_to_total(

@@ -142,10 +142,8 @@ class NudgeScheduler:
         except Exception:
             log.exception("pruning old messages and events failed")
             return None
-        if pruned.outbox or pruned.inbox or pruned.web_chat or pruned.dialogs:
-            log.info("pruned %s messages, %s events, %s web chat messages and %s unfinished "
-                     "conversations from before %s", pruned.outbox, pruned.inbox,
-                     pruned.web_chat, pruned.dialogs, pruned.before.isoformat())
+        if pruned.deleted:
+            log.info("deleted %s", pruned)
         return pruned
 
     def start(self) -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import event as sql_event
+from sqlalchemy import update
 from sqlmodel import col
 
 from data import dialog_state, inbox, outbox, parked, retention, webchat
@@ -223,28 +225,29 @@ async def test_a_row_changed_while_it_is_being_deleted_is_kept(store: Store, cas
     if store.engine.dialect.name != "postgresql":
         pytest.skip("on SQLite a writing transaction holds the write lock from its start")
     await owe(store, cast, "reply:old:failed", outbox.REPLY, OLD, OutboxStatus.FAILED)
-    async with store.engine.connect() as reviving, store.engine.connect() as watching:
-        # The person writes again, and delivery revives the message that had failed: not yet
-        # committed when the nightly run finds it failed and old.
-        transaction = await reviving.begin()
-        await reviving.execute(
-            update(Outbox).where(col(Outbox.key) == "reply:old:failed").values(status="pending")
-        )
-        pruning = asyncio.create_task(retention.prune(store, now=NOW, days=90))
-        # Until the nightly run's DELETE waits for the revived row's lock (each look its own
-        # transaction: within one, PostgreSQL shows the activity as it was at the first look).
-        await watching.execution_options(isolation_level="AUTOCOMMIT")
-        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                       "AND datname = current_database()")
-        for _ in range(1000):
-            if (await watching.execute(waiting)).scalar_one():
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError("the nightly run never waited for the row")
-        await transaction.commit()
-        pruned = await pruning
+    async with store.engine.connect() as reviving:
+        revived: list[str] = []
 
+        def revive_first(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            """The person writes again, and delivery revives the message that had failed,
+            committed after the nightly run found it failed and old, before it deletes it."""
+            if statement.startswith("DELETE FROM outbox") and not revived:
+                revived.append(statement)
+                # Run in the pruning statement's own greenlet: SQLAlchemy awaits it there.
+                reviving.sync_connection.execute(  # type: ignore[union-attr]
+                    update(Outbox).where(col(Outbox.key) == "reply:old:failed")
+                    .values(status="pending")
+                )
+                reviving.sync_connection.commit()  # type: ignore[union-attr]
+
+        engine = store.engine.sync_engine
+        sql_event.listen(engine, "before_cursor_execute", revive_first)
+        try:
+            pruned = await retention.prune(store, now=NOW, days=90)
+        finally:
+            sql_event.remove(engine, "before_cursor_execute", revive_first)
+
+    assert revived, "the nightly run never deleted"
     assert pruned.outbox == 0
     [row] = await load(store, Outbox)
     assert row.status == OutboxStatus.PENDING.value
