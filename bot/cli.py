@@ -8,9 +8,12 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
@@ -18,6 +21,7 @@ from data import directory, export, parked, register, retention, tokens
 from data.db import Store
 from data.errors import DomainError, Invalid
 from data.migrate import ensure_current, migrate
+from dialogs.text import clean
 from scheduler import sweep
 
 log = logging.getLogger("kontobot")
@@ -102,7 +106,8 @@ def parser() -> argparse.ArgumentParser:
     )
     staff.add_argument("file", type=Path, metavar="FILE.csv")
     events = commands.add_parser(
-        "inbox", help="incoming events parked after every retry: list them, or put them back"
+        "inbox",
+        help="incoming events parked after every retry: list them, put them back, or discard them",
     )
     events_commands = events.add_subparsers(dest="inbox_command", required=True, metavar="ACTION")
     events_commands.add_parser("parked", help="list the parked events, the oldest first")
@@ -111,6 +116,14 @@ def parser() -> argparse.ArgumentParser:
     )
     retry.add_argument("keys", nargs="*", metavar="KEY", help="the events' keys, as listed")
     retry.add_argument("--all", action="store_true", help="every parked event")
+    discard = events_commands.add_parser(
+        "discard", help="give parked events up for good: they will never run"
+    )
+    discard.add_argument("keys", nargs="*", metavar="KEY", help="the events' keys, as listed")
+    discard.add_argument("--all", action="store_true", help="every parked event")
+    discard.add_argument(
+        "--reason", default="", help="why, for the audit trail (e.g. the client's bug number)"
+    )
     tokens = commands.add_parser("tokens", help="an account's question-webhook token")
     tokens.add_argument("action", choices=("create", "rotate"))
     tokens.add_argument("account", metavar="ACCOUNT_NUMBER", help="e.g. SOME-2027-0001")
@@ -162,9 +175,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write(asyncio.run(_parked(settings)))
             return 0
         if bool(args.keys) == args.all:
-            log.error("name the events to put back by their keys, or give --all")
+            log.error("name the events by their keys, or give --all")
             return 2
-        return asyncio.run(_retry(settings, None if args.all else args.keys))
+        keys = None if args.all else args.keys
+        if args.inbox_command == "discard":
+            return asyncio.run(_discard(settings, keys, clean(args.reason)))
+        return asyncio.run(_retry(settings, keys))
     if args.command == "tokens":
         sys.stdout.write(asyncio.run(_token(settings, args.action, args.account)) + "\n")
         return 0
@@ -382,19 +398,40 @@ async def _parked(settings: Settings) -> str:
 
 
 async def _retry(settings: Settings, keys: list[str] | None) -> int:
+    async def put_back(session: AsyncSession) -> list[str]:
+        return await parked.retry(session, keys=keys, now=datetime.now(UTC))
+
+    return await _on_parked(settings, keys, put_back, "put back to run")
+
+
+async def _discard(settings: Settings, keys: list[str] | None, reason: str) -> int:
+    async def give_up(session: AsyncSession) -> list[str]:
+        return await parked.discard(session, keys=keys, now=datetime.now(UTC), reason=reason)
+
+    return await _on_parked(settings, keys, give_up, "discarded")
+
+
+async def _on_parked(
+    settings: Settings,
+    keys: list[str] | None,
+    act: Callable[[AsyncSession], Awaitable[list[str]]],
+    done: str,
+) -> int:
+    """`act` on parked events in one transaction; their keys printed, and 1 when some of
+    `keys` were not parked."""
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
         async with store.transaction() as session:
-            back = await parked.retry(session, keys=keys, now=datetime.now(UTC))
+            acted = await act(session)
     finally:
         await store.close()
-    for key in back:
+    for key in acted:
         sys.stdout.write(_shown(key, 255) + "\n")
-    log.info("%s event(s) put back to run", len(back))
-    missing = sorted(set(keys or ()) - set(back))
+    log.info("%s event(s) %s", len(acted), done)
+    missing = sorted(set(keys or ()) - set(acted))
     if missing:
-        log.error("not parked (done, still to run, or unknown): %s",
+        log.error("not parked (done, still to run, discarded, or unknown): %s",
                   ", ".join(_shown(key, 255) for key in missing))
         return 1
     return 0

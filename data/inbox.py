@@ -328,8 +328,10 @@ async def tally(session: AsyncSession) -> Tally:
     ).all()
     count = {status: int(n) for status, n, _attempts, _retries in rows}
     attempts = sum(int(a) for _status, _n, a, _retries in rows)
-    # Each time an operator put a parked row back to run, it had been parked once.
-    parked = count.get(InboxStatus.PARKED.value, 0) + sum(int(r) for *_, r in rows)
+    # Each time an operator put a parked row back to run, it had been parked once; so had a
+    # row an operator discarded.
+    parked = (count.get(InboxStatus.PARKED.value, 0) + count.get(InboxStatus.DISCARDED.value, 0)
+              + sum(int(r) for *_, r in rows))
     # Rows deleted by retention (data.retention) still count: a total never falls.
     pruned = await session.get(PrunedTotal, PRUNED_AS)
     if pruned is not None:

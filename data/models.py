@@ -267,6 +267,8 @@ class InboxStatus(StrEnum):
     DONE = "done"
     # Failed every retry: kept with its error for an operator, never run again by itself.
     PARKED = "parked"
+    # Parked, then given up by an operator for good (data.parked): never run again.
+    DISCARDED = "discarded"
 
 
 class InboxEvent(SQLModel, table=True):

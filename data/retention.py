@@ -13,8 +13,9 @@ so `prune` deletes, once they are older than the retention:
   and they are the record of what was asked;
 - from the inbox, the events done, and those parked (failed every retry): a parked event
   waits for an operator (`kontobot inbox`, data.parked) as long as the retention, as a
-  dead-letter queue keeps its messages, and then goes, on record like the rest; one put back
-  to run within the retention is kept. An event still to run, or running, is never touched;
+  dead-letter queue keeps its messages, and then goes, on record like the rest, as do those
+  an operator discarded; one put back to run within the retention is kept. An event still
+  to run, or running, is never touched;
 - from the web chat's transcripts (data.webchat: the web chat has no service that keeps its
   conversations, so they are kept here, with what people typed), the messages neither said
   nor rewritten within the retention. The web chat shows a conversation's newest 200; a card
@@ -67,7 +68,9 @@ DIGESTS = "nudge_"
 CHUNK = 2000
 
 _DONE_WITH = (OutboxStatus.SENT.value, OutboxStatus.EXPIRED.value, OutboxStatus.FAILED.value)
-_EVENTS_DONE_WITH = (InboxStatus.DONE.value, InboxStatus.PARKED.value)
+# Parked once more than put back: parked now, or discarded by an operator after.
+_EVENTS_GIVEN_UP = (InboxStatus.PARKED.value, InboxStatus.DISCARDED.value)
+_EVENTS_DONE_WITH = (InboxStatus.DONE.value, *_EVENTS_GIVEN_UP)
 
 # Past every id (the largest INTEGER): the bound when no row is young enough to keep.
 _NO_BOUND = 2**31 - 1
@@ -132,13 +135,13 @@ _INBOX = _pruning(
     _unindexed(col(InboxEvent.status)).in_(_EVENTS_DONE_WITH),
     # Put back to run (data.parked) within the retention: kept until that is old too.
     col(InboxEvent.next_attempt_at) < bindparam("before"),
-    # Turns done, attempts, and parkings: each putting back followed one, and a parked row was
-    # parked once more.
+    # Turns done, attempts, and parkings: each putting back followed one, and a parked (or
+    # discarded) row was parked once more.
     totals=(
         case((col(InboxEvent.status) == InboxStatus.DONE.value, 1), else_=0),
         col(InboxEvent.attempts),
         col(InboxEvent.retries)
-        + case((col(InboxEvent.status) == InboxStatus.PARKED.value, 1), else_=0),
+        + case((col(InboxEvent.status).in_(_EVENTS_GIVEN_UP), 1), else_=0),
     ),
 )
 _WEB_CHAT = _pruning(
@@ -171,9 +174,9 @@ class Pruned:
 
 
 async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -> Pruned:
-    """Delete the outbox's done replies and digests owed, the inbox's events done or parked,
-    the web chat's messages and the conversations left unfinished, all of more than `days`
-    days before `now` (see the module docstring)."""
+    """Delete the outbox's done replies and digests owed, the inbox's events done, parked or
+    discarded, the web chat's messages and the conversations left unfinished, all of more
+    than `days` days before `now` (see the module docstring)."""
     assert now.tzinfo is not None, "times are aware"
     # A chunk's ids go to the database as one IN list: far inside both databases' limits.
     assert days >= 1 and 1 <= chunk <= 10_000

@@ -64,7 +64,7 @@ ELSEWHERE = {
     "absence.cancelled", "absence.recorded", "directory.fetched", "directory.imported",
     "person.merged", "person.created", "person.identity_linked", "person.locale",
     "role.assigned", "role.removed", "dashboard_link_issued", "dashboard_signed_in",
-    "dashboard_signed_out", "retention.pruned", "inbox.retried",
+    "dashboard_signed_out", "retention.pruned", "inbox.retried", "inbox.discarded",
 }
 DECIDED = [
     {"round": 1, "stage": stage, "decision": decision, "reason": reason}
