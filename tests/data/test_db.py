@@ -11,19 +11,20 @@ waits.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import migrate
-from data.db import Store, is_sqlite
+from data.db import AUTOCHECKPOINT, Store, is_sqlite
 from data.models import Person
 from tests.helpers import T0, make_person
 
@@ -116,6 +117,44 @@ async def test_a_file_database_goes_to_wal_at_its_first_write(tmp_path: Path) ->
         await store.close()
     # Kept in the file: every later connection, from any process, uses the log.
     assert journal_mode(path) == "wal"
+
+
+def in_the_file_itself(path: Path, name: str) -> int:
+    """People named `name` in the database file without its write-ahead log: what a checkpoint
+    has copied back into it."""
+    copy = path.with_name(f"copy-{name.replace(' ', '-')}.db")
+    shutil.copyfile(path, copy)
+    with closing(sqlite3.connect(copy)) as db:
+        found = db.execute("SELECT count(*) FROM person WHERE display_name = ?", (name,))
+        return int(found.fetchone()[0])
+
+
+async def test_writers_checkpoint_after_the_gate_and_urgent_writers_never(tmp_path: Path) -> None:
+    path = tmp_path / "kontobot.db"
+    async with sqlite_file(path, busy_timeout=2) as store:
+        # The schema copied into the file first (migrating writes it into the log).
+        with closing(sqlite3.connect(path)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        async with store.read() as session:
+            [[backstop]] = (await session.exec(text("PRAGMA wal_autocheckpoint"))).all()
+        assert backstop == AUTOCHECKPOINT
+        store.checkpoint_every = 0
+        # An event stored before its acknowledgement: left in the log.
+        async with store.transaction(urgent=True) as session:
+            await make_person(session, T0, "Stored Event")
+        assert in_the_file_itself(path, "Stored Event") == 0
+        # A turn's transaction: checkpointed once it has ended, the event's with it.
+        async with store.transaction() as session:
+            await make_person(session, T0, "Turn One")
+        assert in_the_file_itself(path, "Turn One") == 1
+        assert in_the_file_itself(path, "Stored Event") == 1
+        # Not again within checkpoint_every of the last checkpoint.
+        store.checkpoint_every = 3600
+        async with store.transaction() as session:
+            await make_person(session, T0, "Turn Two")
+        assert in_the_file_itself(path, "Turn Two") == 0
+        async with store.read() as session:
+            assert await people_named(session, "Turn Two") == 1
 
 
 def waiting_for(path: Path) -> int:
