@@ -84,13 +84,15 @@ async def enqueue_claimed(
     now: datetime,
     recipient_id: int,
     params: dict[str, Any],
+    update_of: str | None = None,
 ) -> Outbox | None:
     """Owe a message to a person already claimed (as `enqueue(..., claimed=True)`) and hand
     back its row, in one statement; None when the same key was already owed."""
     return await insert_ignore_returning(
         session,
         Outbox,
-        _row(key=key, kind=kind, now=now, recipient_id=recipient_id, params=params, claimed=True),
+        _row(key=key, kind=kind, now=now, recipient_id=recipient_id, params=params,
+             update_of=update_of, claimed=True),
         ["key"],
     )
 
@@ -116,6 +118,9 @@ def _row(*, key: str, kind: str, now: datetime, claimed: bool, **owed: Any) -> d
     }
 
 
+# A message sent, or on its way: neither given up nor expired.
+_OWED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
+
 # The statements every turn or delivery pass runs, built once with their values as parameters
 # (building one costs more CPU than running it: see data/inbox.py).
 _c = Outbox.__table__.c  # type: ignore[attr-defined]
@@ -140,12 +145,12 @@ _MARK_SENT = (
         error=None,
     )
 )
-_LATEST_SENT = (
+_LATEST_OWED = (
     select(Outbox)
     .where(
         col(Outbox.recipient_id) == bindparam("recipient_id"),
         col(Outbox.kind) == bindparam("kind"),
-        col(Outbox.status) == OutboxStatus.SENT.value,
+        col(Outbox.status).in_(_OWED),
     )
     .order_by(col(Outbox.id).desc())
     .limit(bindparam("limit"))
@@ -383,12 +388,13 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) ->
     return claimed
 
 
-async def latest_sent(
+async def latest_owed(
     session: AsyncSession, *, recipient_id: int, kind: str, limit: int = 5
 ) -> list[Outbox]:
-    """The newest rows of `kind` sent to `recipient_id`, newest first."""
+    """The newest rows of `kind` sent to `recipient_id`, or still to send (not those given up
+    or expired), newest first."""
     rows = await session.exec(
-        _LATEST_SENT, params={"recipient_id": recipient_id, "kind": kind, "limit": limit}
+        _LATEST_OWED, params={"recipient_id": recipient_id, "kind": kind, "limit": limit}
     )
     return list(rows)
 

@@ -278,11 +278,31 @@ class Deliverer:
         )
         message = from_dict(dict(row.params["message"]))
         clicked = row.params.get(UPDATE)
+        if row.update_of is not None:
+            # A typed answer's rewrite of a card that was still on its way (hub.turns).
+            original = await self._sent(row.update_of)
+            # Not sent, or sent where it cannot be edited: nothing to rewrite.
+            clicked = original.delivered.get(platform) if original is not None else None
+            if not clicked:
+                return delivered
         if clicked:
             await channel.update(str(clicked), message)
             return {**delivered, platform: str(clicked)}
         ref = await channel.reply(address, message, ephemeral=bool(row.params.get("ephemeral")))
         return {**delivered, platform: ref}
+
+    async def _sent(self, key: str) -> Outbox | None:
+        """The message owed as `key`, sent; None when it never will be (given up, expired or
+        deleted). Raises _NotYet while it is still to send."""
+        async with self.store.read() as session:
+            original = await outbox.by_key(session, key)
+        if original is None or original.status in (
+            OutboxStatus.FAILED.value, OutboxStatus.EXPIRED.value
+        ):
+            return None
+        if original.status != OutboxStatus.SENT.value:
+            raise _NotYet(f"waiting for {key} to be sent")
+        return original
 
     async def _post(self, row: Outbox, delivered: dict[str, str]) -> dict[str, str]:
         assert row.place is not None
@@ -299,12 +319,9 @@ class Deliverer:
 
     async def _update(self, row: Outbox, now: datetime) -> dict[str, str]:
         assert row.update_of is not None
-        async with self.store.read() as session:
-            original = await outbox.by_key(session, row.update_of)
-        if original is None or original.status == OutboxStatus.FAILED.value:
+        original = await self._sent(row.update_of)
+        if original is None:
             return {}
-        if original.status != OutboxStatus.SENT.value:
-            raise _NotYet(f"waiting for {row.update_of} to be sent")
         message = await self._compose(row)
         for platform, ref in original.delivered.items():
             channel = self.channels.get(platform)

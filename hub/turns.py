@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import inbox, outbox
 from data.db import Store
-from data.models import InboxEvent, Outbox, Person
+from data.models import InboxEvent, Outbox, OutboxStatus, Person
 from dialogs import chat_platforms, notices
 from dialogs.engine import Reply
 from dialogs.events import Action, Event, Sender
@@ -432,13 +432,15 @@ class Hub:
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
                     continue
-                target = card
+                target, unsent = card, None
                 if reply.in_place and not target:
-                    # A typed answer: the card it answers is the newest one sent with its
+                    # A typed answer: the card it answers is the newest one owed with its
                     # actions, if that is still the newest question card of the chat.
-                    target = await self._card_of(session, person.id, row.platform, reply.card_of)
-                if reply.in_place and not target and not reply.or_new:
-                    # Nothing to rewrite (not sent yet, or a message the platform can't edit).
+                    target, unsent = await self._card_of(
+                        session, person.id, row.platform, reply.card_of
+                    )
+                if reply.in_place and not target and not unsent and not reply.or_new:
+                    # Nothing to rewrite (a message the platform can't edit, or none).
                     continue
                 key = reply_key(row.key, n)
                 new = await outbox.enqueue_claimed(
@@ -447,6 +449,8 @@ class Hub:
                     kind=REPLY,
                     now=now,
                     recipient_id=person.id,
+                    # The card is still on its way: its rewrite waits until it is sent.
+                    update_of=unsent,
                     params={
                         "message": to_dict(reply.message),
                         "ephemeral": reply.ephemeral,
@@ -477,21 +481,28 @@ class Hub:
     @staticmethod
     async def _card_of(
         session: AsyncSession, person_id: int, platform: str, actions: str
-    ) -> str:
-        """The reference of the newest question card sent to the person on `platform`, when
-        its actions start with `actions`; "" when the newest is another question's (or none)."""
+    ) -> tuple[str, str | None]:
+        """The newest question card owed to the person on `platform`, when its actions start
+        with `actions`: its reference if it is sent, else its outbox key (it is still on its
+        way: typed to faster than it was delivered, or before it was marked sent). ("", None)
+        when the newest is another question's (or there is none)."""
         if not actions:
-            return ""
-        for sent in await outbox.latest_sent(session, recipient_id=person_id, kind=REPLY):
-            params = sent.params
-            if params.get("platform") != platform or params.get(UPDATE) or params.get("ephemeral"):
+            return "", None
+        for owed in await outbox.latest_owed(session, recipient_id=person_id, kind=REPLY):
+            params = owed.params
+            if (params.get("platform") != platform or params.get(UPDATE) or owed.update_of
+                    or params.get("ephemeral")):
                 continue
             found = _actions(params.get("message"))
             if not any(a.startswith(QUESTION) for a in found):
                 continue
-            ref = sent.delivered.get(platform, "")
-            return ref if ref and any(a.startswith(actions) for a in found) else ""
-        return ""
+            if not any(a.startswith(actions) for a in found):
+                return "", None
+            if owed.status != OutboxStatus.SENT.value:
+                return "", owed.key
+            # Sent where it cannot be edited (no reference): nothing to rewrite.
+            return owed.delivered.get(platform, ""), None
+        return "", None
 
     async def _clicked(
         self, session: AsyncSession, person: Person, platform: str, ref: str

@@ -168,6 +168,49 @@ async def test_an_inline_run_waits_behind_the_senders_earlier_events(
     assert web.calls[1].ref == web.calls[0].ref and FIRST_QUESTION in retired
 
 
+async def typed_to_before_it_was_sent(hub: Hub, web: RecordingChannel) -> None:
+    """Anna types "cancel" to the first question while its card still waits to be sent (the
+    platform was down as it went out)."""
+    await hub.receive("web:anna:1", Command(ANNA, "open-account"))
+    web.fail_next()
+    await hub.run_due()
+    assert web.calls == []
+    await hub.receive("web:anna:2", Text(ANNA, "cancel"))
+    await hub.run_due()
+
+
+async def test_a_question_typed_to_before_its_card_was_sent_is_rewritten_once_it_is(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    await typed_to_before_it_was_sent(hub, web)
+    [cancelled] = web.calls
+    assert EN("Cancelled. Nothing was sent.") in cancelled.message.text
+
+    # Once the question is sent, the answer typed to it rewrites it: no buttons left live.
+    clock.advance(timedelta(hours=1))
+    await hub.deliverer.deliver_due(clock())
+    _, question, retired = web.calls
+    assert (question.verb, retired.verb) == ("reply", "update")
+    assert FIRST_QUESTION in question.message.text and retired.ref == question.ref
+    assert EN("✓ You chose: {answer}", answer="Cancel") in retired.message.text
+    assert not any(isinstance(b, Actions) for b in retired.message.blocks)
+    assert all(r.status == "sent" for r in await load(store, Outbox, Outbox.kind == REPLY))
+
+
+async def test_a_rewrite_waiting_for_a_card_that_is_then_given_up_is_dropped(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    await typed_to_before_it_was_sent(hub, web)
+    # The platform refuses the question for good: there is no card to rewrite.
+    web.fail_next(permanent=True)
+    clock.advance(timedelta(hours=1))
+    await hub.deliverer.deliver_due(clock())
+    assert [c.verb for c in web.calls] == ["reply"]
+    statuses = sorted(r.status for r in await load(store, Outbox, Outbox.kind == REPLY))
+    assert statuses == ["failed", "sent", "sent"]
+    assert await hub.deliverer.deliver_due(clock() + timedelta(hours=1)) == 0
+
+
 async def test_a_registered_platform_prepares_each_turn(hub: Hub, store: Store) -> None:
     recorder = Recorder()
     hub.register(recorder)
