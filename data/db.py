@@ -29,10 +29,10 @@ progress, and then writes before any other writer begins.
 Nor does an urgent writer wait for a checkpoint (copying the write-ahead log back into the
 database file). SQLite's automatic one runs in whichever commit takes the log past 1,000 pages,
 while that writer still holds the gate: 60-90 ms on the machine of bench/README.md, which the
-acknowledgement arriving then waited for. Here a writer that is not urgent checkpoints, at
-most every CHECKPOINT_EVERY seconds, once it has let go of the gate (a passive checkpoint
-blocks no writer or reader); SQLite's own is kept only as a backstop for a log that nobody
-else checkpoints (AUTOCHECKPOINT pages).
+acknowledgement arriving then waited for. Here a writer that is not urgent starts a
+checkpoint, at most every CHECKPOINT_EVERY seconds, once it has let go of the gate, in a task
+of its own (a passive checkpoint blocks no writer or reader); SQLite's own is kept only as a
+backstop for a log that nobody else checkpoints (AUTOCHECKPOINT pages).
 """
 
 from __future__ import annotations
@@ -293,6 +293,7 @@ class Store:
         # How often its writers checkpoint a SQLite file, and when they last did (monotonic).
         self.checkpoint_every = CHECKPOINT_EVERY
         self._checkpointed = -math.inf
+        self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
     def from_url(cls, url: str, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
@@ -324,15 +325,29 @@ class Store:
         finally:
             turn.let_go()
         if not urgent:
-            await self._checkpoint()
+            self._checkpoint_soon()
 
-    async def _checkpoint(self) -> None:
+    def _checkpoint_soon(self) -> None:
         """Copy the write-ahead log back into the database file (a passive checkpoint, outside
-        the gate: see the module docstring), unless done in the last `checkpoint_every` s."""
+        the gate: see the module docstring), unless done in the last `checkpoint_every` s or
+        under way. In a task of its own: the writer goes on meanwhile (its transaction is
+        committed; a turn sends its replies), and is never cancelled in the middle of it."""
         started = time.monotonic()
-        if started - self._checkpointed < self.checkpoint_every:
+        if started - self._checkpointed < self.checkpoint_every or not self.settled_now():
             return
         self._checkpointed = started
+        self._checkpointing = asyncio.create_task(self._checkpoint())
+
+    def settled_now(self) -> bool:
+        """No checkpoint is under way."""
+        return self._checkpointing is None or self._checkpointing.done()
+
+    async def settle(self) -> None:
+        """Wait for a checkpoint under way to end."""
+        if self._checkpointing is not None:
+            await self._checkpointing
+
+    async def _checkpoint(self) -> None:
         try:
             async with self.engine.connect() as connection:
                 # On the driver's connection: SQLAlchemy would begin a (writing) transaction.
@@ -392,6 +407,7 @@ class Store:
             yield session
 
     async def close(self) -> None:
+        await self.settle()
         if self._storing is not None:
             await self._storing.dispose()
         await self.engine.dispose()

@@ -142,16 +142,19 @@ async def test_writers_checkpoint_after_the_gate_and_urgent_writers_never(tmp_pa
         # An event stored before its acknowledgement: left in the log.
         async with store.transaction(urgent=True) as session:
             await make_person(session, T0, "Stored Event")
+        await store.settle()
         assert in_the_file_itself(path, "Stored Event") == 0
         # A turn's transaction: checkpointed once it has ended, the event's with it.
         async with store.transaction() as session:
             await make_person(session, T0, "Turn One")
+        await store.settle()
         assert in_the_file_itself(path, "Turn One") == 1
         assert in_the_file_itself(path, "Stored Event") == 1
         # Not again within checkpoint_every of the last checkpoint.
         store.checkpoint_every = 3600
         async with store.transaction() as session:
             await make_person(session, T0, "Turn Two")
+        assert store.settled_now()
         assert in_the_file_itself(path, "Turn Two") == 0
         async with store.read() as session:
             assert await people_named(session, "Turn Two") == 1
