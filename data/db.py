@@ -38,10 +38,12 @@ backstop for a log that nobody else checkpoints (AUTOCHECKPOINT pages).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import math
 import os
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -189,6 +191,7 @@ class WriteGate:
     exclusive, so a writer that bypasses the gate (a migration) is merely not ordered."""
 
     def __init__(self, database: str) -> None:
+        self.database = database
         self.writers = f"{database}-writers"
         self.urgent = f"{database}-urgent"
 
@@ -260,6 +263,13 @@ class WriteGate:
             raise
         assert held is not None
         return held
+
+
+def _checkpoint_file(path: str, timeout: float) -> None:
+    """A passive checkpoint of the SQLite file at `path`, on a connection of its own: it takes
+    no connection a writer or a reader may be waiting for, and none of the pool's settings."""
+    with contextlib.closing(sqlite3.connect(path, timeout=timeout, isolation_level=None)) as db:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 class GateTurn:
@@ -348,14 +358,9 @@ class Store:
             await self._checkpointing
 
     async def _checkpoint(self) -> None:
+        assert self.gate is not None
         try:
-            async with self.engine.connect() as connection:
-                # On the driver's connection: SQLAlchemy would begin a (writing) transaction.
-                raw = await connection.get_raw_connection()
-                driver = raw.driver_connection
-                assert driver is not None
-                cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                await cursor.close()
+            await asyncio.to_thread(_checkpoint_file, self.gate.database, self.busy_timeout)
         except Exception:
             # What was written is committed; the next writer (or SQLite's backstop) tries again.
             log.warning("SQLite checkpoint failed", exc_info=True)
