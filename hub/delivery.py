@@ -27,7 +27,7 @@ from dialogs.messages import Message, from_dict
 
 log = logging.getLogger(__name__)
 
-# How long an update waits for the message it rewrites to be sent first.
+# How long after the message it rewrites is tried an update is tried again.
 UPDATE_WAIT = timedelta(seconds=2)
 # A turn's reply (hub/turns.py): the message itself is in the row, composed by the turn, and
 # it goes back on the platform the person wrote on, where they wrote (the row's context).
@@ -160,7 +160,9 @@ class Deliverer:
                     now=now,
                     error=str(wait),
                     delivered=delivered,
-                    delay=UPDATE_WAIT,
+                    # Tried again just after the message it rewrites is: in step with that
+                    # message's backoff, a platform down for minutes does not use up its tries.
+                    delay=max(wait.tried_next - now, timedelta(0)) + UPDATE_WAIT,
                 )
             return None
         except DeliveryError as error:
@@ -301,7 +303,7 @@ class Deliverer:
         ):
             return None
         if original.status != OutboxStatus.SENT.value:
-            raise _NotYet(f"waiting for {key} to be sent")
+            raise _NotYet(f"waiting for {key} to be sent", original.next_attempt_at)
         return original
 
     async def _post(self, row: Outbox, delivered: dict[str, str]) -> dict[str, str]:
@@ -343,7 +345,12 @@ class Deliverer:
 
 
 class _NotYet(Exception):
-    pass
+    """The message a row rewrites is not sent yet; `tried_next` is when its sending is next
+    tried (or in flight: when it was claimed)."""
+
+    def __init__(self, message: str, tried_next: datetime) -> None:
+        super().__init__(message)
+        self.tried_next = tried_next
 
 
 class _NoPlace(Exception):

@@ -1,7 +1,8 @@
 """A recording chat platform: the test double at the edge where messages leave the bot.
 
 `RecordingChannel` implements `dialogs.channel.Channel`. It keeps every call that went through
-and can be told to fail the next few calls with `DeliveryError`, as a platform that is down does.
+and can be told to fail the next few calls with `DeliveryError`, or every call while it is
+`down`, as a platform that is down does.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class RecordingChannel:
         # Calls refused because a failure was queued: (verb, target).
         self.refused: list[tuple[Verb, str]] = []
         self._failures: list[DeliveryError] = []
+        # While set, every call fails, as on a platform that is down.
+        self.down = False
         self._refs = 0
 
     def fail_next(
@@ -103,6 +106,9 @@ class RecordingChannel:
         self.refused.clear()
 
     def _maybe_fail(self, verb: Verb, target: str) -> None:
+        if self.down:
+            self.refused.append((verb, target))
+            raise DeliveryError("platform unavailable")
         if self._failures:
             self.refused.append((verb, target))
             raise self._failures.pop(0)

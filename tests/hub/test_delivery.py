@@ -279,7 +279,10 @@ async def test_an_update_waits_for_the_message_it_rewrites(
     await deliverer.deliver_due(T0 + SECOND)
     waiting = await row(store, update_key)
     assert waiting.status == "pending"
-    assert waiting.next_attempt_at == T0 + SECOND + UPDATE_WAIT
+    # Tried again just after the card is.
+    card = await row(store, card_key(request, cast.manager))
+    assert card.next_attempt_at > T0 + SECOND
+    assert waiting.next_attempt_at == card.next_attempt_at + UPDATE_WAIT
     assert web.updated == []
 
     # Once the card is sent, the update rewrites it.
@@ -288,6 +291,29 @@ async def test_an_update_waits_for_the_message_it_rewrites(
     [update] = web.updated
     assert update.target == card.ref
     assert (await row(store, update_key)).status == "sent"
+
+
+async def test_an_update_outlasts_a_platform_down_for_minutes_as_its_card_does(
+    store: Store, cast: Cast, web: RecordingChannel, deliverer: Deliverer
+) -> None:
+    request = await submit(store, cast)
+    web.down = True
+    await deliverer.deliver_due(T0)
+    await approve(store, cast, request, T0 + SECOND)
+    # Down for five minutes: the card's tries back off (10 s, 20 s, 40 s ...), the update's
+    # go with them rather than use up their own every 2 s.
+    now = T0 + SECOND
+    while now < T0 + timedelta(minutes=5):
+        await deliverer.deliver_due(now)
+        now += SECOND
+    web.down = False
+    while not web.updated and now < T0 + timedelta(hours=1):
+        await deliverer.deliver_due(now)
+        now += SECOND
+    [card] = [c for c in web.sent if c.target == "dan.holm"]
+    [update] = web.updated
+    assert update.target == card.ref
+    assert (await row(store, f"{card_key(request, cast.manager)}:decided")).status == "sent"
 
 
 async def test_messages_are_composed_in_the_recipients_language(
