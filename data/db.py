@@ -30,9 +30,10 @@ Nor does an urgent writer wait for a checkpoint (copying the write-ahead log bac
 database file). SQLite's automatic one runs in whichever commit takes the log past 1,000 pages,
 while that writer still holds the gate: 60-90 ms on the machine of bench/README.md, which the
 acknowledgement arriving then waited for. Here a writer that is not urgent starts a
-checkpoint, at most every CHECKPOINT_EVERY seconds, once it has let go of the gate, in a task
-of its own (a passive checkpoint blocks no writer or reader); SQLite's own is kept only as a
-backstop for a log that nobody else checkpoints (AUTOCHECKPOINT pages).
+checkpoint, at most every CHECKPOINT_EVERY seconds, once it has let go of the gate, in a task,
+a thread and on a connection of its own (a passive checkpoint blocks no writer or reader);
+SQLite's own is kept only as a backstop for a log that nobody else checkpoints
+(AUTOCHECKPOINT pages).
 """
 
 from __future__ import annotations
