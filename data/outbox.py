@@ -447,6 +447,39 @@ async def mark_retry(
     return True
 
 
+# How long a rewrite waits at most for the message it rewrites to be sent (which ends sooner,
+# sent or given up, after its own tries: MAX_ATTEMPTS with a backoff of up to an hour).
+ORIGINAL_WAIT = timedelta(days=1)
+
+
+async def wait_for_original(
+    session: AsyncSession,
+    *,
+    row_id: int,
+    now: datetime,
+    until: datetime,
+    error: str,
+    delivered: dict[str, str],
+) -> bool:
+    """Put back a row whose original (`update_of`) is not sent yet, to try again at `until`.
+    Waiting is not a try: its attempt is given back, so the rewrite keeps its tries for when
+    it is sent. False, and the row given up, once it has waited ORIGINAL_WAIT."""
+    row = await session.get(Outbox, row_id)
+    assert row is not None
+    row.delivered = delivered
+    row.error = error[:2000]
+    row.claimed_until = None
+    if now - row.created_at >= ORIGINAL_WAIT:
+        row.status = OutboxStatus.FAILED.value
+        session.add(row)
+        return False
+    row.status = OutboxStatus.PENDING.value
+    row.attempts = max(row.attempts - 1, 0)
+    row.next_attempt_at = until
+    session.add(row)
+    return True
+
+
 async def mark_failed(
     session: AsyncSession, *, row_id: int, error: str, delivered: dict[str, str]
 ) -> None:

@@ -154,16 +154,18 @@ class Deliverer:
             return None
         except _NotYet as wait:
             async with self.store.transaction() as session:
-                await outbox.mark_retry(
+                waiting = await outbox.wait_for_original(
                     session,
                     row_id=row.id,
                     now=now,
                     error=str(wait),
                     delivered=delivered,
-                    # Tried again just after the message it rewrites is: in step with that
-                    # message's backoff, a platform down for minutes does not use up its tries.
-                    delay=max(wait.tried_next - now, timedelta(0)) + UPDATE_WAIT,
+                    # Tried again just after the message it rewrites is, in step with that
+                    # message's backoff: a platform down for minutes is outlasted.
+                    until=max(wait.tried_next, now) + UPDATE_WAIT,
                 )
+            if not waiting:
+                log.error("outbox row %s (%s) given up: %s", row.key, row.kind, wait)
             return None
         except DeliveryError as error:
             await self._failed(row, now, str(error), delivered, error.retry_after, error.permanent)

@@ -166,6 +166,32 @@ async def test_a_retry_can_name_its_own_delay(store: Store, cast: Cast) -> None:
     assert [r.id for r in await claim(store, timedelta(seconds=30))] == [row.id]
 
 
+async def test_waiting_for_an_original_is_no_try_and_ends_after_a_day(
+    store: Store, cast: Cast
+) -> None:
+    await owe(store, cast)
+    for n in range(outbox.MAX_ATTEMPTS + 2):
+        at = n * timedelta(minutes=10)
+        [row] = await claim(store, at)
+        assert row.id is not None and row.attempts == 1
+        async with store.transaction() as session:
+            assert await outbox.wait_for_original(
+                session, row_id=row.id, now=T0 + at, until=T0 + at + SECOND, error="waiting",
+                delivered={},
+            )
+    assert await claim(store, at) == []
+    # A day after it was owed, it waits no longer.
+    [row] = await claim(store, outbox.ORIGINAL_WAIT)
+    assert row.id is not None
+    async with store.transaction() as session:
+        assert not await outbox.wait_for_original(
+            session, row_id=row.id, now=T0 + outbox.ORIGINAL_WAIT,
+            until=T0 + outbox.ORIGINAL_WAIT + SECOND, error="waiting", delivered={},
+        )
+    [given_up] = await load(store, Outbox)
+    assert (given_up.status, given_up.error) == (OutboxStatus.FAILED.value, "waiting")
+
+
 async def test_long_errors_are_cut(store: Store, cast: Cast) -> None:
     await owe(store, cast)
     [row] = await claim(store, timedelta(0))

@@ -293,24 +293,25 @@ async def test_an_update_waits_for_the_message_it_rewrites(
     assert (await row(store, update_key)).status == "sent"
 
 
-async def test_an_update_outlasts_a_platform_down_for_minutes_as_its_card_does(
+async def test_an_update_outlasts_a_platform_down_as_long_as_its_card_does(
     store: Store, cast: Cast, web: RecordingChannel, deliverer: Deliverer
 ) -> None:
     request = await submit(store, cast)
     web.down = True
     await deliverer.deliver_due(T0)
     await approve(store, cast, request, T0 + SECOND)
-    # Down for five minutes: the card's tries back off (10 s, 20 s, 40 s ...), the update's
-    # go with them rather than use up their own every 2 s.
-    now = T0 + SECOND
-    while now < T0 + timedelta(minutes=5):
+    # Down for twenty minutes: the card backs off (10 s, 20 s, 40 s ...) and is sent at its last
+    # try; the update is tried in step with it (tried every 2 s, it gave up within 16 s).
+    now, step = T0 + SECOND, timedelta(seconds=5)
+    while now < T0 + timedelta(minutes=20):
         await deliverer.deliver_due(now)
-        now += SECOND
+        now += step
     web.down = False
     while not web.updated and now < T0 + timedelta(hours=1):
         await deliverer.deliver_due(now)
-        now += SECOND
+        now += step
     [card] = [c for c in web.sent if c.target == "dan.holm"]
+    assert (await row(store, card_key(request, cast.manager))).attempts == outbox.MAX_ATTEMPTS
     [update] = web.updated
     assert update.target == card.ref
     assert (await row(store, f"{card_key(request, cast.manager)}:decided")).status == "sent"
