@@ -302,6 +302,9 @@ async def by_key(session: AsyncSession, key: str) -> InboxEvent | None:
 
 # The inbox's name in retention's totals and audit events (data.retention).
 PRUNED_AS = "inbox"
+# Events given up, each parked once more than it was put back: parked now, or discarded by an
+# operator after (data.parked).
+GIVEN_UP = (InboxStatus.PARKED.value, InboxStatus.DISCARDED.value)
 
 
 @dataclass(frozen=True)
@@ -328,10 +331,8 @@ async def tally(session: AsyncSession) -> Tally:
     ).all()
     count = {status: int(n) for status, n, _attempts, _retries in rows}
     attempts = sum(int(a) for _status, _n, a, _retries in rows)
-    # Each time an operator put a parked row back to run, it had been parked once; so had a
-    # row an operator discarded.
-    parked = (count.get(InboxStatus.PARKED.value, 0) + count.get(InboxStatus.DISCARDED.value, 0)
-              + sum(int(r) for *_, r in rows))
+    # Each time an operator put a parked row back to run, it had been parked once.
+    parked = sum(count.get(status, 0) for status in GIVEN_UP) + sum(int(r) for *_, r in rows)
     # Rows deleted by retention (data.retention) still count: a total never falls.
     pruned = await session.get(PrunedTotal, PRUNED_AS)
     if pruned is not None:

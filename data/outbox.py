@@ -25,6 +25,8 @@ from data.upsert import insert_ignore, insert_ignore_returning
 # (a Web API call with its own short retries) ends well inside it.
 LEASE = timedelta(seconds=20)
 MAX_ATTEMPTS = 8
+# The longest wait before a retry: the backoff's, and any a platform asks for (hub.delivery).
+MAX_BACKOFF = timedelta(hours=1)
 # The kind of a turn's reply to the person who wrote (hub.delivery sends it).
 REPLY = "reply"
 # Set in a session's `info` when its transaction owed a message for delivery to send (not one
@@ -433,22 +435,16 @@ async def mark_retry(
     """Put the row back for another try later; False when it has used up its attempts."""
     row = await session.get(Outbox, row_id)
     assert row is not None
-    row.delivered = delivered
-    row.error = error[:2000]
-    row.claimed_until = None
     if row.attempts >= MAX_ATTEMPTS:
-        row.status = OutboxStatus.FAILED.value
-        session.add(row)
-        return False
-    row.status = OutboxStatus.PENDING.value
-    backoff = delay if delay is not None else timedelta(seconds=min(3600, 5 * 2 ** row.attempts))
-    row.next_attempt_at = now + backoff
-    session.add(row)
-    return True
+        return _put_back(session, row, error=error, delivered=delivered, at=None)
+    backoff = delay if delay is not None else min(
+        MAX_BACKOFF, timedelta(seconds=5 * 2 ** row.attempts)
+    )
+    return _put_back(session, row, error=error, delivered=delivered, at=now + backoff)
 
 
 # How long a rewrite waits at most for the message it rewrites to be sent (which ends sooner,
-# sent or given up, after its own tries: MAX_ATTEMPTS with a backoff of up to an hour).
+# sent or given up, after its own tries: MAX_ATTEMPTS with a backoff of up to MAX_BACKOFF).
 ORIGINAL_WAIT = timedelta(days=1)
 
 
@@ -466,18 +462,27 @@ async def wait_for_original(
     it is sent. False, and the row given up, once it has waited ORIGINAL_WAIT."""
     row = await session.get(Outbox, row_id)
     assert row is not None
+    if now - row.created_at >= ORIGINAL_WAIT:
+        return _put_back(session, row, error=error, delivered=delivered, at=None)
+    row.attempts = max(row.attempts - 1, 0)
+    return _put_back(session, row, error=error, delivered=delivered, at=until)
+
+
+def _put_back(
+    session: AsyncSession, row: Outbox, *, error: str, delivered: dict[str, str],
+    at: datetime | None,
+) -> bool:
+    """A row an attempt did not send: owed again `at`, or given up (None); whether owed."""
     row.delivered = delivered
     row.error = error[:2000]
     row.claimed_until = None
-    if now - row.created_at >= ORIGINAL_WAIT:
+    if at is None:
         row.status = OutboxStatus.FAILED.value
-        session.add(row)
-        return False
-    row.status = OutboxStatus.PENDING.value
-    row.attempts = max(row.attempts - 1, 0)
-    row.next_attempt_at = until
+    else:
+        row.status = OutboxStatus.PENDING.value
+        row.next_attempt_at = at
     session.add(row)
-    return True
+    return at is not None
 
 
 async def mark_failed(

@@ -68,9 +68,7 @@ DIGESTS = "nudge_"
 CHUNK = 2000
 
 _DONE_WITH = (OutboxStatus.SENT.value, OutboxStatus.EXPIRED.value, OutboxStatus.FAILED.value)
-# Parked once more than put back: parked now, or discarded by an operator after.
-_EVENTS_GIVEN_UP = (InboxStatus.PARKED.value, InboxStatus.DISCARDED.value)
-_EVENTS_DONE_WITH = (InboxStatus.DONE.value, *_EVENTS_GIVEN_UP)
+_EVENTS_DONE_WITH = (InboxStatus.DONE.value, *inbox.GIVEN_UP)
 
 # Past every id (the largest INTEGER): the bound when no row is young enough to keep.
 _NO_BOUND = 2**31 - 1
@@ -141,7 +139,7 @@ _INBOX = _pruning(
         case((col(InboxEvent.status) == InboxStatus.DONE.value, 1), else_=0),
         col(InboxEvent.attempts),
         col(InboxEvent.retries)
-        + case((col(InboxEvent.status).in_(_EVENTS_GIVEN_UP), 1), else_=0),
+        + case((col(InboxEvent.status).in_(inbox.GIVEN_UP), 1), else_=0),
     ),
 )
 _WEB_CHAT = _pruning(

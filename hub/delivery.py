@@ -34,8 +34,6 @@ UPDATE_WAIT = timedelta(seconds=2)
 REPLY = outbox.REPLY
 # A reply's param naming the message it rewrites (the clicked card), rather than being sent.
 UPDATE = "update"
-# The longest wait a platform's Retry-After may set (the outbox's own backoff grows to this).
-MAX_RETRY_AFTER = timedelta(hours=1)
 
 
 class Deliverer:
@@ -360,9 +358,9 @@ class _NoPlace(Exception):
 
 
 def _delay(retry_after: float | None) -> timedelta | None:
-    """The wait a platform asked for, within [0, MAX_RETRY_AFTER]; None (the outbox's own
+    """The wait a platform asked for, within [0, outbox.MAX_BACKOFF]; None (the outbox's own
     backoff) when it asked for none, or for no number of seconds at all: a Retry-After of
     "inf" or "nan" from a proxy between us would otherwise fail the bookkeeping of the send."""
     if retry_after is None or not math.isfinite(retry_after):
         return None
-    return timedelta(seconds=min(max(retry_after, 0.0), MAX_RETRY_AFTER.total_seconds()))
+    return timedelta(seconds=min(max(retry_after, 0.0), outbox.MAX_BACKOFF.total_seconds()))
