@@ -66,6 +66,9 @@ def create_app(
     app[CLOCK] = clock
     app[CHANNELS] = {}
     app.cleanup_ctx.append(_database)
+    if role != "turns":
+        # Where events are received (a turn process leaves the spool to the front).
+        app.cleanup_ctx.append(_intake)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     webhooks.setup(app)
@@ -123,6 +126,16 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         app[IDENTITIES] = Identities(store, app[CLOCK])
         yield
     await store.close()
+
+
+async def _intake(app: web.Application) -> AsyncIterator[None]:
+    # Events that a stopped process acknowledged and spooled but had not moved into the inbox
+    # yet (hub/intake.py, SQLite), moved before anything else starts; at the end the move under
+    # way finishes before the database closes.
+    hub = app[HUB]
+    await hub.intake.settle()
+    yield
+    await hub.intake.close()
 
 
 async def _demo_people(app: web.Application) -> AsyncIterator[None]:

@@ -13,7 +13,12 @@ from data.models import Account, AccountRequest, InboxEvent, Outbox
 
 async def metrics(request: web.Request) -> web.Response:
     lines: list[str] = []
-    async with request.app[STORE].read() as session:
+    store = request.app[STORE]
+    # On SQLite, events acknowledged and not yet moved into the inbox (data/spool.py): a
+    # number that grows says the moves fail (they are logged).
+    spool = store.spool
+    spooled = None if spool is None else await spool.count()
+    async with store.read() as session:
         for name, help_text, model, column in (
             # Parked events failed every retry and wait for an operator (they are logged).
             ("kontobot_inbox_events", "Inbox rows by status.", InboxEvent, InboxEvent.status),
@@ -31,6 +36,8 @@ async def metrics(request: web.Request) -> web.Response:
                 select(column, func.count()).select_from(model).group_by(col(column))
             )
             lines += [f'{name}{{status="{status}"}} {count}' for status, count in rows]
+            if model is InboxEvent and spooled is not None:
+                lines.append(f'{name}{{status="spooled"}} {spooled}')
         # From the inbox, not this process's own counts: turns run in the turn processes
         # (bot/turn_processes.py) and in other servers sharing the database.
         turns = await inbox.tally(session)

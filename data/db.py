@@ -58,6 +58,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from data.spool import Spool
+
 log = logging.getLogger(__name__)
 
 # How long a SQLite statement waits for another connection's lock before "database is locked".
@@ -301,6 +303,7 @@ class Store:
         self.gate = WriteGate(database) if database and database != ":memory:" else None
         self.busy_timeout = BUSY_TIMEOUT
         self._storing: AsyncEngine | None = None
+        self._spool: Spool | None = None
         # How often its writers checkpoint a SQLite file, and when they last did (monotonic).
         self.checkpoint_every = CHECKPOINT_EVERY
         self._checkpointed = -math.inf
@@ -412,8 +415,21 @@ class Store:
         ):
             yield session
 
+    @property
+    def spool(self) -> Spool | None:
+        """Where the inbox's intake commits incoming events first on a SQLite file
+        (data/spool.py); None on PostgreSQL, whose intake does not wait for the turns."""
+        if self.gate is None:
+            return None
+        if self._spool is None:
+            self._spool = Spool(self.gate.database, busy_timeout=self.busy_timeout)
+        return self._spool
+
     async def close(self) -> None:
         await self.settle()
+        if self._spool is not None:
+            await self._spool.close()
+            self._spool = None
         if self._storing is not None:
             await self._storing.dispose()
         await self.engine.dispose()

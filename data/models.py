@@ -523,8 +523,6 @@ class DirectoryUnit(SQLModel, table=True):
     key: str = Field(max_length=200, unique=True)
 
 
-
-
 class SweepMark(SQLModel, table=True):
     """What the last full sweep of a set of nudge kinds knew (data.sweep_marks): while the
     state is unchanged, the day the same and the time before `quiet_until`, nothing new can be

@@ -11,19 +11,31 @@ waits for company), and whatever arrives while it commits goes, all of it, into 
 one. Each caller is answered only once the transaction holding its event has committed; when
 that transaction fails, every caller in it gets the error (none of their events is stored,
 and their platforms, unacknowledged, send them again).
+
+On a SQLite file the events are committed to the spool (data/spool.py), whose write lock no
+turn holds, and then moved into the inbox by one mover at a time (`moved` is told the keys new
+to the inbox, to wake the workers); whatever needs the inbox to hold every event received so
+far (the workers' start, running a Teams invoke at once) waits for `settle()`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from data import inbox
 from data.db import Store
 
+log = logging.getLogger(__name__)
+
 # Events in one transaction at most: 8 bound parameters each, under SQLite's oldest limit
 # (999) and far under PostgreSQL's (32,767).
 BATCH = 100
+# Seconds before a move from the spool that failed (the database busy past its timeout) is
+# tried again.
+MOVE_RETRY = 1.0
 
 
 @dataclass
@@ -37,11 +49,22 @@ class Stats:
 class Intake:
     store: Store
     batch: int = BATCH
+    # Seconds before a failed move from the spool is tried again.
+    move_retry: float = MOVE_RETRY
     stats: Stats = field(default_factory=Stats)
     _waiting: list[tuple[inbox.Incoming, asyncio.Future[bool]]] = field(
         default_factory=list, init=False
     )
     _writer: asyncio.Task[None] | None = field(default=None, init=False)
+    # Told the keys each move from the spool stored in the inbox (new there).
+    moved: Callable[[set[str]], None] = lambda _keys: None
+    _mover: asyncio.Task[None] | None = field(default=None, init=False)
+    # Something was spooled while the mover was reading the spool: it reads it again.
+    _again: bool = field(default=False, init=False)
+    _retry: asyncio.TimerHandle | None = field(default=None, init=False)
+    _closed: bool = field(default=False, init=False)
+    # What the last move from the spool failed with (for `settle`).
+    _error: Exception | None = field(default=None, init=False)
 
     async def store_one(self, event: inbox.Incoming) -> bool:
         """Commit `event` to the inbox, with whichever others arrive meanwhile; True when it
@@ -58,9 +81,13 @@ class Intake:
             while self._waiting:
                 batch = self._waiting[: self.batch]
                 del self._waiting[: self.batch]
+                spool = self.store.spool
                 try:
-                    async with self.store.storing() as session:
-                        new = await inbox.receive_many(session, [event for event, _ in batch])
+                    if spool is not None:
+                        new = await spool.put([event for event, _ in batch])
+                    else:
+                        async with self.store.storing() as session:
+                            new = await inbox.receive_many(session, [event for event, _ in batch])
                 except Exception as error:
                     # Each caller gets it as its own: none of the batch is stored.
                     for _, answer in batch:
@@ -83,8 +110,77 @@ class Intake:
                     answered.add(key)
                     if not answer.done():
                         answer.set_result(fresh)
+                if spool is not None and new:
+                    self._kick()
         finally:
             self._writer = None
             for _, answer in self._waiting:
                 answer.cancel()
             self._waiting.clear()
+
+    # --- the spool (SQLite) ---------------------------------------------------------------
+
+    def _kick(self) -> None:
+        """Move what is spooled, now (or, when a move is under way, once it is done with what
+        it read)."""
+        if self._closed:
+            return
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        if self._mover is None:
+            self._mover = asyncio.create_task(self._move())
+        else:
+            self._again = True
+
+    async def _move(self) -> None:
+        spool = self.store.spool
+        assert spool is not None
+        try:
+            while True:
+                self._again = False
+                rows = await spool.take(self.batch)
+                if not rows:
+                    if self._again:
+                        continue
+                    return
+                async with self.store.transaction() as session:
+                    new = await inbox.receive_many(session, [event for _, event in rows])
+                # Only now: a crash before this moves them again, stored once by their keys.
+                await spool.drop([row_id for row_id, _ in rows])
+                if new:
+                    self.moved(new)
+        except Exception as error:
+            # What is spooled stays there: tried again shortly, and at the next start.
+            log.exception("inbox: moving spooled events failed; trying again shortly")
+            self._error = error
+            if not self._closed:
+                self._retry = asyncio.get_running_loop().call_later(self.move_retry, self._kick)
+        finally:
+            self._mover = None
+
+    async def settle(self) -> None:
+        """Return once every event spooled before this call is in the inbox (at once where
+        there is no spool); raises what a move raised meanwhile."""
+        spool = self.store.spool
+        while spool is not None and not self._closed:
+            self._error = None
+            self._kick()
+            mover = self._mover
+            if mover is not None:
+                await asyncio.shield(mover)
+            if self._error is not None:
+                raise self._error
+            if not await spool.count():
+                return
+
+    async def close(self) -> None:
+        """No more moves: the one under way finishes; what is left stays spooled for the next
+        start."""
+        self._closed = True
+        if self._retry is not None:
+            self._retry.cancel()
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+        if self._mover is not None:
+            await asyncio.gather(self._mover, return_exceptions=True)

@@ -141,6 +141,8 @@ class Hub:
         self.platforms: dict[str, Platform] = {}
         # Stores what `receive` is given, events arriving together in one commit.
         self.intake = Intake(store)
+        # On SQLite events reach the inbox from the spool (hub/intake.py): woken then.
+        self.intake.moved = self._moved
         self.stats = Stats()
         self._workers = workers
         self._idle = idle
@@ -167,9 +169,13 @@ class Hub:
         share one transaction and one commit (hub/intake.py)."""
         new = await self.intake.store_one(self._incoming(key, event, context))
         self._count(key, new)
-        if new:
+        if new and self.store.spool is None:
             self._woken()
         return new
+
+    def _moved(self, keys: set[str]) -> None:
+        for _ in keys:
+            self._woken()
 
     def _woken(self) -> None:
         if self.elsewhere is not None:
@@ -192,6 +198,8 @@ class Hub:
         With `take_first` the first reply is the caller's to answer with (a Teams card in the
         HTTP response) and is not owed to the outbox; the others are owed and delivered before
         this returns."""
+        # Its sender's events received before it are in the inbox first, to run before it.
+        await self.intake.settle()
         async with self.store.transaction(urgent=True) as session:
             new = await self._store(session, key, event, context)
             rows = await inbox.claim(session, now=self.clock(), worker=self.worker, key=key)
@@ -288,11 +296,13 @@ class Hub:
         """Nothing in the inbox waits to run now, and no turn is in progress here."""
         if self._working:
             return False
+        await self.intake.settle()
         async with self.store.read() as session:
             return not await inbox.runnable(session, now=self.clock())
 
     async def run_due(self, limit: int = 100) -> int:
         """Run what may run now, one row after another (tests, and the CLI); the count run."""
+        await self.intake.settle()
         ran = 0
         row = await self._claim() if limit > 0 else None
         while row is not None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime, time
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,6 +25,8 @@ from scheduler import nudge_rules as rules
 from scheduler.sweep import SweepResult, sweep
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # A tick missed by up to this long (the process paused, the loop was busy) still runs, once.
 MISFIRE_GRACE_SECONDS = 6 * 3600
@@ -93,22 +96,38 @@ class NudgeScheduler:
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         )
+        # The jobs under way (`_job`), and whether `stop` has begun cancelling them.
         self._ticks: set[asyncio.Task[object]] = set()
+        self._stopping = False
+
+    async def _job(self, what: str, work: Coroutine[Any, Any, T]) -> T | None:
+        """Run `work`, a job: `stop` cancels it, and being cancelled so is no failure
+        (APScheduler would log it as one, traceback and all): None then."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._ticks.add(task)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.info("%s stopped with the scheduler", what)
+            return None
+        finally:
+            if task is not None:
+                self._ticks.discard(task)
 
     async def tick(self, kinds: Iterable[str] = rules.KINDS) -> SweepResult | None:
         """One sweep of `kinds` as of now; never raises (a failed tick is logged, and the next
         one tries again)."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._ticks.add(task)
+        return await self._job("nudge sweep", self._tick(kinds))
+
+    async def _tick(self, kinds: Iterable[str]) -> SweepResult | None:
         try:
             result = await sweep(self.store, self.clock(), self.config, kinds=kinds)
         except Exception:
             log.exception("nudge sweep failed")
             return None
-        finally:
-            if task is not None:
-                self._ticks.discard(task)
         if result.written:
             log.info("nudges owed: %s", len(result.written))
             if self.on_written is not None:
@@ -118,6 +137,9 @@ class NudgeScheduler:
     async def refresh_compliance(self) -> int | None:
         """Store, as of now, every account's compliance that is not current; how many were
         (None: it failed, logged; the next refresh tries again)."""
+        return await self._job("compliance refresh", self._refresh_compliance())
+
+    async def _refresh_compliance(self) -> int | None:
         try:
             # Worked out while only reading, stored in short writes (SQLite: one writer).
             async with self.store.read() as session:
@@ -137,6 +159,9 @@ class NudgeScheduler:
         it failed, logged; the next night's run tries again)."""
         if not self.retention_days:
             return None
+        return await self._job("pruning", self._prune())
+
+    async def _prune(self) -> retention.Pruned | None:
         try:
             pruned = await retention.prune(self.store, now=self.clock(), days=self.retention_days)
         except Exception:
@@ -148,6 +173,7 @@ class NudgeScheduler:
 
     def start(self) -> None:
         """Add the jobs and start (needs the running event loop)."""
+        self._stopping = False
         for job_id, trigger, kinds in schedule(self.config):
             self.scheduler.add_job(self.tick, trigger, args=(kinds,), id=job_id,
                                    replace_existing=True)
@@ -172,6 +198,7 @@ class NudgeScheduler:
         self.scheduler.start()
 
     async def stop(self) -> None:
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
             # AsyncIOScheduler shuts down from the event loop's next turn.

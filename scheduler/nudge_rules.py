@@ -127,8 +127,6 @@ KINDS = (ROTA, ROTA_UNMARKED, QUESTION, ARCHIVING, INACTIVITY, APPROVAL, EXPERT,
 Rule = Callable[[Snapshot, datetime, NudgeConfig], list[Nudge]]
 
 
-
-
 def sending_hours(now: datetime, config: NudgeConfig) -> bool:
     """Whether `now` is inside the hours scheduled messages may be sent."""
     clock = local(now, config).time()
@@ -151,10 +149,6 @@ def _from(
 
 def _subject(account: AccountState) -> str:
     return f"account:{account.id}"
-
-
-
-
 
 
 def _to_team(
@@ -389,7 +383,6 @@ def archiving(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
 
 
 # --- inactivity ---------------------------------------------------------------------------
-
 
 
 def inactivity(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudge]:

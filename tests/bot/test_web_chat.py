@@ -18,6 +18,7 @@ from aiohttp import ClientResponse, ClientSession, web
 
 from bot.keys import STORE
 from data import retention
+from data.inbox import Incoming
 from data.models import Account, AccountRequest, RequestStatus
 from dialogs.explain import REASONS
 from dialogs.i18n import Translator
@@ -87,6 +88,19 @@ async def test_metrics_are_prometheus_text(chat: WebChat) -> None:
         assert f"# TYPE {name} gauge" in body
     for name in ("done", "failed", "parked"):
         assert f"# TYPE kontobot_turns_{name}_total counter" in body
+
+
+async def test_metrics_count_the_events_waiting_in_the_spool(chat: WebChat) -> None:
+    """On SQLite (data/spool.py): acknowledged, not in the inbox yet; a count that grows says
+    the moves fail."""
+    spool = chat.client.app[STORE].spool
+    if spool is None:
+        pytest.skip("only SQLite spools its events")
+    body = await (await chat.client.get("/metrics")).text()
+    assert 'kontobot_inbox_events{status="spooled"} 0' in body
+    await spool.put([Incoming("web:x:1", "web", "web:x", {}, T0)])
+    body = await (await chat.client.get("/metrics")).text()
+    assert 'kontobot_inbox_events{status="spooled"} 1' in body
 
 
 def metric(body: str, name: str) -> int:

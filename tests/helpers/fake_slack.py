@@ -238,6 +238,8 @@ class FakeSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    # Set when a call held by `hold` has arrived (and waits for its gate).
+    arrivals: dict[str, asyncio.Event] = field(default_factory=dict)
     url: str = ""
     socket_url: str = ""
     # Answer for any user id, as if everyone were in the workspace (for the benchmark).
@@ -309,7 +311,12 @@ class FakeSlack:
         """Calls of `method` wait until the returned event is set."""
         gate = asyncio.Event()
         self.gates[method] = gate
+        self.arrivals[method] = asyncio.Event()
         return gate
+
+    async def arrived(self, method: str) -> None:
+        """Return once a call of `method`, held by `hold`, has arrived."""
+        await self.arrivals[method].wait()
 
     def heal(self, method: str | None = None) -> None:
         if method is None:
@@ -390,6 +397,7 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
         gate = self.gates.get(method)
         if gate is not None:
+            self.arrivals[method].set()
             await gate.wait()
         status, answer, headers = 200, {"ok": False, "error": "unknown_method"}, {}
         pending = [f for f in self.failures.get(method, []) if f.only is None or f.only(args)]

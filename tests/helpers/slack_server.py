@@ -99,3 +99,13 @@ async def inbox_rows(database_url: str) -> list[InboxEvent]:
         return await load(store, InboxEvent)
     finally:
         await store.close()
+
+
+async def spooled(database_url: str) -> int:
+    """How many events wait in the spool (data/spool.py) of the SQLite file at `database_url`
+    (0 on PostgreSQL, which has none)."""
+    store = Store.from_url(database_url)
+    try:
+        return 0 if store.spool is None else await store.spool.count()
+    finally:
+        await store.close()

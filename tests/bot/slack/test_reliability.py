@@ -214,6 +214,9 @@ async def test_requests_in_flight_finish_before_shutdown(slack_db: str) -> None:
         gate = rig.fake.hold("conversations.open")
         await rig.command(ANNA.id, "open-account")
         fake = rig.fake
+        # The turn has run and its reply is on its way: the request is in flight.
+        async with asyncio.timeout(10):
+            await fake.arrived("conversations.open")
         asyncio.get_running_loop().call_soon(gate.set)
     # The server has stopped; the turn it had started was finished first.
     assert len(fake.dm(ANNA.id)) == 1
