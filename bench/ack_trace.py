@@ -5,7 +5,9 @@ Slack request, in ms: the whole request in the server (`server`: from aiohttp ha
 the app to the response), the inbox write (`receive`: `Hub.receive`), and inside it the wait
 for a connection and the write gate (`connect`: pool checkout, pre-ping, SQLite's flock),
 the INSERT (`insert`) and the COMMIT (`commit`); what is left of `server` is bolt's own work
-(signature, parsing, dispatch). Beside them: new database connections opened and closed by the
+(signature, parsing, dispatch). On SQLite the intake writes to its spool (data/spool.py):
+`insert` is then the spool's INSERT and COMMIT together (in its thread), `connect` is 0, and
+`commit` what the answer took after; the spool's moves into the inbox are not a request's. Beside them: new database connections opened and closed by the
 pool (overflow churn), the event loop's lateness (a 5 ms ticker: how long a ready callback
 waited for the loop), and the callbacks that held the loop longest. Written as JSON to the
 file named by KONTOBOT_BENCH_TRACE when the server stops.
@@ -28,6 +30,8 @@ TICK = 0.005
 def install(app: web.Application, target: str) -> None:
     from bot.keys import HUB
     from data import inbox
+    from data.spool import Spool
+    from data.upsert import dialect_of
     from hub import turns
 
     found: dict[str, Any] = {
@@ -58,32 +62,49 @@ def install(app: web.Application, target: str) -> None:
         t3 = time.perf_counter()
         phases = _current.get(id(asyncio.current_task()))
         batch = _batch_of.pop(_event_of.pop(id(asyncio.current_task()), 0), None)
-        if phases is not None and batch is not None:
-            phases.update(
-                queued=batch["begun"] - t0,
-                connect=batch["connected"] - batch["begun"],
-                insert=batch["inserted"] - batch["connected"],
-                commit=t3 - batch["inserted"],
-                receive=t3 - t0,
-                batch=batch["size"],
-            )
+        if phases is not None:
+            phases["receive"] = t3 - t0
+            if batch is not None:
+                phases.update(
+                    queued=batch["begun"] - t0,
+                    connect=batch["connected"] - batch["begun"],
+                    insert=batch["inserted"] - batch["connected"],
+                    commit=t3 - batch["inserted"],
+                    batch=batch["size"],
+                )
         return bool(new)
 
+    def _batched(events: Any, batch: dict[str, float]) -> None:
+        for event_ in events:
+            _batch_of[id(event_)] = batch
+        found["batches"].append(batch)
+
     async def timed_receive_many(session: Any, events: Any) -> set[str]:
+        if dialect_of(session) == "sqlite":
+            # A move from the spool (hub/intake.py): no request waits for it.
+            return await receive_many(session, events)
         batch = {"begun": time.perf_counter(), "size": len(events)}
         await session.connection()
         batch["connected"] = time.perf_counter()
         new = await receive_many(session, events)
         batch["inserted"] = time.perf_counter()
-        for event_ in events:
-            _batch_of[id(event_)] = batch
-        found["batches"].append(batch)
+        _batched(events, batch)
+        return new
+
+    put = Spool.put
+
+    async def timed_put(self: Any, events: Any) -> set[str]:
+        begun = time.perf_counter()
+        new = await put(self, events)
+        _batched(events, {"begun": begun, "connected": begun, "inserted": time.perf_counter(),
+                          "size": len(events)})
         return new
 
     # Replaced for the whole process: this server only acknowledges.
     turns.Hub.receive = timed_receive  # type: ignore[method-assign,assignment]
     turns.Hub._incoming = timed_incoming  # type: ignore[method-assign,assignment]
     inbox.receive_many = timed_receive_many
+    Spool.put = timed_put  # type: ignore[method-assign]
 
     @web.middleware
     async def timed(request: web.Request, handler: Any) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,6 @@ from data import inbox
 from data.db import Store
 from data.spool import Spool
 from tests.helpers import T0
-
-pytestmark = pytest.mark.usefixtures("store")
 
 
 @pytest.fixture
@@ -85,9 +82,7 @@ async def test_a_key_the_spool_or_the_inbox_has_is_not_spooled_again(
     assert [event.key for _, event in await spool.take(10)] == ["k1", "k2"]
 
 
-async def test_a_spool_left_behind_is_read_by_the_next_process(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
+async def test_a_spool_left_behind_is_read_by_the_next_process(sqlite_store: Store) -> None:
     await spool_of(sqlite_store).put([incoming("k1")])
     assert sqlite_store.gate is not None
     later = Store.from_url(f"sqlite:///{sqlite_store.gate.database}")
