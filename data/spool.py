@@ -160,10 +160,23 @@ class Spool:
 
     async def count(self) -> int:
         """How many events wait in the spool."""
-        found = await self._run(
-            lambda: self._connection().execute("SELECT count(*) FROM spooled").fetchone()[0]
-        )
-        assert isinstance(found, int)
+        return await self._one("SELECT count(*) FROM spooled", ()) or 0
+
+    async def last(self) -> int | None:
+        """The newest spooled event's id (None: the spool is empty)."""
+        return await self._one("SELECT max(id) FROM spooled", ())
+
+    async def waiting(self, *, up_to: int) -> bool:
+        """Some event spooled with an id up to `up_to` is still here."""
+        return await self._one("SELECT 1 FROM spooled WHERE id <= ? LIMIT 1", (up_to,)) is not None
+
+    async def _one(self, query: str, parameters: tuple[object, ...]) -> int | None:
+        def one() -> int | None:
+            row = self._connection().execute(query, parameters).fetchone()
+            return None if row is None else row[0]
+
+        found = await self._run(one)
+        assert found is None or isinstance(found, int)
         return found
 
     async def close(self) -> None:

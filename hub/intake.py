@@ -65,6 +65,8 @@ class Intake:
     _closed: bool = field(default=False, init=False)
     # What the last move from the spool failed with (for `settle`).
     _error: Exception | None = field(default=None, init=False)
+    # Set (and replaced) as each batch is moved and as the mover stops (for `settle`).
+    _step: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     async def store_one(self, event: inbox.Incoming) -> bool:
         """Commit `event` to the inbox, with whichever others arrive meanwhile; True when it
@@ -150,6 +152,7 @@ class Intake:
                 await spool.drop([row_id for row_id, _ in rows])
                 if new:
                     self.moved(new)
+                self._stepped()
         except Exception as error:
             # What is spooled stays there: tried again shortly, and at the next start.
             log.exception("inbox: moving spooled events failed; trying again shortly")
@@ -158,20 +161,30 @@ class Intake:
                 self._retry = asyncio.get_running_loop().call_later(self.move_retry, self._kick)
         finally:
             self._mover = None
+            self._stepped()
+
+    def _stepped(self) -> None:
+        """A batch was moved, or the mover stopped: whoever settles looks again."""
+        self._step.set()
+        self._step = asyncio.Event()
 
     async def settle(self) -> None:
         """Return once every event spooled before this call is in the inbox (at once where
-        there is no spool); raises what a move raised meanwhile."""
+        there is no spool); raises what a move raised meanwhile. Events spooled after it are
+        not waited for: a stream of them would keep the mover going for as long as it lasts."""
         spool = self.store.spool
-        while spool is not None and not self._closed:
+        if spool is None:
+            return
+        last = await spool.last()
+        while last is not None and not self._closed:
             self._error = None
+            step = self._step
             self._kick()
-            mover = self._mover
-            if mover is not None:
-                await asyncio.shield(mover)
+            if self._mover is not None:
+                await step.wait()
             if self._error is not None:
                 raise self._error
-            if not await spool.count():
+            if not await spool.waiting(up_to=last):
                 return
 
     async def close(self) -> None:

@@ -294,3 +294,35 @@ async def test_a_move_that_fails_is_tried_again_and_settling_says_why(store: Sto
         await intake.close()
     finally:
         await impatient.close()
+
+
+async def test_settling_waits_for_what_was_spooled_before_it_not_for_a_stream_after(
+    store: Store,
+) -> None:
+    """A Teams invoke run at once settles first (hub/turns.py): it must not wait for as long
+    as other people's events keep arriving."""
+    sqlite_only(store)
+    intake = Intake(store)
+    assert await intake.store_one(incoming("before"))
+    settled, flowing = asyncio.Event(), asyncio.Event()
+
+    async def stream() -> int:
+        n = 0
+        while not settled.is_set():
+            n += 1
+            await intake.store_one(incoming(f"after{n}", lane=f"slack:U{n}"))
+            if n == 3:
+                flowing.set()
+        return n
+
+    streaming = asyncio.create_task(stream())
+    # Events are arriving all along.
+    await flowing.wait()
+    async with asyncio.timeout(10):
+        await intake.settle()
+    settled.set()
+    assert await streaming > 0
+    assert await committed(store, "before")
+    async with store.read() as session:
+        assert await inbox.by_key(session, "before") is not None
+    await intake.close()
