@@ -101,11 +101,14 @@ async def inbox_rows(database_url: str) -> list[InboxEvent]:
         await store.close()
 
 
-async def spooled(database_url: str) -> int:
-    """How many events wait in the spool (data/spool.py) of the SQLite file at `database_url`
-    (0 on PostgreSQL, which has none)."""
+async def spooled(database_url: str) -> set[str]:
+    """The keys of the events waiting in the spool (data/spool.py) of the SQLite file at
+    `database_url` (none on PostgreSQL, which has no spool). A server killed between a move's
+    two commits leaves an event both there and in the inbox."""
     store = Store.from_url(database_url)
     try:
-        return 0 if store.spool is None else await store.spool.count()
+        if store.spool is None:
+            return set()
+        return {event.key for _, event in await store.spool.take(1_000_000)}
     finally:
         await store.close()
