@@ -39,7 +39,18 @@ def on_commit(store: Store, callback: Callable[[], None]) -> None:
     """`callback` runs as each transaction of the intake commits: the spool's on SQLite, else
     the storing engine's."""
     if store.spool is not None:
-        on_spool_statement(store, lambda statement: callback() if statement == "COMMIT" else None)
+        # The intake's transactions only: those that spool (INSERT), not the moves' deletes.
+        inserting = [False]
+
+        def traced(statement: str) -> None:
+            if statement.startswith("INSERT"):
+                inserting[0] = True
+            elif statement in ("COMMIT", "ROLLBACK"):
+                if statement == "COMMIT" and inserting[0]:
+                    callback()
+                inserting[0] = False
+
+        on_spool_statement(store, traced)
     else:
         event.listen(store.storing_engine.sync_engine, "commit", lambda _connection: callback())
 
