@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +60,18 @@ def spool_path(database: str) -> str:
 
 def _uri(path: str) -> str:
     return "file:" + quote(str(Path(path).resolve()))
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection, begin: str) -> Iterator[None]:
+    db.execute(begin)
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        raise
 
 
 class Spool:
@@ -107,23 +119,15 @@ class Spool:
         db = self._connection()
         new: set[str] = set()
         # Deferred: the INSERT takes the spool's write lock and only reads the database.
-        db.execute("BEGIN")
-        try:
+        with _transaction(db, "BEGIN"):
             for event in events:
                 key = event.key[:255]
-                if key in new:
-                    continue
                 cursor = db.execute(_PUT, (
                     key, event.platform, event.lane[:255], json.dumps(event.payload),
                     event.now.isoformat(), key,
                 ))
                 if cursor.rowcount:
                     new.add(key)
-            db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            raise
         return new
 
     async def take(self, limit: int) -> list[tuple[int, Incoming]]:
@@ -149,14 +153,8 @@ class Spool:
 
     def _drop(self, ids: list[int]) -> None:
         db = self._connection()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(db, "BEGIN IMMEDIATE"):
             db.executemany("DELETE FROM spooled WHERE id = ?", [(i,) for i in ids])
-            db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            raise
 
     async def count(self) -> int:
         """How many events wait in the spool."""

@@ -15,7 +15,7 @@ and their platforms, unacknowledged, send them again).
 On a SQLite file the events are committed to the spool (data/spool.py), whose write lock no
 turn holds, and then moved into the inbox by one mover at a time (`moved` is told the keys new
 to the inbox, to wake the workers); whatever needs the inbox to hold every event received so
-far (the workers' start, running a Teams invoke at once) waits for `settle()`.
+far (the server's start, running a Teams invoke at once) waits for `settle()`.
 """
 
 from __future__ import annotations

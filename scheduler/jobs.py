@@ -97,7 +97,7 @@ class NudgeScheduler:
                           "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         )
         # The jobs under way (`_job`), and whether `stop` has begun cancelling them.
-        self._ticks: set[asyncio.Task[object]] = set()
+        self._jobs: set[asyncio.Task[object]] = set()
         self._stopping = False
 
     async def _job(self, what: str, work: Coroutine[Any, Any, T]) -> T | None:
@@ -105,7 +105,7 @@ class NudgeScheduler:
         (APScheduler would log it as one, traceback and all): None then."""
         task = asyncio.current_task()
         if task is not None:
-            self._ticks.add(task)
+            self._jobs.add(task)
         try:
             return await work
         except asyncio.CancelledError:
@@ -115,7 +115,7 @@ class NudgeScheduler:
             return None
         finally:
             if task is not None:
-                self._ticks.discard(task)
+                self._jobs.discard(task)
 
     async def tick(self, kinds: Iterable[str] = rules.KINDS) -> SweepResult | None:
         """One sweep of `kinds` as of now; never raises (a failed tick is logged, and the next
@@ -203,8 +203,8 @@ class NudgeScheduler:
             self.scheduler.shutdown(wait=False)
             # AsyncIOScheduler shuts down from the event loop's next turn.
             await asyncio.sleep(0)
-        for task in list(self._ticks):
+        for task in list(self._jobs):
             task.cancel()
-        for task in list(self._ticks):
+        for task in list(self._jobs):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
