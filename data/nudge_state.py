@@ -12,11 +12,11 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -151,6 +151,124 @@ def _local(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """load_snapshot's queries, with the day, the questions' cut-off and the accounts chosen
+    as bound parameters ("today", "questions_before"; "ids", or "first" and "last")."""
+
+    accounts: Any
+    teams: Any
+    checkins: Any
+    last_monitored: Any
+    last_activity: Any
+    open_counts: Any
+    old_questions: Any
+    waits: Any
+    last_done: Any
+    open_archive: Any
+    cases: Any
+
+
+@cache
+def _statements(scope: str) -> _Statements:
+    """Built once per way of choosing the accounts ("all"; "ids", a list; "range", of ids):
+    building them was most of a small snapshot's cost (the compliance of one account, asked
+    after each domain operation and by every account page), more than running them."""
+
+    def scoped(statement: Any, column: Any) -> Any:
+        if scope == "ids":
+            return statement.where(column.in_(bindparam("ids", expanding=True)))
+        if scope == "range":
+            return statement.where(column.between(bindparam("first"), bindparam("last")))
+        return statement
+
+    active = col(Account.status) == AccountStatus.ACTIVE.value
+    unanswered = col(Question.answered_at).is_(None)
+    return _Statements(
+        accounts=scoped(
+            select(  # type: ignore[call-overload]  # (typed up to four columns)
+                Account.id, Account.number, Account.manager_id, Account.scope,
+                Account.registered_at, RotaSetting.rotation, RotaSetting.anchor,
+                Account.response_time,
+            )
+            .outerjoin(RotaSetting, col(RotaSetting.account_id) == col(Account.id))
+            .where(active)
+            .order_by(col(Account.id)),
+            col(Account.id),
+        ),
+        teams=scoped(
+            select(AccountMember.account_id, AccountMember.person_id)
+            .join(Account, col(Account.id) == col(AccountMember.account_id))
+            .where(active)
+            .order_by(col(AccountMember.account_id), col(AccountMember.position),
+                      col(AccountMember.person_id)),
+            col(AccountMember.account_id),
+        ),
+        checkins=scoped(
+            select(MonitoringCheckIn.account_id, MonitoringCheckIn.person_id,
+                   MonitoringCheckIn.kind)
+            .where(col(MonitoringCheckIn.day) == bindparam("today")),
+            col(MonitoringCheckIn.account_id),
+        ),
+        last_monitored=scoped(
+            select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
+            .where(MonitoringCheckIn.kind == CheckInKind.MONITORED.value)
+            .group_by(col(MonitoringCheckIn.account_id)),
+            col(MonitoringCheckIn.account_id),
+        ),
+        last_activity=scoped(
+            select(ActivityEntry.account_id, func.max(ActivityEntry.at))
+            .group_by(col(ActivityEntry.account_id)),
+            col(ActivityEntry.account_id),
+        ),
+        open_counts=scoped(
+            select(Question.account_id, func.count())
+            .where(unanswered)
+            .group_by(col(Question.account_id)),
+            col(Question.account_id),
+        ),
+        old_questions=scoped(
+            select(Question.id, Question.account_id, Question.received_at)
+            .where(unanswered, col(Question.received_at) <= bindparam("questions_before"))
+            .order_by(col(Question.received_at), col(Question.id)),
+            col(Question.account_id),
+        ),
+        waits=scoped(
+            select(  # type: ignore[call-overload]  # (typed up to four columns)
+                QuestionReferral.id, QuestionReferral.account_id,
+                QuestionReferral.question_id, QuestionReferral.expert_id,
+                QuestionReferral.referred_by, QuestionReferral.category,
+                QuestionReferral.due_at,
+            )
+            .join(Question, col(Question.id) == col(QuestionReferral.question_id))
+            .where(QuestionReferral.status == ReferralStatus.ASKED.value, unanswered)
+            .order_by(col(QuestionReferral.due_at), col(QuestionReferral.id)),
+            col(QuestionReferral.account_id),
+        ),
+        last_done=scoped(
+            select(ArchiveRecord.account_id, func.max(ArchiveRecord.done_at))
+            .where(col(ArchiveRecord.done_at).is_not(None))
+            .group_by(col(ArchiveRecord.account_id)),
+            col(ArchiveRecord.account_id),
+        ),
+        open_archive=scoped(
+            select(  # type: ignore[call-overload]  # (typed up to four columns)
+                ArchiveRecord.id, ArchiveRecord.account_id, ArchiveRecord.due,
+                ArchiveRecord.reason, ArchiveRecord.snoozed_until, ArchiveRecord.created_at,
+            )
+            .where(col(ArchiveRecord.done_at).is_(None))
+            .order_by(col(ArchiveRecord.id).desc()),
+            col(ArchiveRecord.account_id),
+        ),
+        cases=scoped(
+            select(CaseMark.id, CaseMark.account_id, CaseMark.marked_at)
+            .where(CaseMark.kind == "case_management", col(CaseMark.registry_number).is_(None))
+            .order_by(col(CaseMark.id)),
+            col(CaseMark.account_id),
+        ),
+    )
+
+
 async def load_snapshot(
     session: AsyncSession,
     *,
@@ -176,9 +294,57 @@ async def load_snapshot(
     # first, as the session's own queries would be).
     await session.flush()
     connection = await session.connection()
+    made = _statements("ids" if only is not None else "range" if id_range is not None else "all")
+    params: dict[str, Any] = {"today": today, "questions_before": questions_before}
+    if only is not None:
+        params["ids"] = only
+    if id_range is not None:
+        params["first"], params["last"] = id_range
 
     async def rows(statement: Any) -> Sequence[Any]:
-        return (await connection.execute(statement)).all()
+        return (await connection.execute(statement, params)).all()
+
+    account_rows = await rows(made.accounts)
+    teams: dict[int, list[int]] = defaultdict(list)
+    for account_id, person_id in await rows(made.teams):
+        teams[account_id].append(person_id)
+
+    if away is None:
+        away = await people_away(session, today)
+
+    checkins: dict[int, dict[int, str]] = defaultdict(dict)
+    for account_id, person_id, kind in await rows(made.checkins):
+        checkins[account_id][person_id] = kind
+
+    last_monitored: dict[int, date] = _pairs(await rows(made.last_monitored))
+    last_activity: dict[int, date] = {
+        account_id: _local(at, zone) for account_id, at in await rows(made.last_activity)
+    }
+
+    open_counts: dict[int, int] = _pairs(await rows(made.open_counts))
+    old: dict[int, list[OpenQuestion]] = defaultdict(list)
+    for question_id, account_id, received_at in await rows(made.old_questions):
+        old[account_id].append(OpenQuestion(question_id, received_at))
+
+    waits: dict[int, list[ExpertWait]] = defaultdict(list)
+    for referral_id, account_id, *waiting in await rows(made.waits):
+        waits[account_id].append(ExpertWait(referral_id, *waiting))
+
+    last_done: dict[int, date] = {
+        account_id: _local(at, zone) for account_id, at in await rows(made.last_done)
+    }
+    open_archive: dict[int, OpenArchive] = {}
+    for record_id, account_id, due, reason, snoozed_until, created_at in await rows(
+        made.open_archive
+    ):
+        # Ordered newest first, so the oldest open one wins, as data.archive picks it.
+        open_archive[account_id] = OpenArchive(
+            record_id, due, reason, snoozed_until, _local(created_at, zone),
+        )
+
+    cases: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for mark_id, account_id, marked_at in await rows(made.cases):
+        cases[account_id].append((mark_id, _local(marked_at, zone)))
 
     def scoped(statement: Any, column: Any) -> Any:
         if only is not None:
@@ -186,121 +352,6 @@ async def load_snapshot(
         if id_range is not None:
             return statement.where(column.between(*id_range))
         return statement
-
-    account_rows = await rows(scoped(
-        select(  # type: ignore[call-overload]  # (typed up to four columns)
-            Account.id, Account.number, Account.manager_id, Account.scope,
-            Account.registered_at, RotaSetting.rotation, RotaSetting.anchor,
-            Account.response_time,
-        )
-        .outerjoin(RotaSetting, col(RotaSetting.account_id) == col(Account.id))
-        .where(Account.status == AccountStatus.ACTIVE.value)
-        .order_by(col(Account.id)),
-        col(Account.id),
-    ))
-    teams: dict[int, list[int]] = defaultdict(list)
-    for account_id, person_id in await rows(scoped(
-        select(AccountMember.account_id, AccountMember.person_id)
-        .join(Account, col(Account.id) == col(AccountMember.account_id))
-        .where(Account.status == AccountStatus.ACTIVE.value)
-        .order_by(col(AccountMember.account_id), col(AccountMember.position),
-                  col(AccountMember.person_id)),
-        col(AccountMember.account_id),
-    )):
-        teams[account_id].append(person_id)
-
-    if away is None:
-        away = await people_away(session, today)
-
-    checkins: dict[int, dict[int, str]] = defaultdict(dict)
-    for account_id, person_id, kind in await rows(scoped(
-        select(MonitoringCheckIn.account_id, MonitoringCheckIn.person_id,
-               MonitoringCheckIn.kind).where(MonitoringCheckIn.day == today),
-        col(MonitoringCheckIn.account_id),
-    )):
-        checkins[account_id][person_id] = kind
-
-    last_monitored: dict[int, date] = _pairs(await rows(scoped(
-        select(MonitoringCheckIn.account_id, func.max(MonitoringCheckIn.day))
-        .where(MonitoringCheckIn.kind == CheckInKind.MONITORED.value)
-        .group_by(col(MonitoringCheckIn.account_id)),
-        col(MonitoringCheckIn.account_id),
-    )))
-    last_activity: dict[int, date] = {
-        account_id: _local(at, zone)
-        for account_id, at in await rows(scoped(
-            select(ActivityEntry.account_id, func.max(ActivityEntry.at))
-            .group_by(col(ActivityEntry.account_id)),
-            col(ActivityEntry.account_id),
-        ))
-    }
-
-    open_counts: dict[int, int] = _pairs(await rows(scoped(
-        select(Question.account_id, func.count())
-        .where(col(Question.answered_at).is_(None))
-        .group_by(col(Question.account_id)),
-        col(Question.account_id),
-    )))
-    old: dict[int, list[OpenQuestion]] = defaultdict(list)
-    for question_id, account_id, received_at in await rows(scoped(
-        select(Question.id, Question.account_id, Question.received_at)
-        .where(col(Question.answered_at).is_(None), Question.received_at <= questions_before)
-        .order_by(col(Question.received_at), col(Question.id)),
-        col(Question.account_id),
-    )):
-        old[account_id].append(OpenQuestion(question_id, received_at))
-
-    waits: dict[int, list[ExpertWait]] = defaultdict(list)
-    for referral in await session.exec(
-        scoped(
-            select(QuestionReferral)
-            .join(Question, col(Question.id) == col(QuestionReferral.question_id))
-            .where(QuestionReferral.status == ReferralStatus.ASKED.value,
-                   col(Question.answered_at).is_(None))
-            .order_by(col(QuestionReferral.due_at), col(QuestionReferral.id)),
-            col(QuestionReferral.account_id),
-        )
-    ):
-        assert referral.id is not None
-        waits[referral.account_id].append(ExpertWait(
-            referral.id, referral.question_id, referral.expert_id, referral.referred_by,
-            referral.category, referral.due_at,
-        ))
-
-    last_done: dict[int, date] = {
-        account_id: _local(at, zone)
-        for account_id, at in await rows(scoped(
-            select(ArchiveRecord.account_id, func.max(ArchiveRecord.done_at))
-            .where(col(ArchiveRecord.done_at).is_not(None))
-            .group_by(col(ArchiveRecord.account_id)),
-            col(ArchiveRecord.account_id),
-        ))
-    }
-    open_archive: dict[int, OpenArchive] = {}
-    for record_id, account_id, due, reason, snoozed_until, created_at in await rows(scoped(
-        select(  # type: ignore[call-overload]  # (typed up to four columns)
-            ArchiveRecord.id, ArchiveRecord.account_id, ArchiveRecord.due,
-            ArchiveRecord.reason, ArchiveRecord.snoozed_until, ArchiveRecord.created_at,
-        )
-        .where(col(ArchiveRecord.done_at).is_(None))
-        .order_by(col(ArchiveRecord.id).desc()),
-        col(ArchiveRecord.account_id),
-    )):
-        # Ordered newest first, so the oldest open one wins, as data.archive picks it.
-        open_archive[account_id] = OpenArchive(
-            record_id, due, reason, snoozed_until, _local(created_at, zone),
-        )
-
-    cases: dict[int, list[tuple[int, date]]] = defaultdict(list)
-    for mark_id, account_id, marked_at in await session.exec(
-        scoped(
-            select(CaseMark.id, CaseMark.account_id, CaseMark.marked_at)
-            .where(CaseMark.kind == "case_management", col(CaseMark.registry_number).is_(None))
-            .order_by(col(CaseMark.id)),
-            col(CaseMark.account_id),
-        )
-    ):
-        cases[account_id].append((mark_id, _local(marked_at, zone)))
 
     counted: dict[int, DutyCounts] | None = None
     if month is not None:
