@@ -170,3 +170,12 @@ async def store(
 async def cast(store: Store) -> Cast:
     """The people around a typical request (tests.helpers.Cast), in `store`."""
     return await make_cast(store)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadscope` with the slowest modules first (tests/helpers/scheduling.py)."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from tests.helpers.scheduling import HeavyFirst
+
+    return HeavyFirst(config, log)
