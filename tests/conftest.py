@@ -3,7 +3,8 @@
 `database_url` is a new, empty database of each kind; `store` is one brought to the newest
 schema by the real migrations (data.migrate). SQLite databases are files under tmp_path.
 PostgreSQL databases are made on the server named by KONTOBOT_TEST_POSTGRES_URL (default: the
-local one), one per test with a unique name, and dropped afterwards. When that variable is set,
+local one), one per test with a unique name (made while the test before it runs, and dropped
+while the test after it runs: tests/helpers/pg_databases.py). When that variable is set,
 an unreachable server fails the PostgreSQL tests; when it is not, they are skipped, and the
 summary says why.
 """
@@ -26,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from data import migrate
 from data.db import Store, async_url
 from tests.helpers import SECRET, Cast, make_cast
+from tests.helpers.pg_databases import Databases
 
 # Apps built in tests run no nudge scheduler: nudge tests sweep with an explicit `now`.
 os.environ.setdefault("KONTOBOT_SCHEDULER", "off")
@@ -92,13 +94,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield f"sqlite:///{tmp_path / 'kontobot.db'}"
         return
     server = await _postgres_server()
-    name = f"kontobot_test_{uuid4().hex}"
-    await _execute(server, f'CREATE DATABASE "{name}"')
+    name = await _databases.take(server)
     try:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
-        await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _databases.drop(server, name)
 
+
+# Each PostgreSQL test's database, made while the test before it runs.
+_databases = Databases(lambda server, statement: _execute(server, statement))
 
 # Migrated once per run and copied for each test: a copy is far quicker than migrating anew.
 _templates: dict[str, str] = {}
@@ -128,6 +132,7 @@ async def _template(kind: str, server: str, scratch: Path) -> str:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    _databases.close()
     for key, name in _templates.items():
         kind, _, server = key.partition(":")
         if kind == "postgresql":
@@ -154,8 +159,7 @@ async def store(
     else:
         server = await _postgres_server()
         template = await _template("postgresql", server, tmp_path)
-        name = f"kontobot_test_{uuid4().hex}"
-        await _execute(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        name = await _databases.take(server, template)
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
     store = Store.from_url(url)
     try:
@@ -163,7 +167,7 @@ async def store(
     finally:
         await store.close()
         if name is not None:
-            await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _databases.drop(server, name)
 
 
 @pytest.fixture
