@@ -5,7 +5,7 @@ answered, removals recorded. One statement whatever the size of the register."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,10 +42,11 @@ class DutyCounts:
 async def duty_counts(
     session: AsyncSession, *, start: datetime, end: datetime,
     scoped: Callable[[Any, Any], Any] = lambda statement, _column: statement,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[int, DutyCounts]:
     """The counts of [start, end) per account (those `scoped(statement, account column)`
-    narrows a query to: data.nudge_state's pieces); an account with nothing to count is
-    absent.
+    narrows a query to, with the bound `params` it names: data.nudge_state's pieces); an
+    account with nothing to count is absent.
 
     One statement: a grouped branch per table, put together with UNION ALL (a sweep asks for
     every piece of the register on the month's first working day). The questions' branch
@@ -83,7 +84,7 @@ async def duty_counts(
     await session.flush()  # as the session's own queries would be
     connection = await session.connection()
     found: dict[int, list[int]] = {}
-    for account_id, *counts in (await connection.execute(statement)).all():
+    for account_id, *counts in (await connection.execute(statement, params or {})).all():
         sums = found.setdefault(account_id, [0, 0, 0, 0, 0])
         for i, n in enumerate(counts):
             sums[i] += int(n)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -169,19 +169,22 @@ class _Statements:
     cases: Any
 
 
+def _scoped(scope: str, statement: Any, column: Any) -> Any:
+    """`statement` narrowed to the accounts chosen (`column` their id), as bound parameters:
+    "all", "ids" (a list) or "range" ("first" to "last", both included)."""
+    if scope == "ids":
+        return statement.where(column.in_(bindparam("ids", expanding=True)))
+    if scope == "range":
+        return statement.where(column.between(bindparam("first"), bindparam("last")))
+    return statement
+
+
 @cache
 def _statements(scope: str) -> _Statements:
-    """Built once per way of choosing the accounts ("all"; "ids", a list; "range", of ids):
-    building them was most of a small snapshot's cost (the compliance of one account, asked
-    after each domain operation and by every account page), more than running them."""
-
-    def scoped(statement: Any, column: Any) -> Any:
-        if scope == "ids":
-            return statement.where(column.in_(bindparam("ids", expanding=True)))
-        if scope == "range":
-            return statement.where(column.between(bindparam("first"), bindparam("last")))
-        return statement
-
+    """Built once per way of choosing the accounts (`_scoped`): building them was most of a
+    small snapshot's cost (the compliance of one account, asked after each domain operation
+    and by every account page), more than running them."""
+    scoped = partial(_scoped, scope)
     active = col(Account.status) == AccountStatus.ACTIVE.value
     unanswered = col(Question.answered_at).is_(None)
     return _Statements(
@@ -294,7 +297,8 @@ async def load_snapshot(
     # first, as the session's own queries would be).
     await session.flush()
     connection = await session.connection()
-    made = _statements("ids" if only is not None else "range" if id_range is not None else "all")
+    scope = "ids" if only is not None else "range" if id_range is not None else "all"
+    made = _statements(scope)
     params: dict[str, Any] = {"today": today, "questions_before": questions_before}
     if only is not None:
         params["ids"] = only
@@ -346,16 +350,11 @@ async def load_snapshot(
     for mark_id, account_id, marked_at in await rows(made.cases):
         cases[account_id].append((mark_id, _local(marked_at, zone)))
 
-    def scoped(statement: Any, column: Any) -> Any:
-        if only is not None:
-            return statement.where(column.in_(only))
-        if id_range is not None:
-            return statement.where(column.between(*id_range))
-        return statement
-
     counted: dict[int, DutyCounts] | None = None
     if month is not None:
-        counted = await duty_counts(session, start=month[0], end=month[1], scoped=scoped)
+        counted = await duty_counts(
+            session, start=month[0], end=month[1], scoped=partial(_scoped, scope), params=params
+        )
 
     states = []
     for (

@@ -102,7 +102,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 # Each PostgreSQL test's database, made while the test before it runs.
-_databases = Databases(lambda server, statement: _execute(server, statement))
+_databases = Databases(_execute)
 
 # Migrated once per run and copied for each test: a copy is far quicker than migrating anew.
 _templates: dict[str, str] = {}
