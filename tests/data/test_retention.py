@@ -8,7 +8,6 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import event as sql_event
 from sqlalchemy import update
 from sqlmodel import col
@@ -25,6 +24,7 @@ from data.models import (
 )
 from scheduler.nudge_rules import KINDS
 from tests.helpers import T0, Cast, load
+from tests.helpers.kinds import POSTGRESQL_ONLY
 
 DAY = timedelta(days=1)
 # Pruned as of NOW with 90 days: rows from before OLD's day are old enough.
@@ -221,9 +221,9 @@ async def test_conversations_left_unfinished_are_deleted_and_those_going_on_kept
     assert (record.subject, record.details["rows"]) == ("dialog_state", 1)
 
 
+# (On SQLite a writing transaction holds the write lock from its start: no row can change.)
+@POSTGRESQL_ONLY
 async def test_a_row_changed_while_it_is_being_deleted_is_kept(store: Store, cast: Cast) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("on SQLite a writing transaction holds the write lock from its start")
     await owe(store, cast, "reply:old:failed", outbox.REPLY, OLD, OutboxStatus.FAILED)
     async with store.engine.connect() as reviving:
         revived: list[str] = []

@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
-
-import pytest
 
 from data import inbox
 from data.db import Store
 from data.spool import Spool
 from tests.helpers import T0
+from tests.helpers.kinds import SQLITE_ONLY
 
-
-@pytest.fixture
-async def sqlite_store(store: Store) -> AsyncIterator[Store]:
-    if store.spool is None:
-        pytest.skip("the spool is SQLite's (PostgreSQL's intake never waits for a turn)")
-    yield store
+# The spool is SQLite's (PostgreSQL's intake never waits for a turn).
+pytestmark = SQLITE_ONLY
 
 
 def incoming(key: str, lane: str = "slack:U1") -> inbox.Incoming:
@@ -40,11 +34,11 @@ def write_lock(database: str) -> sqlite3.Connection:
 
 
 async def test_an_event_is_spooled_while_a_turn_holds_the_databases_write_lock(
-    sqlite_store: Store,
+    store: Store,
 ) -> None:
-    spool = spool_of(sqlite_store)
-    assert sqlite_store.gate is not None
-    held = write_lock(sqlite_store.gate.database)
+    spool = spool_of(store)
+    assert store.gate is not None
+    held = write_lock(store.gate.database)
     try:
         # Not a wait for the lock: at once, and on disk.
         async with asyncio.timeout(5):
@@ -59,8 +53,8 @@ async def test_an_event_is_spooled_while_a_turn_holds_the_databases_write_lock(
         held.close()
 
 
-async def test_what_is_spooled_comes_back_in_order_as_it_came(sqlite_store: Store) -> None:
-    spool = spool_of(sqlite_store)
+async def test_what_is_spooled_comes_back_in_order_as_it_came(store: Store) -> None:
+    spool = spool_of(store)
     events = [incoming(f"k{n}", lane=f"slack:U{n % 2}") for n in range(5)]
     await spool.put(events[:3])
     await spool.put(events[3:])
@@ -72,20 +66,20 @@ async def test_what_is_spooled_comes_back_in_order_as_it_came(sqlite_store: Stor
 
 
 async def test_a_key_the_spool_or_the_inbox_has_is_not_spooled_again(
-    sqlite_store: Store,
+    store: Store,
 ) -> None:
-    spool = spool_of(sqlite_store)
-    async with sqlite_store.transaction() as session:
+    spool = spool_of(store)
+    async with store.transaction() as session:
         assert await inbox.receive_many(session, [incoming("in-the-inbox")]) == {"in-the-inbox"}
     assert await spool.put([incoming("k1"), incoming("k1"), incoming("in-the-inbox")]) == {"k1"}
     assert await spool.put([incoming("k1"), incoming("k2")]) == {"k2"}
     assert [event.key for _, event in await spool.take(10)] == ["k1", "k2"]
 
 
-async def test_a_spool_left_behind_is_read_by_the_next_process(sqlite_store: Store) -> None:
-    await spool_of(sqlite_store).put([incoming("k1")])
-    assert sqlite_store.gate is not None
-    later = Store.from_url(f"sqlite:///{sqlite_store.gate.database}")
+async def test_a_spool_left_behind_is_read_by_the_next_process(store: Store) -> None:
+    await spool_of(store).put([incoming("k1")])
+    assert store.gate is not None
+    later = Store.from_url(f"sqlite:///{store.gate.database}")
     try:
         assert [event for _, event in await spool_of(later).take(10)] == [incoming("k1")]
     finally:

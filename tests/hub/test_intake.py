@@ -15,10 +15,11 @@ from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from data import inbox
-from data.db import Store, is_sqlite
+from data.db import Store
 from data.models import InboxEvent
 from hub.intake import Intake
 from tests.helpers import T0, load
+from tests.helpers.kinds import POSTGRESQL_ONLY, SQLITE_ONLY
 
 
 def incoming(key: str, lane: str = "slack:U1") -> inbox.Incoming:
@@ -169,14 +170,9 @@ async def test_a_key_twice_in_one_batch_or_again_later_is_stored_once(store: Sto
     assert await stored(store, intake) == ["slack:event:Ev1", "slack:event:Ev2"]
 
 
-@pytest.mark.parametrize("failing", ["statement", "commit"])
 async def test_a_failed_write_answers_every_caller_in_its_batch_with_the_error(
-    store: Store, other: Store, failing: str
+    store: Store, other: Store
 ) -> None:
-    if failing == "commit" and store.spool is not None:
-        pytest.skip("the spool's commit cannot be made to fail from outside (SQLite)")
-    if failing == "commit" and not is_sqlite(store.engine):
-        pytest.skip("on PostgreSQL the intake's statement commits itself (Store.storing)")
     intake = Intake(store)
     errors: tuple[type[Exception], ...] = (RuntimeError,)
     if store.spool is not None:
@@ -195,8 +191,8 @@ async def test_a_failed_write_answers_every_caller_in_its_batch_with_the_error(
             if failures:
                 raise failures.pop()
 
-        hook = "before_cursor_execute" if failing == "statement" else "commit"
-        event.listen(store.storing_engine.sync_engine, hook, fail)
+        # (On PostgreSQL the intake's statement commits itself: Store.storing.)
+        event.listen(store.storing_engine.sync_engine, "before_cursor_execute", fail)
     answers = await asyncio.gather(
         *(intake.store_one(incoming(f"k{n}", lane=f"slack:U{n}")) for n in range(5)),
         return_exceptions=True,
@@ -213,12 +209,11 @@ async def test_a_failed_write_answers_every_caller_in_its_batch_with_the_error(
     assert await stored(store, intake) == ["k0", "k9"]
 
 
+@POSTGRESQL_ONLY
 async def test_on_postgresql_the_intakes_statement_is_committed_when_it_returns(
     store: Store, other: Store
 ) -> None:
     """One round trip: no BEGIN or COMMIT around it, on a pool the pages and turns do not use."""
-    if is_sqlite(store.engine):
-        pytest.skip("SQLite stores in the spool")
     assert store.storing_engine is not store.engine
     async with store.storing() as session:
         assert await inbox.receive_many(session, [incoming("k1")]) == {"k1"}
@@ -236,18 +231,19 @@ def write_lock(database: str) -> sqlite3.Connection:
     return db
 
 
-def sqlite_only(store: Store) -> str:
-    if store.spool is None or store.gate is None:
-        pytest.skip("only SQLite spools its events")
+def spooled_database(store: Store) -> str:
+    """The SQLite database a spooling store writes to."""
+    assert store.spool is not None and store.gate is not None
     return store.gate.database
 
 
+@SQLITE_ONLY
 async def test_on_sqlite_an_event_is_acknowledged_while_a_turn_holds_the_write_lock(
     store: Store, other: Store
 ) -> None:
     """The acknowledgement waited for the turn in progress (bench/README.md): now it waits for
     the spool alone, and the event reaches the inbox once the turn is done."""
-    database = sqlite_only(store)
+    database = spooled_database(store)
     intake = Intake(store)
     moved: list[set[str]] = []
     intake.moved = moved.append
@@ -264,10 +260,10 @@ async def test_on_sqlite_an_event_is_acknowledged_while_a_turn_holds_the_write_l
     assert store.spool is not None and await store.spool.count() == 0
 
 
+@SQLITE_ONLY
 async def test_what_a_stopped_process_spooled_is_moved_once_in_order_at_the_next_start(
     store: Store,
 ) -> None:
-    sqlite_only(store)
     assert store.spool is not None
     events = [incoming(f"k{n}") for n in range(3)]
     await store.spool.put(events)
@@ -284,8 +280,9 @@ async def test_what_a_stopped_process_spooled_is_moved_once_in_order_at_the_next
     assert await store.spool.count() == 0
 
 
+@SQLITE_ONLY
 async def test_a_move_that_fails_is_tried_again_and_settling_says_why(store: Store) -> None:
-    database = sqlite_only(store)
+    database = spooled_database(store)
     impatient = Store.from_url(f"sqlite:///{database}", busy_timeout=0.2)
     try:
         intake = Intake(impatient, move_retry=0.05)
@@ -307,12 +304,12 @@ async def test_a_move_that_fails_is_tried_again_and_settling_says_why(store: Sto
         await impatient.close()
 
 
+@SQLITE_ONLY
 async def test_settling_waits_for_what_was_spooled_before_it_not_for_a_stream_after(
     store: Store,
 ) -> None:
     """A Teams invoke run at once settles first (hub/turns.py): it must not wait for as long
     as other people's events keep arriving."""
-    sqlite_only(store)
     intake = Intake(store)
     assert await intake.store_one(incoming("before"))
     settled, flowing = asyncio.Event(), asyncio.Event()

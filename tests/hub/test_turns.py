@@ -25,6 +25,7 @@ from tests.helpers import Cast, Clock, count, load, make_person, store_urgently,
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
 from tests.helpers.journey import import_staff
+from tests.helpers.kinds import SQLITE_ONLY
 
 EN = Translator("en")
 ANNA = Sender("web", "anna", display_name="Anna Andersson", email="anna@ki.se", locale="en")
@@ -154,13 +155,13 @@ async def test_an_inline_run_hands_back_its_first_reply_and_delivers_the_rest(
     assert [r.status for r in await load(store, InboxEvent)] == [InboxStatus.DONE.value] * 2
 
 
+@SQLITE_ONLY
 async def test_an_inline_run_waits_behind_the_senders_events_still_in_the_spool(
     hub: Hub, store: Store, web: RecordingChannel
 ) -> None:
     """On SQLite an event acknowledged a moment ago may not be in the inbox yet (hub/intake.py):
     an inline run moves it there first, and waits behind it."""
-    if store.spool is None:
-        pytest.skip("only SQLite spools its events")
+    assert store.spool is not None
     # Spooled, not moved yet.
     await store.spool.put([hub._incoming("web:anna:1", Command(ANNA, "open-account"), None)])
     assert await hub.run_now("web:anna:2", Text(ANNA, "cancel")) is None
@@ -170,11 +171,11 @@ async def test_an_inline_run_waits_behind_the_senders_events_still_in_the_spool(
     assert FIRST_QUESTION in first and EN("Cancelled. Nothing was sent.") in cancelled
 
 
+@SQLITE_ONLY
 async def test_events_in_the_spool_are_work_to_do(
     hub: Hub, store: Store, web: RecordingChannel
 ) -> None:
-    if store.spool is None:
-        pytest.skip("only SQLite spools its events")
+    assert store.spool is not None
     await store.spool.put([hub._incoming("web:anna:1", Command(ANNA, "open-account"), None)])
     assert not await hub.idle()
     assert await hub.run_due() == 1
@@ -385,7 +386,7 @@ async def test_the_clicked_card_is_found_among_the_persons_newest_messages(
         assert await hub._clicked(session, anna, "web", "7") is None
 
 
-@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 async def test_open_account_asks_the_platform_for_the_manager_before_its_transaction(
     store: Store, web: RecordingChannel, clock: Clock
 ) -> None:

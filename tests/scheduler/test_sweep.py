@@ -34,6 +34,7 @@ from scheduler.sweep import Listing, sweep, table
 from tests.helpers import Cast, count, load, request_input
 from tests.helpers.accounts import id_of, register
 from tests.helpers.channels import RecordingChannel
+from tests.helpers.kinds import SQLITE_ONLY
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = NudgeConfig()
@@ -300,7 +301,7 @@ async def another_writer(store: Store) -> AsyncIterator[None]:
         await holder
 
 
-@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 async def test_a_sweep_reads_the_register_while_another_writer_holds_the_lock(
     store: Store, cast: Cast
 ) -> None:

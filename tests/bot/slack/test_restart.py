@@ -22,6 +22,7 @@ from data.models import DialogState, InboxStatus
 from dialogs.i18n import Translator
 from tests.helpers import count
 from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.kinds import only_on
 from tests.helpers.server import killed, stop
 from tests.helpers.slack_server import (
     command,
@@ -90,13 +91,12 @@ async def test_acknowledged_commands_survive_a_restart(
     assert "Traceback" not in first.output() + second.output()
 
 
+@only_on("sqlite", "database_url")
 async def test_on_sqlite_what_a_killed_server_had_only_spooled_runs_after_it_starts_again(
     fake: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
     """Acknowledged while a turn held SQLite's write lock, so spooled and not yet moved into
     the inbox (hub/intake.py) when the server is killed: the next start moves it and runs it."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("only SQLite spools its events")
     first = await start(fake, database_url, tmp_path, name="first")
     database = database_url.removeprefix("sqlite:///")
     held = sqlite3.connect(database, isolation_level=None)
@@ -120,12 +120,11 @@ async def test_on_sqlite_what_a_killed_server_had_only_spooled_runs_after_it_sta
     assert await spooled(database_url) == set()
 
 
-@pytest.mark.postgres
+# (Several processes share one database on PostgreSQL; on SQLite one process does the work.)
+@only_on("postgresql", "database_url")
 async def test_two_processes_share_the_work_in_each_persons_order(
     fake: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several processes share one database on PostgreSQL")
     servers = [
         await start(fake, database_url, tmp_path, name="a"),
         await start(fake, database_url, tmp_path, name="b"),
