@@ -27,6 +27,9 @@ Measured, per database and N:
   commands (`--ping-rate` a second) goes to each server at once. kontobot stores each in its
   inbox before acknowledging (and then runs it: a small extra load); bare bolt only acks.
   `walk_ack_*` is kontobot's acknowledgement of the people's own requests, for comparison.
+  A round of 10 people lasts a few seconds: some 40 pings, whose p99 is their slowest one.
+  `--repeat R` runs each count of people R times and adds a row (`pooled`: true in the JSON,
+  `xR` after the count in the table) of all R rounds' times together, whose p99 is one.
 
 Output: one JSON object per measurement on stdout, and a table on stderr. Not a test: nothing
 is asserted, but a walk that goes wrong (an error status, a reply that never comes within
@@ -592,10 +595,35 @@ class Round:
     cpu_seconds: float
     # kontobot's transactions and statements over the round: writing, reading, statements.
     sql: dict[str, int]
+    # Rounds whose times this one holds together (`pooled`); 1 for a round as it ran.
+    rounds: int = 1
+    # The rounds' time, summed (pooled only: their first request to last reply each).
+    summed_seconds: float | None = None
 
     @property
     def seconds(self) -> float:
+        if self.summed_seconds is not None:
+            return self.summed_seconds
         return self.measured.last_reply - self.measured.first_sent
+
+    @classmethod
+    def pooled(cls, rounds: list[Round]) -> Round:
+        """The times of `rounds` (one database, one count of people) together."""
+        measured = Measured(
+            turns=[t for r in rounds for t in r.measured.turns],
+            walk_acks=[t for r in rounds for t in r.measured.walk_acks],
+            extra_posts=sum(r.measured.extra_posts for r in rounds),
+        )
+        return cls(
+            rounds[0].database,
+            rounds[0].people,
+            measured,
+            {name: [t for r in rounds for t in r.acks[name]] for name in rounds[0].acks},
+            sum(r.cpu_seconds for r in rounds),
+            {name: sum(r.sql[name] for r in rounds) for name in rounds[0].sql},
+            rounds=len(rounds),
+            summed_seconds=sum(r.seconds for r in rounds),
+        )
 
     @property
     def cpu_per_turn(self) -> float:
@@ -606,7 +634,9 @@ class Round:
         return len(self.measured.turns) / self.seconds
 
     def lines(self) -> list[dict[str, Any]]:
-        base = {"bench": "turns", "database": self.database, "people": self.people}
+        base: dict[str, Any] = {"bench": "turns", "database": self.database, "people": self.people}
+        if self.rounds > 1:
+            base |= {"pooled": True, "rounds": self.rounds}
         found: list[dict[str, Any]] = []
         for name, values in (
             ("turn", self.measured.turns),
@@ -708,26 +738,38 @@ async def _on(database: str, args: argparse.Namespace, fake: dict[str, Any]) -> 
                     # One person first, unmeasured: imports, caches and connections warm up.
                     await _round(database, 1, urls, feed, args, "WARM", sql_url)
                     for n, people in enumerate(args.people):
-                        profiled = args.profile is not None and n == len(args.people) - 1
-                        with _profiling(args.profile if profiled else None, kontobot, database):
-                            found = await _round(
-                                database,
-                                people,
-                                urls,
-                                feed,
-                                args,
-                                f"R{n}X",
-                                sql_url,
-                            )
-                        rounds.append(found)
-                        for line in found.lines():
-                            print(json.dumps(line), flush=True)
-                        _row(found)
+                        these: list[Round] = []
+                        for again in range(args.repeat):
+                            last = n == len(args.people) - 1 and again == args.repeat - 1
+                            profiled = args.profile is not None and last
+                            with _profiling(
+                                args.profile if profiled else None, kontobot, database
+                            ):
+                                found = await _round(
+                                    database,
+                                    people,
+                                    urls,
+                                    feed,
+                                    args,
+                                    f"R{n}A{again}X",
+                                    sql_url,
+                                )
+                            these.append(found)
+                            _report(found)
+                        rounds.extend(these)
+                        if len(these) > 1:
+                            _report(Round.pooled(these))
                 finally:
                     following.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await following
     return rounds
+
+
+def _report(found: Round) -> None:
+    for line in found.lines():
+        print(json.dumps(line), flush=True)
+    _row(found)
 
 
 def _ms(values: list[float], fraction: float) -> str:
@@ -738,7 +780,7 @@ def _row(found: Round) -> None:
     m, acks = found.measured, found.acks
     cells = [
         found.database,
-        str(found.people),
+        f"{found.people} x{found.rounds}" if found.rounds > 1 else str(found.people),
         str(len(m.turns)),
         *(_ms(m.turns, f) for _, f in QUANTILES),
         f"{found.rate:.1f}",
@@ -807,6 +849,14 @@ def main() -> None:
     parser.add_argument("--db-prefix", type=_prefix, default="kontobot_bench_")
     parser.add_argument("--ping-rate", type=float, default=5.0, help="pings a second (5)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a reply may take (30)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        choices=range(1, 101),
+        default=1,
+        metavar="R",
+        help="rounds of each count of people, and a row of them pooled (1)",
+    )
     parser.add_argument(
         "--turn-processes",
         type=int,
