@@ -77,7 +77,7 @@ def create_app(
     if web_chat_enabled:
         if role != "turns":
             app.cleanup_ctx.append(_demo_people)
-        web_chat.setup(app)
+        web_chat.setup(app, host=host)
     # Slack when configured; raises SlackSettingsError (a RuntimeError) when half configured.
     # A turn process takes no events (in Socket Mode, only the front connects).
     setup_slack(app, settings, listen=role != "turns")
@@ -117,7 +117,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         app[BRAIN] = brain
         # Delivery reaches whichever channels the platforms register as they start.
         deliverer = Deliverer(
-            store, app[CHANNELS], default_locale=settings.default_locale, timezone=settings.zone
+            store, app[CHANNELS], default_locale=settings.default_locale, timezone=settings.zone,
+            signing_key=app[SECRET_KEY],
         )
         app[DELIVERER] = deliverer
         app[HUB] = Hub(

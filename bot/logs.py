@@ -22,13 +22,17 @@ REDACTED = "REDACTED"
 
 
 def redact_query(path_qs: str) -> str:
-    """`path_qs` with the values of credential-like query parameters replaced."""
+    """`path_qs` with the values of credential-like query parameters replaced, also in a page
+    named by a parameter (the language switch's `next`, which may be a sign-in link)."""
     path, sep, query = path_qs.partition("?")
     if not sep:
         return path
     parts = []
     for name, value in parse_qsl(query, keep_blank_values=True):
-        shown = REDACTED if SECRET_NAMES.search(name) else value
+        if SECRET_NAMES.search(name):
+            shown = REDACTED
+        else:
+            shown = redact_query(value) if "?" in value else value
         parts.append(f"{quote(name, safe='')}={quote(shown, safe='')}")
     return f"{path}?{'&'.join(parts)}" if parts else path
 

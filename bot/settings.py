@@ -227,6 +227,9 @@ class Settings(BaseSettings):
             return False, f"KONTOBOT_WEB_CHAT=auto and {' and '.join(platforms)} configured"
         if self.public_url:
             return False, "KONTOBOT_WEB_CHAT=auto and KONTOBOT_PUBLIC_URL set"
+        if self.trusted_user_header:
+            # An authenticating proxy in front: a deployment, reached by more than one person.
+            return False, "KONTOBOT_WEB_CHAT=auto and KONTOBOT_TRUSTED_USER_HEADER set"
         if not is_loopback(host):
             return False, f"KONTOBOT_WEB_CHAT=auto and {host} is not a loopback address"
         return True, (

@@ -252,6 +252,10 @@ class Outbox(SQLModel, table=True):
 
 class WebMessage(SQLModel, table=True):
     __tablename__ = "web_message"
+    # A message's id is what a card's later rewrite names (the outbox's `delivered`): never
+    # handed out twice, or a decision would rewrite somebody else's message once the retention
+    # deleted the newest ones (SQLite reuses the highest id without AUTOINCREMENT).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     conversation: str = Field(max_length=64, index=True)

@@ -5,6 +5,8 @@ A link is `v1.<person id>.<expires, epoch seconds>.<nonce>.<signature>`, the sig
 HMAC-SHA256 (url-safe base64) of everything before it, with the server's secret key, which
 the caller passes in and which is never in the database (bot/secret_key.py). Redeeming it
 records its nonce, so it works once, even when two browsers try it at the same moment. The
+signature is added only as the link leaves for the person (`issue_unsigned`, `sign_link`):
+the reply that carries it waits in the outbox without it. The
 session's token goes to the browser; the database keeps only its SHA-256, and a session's CSRF
 token is an HMAC of that hash with the key, stored nowhere: a copy of the database signs
 nobody in and forges no form.
@@ -36,10 +38,11 @@ LINK_LIFETIME = timedelta(minutes=10)
 VERSION = "v1"
 # Anything longer is not one of ours; checked before any parsing.
 _MAX_TOKEN = 200
-_TOKEN = re.compile(
-    r"v1\.(?P<person>[1-9][0-9]{0,17})\.(?P<expires>[0-9]{1,12})"
-    r"\.(?P<nonce>[A-Za-z0-9_-]{16,64})\.(?P<signature>[A-Za-z0-9_-]{43})"
+_UNSIGNED_PATTERN = (
+    r"v1\.(?P<person>[1-9][0-9]{0,17})\.(?P<expires>[0-9]{1,12})\.(?P<nonce>[A-Za-z0-9_-]{16,64})"
 )
+_UNSIGNED = re.compile(_UNSIGNED_PATTERN)
+_TOKEN = re.compile(_UNSIGNED_PATTERN + r"\.(?P<signature>[A-Za-z0-9_-]{43})")
 # Keeps a CSRF token from ever equalling a link signature over the same text.
 _CSRF_CONTEXT = b"csrf\x00"
 
@@ -52,23 +55,39 @@ def end_of_day(now: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
 
 
-async def issue_link(
-    session: AsyncSession, *, key: bytes, person_id: int, now: datetime
-) -> str:
-    """A sign-in link token for the person, valid LINK_LIFETIME from `now`, once.
+async def issue_unsigned(session: AsyncSession, *, person_id: int, now: datetime) -> str:
+    """A sign-in link's token for the person, valid LINK_LIFETIME from `now`, once, still
+    without its signature: `sign_link` adds that, with the key, as the link leaves for the
+    person (hub/sign_in_links.py), so the reply that waits in the outbox signs nobody in.
     NotFound("unknown_person")."""
     await people.get_person(session, person_id)
     # Rounded up: a link is never shorter-lived than promised.
     expires = math.ceil((now + LINK_LIFETIME).timestamp())
     payload = f"{VERSION}.{person_id}.{expires}.{secrets.token_urlsafe(24)}"
-    token = f"{payload}.{_sign(key, payload)}"
     audit.record(
         session, now=now, actor_id=person_id, action="dashboard_link_issued",
         subject=f"person:{person_id}",
         expires_at=datetime.fromtimestamp(expires, UTC).isoformat(),
     )
     await session.flush()
-    return token
+    return payload
+
+
+def sign_link(key: bytes, unsigned: str, *, person_id: int) -> str:
+    """The whole token of a link `issue_unsigned` made for `person_id`. ValueError for
+    anything else: a row written into the outbox by hand gets no link for someone else."""
+    match = _UNSIGNED.fullmatch(unsigned)
+    if not key or match is None or int(match["person"]) != person_id:
+        raise ValueError("not a sign-in link issued to this person")
+    return f"{unsigned}.{_sign(key, unsigned)}"
+
+
+async def issue_link(
+    session: AsyncSession, *, key: bytes, person_id: int, now: datetime
+) -> str:
+    """A whole sign-in link token for the person (`issue_unsigned`, signed)."""
+    unsigned = await issue_unsigned(session, person_id=person_id, now=now)
+    return sign_link(key, unsigned, person_id=person_id)
 
 
 async def redeem_link(

@@ -144,11 +144,16 @@ class Link:
 
     `url` is either absolute http(s) or a path on this server starting with "/dashboard/";
     renderers refuse anything else rather than send a `javascript:` or `data:` link.
+
+    `unsigned`: `url` is a dashboard sign-in link whose token still lacks its signature,
+    which the hub adds as the message leaves for the person (hub/sign_in_links.py), so that
+    the copy in the outbox signs nobody in.
     """
 
     url: str
     label: str
     kind: Literal["link"] = "link"
+    unsigned: bool = False
 
 
 Block = (
@@ -239,7 +244,9 @@ def from_dict(raw: dict[str, Any]) -> Message:
                 )
             )
         elif kind == "link":
-            blocks.append(Link(url=block["url"], label=block["label"]))
+            blocks.append(
+                Link(url=block["url"], label=block["label"], unsigned=block.get("unsigned", False))
+            )
         else:
             raise ValueError(f"unknown block kind {kind!r}")
     return Message(text=raw["text"], title=raw.get("title", ""), blocks=tuple(blocks))

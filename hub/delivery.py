@@ -24,6 +24,7 @@ from dialogs import notices
 from dialogs.channel import PLACES, Address, Channel, DeliveryError
 from dialogs.i18n import Translator, normalise
 from dialogs.messages import Message, from_dict
+from hub.sign_in_links import signed
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,12 @@ class Deliverer:
         *,
         default_locale: str = "en",
         timezone: ZoneInfo | None = None,
+        signing_key: bytes | None = None,
     ) -> None:
         self.store = store
+        # Signs the dashboard sign-in links in replies as they leave (hub/sign_in_links.py);
+        # from outside the database (bot/secret_key.py).
+        self.signing_key = signing_key
         self.channels = channels
         self.default_locale = normalise(default_locale)
         self.timezone = timezone or ZoneInfo("Europe/Stockholm")
@@ -278,7 +283,12 @@ class Deliverer:
             str(to["external_id"]),
             {**dict(to.get("details") or {}), **dict(row.params.get("context") or {})},
         )
-        message = from_dict(dict(row.params["message"]))
+        try:
+            message = signed(
+                from_dict(dict(row.params["message"])), self.signing_key, row.recipient_id
+            )
+        except ValueError as error:
+            raise DeliveryError(str(error), permanent=True) from error
         clicked = row.params.get(UPDATE)
         if row.update_of is not None:
             # A typed answer's rewrite of a card that was still on its way (hub.turns).

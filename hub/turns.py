@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -37,6 +37,7 @@ from dialogs.messages import Message, from_dict, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, UPDATE, Deliverer
 from hub.intake import Intake
+from hub.sign_in_links import signed
 from hub.wire import event_from_dict, event_to_dict
 
 log = logging.getLogger(__name__)
@@ -435,6 +436,11 @@ class Hub:
                 else None
             )
             replies = await self.brain.turn(session, person, event, now, clicked)
+            if take_first and replies:
+                # The caller answers with it at once, not through the outbox: signed here.
+                first, signing = replies[0], self.deliverer.signing_key
+                replies = [replace(first, message=signed(first.message, signing, person.id)),
+                           *replies[1:]]
             keys: list[str] = []
             rows: dict[str, Outbox] = {}
             # Where the person wrote: written into each reply, so sending it looks nothing up.

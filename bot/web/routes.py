@@ -8,14 +8,18 @@ web page elsewhere cannot drive them from a visitor's browser.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from bot.keys import CHANNELS, CLOCK, HUB, IDENTITIES, STORE
+from bot.settings import is_loopback
 from bot.web import translate
 from bot.web.channel import WebChannel, person_conversation, place_conversation
 from bot.web.demo import DEMO_PEOPLE
@@ -36,16 +40,43 @@ LONG_POLL_SECONDS = 20.0
 PLACE_NAMES = {"comms": "#comms-office", "registry": "#registry-office"}
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/", index)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def setup(app: web.Application, *, host: str | None = None) -> None:
+    """`host`: the address the server listens on (None: loopback, as in tests)."""
+    guard = _loopback_names_only if host is None or is_loopback(host) else _as_is
+    app.router.add_get("/", guard(index))
     app.router.add_static("/static/", STATIC, name="static")
-    app.router.add_get("/web/api/people", list_people)
-    app.router.add_get("/web/api/messages", messages)
-    app.router.add_post("/web/api/say", say)
-    app.router.add_post("/web/api/act", act)
-    app.router.add_post("/web/api/locale", set_locale)
+    app.router.add_get("/web/api/people", guard(list_people))
+    app.router.add_get("/web/api/messages", guard(messages))
+    app.router.add_post("/web/api/say", guard(say))
+    app.router.add_post("/web/api/act", guard(act))
+    app.router.add_post("/web/api/locale", guard(set_locale))
     app.cleanup_ctx.append(_channel_ctx)
     app.on_shutdown.append(_release_pollers)
+
+
+def _as_is(handler: Handler) -> Handler:
+    return handler
+
+
+def _loopback_names_only(handler: Handler) -> Handler:
+    """On a loopback address, the web chat answers requests for a loopback name only: a web
+    page elsewhere whose name an attacker's DNS points at 127.0.0.1 (DNS rebinding) would be
+    of the same origin as the chat, and could act as anyone through a developer's browser."""
+
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        try:
+            name = (URL.build(scheme="http", authority=request.host).host or "").lower()
+        except ValueError:  # not a host name at all
+            name = ""
+        if not is_loopback(name):
+            raise web.HTTPForbidden(text="the web chat answers on localhost only")
+        return await handler(request)
+
+    return guarded
 
 
 async def _channel_ctx(app: web.Application) -> Any:

@@ -32,6 +32,10 @@ def test_credential_like_query_values_are_redacted() -> None:
         "/x?as=eva&access_token=REDACTED&code=REDACTED&after=1"
     )
     assert redact_query("/dashboard") == "/dashboard"
+    # A page named in a parameter, with a credential in its own query.
+    assert redact_query("/dashboard/language?lang=sv&next=/dashboard/sign-in%3Ftoken%3Dv1.2") == (
+        "/dashboard/language?lang=sv&next=%2Fdashboard%2Fsign-in%3Ftoken%3DREDACTED"
+    )
 
 
 def slack_headers(body: str) -> dict[str, str]:
@@ -84,6 +88,11 @@ async def test_no_log_line_carries_a_credential(tmp_path: Path) -> None:
                 link_token = link.split("token=", 1)[1]
                 secrets |= {"link": link, "link token": link_token}
                 assert (await http.get(link)).status == 200
+                # The sign-in page's language switch names the page, link and all, to come
+                # back to.
+                switched = await http.get("/dashboard/language", params={"lang": "sv", "next": link},
+                                          allow_redirects=False)
+                assert switched.status == 303 and switched.headers["Location"] == link
                 signed = await http.post("/dashboard/sign-in", data={"token": link_token},
                                          allow_redirects=False)
                 assert signed.status == 303

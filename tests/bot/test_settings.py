@@ -61,6 +61,12 @@ def test_the_web_chat_comes_on_by_itself_only_on_a_developers_machine() -> None:
     assert _settings(public_url="https://kontobot.ki.se").web_chat_decision("127.0.0.1") == (
         False, "KONTOBOT_WEB_CHAT=auto and KONTOBOT_PUBLIC_URL set"
     )
+    # The dashboard alone, on loopback behind an authenticating proxy: a deployment, off.
+    proxied = _settings(trusted_user_header="X-Remote-Email")
+    assert proxied.web_chat_decision("127.0.0.1") == (
+        False, "KONTOBOT_WEB_CHAT=auto and KONTOBOT_TRUSTED_USER_HEADER set"
+    )
+    assert proxied.model_copy(update={"web_chat": "on"}).web_chat_enabled("127.0.0.1")
     # Asked for explicitly: as asked.
     assert slack.model_copy(update={"web_chat": "on"}).web_chat_decision("0.0.0.0") == (  # noqa: S104
         True, "KONTOBOT_WEB_CHAT=on"

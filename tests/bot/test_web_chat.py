@@ -483,6 +483,39 @@ async def test_writes_from_another_origin_are_refused(chat: WebChat) -> None:
     assert response.status == 200
 
 
+async def test_on_loopback_only_loopback_names_reach_the_web_chat(chat: WebChat) -> None:
+    """DNS rebinding: a page at attacker.example, its name pointed at 127.0.0.1, would be the
+    chat's own origin (Origin and Host agree), and could act as anyone through a browser."""
+    body = {"as": "david", "text": "help", "id": "r1"}
+    port = chat.client.port
+    for host in (f"attacker.example:{port}", "attacker.example", "localhost.attacker.example",
+                 "a b"):
+        said = await chat.client.post("/web/api/say", json=body,
+                                      headers={"Host": host, "Origin": f"http://{host}"})
+        assert said.status == 403, host
+        for path in ("/", "/web/api/people", "/web/api/messages?as=david"):
+            assert (await chat.client.get(path, headers={"Host": host})).status == 403, path
+    assert len(await chat.messages("david")) == 1  # the greeting alone: nothing was said
+    for host in (f"localhost:{port}", f"LOCALHOST:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+        response = await chat.client.get("/web/api/people", headers={"Host": host})
+        assert response.status == 200, host
+    said = await chat.client.post(
+        "/web/api/say", json=body,
+        headers={"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"},
+    )
+    assert said.status == 200
+
+
+async def test_switched_on_at_another_address_the_web_chat_answers_any_name(
+    sqlite_url: str,
+) -> None:
+    async with running_chat(sqlite_url, host="0.0.0.0") as chat:  # noqa: S104
+        response = await chat.client.get(
+            "/web/api/people", headers={"Host": "kontobot-demo.example"}
+        )
+        assert response.status == 200
+
+
 async def test_unknown_demo_people_are_not_found(chat: WebChat) -> None:
     await chat.post("/web/api/say", {"as": "mallory", "text": "hello"}, expect=404)
     await chat.post("/web/api/act", {"as": "mallory", "action": "cmd:help"}, expect=404)

@@ -295,3 +295,26 @@ async def test_csrf_tokens_are_derived_from_the_session_with_the_key(
     assert token != signin.session_csrf(b"x" * 40, row)
     # The link key's plain signature of the same text is no CSRF token.
     assert token != sign(KEY, f"session:{row.token_hash}")
+
+
+async def test_a_link_is_issued_unsigned_and_signed_only_for_its_person(
+    store: Store, cast: Cast
+) -> None:
+    """The reply that carries a link waits in the outbox without its signature, which the key
+    (outside the database) adds as it leaves (hub/sign_in_links.py)."""
+    async with store.transaction() as session:
+        unsigned = await signin.issue_unsigned(session, person_id=cast.requester, now=T0)
+    assert await refused(store, unsigned, T0) == "link_invalid"
+    token = signin.sign_link(KEY, unsigned, person_id=cast.requester)
+    assert token == f"{unsigned}.{sign(KEY, unsigned)}"
+    _cookie, row = await redeem(store, token, T0)
+    assert row.person_id == cast.requester
+    # Nothing else is signed: not a link for somebody else, not a whole token, not without a key.
+    for wrong in (
+        lambda: signin.sign_link(KEY, unsigned, person_id=cast.colleague),
+        lambda: signin.sign_link(KEY, token, person_id=cast.requester),
+        lambda: signin.sign_link(KEY, "v1.1.2.x", person_id=1),
+        lambda: signin.sign_link(b"", unsigned, person_id=cast.requester),
+    ):
+        with pytest.raises(ValueError, match="not a sign-in link issued to this person"):
+            wrong()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import delete
+
 from data import webchat
 from data.db import Store
+from data.models import WebMessage
 from tests.helpers import T0, Cast
 
 
@@ -51,3 +54,24 @@ async def test_a_payload_changed_in_place_is_saved(store: Store) -> None:
     async with store.transaction() as session:
         [message] = await webchat.history(session, "c1")
         assert message.payload == {"buttons": []}
+
+
+async def test_an_id_is_never_handed_out_twice(store: Store) -> None:
+    """A card's rewrite names its message by id (the outbox's `delivered`): once the retention
+    deletes the newest messages, a new one must not take an id an old card still names."""
+    async with store.transaction() as session:
+        ids = [
+            await webchat.append(session, conversation="dm:cecilia", sender_id=None,
+                                 payload={"text": f"card {n}"}, now=T0)
+            for n in range(3)
+        ]
+    async with store.transaction() as session:
+        await session.exec(delete(WebMessage))  # type: ignore[call-overload]
+    async with store.transaction() as session:
+        later = await webchat.append(session, conversation="dm:anna", sender_id=None,
+                                     payload={"text": "away noted"}, now=T0)
+        assert later > max(ids)
+        assert not await webchat.replace(session, message_id=ids[-1], payload={}, now=T0)
+    async with store.transaction() as session:
+        [kept] = await webchat.history(session, "dm:anna")
+        assert kept.payload == {"text": "away noted"}

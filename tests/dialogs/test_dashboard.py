@@ -1,7 +1,8 @@
 """`/dashboard` hands the person a sign-in link for the dashboard, shown to them alone: a path
 on the web chat (served by the same server), an address starting with the public URL on Slack
 and Teams, and an explanation instead when that URL is not configured. The token in the link
-is one data.signin redeems, once. Through `Brain.handle`, on SQLite and PostgreSQL."""
+is unsigned (the hub signs it as it leaves: hub/sign_in_links.py); signed, data.signin redeems
+it, once. Through `Brain.handle`, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -32,14 +33,16 @@ def link_of(replies: list[Reply]) -> tuple[Message, Link]:
     [reply] = replies
     assert reply.ephemeral, reply
     [link] = [b for b in reply.message.blocks if isinstance(b, Link)]
+    assert link.unsigned, link
     return reply.message, link
 
 
 def token_of(url: str) -> str:
+    """The link's token, signed for the person it names, as the hub signs it when it leaves."""
     parts = urlsplit(url)
     assert parts.path == "/dashboard/sign-in", url
-    [token] = parse_qs(parts.query)["token"]
-    return token
+    [unsigned] = parse_qs(parts.query)["token"]
+    return signin.sign_link(KEY, unsigned, person_id=int(unsigned.split(".")[1]))
 
 
 async def redeem(store: Store, token: str, minutes: int = 1) -> int:

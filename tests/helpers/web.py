@@ -36,8 +36,13 @@ def settings_for(database_url: str) -> Settings:
     return Settings(database_url=database_url, _env_file=None)
 
 
-def chat_app(database_url: str, *, web_chat: bool = True, now: datetime = T0) -> web.Application:
-    return create_app(settings_for(database_url), web_chat_enabled=web_chat, clock=fixed_clock(now))
+def chat_app(
+    database_url: str, *, web_chat: bool = True, now: datetime = T0, host: str | None = None
+) -> web.Application:
+    """The app as `serve` makes it listening on `host` (None: loopback, as a test server)."""
+    return create_app(
+        settings_for(database_url), web_chat_enabled=web_chat, clock=fixed_clock(now), host=host
+    )
 
 
 @dataclass(frozen=True)
@@ -171,9 +176,9 @@ class WebChat:
 
 @asynccontextmanager
 async def running_chat(
-    database_url: str, *, web_chat: bool = True, now: datetime = T0
+    database_url: str, *, web_chat: bool = True, now: datetime = T0, host: str | None = None
 ) -> AsyncIterator[WebChat]:
     """The app on a test server with the web chat on, stopped (cleanly) on exit."""
-    app = chat_app(database_url, web_chat=web_chat, now=now)
+    app = chat_app(database_url, web_chat=web_chat, now=now, host=host)
     async with TestClient(TestServer(app)) as client:
         yield WebChat(client)

@@ -7,10 +7,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from data import people, signin
+from data.errors import NotAllowed
+from data.models import Outbox
 from dialogs.i18n import Translator
 from tests.bot.slack.rig import ANNA, EVA, GENERAL, SlackRig, running
-from tests.helpers import KEY, T0
+from tests.helpers import KEY, T0, load
 from tests.helpers.fake_slack import Posted
 
 PUBLIC = "https://kontobot.example.org"
@@ -93,3 +97,27 @@ async def test_without_a_public_address_it_says_who_must_set_it(rig: SlackRig) -
     assert not [e for b in posted.blocks for e in b.get("elements", ()) if "url" in e]
     assert "KONTOBOT_PUBLIC_URL" in posted.all_text()
     assert EN("The dashboard is not set up yet") in posted.all_text()
+
+
+async def test_the_outbox_keeps_the_reply_without_a_link_that_signs_anyone_in(
+    slack_db: str,
+) -> None:
+    """The reply waits in the outbox (and stays there, sent, until the retention deletes it):
+    the link in it lacks its signature, added with the key as it leaves (SECURITY.md: a copy
+    of the database signs nobody in)."""
+    async with running(slack_db, public_url=PUBLIC) as rig:
+        await rig.command(EVA.id, "dashboard")
+        posted = await shown_to(rig, EVA.id)
+        await rig.settle()
+        [row] = [r for r in await load(rig.store, Outbox) if "dashboard" in str(r.params)]
+        [stored] = [b for b in row.params["message"]["blocks"] if b["kind"] == "link"]
+        assert stored["unsigned"] is True
+        [unsigned] = parse_qs(urlsplit(stored["url"]).query)["token"]
+        sent = link_button(posted)["url"]
+        [token] = parse_qs(urlsplit(sent).query)["token"]
+        assert token.startswith(unsigned + ".") and unsigned not in str(row.delivered)
+        for copied in (unsigned, token.rpartition(".")[0]):
+            async with rig.store.transaction() as session:
+                with pytest.raises(NotAllowed, match="link_invalid"):
+                    await signin.redeem_link(session, key=KEY, token=copied, now=T0)
+        assert await redeems_as(rig, sent) == EVA.id

@@ -61,3 +61,12 @@ async def test_in_a_channel_no_link_is_shown(sqlite_url: str) -> None:
         [reply] = rig.fake.in_conversation(COMMS)
         assert open_urls(reply.card) == []
         assert await load(rig.store, AuditEvent, AuditEvent.action == "dashboard_link_issued") == []
+
+
+async def test_a_link_answered_in_the_invokes_response_is_signed(sqlite_url: str) -> None:
+    """A card's button that runs /dashboard (`cmd:dashboard`) is answered with the next card in
+    the HTTP response itself, not through the outbox: its link is signed there too."""
+    async with running_teams(sqlite_url, public_url=PUBLIC) as rig:
+        body = await rig.execute(EVA, {"verb": "cmd:dashboard"})
+        [url] = open_urls(body["value"])
+        assert await redeems_as(rig, url) == EVA.aad
