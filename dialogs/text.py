@@ -19,6 +19,11 @@ from typing import Any, TypeVar
 
 from dialogs.events import Action, Command, Event, Sender, Text, Visit
 
+# The most of what a person typed that an adapter passes on: Slack's own limit for a message.
+# Below it nothing is cut, so that a step taking fewer characters refuses a longer answer
+# (dialogs/engine.py) instead of taking its first part for the whole.
+MAX_TYPED = 40_000
+
 REPLACEMENT = "\ufffd"
 # Surrogates are not characters: in a str they are debris of broken UTF-16.
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -24,10 +24,10 @@ from bot.slack.render import (
     is_user_id,
 )
 from dialogs.events import Action, Command, Event, Sender, Text
-from dialogs.text import clean_event
+from dialogs.text import MAX_TYPED, clean_event
 
 PLATFORM = "slack"
-MAX_TEXT = 4000
+MAX_TEXT = MAX_TYPED
 MAX_VALUE = 2000
 MAX_SELECTED = 100
 # A name or an e-mail address being typed into a people search.

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from bot.teams import render
 from dialogs.events import Action, Command, Event, Sender, Text
-from dialogs.text import clean_json
+from dialogs.text import MAX_TYPED, clean_json
 
 PLATFORM = "teams"
 Kind = Literal["message", "action", "refresh", "search", "install", "other"]
@@ -67,7 +67,7 @@ _WITH_ARGS = re.compile(
 )
 _MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"\s+")
-MAX_TEXT = 4000
+MAX_TEXT = MAX_TYPED
 MAX_FIELD = 200
 MAX_SELECTED = 50
 # A name or an e-mail address being typed into a people search.

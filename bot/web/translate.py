@@ -7,9 +7,10 @@ import uuid
 from typing import Any
 
 from dialogs.events import Action, Sender, Text
+from dialogs.text import MAX_TYPED
 
 PLATFORM = "web"
-MAX_TEXT = 4000
+MAX_TEXT = MAX_TYPED
 MAX_FIELD = 200
 MAX_SELECTED = 50
 MAX_VALUES = 30

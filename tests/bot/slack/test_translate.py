@@ -268,3 +268,14 @@ def test_text_is_normalised_where_it_enters() -> None:
     )
     assert isinstance(command.event, Command)
     assert command.event.args == "SOME-2027\ufffd"
+
+
+def test_long_text_is_passed_on_whole() -> None:
+    """A step that takes at most 4,000 characters refuses it; cut here, it would take the
+    first 4,000 for the whole answer."""
+    long = "x" * 4500 + " END"
+    body = {"event_id": "Ev9", "event": {"type": "message", "channel_type": "im",
+                                          "user": "UANNA", "channel": "DUANNA", "text": long,
+                                          "ts": "9.9"}}
+    turn = translate.message(body)
+    assert turn is not None and turn.event == Text(translate.sender("UANNA"), long)

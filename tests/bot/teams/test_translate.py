@@ -94,3 +94,19 @@ def test_a_search_in_the_bots_people_picker_says_what_was_typed_and_whom_to_leav
     # A search in another dataset is not the bot's to answer.
     other = translate({**raw, "value": {"queryText": "an", "dataset": "graph.microsoft.com/users"}})
     assert other.kind == "other"
+
+
+def test_long_text_is_passed_on_whole() -> None:
+    """A step that takes at most 4,000 characters refuses it; cut here, it would take the
+    first 4,000 for the whole answer."""
+    from bot.teams.translate import translate
+
+    long = "x" * 4500 + " END"
+    incoming = translate(
+        {
+            "type": "message", "id": "3", "text": long,
+            "from": {"id": "29:x", "name": "Björn", "aadObjectId": "aad-1"},
+            "conversation": {"id": "a:1", "conversationType": "personal"},
+        }
+    )
+    assert isinstance(incoming.event, Text) and incoming.event.text == long
