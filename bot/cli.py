@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -21,10 +21,16 @@ from data import directory, export, parked, register, retention, tokens
 from data.db import Store
 from data.errors import DomainError, Invalid
 from data.migrate import ensure_current, migrate
+from data.workdays import EPOCH
 from dialogs.text import clean
 from scheduler import sweep
 
 log = logging.getLogger("kontobot")
+
+# The days an `--as-of` may fall on where KONTOBOT_TIMEZONE is: the working-day calendar counts
+# from data.workdays.EPOCH, and the rules look into the next year (Python's last is 9999).
+FIRST_DAY = EPOCH
+LAST_DAY = date(9998, 12, 31)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -80,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dry-run", action="store_true", help="print what would be sent and change nothing"
     )
+    # `--as-of` is checked once the time zone is known (main): refused as argparse refuses.
+    run.set_defaults(refuse=run.error)
     prune = commands.add_parser(
         "prune",
         help="delete the replies and reminders delivered, the events done or parked, the web "
@@ -89,12 +97,13 @@ def parser() -> argparse.ArgumentParser:
     prune.add_argument(
         "--as-of",
         type=_iso_time,
-        help="the time to count back from (ISO 8601; without an offset, local time in "
-        "KONTOBOT_TIMEZONE; default now)",
+        help="the time to count back from, not later than now (ISO 8601; without an offset, "
+        "local time in KONTOBOT_TIMEZONE; default now)",
     )
     prune.add_argument(
-        "--days", type=int, help="keep this many days (default KONTOBOT_RETENTION_DAYS)"
+        "--days", type=_days, help="keep this many days, up to 3650 (default KONTOBOT_RETENTION_DAYS)"
     )
+    prune.set_defaults(refuse=prune.error)
     directory = commands.add_parser("directory", help="the organisation's staff directory")
     directory_commands = directory.add_subparsers(
         dest="directory_command", required=True, metavar="ACTION"
@@ -137,6 +146,17 @@ def _iso_time(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
 
 
+def _days(value: str) -> int:
+    # As KONTOBOT_RETENTION_DAYS (bot/settings.py): a cut-off further back leaves the calendar.
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {value!r}") from None
+    if not 0 <= days <= 3650:
+        raise argparse.ArgumentTypeError(f"{days} is not between 0 and 3650")
+    return days
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(
@@ -149,6 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     for chatty in ("alembic", "apscheduler"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings()
+    if args.command in ("nudges", "prune"):
+        # The CLI is where the wall clock is read; below, the time is an argument.
+        wall = datetime.now(UTC)
+        try:
+            args.as_of = _as_of(
+                settings, args.as_of, wall, latest=wall if args.command == "prune" else None
+            )
+        except ValueError as error:
+            args.refuse(f"argument --as-of: {error}")
     try:
         return _run(args, settings)
     except RuntimeError as error:
@@ -319,21 +348,36 @@ async def _export(settings: Settings, fmt: str, what: str, out: TextIO) -> None:
         await store.close()
 
 
-def _as_of(settings: Settings, as_of: datetime | None) -> datetime:
-    """`--as-of` as an aware UTC time: local in KONTOBOT_TIMEZONE without an offset; now
-    without it."""
-    now = datetime.now(UTC) if as_of is None else as_of
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=settings.zone)
-    return now.astimezone(UTC)
+def _as_of(
+    settings: Settings, as_of: datetime | None, now: datetime, *, latest: datetime | None
+) -> datetime:
+    """`--as-of` as an aware UTC time: local in KONTOBOT_TIMEZONE without an offset; `now`
+    without it. ValueError saying why when its day where KONTOBOT_TIMEZONE is falls outside
+    FIRST_DAY..LAST_DAY (or has none: 0001-01-01T00:00+14:00), or it is after `latest`."""
+    if as_of is None:
+        return now
+    given = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=settings.zone)
+    try:
+        utc = given.astimezone(UTC)
+        day: date | None = utc.astimezone(settings.zone).date()
+    except OverflowError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(
+            f"{as_of.isoformat()} is not between {FIRST_DAY} and {LAST_DAY} in {settings.zone}"
+        )
+    if latest is not None and utc > latest:
+        raise ValueError(
+            f"{as_of.isoformat()} is later than now ({latest.isoformat(timespec='seconds')})"
+        )
+    return utc
 
 
-async def _prune(settings: Settings, as_of: datetime | None, days: int | None) -> int:
+async def _prune(settings: Settings, now: datetime, days: int | None) -> int:
     keep = settings.retention_days if days is None else days
     if keep < 1:
         log.error("the retention is %s days: nothing is deleted (give --days 1 or more)", keep)
         return 2
-    now = _as_of(settings, as_of)
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)
@@ -344,8 +388,7 @@ async def _prune(settings: Settings, as_of: datetime | None, days: int | None) -
     return 0
 
 
-async def _nudges_run(settings: Settings, as_of: datetime | None, dry_run: bool) -> str:
-    now = _as_of(settings, as_of)
+async def _nudges_run(settings: Settings, now: datetime, dry_run: bool) -> str:
     store = Store.from_url(settings.database_url)
     try:
         await ensure_current(store.engine)

@@ -8,8 +8,10 @@ Answers: 201 the question is stored, 200 it was stored before (the same `externa
 body is not what is documented (with a message saying why), 401 no token, a wrong token or an
 unknown account (the same answer, so nothing tells them apart), 410 the account is closed,
 413 a body over MAX_BODY bytes, 415 a body that is not `application/json`. Text is normalised
-(dialogs.text); a text with invalid code points (a lone surrogate) is refused with 400. Only a
-SHA-256 of the token is stored and compared in constant time (data.tokens.check_token).
+(dialogs.text); a text with invalid code points (a lone surrogate) is refused with 400, and so
+is a `received_at` before 2000 or more than a day ahead of the server's clock (one less far
+ahead counts as now). Only a SHA-256 of the token is stored and compared in constant time
+(data.tokens.check_token).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +27,7 @@ from aiohttp import web
 from bot.keys import CLOCK, DELIVERER, STORE
 from data import questions, register, tokens
 from data.errors import Invalid, MovedOn, NotFound
+from data.workdays import EPOCH
 from dialogs.text import clean, has_invalid_code_points
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,13 @@ ROUTE = "/api/accounts/{number}/questions"
 # The largest body taken: a question of 4000 characters, its metadata and JSON escaping.
 MAX_BODY = 16 * 1024
 FIELDS = {"text", "asked_by", "external_ref", "received_at"}
+# The times a question may say it was received. Not before the working-day calendar starts
+# (data.workdays.EPOCH: the reminders count working days from it), a day after it so that its
+# date is on the calendar whatever KONTOBOT_TIMEZONE is. Not more than a day ahead of the
+# server's clock: a time ahead by less (the other tool's clock is fast) counts as now
+# (data.questions.receive_question).
+EARLIEST = datetime.combine(EPOCH + timedelta(days=1), time(0), tzinfo=UTC)
+AHEAD = timedelta(days=1)
 # What a failed check costs in time even when the account is unknown (no stored hash).
 _NO_HASH = tokens.digest("")
 
@@ -75,7 +85,7 @@ def _optional_text(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def parse(raw: bytes) -> dict[str, Any]:
+def parse(raw: bytes, *, now: datetime) -> dict[str, Any]:
     """The body as the fields `receive_question` takes; BadBody says what is wrong."""
     try:
         body = json.loads(raw.decode("utf-8"))
@@ -98,6 +108,7 @@ def parse(raw: bytes) -> dict[str, Any]:
             raise BadBody("received_at must be an ISO 8601 time.") from None
         if received.tzinfo is None:
             raise BadBody("received_at must say its time zone, e.g. 2027-03-01T09:30:00+01:00.")
+        received = _in_range(received, now)
     fields = {
         "text": text,
         "asked_by": _optional_text(body, "asked_by"),
@@ -111,6 +122,18 @@ def parse(raw: bytes) -> dict[str, Any]:
         **{name: None if value is None else clean(value) for name, value in fields.items()},
         "received_at": received,
     }
+
+
+def _in_range(received: datetime, now: datetime) -> datetime:
+    """`received` in UTC; BadBody when it is before EARLIEST or more than AHEAD after `now`
+    (or has no UTC time at all: 0001-01-01T00:00:00+14:00 would be in year 0)."""
+    try:
+        utc = received.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= now + AHEAD:
+        raise BadBody(f"received_at must be between {EARLIEST.isoformat()} and a day from now.")
+    return utc
 
 
 def _invalid(error: Invalid) -> str:
@@ -157,7 +180,7 @@ async def receive(request: web.Request) -> web.Response:
         if not await tokens.check_token(session, account_id=account.id, token=token):
             return _unauthorised()
         try:
-            fields = parse(raw)
+            fields = parse(raw, now=now)
         except BadBody as error:
             return _error(400, "bad_body", str(error))
         try:

@@ -18,7 +18,11 @@ PREFIX = "kbq_"
 
 
 def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    """The SHA-256 (hex) stored for a token or a dashboard cookie, of its UTF-8. Any str has
+    one: a header's bytes that are not UTF-8 reach us as lone surrogates (aiohttp decodes them
+    with surrogateescape), which are hashed as they are (surrogatepass), so such a token is
+    just unknown. A str without surrogates, as every token we make, hashes as before."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 async def create_token(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from data import migrate, outbox
 from data.db import Store
@@ -13,16 +16,20 @@ from tests.bot.test_cli import kontobot, sqlite_in
 from tests.helpers import T0, load, make_cast
 from tests.helpers.accounts import register
 
+# Monday 3 March 2025, 10:00 in Stockholm: `prune` takes no --as-of later than the wall clock.
+PAST = datetime(2025, 3, 3, 9, tzinfo=UTC)
 
-async def registered(tmp_path: Path) -> str:
-    """A database with one account (SOME-2027-0001) registered on Monday 1 March 2027."""
+
+async def registered(tmp_path: Path, now: datetime = T0) -> str:
+    """A database with one account registered at 06:00 UTC on `now`'s day: SOME-2027-0001 on
+    Monday 1 March 2027."""
     url = sqlite_in(tmp_path)
     store = Store.from_url(url)
     try:
         await migrate.upgrade(store.engine)
-        cast = await make_cast(store)
+        cast = await make_cast(store, now.replace(hour=5))
         await register(store, requester=cast.requester, team=(cast.colleague,),
-                       manager=cast.manager, now=T0.replace(hour=6))
+                       manager=cast.manager, now=now.replace(hour=6))
     finally:
         await store.close()
     return url
@@ -99,28 +106,97 @@ async def test_tokens_are_printed_once_and_stored_as_hashes(tmp_path: Path) -> N
     assert unknown.code == 1 and "no account numbered SOME-2027-0999" in unknown.err
 
 
-async def test_prune_deletes_what_is_older_than_the_retention(tmp_path: Path) -> None:
-    url = await registered(tmp_path)
-    run = await kontobot(url, tmp_path, "nudges", "run", "--as-of", "2027-03-01T08:30:00+01:00")
+async def sent_nudge(tmp_path: Path) -> str:
+    """A database with a nudge owed and sent on Monday 3 March 2025 (PAST)."""
+    url = await registered(tmp_path, PAST)
+    run = await kontobot(url, tmp_path, "nudges", "run", "--as-of", "2025-03-03T08:30:00+01:00")
     assert run.code == 0, run.err
     store = Store.from_url(url)
     try:
         async with store.transaction() as session:
-            row = await outbox.by_key(session, "nudge_rota:1:2027-03-01")
+            row = await outbox.by_key(session, "nudge_rota:1:2025-03-03")
             assert row is not None and row.id is not None
-            await outbox.mark_sent(session, row_id=row.id, now=T0, delivered={"slack": "1.2"})
+            await outbox.mark_sent(session, row_id=row.id, now=PAST, delivered={"slack": "1.2"})
     finally:
         await store.close()
-    # Sent on 1 March: kept 30 days, so still there on 31 March, gone on 1 April.
-    kept = await kontobot(url, tmp_path, "prune", "--as-of", "2027-03-31T08:00", "--days", "30")
+    return url
+
+
+async def test_prune_deletes_what_is_older_than_the_retention(tmp_path: Path) -> None:
+    url = await sent_nudge(tmp_path)
+    # Sent on 3 March: kept 30 days, so still there on 2 April, gone on 3 April.
+    kept = await kontobot(url, tmp_path, "prune", "--as-of", "2025-04-02T08:00", "--days", "30")
     assert kept.code == 0, kept.err
     assert ("deleted 0 outbox message(s), 0 inbox event(s), 0 web chat message(s) and 0 "
-            "unfinished conversation(s) from before 2027-03-01T06:00:00+00:00") in kept.err
+            "unfinished conversation(s) from before 2025-03-03T06:00:00+00:00") in kept.err
     assert len(await nudge_rows(url)) == 1
-    gone = await kontobot(url, tmp_path, "prune", "--as-of", "2027-04-01T08:00", "--days", "30")
+    gone = await kontobot(url, tmp_path, "prune", "--as-of", "2025-04-03T08:00", "--days", "30")
     assert gone.code == 0, gone.err
     assert "deleted 1 outbox message(s)" in gone.err
     assert await nudge_rows(url) == []
     never = await kontobot(url, tmp_path, "prune", "--days", "0")
     assert never.code == 2
     assert "nothing is deleted" in never.err
+    # As KONTOBOT_RETENTION_DAYS: no cut-off before the calendar's first day.
+    for days in ("3651", "999999999", "-1", "x"):
+        refused = await kontobot(url, tmp_path, "prune", "--days", days)
+        assert refused.code == 2 and "argument --days" in refused.err, refused.err
+        assert "Traceback" not in refused.err
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "9999-12-30T09:30",  # the rules would look into year 10000
+        "1999-12-30T09:30",  # before the working-day calendar starts
+        "1999-12-31T22:59:59+00:00",  # still 1999 in Stockholm
+        "0001-01-01T00:00:00+14:00",  # no UTC time at all
+        "9999-12-31T23:59:59-14:00",
+    ],
+)
+async def test_an_as_of_off_the_calendar_is_a_usage_error(tmp_path: Path, as_of: str) -> None:
+    url = await registered(tmp_path)
+    run = await kontobot(url, tmp_path, "nudges", "run", "--as-of", as_of, "--dry-run")
+    assert (run.code, run.out) == (2, ""), run.err
+    assert "Traceback" not in run.err
+    assert run.err.startswith("usage: kontobot nudges run ")
+    shown = datetime.fromisoformat(as_of).isoformat()
+    assert (f"kontobot nudges run: error: argument --as-of: {shown} is not between 2000-01-01 "
+            "and 9998-12-31 in Europe/Stockholm") in run.err
+
+
+@pytest.mark.parametrize(
+    ("as_of", "utc"),
+    [
+        ("2000-01-01T00:00", "1999-12-31T23:00:00+00:00"),
+        ("1999-12-31T23:00:00+00:00", "1999-12-31T23:00:00+00:00"),
+        ("2000-01-03T14:30", "2000-01-03T13:30:00+00:00"),  # the first Monday: on duty
+        ("9998-12-31T14:30", "9998-12-31T13:30:00+00:00"),  # the rules look into 9999
+    ],
+)
+async def test_the_first_and_last_days_of_the_calendar_run(
+    tmp_path: Path, as_of: str, utc: str
+) -> None:
+    url = await registered(tmp_path)
+    run = await kontobot(url, tmp_path, "nudges", "run", "--as-of", as_of, "--dry-run")
+    assert run.code == 0, run.err
+    assert f"dry run as of {utc}:" in run.err
+
+
+async def test_prune_refuses_an_as_of_later_than_now(tmp_path: Path) -> None:
+    url = await sent_nudge(tmp_path)
+    # The CLI reads the wall clock, so the test does too: a moment from now is the future.
+    soon = (datetime.now(UTC) + timedelta(minutes=10)).isoformat(timespec="seconds")
+    for as_of in ["2999-03-03T08:00", soon]:
+        run = await kontobot(url, tmp_path, "prune", "--as-of", as_of, "--days", "30")
+        assert run.code == 2, run.err
+        assert run.err.startswith("usage: kontobot prune ")
+        shown = datetime.fromisoformat(as_of).isoformat()
+        assert f"kontobot prune: error: argument --as-of: {shown} is later than now (" in run.err
+        assert "deleted" not in run.err
+        assert len(await nudge_rows(url)) == 1
+    # Without --as-of, now: the nudge sent in 2025 goes.
+    now = await kontobot(url, tmp_path, "prune", "--days", "30")
+    assert now.code == 0, now.err
+    assert "deleted 1 outbox message(s)" in now.err
+    assert await nudge_rows(url) == []

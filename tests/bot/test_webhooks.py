@@ -20,6 +20,7 @@ from data.db import Store
 from data.models import Question
 from tests.helpers import T0, Cast, load, make_cast
 from tests.helpers.accounts import id_of, register
+from tests.helpers.raw_http import raw_request
 from tests.helpers.web import fixed_clock, settings_for
 
 URL = "/api/accounts/{}/questions"
@@ -228,3 +229,60 @@ async def test_text_is_normalised_where_it_enters(hook: Hook) -> None:
     [question] = await load(hook.store, Question)
     assert question.text == "Café open\nnow?[31m"
     assert question.asked_by == "Éva"
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    [
+        "0001-01-01T00:00:00+14:00",  # no UTC time: it would be in year 0
+        "9999-12-31T23:59:59-14:00",  # nor here: year 10000
+        "0001-01-01T00:00:00+00:00",
+        "1999-12-31T23:59:59+00:00",
+        "2000-01-01T23:59:59+00:00",  # 1999 where the bot's time zone is west of UTC
+        "2027-03-02T09:00:01+00:00",  # more than a day after now (T0)
+        "2999-03-01T09:00:00+00:00",
+    ],
+)
+async def test_a_received_at_out_of_range_is_refused_not_a_500(
+    hook: Hook, received_at: str
+) -> None:
+    status, answer = await hook.post({"text": "Hi", "received_at": received_at},
+                                     token=hook.token)
+    assert (status, answer) == (400, {
+        "error": "bad_body",
+        "message": "received_at must be between 2000-01-02T00:00:00+00:00 and a day from now.",
+    })
+    assert await load(hook.store, Question) == []
+
+
+@pytest.mark.parametrize(
+    ("received_at", "stored"),
+    [
+        ("2000-01-02T00:00:00+00:00", datetime(2000, 1, 2, tzinfo=UTC)),
+        ("2000-01-02T15:00:00+14:00", datetime(2000, 1, 2, 1, tzinfo=UTC)),
+        ("2027-03-01T10:00:00+00:00", T0),  # a fast clock: counts as now
+        ("2027-03-02T09:00:00+00:00", T0),
+    ],
+)
+async def test_a_received_at_in_range_is_taken(
+    hook: Hook, received_at: str, stored: datetime
+) -> None:
+    status, _ = await hook.post({"text": "Hi", "received_at": received_at}, token=hook.token)
+    assert status == 201
+    [question] = await load(hook.store, Question)
+    assert question.received_at == stored
+
+
+@pytest.mark.parametrize("token", [b"kbq_\xff\xfe", b"\xed\xa0\x80\xff", b"kbq_\xc3"])
+@pytest.mark.parametrize("number", [NUMBER, "SOME-2027-0099"], ids=["known", "unknown"])
+async def test_a_token_that_is_not_utf8_is_a_wrong_token_not_a_500(
+    hook: Hook, token: bytes, number: str
+) -> None:
+    response = await raw_request(
+        hook.client, "POST", URL.format(number),
+        [(b"Content-Type", b"application/json"), (b"Authorization", b"Bearer " + token)],
+        b'{"text": "Hello?"}',
+    )
+    assert response.status == 401
+    assert json.loads(response.body)["error"] == "unauthorised"
+    assert await load(hook.store, Question) == []

@@ -42,3 +42,19 @@ async def test_create_check_rotate(store: Store, cast: Cast) -> None:
     assert [e.action for e in await load(store, AuditEvent, col(AuditEvent.action).startswith("webhook"))] == [
         "webhook.token_created", "webhook.token_rotated",
     ]
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["kbq_\udcff\udcfe", "\udced\udca0\udc80\udcff", "\ud800", "x\udfff", "\ud83d\ude00"],
+)
+def test_every_str_has_a_digest_of_its_own(token: str) -> None:
+    # Lone surrogates (how aiohttp hands on header bytes that are not UTF-8) do not raise,
+    # and hash apart from the text a token without them would be.
+    assert len(tokens.digest(token)) == 64
+    assert tokens.digest(token) != tokens.digest(token.encode("utf-8", "replace").decode())
+
+
+def test_a_token_hashes_as_its_utf8() -> None:
+    for token in ["kbq_abc-_09", "", "Éva ☃ \U0001f600"]:
+        assert tokens.digest(token) == hashlib.sha256(token.encode()).hexdigest()
