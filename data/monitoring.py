@@ -41,7 +41,8 @@ async def check_in(
     zone: ZoneInfo = DEFAULT_ZONE,
 ) -> CheckInResult:
     """A team member's *Monitored today* (kind "monitored") or *I can't today* ("cannot") for
-    `day` (a local date, today or earlier). A second click the same day replaces the first.
+    `day` (a local date, from the account's registration day to today). A second click the
+    same day replaces the first.
 
     "cannot" from the person on duty hands the day to the next available person in the rota,
     who is told at once (notice `duty_handed`, params {account_id, day, from_person_id}); when
@@ -49,14 +50,18 @@ async def check_in(
     {account_id, day}).
 
     NotAllowed("not_team_member"), MovedOn("account_closed"), Invalid("unknown_check_in"),
-    Invalid("future_day").
+    Invalid("future_day"), Invalid("before_registration", day=<the registration day>).
     """
-    await access.active_account(session, account_id)
+    account = await access.active_account(session, account_id)
     await access.require_member(session, account_id, person_id)
     if kind not in (CheckInKind.MONITORED.value, CheckInKind.CANNOT.value):
         raise Invalid("unknown_check_in", field="kind")
     if day > access.today(now, zone):
         raise Invalid("future_day", field="day")
+    # Nobody monitored an account before it existed (and the rota has no duty then).
+    registered = access.today(account.registered_at, zone)
+    if day < registered:
+        raise Invalid("before_registration", field="day", day=registered.isoformat())
     before = await rota.duty_on(session, account_id=account_id, day=day, calendar=calendar,
                                 zone=zone)
     inserted = await insert_ignore(

@@ -312,10 +312,17 @@ async def cancel_absence(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
 
 
 def _day(raw: str, fallback: date) -> date:
-    try:
-        return date.fromisoformat(raw) if raw else fallback
-    except ValueError:
+    """The day a check-in button is about (`YYYY-MM-DD`), `fallback` when it names none;
+    Invalid("bad_check_in_day") for anything else, rather than another day marked. Whether
+    the day may be marked is data.monitoring.check_in's to say."""
+    if not raw:
         return fallback
+    try:
+        if not _ISO_DATE.match(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid("bad_check_in_day", field="day") from None
 
 
 async def check_in(ctx: Ctx, host: Host, verb: str, action: Action) -> list[Reply]:

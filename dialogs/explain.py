@@ -152,6 +152,12 @@ REASONS: dict[str, str] = {
     "unknown_absence": N_("I can't find that absence. It may already be cancelled."),
     # Monitoring, questions, archiving.
     "future_day": N_("That day has not come yet: you can only mark today or earlier."),
+    "before_registration": N_(
+        "The account was registered on {day}: you can only mark that day or later."
+    ),
+    "bad_check_in_day": N_(
+        "I couldn't read which day this button is about, so nothing was marked. Type /duty to mark today."
+    ),
     "unknown_check_in": N_("Please use the buttons Monitored today or I can't today."),
     "unknown_question": N_("I can't find that question."),
     "question_answered": N_("{name} has already marked this question as answered."),

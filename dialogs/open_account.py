@@ -7,7 +7,7 @@ from typing import Any
 
 from data import directory, requests, rules
 from data.errors import Invalid
-from data.models import AccountRequest, Person
+from data.models import AccountRequest, Person, Stage
 from dialogs import glossary
 from dialogs.engine import (
     EDITING,
@@ -128,11 +128,38 @@ async def _check_team(ctx: Ctx, progress: Progress, chosen: list[Person]) -> Non
         raise Invalid("team_duplicate")
     if ctx.person.id in ids:
         raise Invalid("team_includes_requester")
+    # The manager named already (the team changed from the summary, or after Back) can't
+    # join the team: refused now, not only on Submit.
+    manager_id = progress.data.get("manager")
+    team_ids = [i for i in ids if i is not None]
+    if isinstance(manager_id, int) and await _manager_refusal(ctx, team_ids, manager_id) == (
+        "team_member_as_approver"
+    ):
+        manager = await ctx.session.get(Person, manager_id)
+        raise Invalid("manager_joins_team", name=manager.display_name if manager else "?")
 
 
 async def _check_manager(ctx: Ctx, progress: Progress, chosen: list[Person]) -> None:
+    """Neither the requester nor one of the responsible persons named at the step before
+    (nor the same human under another identity): the rule Submit applies, applied now."""
     if chosen[0].id == ctx.person.id:
         raise Invalid("requester_as_manager")
+    assert chosen[0].id is not None
+    team = progress.data.get("team")
+    team_ids = [int(i) for i in team] if isinstance(team, list) else []
+    refusal = await _manager_refusal(ctx, team_ids, chosen[0].id)
+    if refusal is not None:
+        raise Invalid(requests.SUBMIT_REFUSALS.get(refusal, refusal))
+
+
+async def _manager_refusal(ctx: Ctx, team_ids: list[int], manager_id: int) -> str | None:
+    """Why `manager_id` may not approve the requester's request with this team (a code of
+    data.requests.approver_refusal, the rule Submit applies), or None."""
+    assert ctx.person.id is not None
+    return await requests.approver_refusal(
+        ctx.session, requester_id=ctx.person.id, team_ids=team_ids, person_id=manager_id,
+        stage=Stage.MANAGER,
+    )
 
 
 def _proposal(progress: Progress) -> directory.Proposal:

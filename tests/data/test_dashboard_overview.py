@@ -28,7 +28,7 @@ from data.dashboard_overview import (
     account_states,
 )
 from data.db import Store
-from data.models import Account, CheckInKind, Person
+from data.models import Account, CheckInKind, MonitoringCheckIn, Person
 from data.policy import NudgeConfig
 from tests.helpers import Cast
 from tests.helpers.accounts import id_of, register
@@ -78,6 +78,16 @@ async def monitored(
                   person_id=person_id, day=day, kind=kind, calendar=CONFIG.calendar)
 
 
+async def stored_before_registration(
+    store: Store, account_id: int, person_id: int, day: date
+) -> None:
+    """A check-in for a day before the account was registered, as monitoring.check_in
+    stored it before it refused such days."""
+    async with store.transaction() as session:
+        session.add(MonitoringCheckIn(account_id=account_id, person_id=person_id, day=day,
+                                      kind=CheckInKind.MONITORED.value, at=at(day, 11)))
+
+
 async def close(store: Store, cast: Cast, account_id: int, when: datetime) -> None:
     await act(store, when, closure.close_account, account_id=account_id,
               actor_id=cast.requester, reason="Project over.", final_archive_location="K:/x")
@@ -118,10 +128,12 @@ async def test_weekly_coverage_counts_account_working_days_around_easter(
     Wednesday 31 March. It is Thursday 1 April, 10:00. Holiday duty is off."""
     a = await account(store, cast, at(date(2027, 3, 24), 10), "ki_a")
     b = await account(store, cast, at(date(2027, 3, 1), 7), "ki_b")
-    # Before its registration (not owed), on both owed days (twice on the 25th: counted
-    # once), on Good Friday and a Saturday (not owed), "I can't" on the 30th (not
-    # monitored), the 31st, and today (not over, so not counted).
-    await monitored(store, a, cast.requester, [date(2027, 3, 23), date(2027, 3, 24)])
+    # Before its registration (not owed; monitoring.check_in refuses that day now, but such
+    # rows were stored before it did), on both owed days (twice on the 25th: counted once),
+    # on Good Friday and a Saturday (not owed), "I can't" on the 30th (not monitored), the
+    # 31st, and today (not over, so not counted).
+    await stored_before_registration(store, a, cast.requester, date(2027, 3, 23))
+    await monitored(store, a, cast.requester, [date(2027, 3, 24)])
     await monitored(store, a, cast.requester, [date(2027, 3, 25)])
     await monitored(store, a, cast.colleague, [date(2027, 3, 25)])
     await monitored(store, a, cast.requester, [date(2027, 3, 26), date(2027, 3, 27)])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from tests.helpers.accounts import id_of, register
 
 CAL = Calendar()
 MONDAY = date(2027, 3, 1)  # T0's local day: the requester is on duty
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 async def three(store: Store, cast: Cast) -> int:
@@ -122,6 +124,37 @@ async def test_only_the_team_checks_in_on_an_open_account_and_not_ahead(
         await check_in(store, account, cast.requester, "monitored")
     assert closed.value.code == "account_closed"
     assert await load(store, MonitoringCheckIn) == []
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        pytest.param(date(2027, 3, 2), id="the-utc-day-of-registration"),
+        pytest.param(date(2000, 1, 1), id="the-first-day-the-calendar-counts"),
+        pytest.param(date(1, 1, 1), id="year-one"),
+    ],
+)
+async def test_no_check_in_for_a_day_before_the_account_was_registered(
+    store: Store, cast: Cast, day: date
+) -> None:
+    # Registered at 00:30 on Wednesday in Stockholm: still Tuesday in UTC.
+    registered = datetime(2027, 3, 3, 0, 30, tzinfo=STOCKHOLM)
+    assert registered.astimezone(UTC).date() == date(2027, 3, 2)
+    account = id_of(await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager,
+        now=registered,
+    ))
+    later = registered + timedelta(hours=10)
+    with pytest.raises(Invalid) as before:
+        await check_in(store, account, cast.requester, "monitored", later, day=day)
+    assert (before.value.code, before.value.params) == (
+        "before_registration", {"field": "day", "day": "2027-03-03"}
+    )
+    assert await load(store, MonitoringCheckIn) == []
+    assert await load(store, AuditEvent, AuditEvent.action == "monitoring.monitored") == []
+    # The registration day itself, in Stockholm, is the first that can be marked.
+    result = await check_in(store, account, cast.requester, "cannot", later, day=date(2027, 3, 3))
+    assert result.check_in.day == date(2027, 3, 3)
 
 
 async def test_the_team_logs_activity(store: Store, cast: Cast) -> None:

@@ -324,6 +324,66 @@ async def test_still_active_logs_activity(store: Store, cast: Cast, who: CastSen
     assert (entry.account_id, entry.person_id, entry.at) == (account, cast.colleague, T0)
 
 
+BEFORE_REGISTRATION = (
+    "The account was registered on 2027-03-01: you can only mark that day or later."
+)
+UNREADABLE_DAY = (
+    "I couldn't read which day this button is about, so nothing was marked. "
+    "Type /duty to mark today."
+)
+
+
+@pytest.mark.parametrize("action", ["duty:monitored", "duty:cannot"])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # Once a crash (the rota counts working days from 2000), retried and parked unanswered.
+        pytest.param("0001-01-01", BEFORE_REGISTRATION, id="year-one"),
+        pytest.param("1999-12-31", BEFORE_REGISTRATION, id="before-the-calendar"),
+        # Once stored: a day before the account existed.
+        pytest.param("2027-02-28", BEFORE_REGISTRATION, id="the-day-before-registration"),
+        pytest.param(
+            "9999-12-31", "That day has not come yet: you can only mark today or earlier.",
+            id="far-ahead",
+        ),
+        # Once silently taken as today.
+        pytest.param("2027-02-30", UNREADABLE_DAY, id="no-such-day"),
+        pytest.param("2027-3-1", UNREADABLE_DAY, id="not-zero-padded"),
+        pytest.param("20270301", UNREADABLE_DAY, id="basic-format"),
+        pytest.param("yesterday", UNREADABLE_DAY, id="a-word"),
+        pytest.param("2027-03-01:extra", UNREADABLE_DAY, id="trailing"),
+    ],
+)
+async def test_a_check_in_for_a_day_that_cannot_be_marked_is_refused(
+    store: Store, cast: Cast, who: CastSenders, action: str, day: str, expected: str
+) -> None:
+    account = await account_of(store, cast)  # registered at T0, on MONDAY
+    anna = chat(store, who.requester)
+    sent = await count(store, Outbox)
+    assert refusal(await anna.click(action, value=f"{account}:{day}")) == expected
+    assert await count(store, MonitoringCheckIn) == 0
+    assert await count(store, Outbox) == sent
+    # The day of the reminder is still hers to mark.
+    assert says(
+        only(await anna.click("duty:monitored", value=f"{account}:2027-03-01")),
+        "is marked as monitored today.",
+    )
+
+
+async def test_a_day_before_registration_is_refused_in_swedish(store: Store, cast: Cast) -> None:
+    account = await account_of(store, cast)
+    swedish = await cast_senders(store, cast, locale="sv")
+    text = refusal(
+        await chat(store, swedish.requester).click("duty:monitored", value=f"{account}:2027-02-26")
+    )
+    assert text == "Kontot registrerades 2027-03-01. Du kan bara markera den dagen eller senare."
+    text = refusal(
+        await chat(store, swedish.requester).click("duty:monitored", value=f"{account}:x")
+    )
+    assert text.startswith("Jag kunde inte läsa vilken dag knappen gäller")
+    assert await count(store, MonitoringCheckIn) == 0
+
+
 async def test_buttons_with_values_nobody_made(store: Store, cast: Cast, who: CastSenders) -> None:
     await account_of(store, cast)
     anna = chat(store, who.requester)

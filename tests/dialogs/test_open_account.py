@@ -233,6 +233,10 @@ LONG = "x" * (rules.LONG_TEXT + 1)
 SHORT_TOO_LONG = "x" * (rules.SHORT_TEXT + 1)
 EMPTY = "Please write an answer: it can't be empty."
 NOT_OFFERED = "Please pick one of the options offered."
+MANAGER_IN_TEAM = (
+    "A responsible person for the account can't also approve it as manager: "
+    "name your immediate manager."
+)
 
 
 def too_long(length: int, maximum: int) -> str:
@@ -362,6 +366,12 @@ BAD_ANSWERS = [
         ),
         id="manager-is-the-requester-picked",
     ),
+    # One of the responsible persons picked at the step before: refused here, not at Submit.
+    pytest.param(
+        Bad("manager", MANAGER_IN_TEAM, selected=("bo.ek",), what="pick"),
+        id="manager-is-on-the-team-picked",
+    ),
+    pytest.param(Bad("manager", MANAGER_IN_TEAM, text="Bo Ek"), id="manager-is-on-the-team-typed"),
     pytest.param(
         Bad(
             "manager",
@@ -468,6 +478,65 @@ async def test_a_colleague_is_found_by_a_typed_name(
     assert person.display_name == named
 
 
+async def test_a_responsible_person_is_refused_as_manager_at_once_and_the_request_goes_on(
+    store: Store, cast: Cast, who: CastSenders, chat: Chat
+) -> None:
+    # QA: Bo, picked as the other responsible person, was taken as manager and refused only
+    # after the summary and Submit.
+    await fill(chat, who, until="manager")
+    answered = len(chat.answered)
+    reply = only(await chat.dlg("manager", "pick", who.colleague.external_id))
+    assert reply.blocks[0] == Paragraph(MANAGER_IN_TEAM)
+    assert step_of(reply) == "manager"
+    state = await dialog_state(store, cast.requester)
+    assert state is not None and state.step == "manager" and "manager" not in state.data
+    assert len(chat.answered) == answered  # no card rewritten as if the answer were taken
+
+    # The manager named instead is taken, and the request is filed.
+    await fill_from(chat, who, "manager")
+    await chat.dlg("summary", "submit")
+    [request] = await load(store, AccountRequest)
+    assert (request.team_ids, request.manager_id) == ([cast.colleague], cast.manager)
+
+
+async def test_a_responsible_person_under_another_identity_is_refused_as_manager(
+    store: Store, cast: Cast, who: CastSenders, chat: Chat
+) -> None:
+    # One human, one responsible person: Bo on another platform (his work e-mail) is Bo.
+    async with store.transaction() as session:
+        bo = await people.get_person(session, cast.colleague)
+        bo.email = "bo.ek@ki.se"
+        session.add(bo)
+        await make_person(session, T0, "Bo Ek (Teams)", ext="bo.teams", email="Bo.Ek@KI.se")
+    await fill(chat, who, until="manager")
+    reply = only(await chat.dlg("manager", "pick", "bo.teams"))
+    assert says(reply, MANAGER_IN_TEAM)
+    assert step_of(reply) == "manager"
+
+
+async def test_the_manager_added_to_the_team_from_the_summary_is_refused_at_the_team(
+    store: Store, cast: Cast, who: CastSenders, chat: Chat
+) -> None:
+    await fill(chat, who)
+    assert step_of(only(await chat.dlg("summary", "edit_field", "team"))) == "team"
+    reply = only(
+        await chat.dlg("team", "pick", who.colleague.external_id, who.manager.external_id)
+    )
+    assert reply.blocks[0] == Paragraph(
+        "Dan Holm is the account's immediate manager, and the manager can't also be one of "
+        "the responsible persons."
+    )
+    assert step_of(reply) == "team"
+    state = await dialog_state(store, cast.requester)
+    assert state is not None and state.data["team"] == [cast.colleague]
+    # Another colleague is taken, and the summary follows.
+    summary = only(
+        await chat.dlg("team", "pick", who.colleague.external_id, who.second_colleague.external_id)
+    )
+    assert step_of(summary) == "summary"
+    assert fields(summary)["Responsible persons"] == "Anna Berg, Bo Ek, Cia Lund"
+
+
 # --- in Swedish ----------------------------------------------------------------------------
 
 
@@ -510,6 +579,10 @@ SWEDISH_BAD_ANSWERS = [
             what="pick",
         ),
         id="requester-as-manager",
+    ),
+    pytest.param(
+        BadSv("manager", MANAGER_IN_TEAM, {}, selected=("bo.ek",), what="pick"),
+        id="manager-in-team",
     ),
     pytest.param(
         BadSv(

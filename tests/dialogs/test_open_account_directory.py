@@ -117,6 +117,24 @@ async def test_the_proposed_unit_and_manager_are_accepted_with_one_click_each(
     assert request.unit == "Department of Neuroscience"
 
 
+async def test_the_proposed_manager_already_on_the_team_is_refused_at_the_click(
+    store: Store, cast: Cast, staff: CastSenders, chat: Chat
+) -> None:
+    # Dan, the directory's manager, was named a responsible person: Yes, Dan Holm is refused
+    # at once, not after the summary and Submit.
+    await fill(chat, staff, until="team")
+    manager = only(await chat.dlg("team", "pick", staff.manager.external_id))
+    assert step_of(manager) == "manager"
+    refused = only(await chat.dlg("manager", "accept"))
+    assert says(
+        refused,
+        "A responsible person for the account can't also approve it as manager: "
+        "name your immediate manager.",
+    )
+    assert step_of(refused) == "manager"
+    assert step_of(only(await chat.say("Filip Sjö"))) == "manager_reason"
+
+
 async def test_another_manager_is_named_with_a_reason_shown_on_the_approval_card(
     store: Store, cast: Cast, staff: CastSenders, chat: Chat
 ) -> None:
