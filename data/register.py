@@ -6,13 +6,14 @@ from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit, outbox
 from data.chunks import chunks
 from data.compliance_changes import add_row
+from data.errors import Invalid
 from data.models import Account, AccountMember, AccountNumberCounter, AccountRequest, AccountStatus
 from data.upsert import insert_ignore
 
@@ -37,11 +38,32 @@ async def next_number(session: AsyncSession, now: datetime) -> str:
     return f"SOME-{year}-{result.scalar_one():04d}"
 
 
+async def check_handle_free(session: AsyncSession, platform: str, handle: str) -> None:
+    """One register entry per account: Invalid("handle_registered", number=...) when an open
+    account on `platform` has `handle` (compared without regard to case, as the platforms
+    compare handles). Checked when a request is made and again when it is approved."""
+    number = (
+        await session.exec(
+            select(Account.number)
+            .where(
+                col(Account.platform) == platform,
+                func.lower(col(Account.handle)) == handle.lower(),
+                col(Account.status) == AccountStatus.ACTIVE.value,
+            )
+            .limit(1)
+        )
+    ).first()
+    if number is not None:
+        raise Invalid("handle_registered", field="handle", number=number)
+
+
 async def register_account(
     session: AsyncSession, request: AccountRequest, *, now: datetime
 ) -> Account:
-    """Turn an approved request into an account, and owe the notices that go with it."""
+    """Turn an approved request into an account, and owe the notices that go with it.
+    Invalid("handle_registered") when the account was registered since the request was made."""
     assert request.id is not None
+    await check_handle_free(session, request.platform, request.handle)
     account = Account(
         number=await next_number(session, now),
         request_id=request.id,

@@ -27,7 +27,7 @@ from data.models import (
     Stage,
 )
 from data.policy import REROUTE_AFTER_WORKING_DAYS
-from data.register import register_account
+from data.register import check_handle_free, register_account
 from data.rota import WorkingDays
 
 
@@ -163,6 +163,7 @@ async def check_input(
         handle = rules.check_handle(given.platform, given.handle)
     except Invalid as error:
         raise Invalid(error.code, field="handle", **error.params) from None
+    await check_handle_free(session, given.platform, handle)
     if given.scope not in rules.SCOPES:
         raise Invalid("unknown_scope", field="scope")
     if given.response_time not in rules.RESPONSE_TIMES:

@@ -152,6 +152,10 @@ REASONS: dict[str, str] = {
     "unknown_absence": N_("I can't find that absence. It may already be cancelled."),
     # Monitoring, questions, archiving.
     "future_day": N_("That day has not come yet: you can only mark today or earlier."),
+    # One register entry per account (data.register.check_handle_free).
+    "handle_registered": N_(
+        "That account is already in the register, as {number}. Its responsible persons can change it; to take it over, write to socialmedia@ki.se."
+    ),
     "before_registration": N_(
         "The account was registered on {day}: you can only mark that day or later."
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from data import directory, requests, rules
+from data import directory, register, requests, rules
 from data.errors import Invalid
 from data.models import AccountRequest, Person, Stage
 from dialogs import glossary
@@ -65,7 +65,11 @@ class HandleStep(Step):
         return typed_again(ctx, progress, self.name, HANDLE_FIELD)
 
     async def accept(self, ctx: Ctx, progress: Progress, answer: Answer) -> Any:
-        return rules.check_handle(progress.data.get("platform", ""), answer.text)
+        platform = progress.data.get("platform", "")
+        handle = rules.check_handle(platform, answer.text)
+        # Checked again on Submit; said now, before the rest of the form is filled in.
+        await register.check_handle_free(ctx.session, platform, handle)
+        return handle
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:
         rule = rules.PLATFORMS.get(str(progress.data.get("platform", "")))

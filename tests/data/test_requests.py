@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import col
 
-from data import register, requests, rules
+from data import closure, register, requests, rules
 from data.db import Store
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import (
@@ -659,3 +659,37 @@ async def test_every_card_of_the_request_is_rewritten_on_each_decision(
         (director_card, cast.director),
     ])
     assert len({u.key for u in updates}) == 3
+
+
+async def test_an_account_already_registered_is_not_requested_or_registered_again(
+    store: Store, cast: Cast
+) -> None:
+    """One register entry per account: the same handle on the same platform (whatever its
+    case) is refused when requested, and when approved if it was registered meanwhile."""
+    waiting = await submit(store, cast)
+    first = await submit(store, cast, handle="@KI_Neuroscience")
+    assert waiting.id is not None and first.id is not None
+    account = (await decide(store, first.id, cast.manager)).account
+    assert account is not None and account.id is not None
+    for handle in ("ki_neuroscience", "KI_NEUROSCIENCE", "https://instagram.com/ki_neuroscience/"):
+        with pytest.raises(Invalid) as refused:
+            await submit(store, cast, handle=handle)
+        assert refused.value.code == "handle_registered"
+        assert refused.value.params == {"field": "handle", "number": account.number}
+    # The request made before it was registered is not approved into a second entry.
+    with pytest.raises(Invalid, match="handle_registered"):
+        await decide(store, waiting.id, cast.manager, now=LATER)
+    [stored] = await load(store, AccountRequest, col(AccountRequest.id) == waiting.id)
+    assert stored.status == RequestStatus.PENDING.value and stored.account_id is None
+    # Another platform, or another handle, is another account.
+    await submit(store, cast, platform="tiktok")
+    await submit(store, cast, handle="ki_neuroscience_events")
+    # Closed, the account's handle may be registered anew.
+    async with store.transaction() as session:
+        await closure.close_account(
+            session, account_id=account.id, actor_id=cast.requester, reason="Done.",
+            final_archive_location="The unit's drive", now=LATER,
+        )
+    again = await submit(store, cast, now=LATER)
+    assert again.id is not None
+    assert (await decide(store, again.id, cast.manager, now=LATER)).account is not None

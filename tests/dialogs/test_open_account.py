@@ -16,6 +16,7 @@ from dialogs.i18n import Translator
 from dialogs.messages import Fields, Form, Paragraph
 from dialogs.router import Brain
 from tests.helpers import T0, Cast, count, load, make_person, make_roles
+from tests.helpers.accounts import register
 from tests.helpers.chat import (
     STEPS,
     CastSenders,
@@ -717,6 +718,24 @@ async def test_a_handle_that_does_not_fit_is_refused(
     assert step_of(reply) == "handle"
     state = await dialog_state(store, cast.requester)
     assert state is not None and "handle" not in state.data
+
+
+async def test_an_account_already_in_the_register_is_refused_at_the_handle(
+    store: Store, cast: Cast, chat: Chat
+) -> None:
+    """Said at once, not after the whole form and Submit (which refuses it too)."""
+    number = (await register(store, requester=cast.colleague, team=(cast.second_colleague,),
+                             manager=cast.manager, now=T0, handle="KI_Neuroscience")).number
+    await to_handle(chat, "instagram")
+    reply = only(await chat.say("@ki_neuroscience"))
+    assert says(
+        reply,
+        f"That account is already in the register, as {number}. Its responsible persons can"
+        " change it; to take it over, write to socialmedia@ki.se.",
+    )
+    assert step_of(reply) == "handle"
+    # Another handle goes on.
+    assert step_of(only(await chat.say("@ki_neuroscience_events"))) == "unit"
 
 
 async def test_a_new_platform_from_the_summary_asks_again_for_a_handle_that_no_longer_fits(

@@ -246,7 +246,7 @@ async def test_a_long_list_of_units_is_narrowed_by_a_few_letters(
 async def test_without_a_directory_units_already_registered_are_offered(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
-    request = await submit(store, cast, unit="Department of Neuroscience")
+    request = await submit(store, cast, unit="Department of Neuroscience", handle="ki_neuro_lab")
     assert request.id is not None
     await decide(store, request.id, cast.manager, Decision.APPROVE)
     [account] = await load(store, Account)

@@ -126,7 +126,8 @@ async def test_cancel_logs_nothing(store: Store, cast: Cast, who: CastSenders) -
 async def test_another_conversation_is_not_thrown_away(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
-    await account_of(store, cast)
+    # (Another handle than the one /open-account is answered with: that would be refused.)
+    await account_of(store, cast, handle="ki_neuro_lab")
     anna = chat(store, who.requester)
     await fill(anna, who, until="unit")
     reply = only(await anna.command("question"))
