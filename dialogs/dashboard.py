@@ -17,10 +17,12 @@ from dialogs.engine import Ctx, Reply
 from dialogs.messages import Context, Link
 
 SIGN_IN = "/dashboard/sign-in"
+# The query parameter that carries the link's token (signed by hub/sign_in_links.py).
+LINK_PARAMETER = "token"
 
 
 def sign_in_path(token: str) -> str:
-    return f"{SIGN_IN}?{urlencode({'token': token})}"
+    return f"{SIGN_IN}?{urlencode({LINK_PARAMETER: token})}"
 
 
 async def dashboard(ctx: Ctx, public_url: str | None, key: bytes | None) -> list[Reply]:

@@ -14,10 +14,8 @@ from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from data import signin
+from dialogs.dashboard import LINK_PARAMETER
 from dialogs.messages import Link, Message
-
-# The query parameter that carries the token (dialogs/dashboard.py `sign_in_path`).
-PARAMETER = "token"
 
 
 def signed(message: Message, key: bytes | None, person_id: int | None) -> Message:
@@ -39,9 +37,9 @@ def signed(message: Message, key: bytes | None, person_id: int | None) -> Messag
 def _signed_url(url: str, key: bytes, person_id: int) -> str:
     parts = urlsplit(url)
     query = [
-        (name, signin.sign_link(key, value, person_id=person_id) if name == PARAMETER else value)
+        (name, signin.sign_link(key, value, person_id=person_id) if name == LINK_PARAMETER else value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
-    if PARAMETER not in dict(query):
+    if LINK_PARAMETER not in dict(query):
         raise ValueError("a sign-in link without its token")
     return urlunsplit(parts._replace(query=urlencode(query)))
