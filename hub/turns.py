@@ -27,12 +27,15 @@ from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import inbox, outbox
+from data import inbox, outbox, people
 from data.db import Store
+from data.errors import DomainError
 from data.models import InboxEvent, Outbox, OutboxStatus, Person
 from dialogs import chat_platforms, notices
+from dialogs.common import message
 from dialogs.engine import Reply
 from dialogs.events import Action, Event, Sender
+from dialogs.explain import explain
 from dialogs.messages import Message, from_dict, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, UPDATE, Deliverer
@@ -115,6 +118,11 @@ def _actions(message: Any) -> list[str]:
             found.append(str(block["action"]))
         found += [str(b.get("action", "")) for b in block.get("buttons", ())]
     return found
+
+
+# The code a person is shown when their turn was given up on (explain's "Something went
+# wrong ({code})": what they can quote to the Communications Office).
+TURN_FAILED = "turn_failed"
 
 
 def reply_key(row_key: str, n: int) -> str:
@@ -560,6 +568,35 @@ class Hub:
                         "was", sent.kind, sent.key, exc_info=True)
             return None
 
+    async def _given_up(self, session: AsyncSession, row: InboxEvent, now: datetime) -> bool:
+        """The person whose turn was parked is told, where they wrote and in their language,
+        rather than left waiting for an answer that will not come (an operator may run it
+        again: data.parked). Nobody is told of an event that cannot be read, or from someone
+        never met. True when a message was owed."""
+        try:
+            event, context = self._decode(row)
+        except Exception:
+            return False
+        sender = event.sender
+        person = await people.find_by_identity(session, sender.platform, sender.external_id)
+        if person is None:
+            return False
+        text = explain(self.brain.translator(person), DomainError(TURN_FAILED))
+        return await outbox.enqueue(
+            session,
+            key=f"{reply_key(row.key, 0)}:failed",
+            kind=REPLY,
+            now=now,
+            recipient_id=person.id,
+            params={
+                "message": to_dict(message(text)),
+                "ephemeral": False,
+                "platform": row.platform,
+                "to": {"external_id": sender.external_id, "details": dict(sender.address)},
+                "context": context.get("reply") or {},
+            },
+        )
+
     async def _failed(self, row: InboxEvent, error: Exception) -> None:
         assert row.id is not None
         if isinstance(error, LeaseLost):
@@ -569,12 +606,16 @@ class Hub:
         reason = f"{type(error).__name__}: {error}"
         try:
             async with self.store.transaction() as session:
+                now = self.clock()
                 parked = await inbox.fail(
-                    session, row_id=row.id, worker=self.worker, now=self.clock(), error=reason
+                    session, row_id=row.id, worker=self.worker, now=now, error=reason
                 )
+                told = parked and await self._given_up(session, row, now)
         except Exception:
             log.exception("inbox: could not record the failure of %s", row.key)
             return
+        if told:
+            self.deliverer.kick()
         if parked:
             self.stats.parked += 1
             log.error(

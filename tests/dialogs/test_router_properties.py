@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,11 @@ BUTTONS = [
     "case:number", "open-account:platform",
     "open-account:confirm", "cmd:open-account", "submit", "edit", "cancel", "",
 ]
+DAYS = st.one_of(
+    st.dates().map(date.isoformat),
+    st.sampled_from(["0001-01-01", "9999-12-31", "2027-02-30", "2027-13-01", "2027-7-1",
+                     "20270701", "2027-07-01T00:00", "-2027-07-01"]),
+)
 NUMBERS = st.one_of(
     st.integers(min_value=-5, max_value=50), st.integers(), st.just(2**63), st.just(-(2**63))
 )
@@ -61,6 +66,10 @@ VALUES = st.one_of(
     st.builds(lambda a, b, c: f"{a}:{b}:{c}", NUMBERS, NUMBERS,
               st.sampled_from(["manager", "director", "x", ""])),
     st.builds(lambda a, b: f"{a}:{b}", NUMBERS, st.sampled_from(["daily", "weekly", "x"])),
+    # Days, as check-in, snooze and absence buttons carry them: the calendar's edges, days
+    # that do not exist, other spellings.
+    DAYS,
+    st.builds(lambda a, d: f"{a}:{d}", NUMBERS, DAYS),
 )
 
 
@@ -151,6 +160,35 @@ def test_generated_turns_raise_nothing(tmp_path: Path) -> None:
         finally:
             runner.run(store.close())
     assert played >= TURNS
+
+
+# Buttons whose value names an account and a day ("1:2027-07-01"): the fuzzing above rarely
+# puts the day of a real account under one (a check-in for 0001-01-01 crashed the turn).
+DAY_BUTTONS = ["duty:monitored", "duty:cannot"]
+
+
+def test_generated_days_on_day_buttons_raise_nothing(tmp_path: Path) -> None:
+    clicked = 0
+    with asyncio.Runner() as runner:
+        store, known = runner.run(world(tmp_path))
+        brain = Brain(store, default_locale="sv", signing_key=KEY)
+
+        @settings(max_examples=300, deadline=None, database=None,
+                  suppress_health_check=[HealthCheck.too_slow])
+        @given(st.sampled_from(DAY_BUTTONS), DAYS, st.sampled_from(known))
+        def clicks(name: str, day: str, sender: Sender) -> None:
+            nonlocal clicked
+            # The account registered in `world` is the first; its team's colleague may check in.
+            click = clean_event(Action(sender, name, f"1:{day}"))
+            for reply in runner.run(brain.handle(click, T0 + timedelta(minutes=clicked))):
+                render_everywhere(reply.message)
+            clicked += 1
+
+        try:
+            clicks()
+        finally:
+            runner.run(store.close())
+    assert clicked >= 300
 
 
 @settings(max_examples=MESSAGES, deadline=None, database=None,

@@ -138,6 +138,45 @@ async def test_a_poisoned_event_is_parked_and_the_senders_later_turns_go_on(
     assert hub.stats.parked == 1
 
 
+class Crashing(Recorder):
+    """A platform on which every turn of Anna's fails (a defect the retries can't mend)."""
+
+    async def prepare(self, event: Event, context: dict[str, Any]) -> Event:
+        raise RuntimeError("a defect")
+
+
+async def test_a_turn_given_up_on_tells_the_person_in_their_language(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    hub.register(Crashing())
+    async with store.transaction() as session:
+        anna = await people.find_by_identity(session, "web", "anna")
+        assert anna is not None and anna.id is not None
+        await people.set_locale(session, now=clock(), person_id=anna.id, locale="sv")
+    await hub.receive("web:anna:1", Command(ANNA, "help"))
+    for _ in range(inbox.MAX_ATTEMPTS - 1):
+        await hub.run_due()
+        # Retried after a backoff: nothing said yet, it may still work.
+        assert web.calls == []
+        clock.advance(timedelta(minutes=1))
+    await hub.run_due()
+    [row] = await load(store, InboxEvent)
+    assert row.status == InboxStatus.PARKED.value
+    await hub.deliverer.deliver_due(clock())
+    [call] = web.calls
+    assert (call.verb, call.target) == ("reply", "anna")
+    assert call.message.text == Translator("sv")(
+        "Something went wrong ({code}). Please try again. If it keeps happening, write to "
+        "socialmedia@ki.se.", code="turn_failed",
+    )
+    # Once: parked events are not run again on their own, and a second failure record of the
+    # same row owes nothing new.
+    clock.advance(timedelta(hours=1))
+    assert await hub.run_due() == 0
+    await hub.deliverer.deliver_due(clock())
+    assert len(web.calls) == 1
+
+
 async def test_an_inline_run_hands_back_its_first_reply_and_delivers_the_rest(
     hub: Hub, store: Store, web: RecordingChannel
 ) -> None:
