@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import access, audit, people
 from data.access import DEFAULT_ZONE
 from data.errors import Invalid, NotAllowed, NotFound
-from data.models import Absence
+from data.models import Absence, Person
 
 # The longest absence one command records (days, inclusive).
 MAX_DAYS = 366
@@ -33,17 +33,39 @@ async def record_absence(
     """Record that `person_id` is away from `first_day` to `last_day` (inclusive).
 
     Only for oneself: NotAllowed("not_own_absence") otherwise. Invalid codes (field "dates"):
-    "dates_in_wrong_order", "in_the_past" (ends before today), "too_long" (over MAX_DAYS).
+    "dates_in_wrong_order", "in_the_past" (ends before today), "too_long" (over MAX_DAYS),
+    "absence_overlaps" (a day of it is in one of the person's absences already: params
+    absence_id, first and last name the earliest such; it is cancelled first, not merged, so
+    the person sees what the rota counts on).
     """
     if actor_id != person_id:
         raise NotAllowed("not_own_absence")
     await people.get_person(session, person_id)
+    # One person's absences are recorded one after another, so two at once can't overlap.
+    # (SQLite serialises every writer already; PostgreSQL needs the row lock.)
+    await session.get(Person, person_id, with_for_update=True)
     if last_day < first_day:
         raise Invalid("dates_in_wrong_order", field="dates")
     if last_day < access.today(now, zone):
         raise Invalid("in_the_past", field="dates")
     if (last_day - first_day).days + 1 > MAX_DAYS:
         raise Invalid("too_long", field="dates", maximum=MAX_DAYS)
+    overlapping = (
+        await session.exec(
+            select(Absence)
+            .where(
+                Absence.person_id == person_id,
+                Absence.first_day <= last_day,
+                Absence.last_day >= first_day,
+            )
+            .order_by(col(Absence.first_day), col(Absence.id))
+        )
+    ).first()
+    if overlapping is not None:
+        raise Invalid(
+            "absence_overlaps", field="dates", absence_id=overlapping.id,
+            first=overlapping.first_day.isoformat(), last=overlapping.last_day.isoformat(),
+        )
     text = access.check_text(note, field="note", maximum=NOTE_TEXT) if note else None
     absence = Absence(
         person_id=person_id, first_day=first_day, last_day=last_day, note=text, created_at=now

@@ -3,6 +3,11 @@
 An account owes its next archiving EVERY_MONTHS after the last one was done (the first after
 its registration). An *open* ArchiveRecord (done_at empty) exists only when something was
 said about the owed one: a major change asked for it (due at once), or the team snoozed it.
+
+A card that asks for an archiving names its *period*: the id of the archiving recorded last
+when it asked (0: none yet; `last_recorded`). Its *Archived…* records the one owed after that,
+once: a second click (another responsible person's copy, a double click, a card from an earlier
+period) records nothing (`record_archive`'s `after`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import access, audit, outbox, register
 from data.access import DEFAULT_ZONE
 from data.compliance_changes import changed
-from data.models import ArchiveReason, ArchiveRecord
+from data.errors import MovedOn
+from data.models import Account, ArchiveReason, ArchiveRecord
 
 EVERY_MONTHS = 6
 SNOOZE_DAYS = 7
@@ -101,14 +107,29 @@ async def record_archive(
     location: str,
     now: datetime,
     zone: ZoneInfo = DEFAULT_ZONE,
+    after: int | None = None,
 ) -> ArchiveRecord:
     """*Archived…*: a team member says the profile page was saved, and where. Closes the owed
     archiving; the next is due EVERY_MONTHS from today.
 
+    `after`: the period the card asked about (`last_recorded` when it was made). When an
+    archiving was recorded since, nothing is written: MovedOn("archive_recorded", record_id,
+    done_by, done_at, location) names it. None: the archiving owed now, whatever came before.
+
     NotAllowed("not_team_member"), MovedOn("account_closed"), Invalid("empty"/"too_long",
     field "location")."""
+    # One account's archivings are recorded one after another: two clicks at once can't both
+    # see the period still open. (SQLite serialises every writer already.)
+    await session.get(Account, account_id, with_for_update=True)
     await access.active_account(session, account_id)
     await access.require_member(session, account_id, actor_id)
+    if after is not None:
+        since = await recorded_since(session, account_id, after)
+        if since is not None:
+            raise MovedOn(
+                "archive_recorded", record_id=since.id, done_by=since.done_by,
+                done_at=since.done_at, location=since.location or "",
+            )
     where = access.check_text(location, field="location", maximum=LOCATION_TEXT)
     state = await current(session, account_id, zone)
     opened = await _open_record(session, account_id)
@@ -203,6 +224,61 @@ async def request_archive(
             params={"account_id": account_id, "record_id": record.id, "by": actor_id},
         )
     return record
+
+
+async def last_recorded(
+    session: AsyncSession, account_id: int, before: int | None = None
+) -> int:
+    """The period a card asks about now: the id of the account's archiving recorded last (0:
+    none yet). `before`: as it was when record `before` was opened (a major change's request,
+    asked about by a card that may be composed later)."""
+    query = select(func.max(ArchiveRecord.id)).where(
+        ArchiveRecord.account_id == account_id, col(ArchiveRecord.done_at).is_not(None)
+    )
+    if before is not None:
+        query = query.where(col(ArchiveRecord.id) < before)
+    return (await session.exec(query)).one() or 0
+
+
+async def recorded_since(
+    session: AsyncSession, account_id: int, after: int
+) -> ArchiveRecord | None:
+    """The archiving that answered the period `after` (`last_recorded`'s), None while it is
+    still owed."""
+    return (
+        await session.exec(
+            select(ArchiveRecord)
+            .where(
+                ArchiveRecord.account_id == account_id,
+                col(ArchiveRecord.done_at).is_not(None),
+                col(ArchiveRecord.id) > after,
+            )
+            .order_by(col(ArchiveRecord.id))
+        )
+    ).first()
+
+
+async def period_of_old_card(
+    session: AsyncSession,
+    account_id: int,
+    *,
+    now: datetime,
+    before_days: int,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> int:
+    """The period of a card from before cards named theirs (its value only the account id).
+    The team is asked for an archiving only from `before_days` ahead of its due day, or at once
+    by a major change (or when it snoozed one): while that is so, the card is about the one
+    owed now; otherwise it can only be about the one recorded last, so a repeat click on it
+    records nothing."""
+    state = await current(session, account_id, zone)
+    recorded = await last_recorded(session, account_id)
+    asked = state.quiet_until is not None or (
+        access.today(now, zone) >= state.due - timedelta(days=before_days)
+    )
+    if asked or not recorded:
+        return recorded
+    return await last_recorded(session, account_id, before=recorded)
 
 
 async def records(session: AsyncSession, account_id: int) -> list[ArchiveRecord]:

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import access, archive, closure, consent, questions, register
 from data.errors import NotFound
 from data.models import Account, AccountStatus, Question
-from dialogs.archiving import archived_button, location_input
+from dialogs.archiving import archived_button, archived_value, location_input
 from dialogs.digest import (
     Digest,
     is_member,
@@ -186,10 +186,11 @@ async def nudge_archiving(
         if await is_member(session, account.id, recipient_id):
             blocks.append(Context(tr(ARCHIVE_RECORDS_PLAN)))
             blocks.append(Context(await _consents_since(session, tr, account)))
+            period = await archive.last_recorded(session, account.id)
             blocks.append(
                 Actions(
                     (
-                        archived_button(tr, account.id),
+                        archived_button(tr, archived_value(account.id, period)),
                         Button("archive:snooze", tr("Snooze a week"), str(account.id)),
                     )
                 )
@@ -220,6 +221,8 @@ async def archive_requested(
     title = tr("Archive before a major change")
     if account.status != AccountStatus.ACTIVE.value:
         return Message(text=text, title=title, blocks=(Paragraph(text),))
+    # The card asks about the period the request was made in, even when composed later.
+    period = await archive.last_recorded(session, account.id, before=int(params["record_id"]))
     return Message(
         text=text,
         title=title,
@@ -227,7 +230,7 @@ async def archive_requested(
             Paragraph(text),
             Context(tr(ARCHIVE_RECORDS_PLAN)),
             location_input(tr),
-            Actions((archived_button(tr, account.id),)),
+            Actions((archived_button(tr, archived_value(account.id, period)),)),
         ),
     )
 

@@ -3,14 +3,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from data import access, archive
 from data.archive import LOCATION_TEXT
-from dialogs.common import Host, account_choice, int_value, message, note, pick, team_accounts
+from data.errors import DomainError, MovedOn
+from dialogs.common import (
+    Host,
+    account_choice,
+    int_value,
+    message,
+    note,
+    parse_id,
+    pick,
+    split_value,
+    team_accounts,
+)
 from dialogs.engine import Ctx, Reply
 from dialogs.events import Action
 from dialogs.i18n import Translator
 from dialogs.messages import Actions, Button, Message, TextInput
-from dialogs.naming import account_name
+from dialogs.naming import account_name, names
 
 
 def location_input(tr: Translator) -> TextInput:
@@ -25,8 +38,14 @@ def location_input(tr: Translator) -> TextInput:
     )
 
 
-def archived_button(tr: Translator, account_id: int) -> Button:
-    return Button("archive:done", tr("Archived…"), str(account_id), style="primary")
+def archived_value(account_id: int, period: int) -> str:
+    """*Archived…*'s value: `account_id:period`, the period the card asks about
+    (data.archive.last_recorded), so that a second click for it records nothing."""
+    return f"{account_id}:{period}"
+
+
+def archived_button(tr: Translator, value: str) -> Button:
+    return Button("archive:done", tr("Archived…"), value, style="primary")
 
 
 async def major_change(ctx: Ctx, host: Host, args: str) -> list[Reply]:
@@ -73,7 +92,9 @@ async def _request(ctx: Ctx, host: Host, account_id: int) -> list[Reply]:
     return [note(text)]
 
 
-def ask_location(tr: Translator, account_name_: str, account_id: int) -> Message:
+def ask_location(tr: Translator, account_name_: str, value: str) -> Message:
+    """Where was it saved? With *Archived…* again (`value`: archived_value, the clicked
+    card's period)."""
     text = tr(
         "Where did you save the screenshot of the profile page of {account}? Write it below, then click Archived… again.",
         account=account_name_,
@@ -81,28 +102,74 @@ def ask_location(tr: Translator, account_name_: str, account_id: int) -> Message
     return message(
         text,
         location_input(tr),
-        Actions((archived_button(tr, account_id),)),
+        Actions((archived_button(tr, value),)),
+    )
+
+
+async def _period(ctx: Ctx, host: Host, account_id: int, raw: str) -> int:
+    """The period the clicked card asked about. A card from before cards named it (value the
+    account id alone) is about the archiving asked for now, if any (data.archive.
+    period_of_old_card); a value that is neither is refused, rather than recorded at random."""
+    if not raw:
+        return await archive.period_of_old_card(
+            ctx.session,
+            account_id,
+            now=ctx.now,
+            before_days=host.nudges.archive_before_days,
+            zone=host.nudges.zone,
+        )
+    period = parse_id(raw) if raw != "0" else 0
+    if period is None:
+        raise DomainError("unknown_button")
+    return period
+
+
+async def _already(
+    ctx: Ctx, done_by: int | None, done_at: datetime | None, location: str
+) -> MovedOn:
+    """The refusal of a second *Archived…* for one period: who recorded it, when, where."""
+    who = await names(ctx.session, [done_by] if done_by is not None else [])
+    return MovedOn(
+        "archive_recorded",
+        name=who.get(done_by or 0, "?"),
+        when=ctx.tr.when(done_at) if done_at is not None else "?",
+        location=location,
     )
 
 
 async def done(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
-    """*Archived…* (`archive:done`, value the account id, the location typed in the
-    message's text field): asks where when nothing was typed."""
+    """*Archived…* (`archive:done`, value `account_id:period`, archived_value; the location
+    typed in the message's text field): asks where when nothing was typed. Once the period is
+    recorded, another click (another person's copy of the card, a double click, an old card)
+    records nothing and says who recorded it."""
     assert ctx.person.id is not None
-    account_id = int_value(action.value, "unknown_account")
+    account_id, raw = split_value(action.value, "unknown_account")
     account = await access.active_account(ctx.session, account_id)
     await access.require_member(ctx.session, account_id, ctx.person.id)
+    after = await _period(ctx, host, account_id, raw)
+    since = await archive.recorded_since(ctx.session, account_id, after)
+    if since is not None:
+        raise await _already(ctx, since.done_by, since.done_at, since.location or "")
     name = account_name(account.platform, account.handle)
     if not action.text.strip():
-        return [Reply(ask_location(ctx.tr, name, account_id))]
-    record = await archive.record_archive(
-        ctx.session,
-        account_id=account_id,
-        actor_id=ctx.person.id,
-        location=action.text,
-        now=ctx.now,
-        zone=host.nudges.zone,
-    )
+        return [Reply(ask_location(ctx.tr, name, archived_value(account_id, after)))]
+    try:
+        record = await archive.record_archive(
+            ctx.session,
+            account_id=account_id,
+            actor_id=ctx.person.id,
+            location=action.text,
+            now=ctx.now,
+            zone=host.nudges.zone,
+            after=after,
+        )
+    except MovedOn as error:
+        if error.code != "archive_recorded":
+            raise
+        params = error.params
+        raise await _already(
+            ctx, params.get("done_by"), params.get("done_at"), str(params.get("location", ""))
+        ) from None
     upcoming = await archive.current(ctx.session, account_id, host.nudges.zone)
     text = ctx.tr(
         "Thanks! The archiving of {account} is recorded (saved at: {location}). The next is due on {due}.",

@@ -148,10 +148,16 @@ REASONS: dict[str, str] = {
         "The last day is before the first day. Give the first day first, for example /away 2027-07-01 2027-07-31"
     ),
     "in_the_past": N_("Those days have already passed: give days from today on."),
+    "absence_overlaps": N_(
+        "You are already recorded as away from {first} to {last}, which overlaps those days. Type /away to see your absences and cancel that one first, or give other days."
+    ),
     "not_own_absence": N_("You can only record or cancel your own absences."),
     "unknown_absence": N_("I can't find that absence. It may already be cancelled."),
     # Monitoring, questions, archiving.
     "future_day": N_("That day has not come yet: you can only mark today or earlier."),
+    "archive_recorded": N_(
+        "{name} has already recorded this archiving, on {when} (saved at: {location}). Nothing was changed."
+    ),
     # One register entry per account (data.register.check_handle_free).
     "handle_registered": N_(
         "That account is already in the register, as {number}. Its responsible persons can change it; to take it over, write to socialmedia@ki.se."

@@ -97,3 +97,52 @@ async def test_only_the_owner_cancels_an_absence(store: Store, cast: Cast) -> No
     assert [e.action for e in await load(store, AuditEvent, AuditEvent.subject == f"person:{cast.colleague}")][-2:] == [
         "absence.recorded", "absence.cancelled",
     ]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        MIDSUMMER,  # the same again
+        (date(2027, 6, 14), date(2027, 6, 21)),  # ends on its first day
+        (date(2027, 7, 2), date(2027, 7, 9)),  # begins on its last day
+        (date(2027, 6, 24), date(2027, 6, 25)),  # within it
+        (date(2027, 6, 1), date(2027, 7, 31)),  # around it
+    ],
+)
+async def test_an_absence_overlapping_ones_own_is_refused(
+    store: Store, cast: Cast, first: date, last: date
+) -> None:
+    async with store.transaction() as session:
+        away = await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague,
+            first_day=MIDSUMMER[0], last_day=MIDSUMMER[1], now=T0,
+        )
+    with pytest.raises(Invalid) as refused:
+        async with store.transaction() as session:
+            await absence.record_absence(
+                session, person_id=cast.colleague, actor_id=cast.colleague,
+                first_day=first, last_day=last, now=T0 + timedelta(hours=1),
+            )
+    assert (refused.value.code, refused.value.params) == (
+        "absence_overlaps",
+        {"field": "dates", "absence_id": away.id, "first": "2027-06-21", "last": "2027-07-02"},
+    )
+    assert [a.id for a in await load(store, Absence)] == [away.id]
+    assert len(await load(store, AuditEvent, AuditEvent.action == "absence.recorded")) == 1
+
+
+async def test_absences_next_to_ones_own_or_of_someone_else_are_fine(
+    store: Store, cast: Cast
+) -> None:
+    async with store.transaction() as session:
+        for person, first, last in [
+            (cast.colleague, *MIDSUMMER),
+            (cast.colleague, date(2027, 6, 20), date(2027, 6, 20)),  # the day before
+            (cast.colleague, date(2027, 7, 3), date(2027, 7, 9)),  # the day after
+            (cast.requester, *MIDSUMMER),  # someone else's
+        ]:
+            await absence.record_absence(
+                session, person_id=person, actor_id=person, first_day=first, last_day=last,
+                now=T0,
+            )
+    assert len(await load(store, Absence)) == 4

@@ -3,15 +3,15 @@ week; asked for at once before a major change. The team only."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from data import archive
 from data.db import Store
-from data.errors import Invalid, NotAllowed
+from data.errors import Invalid, MovedOn, NotAllowed
 from data.models import ArchiveRecord, AuditEvent, Outbox
-from tests.helpers import T0, Cast, load
+from tests.helpers import T0, Cast, count, load
 from tests.helpers.accounts import id_of, register
 
 DAY = timedelta(days=1)
@@ -130,3 +130,72 @@ async def test_only_the_team_archives(store: Store, cast: Cast) -> None:
             )
         assert (empty.value.code, empty.value.params["field"]) == ("empty", "location")
     assert await load(store, ArchiveRecord) == []
+
+
+async def test_an_archiving_is_recorded_once_for_the_period_a_card_asked_about(
+    store: Store, cast: Cast
+) -> None:
+    """`after` is the card's period: the archiving recorded last when it asked (0: none). A
+    second click for it (another person's copy, a double click) records nothing and says who
+    did; a card made after that asks about the next."""
+    acc = await account(store, cast)
+    async with store.transaction() as session:
+        asked = await archive.last_recorded(session, acc)
+    assert asked == 0
+    first = T0 + 172 * DAY
+    async with store.transaction() as session:
+        done = await archive.record_archive(
+            session, account_id=acc, actor_id=cast.colleague, location="S:/a", now=first,
+            after=asked,
+        )
+    with pytest.raises(MovedOn) as again:
+        async with store.transaction() as session:
+            await archive.record_archive(
+                session, account_id=acc, actor_id=cast.requester, location="S:/b",
+                now=first + DAY, after=asked,
+            )
+    assert (again.value.code, again.value.params) == (
+        "archive_recorded",
+        {"record_id": done.id, "done_by": cast.colleague, "done_at": first, "location": "S:/a"},
+    )
+    assert [r.location for r in await load(store, ArchiveRecord)] == ["S:/a"]
+    assert await count(store, AuditEvent, AuditEvent.action == "archive.done") == 1
+
+    async with store.transaction() as session:
+        assert await archive.last_recorded(session, acc) == done.id
+        assert await archive.recorded_since(session, acc, asked) == done
+        assert await archive.recorded_since(session, acc, done.id or 0) is None
+        later = await archive.record_archive(
+            session, account_id=acc, actor_id=cast.requester, location="S:/c",
+            now=first + 180 * DAY, after=done.id,
+        )
+    assert later.id != done.id and later.done_by == cast.requester
+
+
+async def test_a_card_without_its_period_is_about_the_archiving_asked_for_now(
+    store: Store, cast: Cast
+) -> None:
+    """Cards from before buttons named their period: while the team is asked (reminders from
+    `before_days` ahead of the due day, a major change, a snooze) the one owed now; after it
+    is recorded, and until the next is asked for, the one just recorded."""
+    acc = await account(store, cast)
+
+    async def period(day: date) -> int:
+        async with store.transaction() as session:
+            return await archive.period_of_old_card(
+                session, acc, now=datetime.combine(day, time(12), tzinfo=UTC), before_days=14
+            )
+
+    assert await period(date(2027, 8, 17)) == 0
+    async with store.transaction() as session:
+        done = await archive.record_archive(
+            session, account_id=acc, actor_id=cast.colleague, location="S:/a",
+            now=T0 + 170 * DAY,  # 2027-08-18; the next is due 2028-02-18
+        )
+    assert await period(date(2027, 8, 19)) == 0  # the old card asked about the one just done
+    assert await period(date(2028, 2, 4)) == done.id  # the next is being asked for
+    async with store.transaction() as session:
+        await archive.request_archive(
+            session, account_id=acc, actor_id=cast.colleague, now=T0 + 200 * DAY
+        )
+    assert await period(date(2027, 9, 17)) == done.id

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from typing import TypeVar
 
 import pytest
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import outbox, requests
+from data import absence, archive, outbox, requests
 from data.db import Store, is_sqlite
-from data.errors import MovedOn
-from data.models import Account, ApprovalDecision, Decision, Outbox
+from data.errors import Invalid, MovedOn
+from data.models import (
+    Absence,
+    Account,
+    ApprovalDecision,
+    ArchiveRecord,
+    Decision,
+    Outbox,
+)
 from tests.helpers import T0, Cast, count, load, submit
+from tests.helpers.accounts import register
 
 R = TypeVar("R")
 
@@ -129,3 +138,50 @@ async def test_two_senders_never_claim_the_same_message(store: Store, cast: Cast
     assert isinstance(first, list) and isinstance(second, list)
     assert set(first).isdisjoint(second)
     assert sorted(first + second) == [r.id for r in await load(store, Outbox)]
+
+
+async def test_two_clicks_on_archived_record_one_archiving(store: Store, cast: Cast) -> None:
+    """Both responsible persons click their copy of the archiving reminder at once: one
+    archiving is recorded, the other click is told it is done (PostgreSQL: the account's row
+    lock puts the second behind the first)."""
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0
+    )
+    assert account.id is not None
+    account_id = account.id
+
+    def click(person_id: int) -> Callable[[AsyncSession], Awaitable[ArchiveRecord]]:
+        async def job(session: AsyncSession) -> ArchiveRecord:
+            return await archive.record_archive(
+                session, account_id=account_id, actor_id=person_id, location=f"S:/{person_id}",
+                now=T0 + timedelta(days=172), after=0,
+            )
+
+        return job
+
+    results = await side_by_side(store, click(cast.requester), click(cast.colleague))
+    done = [r for r in results if isinstance(r, ArchiveRecord)]
+    refused = [r for r in results if isinstance(r, MovedOn)]
+    assert (len(done), len(refused)) == (1, 1), results
+    assert refused[0].params["done_by"] == done[0].done_by
+    assert len(await load(store, ArchiveRecord)) == 1
+
+
+async def test_two_overlapping_absences_at_once_record_one(store: Store, cast: Cast) -> None:
+    """The same person's /away from two chats at once (PostgreSQL: the person's row lock puts
+    the second behind the first, which then sees the first's absence)."""
+
+    def away(first: date, last: date) -> Callable[[AsyncSession], Awaitable[Absence]]:
+        async def job(session: AsyncSession) -> Absence:
+            return await absence.record_absence(
+                session, person_id=cast.colleague, actor_id=cast.colleague, first_day=first,
+                last_day=last, now=T0,
+            )
+
+        return job
+
+    july = away(date(2027, 7, 1), date(2027, 7, 31))
+    results = await side_by_side(store, july, away(date(2027, 7, 20), date(2027, 8, 6)))
+    refused = [r for r in results if isinstance(r, Invalid)]
+    assert len(refused) == 1 and refused[0].code == "absence_overlaps", results
+    assert len(await load(store, Absence)) == 1

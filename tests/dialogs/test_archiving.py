@@ -8,11 +8,14 @@ from datetime import date, timedelta
 import pytest
 
 from data.db import Store
-from data.models import ArchiveRecord, Outbox
-from dialogs.messages import Paragraph, TextInput
-from tests.helpers import T0, Cast, load
+from data.models import ArchiveRecord, AuditEvent, Outbox
+from dialogs import notices
+from dialogs.i18n import Translator
+from dialogs.messages import Button, Paragraph, TextInput
+from scheduler.sweep import sweep
+from tests.helpers import T0, Cast, count, load
 from tests.helpers.chat import CastSenders, buttons, choices, only, says
-from tests.helpers.nudging import account_of, chat, refusal
+from tests.helpers.nudging import CONFIG, account_of, at, chat, refusal
 
 WHERE = "W:/Kommunikation/Arkiv/Instagram/2027-03-01.png"
 
@@ -76,7 +79,8 @@ async def test_archived_asks_where_when_nothing_was_written_then_records_it(
     [field] = [b for b in question.blocks if isinstance(b, TextInput)]
     assert field.value == "" and field.action == "archive:location"
     [again] = buttons(question)
-    assert (again.action, again.value) == ("archive:done", str(account))
+    # Asked from an old card (its value the account id alone): the period it is about now.
+    assert (again.action, again.value) == ("archive:done", f"{account}:0")
     assert await load(store, ArchiveRecord) == []
 
     done = only(await bo.click("archive:done", value=str(account), text=f"  {WHERE} "))
@@ -118,4 +122,118 @@ async def test_a_location_too_long_is_refused(store: Store, cast: Cast, who: Cas
         await chat(store, who.requester).click("archive:done", value=str(account), text="x" * 1001)
     )
     assert text == "That is 1001 characters; the most I can take is 1000. Please shorten it."
+    assert await load(store, ArchiveRecord) == []
+
+
+# --- a repeat click: two copies of one reminder, a double click, an old card -------------------
+
+
+async def _reminder_buttons(store: Store, cast: Cast, day: date) -> dict[int, Button]:
+    """The *Archived…* button of each team member's copy of the reminder swept on `day`."""
+    await sweep(store, at(day, 9, 5), CONFIG)
+    found: dict[int, Button] = {}
+    for row in await load(store, Outbox, Outbox.kind == "nudge_archiving"):
+        if row.created_at >= at(day, 0):
+            async with store.transaction() as session:
+                message = await notices.compose(
+                    session, Translator("en"), row.kind, row.params, row.recipient_id
+                )
+            [done] = [b for b in buttons(message) if b.action == "archive:done"]
+            found[row.recipient_id or 0] = done
+    return found
+
+
+async def test_the_second_copy_of_a_reminder_records_nothing_and_says_who_did(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    copies = await _reminder_buttons(store, cast, date(2027, 8, 18))
+    anna, bo = copies[cast.requester], copies[cast.colleague]
+    first = at(date(2027, 8, 18), 11)
+    only(await chat(store, who.requester, first).click(anna.action, value=anna.value, text=WHERE))
+
+    later = first + timedelta(hours=2)
+    bo_chat = chat(store, who.colleague, later)
+    for text in ("W:/elsewhere.png", ""):  # with a location, and without one (not asked where)
+        assert refusal(await bo_chat.click(bo.action, value=bo.value, text=text)) == (
+            f"Anna Berg has already recorded this archiving, on 2027-08-18 11:00 (saved at: "
+            f"{WHERE}). Nothing was changed."
+        )
+    # A double click on the same copy too.
+    assert refusal(
+        await chat(store, who.requester, later).click(anna.action, value=anna.value, text=WHERE)
+    ).startswith("Anna Berg has already recorded this archiving")
+    [record] = await load(store, ArchiveRecord)
+    assert (record.done_by, record.location) == (cast.requester, WHERE)
+    assert await count(store, AuditEvent, AuditEvent.action == "archive.done") == 1
+
+
+async def test_an_old_reminder_cannot_record_the_next_archiving(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    old = (await _reminder_buttons(store, cast, date(2027, 8, 18)))[cast.requester]
+    only(await chat(store, who.requester, at(date(2027, 8, 18), 11)).click(
+        old.action, value=old.value, text=WHERE
+    ))
+    # Six months on the next one is due (2028-02-18) and reminded of; the old card still
+    # answers for the one it asked about only.
+    day = date(2028, 2, 4)
+    new = (await _reminder_buttons(store, cast, day))[cast.colleague]
+    bo = chat(store, who.colleague, at(day, 10))
+    assert refusal(await bo.click(old.action, value=old.value, text="W:/2028.png")).startswith(
+        "Anna Berg has already recorded this archiving, on 2027-08-18 11:00"
+    )
+    assert says(only(await bo.click(new.action, value=new.value, text="W:/2028.png")),
+                "Thanks! The archiving of Instagram ki_neuroscience is recorded")
+    assert [r.location for r in await load(store, ArchiveRecord)] == [WHERE, "W:/2028.png"]
+
+
+async def test_a_card_from_before_buttons_named_their_archiving_still_works_once(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """Its value is only the account id: it records the archiving the team is asked for, and a
+    repeat click after that (when nothing is asked for yet) records nothing."""
+    account = await account_of(store, cast)
+    first = T0 + timedelta(days=170)  # 2027-08-18: reminders for 2027-09-01 have begun
+    bo = chat(store, who.colleague, first)
+    only(await bo.click("archive:done", value=str(account), text=WHERE))
+    anna = chat(store, who.requester, first + timedelta(days=1))
+    assert refusal(
+        await anna.click("archive:done", value=str(account), text="W:/again.png")
+    ).startswith("Bo Ek has already recorded this archiving")
+    assert len(await load(store, ArchiveRecord)) == 1
+
+
+async def test_a_major_change_card_answers_its_own_request_once(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    only(await chat(store, who.colleague).command("major-change"))
+    cards: dict[int, Button] = {}
+    for row in await load(store, Outbox, Outbox.kind == "archive_requested"):
+        async with store.transaction() as session:
+            message = await notices.compose(
+                session, Translator("en"), row.kind, row.params, row.recipient_id
+            )
+        [cards[row.recipient_id or 0]] = buttons(message)
+    now = T0 + timedelta(hours=1)
+    anna, bo = cards[cast.requester], cards[cast.colleague]
+    done = only(await chat(store, who.requester, now).click(anna.action, value=anna.value,
+                                                            text=WHERE))
+    assert says(done, "Thanks!")
+    again = await chat(store, who.colleague, now).click(bo.action, value=bo.value, text=WHERE)
+    assert refusal(again).startswith("Anna Berg has already recorded this archiving")
+    [record] = await load(store, ArchiveRecord)
+    assert (record.reason, record.done_by) == ("major_change", cast.requester)
+
+
+async def test_a_garbled_archived_button_records_nothing(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    account = await account_of(store, cast)
+    bo = chat(store, who.colleague, T0 + timedelta(days=170))
+    assert refusal(
+        await bo.click("archive:done", value=f"{account}:soon", text=WHERE)
+    ) == "That button no longer does anything."
     assert await load(store, ArchiveRecord) == []

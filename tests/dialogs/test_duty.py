@@ -211,6 +211,25 @@ async def test_away_keeps_a_person_off_the_rota_and_can_be_cancelled(
     assert left.first_day == date(2027, 3, 12)
 
 
+async def test_away_overlapping_ones_own_absence_is_refused_and_names_it(
+    store: Store, who: CastSenders
+) -> None:
+    bo = chat(store, who.colleague)
+    only(await bo.command("away", "2027-07-01 2027-07-31"))
+    assert refusal(await bo.command("away", "2027-07-20 2027-08-06")) == (
+        "You are already recorded as away from 2027-07-01 to 2027-07-31, which overlaps those "
+        "days. Type /away to see your absences and cancel that one first, or give other days."
+    )
+    assert refusal(await bo.command("away", "2027-07-31")).startswith(
+        "You are already recorded as away from 2027-07-01 to 2027-07-31"
+    )
+    [only_one] = await load(store, Absence)
+    assert (only_one.first_day, only_one.last_day) == (date(2027, 7, 1), date(2027, 7, 31))
+    # The days after it are free.
+    assert says(only(await bo.command("away", "2027-08-01 2027-08-06")),
+                "You are recorded as away from 2027-08-01 to 2027-08-06.")
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -322,9 +322,10 @@ async def test_archiving_reminders_have_one_field_for_where_and_buttons_per_acco
         "The profile page of Instagram ki_two (SOME-2027-0002) is due to be archived on "
         "2027-09-01.",
     ]
+    # *Archived…* names the period it asks about: the one after the last archiving (none yet).
     assert actions(message) == [
-        [("archive:done", "Archived…", str(one)), ("archive:snooze", "Snooze a week", str(one))],
-        [("archive:done", "Archived…", str(two)), ("archive:snooze", "Snooze a week", str(two))],
+        [("archive:done", "Archived…", f"{one}:0"), ("archive:snooze", "Snooze a week", str(one))],
+        [("archive:done", "Archived…", f"{two}:0"), ("archive:snooze", "Snooze a week", str(two))],
     ]
     [field] = inputs(message)
     assert (field.action, field.value) == ("archive:location", "")
@@ -406,7 +407,7 @@ async def test_archive_requested_before_a_major_change(store: Store, cast: Cast)
         "Bo Ek is planning a major change to Instagram ki_one (SOME-2027-0001). Before it, the "
         "profile page must be archived."
     ]
-    assert actions(message) == [[("archive:done", "Archived…", str(one))]]
+    assert actions(message) == [[("archive:done", "Archived…", f"{one}:0")]]
     assert len(inputs(message)) == 1
     assert paragraphs(await compose(store, theirs, SV)) == [
         "Bo Ek planerar en större förändring av Instagram ki_one (SOME-2027-0001). Före "
