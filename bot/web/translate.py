@@ -30,9 +30,18 @@ def key(body: dict[str, Any]) -> str:
     return f"web:{body['as']}:{given}" if given else f"web:once:{uuid.uuid4().hex}"
 
 
+def _string(body: dict[str, Any], name: str, limit: int) -> str:
+    """The body's field `name`, "" when it is absent; NotAnEvent when it is anything but a
+    string (a number, a list, null), rather than its repr passed on as if typed."""
+    given = body.get(name, "")
+    if not isinstance(given, str):
+        raise NotAnEvent(f"{name} must be a string")
+    return given[:limit]
+
+
 def said(body: dict[str, Any]) -> Text:
     # A blank message is said too: it gets an answer rather than silence.
-    return Text(sender(body), str(body.get("text", ""))[:MAX_TEXT])
+    return Text(sender(body), _string(body, "text", MAX_TEXT))
 
 
 def clicked(body: dict[str, Any]) -> int | None:
@@ -45,17 +54,21 @@ def acted(body: dict[str, Any]) -> Action:
     selected = body.get("selected") or []
     if not isinstance(selected, list):
         raise NotAnEvent("selected must be a list")
+    if not all(isinstance(s, str) for s in selected):
+        raise NotAnEvent("selected must be a list of strings")
     values = body.get("values") or {}
     if not isinstance(values, dict):
         raise NotAnEvent("values must be an object")
+    if not all(isinstance(v, str) for v in values.values()):
+        raise NotAnEvent("values must be strings")
     return Action(
         sender(body),
-        action=str(body.get("action", ""))[:MAX_FIELD],
-        value=str(body.get("value", ""))[:MAX_FIELD],
-        selected=tuple(str(s)[:MAX_FIELD] for s in selected[:MAX_SELECTED]),
-        text=str(body.get("text", ""))[:MAX_TEXT],
+        action=_string(body, "action", MAX_FIELD),
+        value=_string(body, "value", MAX_FIELD),
+        selected=tuple(s[:MAX_FIELD] for s in selected[:MAX_SELECTED]),
+        text=_string(body, "text", MAX_TEXT),
         values=tuple(
-            (str(name)[:MAX_FIELD], str(value)[:MAX_TEXT])
+            (str(name)[:MAX_FIELD], value[:MAX_TEXT])
             for name, value in list(values.items())[:MAX_VALUES]
         ),
     )

@@ -471,6 +471,19 @@ async def test_broken_json_is_a_bad_request(chat: WebChat) -> None:
     await chat.post("/web/api/act", {"as": "anna", "action": "x", "selected": "bjorn"}, expect=400)
 
 
+async def test_a_message_whose_text_is_not_a_string_is_a_bad_request(chat: WebChat) -> None:
+    """Refused like other input the page never sends (a 400 saying what is wrong), not said
+    as its repr ("{'a': 1}", "None")."""
+    for text in (12, None, ["hello"], {"a": 1}):
+        answer = await chat.post("/web/api/say", {"as": "anna", "text": text}, expect=400)
+        assert answer == "text must be a string"
+    answer = await chat.post(
+        "/web/api/act", {"as": "anna", "action": "cmd:help", "text": ["x"]}, expect=400
+    )
+    assert answer == "text must be a string"
+    assert len(await chat.messages("anna")) == 1  # the greeting alone: nothing was said
+
+
 async def test_writes_from_another_origin_are_refused(chat: WebChat) -> None:
     body = {"as": "anna", "text": "/open-account"}
     for origin in ("https://evil.example", "null", "http://localhost.evil.example"):
