@@ -65,6 +65,16 @@ async def _person_name(session: AsyncSession, person_id: int, field: str) -> str
         raise Invalid("unknown_person", field=field, name=str(person_id)) from None
 
 
+async def already_there(session: AsyncSession, account: Account) -> set[int]:
+    """Whom neither check_newcomer nor check_new_manager accepts for the account, whatever
+    else: its manager and its team (a picker leaves them out)."""
+    assert account.id is not None
+    members = await session.exec(
+        select(AccountMember.person_id).where(AccountMember.account_id == account.id)
+    )
+    return {account.manager_id, *members}
+
+
 async def check_newcomer(session: AsyncSession, account: Account, person_id: int) -> None:
     """Whether `person_id` may join the account's team: a known person, not on it already,
     and not its manager (the manager answers for the team, and is not one of it)."""

@@ -8,7 +8,7 @@ one field from there. A dialog supplies its steps and what Submit does. The call
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -789,10 +789,13 @@ class PeopleStep(Step):
         multi: bool,
         check: Callable[[Ctx, Progress, list[Person]], Awaitable[None]] | None = None,
         none_named: str = "empty",
+        unoffered: Callable[[Ctx, Progress], Awaitable[Iterable[int]]] | None = None,
     ) -> None:
         super().__init__(name, label, question, help_text)
         self.multi = multi
         self.check = check
+        # Whom `check` refuses whoever asks (by person id): the picker leaves them out too.
+        self.unoffered = unoffered
         # The refusal when nobody is named (a catalogue code of dialogs.explain).
         self.none_named = none_named
 
@@ -818,7 +821,9 @@ class PeopleStep(Step):
         ]
 
     async def prefill(self, ctx: Ctx, progress: Progress, inputs: list[Block]) -> list[Block]:
-        """The people named before, preselected in the picker by their ids on this platform."""
+        """The people named before, preselected in the picker by their ids on this platform;
+        those `unoffered` left out of it."""
+        inputs = await self._leave_out(ctx, progress, inputs)
         current = progress.data.get(self.name)
         ids = current if isinstance(current, list) else [current] if current else []
         known = await people.people_by_id(ctx.session, [int(i) for i in ids])
@@ -834,6 +839,24 @@ class PeopleStep(Step):
         return [
             replace(b, selected=tuple(picked)) if isinstance(b, PersonPicker) and
             b.action == f"dlg:{self.name}:pick" else b
+            for b in inputs
+        ]
+
+    async def _leave_out(
+        self, ctx: Ctx, progress: Progress, inputs: list[Block]
+    ) -> list[Block]:
+        if self.unoffered is None:
+            return inputs
+        left_out: list[str] = []
+        for person_id in sorted(await self.unoffered(ctx, progress)):
+            left_out += [
+                identity.external_id
+                for identity in await people.identities(ctx.session, person_id)
+                if identity.platform == ctx.platform
+            ]
+        return [
+            replace(b, exclude=tuple(dict.fromkeys((*b.exclude, *left_out))))
+            if isinstance(b, PersonPicker) and b.action == f"dlg:{self.name}:pick" else b
             for b in inputs
         ]
 

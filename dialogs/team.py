@@ -55,6 +55,10 @@ async def _newcomer(ctx: Ctx, progress: Progress, found: list[Person]) -> None:
     await team.check_newcomer(ctx.session, await _account_of(ctx, progress), found[0].id)
 
 
+async def _already_there(ctx: Ctx, progress: Progress) -> set[int]:
+    return await team.already_there(ctx.session, await _account_of(ctx, progress))
+
+
 async def _new_manager(ctx: Ctx, progress: Progress, found: list[Person]) -> None:
     assert found[0].id is not None
     await team.check_new_manager(ctx.session, await _account_of(ctx, progress), found[0].id)
@@ -99,6 +103,7 @@ class AddMember(_TeamDialog):
                 ),
                 multi=False,
                 check=_newcomer,
+                unoffered=_already_there,
             ),
         ]
 
@@ -147,6 +152,7 @@ class ChangeManager(_TeamDialog):
                 ),
                 multi=False,
                 check=_new_manager,
+                unoffered=_already_there,
             ),
         ]
 

@@ -124,9 +124,16 @@ async def test_a_person_is_added_by_picker_and_the_rota_follows(
     account = await account_of(store, cast)
     anna = chat(store, who.requester, TUESDAY)
     prompt = only(await anna.click("team:add", value=str(account)))
-    assert step_of(prompt) == "person" and pickers(prompt)
+    assert step_of(prompt) == "person"
+    # The picker leaves out whom the step would refuse (where a platform's picker can: the web
+    # chat's, Teams' searched one): the team, Anna too, and the manager.
+    [picker] = pickers(prompt)
+    assert set(picker.exclude) == {
+        who.requester.external_id, who.colleague.external_id, who.manager.external_id
+    }
 
-    # Someone already on the team, or the manager, is refused at once.
+    # Someone already on the team, or the manager, is refused at once (a picker that lists
+    # everyone: Slack's).
     again = only(await anna.dlg("person", "pick", who.colleague.external_id))
     assert says(again, "Bo Ek is already one of the responsible persons.")
     again = only(await anna.dlg("person", "pick", who.manager.external_id))
@@ -218,6 +225,10 @@ async def test_the_manager_is_handed_over_and_the_new_one_accepts(
     anna = chat(store, who.requester, TUESDAY)
     prompt = only(await anna.click("team:manager", value=str(account)))
     assert step_of(prompt) == "manager"
+    [picker] = pickers(prompt)
+    assert set(picker.exclude) == {
+        who.requester.external_id, who.colleague.external_id, who.manager.external_id
+    }
     refused = only(await anna.dlg("manager", "pick", who.colleague.external_id))
     assert says(refused, "Bo Ek is one of the responsible persons, and the immediate manager "
                          "can't also be on the team.")
