@@ -54,7 +54,8 @@ def parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser(
         "export",
         help="write the register, its audit trail and the accounts' public documents "
-        "(questions, moderation log, case-management marks, purges) to standard output",
+        "(questions, moderation log, case-management marks, purges, consents, accessibility "
+        "checks) to standard output",
     )
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
     exporter.add_argument(

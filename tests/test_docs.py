@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from data import export
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", ROOT / "SECURITY.md", ROOT / "bench" / "README.md",
              *sorted((ROOT / "docs").glob("*.md"))]
@@ -48,3 +50,16 @@ def test_the_readme_says_how_long_the_tests_take() -> None:
     testing = readme[readme.index("## Test"):]
     assert re.search(r"some \d+ minutes", testing)
     assert "each browser test about a minute" in testing
+
+
+def test_the_readme_says_what_the_export_writes() -> None:
+    """`kontobot export`'s usage line offers every `--what`, and what the README says `--what
+    all` writes is every table of data.export, in the order it writes them."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [offered] = re.findall(r"kontobot export \[--format csv\|json\] \[--what ([^\]\s]+)\]", readme)
+    assert tuple(offered.split("|")) == export.WHATS
+    [described] = [p for p in readme.split("\n\n") if "`--what all`" in p]
+    said = described[described.index("`--what all`"):]
+    named = [n for n in re.findall(r"`([a-z_]+)`", said) if n in export.PARTS]
+    assert named == list(export.PARTS), said
+    assert "`--what records`" in said and "the default" in said
