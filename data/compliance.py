@@ -65,7 +65,9 @@ def inactive_since(account: AccountState, today: date, config: NudgeConfig) -> t
 class Compliance:
     account_id: int
     on_duty: int | None
-    monitored_today: bool
+    # Who marked today monitored: the person on duty if they did, else the first (by id) who
+    # did; None when nobody has yet.
+    monitored_by: int | None
     last_monitored: date | None
     open_questions: int
     # Open past the answer time the account promised, and 48 h past that (data.policy).
@@ -75,6 +77,10 @@ class Compliance:
     archive_overdue_days: int
     inactive_since: date | None
     inactive_reasons: tuple[str, ...]
+
+    @property
+    def monitored_today(self) -> bool:
+        return self.monitored_by is not None
 
     @property
     def ok(self) -> bool:
@@ -92,10 +98,12 @@ def compliance(snapshot: Snapshot, account_id: int, config: NudgeConfig) -> Comp
         return None
     now, today = snapshot.now, snapshot.today
     since, reasons = inactive_since(account, today, config)
+    on_duty = duty_today(account, snapshot, config)
+    monitored = sorted(p for p, kind in account.today.items() if kind == _MONITORED)
     return Compliance(
         account_id=account.id,
-        on_duty=duty_today(account, snapshot, config),
-        monitored_today=any(k == _MONITORED for k in account.today.values()),
+        on_duty=on_duty,
+        monitored_by=on_duty if on_duty in monitored else next(iter(monitored), None),
         last_monitored=account.last_monitored,
         open_questions=account.open_question_count,
         late_questions=sum(

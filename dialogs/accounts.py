@@ -49,8 +49,9 @@ async def accounts(ctx: Ctx, host: Host, number: int = 1) -> Message:
     open_ids = [a.id for a in found if a.id is not None and a.status == AccountStatus.ACTIVE.value]
     state = await snapshot(ctx.session, ctx.now, host.nudges, open_ids)
     glance = {i: compliance(state, i, host.nudges) for i in open_ids}
-    on_duty = await names(
-        ctx.session, [c.on_duty for c in glance.values() if c is not None and c.on_duty]
+    known = await names(
+        ctx.session,
+        [p for c in glance.values() if c is not None for p in (c.on_duty, c.monitored_by) if p],
     )
     title = ctx.tr("Accounts in the register") if sees_all else ctx.tr("Your accounts")
     items = []
@@ -59,7 +60,7 @@ async def accounts(ctx: Ctx, host: Host, number: int = 1) -> Message:
         lines = [f"{account_name(account.platform, account.handle)} · {account.unit} · {status}"]
         seen = glance.get(account.id or 0)
         if seen is not None:
-            lines.extend(compliance_lines(ctx.tr, seen, on_duty))
+            lines.extend(compliance_lines(ctx.tr, seen, known))
         items.append((account.number, "\n".join(lines)))
     if page.pages <= 1:
         return Message(text=title, title=title, blocks=(Fields(tuple(items)),))
@@ -82,7 +83,7 @@ async def accounts(ctx: Ctx, host: Host, number: int = 1) -> Message:
 
 
 def compliance_lines(
-    tr: Translator, seen: Compliance, on_duty: dict[int, str]
+    tr: Translator, seen: Compliance, known: dict[int, str]
 ) -> list[str]:
     """What needs doing first ("All in order" when nothing does), then how things stand."""
     lines = []
@@ -99,12 +100,18 @@ def compliance_lines(
     if seen.open_questions and not seen.late_questions:
         lines.append(tr("Open questions: {count}", count=seen.open_questions))
     if seen.on_duty is not None:
-        name = on_duty.get(seen.on_duty, "?")
-        lines.append(
-            tr("On duty today: {name} (monitored)", name=name)
-            if seen.monitored_today
-            else tr("On duty today: {name}", name=name)
-        )
+        name = known.get(seen.on_duty, "?")
+        if seen.monitored_by is None:
+            lines.append(tr("On duty today: {name}", name=name))
+        elif seen.monitored_by == seen.on_duty:
+            lines.append(tr("On duty today: {name} (monitored)", name=name))
+        else:
+            lines.append(tr(
+                "On duty today: {name} (monitored by {other})",
+                name=name, other=known.get(seen.monitored_by, "?"),
+            ))
+    elif seen.monitored_by is not None:
+        lines.append(tr("Monitored today by {name}", name=known.get(seen.monitored_by, "?")))
     if not seen.archive_overdue_days:
         lines.append(tr("Next archiving due: {due}", due=seen.archive_due.isoformat()))
     return lines

@@ -298,7 +298,7 @@ def test_compliance_at_a_glance() -> None:
     )
     result = compliance_of(snap(now, state), 7, CONFIG)
     assert result == Compliance(
-        account_id=7, on_duty=ANNA, monitored_today=True, last_monitored=state.last_monitored,
+        account_id=7, on_duty=ANNA, monitored_by=ANNA, last_monitored=state.last_monitored,
         open_questions=3, late_questions=1, very_late_questions=1,
         archive_due=date(2027, 7, 4), archive_overdue_days=0, inactive_since=None,
         inactive_reasons=(),
