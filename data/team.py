@@ -308,10 +308,14 @@ async def accept_manager(
     manager before them, who proposed it and the Communications Office are told.
 
     NotAllowed("not_new_manager") for anyone else; MovedOn("handover_moved_on") once decided
-    (a second click changes nothing); Invalid("team_member_as_manager") if they have joined
-    the team meanwhile.
+    (a second click changes nothing); Invalid("joined_team_meanwhile") if they have joined the
+    team since they were asked (said to them, where check_new_manager's refusals speak to
+    whoever asks).
     """
     handover, account = await _pending_for(session, handover_id, actor_id)
+    assert account.id is not None
+    if await access.is_member(session, account.id, handover.to_person_id):
+        raise Invalid("joined_team_meanwhile", field="manager")
     await check_new_manager(session, account, handover.to_person_id)
     before = account.manager_id
     account.manager_id = handover.to_person_id

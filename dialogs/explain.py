@@ -119,6 +119,9 @@ REASONS: dict[str, str] = {
         "An account needs at least {minimum} responsible persons, so {name} can't leave until someone else has joined. Nothing was changed."
     ),
     "already_manager": N_("{name} is already the account's immediate manager."),
+    "joined_team_meanwhile": N_(
+        "You have joined the team of this account since you were asked, and the immediate manager can't also be one of its responsible persons. Ask to be taken off the team first, or decline."
+    ),
     "team_member_as_manager": N_(
         "{name} is one of the responsible persons, and the immediate manager can't also be on the team. Take them off the team first, or pick someone else."
     ),

@@ -287,12 +287,12 @@ async def test_the_new_manager_is_neither_the_manager_nor_on_the_team(
         await propose(store, account, cast.director, cast.outsider)
     assert await count(store, ManagerHandover) == 0
 
-    # Joining the team after being asked: accepting is refused then.
+    # Joining the team after being asked: accepting is refused then, in words for the one asked.
     handover = await propose(store, account, cast.director, cast.requester)
     await add(store, account, cast.director, cast.requester, T0)
     with pytest.raises(Invalid) as refused:
         await decide(store, handover, cast.director, True)
-    assert refused.value.code == "team_member_as_manager"
+    assert refused.value.code == "joined_team_meanwhile"
 
 
 async def test_asking_someone_else_withdraws_the_first(store: Store, cast: Cast) -> None:

@@ -279,6 +279,29 @@ async def test_the_manager_is_handed_over_and_the_new_one_accepts(
     assert says(only(await chat(store, who.manager).command("team")), "You are not on the team")
 
 
+async def test_a_new_manager_who_joined_the_team_meanwhile_is_told_in_their_own_words(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    account = await account_of(store, cast)
+    dan = chat(store, who.manager, TUESDAY)
+    only(await dan.click("team:manager", value=str(account)))
+    only(await dan.say("Eva Strand"))
+    only(await dan.dlg("summary", "submit"))
+    anna = chat(store, who.requester, TUESDAY)
+    only(await anna.click("team:add", value=str(account)))
+    only(await anna.say("Eva Strand"))
+    only(await anna.dlg("summary", "submit"))
+    [handover] = await load(store, ManagerHandover)
+    # Said to Eva, who clicked: not "Eva Strand is one of the responsible persons".
+    assert refusal(await chat(store, who.director, TUESDAY).click(
+        "manager:accept", value=str(handover.id)
+    )) == ("You have joined the team of this account since you were asked, and the immediate "
+           "manager can't also be one of its responsible persons. Ask to be taken off the team "
+           "first, or decline.")
+    [stored] = await load(store, Account)
+    assert stored.manager_id == cast.manager
+
+
 async def test_the_new_manager_declines(store: Store, cast: Cast, who: CastSenders) -> None:
     account = await account_of(store, cast)
     dan = chat(store, who.manager, TUESDAY)
