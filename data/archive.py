@@ -99,6 +99,26 @@ async def current(
     )
 
 
+async def _still_owed(
+    session: AsyncSession, account_id: int, actor_id: int, after: int | None
+) -> None:
+    """What an answer to an archiving card checks first: a team member of an open account,
+    and (with `after`, the period the card asked about) nothing recorded since, else
+    MovedOn("archive_recorded", record_id, done_by, done_at, location)."""
+    # One account's archivings are answered one after another: two clicks at once can't both
+    # see the period still open. (SQLite serialises every writer already.)
+    await session.get(Account, account_id, with_for_update=True)
+    await access.active_account(session, account_id)
+    await access.require_member(session, account_id, actor_id)
+    if after is not None:
+        since = await recorded_since(session, account_id, after)
+        if since is not None:
+            raise MovedOn(
+                "archive_recorded", record_id=since.id, done_by=since.done_by,
+                done_at=since.done_at, location=since.location or "",
+            )
+
+
 async def record_archive(
     session: AsyncSession,
     *,
@@ -118,18 +138,7 @@ async def record_archive(
 
     NotAllowed("not_team_member"), MovedOn("account_closed"), Invalid("empty"/"too_long",
     field "location")."""
-    # One account's archivings are recorded one after another: two clicks at once can't both
-    # see the period still open. (SQLite serialises every writer already.)
-    await session.get(Account, account_id, with_for_update=True)
-    await access.active_account(session, account_id)
-    await access.require_member(session, account_id, actor_id)
-    if after is not None:
-        since = await recorded_since(session, account_id, after)
-        if since is not None:
-            raise MovedOn(
-                "archive_recorded", record_id=since.id, done_by=since.done_by,
-                done_at=since.done_at, location=since.location or "",
-            )
+    await _still_owed(session, account_id, actor_id, after)
     where = access.check_text(location, field="location", maximum=LOCATION_TEXT)
     state = await current(session, account_id, zone)
     opened = await _open_record(session, account_id)
@@ -167,12 +176,14 @@ async def snooze_archive(
     now: datetime,
     days: int = SNOOZE_DAYS,
     zone: ZoneInfo = DEFAULT_ZONE,
+    after: int | None = None,
 ) -> ArchiveRecord:
     """*Snooze a week*: no archiving reminders to the team until today + `days` (the manager's
     escalation for 14 days overdue still comes). NotAllowed("not_team_member"),
-    MovedOn("account_closed")."""
-    await access.active_account(session, account_id)
-    await access.require_member(session, account_id, actor_id)
+    MovedOn("account_closed"); with `after` (the period the card asked about, as
+    record_archive's), MovedOn("archive_recorded") once that archiving is recorded: the
+    next one is not snoozed from an old card."""
+    await _still_owed(session, account_id, actor_id, after)
     until = access.today(now, zone) + timedelta(days=days)
     record = await _open_or_new(session, account_id, actor_id, now, zone)
     record.snoozed_until = until

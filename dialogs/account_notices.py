@@ -191,7 +191,8 @@ async def nudge_archiving(
                 Actions(
                     (
                         archived_button(tr, archived_value(account.id, period)),
-                        Button("archive:snooze", tr("Snooze a week"), str(account.id)),
+                        Button("archive:snooze", tr("Snooze a week"),
+                               archived_value(account.id, period)),
                     )
                 )
             )

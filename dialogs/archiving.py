@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from data import access, archive
@@ -137,6 +139,20 @@ async def _already(
     )
 
 
+@asynccontextmanager
+async def _refused_as_recorded(ctx: Ctx) -> AsyncIterator[None]:
+    """The domain's MovedOn("archive_recorded") said as `_already` says it: by name and time."""
+    try:
+        yield
+    except MovedOn as error:
+        if error.code != "archive_recorded":
+            raise
+        params = error.params
+        raise await _already(
+            ctx, params.get("done_by"), params.get("done_at"), str(params.get("location", ""))
+        ) from None
+
+
 async def done(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Archived…* (`archive:done`, value `account_id:period`, archived_value; the location
     typed in the message's text field): asks where when nothing was typed. Once the period is
@@ -153,7 +169,7 @@ async def done(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     name = account_name(account.platform, account.handle)
     if not action.text.strip():
         return [Reply(ask_location(ctx.tr, name, archived_value(account_id, after)))]
-    try:
+    async with _refused_as_recorded(ctx):
         record = await archive.record_archive(
             ctx.session,
             account_id=account_id,
@@ -163,13 +179,6 @@ async def done(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
             zone=host.nudges.zone,
             after=after,
         )
-    except MovedOn as error:
-        if error.code != "archive_recorded":
-            raise
-        params = error.params
-        raise await _already(
-            ctx, params.get("done_by"), params.get("done_at"), str(params.get("location", ""))
-        ) from None
     upcoming = await archive.current(ctx.session, account_id, host.nudges.zone)
     text = ctx.tr(
         "Thanks! The archiving of {account} is recorded (saved at: {location}). The next is due on {due}.",
@@ -181,16 +190,22 @@ async def done(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
 
 
 async def snooze(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
-    """*Snooze a week* (`archive:snooze`, value the account id)."""
+    """*Snooze a week* (`archive:snooze`, value `account_id:period` as *Archived…*'s, or the
+    account id alone on older cards): once the period is recorded, nothing is snoozed."""
     assert ctx.person.id is not None
-    account_id = int_value(action.value, "unknown_account")
-    record = await archive.snooze_archive(
-        ctx.session,
-        account_id=account_id,
-        actor_id=ctx.person.id,
-        now=ctx.now,
-        zone=host.nudges.zone,
-    )
+    account_id, raw = split_value(action.value, "unknown_account")
+    await access.active_account(ctx.session, account_id)
+    await access.require_member(ctx.session, account_id, ctx.person.id)
+    after = await _period(ctx, host, account_id, raw)
+    async with _refused_as_recorded(ctx):
+        record = await archive.snooze_archive(
+            ctx.session,
+            account_id=account_id,
+            actor_id=ctx.person.id,
+            now=ctx.now,
+            zone=host.nudges.zone,
+            after=after,
+        )
     account = await access.account(ctx.session, account_id)
     text = ctx.tr(
         "The archiving reminders for {account} are paused until {day}.",

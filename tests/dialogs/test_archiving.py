@@ -128,8 +128,11 @@ async def test_a_location_too_long_is_refused(store: Store, cast: Cast, who: Cas
 # --- a repeat click: two copies of one reminder, a double click, an old card -------------------
 
 
-async def _reminder_buttons(store: Store, cast: Cast, day: date) -> dict[int, Button]:
-    """The *Archived…* button of each team member's copy of the reminder swept on `day`."""
+async def _reminder_buttons(
+    store: Store, cast: Cast, day: date, action: str = "archive:done"
+) -> dict[int, Button]:
+    """The *Archived…* button (or `action`'s) of each team member's copy of the reminder
+    swept on `day`."""
     await sweep(store, at(day, 9, 5), CONFIG)
     found: dict[int, Button] = {}
     for row in await load(store, Outbox, Outbox.kind == "nudge_archiving"):
@@ -138,7 +141,7 @@ async def _reminder_buttons(store: Store, cast: Cast, day: date) -> dict[int, Bu
                 message = await notices.compose(
                     session, Translator("en"), row.kind, row.params, row.recipient_id
                 )
-            [done] = [b for b in buttons(message) if b.action == "archive:done"]
+            [done] = [b for b in buttons(message) if b.action == action]
             found[row.recipient_id or 0] = done
     return found
 
@@ -166,6 +169,39 @@ async def test_the_second_copy_of_a_reminder_records_nothing_and_says_who_did(
     [record] = await load(store, ArchiveRecord)
     assert (record.done_by, record.location) == (cast.requester, WHERE)
     assert await count(store, AuditEvent, AuditEvent.action == "archive.done") == 1
+
+
+async def test_a_snooze_on_a_copy_whose_archiving_was_recorded_snoozes_nothing(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    day = date(2027, 8, 18)
+    done = (await _reminder_buttons(store, cast, day))[cast.requester]
+    snooze = (await _reminder_buttons(store, cast, day, "archive:snooze"))[cast.colleague]
+    only(await chat(store, who.requester, at(day, 11)).click(done.action, value=done.value,
+                                                             text=WHERE))
+    # Bo's copy, clicked after Anna recorded it: the next archiving (2028) is not snoozed.
+    assert refusal(await chat(store, who.colleague, at(day, 13)).click(
+        snooze.action, value=snooze.value
+    )).startswith("Anna Berg has already recorded this archiving, on 2027-08-18 11:00")
+    [record] = await load(store, ArchiveRecord)
+    assert record.snoozed_until is None
+    assert await count(store, AuditEvent, AuditEvent.action == "archive.snoozed") == 0
+
+
+async def test_a_snooze_on_a_live_copy_still_snoozes(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    await account_of(store, cast)
+    day = date(2027, 8, 18)
+    snooze = (await _reminder_buttons(store, cast, day, "archive:snooze"))[cast.colleague]
+    bo = chat(store, who.colleague, at(day, 13))
+    assert says(only(await bo.click(snooze.action, value=snooze.value)),
+                "The archiving reminders for Instagram ki_neuroscience are paused until "
+                "2027-08-25.")
+    # An old card's value (the account alone) still works.
+    assert says(only(await bo.click(snooze.action, value=snooze.value.split(":")[0])),
+                "The archiving reminders for Instagram ki_neuroscience are paused until")
 
 
 async def test_an_old_reminder_cannot_record_the_next_archiving(

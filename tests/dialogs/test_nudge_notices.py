@@ -324,8 +324,8 @@ async def test_archiving_reminders_have_one_field_for_where_and_buttons_per_acco
     ]
     # *Archived…* names the period it asks about: the one after the last archiving (none yet).
     assert actions(message) == [
-        [("archive:done", "Archived…", f"{one}:0"), ("archive:snooze", "Snooze a week", str(one))],
-        [("archive:done", "Archived…", f"{two}:0"), ("archive:snooze", "Snooze a week", str(two))],
+        [("archive:done", "Archived…", f"{one}:0"), ("archive:snooze", "Snooze a week", f"{one}:0")],
+        [("archive:done", "Archived…", f"{two}:0"), ("archive:snooze", "Snooze a week", f"{two}:0")],
     ]
     [field] = inputs(message)
     assert (field.action, field.value) == ("archive:location", "")
