@@ -10,11 +10,18 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import audit, outbox
+from data import access, audit, outbox, people
 from data.chunks import chunks
 from data.compliance_changes import add_row
 from data.errors import Invalid
-from data.models import Account, AccountMember, AccountNumberCounter, AccountRequest, AccountStatus
+from data.models import (
+    Account,
+    AccountMember,
+    AccountNumberCounter,
+    AccountRequest,
+    AccountStatus,
+    RequestStatus,
+)
 from data.upsert import insert_ignore
 
 # Account numbers follow the calendar year where KI is.
@@ -55,6 +62,36 @@ async def check_handle_free(session: AsyncSession, platform: str, handle: str) -
     ).first()
     if number is not None:
         raise Invalid("handle_registered", field="handle", number=number)
+
+
+async def check_handle_unrequested(
+    session: AsyncSession, platform: str, handle: str, *, besides: int | None = None
+) -> None:
+    """One request per account at a time: Invalid("handle_requested", requester, day) when a
+    request for `handle` on `platform` (compared as check_handle_free compares) is waiting for
+    a decision or for its changes, other than request `besides` (the one being revised)."""
+    waiting = (
+        await session.exec(
+            select(AccountRequest.requester_id, AccountRequest.created_at)
+            .where(
+                col(AccountRequest.platform) == platform,
+                func.lower(col(AccountRequest.handle)) == handle.lower(),
+                col(AccountRequest.status).in_(OPEN_REQUEST),
+                col(AccountRequest.id) != (besides or 0),
+            )
+            .order_by(col(AccountRequest.id))
+            .limit(1)
+        )
+    ).first()
+    if waiting is not None:
+        requester_id, created_at = waiting
+        names = await people.names_by_id(session, [requester_id])
+        raise Invalid("handle_requested", field="handle", requester=names.get(requester_id, "?"),
+                      day=access.today(created_at).isoformat())
+
+
+# Requests still to be decided: waiting for an approver, or for the requester's changes.
+OPEN_REQUEST = (RequestStatus.PENDING.value, RequestStatus.CHANGES_REQUESTED.value)
 
 
 async def register_account(

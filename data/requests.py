@@ -27,7 +27,7 @@ from data.models import (
     Stage,
 )
 from data.policy import REROUTE_AFTER_WORKING_DAYS
-from data.register import check_handle_free, register_account
+from data.register import check_handle_free, check_handle_unrequested, register_account
 from data.rota import WorkingDays
 
 
@@ -147,9 +147,11 @@ async def approver_refusal(
 
 
 async def check_input(
-    session: AsyncSession, requester_id: int, given: RequestInput
+    session: AsyncSession, requester_id: int, given: RequestInput, *,
+    revise_id: int | None = None,
 ) -> RequestInput:
-    """The whole request checked against every rule; returns it normalised."""
+    """The whole request checked against every rule (as a revision of request `revise_id`,
+    if given); returns it normalised."""
 
     def text(field: str, value: str, maximum: int, minimum: int = 1) -> str:
         try:
@@ -164,6 +166,7 @@ async def check_input(
     except Invalid as error:
         raise Invalid(error.code, field="handle", **error.params) from None
     await check_handle_free(session, given.platform, handle)
+    await check_handle_unrequested(session, given.platform, handle, besides=revise_id)
     if given.scope not in rules.SCOPES:
         raise Invalid("unknown_scope", field="scope")
     if given.response_time not in rules.RESPONSE_TIMES:
@@ -231,7 +234,7 @@ async def submit(
     revise_id: int | None = None,
 ) -> AccountRequest:
     """File a new request, or resubmit one whose approver asked for changes."""
-    checked = await check_input(session, requester_id, given)
+    checked = await check_input(session, requester_id, given, revise_id=revise_id)
     fields: dict[str, Any] = {
         "platform": checked.platform,
         "handle": checked.handle,

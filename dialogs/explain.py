@@ -161,7 +161,11 @@ REASONS: dict[str, str] = {
     "archive_recorded": N_(
         "{name} has already recorded this archiving, on {when} (saved at: {location}). Nothing was changed."
     ),
-    # One register entry per account (data.register.check_handle_free).
+    # One register entry per account (data.register.check_handle_free), and one request for
+    # it at a time (check_handle_unrequested).
+    "handle_requested": N_(
+        "A request for that account is already waiting for a decision: {requester} asked for it on {day}. Talk to them, or give another handle."
+    ),
     "handle_registered": N_(
         "That account is already in the register, as {number}. Its responsible persons can change it; to take it over, write to socialmedia@ki.se."
     ),

@@ -69,6 +69,9 @@ class HandleStep(Step):
         handle = rules.check_handle(platform, answer.text)
         # Checked again on Submit; said now, before the rest of the form is filled in.
         await register.check_handle_free(ctx.session, platform, handle)
+        await register.check_handle_unrequested(
+            ctx.session, platform, handle, besides=progress.data.get(REVISE)
+        )
         return handle
 
     def hint(self, ctx: Ctx, progress: Progress) -> str:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import col
 
 from data import closure, register, requests, rules
@@ -166,7 +167,7 @@ async def test_handles_are_stored_without_decoration(store: Store, cast: Cast) -
     given = [
         ("x", "@KIbrain", "KIbrain"),
         ("mastodon", "ki@mastodon.nu", "ki@mastodon.nu"),
-        ("mastodon", "@ki@mastodon.nu", "ki@mastodon.nu"),
+        ("mastodon", "@kinews@mastodon.nu", "kinews@mastodon.nu"),
         ("bluesky", "ki.bsky.social", "ki.bsky.social"),
         ("linkedin", "https://linkedin.com/karolinska-institutet/", "karolinska-institutet"),
         ("youtube", "https://www.youtube.com/@ki-neuro", "ki-neuro"),
@@ -661,14 +662,49 @@ async def test_every_card_of_the_request_is_rewritten_on_each_decision(
     assert len({u.key for u in updates}) == 3
 
 
+async def test_an_account_requested_already_is_not_requested_again(
+    store: Store, cast: Cast
+) -> None:
+    """One request per account at a time: while one waits for a decision or for its changes,
+    another for the same handle (whatever its case) is refused, naming who asked and when;
+    the waiting one may still be revised; once it is decided, the handle is free again."""
+    first = await submit(store, cast)
+    assert first.id is not None
+    for handle in ("ki_neuroscience", "@KI_Neuroscience"):
+        with pytest.raises(Invalid) as refused:
+            await submit(store, cast, handle=handle, now=LATER)
+        assert refused.value.code == "handle_requested"
+        assert refused.value.params == {
+            "field": "handle", "requester": "Anna Berg", "day": "2027-03-01"
+        }
+    # Another platform is another account.
+    await submit(store, cast, platform="tiktok")
+    # Sent back for changes, it is still the account's request, and its own revision passes.
+    await decide(store, first.id, cast.manager, Decision.CHANGES, reason="More detail.")
+    with pytest.raises(Invalid, match="handle_requested"):
+        await submit(store, cast, now=LATER)
+    revised = await submit(store, cast, now=LATER, revise_id=first.id)
+    assert revised.round == 2
+    # Rejected, the handle may be asked for anew.
+    await decide(store, first.id, cast.manager, Decision.REJECT, LATER, reason="Not now.")
+    assert (await submit(store, cast, now=LATER)).id is not None
+
+
 async def test_an_account_already_registered_is_not_requested_or_registered_again(
     store: Store, cast: Cast
 ) -> None:
     """One register entry per account: the same handle on the same platform (whatever its
     case) is refused when requested, and when approved if it was registered meanwhile."""
-    waiting = await submit(store, cast)
     first = await submit(store, cast, handle="@KI_Neuroscience")
+    # A request from before requests were checked against the waiting ones (or two made at
+    # the same moment): for the same account.
+    waiting = await submit(store, cast, handle="ki_other")
     assert waiting.id is not None and first.id is not None
+    async with store.transaction() as session:
+        await session.exec(  # type: ignore[call-overload]
+            update(AccountRequest).where(col(AccountRequest.id) == waiting.id)
+            .values(handle="ki_neuroscience")
+        )
     account = (await decide(store, first.id, cast.manager)).account
     assert account is not None and account.id is not None
     for handle in ("ki_neuroscience", "KI_NEUROSCIENCE", "https://instagram.com/ki_neuroscience/"):
@@ -684,7 +720,9 @@ async def test_an_account_already_registered_is_not_requested_or_registered_agai
     # Another platform, or another handle, is another account.
     await submit(store, cast, platform="tiktok")
     await submit(store, cast, handle="ki_neuroscience_events")
-    # Closed, the account's handle may be registered anew.
+    # Closed, the account's handle may be registered anew (once the request left waiting is
+    # turned down: a waiting one holds the handle too).
+    await decide(store, waiting.id, cast.manager, Decision.REJECT, LATER, reason="Registered.")
     async with store.transaction() as session:
         await closure.close_account(
             session, account_id=account.id, actor_id=cast.requester, reason="Done.",

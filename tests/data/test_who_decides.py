@@ -138,7 +138,7 @@ async def test_with_no_other_director_the_communications_office_is_asked(
 async def test_no_escalation_while_someone_may_take_the_decision(
     store: Store, cast: Cast
 ) -> None:
-    unit = await submit(store, cast)
+    unit = await submit(store, cast, handle="ki_unit_news")
     assert unit.id is not None
     with pytest.raises(Invalid) as at_manager:
         await escalate(store, unit.id, cast.requester)

@@ -8,14 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from data import people, rules
+from data import people, requests, rules
 from data.db import Store
 from data.models import AccountRequest, Outbox, Person, RequestStatus, Role
 from dialogs import notices
 from dialogs.i18n import Translator
 from dialogs.messages import Fields, Form, Paragraph
 from dialogs.router import Brain
-from tests.helpers import T0, Cast, count, load, make_person, make_roles
+from tests.helpers import T0, Cast, count, load, make_person, make_roles, request_input
 from tests.helpers.accounts import register
 from tests.helpers.chat import (
     STEPS,
@@ -735,6 +735,28 @@ async def test_an_account_already_in_the_register_is_refused_at_the_handle(
     )
     assert step_of(reply) == "handle"
     # Another handle goes on.
+    assert step_of(only(await chat.say("@ki_neuroscience_events"))) == "unit"
+
+
+async def test_an_account_someone_has_requested_already_is_refused_at_the_handle(
+    store: Store, cast: Cast, chat: Chat
+) -> None:
+    """A request waiting for its approval holds the account: a second one for it is refused
+    at once, naming who asked and when."""
+    async with store.transaction() as session:
+        await requests.submit(
+            session, requester_id=cast.colleague, now=T0,
+            given=request_input(handle="KI_Neuroscience", manager_id=cast.manager,
+                                team_ids=(cast.second_colleague,)),
+        )
+    await to_handle(chat, "instagram")
+    reply = only(await chat.say("@ki_neuroscience"))
+    assert says(
+        reply,
+        "A request for that account is already waiting for a decision: Bo Ek asked for it on "
+        "2027-03-01. Talk to them, or give another handle.",
+    )
+    assert step_of(reply) == "handle"
     assert step_of(only(await chat.say("@ki_neuroscience_events"))) == "unit"
 
 
