@@ -18,9 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
 from data import directory, export, parked, register, retention, tokens
-from data.db import Store
+from data.db import Store, UnsupportedDatabase
 from data.errors import DomainError, Invalid
-from data.migrate import ensure_current, migrate
+from data.migrate import migrate, require_current
 from data.workdays import EPOCH
 from dialogs.text import clean
 from scheduler import sweep
@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             args.refuse(f"argument --as-of: {error}")
     try:
         return _run(args, settings)
+    except UnsupportedDatabase as error:
+        log.error("KONTOBOT_DATABASE_URL: %s", error)
+        return 2
     except RuntimeError as error:
         log.error("%s", error)
         return 1
@@ -328,6 +331,12 @@ def _teams_package(settings: Settings, app_id: str | None, output: Path) -> int:
     return 0
 
 
+def _existing(settings: Settings) -> Store:
+    """The store of a database that is there already: only serve, turns and migrate make one
+    (data.migrate.require_current refuses one without kontobot's schema)."""
+    return Store.from_url(settings.database_url, create=False)
+
+
 async def _migrate(settings: Settings) -> None:
     store = Store.from_url(settings.database_url)
     try:
@@ -338,9 +347,9 @@ async def _migrate(settings: Settings) -> None:
 
 async def _export(settings: Settings, fmt: str, what: str, out: TextIO) -> None:
     """Written a chunk of rows at a time, as it is read: memory stays flat."""
-    store = Store.from_url(settings.database_url)
+    store = _existing(settings)
     try:
-        await ensure_current(store.engine)
+        await require_current(store.engine)
         async with store.read() as session:
             async for piece in export.stream(session, fmt, what):
                 out.write(piece)
@@ -379,9 +388,9 @@ async def _prune(settings: Settings, now: datetime, days: int | None) -> int:
     if keep < 1:
         log.error("the retention is %s days: nothing is deleted (give --days 1 or more)", keep)
         return 2
-    store = Store.from_url(settings.database_url)
+    store = _existing(settings)
     try:
-        await ensure_current(store.engine)
+        await require_current(store.engine)
         pruned = await retention.prune(store, now=now, days=keep)
     finally:
         await store.close()
@@ -390,9 +399,9 @@ async def _prune(settings: Settings, now: datetime, days: int | None) -> int:
 
 
 async def _nudges_run(settings: Settings, now: datetime, dry_run: bool) -> str:
-    store = Store.from_url(settings.database_url)
+    store = _existing(settings)
     try:
-        await ensure_current(store.engine)
+        await require_current(store.engine)
         # Always runs the rules: the operator is shown everything due, owed before or not,
         # listed piece by piece of the register (scheduler.sweep.Listing).
         listing = sweep.Listing()
@@ -418,9 +427,9 @@ def _shown(text: str, width: int) -> str:
 
 
 async def _parked(settings: Settings) -> str:
-    store = Store.from_url(settings.database_url)
+    store = _existing(settings)
     try:
-        await ensure_current(store.engine)
+        await require_current(store.engine)
         async with store.read() as session:
             rows = await parked.listed(session)
     finally:
@@ -463,9 +472,9 @@ async def _on_parked(
 ) -> int:
     """`act` on parked events in one transaction; their keys printed, and 1 when some of
     `keys` were not parked."""
-    store = Store.from_url(settings.database_url)
+    store = _existing(settings)
     try:
-        await ensure_current(store.engine)
+        await require_current(store.engine)
         async with store.transaction() as session:
             acted = await act(session)
     finally:
@@ -482,9 +491,9 @@ async def _on_parked(
 
 
 async def _token(settings: Settings, action: str, number: str) -> str:
-    store = Store.from_url(settings.database_url)
+    store = _existing(settings)
     try:
-        await ensure_current(store.engine)
+        await require_current(store.engine)
         async with store.transaction() as session:
             account = await register.account_by_number(session, number)
             if account is None or account.id is None:
@@ -532,9 +541,9 @@ def _directory_import(settings: Settings, path: Path) -> int:
 
 
 async def _import_staff(settings: Settings, text: str, name: str) -> directory.ImportReport:
-    store = Store.from_url(settings.database_url)
+    store = _existing(settings)
     try:
-        await ensure_current(store.engine)
+        await require_current(store.engine)
         async with store.transaction() as session:
             return await directory.import_csv(session, text, now=datetime.now(UTC), source_name=name)
     finally:

@@ -85,21 +85,39 @@ def async_url(url: str) -> URL:
         return parsed.set(drivername="sqlite+aiosqlite")
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+asyncpg")
-    raise ValueError(f"unsupported database {backend!r}: use sqlite:// or postgresql://")
+    raise UnsupportedDatabase(f"unsupported database {backend!r}: use sqlite:// or postgresql://")
+
+
+class UnsupportedDatabase(ValueError):
+    """A database URL of a kind kontobot does not run on."""
+
+
+class NoDatabase(RuntimeError):
+    """A SQLite file that is not there, where one was expected."""
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT) -> AsyncEngine:
-    """`busy_timeout` (seconds, SQLite only): how long to wait for another connection's lock."""
+def create_engine(
+    url: str, *, busy_timeout: float = BUSY_TIMEOUT, create: bool = True
+) -> AsyncEngine:
+    """`busy_timeout` (seconds, SQLite only): how long to wait for another connection's lock.
+    Without `create`, a SQLite file that is not there is NoDatabase, not made (with its
+    folders) by the first connection."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         on_disk = bool(target.database) and target.database != ":memory:"
         if on_disk:
             assert target.database is not None
-            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(target.database)
+            if not create and not path.is_file():
+                raise NoDatabase(
+                    f"no database at {path}: check KONTOBOT_DATABASE_URL, or make one with "
+                    "`kontobot migrate`"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(target, connect_args={"timeout": busy_timeout})
         _sqlite_transactions(engine, busy_timeout=busy_timeout, wal=on_disk)
         return engine
@@ -310,8 +328,11 @@ class Store:
         self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_url(cls, url: str, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
-        store = cls(create_engine(url, busy_timeout=busy_timeout))
+    def from_url(
+        cls, url: str, *, busy_timeout: float = BUSY_TIMEOUT, create: bool = True
+    ) -> Store:
+        """The store of the database at `url` (`create`: see create_engine)."""
+        store = cls(create_engine(url, busy_timeout=busy_timeout, create=create))
         store.busy_timeout = busy_timeout
         return store
 

@@ -30,6 +30,10 @@ _PG_LOCK = 0x6B6F6E746F
 Status = Literal["empty", "current", "behind", "foreign", "unknown"]
 
 MESSAGES = {
+    "empty": (
+        "the database has no kontobot schema: check KONTOBOT_DATABASE_URL, or set it up with"
+        " `kontobot migrate`"
+    ),
     "behind": "database schema is behind: run `kontobot migrate`",
     "foreign": (
         "the database has tables kontobot did not create: point KONTOBOT_DATABASE_URL at"
@@ -92,6 +96,14 @@ async def ensure_current(engine: AsyncEngine) -> None:
     if state == "empty":
         await upgrade(engine)
     elif state != "current":
+        raise RuntimeError(MESSAGES[state])
+
+
+async def require_current(engine: AsyncEngine) -> None:
+    """What every other command does first: work on kontobot's database as it is, and refuse
+    one that is not current, an empty one too (a mistyped URL is not set up)."""
+    state = await status(engine)
+    if state != "current":
         raise RuntimeError(MESSAGES[state])
 
 

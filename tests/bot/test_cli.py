@@ -141,11 +141,12 @@ def test_make_run_takes_a_port(given: tuple[str, ...], host: str, port: str) -> 
     assert f"kontobot serve --host {host} --port {port}" in shown, shown
 
 
-async def test_export_of_an_empty_database_is_just_headers(tmp_path: Path) -> None:
-    # One new database each: both set it up (serve and export create an empty one's schema).
+async def test_export_of_an_empty_register_is_just_headers(tmp_path: Path) -> None:
+    url = sqlite_in(tmp_path)
+    assert (await kontobot(url, tmp_path, "migrate")).code == 0
     run, as_csv = await asyncio.gather(
-        kontobot(sqlite_in(tmp_path, "a.db"), tmp_path, "export", "--format", "json"),
-        kontobot(sqlite_in(tmp_path, "b.db"), tmp_path, "export", "--format", "csv"),
+        kontobot(url, tmp_path, "export", "--format", "json"),
+        kontobot(url, tmp_path, "export", "--format", "csv"),
     )
     assert run.code == 0, run.err
     assert json.loads(run.out) == {part: [] for part in export_module.PARTS}
@@ -154,6 +155,49 @@ async def test_export_of_an_empty_database_is_just_headers(tmp_path: Path) -> No
         REGISTER_COLUMNS, AUDIT_COLUMNS, QUESTION_COLUMNS, MODERATION_COLUMNS, CASE_MARK_COLUMNS,
         PURGE_COLUMNS, CONSENT_COLUMNS, ACCESSIBILITY_COLUMNS,
     ))
+
+
+# Every command but serve, turns and migrate works on kontobot's database as it is: given
+# one that does not exist or has no schema (a mistyped KONTOBOT_DATABASE_URL), it says so.
+ON_A_DATABASE = (
+    ("export",), ("export", "--what", "register", "--format", "json"),
+    ("nudges", "run", "--dry-run"), ("nudges", "run"), ("prune", "--days", "30"),
+    ("inbox", "parked"), ("inbox", "retry", "--all"), ("tokens", "create", "SOME-2027-0001"),
+)
+NO_SCHEMA = "has no kontobot schema"
+
+
+async def test_commands_create_no_database_where_none_is(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "kontobot.db"
+    runs = await asyncio.gather(*(
+        kontobot(f"sqlite:///{missing}", tmp_path, *args) for args in ON_A_DATABASE
+    ))
+    for args, run in zip(ON_A_DATABASE, runs, strict=True):
+        assert run.code == 1, (args, run.err)
+        assert run.out == ""
+        assert f"no database at {missing}" in run.err, (args, run.err)
+        assert "Traceback" not in run.err, run.err
+    assert not (tmp_path / "typo").exists()
+
+
+async def test_commands_leave_a_database_without_kontobots_schema_as_it_is(
+    database_url: str, tmp_path: Path
+) -> None:
+    """An empty database (SQLite file or PostgreSQL database) is not set up by them."""
+    if database_url.startswith("sqlite"):
+        sqlite3.connect(database_url.removeprefix("sqlite:///")).close()
+    for args in ON_A_DATABASE:
+        run = await kontobot(database_url, tmp_path, *args)
+        assert run.code == 1, (args, run.err)
+        assert NO_SCHEMA in run.err and "kontobot migrate" in run.err, (args, run.err)
+    assert await schema_status(database_url) == "empty"
+
+
+async def test_an_unsupported_database_is_a_usage_error(tmp_path: Path) -> None:
+    run = await kontobot("mysql://someone@db/kontobot", tmp_path, "export")
+    assert run.code == 2, run.err
+    assert "unsupported database 'mysql': use sqlite:// or postgresql://" in run.err
+    assert "Traceback" not in run.err, run.err
 
 
 async def _register_one_account(database_url: str) -> str:
