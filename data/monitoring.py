@@ -42,12 +42,14 @@ async def check_in(
 ) -> CheckInResult:
     """A team member's *Monitored today* (kind "monitored") or *I can't today* ("cannot") for
     `day` (a local date, from the account's registration day to today). A second click the
-    same day replaces the first.
+    same day replaces the first, except that a day the person marked monitored stays so:
+    "cannot" then is Invalid("monitored_already", day) (a stray click on the same card must
+    not take back the day's monitoring and tell the manager nobody can do it).
 
     "cannot" from the person on duty hands the day to the next available person in the rota,
     who is told at once (notice `duty_handed`, params {account_id, day, from_person_id}); when
     nobody is left, the manager is told at once (notice `nobody_on_duty`, params
-    {account_id, day}).
+    {account_id, day}). Neither once someone has monitored the day: nobody needs to take over.
 
     NotAllowed("not_team_member"), MovedOn("account_closed"), Invalid("unknown_check_in"),
     Invalid("future_day"), Invalid("before_registration", day=<the registration day>).
@@ -62,6 +64,17 @@ async def check_in(
     registered = access.today(account.registered_at, zone)
     if day < registered:
         raise Invalid("before_registration", field="day", day=registered.isoformat())
+    monitored = set(
+        await session.exec(
+            select(MonitoringCheckIn.person_id).where(
+                MonitoringCheckIn.account_id == account_id,
+                MonitoringCheckIn.day == day,
+                MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
+            )
+        )
+    )
+    if kind == CheckInKind.CANNOT.value and person_id in monitored:
+        raise Invalid("monitored_already", field="kind", day=day.isoformat())
     before = await rota.duty_on(session, account_id=account_id, day=day, calendar=calendar,
                                 zone=zone)
     inserted = await insert_ignore(
@@ -101,6 +114,7 @@ async def check_in(
         kind == CheckInKind.CANNOT.value
         and before == person_id
         and day == access.today(now, zone)
+        and not monitored
     ):
         params = {"account_id": account_id, "day": day.isoformat()}
         if after is not None:

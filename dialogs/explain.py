@@ -158,6 +158,9 @@ REASONS: dict[str, str] = {
     "unknown_absence": N_("I can't find that absence. It may already be cancelled."),
     # Monitoring, questions, archiving.
     "future_day": N_("That day has not come yet: you can only mark today or earlier."),
+    "monitored_already": N_(
+        "You have already marked {day} as monitored, so it stays monitored. Nothing was changed."
+    ),
     "archive_recorded": N_(
         "{name} has already recorded this archiving, on {when} (saved at: {location}). Nothing was changed."
     ),

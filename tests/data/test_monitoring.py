@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import col
 
 from data import absence, closure, monitoring
 from data.db import Store
@@ -53,6 +54,39 @@ async def test_monitored_today_is_recorded_once_per_person_and_day(
     )
     assert len(await load(store, AuditEvent, AuditEvent.action == "monitoring.monitored")) == 2
     assert await load(store, Outbox, Outbox.kind == "duty_handed") == []
+
+
+async def test_i_cannot_today_after_monitoring_it_leaves_it_monitored(
+    store: Store, cast: Cast
+) -> None:
+    """A day marked monitored stays so: "I can't today" afterwards (a stray click on the same
+    card) is refused, and nobody is told the account goes unwatched."""
+    account = await three(store, cast)
+    await check_in(store, account, cast.requester, "monitored")
+    with pytest.raises(Invalid) as refused:
+        await check_in(store, account, cast.requester, "cannot", T0 + timedelta(hours=1))
+    assert (refused.value.code, refused.value.params["day"]) == ("monitored_already", "2027-03-01")
+    [row] = await load(store, MonitoringCheckIn)
+    assert (row.kind, row.at) == ("monitored", T0)
+    assert await load(store, AuditEvent, AuditEvent.action == "monitoring.cannot") == []
+    assert await load(store, Outbox, col(Outbox.kind).in_(("duty_handed", "nobody_on_duty"))) == []
+    # The other way round is a change of mind that counts: monitored after all.
+    await check_in(store, account, cast.colleague, "cannot")
+    await check_in(store, account, cast.colleague, "monitored")
+    assert {(r.person_id, r.kind) for r in await load(store, MonitoringCheckIn)} == {
+        (cast.requester, "monitored"), (cast.colleague, "monitored")
+    }
+
+
+async def test_i_cannot_today_once_a_colleague_monitored_it_hands_nothing_on(
+    store: Store, cast: Cast
+) -> None:
+    account = await three(store, cast)
+    await check_in(store, account, cast.colleague, "monitored")
+    # The requester is on duty, but the day's monitoring is done: nobody needs to take over.
+    result = await check_in(store, account, cast.requester, "cannot")
+    assert result.check_in.kind == "cannot"
+    assert await load(store, Outbox, col(Outbox.kind).in_(("duty_handed", "nobody_on_duty"))) == []
 
 
 async def test_i_cannot_today_hands_the_day_to_the_next_in_the_rota(

@@ -68,6 +68,11 @@ async def test_duty_shows_today_and_the_week_with_the_buttons_for_the_one_on_dut
         "Thanks! Instagram ki_neuroscience is marked as monitored today."
     )
     assert not check_ins(only(await anna.command("duty")))
+    # "I can't today" on the same card afterwards takes nothing back.
+    assert refusal(await anna.click("duty:cannot", value=value)) == (
+        "You have already marked 2027-03-01 as monitored, so it stays monitored. Nothing was "
+        "changed."
+    )
 
 
 async def test_duty_at_the_weekend_shows_the_coming_week_in_swedish(
