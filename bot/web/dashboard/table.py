@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from data.dashboard_overview import COMPLIANCE_FILTERS
 from data.dashboard_register import SORTS, Wanted
 from data.dashboard_register import Row as RegisterRow
+from dialogs.text import clean
 
 DIRECTIONS = ("asc", "desc")
 FILTERS = ("unit", "platform", "status", "compliance", "q")
@@ -47,12 +48,17 @@ class Choice:
         compliance = query.get("compliance", "")
         sort = query.get("sort", "number")
         direction = query.get("dir", "asc")
+        def typed(name: str) -> str:
+            # Normalised where it enters, as chat text is: "ö" typed as o and a combining
+            # diaeresis finds what "ö" finds.
+            return clean(query.get(name, ""))
+
         return cls(
-            unit=query.get("unit", "").strip()[:MAX_QUERY],
-            platform=query.get("platform", "").strip()[:MAX_QUERY],
-            status=query.get("status", "").strip()[:MAX_QUERY],
+            unit=typed("unit").strip()[:MAX_QUERY],
+            platform=typed("platform").strip()[:MAX_QUERY],
+            status=typed("status").strip()[:MAX_QUERY],
             compliance=compliance if compliance in COMPLIANCE_FILTERS else "",
-            q=" ".join(query.get("q", "").split())[:MAX_QUERY],
+            q=" ".join(typed("q").split())[:MAX_QUERY],
             sort=sort if sort in SORTS else "number",
             direction=direction if direction in DIRECTIONS else "asc",
             page=_page(query.get("page", "")),

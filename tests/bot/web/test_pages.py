@@ -106,6 +106,10 @@ async def test_the_compliance_page_counts_only_the_viewers_accounts(
         ("q=bo+ek", [NEURO]),
         ("q=MEDICINE.OLD", [CLOSED]),
         ("q=filip", [MEDICINE, CLOSED]),
+        # Filip Sjö, typed with ö as one character or as o and a combining diaeresis (as some
+        # keyboards and pasted text give it): normalised where it enters, as chat text is.
+        ("q=sj%C3%B6", [MEDICINE, CLOSED]),
+        ("q=sjo%CC%88", [MEDICINE, CLOSED]),
         ("q=nobody", []),
         ("unit=Department+of+Medicine&status=active", [MEDICINE]),
         # Not a choice: ignored, not an error.
