@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -230,22 +230,35 @@ async def fail(
     return row.status == InboxStatus.PARKED.value
 
 
+def _held_by(worker: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        col(InboxEvent.claimed_by) == worker,
+        col(InboxEvent.status) == InboxStatus.WORKING.value,
+    )
+
+
+# A row that has had all its attempts since it was last put back to run (data.parked).
+_USED_UP = col(InboxEvent.attempts) >= MAX_ATTEMPTS * (col(InboxEvent.retries) + 1)
+
+
+async def used_up(session: AsyncSession, *, worker: str) -> list[InboxEvent]:
+    """The rows `worker` holds that `release(stopped=True)` parks: what its process was
+    running, every time, when it stopped."""
+    return list(await session.exec(select(InboxEvent).where(*_held_by(worker), _USED_UP)))
+
+
 async def release(session: AsyncSession, *, worker: str, stopped: bool = False) -> int:
     """Give back every row `worker` holds: they run at the next start or in another process.
 
     A graceful stop gives its attempts back. When the worker's process `stopped` (it was
     killed or crashed), the attempt counts, and a row that has used up its attempts that way
     is parked: an event that takes its process down each time is not run forever."""
-    held = (
-        col(InboxEvent.claimed_by) == worker,
-        col(InboxEvent.status) == InboxStatus.WORKING.value,
-    )
+    held = _held_by(worker)
     parked = 0
     if stopped:
         result = await session.exec(
             update(InboxEvent)
-            .where(*held, col(InboxEvent.attempts)
-                   >= MAX_ATTEMPTS * (col(InboxEvent.retries) + 1))
+            .where(*held, _USED_UP)
             .values(
                 status=InboxStatus.PARKED.value,
                 claimed_by=None,

@@ -270,12 +270,19 @@ class Hub:
         """Rows held by a process of this machine that no longer runs (killed, crashed) are
         taken back at once, rather than when their lease runs out."""
         host = self.worker.rpartition(":")[0]
+        told = False
         async with self.store.transaction() as session:
+            now = self.clock()
             for holder in await inbox.holders(session):
                 where, _, pid = holder.rpartition(":")
                 if where == host and pid.isdigit() and not _alive(int(pid)):
+                    given_up = await inbox.used_up(session, worker=holder)
                     released = await inbox.release(session, worker=holder, stopped=True)
                     log.info("inbox: %d event(s) of a stopped process taken back", released)
+                    for row in given_up:
+                        told = await self._given_up(session, row, now) or told
+        if told:
+            self.deliverer.kick()
 
     async def quiesce(self) -> None:
         """Take no more work; let the turns in progress finish (within `drain_seconds`); what

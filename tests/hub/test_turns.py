@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from data import inbox, outbox, people
 from data.db import Store
@@ -21,6 +21,7 @@ from dialogs.messages import Actions, Button, Message, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, Deliverer
 from hub.turns import CARD, CLICKED_WINDOW, Hub
+from hub.wire import event_to_dict
 from tests.helpers import Cast, Clock, count, load, make_person, store_urgently, submit
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
@@ -175,6 +176,38 @@ async def test_a_turn_given_up_on_tells_the_person_in_their_language(
     assert await hub.run_due() == 0
     await hub.deliverer.deliver_due(clock())
     assert len(web.calls) == 1
+
+
+async def test_a_turn_whose_process_died_on_its_last_attempt_tells_the_person(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    """Parked when the hub starts again and finds it held by a process of this machine that no
+    longer runs (it took its process down each time): the sender is told, as when a turn
+    fails."""
+    gone = await asyncio.create_subprocess_exec("true")
+    await gone.wait()
+    holder = f"{hub.worker.rpartition(':')[0]}:{gone.pid}"
+    async with store.transaction() as session:
+        await inbox.receive(
+            session, key="web:anna:1", platform="web", lane="web:anna",
+            payload={"event": event_to_dict(Command(ANNA, "help"))}, now=clock(),
+        )
+        await session.exec(  # type: ignore[call-overload]
+            update(InboxEvent).values(
+                status=InboxStatus.WORKING.value, claimed_by=holder,
+                claimed_until=clock() + timedelta(minutes=1), attempts=inbox.MAX_ATTEMPTS,
+            )
+        )
+    await hub.start()
+    await hub.quiesce()
+    [row] = await load(store, InboxEvent)
+    assert row.status == InboxStatus.PARKED.value
+    await hub.deliverer.deliver_due(clock())
+    [call] = web.calls
+    assert call.message.text == EN(
+        "Something went wrong ({code}). Please try again. If it keeps happening, write to "
+        "socialmedia@ki.se.", code="turn_failed",
+    )
 
 
 async def test_an_inline_run_hands_back_its_first_reply_and_delivers_the_rest(
