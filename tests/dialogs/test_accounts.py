@@ -69,23 +69,20 @@ async def test_monitored_by_someone_else_says_who(
 ) -> None:
     """Anna is on duty; Bo marked the day monitored: it says so, not "Anna (monitored)"."""
     account = await account_of(store, cast)
-    async with store.transaction() as session:
-        await monitoring.check_in(
-            session, account_id=account, person_id=cast.colleague, day=WEDNESDAY.date(),
-            kind="monitored", now=WEDNESDAY, calendar=CONFIG.calendar,
-        )
-    reply = only(await chat(store, who.requester, WEDNESDAY).command("accounts"))
-    [(_, glance)] = fields(reply).items()
-    assert "On duty today: Anna Berg (monitored by Bo Ek)" in glance.splitlines()
+
+    async def marked_by(person: int) -> list[str]:
+        async with store.transaction() as session:
+            await monitoring.check_in(
+                session, account_id=account, person_id=person, day=WEDNESDAY.date(),
+                kind="monitored", now=WEDNESDAY, calendar=CONFIG.calendar,
+            )
+        reply = only(await chat(store, who.requester, WEDNESDAY).command("accounts"))
+        [(_, glance)] = fields(reply).items()
+        return glance.splitlines()
+
+    assert "On duty today: Anna Berg (monitored by Bo Ek)" in await marked_by(cast.colleague)
     # And once Anna marks it too, it is hers.
-    async with store.transaction() as session:
-        await monitoring.check_in(
-            session, account_id=account, person_id=cast.requester, day=WEDNESDAY.date(),
-            kind="monitored", now=WEDNESDAY, calendar=CONFIG.calendar,
-        )
-    reply = only(await chat(store, who.requester, WEDNESDAY).command("accounts"))
-    [(_, glance)] = fields(reply).items()
-    assert "On duty today: Anna Berg (monitored)" in glance.splitlines()
+    assert "On duty today: Anna Berg (monitored)" in await marked_by(cast.requester)
 
 
 async def test_the_comms_office_sees_every_account_closed_ones_too(
