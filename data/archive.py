@@ -99,7 +99,7 @@ async def current(
     )
 
 
-async def _still_owed(
+async def still_owed(
     session: AsyncSession, account_id: int, actor_id: int, after: int | None
 ) -> None:
     """What an answer to an archiving card checks first: a team member of an open account,
@@ -138,7 +138,7 @@ async def record_archive(
 
     NotAllowed("not_team_member"), MovedOn("account_closed"), Invalid("empty"/"too_long",
     field "location")."""
-    await _still_owed(session, account_id, actor_id, after)
+    await still_owed(session, account_id, actor_id, after)
     where = access.check_text(location, field="location", maximum=LOCATION_TEXT)
     state = await current(session, account_id, zone)
     opened = await _open_record(session, account_id)
@@ -183,7 +183,7 @@ async def snooze_archive(
     MovedOn("account_closed"); with `after` (the period the card asked about, as
     record_archive's), MovedOn("archive_recorded") once that archiving is recorded: the
     next one is not snoozed from an old card."""
-    await _still_owed(session, account_id, actor_id, after)
+    await still_owed(session, account_id, actor_id, after)
     until = access.today(now, zone) + timedelta(days=days)
     record = await _open_or_new(session, account_id, actor_id, now, zone)
     record.snoozed_until = until

@@ -65,33 +65,40 @@ async def check_handle_free(session: AsyncSession, platform: str, handle: str) -
 
 
 async def check_handle_unrequested(
-    session: AsyncSession, platform: str, handle: str, *, besides: int | None = None
+    session: AsyncSession,
+    platform: str,
+    handle: str,
+    *,
+    requester_id: int,
+    besides: int | None = None,
 ) -> None:
-    """One request per account at a time: Invalid("handle_requested", requester, day) when a
-    request for `handle` on `platform` (compared as check_handle_free compares) is waiting for
-    a decision or for its changes, other than request `besides` (the one being revised)."""
+    """One request per account at a time: when a request for `handle` on `platform`
+    (compared as check_handle_free compares) waits for a decision, other than request
+    `besides` (the one being revised), Invalid("handle_requested", requester, day), or
+    Invalid("handle_requested_by_you", day) when it is `requester_id`'s own. A request sent
+    back for changes does not hold the handle: only its requester can move it on, and one
+    who never does must not keep the account from being requested by anyone else."""
     waiting = (
         await session.exec(
             select(AccountRequest.requester_id, AccountRequest.created_at)
             .where(
                 col(AccountRequest.platform) == platform,
                 func.lower(col(AccountRequest.handle)) == handle.lower(),
-                col(AccountRequest.status).in_(OPEN_REQUEST),
+                col(AccountRequest.status) == RequestStatus.PENDING.value,
                 col(AccountRequest.id) != (besides or 0),
             )
             .order_by(col(AccountRequest.id))
             .limit(1)
         )
     ).first()
-    if waiting is not None:
-        requester_id, created_at = waiting
-        names = await people.names_by_id(session, [requester_id])
-        raise Invalid("handle_requested", field="handle", requester=names.get(requester_id, "?"),
-                      day=access.today(created_at).isoformat())
-
-
-# Requests still to be decided: waiting for an approver, or for the requester's changes.
-OPEN_REQUEST = (RequestStatus.PENDING.value, RequestStatus.CHANGES_REQUESTED.value)
+    if waiting is None:
+        return
+    asked_by, created_at = waiting
+    day = access.today(created_at).isoformat()
+    if asked_by == requester_id:
+        raise Invalid("handle_requested_by_you", field="handle", day=day)
+    names = await people.names_by_id(session, [asked_by])
+    raise Invalid("handle_requested", field="handle", requester=names.get(asked_by, "?"), day=day)
 
 
 async def register_account(

@@ -166,7 +166,9 @@ async def check_input(
     except Invalid as error:
         raise Invalid(error.code, field="handle", **error.params) from None
     await check_handle_free(session, given.platform, handle)
-    await check_handle_unrequested(session, given.platform, handle, besides=revise_id)
+    await check_handle_unrequested(
+        session, given.platform, handle, requester_id=requester_id, besides=revise_id
+    )
     if given.scope not in rules.SCOPES:
         raise Invalid("unknown_scope", field="scope")
     if given.response_time not in rules.RESPONSE_TIMES:

@@ -313,10 +313,12 @@ async def accept_manager(
     whoever asks).
     """
     handover, account = await _pending_for(session, handover_id, actor_id)
-    assert account.id is not None
-    if await access.is_member(session, account.id, handover.to_person_id):
-        raise Invalid("joined_team_meanwhile", field="manager")
-    await check_new_manager(session, account, handover.to_person_id)
+    try:
+        await check_new_manager(session, account, handover.to_person_id)
+    except Invalid as error:
+        if error.code != "team_member_as_manager":
+            raise
+        raise Invalid("joined_team_meanwhile", field="manager") from None
     before = account.manager_id
     account.manager_id = handover.to_person_id
     session.add(account)

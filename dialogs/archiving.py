@@ -153,19 +153,27 @@ async def _refused_as_recorded(ctx: Ctx) -> AsyncIterator[None]:
         ) from None
 
 
+async def _answered(ctx: Ctx, host: Host, action: Action) -> tuple[int, int]:
+    """The account and the period a click on an archiving card is about, once data.archive.
+    still_owed says it may still be answered (first whether this person may at all, before
+    anything of the account is read)."""
+    assert ctx.person.id is not None
+    account_id, raw = split_value(action.value, "unknown_account")
+    await archive.still_owed(ctx.session, account_id, ctx.person.id, None)
+    after = await _period(ctx, host, account_id, raw)
+    async with _refused_as_recorded(ctx):
+        await archive.still_owed(ctx.session, account_id, ctx.person.id, after)
+    return account_id, after
+
+
 async def done(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Archived…* (`archive:done`, value `account_id:period`, archived_value; the location
     typed in the message's text field): asks where when nothing was typed. Once the period is
     recorded, another click (another person's copy of the card, a double click, an old card)
     records nothing and says who recorded it."""
     assert ctx.person.id is not None
-    account_id, raw = split_value(action.value, "unknown_account")
-    account = await access.active_account(ctx.session, account_id)
-    await access.require_member(ctx.session, account_id, ctx.person.id)
-    after = await _period(ctx, host, account_id, raw)
-    since = await archive.recorded_since(ctx.session, account_id, after)
-    if since is not None:
-        raise await _already(ctx, since.done_by, since.done_at, since.location or "")
+    account_id, after = await _answered(ctx, host, action)
+    account = await access.account(ctx.session, account_id)
     name = account_name(account.platform, account.handle)
     if not action.text.strip():
         return [Reply(ask_location(ctx.tr, name, archived_value(account_id, after)))]
@@ -193,10 +201,7 @@ async def snooze(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Snooze a week* (`archive:snooze`, value `account_id:period` as *Archived…*'s, or the
     account id alone on older cards): once the period is recorded, nothing is snoozed."""
     assert ctx.person.id is not None
-    account_id, raw = split_value(action.value, "unknown_account")
-    await access.active_account(ctx.session, account_id)
-    await access.require_member(ctx.session, account_id, ctx.person.id)
-    after = await _period(ctx, host, account_id, raw)
+    account_id, after = await _answered(ctx, host, action)
     async with _refused_as_recorded(ctx):
         record = await archive.snooze_archive(
             ctx.session,

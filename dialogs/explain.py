@@ -166,6 +166,9 @@ REASONS: dict[str, str] = {
     ),
     # One register entry per account (data.register.check_handle_free), and one request for
     # it at a time (check_handle_unrequested).
+    "handle_requested_by_you": N_(
+        "You asked for that account already, on {day}, and that request is waiting for a decision. You'll hear when it is decided."
+    ),
     "handle_requested": N_(
         "A request for that account is already waiting for a decision: {requester} asked for it on {day}. Talk to them, or give another handle."
     ),

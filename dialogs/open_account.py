@@ -69,8 +69,10 @@ class HandleStep(Step):
         handle = rules.check_handle(platform, answer.text)
         # Checked again on Submit; said now, before the rest of the form is filled in.
         await register.check_handle_free(ctx.session, platform, handle)
+        assert ctx.person.id is not None
         await register.check_handle_unrequested(
-            ctx.session, platform, handle, besides=progress.data.get(REVISE)
+            ctx.session, platform, handle, requester_id=ctx.person.id,
+            besides=progress.data.get(REVISE),
         )
         return handle
 

@@ -34,8 +34,9 @@ from data.models import InboxEvent, Outbox, OutboxStatus, Person
 from dialogs import chat_platforms, notices
 from dialogs.common import message
 from dialogs.engine import Reply
-from dialogs.events import Action, Event, Sender
+from dialogs.events import Action, Command, Event, Sender, Visit
 from dialogs.explain import explain
+from dialogs.help import GREETING
 from dialogs.messages import Message, from_dict, to_dict
 from dialogs.router import Brain
 from hub.delivery import REPLY, UPDATE, Deliverer
@@ -578,11 +579,24 @@ class Hub:
     async def _given_up(self, session: AsyncSession, row: InboxEvent, now: datetime) -> bool:
         """The person whose turn was parked is told, where they wrote and in their language,
         rather than left waiting for an answer that will not come (an operator may run it
-        again: data.parked). Nobody is told of an event that cannot be read, or from someone
-        never met. True when a message was owed."""
+        again: data.parked). Nobody is told of an event that cannot be read, from someone
+        never met, or that asked nothing (a visit to the Home tab, the greeting on opening
+        the chat). True when a message was owed. In a savepoint of its own: failing to say
+        so must not undo the parking (the row would run and fail for ever, and the sender's
+        later events wait behind it)."""
+        try:
+            async with session.begin_nested():
+                return await self._apologise(session, row, now)
+        except Exception:
+            log.exception("inbox: could not tell the sender of %s that it was given up", row.key)
+            return False
+
+    async def _apologise(self, session: AsyncSession, row: InboxEvent, now: datetime) -> bool:
         try:
             event, context = self._decode(row)
         except Exception:
+            return False
+        if isinstance(event, Visit) or (isinstance(event, Command) and event.name == GREETING):
             return False
         sender = event.sender
         person = await people.find_by_identity(session, sender.platform, sender.external_id)

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import absence, archive, outbox, requests
+from data import absence, archive, monitoring, outbox, requests
 from data.db import Store, is_sqlite
 from data.errors import Invalid, MovedOn
 from data.models import (
@@ -25,8 +25,10 @@ from data.models import (
     ApprovalDecision,
     ArchiveRecord,
     Decision,
+    MonitoringCheckIn,
     Outbox,
 )
+from data.workdays import Calendar
 from tests.helpers import T0, Cast, count, load, submit
 from tests.helpers.accounts import register
 
@@ -185,3 +187,34 @@ async def test_two_overlapping_absences_at_once_record_one(store: Store, cast: C
     refused = [r for r in results if isinstance(r, Invalid)]
     assert len(refused) == 1 and refused[0].code == "absence_overlaps", results
     assert len(await load(store, Absence)) == 1
+
+
+async def test_monitored_and_i_cannot_at_once_leave_the_day_monitored(
+    store: Store, cast: Cast
+) -> None:
+    """The same person clicks *Monitored today* in one chat and *I can't today* in another at
+    once (two platforms: two lanes, truly side by side on PostgreSQL): whichever comes second,
+    the day ends monitored (the account's row lock puts one behind the other). Over several
+    days, as the order between the two is the database's to choose."""
+    account = await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0
+    )
+    assert account.id is not None
+    account_id = account.id
+    days = [T0.date() + timedelta(days=n) for n in range(8)]
+
+    def click(kind: str, day: date) -> Callable[[AsyncSession], Awaitable[object]]:
+        async def job(session: AsyncSession) -> object:
+            return await monitoring.check_in(
+                session, account_id=account_id, person_id=cast.requester, day=day, kind=kind,
+                now=T0 + timedelta(days=10), calendar=Calendar(),
+            )
+
+        return job
+
+    for n, day in enumerate(days):
+        both = [click("monitored", day), click("cannot", day)]
+        # Each first on alternate days.
+        await side_by_side(store, *(both if n % 2 else both[::-1]))
+    rows = await load(store, MonitoringCheckIn)
+    assert [(r.day, r.kind) for r in rows] == [(day, "monitored") for day in days]

@@ -665,29 +665,43 @@ async def test_every_card_of_the_request_is_rewritten_on_each_decision(
 async def test_an_account_requested_already_is_not_requested_again(
     store: Store, cast: Cast
 ) -> None:
-    """One request per account at a time: while one waits for a decision or for its changes,
-    another for the same handle (whatever its case) is refused, naming who asked and when;
-    the waiting one may still be revised; once it is decided, the handle is free again."""
+    """One request per account at a time: while one waits for a decision, another for the
+    same handle (whatever its case) is refused, naming who asked and when (its own requester
+    is told it waits); sent back for changes, it no longer holds the handle."""
+
+    async def by_filip(**overrides: Any) -> AccountRequest:
+        async with store.transaction() as session:
+            return await requests.submit(
+                session, requester_id=cast.outsider, now=LATER,
+                given=request_input(manager_id=cast.manager, team_ids=(cast.colleague,),
+                                    **overrides),
+            )
+
     first = await submit(store, cast)
     assert first.id is not None
     for handle in ("ki_neuroscience", "@KI_Neuroscience"):
         with pytest.raises(Invalid) as refused:
-            await submit(store, cast, handle=handle, now=LATER)
+            await by_filip(handle=handle)
         assert refused.value.code == "handle_requested"
         assert refused.value.params == {
             "field": "handle", "requester": "Anna Berg", "day": "2027-03-01"
         }
-    # Another platform is another account.
-    await submit(store, cast, platform="tiktok")
-    # Sent back for changes, it is still the account's request, and its own revision passes.
-    await decide(store, first.id, cast.manager, Decision.CHANGES, reason="More detail.")
-    with pytest.raises(Invalid, match="handle_requested"):
+    with pytest.raises(Invalid) as again:
         await submit(store, cast, now=LATER)
-    revised = await submit(store, cast, now=LATER, revise_id=first.id)
-    assert revised.round == 2
-    # Rejected, the handle may be asked for anew.
-    await decide(store, first.id, cast.manager, Decision.REJECT, LATER, reason="Not now.")
-    assert (await submit(store, cast, now=LATER)).id is not None
+    assert (again.value.code, again.value.params) == (
+        "handle_requested_by_you", {"field": "handle", "day": "2027-03-01"}
+    )
+    # Another platform is another account.
+    await by_filip(platform="tiktok")
+    # Sent back for changes, it holds the handle no more (its requester may never revise it).
+    await decide(store, first.id, cast.manager, Decision.CHANGES, reason="More detail.")
+    second = await by_filip()
+    # Now the second waits: the first's revision is refused, naming who asked.
+    with pytest.raises(Invalid, match="handle_requested"):
+        await submit(store, cast, now=LATER, revise_id=first.id)
+    assert second.id is not None
+    await decide(store, second.id, cast.manager, Decision.REJECT, LATER, reason="Not now.")
+    assert (await submit(store, cast, now=LATER, revise_id=first.id)).round == 2
 
 
 async def test_an_account_already_registered_is_not_requested_or_registered_again(

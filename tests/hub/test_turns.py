@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
-from data import inbox, outbox, people
+from data import inbox, outbox, parked, people
 from data.db import Store
 from data.models import AccountRequest, DialogState, InboxEvent, InboxStatus, Outbox
-from dialogs.events import Action, Command, Event, Sender, Text
+from dialogs.events import Action, Command, Event, Sender, Text, Visit
+from dialogs.help import GREETING
 from dialogs.i18n import Translator
 from dialogs.messages import Actions, Button, Message, to_dict
 from dialogs.router import Brain
@@ -170,12 +171,35 @@ async def test_a_turn_given_up_on_tells_the_person_in_their_language(
         "Something went wrong ({code}). Please try again. If it keeps happening, write to "
         "socialmedia@ki.se.", code="turn_failed",
     )
-    # Once: parked events are not run again on their own, and a second failure record of the
-    # same row owes nothing new.
+    # Once: parked events are not run again on their own; put back by an operator, failing
+    # every attempt again, and parked again, it owes nothing new.
     clock.advance(timedelta(hours=1))
     assert await hub.run_due() == 0
+    async with store.transaction() as session:
+        assert await parked.retry(session, keys=["web:anna:1"], now=clock()) == ["web:anna:1"]
+    for _ in range(inbox.MAX_ATTEMPTS):
+        await hub.run_due()
+        clock.advance(timedelta(minutes=1))
+    [row] = await load(store, InboxEvent)
+    assert (row.status, row.retries) == (InboxStatus.PARKED.value, 1)
     await hub.deliverer.deliver_due(clock())
     assert len(web.calls) == 1
+
+
+@pytest.mark.parametrize("event", [Visit(ANNA), Command(ANNA, GREETING)])
+async def test_a_visit_or_greeting_given_up_on_is_not_apologised_for(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock, event: Event
+) -> None:
+    """Nothing was asked (the Home tab opened, the chat's greeting): nothing to try again."""
+    hub.register(Crashing())
+    await hub.receive("web:anna:1", event)
+    for _ in range(inbox.MAX_ATTEMPTS):
+        await hub.run_due()
+        clock.advance(timedelta(minutes=1))
+    [row] = await load(store, InboxEvent)
+    assert row.status == InboxStatus.PARKED.value
+    await hub.deliverer.deliver_due(clock())
+    assert web.calls == []
 
 
 async def test_a_turn_whose_process_died_on_its_last_attempt_tells_the_person(
