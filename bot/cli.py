@@ -8,7 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
@@ -331,10 +331,17 @@ def _teams_package(settings: Settings, app_id: str | None, output: Path) -> int:
     return 0
 
 
-def _existing(settings: Settings) -> Store:
-    """The store of a database that is there already: only serve, turns and migrate make one
-    (data.migrate.require_current refuses one without kontobot's schema)."""
-    return Store.from_url(settings.database_url, create=False)
+@contextlib.asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Store]:
+    """kontobot's database as it is, closed afterwards: only serve, turns and migrate make
+    one (a SQLite file that is not there is data.db.NoDatabase; one without kontobot's
+    current schema is refused by data.migrate.require_current)."""
+    store = Store.from_url(settings.database_url, create=False)
+    try:
+        await require_current(store.engine)
+        yield store
+    finally:
+        await store.close()
 
 
 async def _migrate(settings: Settings) -> None:
@@ -347,15 +354,11 @@ async def _migrate(settings: Settings) -> None:
 
 async def _export(settings: Settings, fmt: str, what: str, out: TextIO) -> None:
     """Written a chunk of rows at a time, as it is read: memory stays flat."""
-    store = _existing(settings)
-    try:
-        await require_current(store.engine)
+    async with _database(settings) as store:
         async with store.read() as session:
             async for piece in export.stream(session, fmt, what):
                 out.write(piece)
         out.flush()
-    finally:
-        await store.close()
 
 
 def _as_of(
@@ -388,20 +391,14 @@ async def _prune(settings: Settings, now: datetime, days: int | None) -> int:
     if keep < 1:
         log.error("the retention is %s days: nothing is deleted (give --days 1 or more)", keep)
         return 2
-    store = _existing(settings)
-    try:
-        await require_current(store.engine)
+    async with _database(settings) as store:
         pruned = await retention.prune(store, now=now, days=keep)
-    finally:
-        await store.close()
     log.info("deleted %s", pruned)
     return 0
 
 
 async def _nudges_run(settings: Settings, now: datetime, dry_run: bool) -> str:
-    store = _existing(settings)
-    try:
-        await require_current(store.engine)
+    async with _database(settings) as store:
         # Always runs the rules: the operator is shown everything due, owed before or not,
         # listed piece by piece of the register (scheduler.sweep.Listing).
         listing = sweep.Listing()
@@ -409,8 +406,6 @@ async def _nudges_run(settings: Settings, now: datetime, dry_run: bool) -> str:
             store, now, nudge_config(settings), dry_run=dry_run, reuse=False, listing=listing
         )
         table = await listing.table(store)
-    finally:
-        await store.close()
     if dry_run:
         log.info("dry run as of %s: %s nudge(s), nothing written", now.isoformat(),
                  result.found)
@@ -427,13 +422,8 @@ def _shown(text: str, width: int) -> str:
 
 
 async def _parked(settings: Settings) -> str:
-    store = _existing(settings)
-    try:
-        await require_current(store.engine)
-        async with store.read() as session:
-            rows = await parked.listed(session)
-    finally:
-        await store.close()
+    async with _database(settings) as store, store.read() as session:
+        rows = await parked.listed(session)
     log.info("%s parked event(s)%s", len(rows), "" if len(rows) < parked.LISTED else
              f" (the oldest {parked.LISTED} are listed)")
     lines = [("KEY", "PLATFORM", "ATTEMPTS", "RECEIVED", "ERROR")] + [
@@ -472,13 +462,8 @@ async def _on_parked(
 ) -> int:
     """`act` on parked events in one transaction; their keys printed, and 1 when some of
     `keys` were not parked."""
-    store = _existing(settings)
-    try:
-        await require_current(store.engine)
-        async with store.transaction() as session:
-            acted = await act(session)
-    finally:
-        await store.close()
+    async with _database(settings) as store, store.transaction() as session:
+        acted = await act(session)
     for key in acted:
         sys.stdout.write(_shown(key, 255) + "\n")
     log.info("%s event(s) %s", len(acted), done)
@@ -491,26 +476,21 @@ async def _on_parked(
 
 
 async def _token(settings: Settings, action: str, number: str) -> str:
-    store = _existing(settings)
-    try:
-        await require_current(store.engine)
-        async with store.transaction() as session:
-            account = await register.account_by_number(session, number)
-            if account is None or account.id is None:
-                raise RuntimeError(f"no account numbered {number}")
-            try:
-                if action == "create":
-                    token = await tokens.create_token(
-                        session, account_id=account.id, now=datetime.now(UTC)
-                    )
-                else:
-                    token = await tokens.rotate_token(
-                        session, account_id=account.id, now=datetime.now(UTC)
-                    )
-            except DomainError as error:
-                raise RuntimeError(_TOKEN_ERRORS.get(error.code, error.code)) from None
-    finally:
-        await store.close()
+    async with _database(settings) as store, store.transaction() as session:
+        account = await register.account_by_number(session, number)
+        if account is None or account.id is None:
+            raise RuntimeError(f"no account numbered {number}")
+        try:
+            if action == "create":
+                token = await tokens.create_token(
+                    session, account_id=account.id, now=datetime.now(UTC)
+                )
+            else:
+                token = await tokens.rotate_token(
+                    session, account_id=account.id, now=datetime.now(UTC)
+                )
+        except DomainError as error:
+            raise RuntimeError(_TOKEN_ERRORS.get(error.code, error.code)) from None
     log.info("webhook token for %s %sd; it is shown only now", account.number, action)
     return token
 
@@ -541,13 +521,8 @@ def _directory_import(settings: Settings, path: Path) -> int:
 
 
 async def _import_staff(settings: Settings, text: str, name: str) -> directory.ImportReport:
-    store = _existing(settings)
-    try:
-        await require_current(store.engine)
-        async with store.transaction() as session:
-            return await directory.import_csv(session, text, now=datetime.now(UTC), source_name=name)
-    finally:
-        await store.close()
+    async with _database(settings) as store, store.transaction() as session:
+        return await directory.import_csv(session, text, now=datetime.now(UTC), source_name=name)
 
 
 _ROW_PROBLEMS = {

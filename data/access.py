@@ -29,6 +29,14 @@ async def active_account(session: AsyncSession, account_id: int) -> Account:
     return found
 
 
+async def lock_account(session: AsyncSession, account_id: int) -> None:
+    """Hold the account's row until the transaction ends, so that what one click reads of the
+    account (its people, its check-ins, its archivings) does not change under it before it
+    writes: a second click at once waits, then sees the first's. (SQLite serialises every
+    writer already; PostgreSQL needs the row lock.)"""
+    await session.get(Account, account_id, with_for_update=True)
+
+
 async def is_member(session: AsyncSession, account_id: int, person_id: int) -> bool:
     row = await session.exec(
         select(AccountMember.person_id).where(

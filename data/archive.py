@@ -25,7 +25,7 @@ from data import access, audit, outbox, register
 from data.access import DEFAULT_ZONE
 from data.compliance_changes import changed
 from data.errors import MovedOn
-from data.models import Account, ArchiveReason, ArchiveRecord
+from data.models import ArchiveReason, ArchiveRecord
 
 EVERY_MONTHS = 6
 SNOOZE_DAYS = 7
@@ -105,9 +105,8 @@ async def still_owed(
     """What an answer to an archiving card checks first: a team member of an open account,
     and (with `after`, the period the card asked about) nothing recorded since, else
     MovedOn("archive_recorded", record_id, done_by, done_at, location)."""
-    # One account's archivings are answered one after another: two clicks at once can't both
-    # see the period still open. (SQLite serialises every writer already.)
-    await session.get(Account, account_id, with_for_update=True)
+    # Two clicks at once can't both see the period still open.
+    await access.lock_account(session, account_id)
     await access.active_account(session, account_id)
     await access.require_member(session, account_id, actor_id)
     if after is not None:

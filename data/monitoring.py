@@ -15,7 +15,7 @@ from data import access, audit, outbox, rota
 from data.access import DEFAULT_ZONE
 from data.compliance_changes import changed
 from data.errors import Invalid
-from data.models import Account, ActivityEntry, CheckInKind, MonitoringCheckIn
+from data.models import ActivityEntry, CheckInKind, MonitoringCheckIn
 from data.upsert import insert_ignore
 
 NOTE_TEXT = 1000
@@ -64,9 +64,8 @@ async def check_in(
     registered = access.today(account.registered_at, zone)
     if day < registered:
         raise Invalid("before_registration", field="day", day=registered.isoformat())
-    # One account's check-ins for a day one after another (SQLite serialises every writer
-    # already): "cannot" must see a "monitored" made at the same moment, on another platform.
-    await session.get(Account, account_id, with_for_update=True)
+    # "cannot" must see a "monitored" made at the same moment, on another platform.
+    await access.lock_account(session, account_id)
     monitored = set(
         await session.exec(
             select(MonitoringCheckIn.person_id).where(

@@ -101,6 +101,23 @@ async def check_handle_unrequested(
     raise Invalid("handle_requested", field="handle", requester=names.get(asked_by, "?"), day=day)
 
 
+async def check_handle_open(
+    session: AsyncSession,
+    platform: str,
+    handle: str,
+    *,
+    requester_id: int,
+    besides: int | None = None,
+) -> None:
+    """Whether `requester_id` may ask for `handle` on `platform` (in request `besides`, when
+    revising it): not registered (check_handle_free), nor asked for by a request that waits
+    (check_handle_unrequested). Said at the handle step and checked again on Submit."""
+    await check_handle_free(session, platform, handle)
+    await check_handle_unrequested(
+        session, platform, handle, requester_id=requester_id, besides=besides
+    )
+
+
 async def register_account(
     session: AsyncSession, request: AccountRequest, *, now: datetime
 ) -> Account:

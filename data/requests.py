@@ -27,7 +27,7 @@ from data.models import (
     Stage,
 )
 from data.policy import REROUTE_AFTER_WORKING_DAYS
-from data.register import check_handle_free, check_handle_unrequested, register_account
+from data.register import check_handle_open, register_account
 from data.rota import WorkingDays
 
 
@@ -165,8 +165,7 @@ async def check_input(
         handle = rules.check_handle(given.platform, given.handle)
     except Invalid as error:
         raise Invalid(error.code, field="handle", **error.params) from None
-    await check_handle_free(session, given.platform, handle)
-    await check_handle_unrequested(
+    await check_handle_open(
         session, given.platform, handle, requester_id=requester_id, besides=revise_id
     )
     if given.scope not in rules.SCOPES:

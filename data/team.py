@@ -43,15 +43,8 @@ async def may_change(session: AsyncSession, account: Account, person_id: int) ->
     return await people.has_role(session, person_id, Role.COMMS.value)
 
 
-async def _lock(session: AsyncSession, account_id: int) -> None:
-    """Hold the account's row until the transaction ends: changes of one account's people
-    run one after another, so two removals at once can't both see three people and leave
-    one. (SQLite serialises every writer already; PostgreSQL needs the row lock.)"""
-    await session.get(Account, account_id, with_for_update=True)
-
-
 async def _changeable(session: AsyncSession, account_id: int, actor_id: int) -> Account:
-    await _lock(session, account_id)
+    await access.lock_account(session, account_id)
     account = await access.active_account(session, account_id)
     if not await may_change(session, account, actor_id):
         raise NotAllowed("may_not_change_team")
@@ -290,7 +283,7 @@ async def _pending_for(
     session: AsyncSession, handover_id: int, actor_id: int
 ) -> tuple[ManagerHandover, Account]:
     handover = await get_handover(session, handover_id)
-    await _lock(session, handover.account_id)
+    await access.lock_account(session, handover.account_id)
     # As it stands now that nobody else can change it (a double click waits here).
     await session.refresh(handover)
     if actor_id != handover.to_person_id:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 
 from data import access, archive
 from data.archive import LOCATION_TEXT
@@ -126,30 +125,22 @@ async def _period(ctx: Ctx, host: Host, account_id: int, raw: str) -> int:
     return period
 
 
-async def _already(
-    ctx: Ctx, done_by: int | None, done_at: datetime | None, location: str
-) -> MovedOn:
-    """The refusal of a second *Archived…* for one period: who recorded it, when, where."""
-    who = await names(ctx.session, [done_by] if done_by is not None else [])
-    return MovedOn(
-        "archive_recorded",
-        name=who.get(done_by or 0, "?"),
-        when=ctx.tr.when(done_at) if done_at is not None else "?",
-        location=location,
-    )
-
-
 @asynccontextmanager
 async def _refused_as_recorded(ctx: Ctx) -> AsyncIterator[None]:
-    """The domain's MovedOn("archive_recorded") said as `_already` says it: by name and time."""
+    """The domain's MovedOn("archive_recorded") said for people: who recorded the period's
+    archiving, when, and where."""
     try:
         yield
     except MovedOn as error:
         if error.code != "archive_recorded":
             raise
-        params = error.params
-        raise await _already(
-            ctx, params.get("done_by"), params.get("done_at"), str(params.get("location", ""))
+        done_by, done_at = error.params.get("done_by"), error.params.get("done_at")
+        who = await names(ctx.session, [done_by] if done_by is not None else [])
+        raise MovedOn(
+            "archive_recorded",
+            name=who.get(done_by or 0, "?"),
+            when=ctx.tr.when(done_at) if done_at is not None else "?",
+            location=str(error.params.get("location", "")),
         ) from None
 
 

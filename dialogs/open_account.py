@@ -68,9 +68,8 @@ class HandleStep(Step):
         platform = progress.data.get("platform", "")
         handle = rules.check_handle(platform, answer.text)
         # Checked again on Submit; said now, before the rest of the form is filled in.
-        await register.check_handle_free(ctx.session, platform, handle)
         assert ctx.person.id is not None
-        await register.check_handle_unrequested(
+        await register.check_handle_open(
             ctx.session, platform, handle, requester_id=ctx.person.id,
             besides=progress.data.get(REVISE),
         )

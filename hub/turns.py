@@ -126,6 +126,11 @@ def _actions(message: Any) -> list[str]:
 TURN_FAILED = "turn_failed"
 
 
+def reply_to(sender: Sender) -> dict[str, Any]:
+    """Where `sender` wrote, as a reply's params keep it: sending it looks nothing up."""
+    return {"external_id": sender.external_id, "details": dict(sender.address)}
+
+
 def reply_key(row_key: str, n: int) -> str:
     # Outbox keys are at most 255 characters; inbox keys may be as long: a digest is not.
     return f"reply:{hashlib.sha256(row_key.encode()).hexdigest()[:40]}:{n}"
@@ -459,8 +464,7 @@ class Hub:
                            *replies[1:]]
             keys: list[str] = []
             rows: dict[str, Outbox] = {}
-            # Where the person wrote: written into each reply, so sending it looks nothing up.
-            to = {"external_id": event.sender.external_id, "details": dict(event.sender.address)}
+            to = reply_to(event.sender)
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
                     continue
@@ -613,7 +617,7 @@ class Hub:
                 "message": to_dict(message(text)),
                 "ephemeral": False,
                 "platform": row.platform,
-                "to": {"external_id": sender.external_id, "details": dict(sender.address)},
+                "to": reply_to(sender),
                 "context": context.get("reply") or {},
             },
         )
