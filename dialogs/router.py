@@ -21,7 +21,7 @@ from data import dialog_state, people
 from data import directory as staff
 from data.db import Store
 from data.directory import Directory
-from data.errors import DomainError
+from data.errors import DomainError, MovedOn
 from data.models import Person
 from data.policy import NudgeConfig
 from data.workdays import Calendar
@@ -441,6 +441,23 @@ class Brain:
 
         return await self.dialog_turn(ctx, answer)
 
+    @staticmethod
+    async def _too_late(
+        ctx: Ctx, action: Action, clicked: ClickedCard | None, card: Message | None,
+        error: MovedOn,
+    ) -> list[Reply]:
+        """A settling button clicked after what it asks was done (another person's copy of a
+        reminder, a double click, an old card): its card is settled where it is, saying who
+        did it, rather than left offering what can no longer be done; when the card cannot
+        be found, the person is told beside it. The refused click changed nothing (its
+        savepoint), so the card is looked up now if it was not before."""
+        said = explain(ctx.tr, error)
+        if card is None and clicked is not None and action.action in SETTLES:
+            card = await clicked()
+        if card is None:
+            return [note(said, ephemeral=True)]
+        return [Reply(settled(card, action.action, action.value, lambda _: said), in_place=True)]
+
     async def _action(
         self, ctx: Ctx, action: Action, clicked: ClickedCard | None = None
     ) -> list[Reply]:
@@ -477,6 +494,8 @@ class Brain:
             # row before "no director"); the savepoint undoes that part, as if never clicked.
             async with ctx.session.begin_nested():
                 replies = await handler(ctx, self, rest, action)
+        except MovedOn as error:
+            return await self._too_late(ctx, action, clicked, card, error)
         except DomainError as error:
             return [note(explain(ctx.tr, error), ephemeral=True)]
         if card is None:

@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.keys import DELIVERER, STORE
 from data import closure, people
 from data.db import Store
-from data.models import Account, Question
+from data.models import Account, ArchiveRecord, Question
 from dialogs.i18n import Translator
 from scheduler.sweep import sweep
 from tests.helpers import load
@@ -65,6 +65,11 @@ async def _id(store: Store, who: str) -> int:
         person = await people.find_by_identity(session, "web", who)
     assert person is not None and person.id is not None
     return person.id
+
+
+async def _name(store: Store, who: str) -> str:
+    async with store.read() as session:
+        return (await people.get_person(session, await _id(store, who))).display_name
 
 
 async def _morning_card(chat: WebChat, clock: Clock, now: datetime) -> Shown:
@@ -226,8 +231,26 @@ async def test_a_click_settles_its_own_row_of_a_digest_in_place(
 async def test_a_refused_click_leaves_the_card_as_it_was(
     web: tuple[WebChat, Clock],
 ) -> None:
+    """A click the domain refuses for a reason that may pass (here a day not come yet) is
+    told beside the card, and the card keeps its buttons (nothing was settled)."""
+    chat, clock = web
+    store: Store = chat.client.app[STORE]
+    account = await demo_account(store)
+    morning = await _morning_card(chat, clock, at(MONDAY.replace(day=2), 11))
+    before = morning.pressable()
+    await chat.act("bjorn", "duty:monitored", value=f"{account}:2027-03-03", message=morning.id)
+    await chat.wait_for(
+        "bjorn", lambda ms: len([m for m in ms if m.id > morning.id]) >= 1
+    )
+    [card] = [m for m in await chat.messages("bjorn") if m.id == morning.id]
+    assert card.pressable() == before != []
+
+
+async def test_a_click_on_a_closed_accounts_card_settles_it(
+    web: tuple[WebChat, Clock],
+) -> None:
     """The account is closed after the morning card went out: the domain refuses Björn's
-    check-in, and the card keeps its buttons (nothing was settled)."""
+    check-in for good, and the card says so where its buttons were."""
     chat, clock = web
     app = chat.client.app
     store: Store = app[STORE]
@@ -240,8 +263,54 @@ async def test_a_refused_click_leaves_the_card_as_it_was(
             final_archive_location="Diarienummer 1-234/2027", now=tuesday,
         )
     await chat.act("bjorn", "duty:monitored", value=f"{account}:2027-03-02", message=morning.id)
-    await chat.wait_for(
-        "bjorn", lambda ms: len([m for m in ms if m.id > morning.id]) >= 1
+    closed = sv("The account {number} is closed, so that changes nothing.",
+                number="SOME-2027-0001")
+    shown = await chat.wait_for(
+        "bjorn", lambda ms: any(m.id == morning.id and closed in m.text for m in ms)
     )
-    [card] = [m for m in await chat.messages("bjorn") if m.id == morning.id]
-    assert ("duty:monitored", f"{account}:2027-03-02") in card.pressable()
+    [card] = [m for m in shown if m.id == morning.id]
+    assert card.pressable() == []
+    # Settled in place, not told again beside it.
+    assert [m for m in shown if m.id > morning.id] == []
+
+
+async def test_a_click_too_late_settles_the_card_and_says_who_did_it(
+    web: tuple[WebChat, Clock],
+) -> None:
+    """Anna and Björn each get the archiving reminder. Anna records it; Björn then clicks
+    *Snooze a week* on his copy: nothing is snoozed, and his card stops offering what can no
+    longer be done, saying in its place who recorded the archiving, when and where."""
+    chat, clock = web
+    app = chat.client.app
+    store: Store = app[STORE]
+    account = await demo_account(store)
+    now = at(date(2027, 8, 18), 9, 5)
+    clock.now = now
+    await sweep(store, now, CONFIG)
+    while await app[DELIVERER].deliver_due(now):
+        pass
+    theirs = await chat.wait_for_text("anna", en("Time to archive the profile page"))
+    his = await chat.wait_for_text("bjorn", sv("Time to archive the profile page"))
+    [(done, value)] = [p for p in theirs.pressable() if p[0] == "archive:done"]
+    assert ("archive:snooze", value) in his.pressable()
+
+    where = "W:/Kommunikation/Arkiv/2027-08-18.png"
+    clock.now = at(date(2027, 8, 18), 10)
+    await chat.act("anna", done, value=value, text=where, message=theirs.id)
+    await chat.wait_for_text("anna", where)
+
+    clock.now = at(date(2027, 8, 18), 11)
+    await chat.act("bjorn", "archive:snooze", value=value, message=his.id)
+    said = sv(
+        "{name} has already recorded this archiving, on {when} (saved at: {location}). "
+        "Nothing was changed.",
+        name=await _name(store, "anna"), when=sv.when(at(date(2027, 8, 18), 10)),
+        location=where,
+    )
+    shown = await chat.wait_for(
+        "bjorn", lambda ms: any(m.id == his.id and said in m.text for m in ms)
+    )
+    [card] = [m for m in shown if m.id == his.id]
+    assert card.pressable() == []
+    [record] = await load(store, ArchiveRecord)
+    assert record.snoozed_until is None and record.account_id == account
