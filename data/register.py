@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,10 +23,13 @@ from data.models import (
     AccountStatus,
     RequestStatus,
 )
-from data.upsert import insert_ignore
+from data.upsert import dialect_of, insert_ignore
 
 # Account numbers follow the calendar year where KI is.
 NUMBER_TIMEZONE = ZoneInfo("Europe/Stockholm")
+# The first of lock_handle's two advisory-lock keys ("hndl"): PostgreSQL keeps two-key locks
+# apart from one-key ones such as the migrations' (data.migrate).
+_HANDLE_LOCKS = 0x686E646C
 
 
 async def next_number(session: AsyncSession, now: datetime) -> str:
@@ -45,6 +49,26 @@ async def next_number(session: AsyncSession, now: datetime) -> str:
     return f"SOME-{year}-{result.scalar_one():04d}"
 
 
+def _folded(handle: str) -> str:
+    """A handle as the register compares it: without regard to case, as the platforms do."""
+    return handle.lower()
+
+
+async def lock_handle(session: AsyncSession, platform: str, handle: str) -> None:
+    """Hold `handle` on `platform` (compared as check_handle_free compares) until the
+    transaction ends, so that of two transactions at once that check it and then take it (two
+    Submits, two approvals) the second checks only once the first has committed, and sees it.
+    SQLite serialises every writer already (BEGIN IMMEDIATE); on PostgreSQL each reads only
+    what is committed, so neither would see what the other took without the lock."""
+    if dialect_of(session) != "postgresql":
+        return
+    # A stable hash (not Python's hash(), which differs between processes); two handles that
+    # share one merely wait for each other.
+    digest = hashlib.blake2b(f"{platform}\n{_folded(handle)}".encode(), digest_size=4).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    await session.exec(select(func.pg_advisory_xact_lock(_HANDLE_LOCKS, key)))
+
+
 async def check_handle_free(session: AsyncSession, platform: str, handle: str) -> None:
     """One register entry per account: Invalid("handle_registered", number=...) when an open
     account on `platform` has `handle` (compared without regard to case, as the platforms
@@ -54,7 +78,7 @@ async def check_handle_free(session: AsyncSession, platform: str, handle: str) -
             select(Account.number)
             .where(
                 col(Account.platform) == platform,
-                func.lower(col(Account.handle)) == handle.lower(),
+                func.lower(col(Account.handle)) == _folded(handle),
                 col(Account.status) == AccountStatus.ACTIVE.value,
             )
             .limit(1)
@@ -83,7 +107,7 @@ async def check_handle_unrequested(
             select(AccountRequest.requester_id, AccountRequest.created_at)
             .where(
                 col(AccountRequest.platform) == platform,
-                func.lower(col(AccountRequest.handle)) == handle.lower(),
+                func.lower(col(AccountRequest.handle)) == _folded(handle),
                 col(AccountRequest.status) == RequestStatus.PENDING.value,
                 col(AccountRequest.id) != (besides or 0),
             )
@@ -124,6 +148,8 @@ async def register_account(
     """Turn an approved request into an account, and owe the notices that go with it.
     Invalid("handle_registered") when the account was registered since the request was made."""
     assert request.id is not None
+    # Two requests for one account approved at once (made before Submit locked the handle).
+    await lock_handle(session, request.platform, request.handle)
     await check_handle_free(session, request.platform, request.handle)
     account = Account(
         number=await next_number(session, now),

@@ -27,7 +27,7 @@ from data.models import (
     Stage,
 )
 from data.policy import REROUTE_AFTER_WORKING_DAYS
-from data.register import check_handle_open, register_account
+from data.register import check_handle_open, lock_handle, register_account
 from data.rota import WorkingDays
 
 
@@ -165,6 +165,9 @@ async def check_input(
         handle = rules.check_handle(given.platform, given.handle)
     except Invalid as error:
         raise Invalid(error.code, field="handle", **error.params) from None
+    # Submitted twice at the same moment (a new request, or a revision: both make a request
+    # wait for the handle), the second is checked once the first is in, and refused.
+    await lock_handle(session, given.platform, handle)
     await check_handle_open(
         session, given.platform, handle, requester_id=requester_id, besides=revise_id
     )
