@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -226,7 +226,21 @@ class DialogState(SQLModel, table=True):
     updated_at: datetime
 
 
+# The approval cards' kind (data.requests), and the condition of the index that holds them.
+APPROVAL_CARD = "approval_card"
+_APPROVAL_CARDS = text(f"kind = '{APPROVAL_CARD}'")
+
+
 class Outbox(SQLModel, table=True):
+    __table_args__ = (
+        # The approval cards alone, a few a request among the millions of digests and replies
+        # a year owes: a decision finds its request's cards through it, and so does the
+        # retention, which keeps those still waiting (data.requests.cards_of). Partial, so
+        # owing a digest costs it nothing.
+        Index("ix_outbox_approval_cards", "key", sqlite_where=_APPROVAL_CARDS,
+              postgresql_where=_APPROVAL_CARDS),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     # What makes a message unique: writing the same key twice is a no-op.
     key: str = Field(max_length=255, unique=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, literal, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +16,7 @@ from data import audit, directory, outbox, people, rules
 from data.access import DEFAULT_ZONE, today
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import (
+    APPROVAL_CARD,
     Account,
     AccountRequest,
     ApprovalDecision,
@@ -60,7 +61,19 @@ class Outcome:
 
 def card_key(request: AccountRequest, approver_id: int | None = None) -> str:
     approver = request.approver_id if approver_id is None else approver_id
-    return f"approval_card:{request.id}:{request.round}:{request.stage}:{approver}"
+    return f"{APPROVAL_CARD}:{request.id}:{request.round}:{request.stage}:{approver}"
+
+
+def cards_of(request_id: int) -> tuple[ColumnElement[bool], ...]:
+    """Where the outbox holds request `request_id`'s approval cards, of every round, stage and
+    approver (card_key) and their rewrites, read through the index that holds the cards alone
+    (ix_outbox_approval_cards), not the whole outbox. The kind is written into the statement,
+    not bound: SQLite uses a partial index only when the statement itself says its
+    condition."""
+    return (
+        col(Outbox.kind) == literal(APPROVAL_CARD, literal_execute=True),
+        col(Outbox.key).startswith(f"{APPROVAL_CARD}:{request_id}:"),
+    )
 
 
 async def get_request(session: AsyncSession, request_id: int) -> AccountRequest:
@@ -691,18 +704,15 @@ async def _refresh_cards(
 ) -> None:
     """Rewrite every approval card of the request already owed, so that each shows who
     decided what and when: the card acted on (`own`) and those of earlier stages alike."""
+    assert request.id is not None
     cards = await session.exec(
-        select(Outbox).where(
-            col(Outbox.kind) == "approval_card",
-            col(Outbox.update_of).is_(None),
-            col(Outbox.key).startswith(f"approval_card:{request.id}:"),
-        )
+        select(Outbox).where(*cards_of(request.id), col(Outbox.update_of).is_(None))
     )
     for card in list(cards):
         await outbox.enqueue(
             session,
             key=await _fresh_key(session, f"{card.key}:{own_suffix if card.key == own else suffix}"),
-            kind="approval_card",
+            kind=APPROVAL_CARD,
             now=now,
             recipient_id=card.recipient_id,
             params=dict(card.params),
@@ -727,7 +737,7 @@ async def _owe_card(session: AsyncSession, request: AccountRequest, now: datetim
     await outbox.enqueue(
         session,
         key=await _fresh_key(session, card_key(request)),
-        kind="approval_card",
+        kind=APPROVAL_CARD,
         now=now,
         recipient_id=request.approver_id,
         params={"request_id": request.id, "round": request.round, "stage": request.stage},

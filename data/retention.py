@@ -20,7 +20,10 @@ so `prune` deletes, once they are older than the retention:
   conversations, so they are kept here, with what people typed), the messages neither said
   nor rewritten within the retention. The web chat shows a conversation's newest 200; a card
   that is deleted is no longer there to click, and a decision that would rewrite it rewrites
-  nothing;
+  nothing. So the cards still waiting for a decision are kept however long they wait (the
+  approver's reminder points to the buttons): the approval cards of a request pending, and
+  the cards of a colleague still asked and of a manager's hand-over still pending. Once
+  decided, a card is rewritten, and goes the retention after;
 - the conversations left unfinished (data.dialog_state: the answers given so far, a request
   half filled in), not answered within the retention: whoever comes back starts afresh
   rather than in the middle of what they left months ago.
@@ -34,7 +37,9 @@ acknowledgement waits for one at most) with its audit event, so what was deleted
 under which retention is on record, and adds what it deleted to the table's totals
 (PrunedTotal): /metrics counts the turns from the inbox's rows, and a count must not fall.
 The rows are found by id below the first row young enough to keep, each chunk's past the last
-one's, so a day's run reads what it deletes, not the whole table.
+one's, so a day's run reads what it deletes, not the whole table. The web chat's cards kept
+are found from the few requests, referrals and hand-overs waiting, through the approval cards'
+index and the outbox's key, and left out of their chunk's deletion.
 """
 
 from __future__ import annotations
@@ -48,15 +53,22 @@ from sqlalchemy import bindparam, case, delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import audit, inbox
+from data import audit, experts, inbox, requests, team
+from data.chunks import chunks
 from data.db import Store
 from data.models import (
+    AccountRequest,
     DialogState,
+    HandoverStatus,
     InboxEvent,
     InboxStatus,
+    ManagerHandover,
     Outbox,
     OutboxStatus,
     PrunedTotal,
+    QuestionReferral,
+    ReferralStatus,
+    RequestStatus,
     WebMessage,
 )
 from data.outbox import REPLY
@@ -72,6 +84,9 @@ _EVENTS_DONE_WITH = (InboxStatus.DONE.value, *inbox.GIVEN_UP)
 
 # Past every id (the largest INTEGER): the bound when no row is young enough to keep.
 _NO_BOUND = 2**31 - 1
+
+# The web chat's name in an outbox row's `delivered` (bot.web.channel.WebChannel.platform).
+WEB = "web"
 
 
 @dataclass(frozen=True)
@@ -173,22 +188,59 @@ class Pruned:
 
 async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -> Pruned:
     """Delete the outbox's done replies and digests owed, the inbox's events done, parked or
-    discarded, the web chat's messages and the conversations left unfinished, all of more
-    than `days` days before `now` (see the module docstring)."""
+    discarded, the web chat's messages but the cards waiting for a decision, and the
+    conversations left unfinished, all of more than `days` days before `now` (see the module
+    docstring)."""
     assert now.tzinfo is not None, "times are aware"
     # A chunk's ids go to the database as one IN list: far inside both databases' limits.
     assert days >= 1 and 1 <= chunk <= 10_000
     before = now - timedelta(days=days)
     outbox = await _prune(store, _OUTBOX, before=before, now=now, days=days, chunk=chunk)
     events = await _prune(store, _INBOX, before=before, now=now, days=days, chunk=chunk)
-    web_chat = await _prune(store, _WEB_CHAT, before=before, now=now, days=days, chunk=chunk)
+    web_chat = await _prune(store, _WEB_CHAT, before=before, now=now, days=days, chunk=chunk,
+                            keep=await _waiting_cards(store))
     dialogs = await _prune(store, _DIALOGS, before=before, now=now, days=days, chunk=chunk)
     return Pruned(before, outbox, events, web_chat, dialogs)
 
 
+async def _waiting_cards(store: Store) -> frozenset[int]:
+    """The web chat's messages that are cards still waiting for a decision: every approval
+    card of a pending request (its decision rewrites them all, data.requests._refresh_cards),
+    and the card of a colleague still asked and of a hand-over still pending. Found from those
+    few through the approval cards' index and the outbox's unique key, not by reading the
+    outbox, which holds millions of rows."""
+    async with store.read() as session:
+        found: list[dict[str, str]] = []
+        pending = select(col(AccountRequest.id)).where(
+            col(AccountRequest.status) == RequestStatus.PENDING.value
+        )
+        for request_id in list(await session.exec(pending)):
+            assert request_id is not None
+            found += await session.exec(select(col(Outbox.delivered)).where(
+                *requests.cards_of(request_id), col(Outbox.update_of).is_(None)
+            ))
+        keys = [experts.card_key(referral) for referral in await session.exec(
+            select(QuestionReferral).where(
+                col(QuestionReferral.status) == ReferralStatus.ASKED.value
+            )
+        )]
+        keys += [team.card_key(handover) for handover in await session.exec(
+            select(ManagerHandover).where(
+                col(ManagerHandover.status) == HandoverStatus.PENDING.value
+            )
+        )]
+        for piece in chunks(keys):
+            found += await session.exec(
+                select(col(Outbox.delivered)).where(col(Outbox.key).in_(piece))
+            )
+    return frozenset(int(delivered[WEB]) for delivered in found if WEB in delivered)
+
+
 async def _prune(
-    store: Store, spec: _Pruning, *, before: datetime, now: datetime, days: int, chunk: int
+    store: Store, spec: _Pruning, *, before: datetime, now: datetime, days: int, chunk: int,
+    keep: frozenset[Any] = frozenset(),
 ) -> int:
+    """Delete `spec`'s prunable rows but those whose key is in `keep`."""
     first_kept = None
     if spec.bound is not None:
         async with store.read() as session:
@@ -205,7 +257,8 @@ async def _prune(
                 "after": after, "bound": bound, "before": before, "limit": chunk,
             }))
             gone = done = attempts = parked = 0
-            if ids:
+            doomed = [key for key in ids if key not in keep]
+            if doomed:
                 # Checked again as they are deleted on PostgreSQL, where a row may have changed
                 # since it was found (a failed message revived, a conversation answered). On
                 # SQLite this transaction has held the write lock since it began, and checking
@@ -213,8 +266,8 @@ async def _prune(
                 # may have deleted some: only this one's are counted.
                 again = dialect_of(session) == "postgresql"
                 result = await session.exec(
-                    _deleting(spec, again), params={"ids": ids, "before": before} if again
-                    else {"ids": ids},
+                    _deleting(spec, again), params={"ids": doomed, "before": before} if again
+                    else {"ids": doomed},
                 )
                 if spec.totals is not None:
                     # What the deleted rows add to the totals, as the statement hands them back.

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
-from sqlmodel import col
+from sqlalchemy import text, update
+from sqlmodel import col, select
 
 from data import closure, register, requests, rules
 from data.db import Store
@@ -745,3 +745,40 @@ async def test_an_account_already_registered_is_not_requested_or_registered_agai
     again = await submit(store, cast, now=LATER)
     assert again.id is not None
     assert (await decide(store, again.id, cast.manager, now=LATER)).account is not None
+
+
+async def test_a_requests_cards_are_read_through_the_cards_index(store: Store, cast: Cast) -> None:
+    """A decision finds its request's approval cards (and the retention those waiting)
+    through the partial index that holds the cards alone, not by reading every key of an
+    outbox of millions of digests: the index is usable for the statement as it is sent (its
+    kind written into it, not bound)."""
+    request = await submit(store, cast)
+    assert request.id is not None
+    statement = select(Outbox.key).where(
+        *requests.cards_of(request.id), col(Outbox.update_of).is_(None)
+    )
+    async with store.transaction() as session:
+        assert list(await session.exec(statement)) == [
+            f"approval_card:{request.id}:1:manager:{cast.manager}"
+        ]
+        connection = await session.connection()
+        # As it is sent: the values bound but those written into the statement.
+        compiled = statement.compile(
+            dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        values = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        if connection.dialect.name == "postgresql":
+            # As a server plans it once for every value (the plan a prepared statement comes
+            # to after a few runs), on a table so small that it would be read whole, whichever
+            # indexes there are, were that allowed.
+            await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+            await connection.exec_driver_sql(f"PREPARE cards AS {compiled}")
+            given = ", ".join(f"'{value}'" for value in values)
+            plan = (await connection.exec_driver_sql(f"EXPLAIN EXECUTE cards({given})")).all()
+            await connection.exec_driver_sql("DEALLOCATE cards")
+        else:
+            plan = (await connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", values
+            )).all()
+    assert "ix_outbox_approval_cards" in " ".join(str(row) for row in plan)

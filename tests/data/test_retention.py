@@ -1,6 +1,7 @@
 """Old delivered replies and digests and old processed events deleted (data.retention), and
-nothing else: not what is still owed or running, not the cards a decision rewrites, not the
-notices, not what is younger than the retention; each deletion on record."""
+nothing else: not what is still owed or running, not the cards a decision rewrites (nor, in the
+web chat, those still waiting for it), not the notices, not what is younger than the
+retention; each deletion on record."""
 
 from __future__ import annotations
 
@@ -12,18 +13,33 @@ from sqlalchemy import event as sql_event
 from sqlalchemy import update
 from sqlmodel import col
 
-from data import dialog_state, inbox, outbox, parked, retention, webchat
+from data import (
+    dialog_state,
+    experts,
+    inbox,
+    outbox,
+    parked,
+    questions,
+    requests,
+    retention,
+    team,
+    webchat,
+)
 from data.db import Store
 from data.models import (
     AuditEvent,
+    Decision,
     DialogState,
     InboxEvent,
     InboxStatus,
     Outbox,
     OutboxStatus,
+    WebMessage,
 )
+from data.workdays import Calendar
 from scheduler.nudge_rules import KINDS
-from tests.helpers import T0, Cast, load
+from tests.helpers import T0, Cast, decide, load, submit
+from tests.helpers.accounts import id_of, register
 from tests.helpers.kinds import POSTGRESQL_ONLY
 
 DAY = timedelta(days=1)
@@ -193,6 +209,103 @@ async def test_old_web_chat_messages_are_deleted_unless_rewritten_since(
         assert await webchat.history(session, "place:comms") == []
     [record] = await load(store, AuditEvent, AuditEvent.action == "retention.pruned")
     assert (record.subject, record.details["rows"]) == ("web_message", 2)
+
+
+async def shown(store: Store, key: str, at: datetime) -> int:
+    """The card owed as `key` delivered at `at` to its recipient's web chat, as delivery does:
+    a message there, named in the outbox row's `delivered`."""
+    async with store.transaction() as session:
+        row = await outbox.by_key(session, key)
+        assert row is not None and row.id is not None
+        message_id = await webchat.append(session, conversation=f"dm:{row.recipient_id}",
+                                          sender_id=None, payload={"text": key}, now=at)
+        await outbox.mark_sent(session, row_id=row.id, now=at,
+                               delivered={"slack": "C1:1.2", retention.WEB: str(message_id)})
+    return message_id
+
+
+async def rewritten(store: Store, *message_ids: int, at: datetime) -> None:
+    """A decision's rewrite of these cards reaching the web chat at `at` (hub.delivery)."""
+    async with store.transaction() as session:
+        for message_id in message_ids:
+            assert await webchat.replace(session, message_id=message_id,
+                                         payload={"text": "decided"}, now=at)
+
+
+async def web_chat(store: Store) -> set[int]:
+    return {message.id for message in await load(store, WebMessage) if message.id is not None}
+
+
+async def test_the_approval_cards_of_a_pending_request_stay_in_the_web_chat_until_decided(
+    store: Store, cast: Cast
+) -> None:
+    # Waiting for the director since OLD: the director's card, and the manager's, rewritten
+    # as the manager approved (the director's decision rewrites it again).
+    waiting = await submit(store, cast, OLD, scope="university_wide")
+    assert waiting.id is not None
+    by_manager = await shown(store, requests.card_key(waiting), OLD)
+    at_director = (await decide(store, waiting.id, cast.manager, now=OLD)).request
+    await rewritten(store, by_manager, at=OLD)
+    by_director = await shown(store, requests.card_key(at_director), OLD)
+    # Decided as long ago: its card goes, as does an ordinary message beside the cards.
+    decided = await submit(store, cast, OLD, handle="ki_decided")
+    assert decided.id is not None
+    done = await shown(store, requests.card_key(decided), OLD)
+    await decide(store, decided.id, cast.manager, Decision.REJECT, now=OLD, reason="Too few")
+    await rewritten(store, done, at=OLD)
+    await said(store, cast, f"dm:{cast.manager}", "old", OLD)
+
+    # A chunk a row: the cards kept fill chunks of their own.
+    pruned = await retention.prune(store, now=NOW, days=90, chunk=1)
+
+    assert pruned.web_chat == 2
+    assert await web_chat(store) == {by_manager, by_director}
+
+    await decide(store, waiting.id, cast.director, now=NOW, expect_stage="director")
+    await rewritten(store, by_manager, by_director, at=NOW)
+    assert (await retention.prune(store, now=NOW, days=90)).web_chat == 0
+    assert (await retention.prune(store, now=NOW + 91 * DAY, days=90)).web_chat == 2
+    assert await web_chat(store) == set()
+
+
+async def test_the_cards_of_a_colleague_asked_and_a_hand_over_stay_until_answered(
+    store: Store, cast: Cast
+) -> None:
+    account = id_of(await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=OLD
+    ))
+    async with store.transaction() as session:
+        question = await questions.log_question(
+            session, account_id=account, actor_id=cast.colleague, text="Why?", now=OLD
+        )
+        assert question.id is not None
+        referral = await experts.refer_question(
+            session, question_id=question.id, actor_id=cast.colleague, expert_id=cast.outsider,
+            category="expert", now=OLD, calendar=Calendar(),
+        )
+        handover = await team.propose_manager(
+            session, account_id=account, person_id=cast.director, actor_id=cast.colleague,
+            now=OLD,
+        )
+    assert referral.id is not None and handover.id is not None
+    asked = await shown(store, experts.card_key(referral), OLD)
+    handed = await shown(store, team.card_key(handover), OLD)
+    await said(store, cast, f"dm:{cast.director}", "old", OLD)
+
+    assert (await retention.prune(store, now=NOW, days=90)).web_chat == 1
+    assert await web_chat(store) == {asked, handed}
+
+    async with store.transaction() as session:
+        await experts.decline_referral(
+            session, referral_id=referral.id, actor_id=cast.outsider, now=NOW
+        )
+        await team.accept_manager(
+            session, handover_id=handover.id, actor_id=cast.director, now=NOW
+        )
+    await rewritten(store, asked, handed, at=NOW)
+    assert (await retention.prune(store, now=NOW, days=90)).web_chat == 0
+    assert (await retention.prune(store, now=NOW + 91 * DAY, days=90)).web_chat == 2
+    assert await web_chat(store) == set()
 
 
 async def test_conversations_left_unfinished_are_deleted_and_those_going_on_kept(
