@@ -8,7 +8,8 @@ they arrived; different senders' rows run side by side. On PostgreSQL several pr
 with `FOR UPDATE SKIP LOCKED`; SQLite ignores the lock clause and one process does the work.
 
 A turn that fails is retried a few times with a short backoff, then parked with its error
-(never lost, never looping); the sender's later rows then go on. An operator may put a parked
+(never lost, never looping); the sender's later rows then go on. So is an event that takes its
+process down each time, whichever machine the process ran on. An operator may put a parked
 row back to run (data.parked).
 """
 
@@ -114,11 +115,24 @@ _TABLE = InboxEvent.__table__  # type: ignore[attr-defined]
 _c = _TABLE.c
 _EARLIER = _TABLE.alias("earlier")
 _PENDING, _WORKING = InboxStatus.PENDING.value, InboxStatus.WORKING.value
-# A row that may run now (the parameter `now`): pending and due, or held past its lease.
+# A row that has had all its attempts since it was last put back to run (data.parked).
+_USED_UP = _c.attempts >= MAX_ATTEMPTS * (_c.retries + 1)
+# Held past its lease (the parameter `now`): its worker's process stopped (or stalled) while
+# running it.
+_LAPSED = and_(_c.status == _WORKING, _c.claimed_until < bindparam("now"))
+# A row that may run now: pending and due, or held past its lease with attempts left (one
+# without is parked instead: `park_stopped`).
 _CLAIMABLE = or_(
     and_(_c.status == _PENDING, _c.next_attempt_at <= bindparam("now")),
-    and_(_c.status == _WORKING, _c.claimed_until < bindparam("now")),
+    and_(_LAPSED, ~_USED_UP),
 )
+# What parks a row whose process stopped while running it, on each of its attempts.
+_STOPPED = {
+    "status": InboxStatus.PARKED.value,
+    "claimed_by": None,
+    "claimed_until": None,
+    "error": "its process stopped while running it, every time",
+}
 # No earlier row of the same lane is still to run (pending, retrying or in progress).
 _FIRST_OF_ITS_LANE = ~exists().where(
     _EARLIER.c.lane == _c.lane,
@@ -152,7 +166,22 @@ def _claiming(chosen: Any) -> Any:
 
 _CLAIM = _claiming(_CHOSEN)
 _CLAIM_KEY = _claiming(_CHOSEN.where(_c.key == bindparam("claim_key")))
-_IS_CLAIMABLE = select(_c.id).where(_CLAIMABLE, _FIRST_OF_ITS_LANE).limit(1)
+# Both in one read: the idle path, run every second by every worker, costs a round trip only.
+_WAITING = select(
+    exists().where(_CLAIMABLE, _FIRST_OF_ITS_LANE),
+    exists().where(_LAPSED, _USED_UP),
+)
+# Locked as `claim` locks, so that of two processes parking at once one parks each row (and
+# its sender is told once), the other skipping it.
+_PARK_STOPPED = (
+    update(_TABLE)
+    .where(_c.id.in_(
+        select(_c.id).where(_LAPSED, _USED_UP)
+        .with_for_update(skip_locked=True).correlate(None).scalar_subquery()
+    ))
+    .values(**_STOPPED)
+    .returning(*_c)
+)
 _FINISH = (
     update(_TABLE)
     .where(_c.id == bindparam("row_id"), _c.claimed_by == bindparam("worker"),
@@ -237,10 +266,6 @@ def _held_by(worker: str) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-# A row that has had all its attempts since it was last put back to run (data.parked).
-_USED_UP = col(InboxEvent.attempts) >= MAX_ATTEMPTS * (col(InboxEvent.retries) + 1)
-
-
 async def used_up(session: AsyncSession, *, worker: str) -> list[InboxEvent]:
     """The rows `worker` holds that `release(stopped=True)` parks: what its process was
     running, every time, when it stopped."""
@@ -256,16 +281,7 @@ async def release(session: AsyncSession, *, worker: str, stopped: bool = False) 
     held = _held_by(worker)
     parked = 0
     if stopped:
-        result = await session.exec(
-            update(InboxEvent)
-            .where(*held, _USED_UP)
-            .values(
-                status=InboxStatus.PARKED.value,
-                claimed_by=None,
-                claimed_until=None,
-                error="its process stopped while running it, every time",
-            )
-        )
+        result = await session.exec(update(InboxEvent).where(*held, _USED_UP).values(**_STOPPED))
         parked = int(result.rowcount or 0)
     result = await session.exec(
         update(InboxEvent)
@@ -280,10 +296,31 @@ async def release(session: AsyncSession, *, worker: str, stopped: bool = False) 
     return parked + int(result.rowcount or 0)
 
 
-async def claimable(session: AsyncSession, *, now: datetime) -> bool:
-    """Whether `claim` would find a row (a cheap read before taking the write lock)."""
-    found = await session.exec(_IS_CLAIMABLE, params={"now": now})
-    return found.first() is not None
+async def park_stopped(session: AsyncSession, *, now: datetime) -> list[InboxEvent]:
+    """Park the rows held past their lease that have used up their attempts, as
+    `release(stopped=True)` parks them: their process stopped while running them, every time,
+    on a machine whose processes `release` cannot be told of (another one, or this one under
+    another name). `claim` leaves them, else they would run for ever. The rows parked, each
+    returned to one caller only (to tell its sender once); detached from the session."""
+    result = await session.exec(_PARK_STOPPED, params={"now": now})
+    return [InboxEvent(**row._mapping) for row in result.all()]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a worker would find in the inbox now."""
+
+    # A row `claim` would take.
+    to_claim: bool
+    # A row `park_stopped` would park.
+    to_park: bool
+
+
+async def waiting(session: AsyncSession, *, now: datetime) -> Waiting:
+    """What `claim` and `park_stopped` would find: one cheap read before taking the write
+    lock (the rows held past their lease are among the few being worked on: indexed)."""
+    to_claim, to_park = (await session.exec(_WAITING, params={"now": now})).one()
+    return Waiting(to_claim=bool(to_claim), to_park=bool(to_park))
 
 
 async def runnable(session: AsyncSession, *, now: datetime) -> bool:

@@ -285,10 +285,32 @@ class Hub:
                     given_up = await inbox.used_up(session, worker=holder)
                     released = await inbox.release(session, worker=holder, stopped=True)
                     log.info("inbox: %d event(s) of a stopped process taken back", released)
-                    for row in given_up:
-                        told = await self._given_up(session, row, now) or told
+                    told = await self._stopped_every_time(session, given_up, now) or told
         if told:
             self.deliverer.kick()
+
+    async def _park_stopped(self) -> None:
+        """Rows whose lease ran out on their last attempt are parked rather than claimed again
+        (their process stopped while running them every time, where `_reclaim` cannot see it:
+        on another machine, or on this one under another name), and their senders told."""
+        async with self.store.transaction() as session:
+            now = self.clock()
+            given_up = await inbox.park_stopped(session, now=now)
+            told = await self._stopped_every_time(session, given_up, now)
+        if told:
+            self.deliverer.kick()
+
+    async def _stopped_every_time(
+        self, session: AsyncSession, given_up: list[InboxEvent], now: datetime
+    ) -> bool:
+        """Tell the senders of `given_up`, parked as their process stopped while running them
+        on each attempt; True when a message was owed."""
+        told = False
+        for row in given_up:
+            log.error("inbox: %s parked after %d attempts: its process stopped each time",
+                      row.key, row.attempts)
+            told = await self._given_up(session, row, now) or told
+        return told
 
     async def quiesce(self) -> None:
         """Take no more work; let the turns in progress finish (within `drain_seconds`); what
@@ -363,8 +385,13 @@ class Hub:
             return None
         # A read first: it takes no write lock, and mostly there is nothing to claim.
         async with self.store.read() as session:
-            if not await inbox.claimable(session, now=self.clock()):
-                return None
+            waiting = await inbox.waiting(session, now=self.clock())
+        if waiting.to_park:
+            # Rare (a process died on an event's last attempt); the sender's later events may
+            # run once it is parked, so a claim follows.
+            await self._park_stopped()
+        elif not waiting.to_claim:
+            return None
         async with self.store.transaction() as session:
             rows = await inbox.claim(session, now=self.clock(), worker=self.worker)
         return rows[0] if rows else None

@@ -3,6 +3,7 @@ time, leases that run out, bounded retries that end parked."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from data import inbox, retention
@@ -10,6 +11,7 @@ from data.db import Store
 from data.models import InboxEvent, InboxStatus
 from tests.helpers import T0, load
 from tests.helpers.inbox import SECOND, claim, finish, receive, row_of
+from tests.helpers.kinds import POSTGRESQL_ONLY
 
 
 async def test_a_delivery_id_is_stored_once(store: Store) -> None:
@@ -130,3 +132,74 @@ async def test_the_tally_counts_what_every_worker_did(store: Store) -> None:
     assert [row.key for row in await load(store, InboxEvent)] == ["d1"]
     async with store.read() as session:
         assert await inbox.tally(session) == tally
+
+
+async def crash_every_time(store: Store, key: str) -> timedelta:
+    """Run `key` until it has used up its attempts, each time in a process (on another
+    machine) that stops while running it and leaves its lease to run out; the time after."""
+    at = timedelta(0)
+    for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
+        assert await claim(store, at, worker=f"elsewhere:{attempt}") == [key]
+        at += inbox.LEASE + SECOND
+    return at
+
+
+async def test_a_row_whose_lease_ran_out_on_its_last_attempt_is_parked_not_claimed(
+    store: Store,
+) -> None:
+    await receive(store, "crasher")
+    await receive(store, "later")
+    at = await crash_every_time(store, "crasher")
+    async with store.read() as session:
+        assert await inbox.waiting(session, now=T0 + at) == inbox.Waiting(
+            to_claim=False, to_park=True
+        )
+    assert await claim(store, at) == []
+    async with store.transaction() as session:
+        [row] = await inbox.park_stopped(session, now=T0 + at)
+    assert (row.key, row.attempts) == ("crasher", inbox.MAX_ATTEMPTS)
+    row = await row_of(store, "crasher")
+    assert (row.status, row.claimed_by, row.claimed_until, row.error) == (
+        InboxStatus.PARKED.value, None, None, "its process stopped while running it, every time"
+    )
+    # Parked once; the sender's later event goes on.
+    async with store.transaction() as session:
+        assert await inbox.park_stopped(session, now=T0 + at) == []
+        assert await inbox.waiting(session, now=T0 + at) == inbox.Waiting(
+            to_claim=True, to_park=False
+        )
+    assert await claim(store, at) == ["later"]
+
+
+async def test_a_row_whose_lease_ran_out_with_attempts_left_is_claimed_not_parked(
+    store: Store,
+) -> None:
+    await receive(store, "a1")
+    assert await claim(store, worker="elsewhere:1") == ["a1"]
+    # Not yet run out; then run out, with attempts left.
+    async with store.read() as session:
+        assert await inbox.waiting(session, now=T0 + SECOND) == inbox.Waiting(False, False)
+        assert await inbox.waiting(session, now=T0 + inbox.LEASE + SECOND) == inbox.Waiting(
+            to_claim=True, to_park=False
+        )
+    async with store.transaction() as session:
+        assert await inbox.park_stopped(session, now=T0 + inbox.LEASE + SECOND) == []
+    assert await claim(store, inbox.LEASE + SECOND) == ["a1"]
+    assert (await row_of(store, "a1")).attempts == 2
+
+
+@POSTGRESQL_ONLY
+async def test_two_processes_parking_at_once_park_each_row_once(store: Store) -> None:
+    """The second skips the row the first is parking (it does not wait for it and then park
+    it again): only one of them tells its sender."""
+    await receive(store, "crasher")
+    now = T0 + await crash_every_time(store, "crasher")
+    async with store.transaction() as first:
+        assert [row.key for row in await inbox.park_stopped(first, now=now)] == ["crasher"]
+        # The first has not committed yet. A timeout, not a pause: waiting for the first's
+        # lock would never end, as the first commits only after this.
+        async with asyncio.timeout(10), store.transaction() as second:
+            assert await inbox.park_stopped(second, now=now) == []
+    async with store.transaction() as third:
+        assert await inbox.park_stopped(third, now=now) == []
+    assert (await row_of(store, "crasher")).status == InboxStatus.PARKED.value

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, update
+from sqlalchemy.util import await_only
+from sqlmodel import col
 
 from data import inbox, outbox, parked, people
 from data.db import Store
@@ -27,11 +29,15 @@ from tests.helpers import Cast, Clock, count, load, make_person, store_urgently,
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
 from tests.helpers.journey import import_staff
-from tests.helpers.kinds import SQLITE_ONLY
+from tests.helpers.kinds import POSTGRESQL_ONLY, SQLITE_ONLY
 
 EN = Translator("en")
 ANNA = Sender("web", "anna", display_name="Anna Andersson", email="anna@ki.se", locale="en")
 FIRST_QUESTION = EN("Which platform is the account on?")
+TURN_FAILED_TEXT = EN(
+    "Something went wrong ({code}). Please try again. If it keeps happening, write to "
+    "socialmedia@ki.se.", code="turn_failed",
+)
 
 
 class Recorder:
@@ -232,6 +238,103 @@ async def test_a_turn_whose_process_died_on_its_last_attempt_tells_the_person(
         "Something went wrong ({code}). Please try again. If it keeps happening, write to "
         "socialmedia@ki.se.", code="turn_failed",
     )
+
+
+async def held_elsewhere(store: Store, clock: Clock, key: str, attempts: int) -> None:
+    """Anna's `key`, claimed for the `attempts`th time by a process on another machine (which
+    `_reclaim` cannot see die) that then stopped: its lease runs out with the clock's next
+    minute."""
+    async with store.transaction() as session:
+        await inbox.receive(
+            session, key=key, platform="web", lane="web:anna",
+            payload={"event": event_to_dict(Command(ANNA, "help"))}, now=clock(),
+        )
+        await session.exec(
+            update(InboxEvent).where(col(InboxEvent.key) == key).values(
+                status=InboxStatus.WORKING.value, claimed_by="elsewhere:4242",
+                claimed_until=clock() + inbox.LEASE, attempts=attempts,
+            )
+        )
+
+
+async def test_a_turn_whose_process_died_elsewhere_on_its_last_attempt_is_parked_and_told(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    """Once its lease runs out, it is parked rather than run again (it took its process down
+    each time), its sender is told once, and their later events go on."""
+    recorder = Recorder()
+    hub.register(recorder)
+    kicks: list[int] = []
+    hub.deliverer.elsewhere = lambda: kicks.append(1)
+    await held_elsewhere(store, clock, "web:anna:1", attempts=inbox.MAX_ATTEMPTS)
+    await hub.receive("web:anna:2", Text(ANNA, "help"))
+    assert await hub.run_due() == 0
+    clock.advance(timedelta(minutes=1))
+    assert await hub.run_due() == 1
+    [row] = await load(store, InboxEvent, InboxEvent.key == "web:anna:1")
+    assert (row.status, row.attempts, row.claimed_by) == (
+        InboxStatus.PARKED.value, inbox.MAX_ATTEMPTS, None
+    )
+    assert [e.sender for e in recorder.prepared] == [ANNA]
+    [apology] = await load(store, Outbox, col(Outbox.key).endswith(":failed"))
+    assert apology.params["to"]["external_id"] == "anna"
+    assert kicks == [1]
+    await hub.deliverer.deliver_due(clock())
+    assert TURN_FAILED_TEXT in texts(web)
+    clock.advance(timedelta(hours=1))
+    assert await hub.run_due() == 0
+    assert await count(store, Outbox, col(Outbox.key).endswith(":failed")) == 1
+
+
+async def test_a_turn_whose_process_died_elsewhere_with_attempts_left_runs_again(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    await held_elsewhere(store, clock, "web:anna:1", attempts=inbox.MAX_ATTEMPTS - 1)
+    clock.advance(timedelta(minutes=1))
+    assert await hub.run_due() == 1
+    [row] = await load(store, InboxEvent)
+    assert (row.status, row.attempts) == (InboxStatus.DONE.value, inbox.MAX_ATTEMPTS)
+    assert await count(store, Outbox, col(Outbox.key).endswith(":failed")) == 0
+    assert web.calls and TURN_FAILED_TEXT not in texts(web)
+
+
+@POSTGRESQL_ONLY
+async def test_two_processes_finding_it_at_once_tell_the_sender_once(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two processes (here two hubs, each on connections of its own) find it at once: the
+    first parks it and, before it commits, the second looks and would park it too. The second
+    neither waits for the first nor parks it again: the sender is told once."""
+    first = Hub(store, Brain(store), Deliverer(store, {"web": web}), clock, workers=1)
+    await held_elsewhere(store, clock, "web:anna:1", attempts=inbox.MAX_ATTEMPTS)
+    clock.advance(timedelta(minutes=1))
+    parked_uncommitted, go_on = asyncio.Event(), asyncio.Event()
+
+    def executed(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        # The first parking statement holds its transaction open until the second is done.
+        parking = sql.startswith("UPDATE inbox_event SET status") and "error=" in sql
+        if parking and not parked_uncommitted.is_set():
+            parked_uncommitted.set()
+            await_only(go_on.wait())
+
+    event.listen(store.engine.sync_engine, "after_cursor_execute", executed)
+    running = asyncio.create_task(first.run_due())
+    try:
+        # A timeout, not a pause: waiting for the first's row lock would never end.
+        async with asyncio.timeout(10):
+            await parked_uncommitted.wait()
+            assert await hub.run_due() == 0
+        go_on.set()
+        assert await running == 0
+    finally:
+        go_on.set()
+        await asyncio.gather(running, return_exceptions=True)
+        event.remove(store.engine.sync_engine, "after_cursor_execute", executed)
+    parkings = [r for r in caplog.records if "its process stopped each time" in r.getMessage()]
+    assert len(parkings) == 1
+    assert await count(store, Outbox, col(Outbox.key).endswith(":failed")) == 1
+    await hub.deliverer.deliver_due(clock())
+    assert texts(web) == [TURN_FAILED_TEXT]
 
 
 async def test_an_inline_run_hands_back_its_first_reply_and_delivers_the_rest(
