@@ -9,11 +9,15 @@ and N/50 pending requests, bulk inserted in a scratch database (a SQLite file in
 directory; a PostgreSQL database named with --db-prefix, dropped after). Then, as of Monday
 1 March 2027 14:30 in Stockholm (when every rule is awake), it measures:
 
-- first_sweep: one sweep of every rule as the scheduler runs it, owing every digest due;
-  the first working day of a month, so the teams' monthly summaries are among them (a
-  third of the digests at 10,000 accounts);
+- first_sweep: one sweep of every rule at once, owing every digest due, as the scheduler's
+  catch-up at start and `kontobot nudges run` do (the heaviest sweep there is); the first
+  working day of a month, so the teams' monthly summaries are among them (a third of the
+  digests at 10,000 accounts);
 - first_sweep_ordinary_day: the same on the next day, Tuesday 2 March, an ordinary working
   day (no monthly summaries): the workload issue 13 measured (~28,000 digests at 10,000);
+- tick_<job>: the day's scheduled ticks on that Monday as the scheduler runs them
+  (scheduler.jobs.schedule: each job's first tick of the day, at its own time and with its
+  own rules, one after the other in time order, from an empty outbox);
 - repeat_sweep: the same sweep again, which can owe nothing new;
 - full_sweep: the rules run again over everything (`reuse=False`, as `kontobot nudges run`
   does, listing what is due piece by piece: scheduler.sweep.Listing), every digest already
@@ -62,7 +66,8 @@ from sqlmodel import SQLModel  # noqa: E402
 from data import migrate  # noqa: E402
 from data.db import Store  # noqa: E402
 from data.policy import NudgeConfig  # noqa: E402
-from scheduler.sweep import Listing, sweep  # noqa: E402
+from scheduler.jobs import schedule  # noqa: E402
+from scheduler.sweep import Listing, SweepResult, sweep  # noqa: E402
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime.combine(date(2027, 3, 1), clock(14, 30), tzinfo=STOCKHOLM).astimezone(UTC)
@@ -161,6 +166,17 @@ def register(n: int, seed: int = 5) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def ticks_of(day: date) -> list[tuple[datetime, str, tuple[str, ...]]]:
+    """(moment, job, rule kinds) of each scheduled job's first tick on `day`, in time order."""
+    midnight = datetime.combine(day, clock(0), tzinfo=STOCKHOLM)
+    ticks = []
+    for job, trigger, kinds in schedule(CONFIG):
+        fires = trigger.get_next_fire_time(None, midnight)
+        if fires is not None and fires.date() == day:
+            ticks.append((fires.astimezone(UTC), job, kinds))
+    return sorted(ticks)
+
+
 async def fill(store: Store, rows: dict[str, list[dict[str, Any]]]) -> float:
     started = time.perf_counter()
     tables = SQLModel.metadata.tables
@@ -210,6 +226,16 @@ async def measure(report: Report, database: str, url: str, n: int) -> None:
         await forget()
         report.add(database, n, "first_sweep_ordinary_day", seconds, await peak(ordinary), cpu)
         assert written > 0
+        await forget()
+        for moment, job, kinds in ticks_of(NOW.astimezone(STOCKHOLM).date()):
+
+            async def tick(
+                moment: datetime = moment, kinds: tuple[str, ...] = kinds
+            ) -> SweepResult:
+                return await sweep(store, moment, CONFIG, kinds=kinds)
+
+            seconds, cpu, _ = await clocked(tick)
+            report.add(database, n, f"tick_{job}", seconds, None, cpu)
         await forget()
         await first()
 
