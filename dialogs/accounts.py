@@ -1,13 +1,15 @@
 """`/accounts`: the person's accounts (the comms office: all of them), each with its
-compliance at a glance (data.compliance), a page at a time: the dashboard's register read
-model (data.dashboard_register) gives ACCOUNTS_SHOWN by number per page, with Previous /
-Next buttons and one for the dashboard, which has them all."""
+compliance at a glance, a page at a time: the dashboard's register read model
+(data.dashboard_register) gives ACCOUNTS_SHOWN by number per page, with what needs doing as
+the dashboard flags it, with Previous / Next buttons and one for the dashboard, which has them
+all; who is on duty and who monitored today come from data.compliance."""
 
 from __future__ import annotations
 
 from data import people
 from data.compliance import Compliance, compliance
 from data.dashboard import Viewer
+from data.dashboard_overview import COVERAGE_TARGET, RECENT_WORKING_DAYS, AccountState
 from data.dashboard_register import Wanted, register_page
 from data.models import AccountStatus, Role
 from data.nudge_state import snapshot
@@ -55,12 +57,13 @@ async def accounts(ctx: Ctx, host: Host, number: int = 1) -> Message:
     )
     title = ctx.tr("Accounts in the register") if sees_all else ctx.tr("Your accounts")
     items = []
-    for account in found:
+    for row in page.rows:
+        account = row.account
         status = ctx.tr(ACCOUNT_STATUS.get(account.status, account.status))
         lines = [f"{account_name(account.platform, account.handle)} · {account.unit} · {status}"]
         seen = glance.get(account.id or 0)
-        if seen is not None:
-            lines.extend(compliance_lines(ctx.tr, seen, known))
+        if seen is not None and row.state is not None:
+            lines.extend(compliance_lines(ctx.tr, row.state, seen, known))
         items.append((account.number, "\n".join(lines)))
     if page.pages <= 1:
         return Message(text=title, title=title, blocks=(Fields(tuple(items)),))
@@ -83,18 +86,30 @@ async def accounts(ctx: Ctx, host: Host, number: int = 1) -> Message:
 
 
 def compliance_lines(
-    tr: Translator, seen: Compliance, known: dict[int, str]
+    tr: Translator, state: AccountState, seen: Compliance, known: dict[int, str]
 ) -> list[str]:
-    """What needs doing first ("All in order" when nothing does), then how things stand."""
+    """What needs doing first, as the dashboard flags it (`state`, the register's read model:
+    "All in order" exactly when the dashboard says OK), then how things stand today (`seen`:
+    who is on duty, who monitored)."""
+    flags = state.flags
     lines = []
-    if seen.late_questions:
+    if "questions_late" in flags:
         lines.append(
-            tr("Questions not answered in the promised time: {count}", count=seen.late_questions)
+            tr("Questions not answered in the promised time: {count}", count=state.late_questions)
         )
-    if seen.archive_overdue_days:
-        lines.append(tr("Archiving overdue since {due}", due=seen.archive_due.isoformat()))
-    if seen.inactive_since is not None:
-        lines.append(tr("Looks inactive since {day}", day=seen.inactive_since.isoformat()))
+    if "archive_overdue" in flags and state.archive_due is not None:
+        lines.append(tr("Archiving overdue since {due}", due=state.archive_due.isoformat()))
+    if "inactive" in flags and state.inactive_since is not None:
+        lines.append(tr("Looks inactive since {day}", day=state.inactive_since.isoformat()))
+    if "monitoring_gap" in flags:
+        lines.append(tr(
+            "Monitoring gap: {percent}% of the days owed lately were monitored; at least {target}%, and one of the last {recent}, are expected.",
+            percent=round((state.coverage or 0) * 100), target=round(COVERAGE_TARGET * 100),
+            recent=RECENT_WORKING_DAYS,
+        ))
+    due_soon = "archive_due" in flags
+    if due_soon:
+        lines.append(tr("Next archiving due: {due}", due=seen.archive_due.isoformat()))
     if not lines:
         lines.append(tr("All in order"))
     if seen.open_questions and not seen.late_questions:
@@ -112,6 +127,6 @@ def compliance_lines(
             ))
     elif seen.monitored_by is not None:
         lines.append(tr("Monitored today by {name}", name=known.get(seen.monitored_by, "?")))
-    if not seen.archive_overdue_days:
+    if not seen.archive_overdue_days and not due_soon:
         lines.append(tr("Next archiving due: {due}", due=seen.archive_due.isoformat()))
     return lines

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from data import closure, monitoring, questions
+from data import closure, monitoring, people, questions
+from data.dashboard import Viewer
+from data.dashboard_register import Wanted, register_page
 from data.db import Store
 from dialogs.accounts import ACCOUNTS_SHOWN
 from tests.helpers import T0, Cast, make_roles
@@ -14,6 +16,11 @@ from tests.helpers.chat import CastSenders, buttons, cast_senders, fields, only,
 from tests.helpers.nudging import CONFIG, account_of, at, chat
 
 WEDNESDAY = T0 + timedelta(days=2)
+# Nothing monitored on the days owed so far (Monday and Tuesday): the dashboard's flag.
+GAP = (
+    "Monitoring gap: 0% of the days owed lately were monitored; at least 80%, and one of the "
+    "last 3, are expected."
+)
 
 
 async def test_a_new_account_is_in_order(store: Store, cast: Cast, who: CastSenders) -> None:
@@ -42,6 +49,7 @@ async def test_what_needs_doing_comes_first(store: Store, cast: Cast, who: CastS
     [(number, glance)] = fields(reply).items()
     assert glance.splitlines()[1:] == [
         "Questions not answered in the promised time: 1",
+        GAP,
         "On duty today: Anna Berg",
         "Next archiving due: 2027-09-01",
     ]
@@ -60,6 +68,7 @@ async def test_what_needs_doing_comes_first(store: Store, cast: Cast, who: CastS
         "Questions not answered in the promised time: 2",
         "Archiving overdue since 2027-09-01",
         "Looks inactive since 2027-03-18",
+        GAP,
         "On duty today: Bo Ek",
     ]
 
@@ -151,3 +160,43 @@ async def test_a_long_register_is_paged_with_a_way_to_the_dashboard(
     assert list(fields(only(await eva.click("accounts:page", value="99")))) == list(fields(last))
     [refused] = await eva.click("accounts:page", value="x")
     assert refused.ephemeral
+
+
+async def test_all_in_order_only_when_the_dashboard_says_ok(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """Monitored on each of the last three working days, but on too few of the days owed
+    lately: not inactive, no question late, yet the dashboard flags a monitoring gap, and
+    /accounts says so rather than "All in order"; archiving due within two weeks is on the
+    dashboard's list of what needs doing too."""
+    account = await account_of(store, cast)
+    now = at(T0.date() + timedelta(days=35), 10)  # Monday 5 April 2027
+    day = now.date()
+    for _ in range(3):  # Friday, Thursday, Wednesday
+        day = CONFIG.monitoring.previous_working_day(day)
+        async with store.transaction() as session:
+            await monitoring.check_in(
+                session, account_id=account, person_id=cast.requester, day=day,
+                kind="monitored", now=at(day, 16), calendar=CONFIG.calendar,
+            )
+    async with store.read() as session:
+        page = await register_page(
+            session, Viewer(await people.get_person(session, cast.requester), False),
+            Wanted(), now=now, config=CONFIG,
+        )
+    [row] = page.rows
+    assert row.flags == ("monitoring_gap",) and row.state is not None
+    reply = only(await chat(store, who.requester, now).command("accounts"))
+    percent = round((row.state.coverage or 0) * 100)
+    assert fields(reply)["SOME-2027-0001"].splitlines()[1] == (
+        f"Monitoring gap: {percent}% of the days owed lately were monitored; at least 80%, "
+        "and one of the last 3, are expected."
+    )
+    assert "All in order" not in fields(reply)["SOME-2027-0001"]
+
+    # Two weeks before the archiving's due date, the dashboard lists it, and so does chat,
+    # first.
+    august = at(T0.date().replace(month=8, day=20), 10)
+    reply = only(await chat(store, who.requester, august).command("accounts"))
+    lines = fields(reply)["SOME-2027-0001"].splitlines()
+    assert "Next archiving due: 2027-09-01" in lines[1:-1] and "All in order" not in lines
