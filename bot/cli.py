@@ -6,13 +6,18 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import ValidationError
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.scheduling import nudge_config
@@ -43,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
-    serve.add_argument("--port", type=int, default=3978, help="port to listen on (default 3978)")
+    serve.add_argument("--port", type=_port, default=3978, help="port to listen on (default 3978)")
     turns = commands.add_parser(
         "turns", help="run turns, the outbox and the nudges (started by `serve`, not by hand)"
     )
@@ -72,7 +77,9 @@ def parser() -> argparse.ArgumentParser:
     package.add_argument(
         "--output", default="kontobot-teams.zip", help="where to write it (default %(default)s)"
     )
-    package.add_argument("--app-id", help="the bot's Microsoft app id (default MICROSOFT_APP_ID)")
+    package.add_argument(
+        "--app-id", type=_app_id, help="the bot's Microsoft app id (default MICROSOFT_APP_ID)"
+    )
     nudges = commands.add_parser("nudges", help="the scheduled reminders")
     nudge_commands = nudges.add_subparsers(dest="nudges_command", required=True, metavar="ACTION")
     run = nudge_commands.add_parser(
@@ -147,6 +154,35 @@ def _iso_time(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not between 0 and 65535")
+    return port
+
+
+def _guid(value: str) -> str | None:
+    """A Microsoft app id as Teams' app manifest requires it of `id` and `botId` (a GUID);
+    None when `value` is none."""
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+NOT_A_GUID = "not a Microsoft app id (a GUID such as 00000000-0000-0000-0000-000000000000)"
+
+
+def _app_id(value: str) -> str:
+    app_id = _guid(value)
+    if app_id is None:
+        raise argparse.ArgumentTypeError(f"{NOT_A_GUID}: {value!r}")
+    return app_id
+
+
 def _days(value: str) -> int:
     # As KONTOBOT_RETENTION_DAYS (bot/settings.py): a cut-off further back leaves the calendar.
     try:
@@ -169,7 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     # operator acts on: our own lines say what was done. Their warnings still show.
     for chatty in ("alembic", "apscheduler"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # A setting an operator mistyped: named, in a line each, not a traceback.
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or "settings"
+            log.error("%s: %s", where, problem["msg"])
+        return 2
     if args.command in ("nudges", "prune"):
         # The CLI is where the wall clock is read; below, the time is an argument.
         wall = datetime.now(UTC)
@@ -181,10 +224,17 @@ def main(argv: list[str] | None = None) -> int:
             args.refuse(f"argument --as-of: {error}")
     try:
         return _run(args, settings)
-    except UnsupportedDatabase as error:
+    except (UnsupportedDatabase, ArgumentError) as error:
+        # ArgumentError: a URL SQLAlchemy cannot read at all.
         log.error("KONTOBOT_DATABASE_URL: %s", error)
         return 2
-    except RuntimeError as error:
+    except BrokenPipeError:
+        # What we wrote is no longer read (`kontobot export | head`): nothing more to say,
+        # and stdout pointed elsewhere so that closing it at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (RuntimeError, OSError) as error:
+        # OSError: a file that cannot be written, a port taken, a host unknown.
         log.error("%s", error)
         return 1
 
@@ -324,6 +374,8 @@ def _teams_package(settings: Settings, app_id: str | None, output: Path) -> int:
     app_id = app_id or settings.microsoft_app_id
     if not app_id:
         raise RuntimeError("set MICROSOFT_APP_ID (or pass --app-id): the package names the bot")
+    if _guid(app_id) is None:
+        raise RuntimeError(f"MICROSOFT_APP_ID is {NOT_A_GUID}: {app_id!r}")
     from bot.teams import package as teams_package
 
     teams_package.build(app_id, output)
@@ -338,16 +390,33 @@ async def _database(settings: Settings) -> AsyncIterator[Store]:
     current schema is refused by data.migrate.require_current)."""
     store = Store.from_url(settings.database_url, create=False)
     try:
-        await require_current(store.engine)
+        async with _reaching(settings):
+            await require_current(store.engine)
         yield store
     finally:
         await store.close()
 
 
+@contextlib.asynccontextmanager
+async def _reaching(settings: Settings) -> AsyncIterator[None]:
+    """A database that cannot be reached (a server down, a database name mistyped) said in
+    one line naming it (its password hidden), not as the driver's traceback."""
+    try:
+        yield
+    except (DBAPIError, OSError) as error:
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        first = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+        raise RuntimeError(
+            f"cannot open the database at {where} (KONTOBOT_DATABASE_URL): {first}"
+        ) from None
+
+
 async def _migrate(settings: Settings) -> None:
     store = Store.from_url(settings.database_url)
     try:
-        await migrate(store.engine)
+        async with _reaching(settings):
+            await migrate(store.engine)
     finally:
         await store.close()
 
@@ -389,8 +458,9 @@ def _as_of(
 async def _prune(settings: Settings, now: datetime, days: int | None) -> int:
     keep = settings.retention_days if days is None else days
     if keep < 1:
-        log.error("the retention is %s days: nothing is deleted (give --days 1 or more)", keep)
-        return 2
+        # 0 keeps everything (KONTOBOT_RETENTION_DAYS): a nightly cron job has nothing to do.
+        log.info("the retention is 0 days, so everything is kept: nothing is deleted")
+        return 0
     async with _database(settings) as store:
         pruned = await retention.prune(store, now=now, days=keep)
     log.info("deleted %s", pruned)

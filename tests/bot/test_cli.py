@@ -10,6 +10,7 @@ import asyncio
 import csv
 import io
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -41,9 +42,10 @@ from dialogs.explain import REASONS
 from dialogs.i18n import Translator
 from dialogs.router import Brain
 from hub.identities import Identities
+from tests.conftest import DEFAULT_POSTGRES_URL
 from tests.helpers import T0
 from tests.helpers.journey import card_value, click, latest_request, open_account
-from tests.helpers.server import KONTOBOT, ROOT, cli_env, serving, stop
+from tests.helpers.server import KONTOBOT, ROOT, cli_env, free_port, serving, stop
 
 BEHIND = "database schema is behind: run `kontobot migrate`"
 REFUSALS = {"tables_without_a_revision": "did not create", "unknown_revision": "does not know"}
@@ -56,14 +58,17 @@ class Run:
     err: str
 
 
-async def kontobot(database_url: str, cwd: Path, *args: str, program: str | None = None) -> Run:
+async def kontobot(
+    database_url: str, cwd: Path, *args: str, program: str | None = None, **env: str
+) -> Run:
+    """`kontobot *args` on `database_url`, with `env` besides (settings as KONTOBOT_...)."""
     command = [program] if program else [str(KONTOBOT)]
     if program == sys.executable:
         command += ["-m", "bot.cli"]
     process = await asyncio.create_subprocess_exec(
         *command,
         *args,
-        env=cli_env(database_url),
+        env=cli_env(database_url, **env),
         cwd=cwd,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -198,6 +203,74 @@ async def test_an_unsupported_database_is_a_usage_error(tmp_path: Path) -> None:
     assert run.code == 2, run.err
     assert "unsupported database 'mysql': use sqlite:// or postgresql://" in run.err
     assert "Traceback" not in run.err, run.err
+
+
+async def test_a_database_that_cannot_be_reached_is_said_in_one_line(tmp_path: Path) -> None:
+    """A server that is not there, a database name mistyped on one that is: named (its
+    password hidden), exit 1; a URL that is no URL: a usage error. Never a traceback."""
+    nobody = free_port()
+    server = os.environ.get("KONTOBOT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    missing = server.rsplit("/", 1)[0] + "/kontobot_no_such_database"
+    cases = {
+        f"postgresql://kb:s3cret@127.0.0.1:{nobody}/kontobot": (1, f"127.0.0.1:{nobody}"),
+        missing: (1, "kontobot_no_such_database"),
+        "garbage": (2, "KONTOBOT_DATABASE_URL"),
+    }
+    for url, (code, named) in cases.items():
+        for args in (("export",), ("migrate",)):
+            run = await kontobot(url, tmp_path, *args)
+            assert run.code == code, (url, args, run.err)
+            assert named in run.err and "Traceback" not in run.err, (url, args, run.err)
+            assert "s3cret" not in run.err
+            if code == 1:
+                assert "cannot open the database at" in run.err, run.err
+
+
+async def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kontobot.db'}"
+    for name, value in (
+        ("KONTOBOT_RETENTION_DAYS", "-5"), ("KONTOBOT_TIMEZONE", "Mars/Olympus"),
+        ("KONTOBOT_CLOSURE_DAYS", "2027-13-01"), ("KONTOBOT_WEB_CHAT", "maybe"),
+    ):
+        run = await kontobot(url, tmp_path, "export", **{name: value})
+        assert run.code == 2, (name, run.err)
+        assert name in run.err and "Traceback" not in run.err, (name, run.err)
+    assert not (tmp_path / "kontobot.db").exists()
+
+
+async def test_an_export_read_no_further_stops_quietly(tmp_path: Path) -> None:
+    """`kontobot export | head`: once nobody reads what it writes, it stops, without a
+    traceback."""
+    url = f"sqlite:///{tmp_path / 'kontobot.db'}"
+    assert (await kontobot(url, tmp_path, "migrate")).code == 0
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        process = await asyncio.create_subprocess_exec(
+            str(KONTOBOT), "export", env=cli_env(url), cwd=tmp_path, stdout=write,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    finally:
+        os.close(write)
+    _, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 1, err.decode()
+    assert "Traceback" not in err.decode() and "Exception ignored" not in err.decode()
+
+
+async def test_a_port_taken_is_said_in_one_line(tmp_path: Path) -> None:
+    taken = socket.socket()
+    with closing(taken):
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        run = await kontobot(
+            f"sqlite:///{tmp_path / 'kontobot.db'}", tmp_path, "serve", "--host", "127.0.0.1",
+            "--port", port,
+        )
+    assert run.code == 1, run.err
+    assert "Traceback" not in run.err and "address already in use" in run.err.lower()
+    wrong = await kontobot("sqlite://", tmp_path, "serve", "--port", "99999")
+    assert wrong.code == 2 and "99999 is not between 0 and 65535" in wrong.err
 
 
 async def _register_one_account(database_url: str) -> str:

@@ -90,3 +90,18 @@ def test_without_an_app_id_there_is_no_package(env: Path, caplog: pytest.LogCapt
     assert main(["teams-package"]) == 1
     assert "MICROSOFT_APP_ID" in caplog.text
     assert not (env / "kontobot-teams.zip").exists()
+
+
+def test_an_app_id_that_is_no_guid_makes_no_package(
+    env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Teams refuses a manifest whose `id` and `botId` are not GUIDs: none is made."""
+    with pytest.raises(SystemExit) as usage:
+        main(["teams-package", "--app-id", 'x"y', "--output", "a.zip"])
+    assert usage.value.code == 2
+    assert "not a Microsoft app id" in capsys.readouterr().err
+    monkeypatch.setenv("MICROSOFT_APP_ID", "not-a-guid")
+    assert main(["teams-package", "--output", "a.zip"]) == 1
+    assert "MICROSOFT_APP_ID is not a Microsoft app id" in caplog.text
+    assert not (env / "a.zip").exists()
