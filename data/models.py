@@ -237,8 +237,9 @@ class Outbox(SQLModel, table=True):
         # a year owes: a decision finds its request's cards through it, and so does the
         # retention, which keeps those still waiting (data.requests.cards_of). Partial, so
         # owing a digest costs it nothing.
+        # On PostgreSQL by text_pattern_ops: a prefix is sought whatever the collation.
         Index("ix_outbox_approval_cards", "key", sqlite_where=_APPROVAL_CARDS,
-              postgresql_where=_APPROVAL_CARDS),
+              postgresql_where=_APPROVAL_CARDS, postgresql_ops={"key": "text_pattern_ops"}),
     )
 
     id: int | None = Field(default=None, primary_key=True)

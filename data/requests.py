@@ -30,6 +30,7 @@ from data.models import (
 from data.policy import REROUTE_AFTER_WORKING_DAYS
 from data.register import check_handle_open, lock_handle, register_account
 from data.rota import WorkingDays
+from data.upsert import dialect_of
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,23 @@ def card_key(request: AccountRequest, approver_id: int | None = None) -> str:
     return f"{APPROVAL_CARD}:{request.id}:{request.round}:{request.stage}:{approver}"
 
 
-def cards_of(request_id: int) -> tuple[ColumnElement[bool], ...]:
+def cards_of(dialect: str, request_id: int) -> tuple[ColumnElement[bool], ...]:
     """Where the outbox holds request `request_id`'s approval cards, of every round, stage and
-    approver (card_key) and their rewrites, read through the index that holds the cards alone
-    (ix_outbox_approval_cards), not the whole outbox. The kind is written into the statement,
-    not bound: SQLite uses a partial index only when the statement itself says its
-    condition."""
-    return (
-        col(Outbox.kind) == literal(APPROVAL_CARD, literal_execute=True),
-        col(Outbox.key).startswith(f"{APPROVAL_CARD}:{request_id}:"),
-    )
+    approver (card_key) and their rewrites: sought in the index that holds the cards alone
+    (ix_outbox_approval_cards), not read from every key of the outbox. Its kind and the
+    keys' prefix are written into the statement, not bound: SQLite uses a partial index, and
+    PostgreSQL a pattern index, only when the statement itself says what they hold."""
+    prefix = f"{APPROVAL_CARD}:{request_id}:"
+    key = col(Outbox.key)
+    kind = col(Outbox.kind) == literal(APPROVAL_CARD, literal_execute=True)
+    if dialect == "postgresql":
+        # Sought through the index's text_pattern_ops, whatever the database's collation; its
+        # "_" escaped (by LIKE's default escape), or the prefix sought would end before it.
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return kind, key.like(literal(f"{pattern}%", literal_execute=True))
+    # SQLite orders keys byte by byte, so the prefix's keys are a range of its index (its
+    # LIKE, which ignores case, could only read them all).
+    return kind, key >= prefix, key < prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 async def get_request(session: AsyncSession, request_id: int) -> AccountRequest:
@@ -706,7 +714,9 @@ async def _refresh_cards(
     decided what and when: the card acted on (`own`) and those of earlier stages alike."""
     assert request.id is not None
     cards = await session.exec(
-        select(Outbox).where(*cards_of(request.id), col(Outbox.update_of).is_(None))
+        select(Outbox).where(
+            *cards_of(dialect_of(session), request.id), col(Outbox.update_of).is_(None)
+        )
     )
     for card in list(cards):
         await outbox.enqueue(

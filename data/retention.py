@@ -210,6 +210,7 @@ async def _waiting_cards(store: Store) -> frozenset[int]:
     few through the approval cards' index and the outbox's unique key, not by reading the
     outbox, which holds millions of rows."""
     async with store.read() as session:
+        dialect = dialect_of(session)
         found: list[dict[str, str]] = []
         pending = select(col(AccountRequest.id)).where(
             col(AccountRequest.status) == RequestStatus.PENDING.value
@@ -217,7 +218,7 @@ async def _waiting_cards(store: Store) -> frozenset[int]:
         for request_id in list(await session.exec(pending)):
             assert request_id is not None
             found += await session.exec(select(col(Outbox.delivered)).where(
-                *requests.cards_of(request_id), col(Outbox.update_of).is_(None)
+                *requests.cards_of(dialect, request_id), col(Outbox.update_of).is_(None)
             ))
         keys = [experts.card_key(referral) for referral in await session.exec(
             select(QuestionReferral).where(

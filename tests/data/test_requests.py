@@ -21,6 +21,7 @@ from data.models import (
     Outbox,
     RequestStatus,
 )
+from data.upsert import dialect_of
 from tests.helpers import (
     T0,
     Cast,
@@ -748,16 +749,16 @@ async def test_an_account_already_registered_is_not_requested_or_registered_agai
 
 
 async def test_a_requests_cards_are_read_through_the_cards_index(store: Store, cast: Cast) -> None:
-    """A decision finds its request's approval cards (and the retention those waiting)
-    through the partial index that holds the cards alone, not by reading every key of an
-    outbox of millions of digests: the index is usable for the statement as it is sent (its
-    kind written into it, not bound)."""
+    """A decision finds its request's approval cards (and the retention those waiting) by
+    seeking them in the partial index that holds the cards alone, not by reading every key of
+    an outbox of millions of digests, nor every card ever owed: the index is sought for the
+    statement as it is sent (its kind and prefix written into it, not bound)."""
     request = await submit(store, cast)
     assert request.id is not None
-    statement = select(Outbox.key).where(
-        *requests.cards_of(request.id), col(Outbox.update_of).is_(None)
-    )
     async with store.transaction() as session:
+        statement = select(Outbox.key).where(
+            *requests.cards_of(dialect_of(session), request.id), col(Outbox.update_of).is_(None)
+        )
         assert list(await session.exec(statement)) == [
             f"approval_card:{request.id}:1:manager:{cast.manager}"
         ]
@@ -774,11 +775,17 @@ async def test_a_requests_cards_are_read_through_the_cards_index(store: Store, c
             await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
             await connection.exec_driver_sql(f"PREPARE cards AS {compiled}")
-            given = ", ".join(f"'{value}'" for value in values)
-            plan = (await connection.exec_driver_sql(f"EXPLAIN EXECUTE cards({given})")).all()
+            given = f"({', '.join(repr(str(value)) for value in values)})" if values else ""
+            plan = (await connection.exec_driver_sql(f"EXPLAIN EXECUTE cards{given}")).all()
             await connection.exec_driver_sql("DEALLOCATE cards")
         else:
             plan = (await connection.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {compiled}", values
             )).all()
-    assert "ix_outbox_approval_cards" in " ".join(str(row) for row in plan)
+    shown = " ".join(str(row) for row in plan)
+    # Sought, not read whole: a range of the index's keys.
+    if connection.dialect.name == "postgresql":
+        assert "Index Scan using ix_outbox_approval_cards" in shown
+        assert f"~<~ 'approval_card:{request.id};'" in shown
+    else:
+        assert "SEARCH outbox USING INDEX ix_outbox_approval_cards (key>? AND key<?)" in shown

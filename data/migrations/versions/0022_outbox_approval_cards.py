@@ -4,7 +4,8 @@ A decision rewrites every approval card of its request, found by their keys' com
 ("approval_card:{request}:"), and the retention keeps the web chat's copies of those still
 waiting. A LIKE on the key read every key of the outbox (SQLite's LIKE ignores case; PostgreSQL's
 wants the "C" collation), which holds millions of digests and replies at scale. A partial
-index holds the cards alone: a few a request.
+index holds the cards alone (a few a request), sought by prefix: on SQLite as a range of keys,
+on PostgreSQL by text_pattern_ops, whatever the database's collation.
 
 Revision ID: 0022_outbox_approval_cards
 Revises: 0021_web_message_ids_once
@@ -28,7 +29,7 @@ _CARDS = sa.text("kind = 'approval_card'")
 def upgrade() -> None:
     op.create_index(
         'ix_outbox_approval_cards', 'outbox', ['key'], unique=False,
-        sqlite_where=_CARDS, postgresql_where=_CARDS,
+        sqlite_where=_CARDS, postgresql_where=_CARDS, postgresql_ops={'key': 'text_pattern_ops'},
     )
 
 
