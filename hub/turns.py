@@ -494,6 +494,10 @@ class Hub:
             to = reply_to(event.sender)
             for n, reply in enumerate(replies):
                 if take_first and n == 0:
+                    if reply.in_place and card:
+                        # The caller's answer rewrites the clicked card: on record as sent, so
+                        # that the next click on it finds it as it reads now (_clicked).
+                        await self._answered_in_place(session, row, person.id, reply, card, now)
                     continue
                 target, unsent = card, None
                 if reply.in_place and not target:
@@ -540,6 +544,21 @@ class Hub:
                 following = claimed[0] if claimed else None
             others = outbox.for_delivery(session)
         return replies, owed, following, others
+
+    @staticmethod
+    async def _answered_in_place(
+        session: AsyncSession, row: InboxEvent, person_id: int, reply: Reply, card: str,
+        now: datetime,
+    ) -> None:
+        answered = await outbox.enqueue_claimed(
+            session, key=reply_key(row.key, 0), kind=REPLY, now=now, recipient_id=person_id,
+            params={"message": to_dict(reply.message), "ephemeral": False,
+                    "platform": row.platform, UPDATE: card},
+        )
+        if answered is not None and answered.id is not None:
+            await outbox.mark_sent(
+                session, row_id=answered.id, now=now, delivered={row.platform: card}
+            )
 
     @staticmethod
     async def _card_of(

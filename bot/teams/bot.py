@@ -87,7 +87,12 @@ class TeamsBot:
             return await self._card_for(sender, _value(incoming))
         if not replies or not incoming.personal:
             return render.message_response("")
-        return render.card_response(replies[0].message)
+        first = replies[0]
+        if first.ephemeral and not first.in_place and render.text_only(first.message):
+            # Said beside the card (a refusal that may pass, a note): Teams shows the text and
+            # keeps the card as it was, its buttons with it.
+            return render.message_response(first.message.text)
+        return render.card_response(first.message)
 
     @staticmethod
     def _keyed(incoming: Incoming, event: Event) -> tuple[str, Event, dict[str, Any]]:

@@ -138,6 +138,12 @@ def card_response(message: Message, *, live_for: str | None = None) -> dict[str,
     return {"statusCode": 200, "type": CARD_TYPE, "value": card(message, live_for=live_for)}
 
 
+def text_only(message: Message) -> bool:
+    """Whether `message` is text alone (no button, link or input): what an invoke's response
+    can say beside a card (message_response) without losing any of it."""
+    return all(isinstance(block, (Paragraph, Context)) for block in message.blocks)
+
+
 def message_response(text: str) -> dict[str, Any]:
     """The body of an invoke response that leaves the card as it is and shows `text`.
 
