@@ -452,7 +452,9 @@ class Brain:
         be found, the person is told beside it. The refused click changed nothing (its
         savepoint), so the card is looked up now if it was not before."""
         said = explain(ctx.tr, error)
-        if card is None and clicked is not None and action.action in SETTLES:
+        settles = SETTLES.get(action.action)
+        looked = settles is not None and settles(action)
+        if not looked and clicked is not None and settles is not None:
             card = await clicked()
         if card is None:
             return [note(said, ephemeral=True)]

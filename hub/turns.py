@@ -22,7 +22,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -103,6 +103,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# How long a worker chains turns in a backlog before it looks again (Hub.look_every): well
+# inside an inbox lease, so what a process that died left is parked soon after the lease ends.
+LOOK_EVERY = timedelta(seconds=5)
+
 # How many of the newest messages to a person are searched for the card they clicked, and how
 # many are read at a time.
 CLICKED_WINDOW = 100
@@ -170,6 +174,11 @@ class Hub:
         self._stopping = False
         # Set when other processes run the workers (bot/turn_processes.py): what wakes them.
         self.elsewhere: Callable[[], None] | None = None
+        # How long a worker goes from turn to turn claiming the next event in the turn's own
+        # transaction (the cheapest way) before it looks through `_claim` again, which also
+        # parks what a process that died elsewhere left on its last attempt: in a backlog
+        # that never lets a worker idle, its sender's later events would wait till it ends.
+        self.look_every = LOOK_EVERY
 
     def register(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
@@ -348,17 +357,24 @@ class Hub:
         """Run what may run now, one row after another (tests, and the CLI); the count run."""
         await self.intake.settle()
         ran = 0
+        looked = self.clock()
         row = await self._claim() if limit > 0 else None
         while row is not None:
             ran += 1
-            row = (await self._run(row, chain=ran < limit))[1]
+            row = (await self._run(row, chain=ran < limit and self._chains(looked)))[1]
             if row is None and ran < limit:
+                looked = self.clock()
                 row = await self._claim()
         return ran
+
+    def _chains(self, looked: datetime) -> bool:
+        """Whether a turn claims the next event itself, `_claim` having looked at `looked`."""
+        return self.clock() - looked < self.look_every
 
     async def _loop(self) -> None:
         # A row this worker claimed in the transaction that finished its last turn.
         row: InboxEvent | None = None
+        looked = self.clock()
         while True:
             if self._stopping:
                 if row is not None:
@@ -366,13 +382,14 @@ class Hub:
                     await self._let_go(row)
                 return
             if row is None:
+                looked = self.clock()
                 try:
                     row = await self._claim()
                 except Exception:
                     log.exception("inbox: claiming failed; trying again shortly")
                     row = None
             if row is not None:
-                row = (await self._run(row, chain=True))[1]
+                row = (await self._run(row, chain=self._chains(looked)))[1]
                 continue
             # Nothing to run here: wait for a new event, or look again shortly (a retry come
             # due, a lease run out, an event received by another process).
@@ -388,8 +405,11 @@ class Hub:
             waiting = await inbox.waiting(session, now=self.clock())
         if waiting.to_park:
             # Rare (a process died on an event's last attempt); the sender's later events may
-            # run once it is parked, so a claim follows.
-            await self._park_stopped()
+            # run once it is parked, so a claim follows, even when parking failed.
+            try:
+                await self._park_stopped()
+            except Exception:
+                log.exception("inbox: parking what a stopped process left failed; claiming")
         elif not waiting.to_claim:
             return None
         async with self.store.transaction() as session:

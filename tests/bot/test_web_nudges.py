@@ -228,22 +228,32 @@ async def test_a_click_settles_its_own_row_of_a_digest_in_place(
     assert sv("✓ You chose: {answer}", answer=sv("I can't today")) in card.text
 
 
+async def _archiving_cards(chat: WebChat, clock: Clock) -> tuple[int, Shown, Shown]:
+    """The account, and Anna's and Björn's copies of its archiving reminder (18 August)."""
+    store: Store = chat.client.app[STORE]
+    account = await demo_account(store)
+    now = at(date(2027, 8, 18), 9, 5)
+    clock.now = now
+    await sweep(store, now, CONFIG)
+    while await chat.client.app[DELIVERER].deliver_due(now):
+        pass
+    theirs = await chat.wait_for_text("anna", en("Time to archive the profile page"))
+    his = await chat.wait_for_text("bjorn", sv("Time to archive the profile page"))
+    return account, theirs, his
+
+
 async def test_a_refused_click_leaves_the_card_as_it_was(
     web: tuple[WebChat, Clock],
 ) -> None:
-    """A click the domain refuses for a reason that may pass (here a day not come yet) is
-    told beside the card, and the card keeps its buttons (nothing was settled)."""
+    """A click the domain refuses for a reason that may pass (here a location too long) is
+    told beside the card, and the card stays as it was, its buttons with it."""
     chat, clock = web
-    store: Store = chat.client.app[STORE]
-    account = await demo_account(store)
-    morning = await _morning_card(chat, clock, at(MONDAY.replace(day=2), 11))
-    before = morning.pressable()
-    await chat.act("bjorn", "duty:monitored", value=f"{account}:2027-03-03", message=morning.id)
-    await chat.wait_for(
-        "bjorn", lambda ms: len([m for m in ms if m.id > morning.id]) >= 1
-    )
-    [card] = [m for m in await chat.messages("bjorn") if m.id == morning.id]
-    assert card.pressable() == before != []
+    _, card, _ = await _archiving_cards(chat, clock)
+    [(done, value)] = [p for p in card.pressable() if p[0] == "archive:done"]
+    await chat.act("anna", done, value=value, text="x" * 1001, message=card.id)
+    await chat.wait_for_text("anna", "1001")
+    [after] = [m for m in await chat.messages("anna") if m.id == card.id]
+    assert (after.text, after.pressable()) == (card.text, card.pressable())
 
 
 async def test_a_click_on_a_closed_accounts_card_settles_it(
@@ -281,16 +291,8 @@ async def test_a_click_too_late_settles_the_card_and_says_who_did_it(
     *Snooze a week* on his copy: nothing is snoozed, and his card stops offering what can no
     longer be done, saying in its place who recorded the archiving, when and where."""
     chat, clock = web
-    app = chat.client.app
-    store: Store = app[STORE]
-    account = await demo_account(store)
-    now = at(date(2027, 8, 18), 9, 5)
-    clock.now = now
-    await sweep(store, now, CONFIG)
-    while await app[DELIVERER].deliver_due(now):
-        pass
-    theirs = await chat.wait_for_text("anna", en("Time to archive the profile page"))
-    his = await chat.wait_for_text("bjorn", sv("Time to archive the profile page"))
+    store: Store = chat.client.app[STORE]
+    account, theirs, his = await _archiving_cards(chat, clock)
     [(done, value)] = [p for p in theirs.pressable() if p[0] == "archive:done"]
     assert ("archive:snooze", value) in his.pressable()
 

@@ -33,6 +33,7 @@ from tests.helpers.kinds import POSTGRESQL_ONLY, SQLITE_ONLY
 
 EN = Translator("en")
 ANNA = Sender("web", "anna", display_name="Anna Andersson", email="anna@ki.se", locale="en")
+BO = Sender("web", "bo", display_name="Bo Ek", email="bo@ki.se", locale="en")
 FIRST_QUESTION = EN("Which platform is the account on?")
 TURN_FAILED_TEXT = EN(
     "Something went wrong ({code}). Please try again. If it keeps happening, write to "
@@ -284,6 +285,32 @@ async def test_a_turn_whose_process_died_elsewhere_on_its_last_attempt_is_parked
     clock.advance(timedelta(hours=1))
     assert await hub.run_due() == 0
     assert await count(store, Outbox, col(Outbox.key).endswith(":failed")) == 1
+
+
+async def test_in_a_backlog_what_a_process_left_is_parked_soon_after_its_lease(
+    hub: Hub, store: Store, web: RecordingChannel, clock: Clock
+) -> None:
+    """Bo's events keep the worker busy (each turn takes ten seconds here), so it never idles;
+    meanwhile the lease of Anna's event, held by a process that died elsewhere on its last
+    attempt, runs out. The worker still looks now and then (Hub.look_every): Anna's event is
+    parked and her later one runs, rather than after the whole backlog."""
+
+    class Slow(Recorder):
+        async def prepare(self, event: Event, context: dict[str, Any]) -> Event:
+            clock.advance(timedelta(seconds=10))
+            return await super().prepare(event, context)
+
+    slow = Slow()
+    hub.register(slow)
+    await held_elsewhere(store, clock, "web:anna:1", attempts=inbox.MAX_ATTEMPTS)
+    await hub.receive("web:anna:2", Text(ANNA, "help"))
+    for n in range(6):
+        await hub.receive(f"web:bo:{n}", Text(BO, "help"))
+    assert await hub.run_due() == 7
+    # Lease 15 s: two of Bo's turns, then the look that parks Anna's first event.
+    assert [e.sender for e in slow.prepared] == [BO, BO, ANNA, BO, BO, BO, BO]
+    [row] = await load(store, InboxEvent, InboxEvent.key == "web:anna:1")
+    assert row.status == InboxStatus.PARKED.value
 
 
 async def test_a_turn_whose_process_died_elsewhere_with_attempts_left_runs_again(
