@@ -26,6 +26,7 @@ from data import directory, export, parked, register, retention, tokens
 from data.db import Store, UnsupportedDatabase
 from data.errors import DomainError, Invalid
 from data.migrate import migrate, require_current
+from data.terminal import printable
 from data.workdays import EPOCH
 from dialogs.text import clean
 from scheduler import sweep
@@ -487,7 +488,7 @@ async def _nudges_run(settings: Settings, now: datetime, dry_run: bool) -> str:
 
 def _shown(text: str, width: int) -> str:
     """One line of what an event or its error said, safe to print on a terminal."""
-    line = "".join(c if c.isprintable() else "?" for c in text.strip().split("\n")[0])
+    line = printable(text.strip().split("\n")[0])
     return line if len(line) <= width else line[: width - 1] + "…"
 
 

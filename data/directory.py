@@ -68,9 +68,13 @@ class DirectoryUnavailable(Exception):
 
 
 def normalise_text(raw: str) -> str:
-    """Text as it is stored: NFC, without surrounding space or invisible format characters."""
+    """Text as it is stored: NFC, without surrounding space, invisible format characters or
+    control characters (an escape sequence, a bell); runs of space (new lines and tabs
+    included) one space."""
     text = unicodedata.normalize("NFC", raw)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = "".join(
+        c for c in text if c.isspace() or unicodedata.category(c) not in ("Cf", "Cc")
+    )
     return " ".join(text.split())
 
 

@@ -339,7 +339,9 @@ def as_csv(
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     if header:
         writer.writeheader()
-    writer.writerows({name: neutralise(_cell(row[name])) for name in columns} for row in rows)
+    writer.writerows(
+        {name: _line_ends(neutralise(_cell(row[name]))) for name in columns} for row in rows
+    )
     return out.getvalue()
 
 
@@ -347,6 +349,15 @@ def _cell(value: object) -> object:
     # In CSV, a structured value (an audit event's details) is its JSON text.
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _line_ends(value: object) -> object:
+    # A carriage return ends a line for many readers, yet the writer quotes a cell for the
+    # line terminator ("\n") only: one left bare would split the row. Written as the new line
+    # it stands for, the cell is quoted.
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
     return value
 
 

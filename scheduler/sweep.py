@@ -36,6 +36,7 @@ from data.nudge_state import (
     snapshot_pieces,
 )
 from data.policy import NudgeConfig, local
+from data.terminal import printable
 from scheduler.gc_pause import gc_paused
 from scheduler.nudge_rules import (
     APPROVAL,
@@ -264,7 +265,9 @@ class Listing:
             else:
                 who = f"@{place}"
             about = numbers.get(account_id, subject) if account_id is not None else subject
-            return who, kind, str(about), why + (" (escalation)" if escalation else "")
+            # Names and handles as stored (data.terminal); the kind and why are our codes.
+            return (printable(who), kind, printable(str(about)),
+                    why + (" (escalation)" if escalation else ""))
 
         head = ("RECIPIENT", "KIND", "ACCOUNT", "WHY")
         # Two passes (the widths, then the text), so that the cells are not all held at once.

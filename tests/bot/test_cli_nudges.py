@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,6 +58,23 @@ async def test_a_dry_run_prints_the_table_and_writes_nothing(tmp_path: Path) -> 
     ]
     assert "dry run as of 2027-03-01T13:30:00+00:00: 2 nudge(s), nothing written" in run.err
     assert await nudge_rows(url) == []
+
+
+async def test_the_table_shows_what_a_terminal_would_act_on_as_question_marks(
+    tmp_path: Path,
+) -> None:
+    """A name that reached the database with an escape sequence and a new line in it (not by
+    the chat, which drops them) cannot clear the operator's screen or break the table."""
+    url = await registered(tmp_path)
+    with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as connection, connection:
+        connection.execute(
+            "UPDATE person SET display_name = ? WHERE id = 1", ("Anna\x1b[2J\nBerg",)
+        )
+    run = await kontobot(url, tmp_path, "nudges", "run", "--as-of", "2027-03-01T14:30",
+                         "--dry-run")
+    assert run.code == 0, run.err
+    assert "\x1b" not in run.out
+    assert run.out.splitlines()[1].split()[:2] == ["Anna?[2J?Berg", "(#1)"]
 
 
 async def test_a_run_owes_the_nudges_once(tmp_path: Path) -> None:

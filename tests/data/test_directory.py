@@ -146,6 +146,18 @@ async def test_text_is_normalised_and_semicolons_and_quotes_are_read(store: Stor
     assert row.unit == "Department of Neuroscience, Solna"
 
 
+async def test_control_characters_are_dropped_from_what_is_imported(store: Store) -> None:
+    """An escape sequence or a bell in a name or a unit would reach every terminal and page
+    that shows it (a unit goes on to the register by the "Use unit" button)."""
+    text = (
+        "Email;Name;Unit;Manager_Email\r\n"
+        'bjorn.berg@ki.se;"Bj\x1b[31mörn\tBerg";"Unit \x07X";\r\n'
+    )
+    await run_import(store, text)
+    [row] = await load(store, StaffEntry)
+    assert (row.name, row.unit) == ("Bj[31mörn Berg", "Unit X")
+
+
 class FakeRemote:
     """A remote directory answering from a dict, counting the questions asked."""
 

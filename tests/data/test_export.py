@@ -33,19 +33,32 @@ def test_a_cell_that_starts_like_a_formula_is_written_as_text(prefix: str) -> No
     assert export.neutralise(7) == 7
 
 
+def test_a_carriage_return_in_a_cell_cannot_split_its_row() -> None:
+    """Text with a carriage return (none enters through the chat, which makes it a new line,
+    but one written in the database otherwise) stays in its cell when the file is read."""
+    rows = [{"unit": "\rCR unit", "handle": "a\r\nb\rc"}, {"unit": "next", "handle": "row"}]
+    text = export.as_csv(rows, ("unit", "handle"))
+    read = list(csv.DictReader(io.StringIO(text, newline=""), strict=True))
+    assert [(row["unit"], row["handle"]) for row in read] == [
+        ("'\nCR unit", "a\nb\nc"), ("next", "row")
+    ]
+
+
 def check_csv(text: str) -> None:
     """Every formula registered by register_formulas is in `text` only as text."""
     register_part = text.split("\n\n")[0]
-    rows = list(csv.DictReader(io.StringIO(register_part)))
+    rows = list(csv.DictReader(io.StringIO(register_part, newline=""), strict=True))
     units = {row["unit"] for row in rows}
     managers = {row["manager"] for row in rows}
     for prefix in FORMULA_PREFIXES:
         # The unit is typed text (stripped, so tab and CR never lead it); the manager's name
-        # is the person's name as their platform gave it.
+        # is the person's name as their platform gave it. A CR is written as the new line it
+        # stands for (test_a_carriage_return_in_a_cell_cannot_split_its_row).
+        written = ("'" + formula(prefix)).replace("\r", "\n")
         if prefix.strip():
-            assert "'" + formula(prefix) in units
-        assert "'" + formula(prefix) in managers
-    for row in csv.reader(io.StringIO(text)):
+            assert written in units
+        assert written in managers
+    for row in csv.reader(io.StringIO(text, newline=""), strict=True):
         for cell in row:
             assert not cell.startswith(FORMULA_PREFIXES), cell
 
@@ -121,7 +134,7 @@ async def test_the_public_documents_of_an_account_are_exported(store: Store, cas
         assert tuple(rows[0]) == columns
         assert [r["id"] for r in rows] == [str(r["id"]) for r in data[name]]
         assert "'" + typed in rows[0].values()
-    for row in csv.reader(io.StringIO(text)):
+    for row in csv.reader(io.StringIO(text, newline=""), strict=True):
         for cell in row:
             assert not cell.startswith(FORMULA_PREFIXES), cell
 
