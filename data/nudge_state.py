@@ -16,7 +16,7 @@ from functools import cache, cached_property, partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, exists, false, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -440,31 +440,74 @@ async def pending_approvals(session: AsyncSession) -> tuple[PendingApproval, ...
 # Accounts per piece of a sweep: its memory is one piece's state, not the register's.
 PIECE = 2000
 
+# Which open accounts a sweep reads (snapshot_pieces' `concerning`): those its rules can owe a
+# nudge about. Any open account (the rota, archiving, ...), or only those with something
+# waiting: a question past the shortest answer time, a colleague asked, a case without its
+# registry number. A rule about requests alone (approvals) concerns no account.
+EVERY_ACCOUNT = "every_account"
+OLD_QUESTIONS = "old_questions"
+EXPERT_WAITS = "expert_waits"
+UNREGISTERED_CASES = "unregistered_cases"
+
+
+def _concerning(names: frozenset[str]) -> Any:
+    """The condition on Account for the accounts `names` concern (None: every one)."""
+    if EVERY_ACCOUNT in names:
+        return None
+    waiting = []
+    if OLD_QUESTIONS in names:
+        waiting.append(exists().where(
+            col(Question.account_id) == col(Account.id), col(Question.answered_at).is_(None),
+            col(Question.received_at) <= bindparam("questions_before"),
+        ))
+    if EXPERT_WAITS in names:
+        waiting.append(exists().where(
+            col(QuestionReferral.account_id) == col(Account.id),
+            col(QuestionReferral.status) == ReferralStatus.ASKED.value,
+            col(Question.id) == col(QuestionReferral.question_id),
+            col(Question.answered_at).is_(None),
+        ))
+    if UNREGISTERED_CASES in names:
+        waiting.append(exists().where(
+            col(CaseMark.account_id) == col(Account.id),
+            col(CaseMark.kind) == "case_management", col(CaseMark.registry_number).is_(None),
+        ))
+    return or_(*waiting) if waiting else false()
+
 
 async def snapshot_pieces(
-    session: AsyncSession, now: datetime, config: NudgeConfig, size: int = PIECE
+    session: AsyncSession, now: datetime, config: NudgeConfig, size: int = PIECE,
+    concerning: frozenset[str] = frozenset({EVERY_ACCOUNT}),
 ) -> AsyncIterator[Snapshot]:
     """The state the rules read, as of `now`, a piece of at most `size` open accounts at a
-    time, in account order (ranges of ids: no IN lists). The people away are read once and
-    shared; the pending approvals come with the first piece (a register with no open account
-    is one piece with none)."""
+    time, in account order: every open account as ranges of ids (no IN lists), or only those
+    `concerning` names, a piece's ids at a time (a tick of a rule about what waits reads what
+    waits, not the register). The people away are read once and shared; the pending
+    approvals come with the first piece (no account to read is one piece with none)."""
     today = local(now, config).date()
-    ids = list(await session.exec(
-        select(Account.id)
-        .where(Account.status == AccountStatus.ACTIVE.value)
-        .order_by(col(Account.id))
-    ))
+    questions_before = now - shortest_answer_time(config)
+    chosen = select(Account.id).where(Account.status == AccountStatus.ACTIVE.value)
+    condition = _concerning(concerning)
+    if condition is not None:
+        chosen = chosen.where(condition)
+    ids = [
+        i for i in await session.exec(
+            chosen.order_by(col(Account.id)), params={"questions_before": questions_before}
+        ) if i is not None
+    ]
     away = await people_away(session, today)
     pending = await pending_approvals(session)
     month = summary_month(today, config)
-    ranges = [(piece[0], piece[-1]) for piece in chunks(ids, size)] or [(0, -1)]
-    for first, last in ranges:
-        assert first is not None and last is not None
+    pieces = list(chunks(ids, size))
+    for piece in pieces or [[]]:
         yield await load_snapshot(
-            session, now=now, zone=config.zone,
-            questions_before=now - shortest_answer_time(config),
+            session, now=now, zone=config.zone, questions_before=questions_before,
             archive_every_months=config.archive_every_months,
-            id_range=(first, last), away=away, pending=pending, month=month,
+            # Every account: a range of ids (SQLite and PostgreSQL search a range cheaper
+            # than a list); a few: their ids (a range would read those in between).
+            **({"id_range": (piece[0], piece[-1]) if piece else (0, -1)}
+               if condition is None or not piece else {"account_ids": piece}),
+            away=away, pending=pending, month=month,
         )
         pending = ()
 

@@ -108,7 +108,14 @@ from data.archive import ArchiveState
 from data.compliance import duty_today, inactive_since, unavailable
 from data.models import CheckInKind
 from data.nudge_digests import Nudge
-from data.nudge_state import AccountState, Snapshot
+from data.nudge_state import (
+    EVERY_ACCOUNT,
+    EXPERT_WAITS,
+    OLD_QUESTIONS,
+    UNREGISTERED_CASES,
+    AccountState,
+    Snapshot,
+)
 from data.policy import NudgeConfig, answer_due, escalation_due, local, summary_month
 from data.workdays import Calendar
 
@@ -497,6 +504,29 @@ def monthly(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudg
         due.extend(_to_team(MONTHLY, account, snapshot, period, "summary",
                             {"month": period, **counts.params()}))
     return due
+
+
+# The accounts each rule can owe a nudge about (data.nudge_state.snapshot_pieces reads only
+# those): the rota, archiving, inactivity and the monthly summary any open account; the
+# questions only an account with one past the shortest answer time, the colleagues asked only
+# one with a colleague asked, the cases only one with a case waiting for its number; the
+# approvals none (they are about requests).
+CONCERNS: dict[str, frozenset[str]] = {
+    ROTA: frozenset({EVERY_ACCOUNT}),
+    ROTA_UNMARKED: frozenset({EVERY_ACCOUNT}),
+    QUESTION: frozenset({OLD_QUESTIONS}),
+    ARCHIVING: frozenset({EVERY_ACCOUNT}),
+    INACTIVITY: frozenset({EVERY_ACCOUNT}),
+    APPROVAL: frozenset(),
+    EXPERT: frozenset({EXPERT_WAITS}),
+    CASE: frozenset({UNREGISTERED_CASES}),
+    MONTHLY: frozenset({EVERY_ACCOUNT}),
+}
+
+
+def concerning(kinds: Iterable[str]) -> frozenset[str]:
+    """The accounts the rules of `kinds` can owe a nudge about (CONCERNS)."""
+    return frozenset().union(*(CONCERNS[kind] for kind in kinds))
 
 
 RULES: dict[str, Rule] = {

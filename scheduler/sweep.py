@@ -49,6 +49,7 @@ from scheduler.nudge_rules import (
     QUESTION,
     ROTA,
     ROTA_UNMARKED,
+    concerning,
     due_nudges,
     sending_hours,
 )
@@ -162,7 +163,9 @@ async def _sweep(
         )
         nudges: list[Nudge] = []
         found = 0
-        async for state in snapshot_pieces(session, now, config, piece):
+        async for state in snapshot_pieces(
+            session, now, config, piece, concerning=concerning(chosen)
+        ):
             due = due_nudges(state, now, config, chosen)
             found += len(due)
             if listed:
