@@ -90,14 +90,11 @@ async def issue_link(
     return sign_link(key, unsigned, person_id=person_id)
 
 
-async def redeem_link(
-    session: AsyncSession, *, key: bytes, token: str, now: datetime,
-    zone: ZoneInfo = DEFAULT_ZONE,
-) -> tuple[str, DashboardSession]:
-    """Exchange a link token for a session ending at the next local midnight in `zone`.
-    Returns the session token (for the cookie; shown only here) and the session's row.
-    NotAllowed("link_invalid") for anything we did not sign as it stands,
-    NotAllowed("link_expired") after its lifetime, NotAllowed("link_used") the second time."""
+async def _valid(
+    session: AsyncSession, *, key: bytes, token: str, now: datetime
+) -> tuple[re.Match[str], int, int]:
+    """The token's parts, its person and when it expires, once it is ours, unexpired and names
+    someone; else NotAllowed as redeem_link says."""
     match = _TOKEN.fullmatch(token.strip()) if len(token) <= _MAX_TOKEN else None
     if match is None:
         raise NotAllowed("link_invalid")
@@ -111,6 +108,27 @@ async def redeem_link(
         raise NotAllowed("link_expired")
     person_id = int(match["person"])
     await people.get_person(session, person_id)
+    return match, person_id, expires
+
+
+async def check_link(session: AsyncSession, *, key: bytes, token: str, now: datetime) -> None:
+    """Whether redeem_link would take the token now, without using it up (the page that
+    offers the button asks, so that a link that cannot work says why at once); NotAllowed as
+    redeem_link says."""
+    match, _person_id, _expires = await _valid(session, key=key, token=token, now=now)
+    if await session.get(UsedSignInLink, match["nonce"]) is not None:
+        raise NotAllowed("link_used")
+
+
+async def redeem_link(
+    session: AsyncSession, *, key: bytes, token: str, now: datetime,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> tuple[str, DashboardSession]:
+    """Exchange a link token for a session ending at the next local midnight in `zone`.
+    Returns the session token (for the cookie; shown only here) and the session's row.
+    NotAllowed("link_invalid") for anything we did not sign as it stands,
+    NotAllowed("link_expired") after its lifetime, NotAllowed("link_used") the second time."""
+    match, person_id, expires = await _valid(session, key=key, token=token, now=now)
     # The nonce's primary key decides between two redemptions at once: PostgreSQL makes the
     # second insert wait for the first transaction and then skip; SQLite runs them in turn.
     first = await insert_ignore(

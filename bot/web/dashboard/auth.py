@@ -1,7 +1,8 @@
 """Who is signed in, and signing in and out.
 
 A person signs in with a single-use link from chat (data.signin): GET shows a button, so a
-link previewer that fetches the URL does not use the link up; the POST redeems it and sets
+link previewer that fetches the URL does not use the link up (or, for a link that cannot work,
+says why at once, using nothing up); the POST redeems it and sets
 the session cookie, which lasts until the end of the local day. Behind an authenticating
 reverse proxy (settings.trusted_user_header) the header names the person by e-mail instead.
 Signing out is a form carrying the session's CSRF token. POSTs from another site's page are
@@ -101,7 +102,20 @@ async def sign_in_page(request: web.Request) -> web.Response:
     token = request.query.get("token", "")
     if not token:
         return refused(request, "link_invalid", status=400)
+    try:
+        # Only looked at, not used up: a link previewer's GET must leave it for the person.
+        async with request.app[STORE].read() as session:
+            await signin.check_link(
+                session, key=request.app[SECRET_KEY], token=token, now=request.app[CLOCK]()
+            )
+    except (NotAllowed, NotFound) as error:
+        return refused(request, _refusal(error), status=403)
     return page(request, "sign_in.html", {"token": token}, visit=None)
+
+
+def _refusal(error: NotAllowed | NotFound) -> str:
+    """What the page says of a link that cannot sign anyone in (its token is never said)."""
+    return error.code if error.code in ("link_expired", "link_used") else "link_invalid"
 
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
@@ -119,8 +133,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
                 zone=request.app[SETTINGS].zone,
             )
     except (NotAllowed, NotFound) as error:
-        code = error.code if error.code in ("link_expired", "link_used") else "link_invalid"
-        return refused(request, code, status=403)
+        return refused(request, _refusal(error), status=403)
     response = see_other(PREFIX)
     response.set_cookie(
         SESSION_COOKIE,

@@ -10,6 +10,7 @@ import html
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -142,6 +143,11 @@ async def test_a_used_link_is_refused_with_how_to_get_a_new_one(
     assert "This sign-in link cannot be used" in body
     assert "already been used" in body
     assert "Type /dashboard" in text_of(body)
+    # Opened again, the link says so at once rather than offering a button that cannot work.
+    opened = await browser.get(f"/dashboard/sign-in?token={token}")
+    body = await opened.text()
+    assert opened.status == 403 and "already been used" in body
+    assert '<form method="post" action="/dashboard/sign-in">' not in body
 
 
 async def test_an_expired_link_is_refused(world: World) -> None:
@@ -154,6 +160,10 @@ async def test_an_expired_link_is_refused(world: World) -> None:
         assert response.status == 403
         assert SESSION not in response.cookies
         assert "The link has expired" in body and "Type /dashboard" in text_of(body)
+        opened = await Browser(client).get(f"/dashboard/sign-in?token={token}")
+        body = await opened.text()
+        assert opened.status == 403 and "The link has expired" in body
+        assert '<form method="post" action="/dashboard/sign-in">' not in body
     assert await signed_in_events(world) == 0
 
 
@@ -175,6 +185,9 @@ async def test_a_tampered_link_is_refused(
     assert response.status in (400, 403)
     assert SESSION not in response.cookies
     assert "This sign-in link cannot be used" in body and "Type /dashboard" in text_of(body)
+    opened = await Browser(client).get(f"/dashboard/sign-in?token={quote(token)}")
+    assert opened.status in (400, 403)
+    assert "This sign-in link cannot be used" in await opened.text()
     assert await signed_in_events(world) == 0
 
 
