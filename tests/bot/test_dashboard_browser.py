@@ -165,12 +165,16 @@ def key_of(server: Server) -> bytes:
 
 async def expired_link(url: str, person_id: int, key: bytes) -> str:
     """A link issued 11 minutes ago: one minute past its lifetime."""
+    return await issued_link(url, person_id, key, ago=timedelta(minutes=11))
+
+
+async def issued_link(url: str, person_id: int, key: bytes, *, ago: timedelta) -> str:
+    """A sign-in link issued `ago` before now (the server's wall clock)."""
     store = Store.from_url(url)
     try:
         async with store.transaction() as session:
             return await signin.issue_link(
-                session, key=key, person_id=person_id,
-                now=datetime.now(UTC) - timedelta(minutes=11),
+                session, key=key, person_id=person_id, now=datetime.now(UTC) - ago,
             )
     finally:
         await store.close()
@@ -493,14 +497,21 @@ def tour(visitor: Visitor, seeded: Seeded, check: Any) -> None:
         in_language(tab, lang)
         check(tab, f"signed-out-{lang}")
     visitor.context.clear_cookies()
-    token = run(expired_link(seeded.url, seeded.ids["eva"], key_of(visitor.server)))
+    key = key_of(visitor.server)
+    fresh = run(issued_link(seeded.url, seeded.ids["eva"], key, ago=timedelta(0)))
+    token = run(expired_link(seeded.url, seeded.ids["eva"], key))
     for lang in LANGUAGES:
         tab.goto(f"{base}/dashboard/help")
         in_language(tab, lang)
         check(tab, f"help-{lang}")
-        tab.goto(f"{base}/dashboard/sign-in?token={token}")
+        # Opened, a link that works offers its button (used up only when pressed), and one
+        # that has expired says so at once.
+        tab.goto(f"{base}/dashboard/sign-in?token={fresh}")
+        expect(tab.locator("form[action='/dashboard/sign-in'] button")).to_be_visible(
+            timeout=WAIT
+        )
         check(tab, f"sign-in-{lang}")
-        press_sign_in(tab)
+        tab.goto(f"{base}/dashboard/sign-in?token={token}")
         expect(tab.locator("main .notice")).to_be_visible(timeout=WAIT)
         check(tab, f"refused-{lang}")
 
