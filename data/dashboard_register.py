@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import compliance_rows, people, register
+from data import compliance_rows, like, people, register
 from data.chunks import chunks
 from data.dashboard import Viewer
 from data.dashboard_overview import COMPLIANCE_FILTERS, AccountState
@@ -98,8 +98,7 @@ def ordered(session: AsyncSession, value: Any) -> Any:
 
 
 def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like.literal(text)}%"
 
 
 def visible(viewer: Viewer) -> Any:

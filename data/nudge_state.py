@@ -498,15 +498,15 @@ async def snapshot_pieces(
     away = await people_away(session, today)
     pending = await pending_approvals(session)
     month = summary_month(today, config)
-    pieces = list(chunks(ids, size))
-    for piece in pieces or [[]]:
+    for piece in list(chunks(ids, size)) or [[]]:
+        # Every account: a range of ids (SQLite and PostgreSQL search a range cheaper than a
+        # list); a few: their ids (a range would read those in between).
+        few = condition is not None and bool(piece)
         yield await load_snapshot(
             session, now=now, zone=config.zone, questions_before=questions_before,
             archive_every_months=config.archive_every_months,
-            # Every account: a range of ids (SQLite and PostgreSQL search a range cheaper
-            # than a list); a few: their ids (a range would read those in between).
-            **({"id_range": (piece[0], piece[-1]) if piece else (0, -1)}
-               if condition is None or not piece else {"account_ids": piece}),
+            account_ids=piece if few else None,
+            id_range=None if few else (piece[0], piece[-1]) if piece else (0, -1),
             away=away, pending=pending, month=month,
         )
         pending = ()

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, literal, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import audit, directory, outbox, people, rules
+from data import audit, directory, like, outbox, people, rules
 from data.access import DEFAULT_ZONE, today
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import (
@@ -77,8 +77,8 @@ def cards_of(dialect: str, request_id: int) -> tuple[ColumnElement[bool], ...]:
     if dialect == "postgresql":
         # Sought through the index's text_pattern_ops, whatever the database's collation; its
         # "_" escaped (by LIKE's default escape), or the prefix sought would end before it.
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return kind, key.like(literal(f"{pattern}%", literal_execute=True))
+        pattern = f"{like.literal(prefix)}%"
+        return kind, key.like(literal(pattern, literal_execute=True))
     # SQLite orders keys byte by byte, so the prefix's keys are a range of its index (its
     # LIKE, which ignores case, could only read them all).
     return kind, key >= prefix, key < prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -107,9 +107,10 @@ def compliance_lines(
             percent=round((state.coverage or 0) * 100), target=round(COVERAGE_TARGET * 100),
             recent=RECENT_WORKING_DAYS,
         ))
+    next_due = tr("Next archiving due: {due}", due=seen.archive_due.isoformat())
     due_soon = "archive_due" in flags
     if due_soon:
-        lines.append(tr("Next archiving due: {due}", due=seen.archive_due.isoformat()))
+        lines.append(next_due)
     if not lines:
         lines.append(tr("All in order"))
     if seen.open_questions and not seen.late_questions:
@@ -128,5 +129,5 @@ def compliance_lines(
     elif seen.monitored_by is not None:
         lines.append(tr("Monitored today by {name}", name=known.get(seen.monitored_by, "?")))
     if not seen.archive_overdue_days and not due_soon:
-        lines.append(tr("Next archiving due: {due}", due=seen.archive_due.isoformat()))
+        lines.append(next_due)
     return lines
