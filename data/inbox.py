@@ -115,8 +115,16 @@ _TABLE = InboxEvent.__table__  # type: ignore[attr-defined]
 _c = _TABLE.c
 _EARLIER = _TABLE.alias("earlier")
 _PENDING, _WORKING = InboxStatus.PENDING.value, InboxStatus.WORKING.value
-# A row that has had all its attempts since it was last put back to run (data.parked).
-_USED_UP = _c.attempts >= MAX_ATTEMPTS * (_c.retries + 1)
+
+
+def _used_up(attempts: Any, retries: Any) -> Any:
+    """Whether a row has had all its attempts since it was last put back to run
+    (data.parked): on its columns, as SQL, or on a row's numbers, as a bool. Written once for
+    both, so that `fail` parks exactly the rows the statements below count as used up."""
+    return attempts >= MAX_ATTEMPTS * (retries + 1)
+
+
+_USED_UP = _used_up(_c.attempts, _c.retries)
 # Held past its lease (the parameter `now`): its worker's process stopped (or stalled) while
 # running it.
 _LAPSED = and_(_c.status == _WORKING, _c.claimed_until < bindparam("now"))
@@ -250,7 +258,7 @@ async def fail(
     row.claimed_until = None
     # The attempts since it was last put back to run (data.parked), if it ever was.
     tries = row.attempts - MAX_ATTEMPTS * row.retries
-    if tries >= MAX_ATTEMPTS:
+    if _used_up(row.attempts, row.retries):
         row.status = InboxStatus.PARKED.value
     else:
         row.status = InboxStatus.PENDING.value

@@ -20,7 +20,10 @@ class PlatformRule:
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+    # ASCII: without it a case-blind [a-z] also takes the dotless i, the dotted capital I,
+    # the long s and the Kelvin sign, which no platform allows in a handle, and a handle
+    # made with one only looks like a registered one (the register compares them folded).
+    return re.compile(pattern, re.IGNORECASE | re.ASCII)
 
 
 # Handle rules as the platforms publish them for new accounts and pages.

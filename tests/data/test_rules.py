@@ -52,6 +52,28 @@ def test_bad_handles(platform: str, raw: str) -> None:
     assert refused.value.params["platform"] == rules.PLATFORMS[platform].label
 
 
+# Python's case-blind [a-z] also takes four letters that are not ASCII: the dotless i, the
+# dotted capital I, the long s and the Kelvin sign. Handles are ASCII on every platform, and
+# a handle that only looks like a registered one must not pass as a new one.
+LOOKALIKES = ("ki\u0131nstitutet", "\u0130nstagramki", "karolin\u017fka", "\u212aarolinska")
+
+
+@pytest.mark.parametrize("platform", sorted(rules.PLATFORMS))
+@pytest.mark.parametrize("raw", LOOKALIKES)
+def test_letters_that_only_look_ascii_are_refused(platform: str, raw: str) -> None:
+    example = rules.PLATFORMS[platform].example
+    # The lookalike letter put where the example has letters, so that only it can be wrong.
+    handle = raw if platform not in ("mastodon", "bluesky") else (
+        raw + example[example.index("@"):] if platform == "mastodon" else raw + ".bsky.social"
+    )
+    with pytest.raises(Invalid) as refused:
+        rules.check_handle(platform, handle)
+    assert refused.value.code == "bad_handle"
+    # The same handle in ASCII passes: the letter alone was wrong.
+    plain = handle.translate({0x131: "i", 0x130: "I", 0x17F: "s", 0x212A: "K"})
+    assert rules.check_handle(platform, plain) == plain
+
+
 def test_every_example_fits_its_own_rule() -> None:
     for platform, rule in rules.PLATFORMS.items():
         assert rules.check_handle(platform, rule.example) == rule.example, platform
