@@ -65,6 +65,12 @@ def card_key(request: AccountRequest, approver_id: int | None = None) -> str:
     return f"{APPROVAL_CARD}:{request.id}:{request.round}:{request.stage}:{approver}"
 
 
+def decided_key(request_id: int, round_: int, stage: str) -> str:
+    """The outbox key of the message telling a requester of a decision at `stage` of round
+    `round_`: after "changes", the card with their *Revise the request* button."""
+    return f"request_decided:{request_id}:{round_}:{stage}"
+
+
 def cards_of(dialect: str, request_id: int) -> tuple[ColumnElement[bool], ...]:
     """Where the outbox holds request `request_id`'s approval cards, of every round, stage and
     approver (card_key) and their rewrites: sought in the index that holds the cards alone
@@ -411,7 +417,7 @@ async def decide(
     )
     await outbox.enqueue(
         session,
-        key=f"request_decided:{request_id}:{request.round}:{stage.value}",
+        key=decided_key(request_id, request.round, stage.value),
         kind="request_decided",
         now=now,
         recipient_id=request.requester_id,

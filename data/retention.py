@@ -69,6 +69,7 @@ from data.models import (
     QuestionReferral,
     ReferralStatus,
     RequestStatus,
+    Stage,
     WebMessage,
 )
 from data.outbox import REPLY
@@ -204,9 +205,11 @@ async def prune(store: Store, *, now: datetime, days: int, chunk: int = CHUNK) -
 
 
 async def _waiting_cards(store: Store) -> frozenset[int]:
-    """The web chat's messages that are cards still waiting for a decision: every approval
-    card of a pending request (its decision rewrites them all, data.requests._refresh_cards),
-    and the card of a colleague still asked and of a hand-over still pending. Found from those
+    """The web chat's messages that are cards still waiting for someone: every approval card
+    of a pending request (its decision rewrites them all, data.requests._refresh_cards), the
+    card of a request sent back for changes (its *Revise the request* button: the requester's
+    only way back to their answers), and the card of a colleague still asked and of a
+    hand-over still pending. Found from those
     few through the approval cards' index and the outbox's unique key, not by reading the
     outbox, which holds millions of rows."""
     async with store.read() as session:
@@ -220,7 +223,18 @@ async def _waiting_cards(store: Store) -> frozenset[int]:
             found += await session.exec(select(col(Outbox.delivered)).where(
                 *requests.cards_of(dialect, request_id), col(Outbox.update_of).is_(None)
             ))
-        keys = [experts.card_key(referral) for referral in await session.exec(
+        # Sent back at either stage: the manager's or the director's changes.
+        keys = [
+            requests.decided_key(request_id, round_, stage)
+            for request_id, round_ in await session.exec(
+                select(col(AccountRequest.id), col(AccountRequest.round)).where(
+                    col(AccountRequest.status) == RequestStatus.CHANGES_REQUESTED.value
+                )
+            )
+            if request_id is not None
+            for stage in Stage
+        ]
+        keys += [experts.card_key(referral) for referral in await session.exec(
             select(QuestionReferral).where(
                 col(QuestionReferral.status) == ReferralStatus.ASKED.value
             )

@@ -268,6 +268,31 @@ async def test_the_approval_cards_of_a_pending_request_stay_in_the_web_chat_unti
     assert await web_chat(store) == set()
 
 
+async def test_the_card_of_a_request_sent_back_for_changes_stays_until_it_is_revised(
+    store: Store, cast: Cast
+) -> None:
+    # Sent back by the director since OLD: the requester's card with *Revise the request*.
+    back = await submit(store, cast, OLD, scope="university_wide")
+    assert back.id is not None
+    await decide(store, back.id, cast.manager, now=OLD)
+    await decide(store, back.id, cast.director, Decision.CHANGES, now=OLD,
+                 expect_stage="director", reason="Name the unit")
+    revise = await shown(store, requests.decided_key(back.id, back.round, "director"), OLD)
+    # Rejected as long ago: its message goes.
+    rejected = await submit(store, cast, OLD, handle="ki_rejected")
+    assert rejected.id is not None
+    await decide(store, rejected.id, cast.manager, Decision.REJECT, now=OLD, reason="No")
+    await shown(store, requests.decided_key(rejected.id, rejected.round, "manager"), OLD)
+
+    assert (await retention.prune(store, now=NOW, days=90)).web_chat == 1
+    assert await web_chat(store) == {revise}
+
+    # Revised and sent again: the card has done its work.
+    await submit(store, cast, NOW, revise_id=back.id, scope="university_wide")
+    assert (await retention.prune(store, now=NOW, days=90)).web_chat == 1
+    assert await web_chat(store) == set()
+
+
 async def test_the_cards_of_a_colleague_asked_and_a_hand_over_stay_until_answered(
     store: Store, cast: Cast
 ) -> None:
