@@ -164,7 +164,21 @@ class ApprovalDecision(SQLModel, table=True):
     decided_at: datetime
 
 
+# What makes an account open (AccountStatus.ACTIVE), and the condition of the index that keeps
+# its handle unique.
+_OPEN_ACCOUNT = text("status = 'active'")
+
+
 class Account(SQLModel, table=True):
+    __table_args__ = (
+        # One open account per handle and platform, compared without regard to case as
+        # data.register compares them (handles are ASCII: data.rules), held by the database
+        # too: the register checks and locks it (data.register.lock_handle), and this is what
+        # refuses a second one should anything ever write past them.
+        Index("ux_account_open_handle", "platform", text("lower(handle)"), unique=True,
+              sqlite_where=_OPEN_ACCOUNT, postgresql_where=_OPEN_ACCOUNT),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=20, unique=True)
     request_id: int = Field(foreign_key="account_request.id", unique=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,14 +14,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import TextClause, bindparam, inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, UTCDateTime, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import migrate
-from data.db import create_engine
-from data.models import Outbox
-from tests.helpers import T0, make_person
+from data.db import Store, create_engine
+from data.models import Account, Outbox
+from tests.helpers import T0, decide, make_cast, make_person, submit
 
 
 @pytest.fixture
@@ -35,7 +37,18 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 def differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, SQLModel.metadata))
+    with warnings.catch_warnings():
+        # SQLAlchemy does not read back an index on an expression from SQLite (the open
+        # accounts' lower-cased handles): it says so, and alembic leaves it out of the
+        # comparison there (test_one_open_account_per_handle checks it on both databases).
+        warnings.filterwarnings(
+            "ignore", r"Skipped unsupported reflection of expression-based index", SAWarning
+        )
+        warnings.filterwarnings(
+            "ignore", r"autogenerate skipping metadata-specified expression-based index",
+            UserWarning,
+        )
+        return list(compare_metadata(context, SQLModel.metadata))
 
 
 def tables(connection: Connection) -> set[str]:
@@ -269,3 +282,42 @@ async def test_outbox_times_a_sweep_wrote_are_found_after_upgrading(engine: Asyn
         assert (await session.exec(
             select(Outbox.key).where(Outbox.created_at == ends.replace(hour=13, minute=30))
         )).all() == [row.key]
+
+
+async def test_open_accounts_sharing_a_handle_stop_the_upgrade_that_would_forbid_it(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """Migration 0023_account_open_handle_unique: two open accounts with one handle (as a race
+    could make before the register locked handles) are named, for an operator to close one,
+    and the upgrade stops; closed, the upgrade goes through."""
+    await migrate.upgrade(engine)
+    store = Store.from_url(database_url)
+    try:
+        cast = await make_cast(store)
+        numbers: list[Account | None] = []
+        for handle in ("ki_twice", "ki_other"):
+            request = await submit(store, cast, T0, handle=handle)
+            assert request.id is not None
+            numbers.append((await decide(store, request.id, cast.manager, now=T0)).account)
+    finally:
+        await store.close()
+    async with engine.begin() as connection:
+        await connection.run_sync(
+            lambda sync: command.downgrade(migrate.config(sync), "0022_outbox_approval_cards")
+        )
+        await connection.execute(
+            text("UPDATE account SET handle = 'KI_Twice' WHERE handle = 'ki_other'")
+        )
+
+    with pytest.raises(RuntimeError, match="open accounts share a handle") as refused:
+        await migrate.upgrade(engine)
+    first, second = (account.number for account in numbers if account is not None)
+    assert f"instagram ki_twice: {first}, {second}" in str(refused.value)
+    assert await migrate.status(engine) != "current"
+
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE account SET status = 'closed' WHERE number = :number"), {"number": second}
+        )
+    await migrate.upgrade(engine)
+    assert await migrate.status(engine) == "current"

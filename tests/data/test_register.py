@@ -6,9 +6,14 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
 from data import register
 from data.db import Store
-from data.models import Account, AccountMember, AuditEvent, Outbox
+from data.models import Account, AccountMember, AccountStatus, AuditEvent, Outbox
 from tests.helpers import T0, Cast, decide, load, submit
 
 
@@ -102,3 +107,34 @@ async def test_teams_of_many_accounts_in_rota_order(store: Store, cast: Cast) ->
             999: [],
         }
         assert await register.teams_of(session, []) == {}
+
+
+async def test_the_database_holds_one_open_account_per_handle(store: Store, cast: Cast) -> None:
+    """What the register checks and locks (one open account per handle and platform, without
+    regard to case) is held by the database too, for anything writing past it; a closed
+    account's handle is free."""
+    first = await register_account(store, cast, "ki_one")
+    second = await register_account(store, cast, "ki_two")
+
+    async def rename(account: Account, handle: str) -> None:
+        async with store.transaction() as session:
+            await session.exec(
+                update(Account).where(col(Account.id) == account.id).values(handle=handle)
+            )
+
+    with pytest.raises(IntegrityError):
+        await rename(second, "KI_One")
+    async with store.transaction() as session:
+        await session.exec(update(Account).where(col(Account.id) == first.id).values(
+            status=AccountStatus.CLOSED.value
+        ))
+    await rename(second, "KI_One")
+    assert {a.handle for a in await load(store, Account)} == {"ki_one", "KI_One"}
+
+
+async def register_account(store: Store, cast: Cast, handle: str) -> Account:
+    request = await submit(store, cast, T0, handle=handle)
+    assert request.id is not None
+    await decide(store, request.id, cast.manager, now=T0)
+    (account,) = await load(store, Account, col(Account.handle) == handle)
+    return account
