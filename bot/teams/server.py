@@ -63,13 +63,22 @@ def mode(settings: Settings, host: str | None) -> Mode:
     Without an app id there is nothing to check tokens against: Teams traffic is then taken
     only when KONTOBOT_TEAMS_EMULATOR=on asks for it and the server listens on loopback.
     Teams settings without an app id, or the emulator on another address, are a mistake that
-    could let anyone act as anyone: the server refuses to start.
+    could let anyone act as anyone: the server refuses to start. So is an app id without KI's
+    tenant: a valid token proves only that Teams sent the activity, from any organisation's
+    Teams, and a person there is taken as the KI colleague with their e-mail address
+    (data.identity), an address their own organisation's administrators set.
     """
     if settings.microsoft_app_id:
         if not settings.microsoft_app_password:
             raise TeamsSettingsError(
                 "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not: the bot could not "
                 "answer in Teams"
+            )
+        if not settings.microsoft_app_tenant_id:
+            raise TeamsSettingsError(
+                "MICROSOFT_APP_ID is set but MICROSOFT_APP_TENANT_ID is not: refusing to take "
+                "Teams activities from any organisation. Set it to KI's Microsoft Entra tenant "
+                "id."
             )
         return "authenticated"
     where = f" on {host}" if host else ""

@@ -26,7 +26,15 @@ from bot.keys import STORE
 from bot.teams import MODE, TeamsSettingsError, mode
 from data import people
 from data.models import ChatIdentity, InboxEvent, Outbox, Person
-from tests.bot.teams.rig import ANNA, DAVID, FILIP, TeamsRig, running_teams, teams_settings
+from tests.bot.teams.rig import (
+    ANNA,
+    DAVID,
+    FILIP,
+    TENANT,
+    TeamsRig,
+    running_teams,
+    teams_settings,
+)
 from tests.helpers import count
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -106,6 +114,7 @@ async def guarded(sqlite_url: str) -> Any:
             },
             microsoft_app_id=APP_ID,
             microsoft_app_password="not-a-real-secret",
+            microsoft_app_tenant_id=TENANT,
             director_teams_id=None,
             comms_teams_members=[],
         ) as rig:
@@ -186,7 +195,7 @@ def test_teams_runs_where_it_is_safe(sqlite_url: str) -> None:
     )
     with_app = teams_settings(
         sqlite_url, microsoft_app_id=APP_ID, microsoft_app_password="not-a-real-secret",
-        teams_emulator="off",
+        microsoft_app_tenant_id=TENANT, teams_emulator="off",
     )
     assert mode(with_app, "192.0.2.10") == "authenticated"
     # The emulator mode: asked for, and on loopback.
@@ -204,6 +213,11 @@ def test_teams_runs_where_it_is_safe(sqlite_url: str) -> None:
             mode(not_asked, host)
     with pytest.raises(TeamsSettingsError, match="MICROSOFT_APP_PASSWORD"):
         mode(teams_settings(sqlite_url, microsoft_app_id=APP_ID), "127.0.0.1")
+    # An app id without KI's tenant would take any organisation's Teams users, each as the KI
+    # colleague with their e-mail address: refused, on loopback too.
+    for host in ("127.0.0.1", "192.0.2.10", None):
+        with pytest.raises(TeamsSettingsError, match="MICROSOFT_APP_TENANT_ID is not"):
+            mode(with_app.model_copy(update={"microsoft_app_tenant_id": None}), host)
 
 
 def test_serve_refuses_unauthenticated_teams_on_another_address(sqlite_url: str) -> None:
