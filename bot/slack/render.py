@@ -1,9 +1,10 @@
 """Neutral messages as Block Kit: the one place that knows what Slack's blocks look like.
 
 Every string in a neutral message is plain text. Text that Slack reads as mrkdwn (sections,
-fields, context, the notification text) is escaped here (`&`, `<`, `>`), so nothing a person
-typed can become a mention, `@channel` or a hidden link; text Slack shows as `plain_text`
-(buttons, labels, options, headers) is shown literally by Slack and needs no escaping.
+fields, context, the notification text) is escaped here (`escape`: `&`, `<`, `>`, and the
+markers of bold, italic, strike, code and quotes), so nothing a person typed can become a
+mention, `@channel`, a hidden link or formatting; text Slack shows as `plain_text` (buttons,
+labels, options, headers) is shown literally by Slack and needs no escaping.
 
 Block Kit's limits are kept by splitting or by truncating visibly (with "…"), never by
 failing: 50 blocks a message (100 in a view), 3000 characters a section, 10 fields of 2000
@@ -72,9 +73,64 @@ PREFIX_ROOM = 16
 Json = dict[str, Any]
 
 
+# Slack's mrkdwn markers, *bold*, _italic_, ~strike~, `code` and ```preformatted```, in runs.
+_MARKER_RUN = re.compile(r"[*_~`]+")
+# A date Slack cannot show, so it shows the fallback after `|`, as it is: plain text, never
+# formatting (Slack's "date formatting", with a format of no known token).
+LITERAL_OPEN = "<!date^00000000^{_}|"
+LITERAL_CLOSE = ">"
+# Markers in one fallback at most, so that a cut (which never splits one) stays near its
+# limit.
+LITERAL_RUN = 20
+# Invisible; a `>` after it no longer starts a line.
+SOFT_HYPHEN = "\u00ad"
+# A `>` (escaped as `&gt;`) that starts a line is a block quote in Slack; so would one after
+# whitespace be, were the text split there (`split_mrkdwn`).
+_QUOTE = re.compile(r"(?<!\S)&gt;")
+
+
+def _in_word(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` has an ASCII letter or digit on each side."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return all(c.isascii() and c.isalnum() for c in (before, after))
+
+
+def _literal(match: re.Match[str]) -> str:
+    """Markers as mrkdwn that shows them and formats nothing.
+
+    Slack has no escape for its markers (a backslash shows as itself). Bold, italic and
+    strike open and close only at a word's edge: one marker between two letters or digits
+    (`snake_case`, `5*3`, `KONTOBOT_PUBLIC_URL`) is only a character, and is left as it is
+    ("letters" as a regex's ASCII `\\w` has them, in case Slack's word is that). Any other
+    run of markers, and every backtick (code may be read inside a word), becomes the fallback
+    of a date Slack cannot show, which Slack shows as it is: never formatting, and never
+    part of markup around it (what libraries that write mrkdwn for Slack do too). An
+    invisible character beside a marker is no escape: a zero-width space on each side of a
+    marker is how those libraries make Slack format inside a word, so Slack takes it for a
+    word's edge; a word joiner (U+2060) is of the same block of punctuation characters.
+    """
+    run = match.group()
+    if len(run) == 1 and run != "`" and _in_word(match.string, match.start(), match.end()):
+        return run
+    return "".join(
+        f"{LITERAL_OPEN}{run[i : i + LITERAL_RUN]}{LITERAL_CLOSE}"
+        for i in range(0, len(run), LITERAL_RUN)
+    )
+
+
 def escape(text: str) -> str:
-    """Text as mrkdwn that shows exactly these characters and nothing else."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as mrkdwn that shows exactly these characters and nothing else.
+
+    `&`, `<` and `>` as Slack's entities, so that nothing typed becomes a mention,
+    `@channel` or a link; the markers of bold, italic, strike and code as date fallbacks
+    (`_literal`), and a `>` that could start a line after a soft hyphen, so that nothing
+    typed becomes formatting or a quote. Every `<` in the result opens such a fallback. Our
+    own formatting (a field's label in bold) goes around escaped text, never into it.
+    """
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = _MARKER_RUN.sub(_literal, escaped)
+    return _QUOTE.sub(f"{SOFT_HYPHEN}&gt;", escaped)
 
 
 def cut(text: str, limit: int) -> str:
@@ -85,10 +141,17 @@ def cut(text: str, limit: int) -> str:
 
 
 def _safe_end(escaped: str, end: int) -> int:
-    """Move `end` back so that it does not fall inside an entity such as `&amp;`."""
+    """Move `end` back so that it does not fall inside an escape: an entity such as `&amp;`,
+    a fallback of markers (`_literal`), or a quote's soft hyphen and its `&gt;`."""
     amp = escaped.rfind("&", max(0, end - 4), end)
     if amp != -1 and ";" not in escaped[amp:end]:
-        return amp
+        end = amp
+    # Every `<` of escaped text opens a fallback (typed ones are `&lt;`).
+    opened = escaped.rfind("<", max(0, end - len(LITERAL_OPEN) - LITERAL_RUN), end)
+    if opened != -1 and escaped.find(LITERAL_CLOSE, opened) >= end:
+        end = opened
+    if end and escaped[end - 1] == SOFT_HYPHEN and escaped.startswith("&gt;", end):
+        end -= 1
     return end
 
 
@@ -112,6 +175,9 @@ def split_mrkdwn(text: str, limit: int = SECTION_TEXT) -> list[str]:
             end = _safe_end(escaped, limit)
         pieces.append(escaped[:end].rstrip())
         escaped = escaped[end:].lstrip()
+        if escaped.startswith("&gt;"):
+            # It starts a section now: a quote, but for a soft hyphen.
+            escaped = SOFT_HYPHEN + escaped
     if escaped or not pieces:
         pieces.append(escaped)
     return pieces

@@ -233,6 +233,43 @@ def form_values(state: Mapping[str, Any], group: str | None) -> tuple[tuple[str,
     return tuple(found[:MAX_SELECTED])
 
 
+# Clicks of one button (with the same inputs) this many seconds apart, by Slack's own clock,
+# can be one double click.
+#
+# Why a window at all, and why this short: the key is all the inbox compares (it keeps keys
+# for the retention, 90 days), so without Slack's click time in it every later click of the
+# same button was taken for a repeat and dropped without a word. With the exact `action_ts`
+# in it, a double click would be two turns: nothing would be done twice (an approval is
+# refused by its round and stage, a dialog meets a stale click by asking its question
+# again), but each turn answers, so the approver would be told "already moved on" and a
+# dialog would ask twice, which a double click must not do. So the key holds the
+# DOUBLE_CLICK-second slot `action_ts` falls in:
+# - Slack's redelivery of a request carries the same `action_ts`: same slot, same key;
+# - a double click (its clicks a fraction of a second apart) almost always falls in one
+#   slot; one that straddles the edge of a slot (a chance of its gap in DOUBLE_CLICK
+#   seconds) is received twice and answered as above, never done twice;
+# - the same click again DOUBLE_CLICK seconds or more later is always in another slot, and
+#   is taken. Reading an answer and acting on it (typing `cancel`, then Revise again) takes
+#   longer than that; a click sooner may share the first's slot and be dropped as a repeat,
+#   which is why the window is no longer: a dropped click loses something, a second answer
+#   does not.
+# Slots are fixed, not measured from the previous click, because the adapter only
+# translates: the inbox stores by key and looks nothing up. The time is Slack's (from the
+# payload), never the wall clock's, so that a redelivery, however late, has the first's key.
+DOUBLE_CLICK = 5
+# `action_ts` as Slack sends it: seconds since the epoch, with microseconds.
+_ACTION_TS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
+
+
+def click_slot(action_ts: object) -> str:
+    """The DOUBLE_CLICK-second slot of a click's `action_ts`; a value of another shape
+    (never one from Slack) as it is, so that its repeats still share a key."""
+    raw = str(action_ts) if action_ts is not None else ""
+    if not _ACTION_TS.fullmatch(raw):
+        return raw
+    return str(int(raw.partition(".")[0]) // DOUBLE_CLICK)
+
+
 def block_action(body: Mapping[str, Any]) -> Turn | None:
     """A click, or a pick from a menu, in a message or in the App Home."""
     actions = body.get("actions") or []
@@ -266,9 +303,15 @@ def block_action(body: Mapping[str, Any]) -> Turn | None:
     from_home = container.get("type") == "view"
     where = container.get("message_ts") or container.get("view_id") or ""
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    # A retried delivery and a double click carry the same message, action and input; a
-    # deliberate second answer differs in at least one of them.
-    key = f"slack:action:{_digest(user, channel, where, action, value, selected, text, values)}"
+    # A retried delivery and a double click carry the same message, action and input, and a
+    # time (Slack's `action_ts`) in the same few seconds; a deliberate second answer differs
+    # in one of them, if only in the time: the same button clicked again later (Revise after
+    # a cancelled revision, Open an account once more) is received like the first click.
+    when = click_slot(clicked.get("action_ts"))
+    key = (
+        "slack:action:"
+        f"{_digest(user, channel, where, action, value, selected, text, values, when)}"
+    )
     event = Action(
         sender(user),
         action=action[:200],

@@ -214,7 +214,8 @@ class SlackRig:
             "action_id": element["action_id"],
             "block_id": block["block_id"],
             "type": element["type"],
-            "action_ts": action_ts or f"{int(time.time())}.{next(self._ids):06d}",
+            # Slack's time of the click: the rig's clock, which the tests move.
+            "action_ts": action_ts or f"{int(self.clock().timestamp())}.{next(self._ids):06d}",
         }
         if element["type"] == "button":
             clicked["text"] = element["text"]

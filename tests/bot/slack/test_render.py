@@ -6,10 +6,18 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from bot.slack.render import (
+    FIELD_TEXT,
     LINK_ACTION,
+    LITERAL_CLOSE,
+    LITERAL_OPEN,
     MORE,
+    SECTION_TEXT,
+    SOFT_HYPHEN,
+    cut_mrkdwn,
+    cut_mrkdwn_pair,
     escape,
     excluded,
     home_view,
@@ -31,8 +39,10 @@ from dialogs.messages import (
     PersonPicker,
     TextInput,
 )
+from tests.bot.slack.mrkdwn import markup, shown
 from tests.helpers.fake_slack import block_problems
 from tests.helpers.forms import FORM, TYPED
+from tests.helpers.fuzz import SCALE, TEXT
 
 
 def blocks_of(*blocks: object, title: str = "", text: str = "t") -> list[dict[str, object]]:
@@ -50,8 +60,9 @@ def test_mrkdwn_is_escaped_everywhere_slack_reads_it() -> None:
             blocks=(Paragraph(evil), Fields(((evil, evil),)), Context(evil)),
         )
     )
-    assert (
-        text == escape(evil) == "&lt;!channel&gt; &lt;@U1&gt; &lt;http://evil|ki.se&gt; &amp; *x*"
+    star = f"{LITERAL_OPEN}*{LITERAL_CLOSE}"
+    assert text == escape(evil) == (
+        f"&lt;!channel&gt; &lt;@U1&gt; &lt;http://evil|ki.se&gt; &amp; {star}x{star}"
     )
     section, fields, context = blocks[1], blocks[2], blocks[3]
     assert section["text"] == {"type": "mrkdwn", "text": escape(evil), "verbatim": True}
@@ -59,6 +70,71 @@ def test_mrkdwn_is_escaped_everywhere_slack_reads_it() -> None:
     assert context["elements"][0]["text"] == escape(evil)
     # Plain text (header) is shown literally by Slack and is not escaped.
     assert blocks[0]["text"] == {"type": "plain_text", "text": evil, "emoji": True}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "*bold* _it_ ~s~ `c`",
+        "**bold** __it__ ~~gone~~ ```pre```",
+        "a`b`c",
+        "(*x*) \"_y_\" ~z~.",
+        "*x*\n_y_",
+        "> a quote\n  > another\n>>> all of it",
+        "&*x*&",
+        "é*x*é",
+    ],
+)
+def test_formatting_people_type_is_shown_as_typed(typed: str) -> None:
+    assert markup(typed), "the model sees what Slack would format"
+    sent = escape(typed)
+    assert markup(sent) == []
+    assert shown(sent) == typed
+
+
+@pytest.mark.parametrize(
+    "typed", ["snake_case", "5*3", "KONTOBOT_PUBLIC_URL", "x~y", "a_b_c", "SOME-2027-0001"]
+)
+def test_a_marker_inside_a_word_is_left_as_it_is(typed: str) -> None:
+    # Slack formats nothing inside a word: such text reaches it unchanged.
+    assert escape(typed) == typed
+
+
+def test_a_run_of_markers_is_one_fallback_or_a_few() -> None:
+    assert escape("**") == f"{LITERAL_OPEN}**{LITERAL_CLOSE}"
+    sent = escape("*" * 45)
+    assert sent.count(LITERAL_OPEN) == 3 and shown(sent) == "*" * 45
+
+
+def test_a_cut_never_splits_an_escape() -> None:
+    for typed in ("*" * 5000, "a*" * 3000, "x" + ">" * 3000, " >" * 3000, "&_" * 3000):
+        pieces = split_mrkdwn(typed, 3000)
+        assert len(pieces) > 1
+        assert all(len(p) <= 3000 and markup(p) == [] for p in pieces), typed[:4]
+        assert "".join(shown(p) for p in pieces).replace(" ", "") == typed.replace(" ", "")
+        for limit in (2000, 200, 50):
+            cut = cut_mrkdwn(typed, limit)
+            assert len(cut) <= limit and cut.endswith(MORE) and markup(cut) == []
+            assert typed.startswith(shown(cut[: -len(MORE)]).rstrip())
+    # A quote's soft hyphen goes with its `&gt;`: never left alone before the "…".
+    for limit in (50, 200):
+        cut = cut_mrkdwn("x" * (limit - 3) + " > quote", limit)
+        assert cut == "x" * (limit - 3) + MORE
+
+
+@settings(max_examples=int(500 * SCALE), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(TEXT)
+def test_typed_text_escaped_never_holds_markup(typed: str) -> None:
+    sent = escape(typed)
+    assert markup(sent) == []
+    assert shown(sent) == typed.replace(f"{SOFT_HYPHEN}>", ">")
+    pieces = split_mrkdwn(typed)
+    assert all(len(p) <= SECTION_TEXT and markup(p) == [] for p in pieces)
+    cut = cut_mrkdwn(typed, FIELD_TEXT)
+    assert len(cut) <= FIELD_TEXT and markup(cut) == []
+    label = cut_mrkdwn_pair("Syfte", typed)
+    assert markup(label) == [("*", "Syfte")] and len(label) <= FIELD_TEXT
 
 
 def test_a_long_paragraph_is_split_into_sections_of_at_most_3000() -> None:

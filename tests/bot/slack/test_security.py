@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import SQLModel
 
+from bot.slack.render import LITERAL_CLOSE, LITERAL_OPEN
 from data.models import (
     Account,
     AccountRequest,
@@ -24,6 +25,7 @@ from data.models import (
     RequestStatus,
 )
 from dialogs.i18n import Translator
+from tests.bot.slack.mrkdwn import FALLBACK, markup, shown
 from tests.bot.slack.rig import ANNA, BJORN, CECILIA, COMMS, FILIP, SECRET, SlackRig, buttons
 from tests.helpers import count, load
 from tests.helpers.fake_slack import sign
@@ -183,9 +185,10 @@ async def test_text_a_person_typed_can_never_mention_or_hide_a_link(rig: SlackRi
         "<https://x.example>"
     )
     [card] = rig.fake.dm(CECILIA.id)
+    star = f"{LITERAL_OPEN}*{LITERAL_CLOSE}"
     escaped = (
         "Research news &lt;!channel&gt; @here ki.se (http://evil.example) filip.fors@ki.se "
-        "&amp; *bold* &lt;https://x.example&gt;"
+        f"&amp; {star}bold{star} &lt;https://x.example&gt;"
     )
     assert escaped in card.all_text()
 
@@ -195,15 +198,35 @@ async def test_text_a_person_typed_can_never_mention_or_hide_a_link(rig: SlackRi
     [notice] = rig.fake.in_channel(COMMS)
     assert escaped in notice.all_text()
 
-    # Nothing any person was sent can ping, link or mention: no `<` reaches Slack at all,
-    # and mrkdwn is sent verbatim (Slack does not parse bare @here or URLs in it).
+    # Nothing any person was sent can ping, link or mention: no `<` reaches Slack but the
+    # date fallbacks that show markers as they are, and mrkdwn is sent verbatim (Slack does
+    # not parse bare @here or URLs in it).
     for call in rig.fake.calls:
         if call.method.startswith("chat.") or call.method == "views.publish":
-            sent = json.dumps(call.args, ensure_ascii=False)
+            sent = FALLBACK.sub("", json.dumps(call.args, ensure_ascii=False))
             assert "<" not in sent and ">" not in sent, (call.method, sent[:500])
             for text in _mrkdwn(call.args):
                 assert text["verbatim"] is True
     assert account.purpose == request.purpose
+
+
+async def test_formatting_a_requester_typed_reaches_the_manager_as_typed(rig: SlackRig) -> None:
+    purpose = "See *bold* _it_ ~s~ `c` and ```pre```, (*x*) > not a quote\n> nor this"
+    request = await submitted(rig, purpose=purpose, scope="unit")
+    assert request.purpose == purpose
+    [card] = rig.fake.dm(CECILIA.id)
+    # The card as the fake Slack Web API received it.
+    [call] = [c for c in rig.fake.calls_of("chat.postMessage") if c.answer.get("ts") == card.ts]
+    fields = [f["text"] for f in _mrkdwn(call.args["blocks"]) if f["text"].startswith("*")]
+    [field] = [f for f in fields if purpose in shown(f)]
+    # Cecilia sees the purpose's characters and no formatting but the label in bold.
+    label, _, value = field.partition("\n")
+    assert shown(value) == purpose and markup(value) == []
+    assert markup(field) == [("*", "Syfte")] and label == "*Syfte*"
+    # Every label of the card is still bold.
+    assert len(fields) > 5
+    assert all(markup(f.partition("\n")[0]) == [("*", f.partition("\n")[0][1:-1])]
+               for f in fields)
 
 
 def _mrkdwn(value: Any) -> list[dict[str, Any]]:

@@ -183,16 +183,42 @@ def test_ticking_a_box_alone_is_not_a_turn() -> None:
     assert translate.block_action(body) is None
 
 
-def test_retries_and_double_clicks_share_a_key_and_a_new_answer_does_not() -> None:
-    first = _payload(CARD, "approval:reject", plain_text_input={"value": "Too vague."})
-    again = {
-        **first,
-        "trigger_id": "other",
-        "actions": [{**first["actions"][0], "action_ts": "9.9"}],
-    }
+def _clicked_at(body: dict[str, Any], action_ts: str, trigger: str) -> dict[str, Any]:
+    """`body` as Slack sends another click of the same button: its own trigger and time."""
+    return {**body, "trigger_id": trigger, "actions": [{**body["actions"][0], "action_ts": action_ts}]}
+
+
+def _key(body: dict[str, Any]) -> str | None:
+    turn = translate.block_action(body)
+    assert turn is not None
+    return turn.key
+
+
+def test_a_redelivery_and_a_double_click_share_a_key_and_a_later_click_does_not() -> None:
+    typed = _payload(CARD, "approval:reject", plain_text_input={"value": "Too vague."})
+    # 1700000000 starts a slot of DOUBLE_CLICK seconds.
+    first = _clicked_at(typed, "1700000000.100000", "t.1")
+    key = _key(first)
+    # Slack delivers the same request again: the same payload, the same action_ts.
+    assert _key(first) == key
+    # A double click: another request, its own trigger and time, a fraction of a second on.
+    assert _key(_clicked_at(typed, "1700000000.700000", "t.2")) == key
+    assert _key(_clicked_at(typed, "1700000001.300000", "t.3")) == key
+    # The same button clicked again on purpose, ten minutes later (or just after the slot).
+    assert _key(_clicked_at(typed, "1700000600.100000", "t.4")) != key
+    assert _key(_clicked_at(typed, "1700000005.000000", "t.5")) != key
+    # Another answer at the same time is another turn.
     changed = _payload(CARD, "approval:reject", plain_text_input={"value": "Still vague."})
-    keys = [translate.block_action(b).key for b in (first, again, changed)]  # type: ignore[union-attr]
-    assert keys[0] == keys[1] != keys[2]
+    assert _key(_clicked_at(changed, "1700000000.100000", "t.6")) != key
+
+
+def test_the_slot_of_a_click_is_slacks_time_of_it() -> None:
+    assert translate.click_slot("1700000000.000001") == translate.click_slot("1700000004.999999")
+    assert translate.click_slot("1700000004.999999") != translate.click_slot("1700000005")
+    # Not Slack's shape (a forged payload): kept as it is, never parsed.
+    for odd in ("", "nan", "1e999", "-5", "1.2.3", "9" * 40):
+        assert translate.click_slot(odd) == odd
+    assert translate.click_slot(None) == ""
 
 
 def test_home_tab_clicks_use_only_their_own_card() -> None:
