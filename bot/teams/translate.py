@@ -13,13 +13,14 @@ the address.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.teams import render
 from dialogs.events import Action, Command, Event, Sender, Text
-from dialogs.text import MAX_TYPED, clean_json
+from dialogs.text import MAX_TYPED, clean, clean_json
 
 PLATFORM = "teams"
 Kind = Literal["message", "action", "refresh", "search", "install", "other"]
@@ -67,6 +68,26 @@ _WITH_ARGS = re.compile(
 )
 _MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"\s+")
+# Space within a line: every white space but the line break.
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+# The `textFormat` of text that is HTML (the Bot Framework calls it "xml").
+_HTML_FORMATS = frozenset({"xml", "html"})
+# Teams' HTML: a tag (no `<` or `>` inside it), white space in the source, an emoji's `alt`.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^<>]*)>")
+_SOURCE_SPACE = re.compile(r"[ \t\n\r\f]+")
+_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+# A link whose words are plain text (no tag inside).
+_LINK = re.compile(r"<a\b([^<>]*)>([^<]*)</a\s*>", re.IGNORECASE)
+# Elements that begin a line of their own. Marks for where one begins or ends and for a
+# `<br>`: clean() has taken these control characters out of what was typed, and
+# html.unescape makes neither.
+_BLOCKS = frozenset(
+    {"p", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
+     "tr", "table"}
+)
+_BLOCK = "\x00"
+_BREAK = "\x01"
 MAX_TEXT = MAX_TYPED
 MAX_FIELD = 200
 MAX_SELECTED = 50
@@ -122,7 +143,7 @@ def translate(raw: dict[str, Any]) -> Incoming:
         if isinstance(value, dict) and render.ACTION in value and sender is not None:
             event, picked = _action(sender, value, str(value.get(render.ACTION)))
             return incoming("action", event=event, picked_people=picked)
-        text = _clean(str(raw.get("text") or ""))
+        text = _clean(str(raw.get("text") or ""), as_html=raw.get("textFormat") in _HTML_FORMATS)
         if sender is None:
             return incoming("other")
         # A blank message (a mention alone, a picture) gets an answer, never silence.
@@ -186,21 +207,79 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _clean(text: str) -> str:
-    """The words typed, without @mentions of the bot and surrounding space."""
-    return _SPACES.sub(" ", _MENTION.sub(" ", text)).strip()[:MAX_TEXT]
+def _clean(text: str, *, as_html: bool = False) -> str:
+    """The words typed, without @mentions of the bot: each line with its runs of spaces made
+    one and trimmed, the blank lines before and after dropped. The line breaks stay, as on
+    Slack and in the web chat; in HTML (`as_html`) they are its `<br>`s and paragraphs."""
+    text = _MENTION.sub(" ", text)
+    if as_html:
+        text = _html_text(text)
+    lines = (_LINE_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines).strip("\n")[:MAX_TEXT]
+
+
+def _html_text(markup: str) -> str:
+    """The text of Teams' HTML as it reads: a line break for each `<br>` and where a paragraph
+    (or another block) ends or begins, an emoji as its character, a link as its words (and
+    its address), other tags gone, entities decoded. White space in the HTML (line breaks,
+    &#10; and tabs too) is a space, as in a browser.
+
+    Regular expressions, each scanning no further than the next `<` or `>`: the standard
+    library's HTML parser takes quadratic time on some inputs."""
+
+    def tag(found: re.Match[str]) -> str:
+        closing, name, attributes = found.group(1), found.group(2).lower(), found.group(3)
+        if name == "br":
+            return _BREAK
+        if name in _BLOCKS:
+            return _BLOCK
+        if not closing and (name == "emoji" or (name == "img" and "emoji" in attributes.lower())):
+            alt = _ALT.search(attributes)
+            return (alt.group(1) or alt.group(2) or "") if alt else ""
+        return ""
+
+    def link(found: re.Match[str]) -> str:
+        # Its words, and where it goes when they do not say it, as on Slack (plain_text).
+        href = _HREF.search(found.group(1))
+        target = html.unescape((href.group(1) or href.group(2) or "") if href else "").strip()
+        words = found.group(2)
+        said = html.unescape(words).strip()
+        if not target or target in (said, f"mailto:{said}"):
+            return words
+        return f"{words} ({html.escape(target, quote=False)})"
+
+    text = html.unescape(_TAG.sub(tag, _LINK.sub(link, markup)))
+    text = _SOURCE_SPACE.sub(" ", text).replace(_BREAK, "\n")
+    # A block breaks the line it is on, once: <p>a</p><p>b</p> is two lines, not a blank
+    # between them. &nbsp; (U+00A0) is something on a line, so <p>&nbsp;</p> is a blank line.
+    out: list[str] = []
+    on_line = False
+    for index, part in enumerate(text.split(_BLOCK)):
+        if index and on_line:
+            out.append("\n")
+            on_line = False
+        out.append(part)
+        _, newline, last = part.rpartition("\n")
+        on_line = bool(last.strip(" ")) or (on_line and not newline)
+    # Entities may decode to what `clean` takes out or composes (&#127;, &#x301;).
+    return clean("".join(out))
 
 
 def _text_event(sender: Sender, text: str) -> Event:
-    words = text.lower().strip(" .!")
+    # A command is one line: read as before line breaks were kept, with them as spaces.
+    line = _SPACES.sub(" ", text).strip()
+    words = line.lower().strip(" .!")
     for name, spellings in COMMAND_WORDS.items():
         if words in spellings:
             return Command(sender, name)
-    found = _WITH_ARGS.match(text.strip())
+    found = _WITH_ARGS.match(line)
     if found is not None and re.match(r"^(\d{4}-\d{2}-\d{2}|SOME-)", found.group(2), re.I):
         word = found.group(1).lower()
         name = next(n for n, spellings in COMMAND_WORDS.items() if word in spellings)
         return Command(sender, name, found.group(2).strip())
+    if line.startswith("/"):
+        # "/close-account SOME-2027-0001", however broken over lines (dialogs.router).
+        return Text(sender, line)
     return Text(sender, text)
 
 

@@ -20,7 +20,7 @@ from yarl import URL
 
 from bot.keys import CHANNELS, CLOCK, HUB, IDENTITIES, STORE
 from bot.settings import is_loopback
-from bot.web import translate
+from bot.web import headers, translate
 from bot.web.channel import WebChannel, person_conversation, place_conversation
 from bot.web.demo import DEMO_PEOPLE
 from bot.web.render import render
@@ -38,6 +38,14 @@ WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
 MAX_BODY = 16 * 1024
 LONG_POLL_SECONDS = 20.0
 PLACE_NAMES = {"comms": "#comms-office", "registry": "#registry-office"}
+# The page loads its script, stylesheet and icon from here and talks to the API here: nothing
+# else, and nothing inline (the messages it shows carry no script and no style attribute).
+PAGE_POLICY = headers.content_security_policy(
+    "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
+    "connect-src 'self'", "base-uri 'none'", "form-action 'self'",
+)
+# The API's JSON and the page's assets are never a page themselves.
+NOTHING_POLICY = headers.content_security_policy("default-src 'none'")
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -53,8 +61,19 @@ def setup(app: web.Application, *, host: str | None = None) -> None:
     app.router.add_post("/web/api/say", guard(say))
     app.router.add_post("/web/api/act", guard(act))
     app.router.add_post("/web/api/locale", guard(set_locale))
+    # Not to be framed by a page elsewhere, which could trick a visitor into clicking.
+    headers.protect(app, _policy)
     app.cleanup_ctx.append(_channel_ctx)
     app.on_shutdown.append(_release_pollers)
+
+
+def _policy(request: web.Request) -> str | None:
+    """The web chat's answers (refusals and not-founds too) carry the security headers."""
+    if request.path == "/":
+        return PAGE_POLICY
+    if request.path.startswith(("/web/api/", "/static/")):
+        return NOTHING_POLICY
+    return None
 
 
 def _as_is(handler: Handler) -> Handler:

@@ -15,22 +15,17 @@ from aiohttp import web
 
 from bot import scheduling
 from bot.keys import SETTINGS
+from bot.web import headers
 from bot.web.dashboard import auth, pages, translation
 from bot.web.dashboard.app_keys import NUDGE_CONFIG, TEMPLATES
 from bot.web.dashboard.render import PREFIX
 
 HERE = Path(__file__).parent
-SECURITY_HEADERS = {
-    # No script at all; styles and images only from here; forms only post here.
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    # The sign-in token is in the URL: it must not travel on in a Referer.
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+# No script at all; styles and images only from here; forms only post here.
+POLICY = headers.content_security_policy(
+    "default-src 'self'", "script-src 'none'", "object-src 'none'", "base-uri 'none'",
+    "form-action 'self'",
+)
 
 
 def setup(app: web.Application) -> None:
@@ -58,10 +53,10 @@ def setup(app: web.Application) -> None:
     router.add_get(f"{PREFIX}/language", auth.choose_language)
     router.add_get(f"{PREFIX}/help", auth.help_page)
     router.add_static(f"{PREFIX}/static/", HERE / "static", name="dashboard_static")
-    app.on_response_prepare.append(_security_headers)
+    headers.protect(app, _policy)
 
 
-async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+def _policy(request: web.Request) -> str | None:
     if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        return POLICY
+    return None

@@ -10,12 +10,13 @@ the card, fills in the inputs as Teams would, and posts the `adaptiveCard/action
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -140,6 +141,12 @@ def markdown(card: dict[str, Any]) -> str:
     return "\n".join(found)
 
 
+def typed_html(text: str) -> str:
+    """`text` as Teams sends it in HTML: a paragraph for each line (a blank one holds a
+    no-break space), what was typed escaped, the HTML source broken over lines."""
+    return "\n".join(f"<p>{html.escape(line, quote=False) or '&nbsp;'}</p>" for line in text.split("\n"))
+
+
 def inputs_of(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for element in card.get("body", []):
@@ -160,6 +167,8 @@ class TeamsRig:
         # The card each person has in front of them: the last one posted to them or the one an
         # invoke response put in place of the clicked card.
         self.screen: dict[str, dict[str, Any]] = {}
+        # How Teams sends what people type: as it was typed, or as HTML (`typed_html`).
+        self.typed_as: Literal["plain", "html"] = "plain"
 
     @property
     def store(self) -> Store:
@@ -219,7 +228,11 @@ class TeamsRig:
     async def say(self, user: TeamsUser, text: str) -> list[Posted]:
         """`user` types `text` in the personal chat; returns the replies."""
         before = len(self.fake.in_conversation(user.conversation))
-        await self.send(self.activity(user, "message", text=text, textFormat="plain"))
+        if self.typed_as == "html":
+            sent = self.activity(user, "message", text=typed_html(text), textFormat="xml")
+        else:
+            sent = self.activity(user, "message", text=text, textFormat="plain")
+        await self.send(sent)
         replies = self.fake.in_conversation(user.conversation)[before:]
         if replies:
             self.screen[user.key] = replies[-1].card
