@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, literal, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import audit, directory, like, outbox, people, rules
+from data import audit, dashboard, directory, like, outbox, people, rules
 from data.access import DEFAULT_ZONE, today
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import (
@@ -104,6 +104,44 @@ async def decisions(session: AsyncSession, request_id: int) -> list[ApprovalDeci
         .order_by(col(ApprovalDecision.id))
     )
     return list(rows)
+
+
+async def may_see(session: AsyncSession, request: AccountRequest, person_id: int) -> bool:
+    """Whether `person_id` may see the request as its approval card shows it (what it is for,
+    who runs it, who decided what and why). Asked wherever a card is shown to a person the
+    click, not the request, chose (a Teams card refreshed or clicked: hub.home).
+
+    - the people on it: the requester and the responsible persons named on it;
+    - the people it was put to, at any stage and in any round: each round's manager, the
+      director, someone it was handed or rerouted to, so too everyone who decided on it and
+      the approver it rests with now. Each was sent its approval card when the decision came
+      to them (_owe_card, in the same transaction), and those cards are kept as the record of
+      what was asked (data.retention), so their recipients are who was asked;
+    - each of those as the same human under another identity (people.human_key);
+    - whoever the dashboard shows the request's trail to (data.dashboard): the Communications
+      Office, which sees the whole register and its audit trail, and the manager and team of
+      the account the request became, whose page holds the request's events.
+
+    Nobody else, whatever the id they send: request ids are sequential."""
+    assert request.id is not None
+    involved = {request.requester_id, *request.team_ids}
+    asked = await session.exec(
+        select(col(Outbox.recipient_id)).where(*cards_of(dialect_of(session), request.id))
+    )
+    involved |= {r for r in asked if r is not None}
+    if person_id in involved:
+        return True
+    known = await people.people_by_id(session, {*involved, person_id})
+    if person_id not in known:
+        return False
+    human = people.human_key(known[person_id])
+    if any(people.human_key(known[i]) == human for i in involved if i in known):
+        return True
+    viewer = await dashboard.viewer(session, person_id)
+    if viewer.sees_all:
+        return True
+    account = await session.get(Account, request.account_id) if request.account_id else None
+    return account is not None and await dashboard.may_see(session, viewer, account)
 
 
 async def pending_for(session: AsyncSession, approver_id: int) -> list[AccountRequest]:
@@ -525,6 +563,16 @@ def check_reroute(
         raise NotAllowed("reroute_too_early", days=waited, after=REROUTE_AFTER_WORKING_DAYS)
 
 
+def check_hand_over(request: AccountRequest, actor_id: int) -> None:
+    """Whether `actor_id` may hand the decision to someone else as its approver: only the
+    approver it rests with, only while the request is pending (the requester's way is
+    check_reroute). NotAllowed("not_approver") for anyone else, MovedOn when the request is no
+    longer pending. Asked before a picker is offered too: it names who is on the request."""
+    _expect_current(request, None, None)
+    if actor_id != request.approver_id:
+        raise NotAllowed("not_approver")
+
+
 def may_reroute(
     request: AccountRequest,
     actor_id: int,
@@ -629,8 +677,8 @@ async def hand_over(
         if calendar is None:
             raise NotAllowed("not_approver")
         check_reroute(request, actor_id, now, calendar, zone)
-    elif actor_id != request.approver_id:
-        raise NotAllowed("not_approver")
+    else:
+        check_hand_over(request, actor_id)
     await people.get_person(session, to_person_id)
     assert request.approver_id is not None and request.stage is not None
     refusal = await approver_refusal(

@@ -6,6 +6,7 @@ The dialog checks these one answer at a time; the domain checks them all again o
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from data.errors import Invalid
@@ -107,12 +108,41 @@ def check_handle(platform: str, raw: str) -> str:
     return handle
 
 
+# Characters that show nothing besides whitespace, controls (Cc) and format characters (Cf:
+# zero-width spaces and joiners, bidi marks and controls, the byte-order mark, the soft hyphen):
+# Unicode's other default-ignorable code points (the combining grapheme joiner, Hangul fillers,
+# Khmer inherent vowels, Mongolian variation selectors, variation selectors, unassigned ones)
+# and the blank Braille pattern.
+_SHOWS_NOTHING = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u2800\u3164\ufe00-\ufe0f"
+    "\uffa0\ufff0-\ufff8\U000e0000-\U000e0fff]"
+)
+
+
+def visible_length(text: str) -> int:
+    """How many characters of `text` show: whitespace and the characters that show nothing
+    (`_SHOWS_NOTHING`, controls and format characters) do not count."""
+    return sum(
+        1
+        for c in text
+        if not (
+            c.isspace()
+            or unicodedata.category(c) in ("Cc", "Cf")
+            or _SHOWS_NOTHING.match(c)
+        )
+    )
+
+
 def check_text(raw: str, *, maximum: int, minimum: int = 1) -> str:
+    """Typed text as stored (without surrounding whitespace), or Invalid: "empty" when nothing
+    of it shows (blank, or only invisible characters such as zero-width spaces), "too_long"
+    past `maximum` characters stored, "too_short" with fewer than `minimum` showing."""
     text = raw.strip()
-    if not text:
+    shown = visible_length(text)
+    if not shown:
         raise Invalid("empty")
     if len(text) > maximum:
         raise Invalid("too_long", maximum=maximum, length=len(text))
-    if len(text) < minimum:
+    if shown < minimum:
         raise Invalid("too_short", minimum=minimum)
     return text

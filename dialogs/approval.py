@@ -13,7 +13,7 @@ from dialogs.events import Action
 from dialogs.messages import Actions, Button, PersonPicker, TextInput
 from dialogs.naming import account_name
 from dialogs.open_account import NAME as OPEN_ACCOUNT
-from dialogs.open_account import request_answers
+from dialogs.open_account import REVISE, request_answers
 
 
 def card_value(value: str) -> tuple[int, int, str]:
@@ -154,7 +154,9 @@ async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> lis
         text = ctx.tr("Who should decide on your request instead?")
         label = ctx.tr("Send the request")
     else:
-        # Only a question: `hand_over` decides whether this person may hand over.
+        # Asked before the picker is offered (`hand_over` asks again): the picker leaves out
+        # who is on the request, which a stranger naming its id must not learn.
+        requests.check_hand_over(request, ctx.person.id)
         text = ctx.tr("Who should decide instead of you?")
         label = ctx.tr("Hand over")
     picker = PersonPicker(
@@ -230,7 +232,9 @@ async def hand_over(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
 
 async def revise(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Revise the request*: the open-account dialog again, at its summary, with the answers
-    sent back."""
+    sent back. The same revision in progress (a second click) is taken up where it is, its
+    changes kept; another conversation in progress is refused as starting any dialog over
+    it is, its answers kept."""
     request = await requests.get_request(ctx.session, int_value(action.value, "unknown_request"))
     if request.requester_id != ctx.person.id:
         raise DomainError("not_requester")
@@ -238,6 +242,11 @@ async def revise(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
         raise MovedOn("request_moved_on")
 
     async def act(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
+        if progress is not None:
+            same = progress.dialog == OPEN_ACCOUNT and progress.data.get(REVISE) == request.id
+            if same:
+                return progress, await host.engine.resume(ctx, progress)
+            return progress, await host.engine.busy(ctx, progress)
         fresh = host.engine.start(OPEN_ACCOUNT, request_answers(request))
         notice = ctx.tr("Change what is needed, then submit the request again.")
         return fresh, await host.engine.prompt(ctx, fresh, notice)

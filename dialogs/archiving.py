@@ -12,11 +12,11 @@ from data.errors import DomainError, MovedOn
 from dialogs.common import (
     Host,
     account_choice,
+    choose_account,
     int_value,
     message,
     note,
     parse_id,
-    pick,
     split_value,
     team_accounts,
 )
@@ -58,9 +58,9 @@ async def major_change(ctx: Ctx, host: Host, args: str) -> list[Reply]:
             "Archiving before a major change is asked for by an account's team, and you are not on the team of any account."
         )
         return [note(text)]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
+    chosen = await choose_account(ctx, accounts, args)
+    if isinstance(chosen, Reply):
+        return [chosen]
     if chosen is not None:
         assert chosen.id is not None
         return await _request(ctx, host, chosen.id)

@@ -15,11 +15,11 @@ from dialogs.common import (
     ACCOUNTS,
     AccountStep,
     Host,
+    choose_account,
     closable_accounts,
     int_value,
     note,
     offered,
-    pick,
 )
 from dialogs.engine import Ctx, Dialog, Progress, Reply, TextStep
 from dialogs.events import Action
@@ -116,9 +116,9 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     accounts = await closable_accounts(ctx.session, ctx.person.id)
     if not accounts:
         return [note(ctx.tr("You have no open accounts that you may close."))]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
+    chosen = await choose_account(ctx, accounts, args)
+    if isinstance(chosen, Reply):
+        return [chosen]
     return await _start(ctx, host, accounts, chosen.id if chosen is not None else None)
 
 

@@ -204,6 +204,31 @@ def post_account_step() -> AccountStep:
     )
 
 
+# What a command says when what was typed after it names none of the accounts it may act on.
+UNNAMED = N_(
+    "None of the accounts you can choose here is numbered {number}. Type the command alone to choose one."
+)
+
+
+async def choose_account(
+    ctx: Ctx, accounts: Sequence[Account], args: str, *, unnamed: str = UNNAMED,
+    elsewhere: Callable[[str], Awaitable[Account | None]] | None = None,
+) -> Account | Reply | None:
+    """Which account a command is about, given `args` (what was typed after it): the one of
+    `accounts` it names (`pick`), else the one `elsewhere` finds by it; with nothing typed, the
+    only one of `accounts`. None: nothing typed and no single account, so ask which (or refuse,
+    when there are none). Typed but naming no account: the reply saying so (`unnamed`, a
+    catalogue msgid with `{number}`), never another account in its place."""
+    typed = args.strip()
+    if not typed:
+        return accounts[0] if len(accounts) == 1 else None
+    chosen = pick(accounts, typed)
+    if chosen is None and elsewhere is not None:
+        chosen = await elsewhere(typed)
+    # What was typed is named back as the refusals of dialogs name it, its start at most.
+    return chosen if chosen is not None else note(ctx.tr(unnamed, number=typed[:40]))
+
+
 async def start_on_account(
     ctx: Ctx, host: Host, args: str, *, name: str, accounts: Sequence[Account], first: str,
     refusal: str, intro: str, label: Callable[[Account], str] = account_label,
@@ -212,12 +237,12 @@ async def start_on_account(
     """Start dialog `name` on one of `accounts` (listed by `label`, the dialog's `data` besides):
     the one `args` names, or the only one, straight at step `first` (or the first after it
     that applies to that account); else at the question which. None: `refusal` (translated)
-    instead."""
+    instead; `args` naming none of them: says so (choose_account)."""
     if not accounts:
         return [note(refusal)]
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
+    chosen = await choose_account(ctx, accounts, args)
+    if isinstance(chosen, Reply):
+        return [chosen]
     data = {**(data or {}), ACCOUNTS: offered(accounts, label)}
     if chosen is not None:
         data["account"] = chosen.id

@@ -4,10 +4,17 @@ The engine owns the moves every dialog shares: validation with the question aske
 `back`, `cancel`, `help`, the closing summary with Submit / Edit a field / Cancel, and editing
 one field from there. A dialog supplies its steps and what Submit does. The caller loads the
 `Progress` from the database before a turn and saves it after (see `dialogs.router`).
+
+Every card of a conversation names it: each of its buttons, menus, pickers and forms carries
+`<dialog>:<instance>` as its value (`CONVERSATION`), and a click that names another
+conversation, or none (a card sent before cards named theirs), is stale: it asks the current
+question again and changes nothing, so a card left over from one conversation can never answer
+another's question, let alone submit it.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -49,6 +56,14 @@ ONE_BY_ONE = "_one_by_one"
 FORM_ANSWERED = "_form_answered"
 # A form sent back with refusals: {"values": {step: typed}, "errors": {step: message}}.
 FORM_DRAFT = "_form_draft"
+# Which conversation this is: an instance drawn when it starts, never reused. With the dialog's
+# name it is what the conversation's cards carry (`Engine.conversation`).
+CONVERSATION = "_conversation"
+# What a dialog's actions start with (`dlg:<step>:<verb>`).
+DIALOG_ACTION = "dlg:"
+# What a click on a card that is not the current one says above the current question.
+OUTDATED = N_("That question has already been answered. Here is where we are now.")
+ENDED = N_("That button belongs to a conversation that has ended. Here is where we are now.")
 
 
 @dataclass
@@ -103,6 +118,12 @@ class Progress:
     finished: bool = False
     # What `Dialog.prepare` looked up for this turn's prompt (lists to pick from): never saved.
     lookups: dict[str, Any] = field(default_factory=dict)
+
+
+def _instance() -> str:
+    """A new conversation's instance: drawn at random, so that no two of a person's
+    conversations (the same dialog twice at the same moment included) share one."""
+    return secrets.token_hex(6)
 
 
 class Step:
@@ -217,7 +238,42 @@ class Engine:
     def start(self, dialog_name: str, data: dict[str, Any] | None = None) -> Progress:
         dialog = self.dialogs[dialog_name]
         step = SUMMARY if data else dialog.steps[0].name
-        return Progress(dialog=dialog_name, step=step, data=dict(data or {}))
+        progress = Progress(dialog=dialog_name, step=step, data=dict(data or {}))
+        progress.data[CONVERSATION] = _instance()
+        return progress
+
+    @staticmethod
+    def conversation(progress: Progress) -> str:
+        """What the conversation's cards carry as their value: `<dialog>:<instance>`. One
+        that began before conversations had an instance is given one now (saved with it), so
+        that the cards it sends from now on name it."""
+        instance = progress.data.get(CONVERSATION)
+        if not isinstance(instance, str) or not instance:
+            instance = progress.data[CONVERSATION] = _instance()
+        return f"{progress.dialog}:{instance}"
+
+    @staticmethod
+    def _ours(progress: Progress, value: str) -> bool:
+        """Whether a card carrying `value` is one of this conversation's."""
+        instance = progress.data.get(CONVERSATION)
+        return isinstance(instance, str) and bool(instance) and (
+            value == f"{progress.dialog}:{instance}"
+        )
+
+    async def resume(self, ctx: Ctx, progress: Progress, notice: str = "") -> list[Reply]:
+        """The conversation asked to start again while it is in progress: taken up where it
+        is, its current question asked again, nothing lost."""
+        return await self.prompt(
+            ctx, progress, notice or ctx.tr("Let's continue where you left off.")
+        )
+
+    async def busy(self, ctx: Ctx, progress: Progress) -> list[Reply]:
+        """Another conversation asked to start while this one is in progress: refused, this
+        one's current question asked again (its answers are never thrown away)."""
+        notice = ctx.tr(
+            "You are in the middle of another conversation with me. Finish it, or type cancel to stop it, before starting a new one."
+        )
+        return await self.prompt(ctx, progress, notice)
 
     def applying(self, progress: Progress, name: str) -> str:
         """Step `name`, or when it does not apply to the answers so far (a dialog started
@@ -248,7 +304,26 @@ class Engine:
                 title=message.title,
                 blocks=(Paragraph(notice), *message.blocks),
             )
-        return [Reply(message)]
+        return [Reply(self._naming(progress, message))]
+
+    def _naming(self, progress: Progress, message: Message) -> Message:
+        """`message` with each of its dialog actions carrying the conversation as its value
+        (a text field's value is its text: the button under it that sends it carries it)."""
+        value = self.conversation(progress)
+
+        def named(block: Block) -> Block:
+            if isinstance(block, Actions):
+                return replace(block, buttons=tuple(
+                    replace(b, value=value) if b.action.startswith(DIALOG_ACTION) else b
+                    for b in block.buttons
+                ))
+            if isinstance(block, Choice | PersonPicker | Form) and block.action.startswith(
+                DIALOG_ACTION
+            ):
+                return replace(block, value=value)
+            return block
+
+        return replace(message, blocks=tuple(named(block) for block in message.blocks))
 
     async def on_text(self, ctx: Ctx, progress: Progress, text: str) -> list[Reply]:
         word = words.command_word(text)
@@ -282,17 +357,21 @@ class Engine:
         text: str,
         values: tuple[tuple[str, str], ...] = (),
         shown: Message | None = None,
+        *,
+        conversation: str,
     ) -> list[Reply]:
-        """A click on the card of `step`; `shown` is that card as it was sent, when the platform
-        named it (what the answered card keeps: a notice it carried, the intro)."""
+        """A click on the card of `step` of `conversation` (the value the card's action
+        carried); `shown` is that card as it was sent, when the platform named it (what the
+        answered card keeps: a notice it carried, the intro)."""
+        if not self._ours(progress, conversation):
+            # A card of a conversation that has ended, or one sent before cards named theirs:
+            # never an answer to this one's question, whatever step it asked (every dialog
+            # has a summary, and its Submit does what that dialog does).
+            return await self.prompt(ctx, progress, ctx.tr(ENDED if conversation else OUTDATED))
         if step != progress.step:
             # Any button of an older prompt, Cancel included: answers are never lost to a
             # click on a message scrolled past. The current prompt has its own Cancel.
-            return await self.prompt(
-                ctx,
-                progress,
-                ctx.tr("That question has already been answered. Here is where we are now."),
-            )
+            return await self.prompt(ctx, progress, ctx.tr(OUTDATED))
         return await self._retiring(
             ctx,
             progress,
@@ -492,13 +571,14 @@ class Engine:
     def _edit_menu(self, ctx: Ctx, progress: Progress) -> Message:
         dialog = self.dialogs[progress.dialog]
         options = tuple(Option(step.name, ctx.tr(step.label)) for step in dialog.asked(progress))
-        return Message(
+        menu = Message(
             text=ctx.tr("Which answer do you want to change?"),
             blocks=(
                 Paragraph(ctx.tr("Which answer do you want to change?")),
                 Choice(action=f"dlg:{SUMMARY}:edit_field", options=options),
             ),
         )
+        return self._naming(progress, menu)
 
     async def _edit(self, ctx: Ctx, progress: Progress, step_name: str) -> list[Reply]:
         dialog = self.dialogs[progress.dialog]
@@ -628,19 +708,22 @@ SHORT_FIELD = 200
 
 def typed_again(ctx: Ctx, progress: Progress, name: str, maximum: int) -> list[Block]:
     """A typed answer given before (Back, Edit a field), in a field ready to change and save;
-    none the first time the question is asked, when the answer is typed in the chat."""
+    none the first time the question is asked, when the answer is typed in the chat. The field's
+    value is its text, so Save is a button of its own: it carries the conversation, like every
+    action of the card (`Engine._naming`), and sends what the field holds with it."""
     current = progress.data.get(name)
     if not isinstance(current, str) or not current:
         return []
+    action = f"dlg:{name}:answer"
     return [
         TextInput(
-            action=f"dlg:{name}:answer",
+            action=action,
             label=ctx.tr("Your answer"),
             value=current,
             multiline=maximum > MULTILINE_FROM,
             max_length=maximum,
-            submit_label=ctx.tr("Save"),
-        )
+        ),
+        Actions((Button(action, ctx.tr("Save"), style="primary"),)),
     ]
 
 

@@ -362,13 +362,9 @@ class Brain:
 
         async def act(progress: Progress | None) -> tuple[Progress | None, list[Reply]]:
             if progress is not None and progress.dialog == name:
-                notice = resume or ctx.tr("Let's continue where you left off.")
-                return progress, await self.engine.prompt(ctx, progress, notice)
+                return progress, await self.engine.resume(ctx, progress, resume)
             if progress is not None:
-                notice = ctx.tr(
-                    "You are in the middle of another conversation with me. Finish it, or type cancel to stop it, before starting a new one."
-                )
-                return progress, await self.engine.prompt(ctx, progress, notice)
+                return progress, await self.engine.busy(ctx, progress)
             fresh = self.engine.start(name, data)
             if step is not None:
                 fresh.step = self.engine.applying(fresh, step)
@@ -476,7 +472,7 @@ class Brain:
                     return None, [note(text, ephemeral=True)]
                 replies = await self.engine.on_action(
                     ctx, progress, step, what, action.selected, action.text, action.values,
-                    shown,
+                    shown, conversation=action.value,
                 )
                 return progress, replies
 

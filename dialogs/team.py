@@ -18,11 +18,11 @@ from dialogs.common import (
     AccountStep,
     Host,
     account_choice,
+    choose_account,
     int_value,
     note,
     offered,
     own_accounts,
-    pick,
     split_value,
 )
 from dialogs.engine import Ctx, Dialog, PeopleStep, Progress, Reply, TextStep
@@ -324,19 +324,25 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     """`/team [SOME-2027-0001]`: the account's card, after a choice when there are several.
     The Communications Office may name any open account by its number."""
     assert ctx.person.id is not None
-    accounts = await own_accounts(ctx.session, ctx.person.id)
-    comms = await people.has_role(ctx.session, ctx.person.id, Role.COMMS.value)
-    chosen = pick(accounts, args) if args.strip() else None
-    if chosen is None and args.strip() and comms:
-        found = await register.account_by_number(ctx.session, args)
-        if found is not None and await team.may_change(ctx.session, found, ctx.person.id):
-            chosen = await access.active_account(ctx.session, found.id or 0)
-    if chosen is None and args.strip():
-        text = ctx.tr(
-            "None of the accounts whose people you may change is numbered {number}. Type /team alone to choose one.",
-            number=args.strip(),
-        )
-        return [note(text)]
+    person_id = ctx.person.id
+    accounts = await own_accounts(ctx.session, person_id)
+    comms = await people.has_role(ctx.session, person_id, Role.COMMS.value)
+
+    async def any_open(number: str) -> Account | None:
+        found = await register.account_by_number(ctx.session, number)
+        if found is None or not await team.may_change(ctx.session, found, person_id):
+            return None
+        return await access.active_account(ctx.session, found.id or 0)
+
+    chosen = await choose_account(
+        ctx, accounts, args,
+        unnamed=N_(
+            "None of the accounts whose people you may change is numbered {number}. Type /team alone to choose one."
+        ),
+        elsewhere=any_open if comms else None,
+    )
+    if isinstance(chosen, Reply):
+        return [chosen]
     if chosen is None and not accounts:
         if comms:
             text = ctx.tr(
@@ -347,8 +353,6 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
                 "You are not on the team of any open account, nor its manager, so there are no people you may change."
             )
         return [note(text)]
-    if chosen is None and len(accounts) == 1:
-        chosen = accounts[0]
     if chosen is not None:
         return [await team_card(ctx, chosen, host.nudges)]
     text = ctx.tr("Which account's people do you want to see or change?")

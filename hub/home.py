@@ -34,12 +34,17 @@ async def home(store: Store, brain: Brain, sender: Sender, now: datetime) -> lis
 async def approval_card(
     store: Store, brain: Brain, sender: Sender, request_id: int
 ) -> Message | None:
-    """The approval card of `request_id` as `sender` should see it now (None: no such card)."""
+    """The approval card of `request_id` as `sender` should see it now. None when there is no
+    such card for them: no such request, or one they may not see (data.requests.may_see), as
+    the id is whatever the click carried."""
     async with store.transaction() as session:
         person = await people.find_by_identity(session, sender.platform, sender.external_id)
         if person is None or person.id is None:
             return None
         try:
+            request = await requests.get_request(session, request_id)
+            if not await requests.may_see(session, request, person.id):
+                return None
             return await notices.approval_card(
                 session, brain.translator(person), {"request_id": request_id}, person.id
             )

@@ -6,7 +6,9 @@ in. An `Action.Execute` click must be answered with a card in the same HTTP resp
 stored, then run at once (`Hub.run_now`), and its first reply is the card that replaces the
 clicked one: a question answered shows what was chosen, without its buttons, and the next
 question comes as a message of its own; for an approval card it is that card as it stands now
-(so a repeated or late click shows the current state). If it cannot run at once, it stays in the inbox, the click gets
+(so a repeated or late click shows the current state), to those who may see the request
+(hub.home.approval_card): anyone else, whatever request id the click names, gets an empty
+answer. If it cannot run at once, it stays in the inbox, the click gets
 an empty answer, and the card arrives as a message when a worker has run it.
 """
 
@@ -172,7 +174,8 @@ class TeamsBot:
         return replace(sender, email=member.email) if member and member.email else sender
 
     async def _card_for(self, sender: Sender, value: str) -> dict[str, Any]:
-        """The approval card of `value` as `sender` should see it now."""
+        """The approval card of `value` as `sender` should see it now; an empty answer when
+        there is none for them (no such request, or one they may not see)."""
         try:
             request_id = int(value.split(":")[0])
         except ValueError:

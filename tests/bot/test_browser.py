@@ -9,8 +9,13 @@ test-artifacts/screenshots/.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from html import unescape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -339,6 +344,54 @@ def test_the_page_tells_when_the_server_refuses(browser: Browser, server: Server
     chat.shot("10-refused-message")
 
 
+@contextmanager
+def page_elsewhere(html: str) -> Iterator[str]:
+    """A page of another origin (another port on loopback, so that the browser lets it reach
+    loopback at all) whose HTML is `html`; its URL."""
+    body = html.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    elsewhere = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=elsewhere.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{elsewhere.server_address[1]}/"
+    finally:
+        elsewhere.shutdown()
+        elsewhere.server_close()
+        thread.join()
+
+
+def test_a_page_elsewhere_cannot_frame_the_chat(browser: Browser, server: Server) -> None:
+    """Framed by a page the developer visits, the chat's buttons could be clicked through a
+    decoy: the browser refuses to show the chat in a frame. The server's health check, which
+    says nothing of the sort, shows in the same page: framing itself works here."""
+    framing = (
+        f'<iframe id="health" src="{server.url}/healthz"></iframe>'
+        f'<iframe id="chat" src="{server.url}/"></iframe>'
+    )
+    page = browser.new_page()
+    with page_elsewhere(framing) as url, page.expect_console_message(
+        lambda message: "frame-ancestors 'none'" in message.text, timeout=WAIT
+    ):
+        page.goto(url)
+    expect(page.frame_locator("#health").locator("body")).to_contain_text('"ok"', timeout=WAIT)
+    expect(page.frame_locator("#chat").locator("#people")).to_have_count(0)
+    assert [frame.url for frame in page.frames if frame.url.startswith(server.url)] == [
+        f"{server.url}/healthz"
+    ]
+
+
 # What a phone shows: every element within the viewport's width (and, with BROKEN_WORDS, no
 # word broken across lines).
 LAYOUT_PROBLEMS = r"""() => {
@@ -375,13 +428,27 @@ PLACEHOLDERS_CUT_OFF = r"""() => [...document.querySelectorAll("input[placeholde
   })"""
 
 
+def carried(page: Page, server: Server, who: str, action: str) -> str:
+    """What `action`'s button carries on the newest message offering it, as the page's
+    script sends it (a dialog's: the conversation it belongs to); "" when none does."""
+    response = page.request.get(f"{server.url}/web/api/messages", params={"as": who})
+    assert response.ok, (response.status, response.text())
+    for message in reversed(response.json()["messages"]):
+        found = re.search(rf'data-action="{re.escape(action)}" data-value="([^"]*)"',
+                          message["html"])
+        if found:
+            return unescape(found.group(1))
+    return ""
+
+
 def submit_request(page: Page, server: Server, who: str, answers: list[Answer]) -> None:
     """`who` answers every question through the page's own JSON API (as its script does)."""
     for number, answer in enumerate(answers):
         if answer.text is not None:
             path, body = "say", {"text": answer.text}
         else:
-            path, body = "act", {"action": answer.action, "value": "",
+            path, body = "act", {"action": answer.action, "value": carried(page, server, who,
+                                                                           answer.action),
                                  "selected": list(answer.selected), "text": ""}
         response = page.request.post(
             f"{server.url}/web/api/{path}", data={"as": who, "id": f"phone-{number}", **body}

@@ -25,6 +25,7 @@ from dialogs.router import Brain
 from tests.helpers import T0, Clock, load, make_person, store_urgently
 from tests.helpers.chat import buttons
 from tests.helpers.fake_graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeGraph, fake_graph
+from tests.helpers.journey import in_progress
 
 
 @pytest.fixture
@@ -182,8 +183,11 @@ async def test_open_account_asks_graph_before_its_turn_takes_the_write_lock(
 
     async def walk() -> list[Reply]:
         await brain.handle(Command(anna, "open-account"), T0)
-        await brain.handle(Action(anna, "dlg:platform:choose", selected=("instagram",)), T0)
-        return await brain.handle(Action(anna, "dlg:handle:choose", text="x"), T0)
+        await brain.handle(Action(anna, "dlg:platform:choose", await in_progress(store, anna),
+                                  selected=("instagram",)), T0)
+        return await brain.handle(
+            Action(anna, "dlg:handle:choose", await in_progress(store, anna), text="x"), T0
+        )
 
     walking = asyncio.create_task(walk())
     try:
@@ -220,12 +224,11 @@ async def test_the_server_asks_graph_when_configured(
         brain = app[BRAIN]
         anna = Sender("web", "anna", "Anna Andersson", "anna.andersson@ki.se", "en")
         await brain.handle(Command(anna, "open-account"), T0)
-        await brain.handle(Action(anna, "dlg:platform:choose", selected=("instagram",)), T0)
+        await brain.handle(Action(anna, "dlg:platform:choose", await in_progress(store, anna),
+                                  selected=("instagram",)), T0)
         # The handle answered by a click: its card rewritten (in place), then the unit asked.
-        [reply] = [
-            r for r in await brain.handle(Action(anna, "dlg:handle:choose", text="x"), T0)
-            if not r.in_place
-        ]
+        handle = Action(anna, "dlg:handle:choose", await in_progress(store, anna), text="x")
+        [reply] = [r for r in await brain.handle(handle, T0) if not r.in_place]
     assert [b.label for b in buttons(reply.message) if b.action == "dlg:unit:accept"] == [
         "Use Neuroscience"
     ]

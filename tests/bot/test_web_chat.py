@@ -137,6 +137,80 @@ async def test_the_page_and_its_assets_are_served(chat: WebChat) -> None:
         assert kind in response.content_type
 
 
+def assert_not_to_be_framed(response: ClientResponse) -> dict[str, str]:
+    """The security headers the dashboard's answers carry too; the policy, by directive."""
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    directives = response.headers["Content-Security-Policy"].split(";")
+    policy = {name: value for name, _, value in (d.strip().partition(" ") for d in directives)}
+    assert policy["frame-ancestors"] == "'none'"
+    return policy
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/", None, 200),
+        ("GET", "/web/api/people", None, 200),
+        ("GET", "/web/api/messages?as=anna", None, 200),
+        ("POST", "/web/api/say", {"as": "anna", "text": "help"}, 200),
+        ("POST", "/web/api/act", {"as": "anna", "action": "cmd:help"}, 200),
+        ("POST", "/web/api/locale", {"as": "anna", "locale": "sv"}, 200),
+        ("GET", "/static/app.js", None, 200),
+        ("GET", "/static/favicon.svg", None, 200),
+        # Refusals and what is not there too.
+        ("POST", "/web/api/say", {"as": "mallory", "text": "help"}, 404),
+        ("GET", "/web/api/messages?as=anna&conversation=place:comms", None, 403),
+        ("GET", "/web/api/nothing-here", None, 404),
+    ],
+)
+async def test_no_page_elsewhere_may_frame_the_web_chat(
+    chat: WebChat, method: str, path: str, body: dict[str, str] | None, status: int
+) -> None:
+    """A page the developer visits could show the chat in a frame and trick clicks on its
+    buttons: the chat's answers say no browser may frame them."""
+    response = await chat.client.request(method, path, json=body)
+    assert response.status == status
+    policy = assert_not_to_be_framed(response)
+    if path != "/":
+        # JSON, a script, an icon, an error: nothing of it is a page that loads anything.
+        assert policy["default-src"] == "'none'"
+
+
+async def test_a_refused_host_name_is_not_to_be_framed_either(chat: WebChat) -> None:
+    response = await chat.client.get("/", headers={"Host": "attacker.example"})
+    assert response.status == 403
+    assert_not_to_be_framed(response)
+
+
+async def test_the_page_loads_only_its_own_script_style_and_icon(chat: WebChat) -> None:
+    """The page's policy allows what it loads (test_browser.py runs it under it) and nothing
+    else: no inline script or style, nothing from elsewhere."""
+    page = await chat.client.get("/")
+    policy = assert_not_to_be_framed(page)
+    assert policy["default-src"] == "'none'"
+    for directive in ("script-src", "style-src", "img-src", "connect-src"):
+        assert policy[directive] == "'self'", directive
+    assert policy["base-uri"] == "'none'"
+    html = await page.text()
+    # What the page itself names: its own files, by path.
+    assert re.findall(r'<script\b[^>]*\bsrc="([^"]*)"', html) == ["/static/app.js"]
+    assert sorted(re.findall(r'<link\b[^>]*\bhref="([^"]*)"', html)) == [
+        "/static/app.css", "/static/favicon.svg"
+    ]
+    assert len(re.findall(r"<script\b", html)) == 1
+    assert "<style" not in html and " style=" not in html
+
+
+async def test_other_routes_keep_their_own_headers(chat: WebChat) -> None:
+    """The dashboard keeps its policy (no script at all); operator routes get none."""
+    dashboard = await chat.client.get("/dashboard/help")
+    assert assert_not_to_be_framed(dashboard)["script-src"] == "'none'"
+    health = await chat.client.get("/healthz")
+    assert "Content-Security-Policy" not in health.headers
+
+
 async def test_without_the_web_chat_only_the_operator_routes_exist(sqlite_url: str) -> None:
     async with running_chat(sqlite_url, web_chat=False) as chat:
         assert (await chat.client.get("/healthz")).status == 200
@@ -739,8 +813,10 @@ async def test_a_click_naming_no_message_id_still_counts(chat: WebChat, message:
     await chat.say("anna", "/open-account")
     await chat.wait_for_text("anna", en("Which platform is the account on?"))
     # Not an id ("²" passes str.isdigit() but not int()): a click without its message named.
+    value = await chat.carried("anna", "dlg:platform:choose")
     await chat.post("/web/api/act", {"as": "anna", "action": "dlg:platform:choose",
-                                     "selected": ["instagram"], "message": message})
+                                     "value": value, "selected": ["instagram"],
+                                     "message": message})
     await chat.wait_for_text("anna", en("What is the account's name or handle on the platform?"))
 
 

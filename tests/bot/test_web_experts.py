@@ -60,7 +60,8 @@ async def test_criticism_goes_to_a_colleague_and_a_threat_is_logged(database_url
             "anna", en("Which colleague knows the answer? Pick one of your unit or anyone else.")
         )
         # One click on the colleague the directory offers.
-        assert (f'data-action="dlg:expert:colleague" data-value="" data-selected="{filip}"'
+        value = prompt.buttons()["dlg:expert:colleague"]
+        assert (f'data-action="dlg:expert:colleague" data-value="{value}" data-selected="{filip}"'
                 in prompt.html)
         await chat.act("anna", "dlg:expert:colleague", selected=(str(filip),))
         await chat.wait_for_text("anna", en("Ask this colleague? Send it, edit a field, or cancel."))

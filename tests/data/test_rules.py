@@ -91,6 +91,58 @@ def test_text_limits() -> None:
     assert (refused.value.code, refused.value.params) == ("too_short", {"minimum": 4})
 
 
+# Answers that show nothing: what the QA probe typed on the open-account form (ten zero-width
+# spaces for the purpose, which passed its minimum of ten), and other invisible characters.
+INVISIBLE = [
+    "\u200b" * 10,  # ZERO WIDTH SPACE
+    "\u200f",  # RIGHT-TO-LEFT MARK
+    "\u2060\u2060",  # WORD JOINER
+    "\ufeff",  # ZERO WIDTH NO-BREAK SPACE (byte-order mark)
+    "\u202e",  # RIGHT-TO-LEFT OVERRIDE
+    "\u200d",  # ZERO WIDTH JOINER
+    " \u200b\u00ad\u2066\u2069 \n",  # with whitespace, a soft hyphen and an isolate
+    "\u3164\u115f\ufe0f\u034f\u2800",  # Hangul fillers, a variation selector, CGJ, blank Braille
+]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+def test_text_that_shows_nothing_is_empty(invisible: str) -> None:
+    for minimum in (1, rules.MIN_PURPOSE):
+        with pytest.raises(Invalid) as refused:
+            rules.check_text(invisible, maximum=rules.LONG_TEXT, minimum=minimum)
+        assert (refused.value.code, refused.value.params) == ("empty", {})
+
+
+def test_a_minimum_counts_the_characters_that_show() -> None:
+    # Ten characters, three of them visible.
+    padded = "Hej" + "\u2060" * 7
+    with pytest.raises(Invalid) as refused:
+        rules.check_text(padded, maximum=rules.LONG_TEXT, minimum=rules.MIN_PURPOSE)
+    assert (refused.value.code, refused.value.params) == ("too_short", {"minimum": 10})
+    # The maximum counts every character stored.
+    with pytest.raises(Invalid) as refused:
+        rules.check_text("ok" + "\u200b" * 9, maximum=10)
+    assert (refused.value.code, refused.value.params) == ("too_long", {"maximum": 10, "length": 11})
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Forskning från Karolinska Institutet, på svenska: åäö ÅÄÖ é ü.",
+        "Vi visar labbet 👩\u200d🔬🧑🏽\u200d💻 och firar 🏳️\u200d🌈 ❤️ varje vecka.",
+        "Persian: می\u200cخواهم, Hindi: क्\u200dष, Hebrew in an isolate: \u2067שלום\u2069.",
+        "Two lines:\nthe second one.",
+    ],
+)
+def test_ordinary_text_with_emoji_and_joiners_is_kept_as_typed(typed: str) -> None:
+    assert rules.check_text(typed, maximum=rules.LONG_TEXT, minimum=rules.MIN_PURPOSE) == typed
+
+
+def test_visible_length_counts_what_shows() -> None:
+    assert rules.visible_length("Åsa ❤️ 👩\u200d🔬") == 6  # Å s a ❤ 👩 🔬
+    assert rules.visible_length(" \u200b\u200f\t\n") == 0
+
+
 @pytest.mark.parametrize(
     ("platform", "pasted", "handle"),
     [

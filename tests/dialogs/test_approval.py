@@ -154,3 +154,20 @@ async def test_a_mis_click_on_hand_over_is_cancelled(
     # And the card's buttons still decide.
     approved = only(await dan.click("approval:approve", value=card(request)))
     assert says(approved, "registered as SOME-2027-0001")
+
+
+async def test_only_the_approver_is_offered_the_hand_over_picker(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """The picker leaves out who is on the request: someone else naming its id is refused
+    before it is made, and learns nothing of it."""
+    request = await submit(store, cast)
+    stranger = chat(store, who.outsider, T0)
+    [reply] = await stranger.click("approval:handover", value=card(request))
+    assert not pickers(reply.message)
+    assert refusal([reply]) == (
+        "Only the person asked to decide on this request can do that. Nothing was changed."
+    )
+    # The approver still is.
+    [question] = await chat(store, who.manager, T0).click("approval:handover", value=card(request))
+    assert pickers(question.message)

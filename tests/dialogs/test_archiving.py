@@ -59,6 +59,27 @@ async def test_with_several_accounts_the_person_picks_one(
     assert len(await load(store, ArchiveRecord)) == 2
 
 
+async def test_a_number_that_names_none_of_the_accounts_asks_nothing(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """Typed after the command, a number or word that names none of the person's accounts is
+    refused in words: the only account is not asked about in its place."""
+    account = await account_of(store, cast)
+    bo = chat(store, who.colleague)
+    for typed in ("SOME-2027-0002", "banana", "2"):
+        reply = only(await bo.command("major-change", typed))
+        assert reply.blocks == (Paragraph(
+            f"None of the accounts you can choose here is numbered {typed}. Type the command "
+            "alone to choose one."
+        ),)
+    assert await load(store, ArchiveRecord) == []
+    assert await load(store, Outbox, Outbox.kind == "archive_requested") == []
+    # Its own number, or its place in the list, names it.
+    for typed in ("some-2027-0001", "1"):
+        only(await bo.command("major-change", typed))
+        assert [r.account_id for r in await load(store, ArchiveRecord)] == [account]
+
+
 async def test_only_a_team_asks_for_it(store: Store, cast: Cast, who: CastSenders) -> None:
     account = await account_of(store, cast)
     reply = only(await chat(store, who.manager).command("major-change"))

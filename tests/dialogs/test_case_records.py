@@ -20,6 +20,7 @@ from tests.helpers.chat import (
     Chat,
     cast_senders,
     choices,
+    dialog_state,
     fields,
     only,
     says,
@@ -293,5 +294,9 @@ async def test_open_accounts_come_first_and_a_closed_one_skips_what_to_record(
     only(await bo.say("cancel"))
     assert step_of(only(await bo.command("casework", "²"))) == "post"
     only(await bo.say("cancel"))
-    # A number of thousands of digits is no place in the list: the question which.
-    assert step_of(only(await bo.command("casework", "9" * 5000))) == "account"
+    # A number of thousands of digits is no place in the list: refused in words, naming the
+    # start of what was typed, and nothing started.
+    only(await bo.say("cancel"))
+    refused = only(await bo.command("casework", "9" * 5000))
+    assert says(refused, f"None of the accounts you can choose here is numbered {'9' * 40}. ")
+    assert step_of(refused) is None and await dialog_state(store, cast.colleague) is None

@@ -89,6 +89,24 @@ async def test_with_several_accounts_it_asks_which(
     assert (record.account_id, record.closed_by) == (second, cast.manager)
 
 
+async def test_a_number_that_names_none_of_the_accounts_closes_nothing(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """The only account is not taken for one typed that is not the person's to close."""
+    await account_of(store, cast)
+    bo = chat(store, who.colleague, LATER)
+    for typed in ("SOME-2027-0002", "banana"):
+        reply = only(await bo.command("close-account", typed))
+        assert reply.blocks == (Paragraph(
+            f"None of the accounts you can choose here is numbered {typed}. Type the command "
+            "alone to choose one."
+        ),)
+        assert await dialog_state(store, cast.colleague) is None
+    # Its own number starts the closing at once.
+    prompt = only(await bo.command("close-account", "SOME-2027-0001"))
+    assert step_of(prompt) == "location"
+
+
 async def test_cancel_keeps_the_account_open(store: Store, cast: Cast, who: CastSenders) -> None:
     await account_of(store, cast)
     anna = chat(store, who.requester, LATER)

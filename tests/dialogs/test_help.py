@@ -21,6 +21,11 @@ async def test_help_lists_every_command(store: Store, cast: Cast) -> None:
     assert listed["/accessible"].startswith("Run the accessibility checklist on a post")
     assert listed["/duty"] == "Show who is on duty today and this week for your accounts."
     assert listed["/away"].startswith("Record that you are away, for example /away 2027-07-01")
+    # What may follow /question: the account's number, not the question, which is asked next.
+    assert listed["/question"] == (
+        "Log a question from the public on one of your accounts (/question SOME-2027-0001 "
+        "picks one); I then ask for the question."
+    )
 
 
 async def test_help_in_swedish(store: Store, cast: Cast) -> None:
@@ -28,7 +33,8 @@ async def test_help_in_swedish(store: Store, cast: Cast) -> None:
     listed = fields(only(await chat(store, who.requester).command("help")))
     assert listed["/close-account"] == "Stäng ett konto som inte längre är aktivt."
     assert listed["/question"] == (
-        "Registrera en fråga från allmänheten som har kommit in på ett av dina konton."
+        "Registrera en fråga från allmänheten på ett av dina konton (/question SOME-2027-0001 "
+        "väljer ett); sedan ber jag om frågan."
     )
 
 

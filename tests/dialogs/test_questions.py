@@ -106,6 +106,25 @@ async def test_the_account_can_be_named_with_the_command(
     assert question.account_id == second
 
 
+async def test_what_names_none_of_the_accounts_is_refused_not_dropped(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """After /question comes the account's number, nothing else (the question is asked for
+    next, as help says): another number, or the question itself, is refused in words rather
+    than dropped in favour of the only account."""
+    await account_of(store, cast)
+    anna = chat(store, who.requester)
+    for typed in ("SOME-2027-0002", TEXT, f"SOME-2027-0001 {TEXT}"):
+        reply = only(await anna.command("question", typed))
+        # (What was typed is named by its first 40 characters.)
+        assert reply.blocks == (Paragraph(
+            f"None of the accounts you can choose here is numbered {typed[:40]}. Type the "
+            "command alone to choose one."
+        ),)
+        assert await dialog_state(store, cast.requester) is None
+    assert step_of(only(await anna.command("question", "SOME-2027-0001"))) == "text"
+
+
 async def test_only_a_team_logs_questions(store: Store, cast: Cast, who: CastSenders) -> None:
     await account_of(store, cast)
     for someone in (who.outsider, who.manager):
@@ -194,6 +213,11 @@ async def test_in_swedish(store: Store, cast: Cast) -> None:
     await account_of(store, cast)
     swedish = await cast_senders(store, cast, locale="sv")
     anna = chat(store, swedish.requester)
+    refused = only(await anna.command("question", "SOME-2027-0002"))
+    assert refused.blocks == (Paragraph(
+        "Inget av de konton du kan välja här har numret SOME-2027-0002. Skriv bara kommandot "
+        "för att välja ett."
+    ),)
     prompt = only(await anna.command("question"))
     assert says(prompt, "Vad frågade personen? Klistra in eller skriv frågan eller kommentaren.")
     summary = only(await anna.say(TEXT))

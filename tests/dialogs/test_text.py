@@ -36,6 +36,76 @@ def test_invalid_code_points_are_recognised() -> None:
     assert not has_invalid_code_points("Björn 😀 \u200d\t\n")
 
 
+def test_zero_width_spaces_and_byte_order_marks_are_removed() -> None:
+    assert clean("\u200b" * 10) == ""
+    assert clean("\ufeffKarolinska\u200bInstitutet\u200b") == "KarolinskaInstitutet"
+
+
+def test_bidi_controls_left_open_or_closing_nothing_are_removed() -> None:
+    # An override left open would reverse whatever is shown after the answer.
+    assert clean("\u202e") == ""
+    assert clean("abc\u202edef") == "abcdef"
+    assert clean("\u2067\u202b") == ""
+    # Closing ones with nothing to close.
+    assert clean("x\u202c\u2069y") == "xy"
+    # A paragraph ends whatever is open; the line break stays.
+    assert clean("a\u202e\nb\u202c") == "a\nb"
+    # A PDF does not close an embedding from outside an isolate opened after it; a PDI closes
+    # its isolate and ends what was left open inside it.
+    assert clean("\u202b\u2067x\u202c\u2069") == "\u2067x\u2069"
+    assert clean("\u2067\u202ex\u2069") == "\u2067x\u2069"
+
+
+def test_paired_bidi_controls_and_marks_are_kept() -> None:
+    for typed in (
+        "Hebrew in an isolate: \u2067שלום\u2069.",
+        "An embedding \u202bעברית\u202c and an override \u202dabc\u202c, nested \u2068\u202ax\u202c\u2069.",
+        "Marks: \u200fشكرا!\u200e",
+    ):
+        assert clean(typed) == typed
+
+
+def test_joiners_between_characters_are_kept_and_stray_ones_removed() -> None:
+    kept = "👩\u200d🔬 🧑🏽\u200d💻 🏳️\u200d🌈 می\u200cخواهم क्\u200dष"
+    assert clean(kept) == kept
+    assert clean("\u200d") == ""
+    assert clean("\u200c\u200d a\u200d \u200db\u200d\u200dc\u200d") == " a bc"
+    assert clean("Åsa 👍\n\u200drad två") == "Åsa 👍\nrad två"
+
+
+def _bidi_balanced(text: str) -> bool:
+    """Whether every bidi control of `text` is paired within its line, as clean leaves them."""
+    # What each closing control closes: PDF an embedding or override, PDI an isolate.
+    closes = {"\u202c": "\u202a\u202b\u202d\u202e", "\u2069": "\u2066\u2067\u2068"}
+    for line in text.split("\n"):
+        stack: list[str] = []
+        for c in line:
+            if c in "".join(closes.values()):
+                stack.append(c)
+            elif c in closes and (not stack or stack.pop() not in closes[c]):
+                return False
+        if stack:
+            return False
+    return True
+
+
+BIDI_AND_JOINERS = st.text(
+    st.sampled_from("ab 🔬\n\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\ufeff"),
+    max_size=30,
+)
+
+
+@given(BIDI_AND_JOINERS)
+def test_what_is_left_of_invisible_characters_is_harmless(text: str) -> None:
+    out = clean(text)
+    assert "\u200b" not in out and "\ufeff" not in out
+    assert _bidi_balanced(out)
+    for at, c in enumerate(out):
+        if c in "\u200c\u200d":
+            assert 0 < at < len(out) - 1 and out[at - 1] in "ab🔬" and out[at + 1] in "ab🔬"
+    assert clean(out) == out
+
+
 @given(ANY_TEXT)
 def test_whatever_comes_in_goes_out_storable(text: str) -> None:
     out = clean(text)

@@ -14,10 +14,20 @@ from data.db import Store
 from data.models import DialogState
 from dialogs.engine import Progress, Reply
 from dialogs.events import Action, Command, Sender, Text
-from dialogs.messages import Actions, Button, Choice, Fields, Message, Paragraph, PersonPicker
+from dialogs.messages import (
+    Actions,
+    Button,
+    Choice,
+    Fields,
+    Form,
+    Message,
+    Paragraph,
+    PersonPicker,
+)
 from dialogs.open_account import OpenAccount
 from dialogs.router import Brain
 from tests.helpers import T0, Cast, load
+from tests.helpers.journey import in_progress
 
 # The open-account questions, in the order they are asked (without a directory: the reason
 # for naming another manager than the directory's is then never asked).
@@ -72,9 +82,29 @@ class Chat:
         text: str = "",
         values: tuple[tuple[str, str], ...] = (),
     ) -> list[Reply]:
+        """A click on `action`; a dialog's (`dlg:`) without `value` carries what the newest
+        card in the chat offering it carries, as the platform sends it (the conversation the
+        card belongs to); when none in the chat does (a test taking a short cut), what the
+        conversation in progress's cards carry."""
+        if not value and action.startswith("dlg:"):
+            value = self.carried(action) or await in_progress(self.brain.store, self.sender)
         return await self._turn(
             Action(self.sender, action, value, tuple(selected), text, values)
         )
+
+    def carried(self, action: str) -> str:
+        """The value of `action` on the newest card in the chat that offers it ("": none)."""
+        for reply in reversed(self.log):
+            for block in reply.message.blocks:
+                offered = (
+                    [b for b in block.buttons if b.action == action]
+                    if isinstance(block, Actions)
+                    else [block] if isinstance(block, Choice | PersonPicker | Form)
+                    and block.action == action else []
+                )
+                if offered:
+                    return offered[0].value
+        return ""
 
     async def dlg(self, step: str, what: str, *selected: str, text: str = "") -> list[Reply]:
         """A click on a dialog prompt: `dlg:<step>:<what>`."""

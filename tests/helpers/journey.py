@@ -12,10 +12,10 @@ from datetime import datetime
 
 from sqlmodel import col
 
-from data import directory, rules
+from data import directory, people, rules
 from data.db import Store
-from data.models import AccountRequest
-from dialogs.engine import Reply
+from data.models import AccountRequest, DialogState
+from dialogs.engine import Engine, Progress, Reply
 from dialogs.events import Action, Event, Sender, Text
 from dialogs.router import Brain
 from tests.helpers import load
@@ -93,10 +93,26 @@ def open_account_answers(
 SUBMIT = Answer("summary", verb="submit")
 
 
-def as_event(sender: Sender, answer: Answer) -> Event:
+def as_event(sender: Sender, answer: Answer, value: str = "") -> Event:
+    """The answer as `sender` gives it; a click carries `value`, what its card carries (a
+    dialog's card: the conversation it belongs to, `in_progress`)."""
     if answer.text is not None:
         return Text(sender, answer.text)
-    return Action(sender, action=answer.action, selected=answer.selected)
+    return Action(sender, action=answer.action, value=value, selected=answer.selected)
+
+
+async def in_progress(store: Store, sender: Sender) -> str:
+    """What the cards of `sender`'s conversation in progress carry ("": none is): what a
+    click on the current question's card sends with it."""
+    async with store.read() as session:
+        person = await people.find_by_identity(session, sender.platform, sender.external_id)
+    if person is None:
+        return ""
+    found = await load(store, DialogState, DialogState.person_id == person.id)
+    if not found:
+        return ""
+    state = found[0]
+    return Engine.conversation(Progress(state.dialog, state.step, dict(state.data)))
 
 
 def card_value(request: AccountRequest) -> str:
@@ -111,7 +127,8 @@ async def open_account(
     sender = Sender("web", who)
     await brain.handle(Text(sender, "/open-account"), now)
     for answer in [*(answers or open_account_answers()), SUBMIT]:
-        replies = await brain.handle(as_event(sender, answer), now)
+        value = await in_progress(brain.store, sender)
+        replies = await brain.handle(as_event(sender, answer, value), now)
     return replies
 
 

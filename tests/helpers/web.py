@@ -20,9 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
+from bot.keys import STORE
 from bot.settings import Settings
+from dialogs.events import Sender
 from tests.helpers import T0
-from tests.helpers.journey import Answer
+from tests.helpers.journey import Answer, in_progress
 
 WAIT = 10.0
 
@@ -109,7 +111,14 @@ class WebChat:
         values: dict[str, str] | None = None,
         message: int | None = None,
     ) -> None:
-        """A click; `message` is the id of the message clicked, as the page sends it."""
+        """A click; `message` is the id of the message clicked, as the page sends it. A dialog's
+        (`dlg:`) without `value` carries what its button carries on the page: on the message
+        named, else on the newest that offers it live; when none does (a test taking a short
+        cut), what the cards of the conversation in progress carry."""
+        if not value and action.startswith("dlg:"):
+            value = await self.carried(who, action, message) or await in_progress(
+                self.client.app[STORE], Sender("web", who)
+            )
         body: dict[str, Any] = {
             "as": who, "action": action, "value": value, "selected": list(selected), "text": text
         }
@@ -118,6 +127,14 @@ class WebChat:
         if message is not None:
             body["message"] = str(message)
         await self.post("/web/api/act", body)
+
+    async def carried(self, who: str, action: str, message: int | None = None) -> str:
+        """The value of `action`'s live button in `who`'s chat: on message `message` if it
+        offers one, else on the newest message that does ("": none does)."""
+        offering = [m for m in await self.messages(who) if action in m.buttons()]
+        named = [m for m in offering if m.id == message]
+        found = named or offering[-1:]
+        return found[0].buttons()[action] if found else ""
 
     async def answer(self, who: str, answer: Answer) -> None:
         """Type the answer, or click its choice, picker or confirm button."""
