@@ -166,7 +166,7 @@ class ApprovalDecision(SQLModel, table=True):
 
 # What makes an account open (AccountStatus.ACTIVE), and the condition of the index that keeps
 # its handle unique.
-_OPEN_ACCOUNT = text("status = 'active'")
+_OPEN_ACCOUNT = text(f"status = '{AccountStatus.ACTIVE.value}'")
 
 
 class Account(SQLModel, table=True):

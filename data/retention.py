@@ -209,9 +209,8 @@ async def _waiting_cards(store: Store) -> frozenset[int]:
     of a pending request (its decision rewrites them all, data.requests._refresh_cards), the
     card of a request sent back for changes (its *Revise the request* button: the requester's
     only way back to their answers), and the card of a colleague still asked and of a
-    hand-over still pending. Found from those
-    few through the approval cards' index and the outbox's unique key, not by reading the
-    outbox, which holds millions of rows."""
+    hand-over still pending. Found from those few through the approval cards' index and the
+    outbox's unique key, not by reading the outbox, which holds millions of rows."""
     async with store.read() as session:
         dialect = dialect_of(session)
         found: list[dict[str, str]] = []

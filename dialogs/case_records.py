@@ -19,6 +19,7 @@ from data.models import Account, AccountStatus, MarkKind, Question
 from data.rules import check_text
 from dialogs.case_management import marked_question
 from dialogs.common import (
+    ECHOED,
     AccountStep,
     Host,
     note,
@@ -147,7 +148,7 @@ class PurgedOnStep(Step):
         try:
             day = date.fromisoformat(typed)
         except ValueError:
-            raise Invalid("bad_date", text=typed[:40], example="2027-03-01") from None
+            raise Invalid("bad_date", text=typed[:ECHOED], example="2027-03-01") from None
         if day > today:
             raise Invalid("in_the_future")
         return day.isoformat()

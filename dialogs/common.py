@@ -204,6 +204,9 @@ def post_account_step() -> AccountStep:
     )
 
 
+# How much of what was typed a refusal names back: its start, however much was typed.
+ECHOED = 40
+
 # What a command says when what was typed after it names none of the accounts it may act on.
 UNNAMED = N_(
     "None of the accounts you can choose here is numbered {number}. Type the command alone to choose one."
@@ -225,8 +228,7 @@ async def choose_account(
     chosen = pick(accounts, typed)
     if chosen is None and elsewhere is not None:
         chosen = await elsewhere(typed)
-    # What was typed is named back as the refusals of dialogs name it, its start at most.
-    return chosen if chosen is not None else note(ctx.tr(unnamed, number=typed[:40]))
+    return chosen if chosen is not None else note(ctx.tr(unnamed, number=typed[:ECHOED]))
 
 
 async def start_on_account(

@@ -11,7 +11,14 @@ from typing import Any
 from data import access, moderation
 from data.errors import Invalid, MovedOn
 from data.models import ModerationCategory
-from dialogs.common import AccountStep, Host, note, start_on_account, team_accounts
+from dialogs.common import (
+    ECHOED,
+    AccountStep,
+    Host,
+    note,
+    start_on_account,
+    team_accounts,
+)
 from dialogs.engine import Answer, ChoiceStep, Ctx, Dialog, Progress, Reply, Step, TextStep
 from dialogs.explain import explain
 from dialogs.i18n import N_
@@ -54,7 +61,7 @@ class WhenStep(Step):
             except ValueError:
                 continue
         if moment is None:
-            raise Invalid("bad_moment", text=typed[:40])
+            raise Invalid("bad_moment", text=typed[:ECHOED])
         if moment > ctx.now:
             raise Invalid("in_the_future")
         return moment.isoformat()
