@@ -465,6 +465,10 @@ def test_the_request_card_fits_the_screen(
     chat = Chat(page)
     page.goto(server.url)
     expect(page.locator("#people button")).to_have_count(6, timeout=WAIT)
+    # The page greets Anna when it first opens her conversation. Her answers below wait for
+    # that: an answer sent while another turn of hers runs is run by a worker after it, and
+    # its request returns before (the page learns of the reply by polling).
+    expect(chat.latest).to_be_visible(timeout=WAIT)
     # Cecilia reads in Swedish; for the English screenshot she has chosen English first.
     chose = page.request.post(
         f"{server.url}/web/api/locale", data={"as": "cecilia", "locale": lang}
