@@ -498,6 +498,7 @@ async def _checked_decision(
     """The checks of `decide`; returns the reason as it is kept (None for an approval)."""
     if await people.same_human(session, actor_id, request.requester_id):
         raise NotAllowed("own_request")
+    await _refuse_strangers(session, request, actor_id)
     _expect_current(request, expect_round, expect_stage)
     if actor_id != request.approver_id:
         raise NotAllowed("not_approver")
@@ -563,11 +564,13 @@ def check_reroute(
         raise NotAllowed("reroute_too_early", days=waited, after=REROUTE_AFTER_WORKING_DAYS)
 
 
-def check_hand_over(request: AccountRequest, actor_id: int) -> None:
+async def check_hand_over(session: AsyncSession, request: AccountRequest, actor_id: int) -> None:
     """Whether `actor_id` may hand the decision to someone else as its approver: only the
     approver it rests with, only while the request is pending (the requester's way is
-    check_reroute). NotAllowed("not_approver") for anyone else, MovedOn when the request is no
-    longer pending. Asked before a picker is offered too: it names who is on the request."""
+    check_reroute). NotAllowed("not_approver") for anyone else (whether the request moved on
+    is told only to whom may see it), MovedOn when the request is no longer pending. Asked
+    before a picker is offered too: it names who is on the request."""
+    await _refuse_strangers(session, request, actor_id)
     _expect_current(request, None, None)
     if actor_id != request.approver_id:
         raise NotAllowed("not_approver")
@@ -616,6 +619,7 @@ async def escalate(
     when someone may take the decision instead (at the manager stage anyone the rule
     allows; at the director stage another director): the requester names them."""
     request = await get_request(session, request_id)
+    await _refuse_strangers(session, request, actor_id)
     _expect_current(request, expect_round, expect_stage)
     check_reroute(request, actor_id, now, calendar, zone)
     if request.stage != Stage.DIRECTOR.value or await other_directors(session, request):
@@ -671,6 +675,7 @@ async def hand_over(
     is `escalate`.
     """
     request = await get_request(session, request_id)
+    await _refuse_strangers(session, request, actor_id)
     _expect_current(request, expect_round, expect_stage)
     rerouting = actor_id == request.requester_id and actor_id != request.approver_id
     if rerouting:
@@ -678,7 +683,7 @@ async def hand_over(
             raise NotAllowed("not_approver")
         check_reroute(request, actor_id, now, calendar, zone)
     else:
-        check_hand_over(request, actor_id)
+        await check_hand_over(session, request, actor_id)
     await people.get_person(session, to_person_id)
     assert request.approver_id is not None and request.stage is not None
     refusal = await approver_refusal(
@@ -725,6 +730,16 @@ async def hand_over(
         )
     await _owe_card(session, request, now)
     return request
+
+
+async def _refuse_strangers(session: AsyncSession, request: AccountRequest, actor_id: int) -> None:
+    """NotAllowed("not_approver") for whoever may not see the request, before anything says
+    whether it moved on: anyone else would learn which requests were decided (request ids
+    are sequential)."""
+    if actor_id not in (request.approver_id, request.requester_id) and not await may_see(
+        session, request, actor_id
+    ):
+        raise NotAllowed("not_approver")
 
 
 def _expect_current(

@@ -156,7 +156,7 @@ async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> lis
     else:
         # Asked before the picker is offered (`hand_over` asks again): the picker leaves out
         # who is on the request, which a stranger naming its id must not learn.
-        requests.check_hand_over(request, ctx.person.id)
+        await requests.check_hand_over(ctx.session, request, ctx.person.id)
         text = ctx.tr("Who should decide instead of you?")
         label = ctx.tr("Hand over")
     picker = PersonPicker(

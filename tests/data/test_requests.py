@@ -332,6 +332,10 @@ async def test_a_decided_request_has_moved_on(
                 store, request.id, cast.manager, again, now=LATER, reason="Second thoughts."
             )
         assert refused.value.params["status"] == before[0].status
+        # Someone it was never put to learns nothing of it: request ids are sequential.
+        with pytest.raises(NotAllowed) as stranger:
+            await decide(store, request.id, cast.outsider, again, now=LATER, reason="Hm.")
+        assert stranger.value.code == "not_approver"
     after = await snapshot(store, request.id)
     assert after[1:] == before[1:]
     assert after[0].status == before[0].status

@@ -4,10 +4,12 @@ calendar the caller passes. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import requests
 from data.db import Store
@@ -120,3 +122,38 @@ async def test_what_the_requester_may_not_name(store: Store, cast: Cast) -> None
         await reroute(store, request.id, cast.requester, cast.outsider, MONDAY)
     [stored] = await load(store, AccountRequest)
     assert stored.approver_id == cast.manager
+
+
+async def test_a_stranger_learns_nothing_of_a_decided_request(store: Store, cast: Cast) -> None:
+    """Whether a request moved on is told only to whom may see it: request ids are
+    sequential, and a stranger naming one would learn that it was decided."""
+    request = await submit(store, cast)
+    assert request.id is not None
+    await decide(store, request.id, cast.manager, Decision.REJECT, reason="No.")
+
+    async def checked(session: AsyncSession, actor: int) -> None:
+        assert request.id is not None
+        await requests.check_hand_over(
+            session, await requests.get_request(session, request.id), actor
+        )
+
+    attempts: dict[str, Callable[[AsyncSession], Awaitable[object]]] = {
+        "hand_over": lambda session: requests.hand_over(
+            session, request_id=request.id, actor_id=cast.outsider, to_person_id=cast.colleague,
+            now=MONDAY, calendar=CALENDAR,
+        ),
+        "check_hand_over": lambda session: checked(session, cast.outsider),
+        "escalate": lambda session: requests.escalate(
+            session, request_id=request.id, actor_id=cast.outsider, now=MONDAY,
+            calendar=CALENDAR,
+        ),
+    }
+    for name, attempt in attempts.items():
+        async with store.transaction() as session:
+            with pytest.raises(NotAllowed) as refused:
+                await attempt(session)
+        assert refused.value.code == "not_approver", name
+    # The approver it was put to is told it moved on.
+    async with store.transaction() as session:
+        with pytest.raises(MovedOn):
+            await checked(session, cast.manager)
