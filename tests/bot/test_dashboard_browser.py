@@ -375,10 +375,8 @@ def test_a_team_member_sees_only_their_own_accounts(
         expect(tab.locator("header")).not_to_contain_text(sv.gettext("communications office"))
         # Another account, asked for by its address, is not shown.
         response = tab.goto(f"{server.url}/dashboard/accounts/{numbers['oncology']}")
-        assert response is not None and response.status == 403
-        expect(tab.get_by_role("heading", level=1)).to_have_text(
-            sv.gettext("Not one of your accounts")
-        )
+        assert response is not None and response.status == 404
+        expect(tab.get_by_role("heading", level=1)).to_have_text(sv.gettext("No such account"))
         expect(tab.locator("main")).not_to_contain_text("kioncology")
         # His export holds his account only.
         tab.goto(f"{server.url}/dashboard/export")

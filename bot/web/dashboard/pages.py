@@ -79,12 +79,11 @@ async def account_page(request: web.Request, visit: Visit) -> web.StreamResponse
             detail = await dashboard.account_detail(
                 session, visit.viewer, request.match_info["number"], zone=settings.zone
             )
-        except NotFound:
+        except (NotFound, NotAllowed):
+            # One answer for both: account numbers are sequential, and a 403 would tell whoever
+            # tries them which accounts exist.
             return page(request, "error.html", {"problem": "unknown_account"}, visit=visit,
                         status=404)
-        except NotAllowed:
-            return page(request, "error.html", {"problem": "not_your_account"}, visit=visit,
-                        status=403)
         account = detail.account
         assert account.id is not None
         state = (await overview.account_states(session, now, config, [account])).get(account.id)

@@ -45,7 +45,7 @@ async def test_the_account_page_lists_its_accessibility_checks(
     # Another account's checks are not on this page, and its page is not Anna's to see.
     assert "The Nobel lecture film" not in shown
     response = await anna.get(f"/dashboard/accounts/{MEDICINE}")
-    assert response.status == 403
+    assert response.status == 404
     assert "The Nobel lecture film" not in await response.text()
 
 

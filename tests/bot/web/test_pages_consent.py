@@ -47,7 +47,7 @@ async def test_the_account_page_lists_who_consented_and_the_creator(
     # Another account's consents are not on this page, and its page is not Anna's to see.
     assert "Per Ek" not in shown
     response = await anna.get(f"/dashboard/accounts/{MEDICINE}")
-    assert response.status == 403
+    assert response.status == 404
     assert "Per Ek" not in await response.text()
 
 
