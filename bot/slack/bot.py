@@ -15,7 +15,7 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -24,11 +24,12 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
 
 from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES, STORE
 from bot.settings import Settings
-from bot.slack import guard, translate
+from bot.slack import guard, translate, workspace
 from bot.slack.channel import SlackChannel
 from bot.slack.client import Tuning, make_client
 from bot.slack.config import Mode
@@ -180,6 +181,8 @@ class SlackBot:
             process_before_response=True,
             logger=log,
         )
+        # First, before any listener: a request from another workspace runs nothing.
+        bolt.use(self._only_ours)
         for name in SLASH_COMMANDS:
             bolt.command(f"/{name}")(self._on_command)
         bolt.event("message")(self._on_message)
@@ -188,6 +191,23 @@ class SlackBot:
         bolt.view(re.compile(".*"))(self._on_view)
         bolt.options(re.compile(".*"))(self._on_options)
         return bolt
+
+    async def _only_ours(
+        self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Bolt's global middleware: only our workspace's requests go on (bot/slack/workspace).
+        Another's is answered with an empty 200, as Slack wants it, and runs nothing."""
+        result = context.authorize_result
+        ours = workspace.Workspace(
+            result.team_id if result else None, result.enterprise_id if result else None
+        )
+        if workspace.from_ours(body, ours):
+            await next()
+            return None
+        teams, enterprises = workspace.named(body)
+        log.warning("Slack: a request from outside our workspace refused (workspaces %s, "
+                    "organisations %s)", sorted(teams), sorted(enterprises))
+        return BoltResponse(status=200, body="")
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await self._receive(translate.command(body))

@@ -34,7 +34,7 @@ from data import tokens
 from tests.helpers import KEY, T0, Clock, make_cast
 from tests.helpers.accounts import id_of, register
 from tests.helpers.fake_connector import FakeConnector
-from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.fake_slack import TEAM, FakeSlack
 from tests.helpers.fuzz import ANY_CHAR, NASTY, REQUESTS, SHORT, TEXT
 
 SECRET = "fuzz-signing-secret"
@@ -217,12 +217,14 @@ def test_the_question_webhook(tmp_path: Path) -> None:
 def slack_requests(draw: st.DrawFn) -> Request:
     user = draw(st.sampled_from(["UANNA", "UBJORN", "U0", ""]) | SHORT)
     kind = draw(st.sampled_from(["command", "event", "action", "view", "garbage"]))
+    # Mostly our workspace, so that the requests reach the listeners; now and then another.
+    team = draw(st.sampled_from([TEAM, TEAM, TEAM, "TOTHER"]))
     if kind == "command":
         body = form({
             "command": draw(st.sampled_from(["/open-account", "/accounts", "/duty", "/away",
                                              "/question", "/dashboard", "/x"])),
             "text": draw(TEXT), "user_id": user, "channel_id": draw(SHORT),
-            "trigger_id": draw(SHORT), "team_id": "T1",
+            "trigger_id": draw(SHORT), "team_id": team,
         })
         content_type = "application/x-www-form-urlencoded"
     elif kind == "event":
@@ -233,12 +235,12 @@ def slack_requests(draw: st.DrawFn) -> Request:
                       "subtype": SHORT, "bot_id": SHORT, "tab": SHORT},
         ))
         body = raw_json({"type": "event_callback", "event_id": draw(SHORT),
-                         "team_id": "T1", "event": event})
+                         "team_id": team, "event": event})
         content_type = "application/json"
     elif kind in ("action", "view"):
         payload = {
             "type": "block_actions" if kind == "action" else "view_submission",
-            "user": {"id": user}, "trigger_id": draw(SHORT),
+            "user": {"id": user}, "team": {"id": team}, "trigger_id": draw(SHORT),
             "actions": draw(st.lists(st.fixed_dictionaries(
                 {"action_id": st.sampled_from(["approval:approve:0", "cmd:open-account",
                                                "duty:monitored:1", "x"]) | SHORT,

@@ -18,7 +18,7 @@ from data import migrate, tokens
 from data.db import Store
 from tests.helpers import T0, make_cast
 from tests.helpers.accounts import id_of, register
-from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.fake_slack import TEAM, FakeSlack
 from tests.helpers.server import serving
 
 SECRET_KEY = "serve-secret-key-for-the-log-test-0123456789"
@@ -118,7 +118,7 @@ async def test_no_log_line_carries_a_credential(tmp_path: Path) -> None:
                     assert posted.status == status
                 # Slack: a signed slash command, and the same with a wrong signature.
                 body = urlencode({
-                    "token": "verification-token-deprecated", "team_id": "T1",
+                    "token": "verification-token-deprecated", "team_id": TEAM,
                     "channel_id": "C1", "user_id": "UANNA", "command": "/accounts", "text": "",
                     "trigger_id": "trigger-1", "response_url": "https://hooks.slack.invalid/1",
                 })

@@ -353,3 +353,72 @@ async def test_a_signed_payload_bolt_cannot_read_gets_400(
     # Nothing stored (bolt may have asked Slack who it is, as on any first request).
     assert (await snapshot(rig))[0] == before[0]
     assert MARK not in caplog.text
+
+
+def foreign(rig: SlackRig, ours: bool, typed: str = "") -> list[tuple[str, str, str]]:
+    """(what, body, content type) of every kind of request, each as someone of another
+    workspace sends it through a channel shared with ours (Slack Connect), or, with `ours`,
+    as one of our people does: the control."""
+    team = "TKI" if ours else "TOTHER"
+    form = "application/x-www-form-urlencoded"
+    command = rig.command_body(ANNA.id, "open-account").replace("team_id=TKI", f"team_id={team}")
+    message = {"type": "message", "channel": "DUANNA", "user": ANNA.id, "text": "help",
+               "ts": "1.1", "channel_type": "im", "user_team": team, "source_team": team}
+    event = json.loads(rig.event_body(message))
+    event["is_ext_shared_channel"] = True
+    user = {"id": ANNA.id, "team_id": team}
+    click = {"type": "block_actions", "user": user, "team": {"id": team}, "trigger_id": "t.1",
+             "container": {"type": "message", "message_ts": "1.1", "channel_id": "DUANNA"},
+             "actions": [{"type": "button", "action_id": "cmd:open-account", "block_id": "b1",
+                          "action_ts": "1.2"}],
+             "state": {"values": {}}}
+    search = {"type": "block_suggestion", "user": user, "team": {"id": team},
+              "action_id": "team:pick", "block_id": "b1", "value": typed}
+    return [
+        ("command", command, form),
+        ("event", json.dumps(event), "application/json"),
+        ("click", urlencode({"payload": json.dumps(click)}), form),
+        ("people search", urlencode({"payload": json.dumps(search)}), form),
+    ]
+
+
+async def known(rig: SlackRig) -> str:
+    """The name of someone the register knows at the start (the director, as the settings
+    name them): what a people search finds."""
+    [first, *_] = await load(rig.store, Person)
+    return first.display_name
+
+
+KINDS = ["command", "event", "click", "people search"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_request_from_another_workspace_runs_nothing(rig: SlackRig, kind: str) -> None:
+    """Slack signs what people of a workspace that shares a channel with ours send: they are
+    not KI's staff, whatever their e-mail address says (bot/slack/workspace.py)."""
+    name = await known(rig)
+    # Bolt asks Slack once which workspace our token is for (auth.test): not a turn's call.
+    # A search that finds nobody makes it ask.
+    await rig.post(*foreign(rig, ours=False, typed="zzzz")[-1][1:])
+    before = await snapshot(rig)
+    [(_, body, content_type)] = [
+        f for f in foreign(rig, ours=False, typed=name[:4]) if f[0] == kind
+    ]
+    response = await rig.post(body, content_type)
+    assert (response.status, await response.text()) == (200, "")
+    assert await snapshot(rig) == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_same_request_from_our_workspace_is_taken(rig: SlackRig, kind: str) -> None:
+    """The control for the test above."""
+    name = await known(rig)
+    [(_, body, content_type)] = [
+        f for f in foreign(rig, ours=True, typed=name[:4]) if f[0] == kind
+    ]
+    response = await rig.post(body, content_type)
+    assert response.status == 200
+    if kind == "people search":
+        assert name in await response.text()
+    else:
+        await rig.next_dm(ANNA.id, 0)

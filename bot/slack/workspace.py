@@ -1,0 +1,72 @@
+"""Which Slack workspace (or Enterprise Grid organisation) a request comes from, and whether
+it is ours.
+
+Slack signs every request it sends our app, whoever caused it: in a channel shared with
+another organisation (Slack Connect), its people can type our slash commands, click our
+buttons, search our people pickers and write where the bot reads. Without this check they
+would be taken as KI staff, each as the colleague with their e-mail address (data.people
+links identities by address). Teams has the same guard (bot/teams/tenant.py).
+
+Ours is what our bot token says it belongs to (`auth.test`, which bolt asks once): a
+workspace, and the Grid organisation it is part of, if any. A request is taken only when
+every workspace and organisation it names, for the person acting and for where they act, is
+ours (for an organisation-wide installation: any workspace of the organisation, the person
+acting one of them). One that names another, or none, is refused before anything runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.request.internals import extract_actor_enterprise_id
+
+
+@dataclass(frozen=True)
+class Workspace:
+    team_id: str | None
+    enterprise_id: str | None = None
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value) if isinstance(value, str) and value else None
+
+
+def named(body: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The workspace ids (T…) and organisation ids (E…) the request names, wherever Slack
+    puts them for a slash command, an event, a click, a form or a people search. The
+    installation's own (`authorizations`) is left out: it names us, not who acted."""
+    found: list[str | None] = [
+        _id(body.get("team_id")),
+        _id(body.get("team")),
+        _id(body.get("enterprise_id")),
+        _id(body.get("enterprise")),
+        _id(body.get("user_team")),
+    ]
+    for part in ("team", "user", "view", "event"):
+        inner = body.get(part)
+        if isinstance(inner, dict):
+            found += [_id(inner.get(k)) for k in (
+                "team_id", "enterprise_id", "user_team", "source_team", "app_installed_team_id",
+            )]
+    event = body.get("event")
+    if isinstance(event, dict):
+        found.append(_id(event.get("team")))
+    ids = {i for i in found if i is not None}
+    return {i for i in ids if not i.startswith("E")}, {i for i in ids if i.startswith("E")}
+
+
+def from_ours(body: dict[str, Any], ours: Workspace) -> bool:
+    teams, enterprises = named(body)
+    if ours.team_id is None:
+        # Installed for a whole Grid organisation: any of its workspaces, the person acting
+        # included (bolt's reading of shared channels' payloads, which name several).
+        return (
+            bool(ours.enterprise_id)
+            and enterprises == {ours.enterprise_id}
+            and extract_actor_enterprise_id(body) == ours.enterprise_id
+        )
+    # Installed in one workspace (of an organisation or not): that workspace alone.
+    return teams == {ours.team_id} and enterprises <= {ours.enterprise_id}

@@ -1,0 +1,75 @@
+"""Whose request it is (bot/slack/workspace.py): ours, from one workspace or from a Grid
+organisation installed as a whole; anyone else's, wherever Slack names them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.slack.workspace import Workspace, from_ours
+
+OURS = Workspace("TKI")
+IN_AN_ORG = Workspace("TKI", "EKI")
+ORG_WIDE = Workspace(None, "EKI")
+
+COMMAND = {"team_id": "TKI", "user_id": "U1", "command": "/accounts"}
+CLICK = {"type": "block_actions", "team": {"id": "TKI"}, "user": {"id": "U1", "team_id": "TKI"}}
+DM = {"team_id": "TKI", "event": {"type": "message", "user": "U1", "team": "TKI"},
+      "authorizations": [{"team_id": "TKI"}]}
+
+
+def but(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """`body` with some of its parts (`part__key`) changed."""
+    changed = {k: dict(v) if isinstance(v, dict) else v for k, v in body.items()}
+    for name, value in changes.items():
+        part, _, key = name.partition("__")
+        if key:
+            changed[part] = {**changed.get(part, {}), key: value}
+        else:
+            changed[part] = value
+    return changed
+
+
+@pytest.mark.parametrize("body", [COMMAND, CLICK, DM], ids=["command", "click", "message"])
+def test_our_workspace_is_ours(body: dict[str, Any]) -> None:
+    assert from_ours(body, OURS)
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (but(COMMAND, team_id="TOTHER"), "a command typed in another workspace"),
+        (but(CLICK, user__team_id="TOTHER"), "a click by someone of another workspace"),
+        (but(CLICK, team={"id": "TOTHER"}), "a click in another workspace"),
+        (but(DM, event__user_team="TOTHER", is_ext_shared_channel=True),
+         "a message in a shared channel by someone of another workspace"),
+        (but(DM, event__source_team="TOTHER"), "a message from another workspace"),
+        (but(COMMAND, enterprise_id="EOTHER"), "a command from a Grid organisation"),
+        ({"type": "block_suggestion", "user": {"id": "U1"}}, "a request that names nobody"),
+        (but(DM, team_id=None, event={"type": "message", "user": "U1"}),
+         "an event that names only our installation"),
+    ],
+)
+def test_anyone_elses_is_not(body: dict[str, Any], why: str) -> None:
+    assert not from_ours(body, OURS), why
+
+
+def test_in_an_organisation_our_workspace_alone() -> None:
+    assert from_ours(but(COMMAND, enterprise_id="EKI"), IN_AN_ORG)
+    assert from_ours(COMMAND, IN_AN_ORG)
+    assert not from_ours(but(COMMAND, team_id="TSISTER", enterprise_id="EKI"), IN_AN_ORG)
+    assert not from_ours(but(COMMAND, enterprise_id="EOTHER"), IN_AN_ORG)
+
+
+def test_installed_for_the_whole_organisation_any_of_its_workspaces() -> None:
+    sister = {"team_id": "TSISTER", "enterprise_id": "EKI", "user_id": "U1"}
+    assert from_ours(sister, ORG_WIDE)
+    assert not from_ours(but(sister, enterprise_id="EOTHER"), ORG_WIDE)
+    assert not from_ours({"team_id": "TSISTER", "user_id": "U1"}, ORG_WIDE)
+    # In a shared channel, someone of a workspace outside the organisation.
+    shared = {"team_id": "TSISTER", "enterprise_id": "EKI", "is_ext_shared_channel": True,
+              "type": "event_callback", "event": {"type": "message", "user_team": "TOTHER"}}
+    assert not from_ours(shared, ORG_WIDE)
+    assert from_ours(but(shared, event={"type": "message", "user_team": "EKI"}), ORG_WIDE)
+    assert not from_ours(sister, Workspace(None, None))
