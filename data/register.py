@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -249,6 +250,10 @@ async def accounts_of(session: AsyncSession, person_id: int) -> list[Account]:
         .order_by(col(Account.id))
     )
     return list(rows)
+
+
+# What an account number looks like (`number_for`'s): how typed text tells one from words.
+NUMBER = re.compile(r"SOME-\d{4}-\d{4,}", re.IGNORECASE | re.ASCII)
 
 
 async def account_by_number(session: AsyncSession, number: str) -> Account | None:

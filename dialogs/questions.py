@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
 from data import access, questions
-from data.errors import MovedOn
+from data.errors import DomainError, MovedOn
+from data.models import Account
 from data.questions import QUESTION_TEXT
+from data.register import NUMBER
+from data.rules import check_text
 from dialogs.case_management import mark_buttons
 from dialogs.common import (
     AccountStep,
     Host,
     int_value,
     note,
+    pick,
     start_on_account,
     team_accounts,
 )
-from dialogs.engine import Ctx, Dialog, Progress, Reply, TextStep
+from dialogs.engine import (
+    FORM_ANSWERED,
+    SUMMARY,
+    Ctx,
+    Dialog,
+    Progress,
+    Reply,
+    TextStep,
+)
 from dialogs.events import Action
 from dialogs.explain import explain
 from dialogs.i18n import N_
@@ -104,17 +120,38 @@ def refer_button(ctx: Ctx, question_id: int) -> Button:
 
 
 async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
-    """`/question [SOME-2027-0001]`: which account (when the person has several), then the
-    text."""
+    """`/question [SOME-2027-0001] [the question]`: which account (when the person has
+    several), then the text; a question typed after the command is taken as the text, and
+    the summary shows it to log (what precedes it names the account when it is a number)."""
     assert ctx.person.id is not None
+    accounts = await team_accounts(ctx.session, ctx.person.id)
+    named, text = _named_and_text(accounts, args)
+    data: dict[str, Any] = {}
+    if text:
+        try:
+            data = {"text": check_text(text, maximum=QUESTION_TEXT), FORM_ANSWERED: ["text"]}
+        except DomainError as error:
+            return [note(explain(ctx.tr, error))]
     return await start_on_account(
-        ctx, host, args, name=NAME, accounts=await team_accounts(ctx.session, ctx.person.id),
-        first="text",
+        ctx, host, named, name=NAME, accounts=accounts, first=SUMMARY if text else "text",
         refusal=ctx.tr(
             "Questions are logged by an account's team, and you are not on the team of any account."
         ),
         intro=ctx.tr("Let's log a question from the public, so that it is not forgotten."),
+        data=data,
     )
+
+
+def _named_and_text(accounts: Sequence[Account], args: str) -> tuple[str, str]:
+    """What names the account and what is the question in `args`: its first word names the
+    account when it is one of `accounts`, or looks like a number (a place in the list, or an
+    account number: refused as naming none when it is not theirs); everything else is the
+    question."""
+    head, *rest = args.split(maxsplit=1) or [""]
+    wanted = unicodedata.normalize("NFKC", head)
+    if pick(accounts, head) is not None or wanted.isdecimal() or NUMBER.fullmatch(wanted):
+        return head, rest[0].strip() if rest else ""
+    return "", args.strip()
 
 
 async def answered(ctx: Ctx, host: Host, action: Action) -> list[Reply]:

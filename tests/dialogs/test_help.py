@@ -21,10 +21,10 @@ async def test_help_lists_every_command(store: Store, cast: Cast) -> None:
     assert listed["/accessible"].startswith("Run the accessibility checklist on a post")
     assert listed["/duty"] == "Show who is on duty today and this week for your accounts."
     assert listed["/away"].startswith("Record that you are away, for example /away 2027-07-01")
-    # What may follow /question: the account's number, not the question, which is asked next.
+    # What may follow /question: the question, the account's number, or both.
     assert listed["/question"] == (
-        "Log a question from the public on one of your accounts (/question SOME-2027-0001 "
-        "picks one); I then ask for the question."
+        "Log a question from the public on one of your accounts: type it after the command, "
+        "or I ask for it. /question SOME-2027-0001 picks the account."
     )
 
 
@@ -33,8 +33,8 @@ async def test_help_in_swedish(store: Store, cast: Cast) -> None:
     listed = fields(only(await chat(store, who.requester).command("help")))
     assert listed["/close-account"] == "Stäng ett konto som inte längre är aktivt."
     assert listed["/question"] == (
-        "Registrera en fråga från allmänheten på ett av dina konton (/question SOME-2027-0001 "
-        "väljer ett); sedan ber jag om frågan."
+        "Registrera en fråga från allmänheten på ett av dina konton: skriv den efter "
+        "kommandot, eller så ber jag om den. /question SOME-2027-0001 väljer kontot."
     )
 
 

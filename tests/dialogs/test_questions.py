@@ -109,20 +109,58 @@ async def test_the_account_can_be_named_with_the_command(
 async def test_what_names_none_of_the_accounts_is_refused_not_dropped(
     store: Store, cast: Cast, who: CastSenders
 ) -> None:
-    """After /question comes the account's number, nothing else (the question is asked for
-    next, as help says): another number, or the question itself, is refused in words rather
-    than dropped in favour of the only account."""
+    """A number after /question that names none of the person's accounts is refused in
+    words, never replaced by their only account (nor taken as the question)."""
     await account_of(store, cast)
     anna = chat(store, who.requester)
-    for typed in ("SOME-2027-0002", TEXT, f"SOME-2027-0001 {TEXT}"):
+    for typed, named in (("SOME-2027-0002", "SOME-2027-0002"),
+                         (f"SOME-2027-0002 {TEXT}", "SOME-2027-0002"), (f"7 {TEXT}", "7")):
         reply = only(await anna.command("question", typed))
-        # (What was typed is named by its first 40 characters.)
         assert reply.blocks == (Paragraph(
-            f"None of the accounts you can choose here is numbered {typed[:40]}. Type the "
+            f"None of the accounts you can choose here is numbered {named}. Type the "
             "command alone to choose one."
         ),)
         assert await dialog_state(store, cast.requester) is None
     assert step_of(only(await anna.command("question", "SOME-2027-0001"))) == "text"
+
+
+async def test_a_question_typed_after_the_command_is_shown_to_log(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    first = await account_of(store, cast)
+    anna = chat(store, who.requester)
+    summary = only(await anna.command("question", f"  {TEXT}  "))
+    assert step_of(summary) == "summary"
+    assert fields(summary) == {
+        "Account": "SOME-2027-0001 · Instagram ki_neuroscience",
+        "Question": TEXT,
+    }
+    await anna.dlg("summary", "submit")
+    [question] = await load(store, Question)
+    assert (question.account_id, question.text) == (first, TEXT)
+
+    # With several accounts: which one, then the summary (the question is not asked again);
+    # or the account named first.
+    second = await account_of(store, cast, "ki_pain")
+    assert step_of(only(await anna.command("question", "Is the lab open?"))) == "account"
+    summary = only(await anna.say("2"))
+    assert step_of(summary) == "summary" and fields(summary)["Question"] == "Is the lab open?"
+    await anna.dlg("summary", "submit")
+    summary = only(await anna.command("question", "SOME-2027-0002 Where do I apply?"))
+    assert fields(summary) == {
+        "Account": "SOME-2027-0002 · Instagram ki_pain",
+        "Question": "Where do I apply?",
+    }
+    await anna.dlg("summary", "submit")
+    logged = await load(store, Question)
+    assert [(q.account_id, q.text) for q in logged[1:]] == [
+        (second, "Is the lab open?"), (second, "Where do I apply?")
+    ]
+
+    # What the question step refuses is refused here too, and nothing starts.
+    reply = only(await anna.command("question", "x" * 4001))
+    assert says(reply, "That is 4001 characters; the most I can take is 4000.")
+    assert await dialog_state(store, cast.requester) is None
 
 
 async def test_only_a_team_logs_questions(store: Store, cast: Cast, who: CastSenders) -> None:
