@@ -513,7 +513,8 @@ async def _checked_decision(
         raise NotAllowed(DECIDE_REFUSALS[refusal])
     if decision is Decision.APPROVE:
         return None
-    if reason is None or not reason.strip():
+    # Nothing that shows (blank, or invisible characters alone) is no reason.
+    if reason is None or not rules.visible_length(reason.strip()):
         raise Invalid("reason_required", field="reason")
     try:
         return rules.check_text(reason, maximum=rules.REASON_TEXT)

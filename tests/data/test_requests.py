@@ -287,6 +287,8 @@ async def test_reject_and_changes_need_a_reason(
     for reason, code in (
         (None, "reason_required"),
         ("   ", "reason_required"),
+        # Invisible characters alone (a zero-width space, a byte-order mark) are no reason.
+        ("\u200b \ufeff", "reason_required"),
         ("r" * (rules.REASON_TEXT + 1), "too_long"),
     ):
         with pytest.raises(Invalid) as refused:
