@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import audit
+from data import audit, languages
 from data import identity as identity_module
 from data.chunks import chunks
 from data.errors import NotFound
@@ -56,7 +56,11 @@ async def ensure_person(
     """The person behind a chat identity, created on first sight and refreshed after.
 
     `spoke`: the person is writing to us through this identity now (False where someone else
-    named or picked them, or settings did): only then is it their last platform.
+    named or picked them, or settings did): only then is it their last platform, and only
+    then does the language of their client (`locale`) become theirs.
+
+    `locale` is stored as one of our languages (`sv-SE` as `sv`); one we have no catalogue
+    for (`de-DE`) is not stored, so the language already known stays (else the default).
 
     One person per human: an identity whose platform vouches for its work e-mail (not the
     web chat) belongs to the person with that address. A new identity attaches to them; an
@@ -65,6 +69,7 @@ async def ensure_person(
     last platform is the one this identity is on, so notices go where they last spoke to us.
     """
     wanted = identity_module.normalise_email(email)
+    spoken = languages.language(locale)
     # The identity and its person in one statement: this runs at the start of every turn.
     known = (
         await session.exec(_KNOWN, params={"platform": platform, "external_id": external_id})
@@ -77,7 +82,7 @@ async def ensure_person(
             person = Person(
                 display_name=(display_name or external_id)[:200],
                 email=wanted,
-                locale=locale[:16] if locale else None,
+                locale=spoken,
                 last_platform=platform,
                 created_at=now,
                 updated_at=now,
@@ -132,14 +137,22 @@ async def ensure_person(
             assert refreshed is not None
             identity = refreshed
     changed = False
-    for field, value, limit in (
-        ("display_name", display_name, 200),
-        ("email", wanted, 320),
-        ("locale", locale, 16),
-    ):
+    for field, value, limit in (("display_name", display_name, 200), ("email", wanted, 320)):
         if value and getattr(person, field) != value[:limit]:
             setattr(person, field, value[:limit])
             changed = True
+    # Replies and notices are in the language of the client the person last wrote from. A
+    # colleague who picks or names them brings their profile on the colleague's platform,
+    # which need not be the language they read us in elsewhere. Where no language of ours is
+    # known yet (someone only ever picked, or a value stored before this rule), that profile
+    # still beats the default.
+    if (
+        spoken is not None
+        and person.locale != spoken
+        and (spoke or languages.language(person.locale) is None)
+    ):
+        person.locale = spoken
+        changed = True
     if (spoke or person.last_platform is None) and person.last_platform != platform:
         person.last_platform = platform
         changed = True

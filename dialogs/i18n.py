@@ -14,7 +14,12 @@ from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
 
-LOCALES = ("en", "sv")
+# The one list, and the one rule for which of them a client's locale is, live in data/: it
+# stores a person's language and may not import from here. The adapters take both from here.
+from data.languages import LANGUAGES
+from data.languages import language as language
+
+LOCALES = LANGUAGES
 DOMAIN = "kontobot"
 CATALOGUE_DIR = Path(__file__).parent / "locale"
 
@@ -26,11 +31,7 @@ def N_(msgid: str) -> str:
 
 def normalise(locale: str | None, default: str = "en") -> str:
     """`sv-SE`, `sv_FI`, `SV` -> `sv`; anything we have no catalogue for -> `default`."""
-    if locale:
-        language = locale.replace("_", "-").split("-")[0].lower()
-        if language in LOCALES:
-            return language
-    return default if default in LOCALES else "en"
+    return language(locale) or (default if default in LOCALES else "en")
 
 
 @cache

@@ -22,7 +22,7 @@ from bot.slack.channel import api_error
 from bot.slack.render import is_user_id
 from bot.slack.translate import PLATFORM
 from dialogs.events import Sender
-from dialogs.i18n import LOCALES
+from dialogs.i18n import language
 from hub.identities import Identities
 
 log = logging.getLogger(__name__)
@@ -41,14 +41,6 @@ class Profile:
     # "sv" or "en"; None when Slack's language is one we have no catalogue for.
     locale: str | None
     fetched_at: datetime | None = None
-
-
-def language(slack_locale: str | None) -> str | None:
-    """Slack's locale (`sv-SE`, `en-GB`) as one of our languages, or None."""
-    if not slack_locale:
-        return None
-    language = slack_locale.replace("_", "-").split("-")[0].lower()
-    return language if language in LOCALES else None
 
 
 class Directory:
@@ -232,6 +224,7 @@ def _profile(user: dict[str, Any], user_id: str, now: datetime) -> Profile | Non
         user_id=user_id,
         name=str(name),
         email=profile.get("email") or None,
+        # Slack's `sv-SE`, `en-GB` as one of our languages (the rule Teams uses too).
         locale=language(user.get("locale")),
         fetched_at=now,
     )

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from bot.teams import render
 from dialogs.events import Action, Command, Event, Sender, Text
+from dialogs.i18n import language
 from dialogs.text import MAX_TYPED, clean, clean_json
 
 PLATFORM = "teams"
@@ -198,7 +199,9 @@ def sender_of(raw: dict[str, Any], personal: bool) -> Sender | None:
         PLATFORM,
         aad[:MAX_FIELD],
         display_name=str(name)[:MAX_FIELD] if name else None,
-        locale=str(raw["locale"])[:16] if raw.get("locale") else None,
+        # The client's `sv-SE` as `sv`, and one we have no catalogue for (`de-DE`) as None, so
+        # that the language already known stays: the rule Slack's profiles are read with.
+        locale=language(str(raw.get("locale") or "")),
         address={k: str(v) for k, v in address.items() if v},
     )
 

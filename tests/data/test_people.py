@@ -77,6 +77,94 @@ async def test_last_platform_follows_the_person(store: Store) -> None:
     assert (stored.last_platform, stored.updated_at) == ("teams", LATER)
 
 
+async def test_only_their_own_turn_changes_their_language_and_last_platform(
+    store: Store,
+) -> None:
+    """Cecilia writes to the bot from Teams in Swedish; her Slack is in English. A colleague
+    who picks or names her brings her Slack profile (spoke=False): neither it, nor her own
+    Teams identity seen again through someone else, changes what she reads us in or where
+    she is told things."""
+    email = "cecilia.carlsson@ki.se"
+    async with store.transaction() as session:
+        cecilia = await people.ensure_person(
+            session, now=T0, platform="teams", external_id="aad-cec", email=email, locale="sv-SE"
+        )
+    for platform, external_id in (("slack", "UCEC"), ("teams", "aad-cec")):
+        async with store.transaction() as session:
+            picked = await people.ensure_person(
+                session,
+                now=LATER,
+                platform=platform,
+                external_id=external_id,
+                email=email,
+                locale="en-US",
+                spoke=False,
+            )
+        assert picked.id == cecilia.id
+        [stored] = await load(store, Person)
+        assert (stored.locale, stored.last_platform) == ("sv", "teams"), platform
+    # Her own turn on Slack makes its language and Slack hers.
+    async with store.transaction() as session:
+        await people.ensure_person(
+            session, now=LATER, platform="slack", external_id="UCEC", email=email, locale="en-US"
+        )
+    [stored] = await load(store, Person)
+    assert (stored.locale, stored.last_platform) == ("en", "slack")
+
+
+async def test_a_language_we_do_not_speak_keeps_the_one_known(store: Store) -> None:
+    """The locale is stored as one of our languages; one we have no catalogue for (a client
+    in German, junk) is not a language of hers, so the one known stays."""
+    async with store.transaction() as session:
+        anna = id_of(await make_person(session, T0, "Anna Berg", platform="teams", locale="sv_FI"))
+    for locale in ("de-DE", "xx-INVALID-LOCALE-VALUE-LONG", "", None):
+        async with store.transaction() as session:
+            await people.ensure_person(
+                session, now=LATER, platform="teams", external_id="anna.berg", locale=locale
+            )
+        [stored] = await load(store, Person)
+        assert (stored.id, stored.locale, stored.updated_at) == (anna, "sv", T0), locale
+    async with store.transaction() as session:
+        await people.ensure_person(
+            session, now=LATER, platform="teams", external_id="anna.berg", locale="EN-gb"
+        )
+    [stored] = await load(store, Person)
+    assert stored.locale == "en"
+    # Someone new with one we do not speak has none: they read the default.
+    async with store.transaction() as session:
+        bo = await people.ensure_person(
+            session, now=T0, platform="teams", external_id="aad-bo", locale="de-DE"
+        )
+    assert bo.locale is None
+
+
+async def test_a_profile_language_fills_in_where_none_of_ours_is_known(store: Store) -> None:
+    """Where nothing the person said told us their language (only ever picked, or a value
+    from before locales were read as languages), their profile beats the default, even when
+    a colleague brought it."""
+    async with store.transaction() as session:
+        never_said = id_of(
+            await people.ensure_person(session, now=T0, platform="teams", external_id="aad-1")
+        )
+        bo = await make_person(session, T0, "Bo Ek", platform="teams", ext="aad-2")
+        bo.locale = "de-DE"
+        session.add(bo)
+        stale = id_of(bo)
+    for external_id in ("aad-1", "aad-2"):
+        async with store.transaction() as session:
+            await people.ensure_person(
+                session,
+                now=LATER,
+                platform="teams",
+                external_id=external_id,
+                locale="sv-SE",
+                spoke=False,
+            )
+    async with store.read() as session:
+        found = await people.people_by_id(session, [never_said, stale])
+    assert {found[never_said].locale, found[stale].locale} == {"sv"}
+
+
 async def test_set_role_holders_touches_only_that_platform(store: Store) -> None:
     async with store.transaction() as session:
         on_slack = id_of(await make_person(session, T0, "Slack Director", platform="slack"))
@@ -150,7 +238,8 @@ async def test_long_emails_and_locales_fit_their_columns(store: Store) -> None:
                 locale="sv-SE-x-" + "y" * 40,
             )
             assert person.email == email
-            assert person.locale is not None and len(person.locale) == 16
+            # A locale is kept as the language it names, whatever its length.
+            assert person.locale == "sv"
     async with store.transaction() as session:
         refreshed = await people.ensure_person(
             session,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from data import directory
+from data import directory, people
 from data.models import (
     Account,
     AccountRequest,
@@ -84,6 +84,34 @@ async def test_a_profile_older_than_12_hours_is_looked_up_again(rig: SlackRig) -
     assert len(looked_up) == 2
     [person] = await load(rig.store, Person, Person.email == BJORN.email)
     assert person.locale == "en"
+
+
+async def test_a_colleague_picking_her_leaves_her_language_alone(rig: SlackRig) -> None:
+    """Cecilia writes to the bot from Teams, in Swedish; her Slack is in English. Anna picking
+    her as a team member makes her Slack identity known, with its profile, as Cecilia's, but
+    what she reads us in and where she is told things are what her own turns made them."""
+    rig.fake.users[CECILIA.id].locale = "en-US"
+    async with rig.store.transaction() as session:
+        cecilia = await people.ensure_person(
+            session,
+            now=T0,
+            platform="teams",
+            external_id="aad-cecilia",
+            display_name=CECILIA.name,
+            email=CECILIA.email,
+            locale="sv-SE",
+        )
+    await rig.command(ANNA.id, "open-account")
+    await rig.next_dm(ANNA.id, 0)
+    for answer in open_account_answers(team=(CECILIA.id,), manager=FILIP.id):
+        await rig.answer(ANNA.id, answer)
+        if answer.step == "team":
+            break
+    await rig.settle()
+    async with rig.store.read() as session:
+        picked = await people.find_by_identity(session, "slack", CECILIA.id)
+    assert picked is not None and picked.id == cecilia.id
+    assert (picked.locale, picked.last_platform) == ("sv", "teams")
 
 
 async def test_help_typed_in_the_direct_chat(rig: SlackRig) -> None:

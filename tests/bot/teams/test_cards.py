@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from msrest import Serializer
 from bot.teams import render
 from bot.teams.channel import message_activity
 from bot.teams.translate import translate
+from data import people
 from dialogs.events import Action, Command, Text
+from dialogs.i18n import Translator
 from dialogs.messages import (
     Actions,
     Button,
@@ -50,6 +53,7 @@ from tests.helpers.forms import FORM, TYPED
 from tests.helpers.fuzz import SCALE
 
 SERVICE = "https://smba.trafficmanager.net/emea/"
+SV = Translator("sv")
 
 
 def activity(kind: str, **fields: Any) -> dict[str, Any]:
@@ -100,7 +104,7 @@ def test_the_sender_is_the_azure_ad_object_id_with_how_to_reach_them() -> None:
         "teams",
         "aad-anna",
         "Anna Andersson",
-        "sv-SE",
+        "sv",
     )
     assert sender.address == {
         "user_id": "29:anna",
@@ -109,6 +113,31 @@ def test_the_sender_is_the_azure_ad_object_id_with_how_to_reach_them() -> None:
         "bot_id": "28:bot",
         "conversation_id": "a:dm",
     }
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("sv-SE", "sv"), ("en-US", "en"), ("EN_gb", "en"), ("de-DE", None), ("x" * 40, None),
+     ("", None), (None, None), (7, None)],
+)
+def test_the_clients_locale_is_one_of_our_languages_or_none(locale: Any, language: Any) -> None:
+    """As Slack's profiles are read: a client in a language we have no catalogue for says
+    nothing of the person's language."""
+    sender = translate(activity("message", text="hi", locale=locale)).sender
+    assert sender is not None and sender.locale == language
+
+
+async def test_a_client_in_another_language_keeps_her_swedish(teams: TeamsRig) -> None:
+    """Björn reads the bot in Swedish (on an English-speaking rig); the Teams he writes from
+    one day is in German, which we do not speak: the replies stay Swedish, not the default."""
+    [first] = await teams.say(BJORN, "help")
+    said = "I help you follow KI's rules for social-media accounts."
+    assert SV(said) in texts(first.card)
+    [again] = await teams.say(replace(BJORN, locale="de-DE"), "help")
+    assert SV(said) in texts(again.card)
+    async with teams.store.read() as session:
+        person = await people.find_by_identity(session, "teams", BJORN.aad)
+    assert person is not None and person.locale == "sv"
 
 
 def test_a_channel_is_never_taken_for_a_persons_chat() -> None:
