@@ -67,7 +67,9 @@ _WITH_ARGS = re.compile(
     r"\s+(\S.*)$",
     re.IGNORECASE,
 )
-_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+# A mention: `<at>Name</at>` (the name has no `<`: Teams escapes it). Neither part may cross
+# a `<`, so that text of many unclosed `<at>`s is read in one pass, not once per `<at>`.
+_MENTION = re.compile(r"<at\b[^<>]*>[^<]*</at\s*>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 # Space within a line: every white space but the line break.
 _LINE_SPACES = re.compile(r"[^\S\n]+")

@@ -214,3 +214,43 @@ def test_lines_typed_are_the_same_text_as_on_slack_and_in_the_web_chat() -> None
     )
     assert on_slack.event.text == in_web_chat.text == lines
     assert typed(lines) == typed(html, "xml") == Text(SENDER, lines)
+
+
+def _typed(text: str) -> Event | None:
+    """What a message `text` reads as (its sender as SENDER)."""
+    from bot.teams.translate import translate
+
+    event = translate(
+        {
+            "type": "message", "id": "3", "text": text,
+            "from": {"id": "29:x", "name": "Björn", "aadObjectId": "aad-1"},
+            "conversation": {"id": "a:1", "conversationType": "channel"},
+        }
+    ).event
+    return None if event is None else dataclasses.replace(event, sender=SENDER)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("<at>kontobot</at> duty", Command(SENDER, "duty", "")),
+        ('<at id="0">Kontobot Bot</at>\u00a0away', Command(SENDER, "away", "")),
+        ("<AT>kontobot</AT > question", Command(SENDER, "question", "")),
+        ("Ask <at>kontobot</at> and <at>Eva Ek</at> now", Text(SENDER, "Ask and now")),
+        # Unclosed, or not a mention: left as typed.
+        ("<at>kontobot duty", Text(SENDER, "<at>kontobot duty")),
+        ("a <atom> b </at>", Text(SENDER, "a <atom> b </at>")),
+    ],
+)
+def test_mentions_of_the_bot_are_not_what_was_typed(typed: str, read: Event) -> None:
+    assert _typed(typed) == read
+
+
+def test_many_unclosed_mentions_are_left_as_typed() -> None:
+    """(The mention pattern crosses no `<`: one that searched on for a closing tag from each
+    `<at>` read this text once per `<at>`, seconds of the event loop; bench-free, so only
+    its result is checked here.)"""
+    from bot.teams.translate import MAX_TEXT
+
+    typed = "<at>" * 20_000 + "x"
+    assert _typed(typed) == Text(SENDER, typed[:MAX_TEXT])
