@@ -46,16 +46,19 @@ async def check_in(
     "cannot" then is Invalid("monitored_already", day) (a stray click on the same card must
     not take back the day's monitoring and tell the manager nobody can do it).
 
-    "cannot" from the person on duty hands the day to the next available person in the rota,
-    who is told at once (notice `duty_handed`, params {account_id, day, from_person_id}); when
-    nobody is left, the manager is told at once (notice `nobody_on_duty`, params
-    {account_id, day}). Neither once someone has monitored the day: nobody needs to take over.
+    "cannot" from the person on duty hands the day on (hand_on, as an absence recorded for
+    today does) to the next available person in the rota, who is told at once (notice
+    `duty_handed`, params {account_id, day, from_person_id}); when nobody is left, the manager
+    is told at once (notice `nobody_on_duty`, params {account_id, day}). Neither once someone
+    has monitored the day: nobody needs to take over.
 
-    NotAllowed("not_team_member"), MovedOn("account_closed"), Invalid("unknown_check_in"),
+    NotAllowed("not_team_member") (also for an account id that does not exist: a forged
+    button learns nothing), MovedOn("account_closed"), Invalid("unknown_check_in"),
     Invalid("future_day"), Invalid("before_registration", day=<the registration day>).
     """
-    account = await access.active_account(session, account_id)
+    # The team first: only its members may learn that the account is closed, and its number.
     await access.require_member(session, account_id, person_id)
+    account = await access.active_account(session, account_id)
     if kind not in (CheckInKind.MONITORED.value, CheckInKind.CANNOT.value):
         raise Invalid("unknown_check_in", field="kind")
     if day > access.today(now, zone):
@@ -66,15 +69,7 @@ async def check_in(
         raise Invalid("before_registration", field="day", day=registered.isoformat())
     # "cannot" must see a "monitored" made at the same moment, on another platform.
     await access.lock_account(session, account_id)
-    monitored = set(
-        await session.exec(
-            select(MonitoringCheckIn.person_id).where(
-                MonitoringCheckIn.account_id == account_id,
-                MonitoringCheckIn.day == day,
-                MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
-            )
-        )
-    )
+    monitored = await _monitored_by(session, account_id, day)
     if kind == CheckInKind.CANNOT.value and person_id in monitored:
         raise Invalid("monitored_already", field="kind", day=day.isoformat())
     before = await rota.duty_on(session, account_id=account_id, day=day, calendar=calendar,
@@ -110,35 +105,78 @@ async def check_in(
         session, now=now, actor_id=person_id, action=f"monitoring.{kind}",
         subject=f"account:{account_id}", day=day.isoformat(),
     )
+    if kind == CheckInKind.CANNOT.value:
+        after = await hand_on(
+            session, account_id=account_id, person_id=person_id, was_on_duty=before, day=day,
+            now=now, calendar=calendar, zone=zone,
+        )
+    else:
+        after = await rota.duty_on(session, account_id=account_id, day=day, calendar=calendar,
+                                   zone=zone)
+    return CheckInResult(row, before, after)
+
+
+async def hand_on(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    person_id: int,
+    was_on_duty: int | None,
+    day: date,
+    now: datetime,
+    calendar: rota.WorkingDays,
+    zone: ZoneInfo = DEFAULT_ZONE,
+    why: str | None = None,
+) -> int | None:
+    """`person_id` has just dropped out of `day` ("I can't today", an absence recorded for it,
+    or leaving the team: `why` "left_team", which the notice names; call this once the change
+    is written); `was_on_duty` is who was on duty before. When that was them, `day` is today and nobody has marked it monitored yet, the
+    day is handed on: the next available person in the rota is told at once (notice
+    `duty_handed`, params {account_id, day, from_person_id}), or, nobody being left, the
+    manager (notice `nobody_on_duty`, params {account_id, day}). Who is on duty now.
+
+    The outbox keys make a repeat (a second click, the same absence again) tell nobody twice."""
     after = await rota.duty_on(session, account_id=account_id, day=day, calendar=calendar,
                                zone=zone)
     if (
-        kind == CheckInKind.CANNOT.value
-        and before == person_id
-        and day == access.today(now, zone)
-        and not monitored
+        was_on_duty != person_id
+        or day != access.today(now, zone)
+        or await _monitored_by(session, account_id, day)
     ):
-        params = {"account_id": account_id, "day": day.isoformat()}
-        if after is not None:
-            await outbox.enqueue(
-                session,
-                key=f"duty_handed:{account_id}:{day.isoformat()}:{after}",
-                kind="duty_handed",
-                now=now,
-                recipient_id=after,
-                params={**params, "from_person_id": person_id},
-            )
-        else:
-            manager_id = (await access.account(session, account_id)).manager_id
-            await outbox.enqueue(
-                session,
-                key=f"nobody_on_duty:{account_id}:{day.isoformat()}",
-                kind="nobody_on_duty",
-                now=now,
-                recipient_id=manager_id,
-                params=params,
-            )
-    return CheckInResult(row, before, after)
+        return after
+    params = {"account_id": account_id, "day": day.isoformat()}
+    if after is not None:
+        await outbox.enqueue(
+            session,
+            key=f"duty_handed:{account_id}:{day.isoformat()}:{after}",
+            kind="duty_handed",
+            now=now,
+            recipient_id=after,
+            params={**params, "from_person_id": person_id, **({"why": why} if why else {})},
+        )
+    else:
+        manager_id = (await access.account(session, account_id)).manager_id
+        await outbox.enqueue(
+            session,
+            key=f"nobody_on_duty:{account_id}:{day.isoformat()}",
+            kind="nobody_on_duty",
+            now=now,
+            recipient_id=manager_id,
+            params=params,
+        )
+    return after
+
+
+async def _monitored_by(session: AsyncSession, account_id: int, day: date) -> set[int]:
+    """Who marked the account monitored on `day`."""
+    rows = await session.exec(
+        select(MonitoringCheckIn.person_id).where(
+            MonitoringCheckIn.account_id == account_id,
+            MonitoringCheckIn.day == day,
+            MonitoringCheckIn.kind == CheckInKind.MONITORED.value,
+        )
+    )
+    return set(rows)
 
 
 async def log_activity(
@@ -150,10 +188,11 @@ async def log_activity(
     note: str = "",
 ) -> ActivityEntry:
     """A team member logs activity on the account (content published, or *Still active*):
-    it resets both inactivity clocks. NotAllowed("not_team_member"), MovedOn("account_closed"),
-    Invalid("too_long", field="note")."""
-    await access.active_account(session, account_id)
+    it resets both inactivity clocks. NotAllowed("not_team_member") (an unknown account id
+    too), MovedOn("account_closed"), Invalid("too_long", field="note")."""
+    # The team first: only its members may learn that the account is closed, and its number.
     await access.require_member(session, account_id, actor_id)
+    await access.active_account(session, account_id)
     text = note.strip()
     if len(text) > NOTE_TEXT:
         raise Invalid("too_long", field="note", maximum=NOTE_TEXT, length=len(text))

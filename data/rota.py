@@ -23,10 +23,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit, outbox
 from data.access import DEFAULT_ZONE
-from data.errors import Invalid
+from data.errors import Invalid, NotAllowed
 from data.models import (
     Absence,
+    Account,
     AccountMember,
+    AccountStatus,
     CheckInKind,
     MonitoringCheckIn,
     RotaSetting,
@@ -112,9 +114,11 @@ async def set_rota(
     and order stay as they are. The team is told (notice kind `rota_changed`, params
     {account_id, by, holiday_duty}: whether the rota runs on weekday holidays too, which the
     notice says). With `only_if_changed`, asking for the rota as it is (a second click,
-    an old button) changes nothing, tells nobody and returns it unchanged."""
-    account = await access.active_account(session, account_id)
-    await access.require_member_or_manager(session, account, actor_id)
+    an old button) changes nothing, tells nobody and returns it unchanged.
+
+    NotAllowed("not_team_or_manager") (an unknown account id too: a forged button learns
+    nothing), MovedOn("account_closed"), Invalid("unknown_rotation"/"order_not_the_team")."""
+    await check_changer(session, account_id, actor_id)
     current = await rota_of(session, account_id, zone)
     new_rotation = current.rotation if rotation is None else rotation
     if new_rotation not in (Rotation.DAY.value, Rotation.WEEK.value):
@@ -237,6 +241,41 @@ async def duty_on(
     rota = await rota_of(session, account_id, zone)
     unavailable = await unavailable_on(session, account_id, day)
     return on_duty(rota.order, rota.rotation, rota.anchor, day, unavailable, calendar)
+
+
+async def check_changer(session: AsyncSession, account_id: int, actor_id: int) -> None:
+    """Whether `actor_id` may change the account's rota: its team and manager, while it is
+    open. NotAllowed("not_team_or_manager") for anyone else, an unknown account id too, before
+    MovedOn("account_closed"): only they may learn that the account is closed (a forged
+    button learns nothing). Asked before the rota is read to be changed, too."""
+    found = await session.get(Account, account_id)
+    if found is None:
+        raise NotAllowed("not_team_or_manager")
+    await access.require_member_or_manager(session, found, actor_id)
+    await access.active_account(session, account_id)
+
+
+async def accounts_on_duty(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    day: date,
+    calendar: WorkingDays,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> list[int]:
+    """The open accounts the person is on duty for on `day` as things stand, by id."""
+    rows = await session.exec(
+        select(AccountMember.account_id)
+        .join(Account, col(Account.id) == col(AccountMember.account_id))
+        .where(AccountMember.person_id == person_id, Account.status == AccountStatus.ACTIVE.value)
+        .order_by(col(AccountMember.account_id))
+    )
+    return [
+        account_id
+        for account_id in list(rows)
+        if await duty_on(session, account_id=account_id, day=day, calendar=calendar, zone=zone)
+        == person_id
+    ]
 
 
 async def roster(

@@ -25,7 +25,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import access, audit, outbox, people, register, rota, rules
+from data import access, audit, monitoring, outbox, people, register, rota, rules
 from data.access import DEFAULT_ZONE
 from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import Account, AccountMember, HandoverStatus, ManagerHandover, Role
@@ -191,26 +191,10 @@ async def remove_member(
         params={"change": "removed", "person_id": person_id, "by": actor_id},
     )
     was_on_duty = before == person_id
-    if was_on_duty:
-        if after is not None:
-            await outbox.enqueue(
-                session,
-                key=f"duty_handed:{account_id}:{day.isoformat()}:{after}",
-                kind="duty_handed",
-                now=now,
-                recipient_id=after,
-                params={"account_id": account_id, "day": day.isoformat(),
-                        "from_person_id": person_id, "why": "left_team"},
-            )
-        else:
-            await outbox.enqueue(
-                session,
-                key=f"nobody_on_duty:{account_id}:{day.isoformat()}",
-                kind="nobody_on_duty",
-                now=now,
-                recipient_id=account.manager_id,
-                params={"account_id": account_id, "day": day.isoformat()},
-            )
+    await monitoring.hand_on(
+        session, account_id=account_id, person_id=person_id, was_on_duty=before, day=day,
+        now=now, calendar=calendar, zone=zone, why="left_team",
+    )
     await session.flush()
     return Removed(changed, after, was_on_duty)
 

@@ -48,7 +48,9 @@ DAILY_WITH_HOLIDAY_DUTY = N_(
 EXAMPLE = "/away 2027-07-01 2027-07-31"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Words people put between the two dates: "2027-07-01 to 2027-07-31", "… – …", "… till …".
-_BETWEEN = frozenset({"-", "to", "till", "until", "tom", "t.o.m."})
+_BETWEEN = frozenset({"-", "–", "—", "..", "to", "till", "until", "tom", "t.o.m."})
+# And before the first: "from 2027-07-01 to 2027-07-31", "från … till …".
+_FROM = frozenset({"from", "från"})
 
 
 def today(ctx: Ctx, host: Host) -> date:
@@ -212,12 +214,20 @@ def rota_buttons(tr: Translator, setting: rota.Rota, known: dict[int, str]) -> A
 
 
 def parse_dates(args: str) -> tuple[date, date]:
-    """`FROM TO` (or one day) as ISO dates; Invalid("bad_date", text=...) for a word that is
-    no date, Invalid("bad_dates") for the wrong number of them."""
-    tokens = [
-        t for t in re.split(r"[\s–—]+|\.\.", args.strip()) if t and t.lower() not in _BETWEEN
-    ]
-    if not 1 <= len(tokens) <= 2:
+    """`FROM TO` (or one day) as ISO dates, optionally "from FROM to TO"; Invalid("bad_date",
+    text=...) for a word that is no date, Invalid("bad_dates") for the wrong number of them
+    and for a range with an end missing ("2027-07-01 to", "from 2027-07-01"): that is no
+    one-day absence."""
+    tokens = [t for t in re.split(r"\s+|(\.\.|[–—])", args.strip()) if t]
+    words = [t.lower() for t in tokens]
+    ranged = bool(words) and words[0] in _FROM
+    if ranged:
+        tokens, words = tokens[1:], words[1:]
+    if len(tokens) == 3 and words[1] in _BETWEEN:
+        tokens = [tokens[0], tokens[2]]
+    elif len(tokens) != 2 and (ranged or len(tokens) != 1):
+        raise Invalid("bad_dates", example=EXAMPLE)
+    if any(t.lower() in _BETWEEN | _FROM for t in tokens):
         raise Invalid("bad_dates", example=EXAMPLE)
     days = []
     for token in tokens:
@@ -234,16 +244,20 @@ async def away(ctx: Ctx, host: Host, args: str) -> list[Reply]:
     assert ctx.person.id is not None
     if not args.strip():
         return [await absences(ctx, host)]
-    first, last = parse_dates(args)
-    await absence.record_absence(
+    asked, last = parse_dates(args)
+    recorded = await absence.record_absence(
         ctx.session,
         person_id=ctx.person.id,
         actor_id=ctx.person.id,
-        first_day=first,
+        first_day=asked,
         last_day=last,
         now=ctx.now,
         zone=host.nudges.zone,
+        calendar=host.nudges.monitoring,
+        rota_at=host.nudges.rota_at,
     )
+    # An absence that began earlier is recorded from today: say so, with the days it has.
+    first = recorded.first_day
     if first == last:
         text = ctx.tr("You are recorded as away on {day}. The rota skips you that day.",
                       day=first.isoformat())
@@ -254,6 +268,11 @@ async def away(ctx: Ctx, host: Host, args: str) -> list[Reply]:
             last=last.isoformat(),
         )
     hint = ctx.tr("Type /away to see your absences or to cancel one.")
+    if first > asked:
+        past = ctx.tr(
+            "Days before today are not recorded: who was on duty then stays as it was."
+        )
+        return [note(text, Context(past), Context(hint))]
     return [note(text, Context(hint))]
 
 
@@ -405,6 +424,7 @@ async def change_rotation(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     """*Rotate weekly* / *Rotate daily* (`rota:rotation`, value `account_id:week|day`)."""
     assert ctx.person.id is not None
     account_id, wanted = split_value(action.value, "unknown_account")
+    await rota.check_changer(ctx.session, account_id, ctx.person.id)
     before = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
     # An unknown rotation ("month", "") is the domain's to refuse.
     after = await _set(ctx, host, account_id, rotation=wanted)
@@ -436,6 +456,7 @@ async def put_first(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     person_id = parse_id(raw_person)
     if person_id is None:
         raise Invalid("order_not_the_team", field="order")
+    await rota.check_changer(ctx.session, account_id, ctx.person.id)
     before = await rota.rota_of(ctx.session, account_id, host.nudges.zone)
     # Someone not on the team makes an order that is not the team's: the domain refuses it.
     order = (person_id, *(p for p in before.order if p != person_id))

@@ -151,6 +151,9 @@ REASONS: dict[str, str] = {
         "The last day is before the first day. Give the first day first, for example /away 2027-07-01 2027-07-31"
     ),
     "in_the_past": N_("Those days have already passed: give days from today on."),
+    "too_far_ahead": N_(
+        "An absence can be recorded at most {maximum} days ahead, so it can end on {last} at the latest. Record the rest nearer the time."
+    ),
     "absence_overlaps": N_(
         "You are already recorded as away from {first} to {last}, which overlaps those days. Type /away to see your absences and cancel that one first, or give other days."
     ),
@@ -219,7 +222,7 @@ REASONS: dict[str, str] = {
 # Where the same code needs other words for one field (`Invalid(code, field=...)`).
 FIELD_REASONS: dict[tuple[str, str], str] = {
     ("too_long", "dates"): N_(
-        "One absence can be at most {maximum} days long. Record a longer one in parts."
+        "An absence can be at most {maximum} days long, counting absences right before or after it as one. If you will be away longer, ask to be taken off the account's team."
     ),
 }
 

@@ -53,6 +53,9 @@ async def test_nobody_records_an_absence_for_someone_else(store: Store, cast: Ca
         (date(2027, 7, 2), date(2027, 6, 21), "dates_in_wrong_order"),
         (date(2027, 2, 1), date(2027, 2, 28), "in_the_past"),
         (date(2027, 3, 1), date(2028, 3, 2), "too_long"),
+        # At most MAX_AHEAD_DAYS (400) after today: 2028-04-04 is the last day allowed.
+        (date(2027, 6, 1), date(2028, 4, 5), "too_far_ahead"),
+        (date(9999, 12, 31), date(9999, 12, 31), "too_far_ahead"),
     ],
 )
 async def test_bad_dates_are_refused(
@@ -74,6 +77,69 @@ async def test_an_absence_that_began_earlier_and_goes_on_is_fine(store: Store, c
             first_day=date(2027, 2, 20), last_day=date(2027, 3, 1), now=T0,
         )
     assert len(await load(store, Absence)) == 1
+
+
+@pytest.mark.parametrize("first", [date(2027, 2, 20), date(2026, 3, 2), date(1, 1, 1)])
+async def test_days_before_today_are_left_as_they_were(
+    store: Store, cast: Cast, first: date
+) -> None:
+    """An absence that began earlier is recorded from today: who was on duty on a past day
+    (what /duty showed, and what the reminders went by) does not change afterwards."""
+    async with store.transaction() as session:
+        away = await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague,
+            first_day=first, last_day=date(2027, 3, 5), now=T0,
+        )
+    assert (away.first_day, away.last_day) == (date(2027, 3, 1), date(2027, 3, 5))
+    [row] = await load(store, Absence)
+    assert row.first_day == date(2027, 3, 1)
+    [event] = await load(store, AuditEvent, AuditEvent.action == "absence.recorded")
+    assert (event.details["first_day"], event.details["last_day"]) == ("2027-03-01", "2027-03-05")
+    async with store.transaction() as session:
+        assert await absence.away_on(session, [cast.colleague], date(2027, 2, 26)) == set()
+
+
+async def test_the_far_future_is_refused_with_the_last_day_allowed(
+    store: Store, cast: Cast
+) -> None:
+    async with store.transaction() as session:
+        with pytest.raises(Invalid) as refused:
+            await absence.record_absence(
+                session, person_id=cast.colleague, actor_id=cast.colleague,
+                first_day=date(2028, 4, 1), last_day=date(2028, 4, 5), now=T0,
+            )
+        assert refused.value.params == {"field": "dates", "maximum": 400, "last": "2028-04-04"}
+        await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague,
+            first_day=date(2028, 4, 1), last_day=date(2028, 4, 4), now=T0,
+        )
+
+
+async def test_absences_that_follow_on_count_as_one_against_the_longest(
+    store: Store, cast: Cast
+) -> None:
+    """Stacking absences day after day would keep someone off the rota past MAX_DAYS."""
+
+    async def away(first: date, last: date) -> None:
+        async with store.transaction() as session:
+            await absence.record_absence(
+                session, person_id=cast.colleague, actor_id=cast.colleague, first_day=first,
+                last_day=last, now=T0,
+            )
+
+    await away(date(2027, 4, 1), date(2028, 3, 1))  # 336 days
+    with pytest.raises(Invalid) as before:
+        await away(date(2027, 3, 1), date(2027, 3, 31))  # right before it: 367 in all
+    assert (before.value.code, before.value.params) == (
+        "too_long", {"field": "dates", "maximum": 366}
+    )
+    await away(date(2027, 3, 2), date(2027, 3, 31))  # 366 in all
+    with pytest.raises(Invalid) as after:
+        await away(date(2028, 3, 2), date(2028, 3, 2))  # right after the two
+    assert after.value.code == "too_long"
+    # A day's gap is a day back on the rota: a new stretch begins.
+    await away(date(2028, 3, 3), date(2028, 3, 10))
+    assert len(await load(store, Absence)) == 3
 
 
 async def test_only_the_owner_cancels_an_absence(store: Store, cast: Cast) -> None:

@@ -10,11 +10,11 @@ from sqlmodel import col
 
 from data import absence, closure, monitoring
 from data.db import Store
-from data.errors import Invalid, MovedOn, NotAllowed
+from data.errors import DomainError, Invalid, MovedOn, NotAllowed
 from data.models import ActivityEntry, AuditEvent, MonitoringCheckIn, Outbox
 from data.workdays import Calendar
 from tests.helpers import T0, Cast, load
-from tests.helpers.accounts import id_of, register
+from tests.helpers.accounts import closed_account, id_of, register
 
 CAL = Calendar()
 MONDAY = date(2027, 3, 1)  # T0's local day: the requester is on duty
@@ -110,11 +110,14 @@ async def test_i_cannot_today_hands_the_day_to_the_next_in_the_rota(
     assert [r.recipient_id for r in await load(store, Outbox, Outbox.kind == "duty_handed")] == [
         cast.colleague, cast.second_colleague,
     ]
-    # second_colleague is away now; the one on duty being away, nobody is: a "cannot" by
-    # someone not on duty tells nobody.
+    # second_colleague, on duty now, records an absence for today after the morning
+    # reminder: nobody is left, so the manager hears at once (see test_absence_handover.py).
+    [told] = await load(store, Outbox, Outbox.kind == "nobody_on_duty")
+    assert told.recipient_id == cast.manager
+    # Nobody is on duty: a "cannot" by someone not on duty tells nobody more.
     result = await check_in(store, account, cast.second_colleague, "cannot")
     assert (result.was_on_duty, result.now_on_duty) == (None, None)
-    assert await load(store, Outbox, Outbox.kind == "nobody_on_duty") == []
+    assert len(await load(store, Outbox, Outbox.kind == "nobody_on_duty")) == 1
 
 
 async def test_the_manager_hears_at_once_when_the_last_one_cannot(
@@ -210,3 +213,27 @@ async def test_the_team_logs_activity(store: Store, cast: Cast) -> None:
     [row] = await load(store, ActivityEntry)
     assert (row.person_id, row.note, row.at) == (cast.colleague, "Still active", T0)
     assert await load(store, AuditEvent, AuditEvent.action == "activity.logged")
+
+
+async def test_an_outsider_learns_nothing_of_accounts_not_theirs(store: Store, cast: Cast) -> None:
+    """A forged button says the same for an id of no account, an open account and a closed
+    one: which ids exist, and the numbers of closed accounts, are the team's to know."""
+    open_one = await three(store, cast)
+    closed = await closed_account(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0
+    )
+    answers = []
+    for account_id in (999, open_one, closed):
+        for kind in ("monitored", "cannot"):
+            with pytest.raises(DomainError) as refused:
+                await check_in(store, account_id, cast.outsider, kind)
+            answers.append((type(refused.value), refused.value.code, refused.value.params))
+        async with store.transaction() as session:
+            with pytest.raises(DomainError) as refused:
+                await monitoring.log_activity(session, account_id=account_id,
+                                              actor_id=cast.outsider, now=T0)
+        answers.append((type(refused.value), refused.value.code, refused.value.params))
+    assert answers == [(NotAllowed, "not_team_member", {})] * 9
+    # The team hears that theirs is closed.
+    with pytest.raises(MovedOn):
+        await check_in(store, closed, cast.colleague, "monitored")

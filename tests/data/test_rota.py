@@ -9,11 +9,11 @@ import pytest
 
 from data import absence, rota
 from data.db import Store
-from data.errors import Invalid, NotAllowed
+from data.errors import DomainError, Invalid, MovedOn, NotAllowed
 from data.models import AuditEvent, Outbox, RotaSetting
 from data.workdays import Calendar
 from tests.helpers import T0, Cast, count, load
-from tests.helpers.accounts import id_of, register
+from tests.helpers.accounts import closed_account, id_of, register
 
 CAL = Calendar()
 A, B, C = 1, 2, 3
@@ -210,3 +210,28 @@ async def test_asking_for_the_rota_as_it_is_changes_nothing(store: Store, cast: 
     assert (again.order, again.rotation) == (before.order, before.rotation)
     assert again.anchor == later.date() != before.anchor
     assert await count(store, AuditEvent, AuditEvent.action == "rota.changed") == 1
+
+
+async def test_an_outsider_learns_nothing_of_accounts_not_theirs(store: Store, cast: Cast) -> None:
+    """A forged button says the same for an id of no account, an open account and a closed
+    one: which ids exist, and the numbers of closed accounts, are the team's to know."""
+    open_one = id_of(await register(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0
+    ))
+    closed = await closed_account(
+        store, requester=cast.requester, team=(cast.colleague,), manager=cast.manager, now=T0
+    )
+    answers = []
+    for account_id in (999, open_one, closed):
+        async with store.transaction() as session:
+            with pytest.raises(DomainError) as refused:
+                await rota.set_rota(session, account_id=account_id, actor_id=cast.outsider,
+                                    now=T0, rotation="week")
+        answers.append((type(refused.value), refused.value.code, refused.value.params))
+    assert answers == [(NotAllowed, "not_team_or_manager", {})] * 3
+    # The team and the manager hear that theirs is closed.
+    for who in (cast.colleague, cast.manager):
+        async with store.transaction() as session:
+            with pytest.raises(MovedOn):
+                await rota.set_rota(session, account_id=closed, actor_id=who, now=T0,
+                                    rotation="week")

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import absence, closure, rota, team
+from data import absence, closure, monitoring, rota, team
 from data import register as register_
 from data.db import Store, is_sqlite
 from data.errors import DomainError, Invalid, MovedOn, NotAllowed
@@ -185,6 +185,20 @@ async def test_the_person_on_duty_leaves_and_the_next_takes_the_day(
     assert await told(store, "team_changed") == [("", b), ("", c), ("comms", 0)]
     [event] = await load(store, AuditEvent, AuditEvent.action == "team.member_removed")
     assert event.details == {"person_id": b, "order": [c, a]}
+
+
+async def test_the_person_on_duty_leaves_after_monitoring_and_nobody_need_take_over(
+    store: Store, cast: Cast
+) -> None:
+    """As after *I can't today* (data.monitoring.hand_on): the day is done."""
+    account = await three_of_them(store, cast)
+    a, b = cast.requester, cast.colleague
+    async with store.transaction() as session:
+        await monitoring.check_in(session, account_id=account, person_id=b, day=TUESDAY,
+                                  kind="monitored", now=at(TUESDAY, 9), calendar=CAL)
+    removed = await remove(store, account, b, a, at(TUESDAY, 11))
+    assert removed.was_on_duty
+    assert await count(store, Outbox, col(Outbox.kind).in_(("duty_handed", "nobody_on_duty"))) == 0
 
 
 async def test_someone_not_on_duty_leaves_and_today_stays(store: Store, cast: Cast) -> None:

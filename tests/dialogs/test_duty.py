@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from data import closure
 from data.db import Store
 from data.models import Absence, ActivityEntry, MonitoringCheckIn, Outbox
 from data.policy import NudgeConfig
@@ -261,7 +262,23 @@ async def test_away_overlapping_ones_own_absence_is_refused_and_names_it(
         ("2027-02-01 2027-02-10", "Those days have already passed: give days from today on."),
         (
             "2027-07-01 2028-12-31",
-            "One absence can be at most 366 days long. Record a longer one in parts.",
+            "An absence can be at most 366 days long, counting absences right before or after "
+            "it as one. If you will be away longer, ask to be taken off the account's team.",
+        ),
+        (
+            "9999-01-01 9999-12-31",
+            "An absence can be recorded at most 400 days ahead, so it can end on 2028-04-04 at "
+            "the latest. Record the rest nearer the time.",
+        ),
+        # A range with an end missing is no one-day absence.
+        *(
+            (
+                args,
+                "Give the first and the last day you are away, for example /away 2027-07-01 "
+                "2027-07-31",
+            )
+            for args in ("2027-07-01 to", "to 2027-07-01", "from 2027-07-01", "2027-07-01 –",
+                         "från 2027-07-01 till", "to", "- -", "from")
         ),
     ],
 )
@@ -270,6 +287,43 @@ async def test_bad_dates_are_explained_and_nothing_is_recorded(
 ) -> None:
     assert refusal(await chat(store, who.colleague).command("away", args)) == expected
     assert await count(store, Absence) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "from 2027-07-01 to 2027-07-31",
+        "From 2027-07-01 until 2027-07-31",
+        "från 2027-07-01 till 2027-07-31",
+        "från 2027-07-01 t.o.m. 2027-07-31",
+        "2027-07-01 – 2027-07-31",
+        "2027-07-01—2027-07-31",
+        "2027-07-01..2027-07-31",
+        "2027-07-01 - 2027-07-31",
+    ],
+)
+async def test_the_ways_people_write_a_range_are_understood(
+    store: Store, who: CastSenders, args: str
+) -> None:
+    reply = only(await chat(store, who.colleague).command("away", args))
+    assert says(reply, "You are recorded as away from 2027-07-01 to 2027-07-31.")
+    [row] = await load(store, Absence)
+    assert (row.first_day, row.last_day) == (date(2027, 7, 1), date(2027, 7, 31))
+
+
+async def test_an_absence_that_began_earlier_is_recorded_from_today(
+    store: Store, who: CastSenders
+) -> None:
+    reply = only(await chat(store, who.colleague).command("away", "2027-02-22 2027-03-05"))
+    assert reply.blocks[0] == Paragraph(
+        "You are recorded as away from 2027-03-01 to 2027-03-05. "
+        "The rota skips you on those days."
+    )
+    assert Context(
+        "Days before today are not recorded: who was on duty then stays as it was."
+    ) in reply.blocks
+    [row] = await load(store, Absence)
+    assert row.first_day == MONDAY
 
 
 async def test_dates_are_explained_in_swedish(store: Store, cast: Cast) -> None:
@@ -414,9 +468,25 @@ async def test_buttons_with_values_nobody_made(store: Store, cast: Cast, who: Ca
     assert refusal(await anna.click("duty:monitored", value="nonsense")) == (
         "I can't find that account."
     )
-    assert refusal(await anna.click("duty:monitored", value="999:2027-03-01")) == (
-        "I can't find that account."
-    )
+    # A well-formed id of no account is answered as one of someone else's (test_foreign_ids).
+    assert refusal(await anna.click("duty:monitored", value="999:2027-03-01")) == NOT_TEAM
     assert refusal(await anna.click("duty:frobnicate", value="1:2027-03-01")) == (
         "That button no longer does anything."
     )
+
+
+@pytest.mark.parametrize("action", ["duty:monitored", "duty:cannot", "active:yes"])
+async def test_foreign_ids_learn_nothing(
+    store: Store, cast: Cast, who: CastSenders, action: str
+) -> None:
+    """A forged button gets one answer for an id of no account, an open account and a closed
+    one that are not the clicker's: neither which ids exist nor a closed account's number."""
+    mine = await account_of(store, cast)
+    closed = await account_of(store, cast, handle="ki_closed")
+    async with store.transaction() as session:
+        await closure.close_account(session, account_id=closed, actor_id=cast.manager,
+                                    reason="Not used", final_archive_location="S:/a", now=T0)
+    for account in (999, mine, closed):
+        value = f"{account}:2027-03-01" if action.startswith("duty") else str(account)
+        assert refusal(await chat(store, who.outsider).click(action, value=value)) == NOT_TEAM
+    assert await count(store, MonitoringCheckIn) == 0

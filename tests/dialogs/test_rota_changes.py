@@ -193,6 +193,9 @@ async def test_a_closed_account_is_refused(store: Store, cast: Cast, who: CastSe
         ("rota:first", f"{account}:{cast.requester}"),
     ):
         assert refusal(await anna.click(action, value=value)) == closed, (action, value)
+        # Someone else learns nothing of it: not that it is closed, nor its number.
+        stranger = chat(store, who.outsider, T0 + timedelta(hours=1))
+        assert refusal(await stranger.click(action, value=value)) == NOT_TEAM_OR_MANAGER
     assert await changes(store) == (0, 0, 0)
 
 
@@ -202,10 +205,12 @@ async def test_a_closed_account_is_refused(store: Store, cast: Cast, who: CastSe
         ("rota:rotation", "nonsense", "I can't find that account."),
         ("rota:rotation", "", "I can't find that account."),
         ("rota:rotation", ":week", "I can't find that account."),
-        ("rota:rotation", "999:week", "I can't find that account."),
+        # An id no account has is refused as someone else's account is: a forged button
+        # learns nothing of which accounts exist.
+        ("rota:rotation", "999:week", NOT_TEAM_OR_MANAGER),
         ("rota:rotation", "-1:week", "I can't find that account."),
         ("rota:rotation", "99999999999999999999:week", "I can't find that account."),
-        ("rota:first", "999:1", "I can't find that account."),
+        ("rota:first", "999:1", NOT_TEAM_OR_MANAGER),
         (
             "rota:rotation",
             "{account}:month",

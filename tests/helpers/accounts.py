@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from data import accessibility, casework, consent, moderation, questions, requests
+from data import accessibility, casework, closure, consent, moderation, questions, requests
 from data.db import Store
 from data.models import Account, Decision
 from tests.helpers import request_input
@@ -42,6 +42,20 @@ async def register(
 def id_of(account: Account) -> int:
     assert account.id is not None
     return account.id
+
+
+async def closed_account(
+    store: Store, *, requester: int, team: tuple[int, ...], manager: int, now: datetime,
+    handle: str = "ki_closed",
+) -> int:
+    """An account registered as `register` does, then closed by its manager at `now`."""
+    account_id = id_of(await register(
+        store, requester=requester, team=team, manager=manager, now=now, handle=handle
+    ))
+    async with store.transaction() as session:
+        await closure.close_account(session, account_id=account_id, actor_id=manager,
+                                    reason="Not used", final_archive_location="S:/a", now=now)
+    return account_id
 
 
 # What a spreadsheet would run as a formula (OWASP, "CSV Injection"): each prefix once.
