@@ -398,8 +398,9 @@ class OpenAccount(Dialog):
                 N_(
                     "University-wide and university administration accounts also need the approval of the Director of Communications."
                 ),
+                # No default: the scope decides whether the Director of Communications is
+                # asked, so a form sent without looking at it must not say "unit" for them.
                 options=list(SCOPE_LABELS.items()),
-                default="unit",
             ),
             TextStep(
                 "purpose",

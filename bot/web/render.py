@@ -66,6 +66,10 @@ def _form_field(field: FormField, prefix: str) -> str:
             f"{' selected' if o.value == field.value else ''}>{escape(o.label)}</option>"
             for o in field.options
         )
+        # Nothing chosen yet: an empty first option, or the browser would show (and send) the
+        # first of them as if it had been chosen.
+        if field.value not in {o.value for o in field.options}:
+            options = '<option value="" selected></option>' + options
         control = f"<select{attrs}>{options}</select>"
     else:
         control = (

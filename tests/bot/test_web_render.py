@@ -3,6 +3,8 @@ would send a person."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.web.render import render
@@ -125,6 +127,21 @@ def test_a_form_has_labelled_fields_with_hints_refusals_and_one_button() -> None
     assert ">Short &lt;b&gt; **x**</textarea>" in html
     assert '<option value="unit" selected>A unit</option>' in html
     assert html.count("data-action=") == 1 and 'data-action="dlg:handle:form"' in html
+
+
+def test_a_menu_nothing_is_chosen_in_shows_nothing_chosen() -> None:
+    """Else the browser shows, and the page sends, its first option as if it were chosen (the
+    open-account form's scope: a unit's account, which the director is not asked about)."""
+    [handle, purpose, scope] = FORM.fields
+    unchosen = dataclasses.replace(FORM, fields=(handle, purpose,
+                                                 dataclasses.replace(scope, value="")))
+    html = render(Message("f", blocks=(unchosen,)), message_id=3, directory=[])
+    assert (
+        '<select id="m3-0-scope" data-field="scope"><option value="" selected></option>'
+        '<option value="unit">A unit</option>'
+    ) in html
+    chosen = render(Message("f", blocks=(FORM,)), message_id=3, directory=[])
+    assert '<option value=""' not in chosen
 
 
 def test_a_form_survives_the_outbox() -> None:

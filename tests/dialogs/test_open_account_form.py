@@ -73,8 +73,9 @@ async def test_the_form_asks_about_the_account_with_lengths_and_defaults_stated(
     assert named["purpose"].hint == "At least 10 and at most 1000 characters."
     assert named["objectives"].hint == "At most 1000 characters."
     assert named["purpose"].multiline and not named["handle"].multiline
-    # The usual choices are chosen until the person picks another.
-    assert (named["scope"].value, named["response_time"].value) == ("unit", "24h")
+    # The usual response time is chosen until the person picks another; the scope is not:
+    # it decides whether the Director of Communications is asked, so it must be chosen.
+    assert (named["scope"].value, named["response_time"].value) == ("", "24h")
     assert [o.value for o in named["response_time"].options] == ["same_day", "24h", "48h"]
     assert {b.action for b in buttons(shown)} >= {"dlg:handle:single", "dlg:handle:cancel"}
 
@@ -143,6 +144,21 @@ async def test_a_refused_field_shows_its_reason_and_the_form_again_with_what_was
     state = await dialog_state(store, cast.requester)
     assert state is not None and state.data["purpose"] == PURPOSE
     assert "_form_draft" not in state.data
+
+
+async def test_a_form_sent_without_a_scope_asks_for_one(
+    store: Store, cast: Cast, chat: Chat, who: CastSenders
+) -> None:
+    """Nobody is taken to have chosen "unit" (which the Director of Communications is not
+    asked about) by leaving the scope alone."""
+    await fill(chat, who, until="handle")
+    again = await send(chat, {**GOOD, "scope": ""})
+    assert step_of(again) == "handle"
+    named = by_name(form_of(again))
+    assert named["scope"].error == "Please pick one of the options offered."
+    assert named["scope"].value == ""
+    state = await dialog_state(store, cast.requester)
+    assert state is not None and "scope" not in state.data
 
 
 async def test_one_at_a_time_stays_for_those_who_choose_it(
