@@ -6,15 +6,15 @@ Institutet must be answered and handled with the support of the persons responsi
 activities or those within the activities who have expertise in the respective area."
 
 The colleague has until the account's promised response time (`Account.response_time`, asked
-at opening) runs out; past it the nudge rule `nudge_expert` (scheduler.nudge_rules) tells the
+at opening) runs out, counted from when they are asked as a question's is from when it came
+(data.policy.answer_due: one rule for what "the same day" promises); past it the nudge rule `nudge_expert` (scheduler.nudge_rules) tells the
 manager. Criticism is shown to the manager at once (notice `question_criticism`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -31,33 +31,10 @@ from data.models import (
     ReferralStatus,
     StaffEntry,
 )
-from data.rota import WorkingDays
+from data.policy import NudgeConfig, answer_due
 
 NOTE_TEXT = 1000
 SUGGESTION_TEXT = 4000
-# What "the same working day" promises: an answer by the end of the working day.
-END_OF_WORKING_DAY = time(17, 0)
-PROMISES = {"24h": timedelta(hours=24), "48h": timedelta(hours=48)}
-
-
-def response_deadline(
-    response_time: str, since: datetime, *, calendar: WorkingDays, zone: ZoneInfo
-) -> datetime:
-    """When the account's promised response time (`same_day`, `24h`, `48h`) runs out for
-    something handed on at `since`: 24 or 48 hours on, or for "the same working day" the end of
-    that working day (of the next one when it came after the end or on a day off). An unknown
-    promise counts as 24 hours."""
-    if response_time != "same_day":
-        return since + PROMISES.get(response_time, PROMISES["24h"])
-    moment = since.astimezone(zone)
-    day = moment.date()
-    if not calendar.is_working_day(day) or moment.time() >= END_OF_WORKING_DAY:
-        day += timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day += timedelta(days=1)
-    return datetime.combine(day, END_OF_WORKING_DAY, tzinfo=zone)
-
-
 async def check_expert(session: AsyncSession, *, actor_id: int, expert_id: int) -> None:
     """Invalid("unknown_person"/"expert_is_you", field "expert") unless `expert_id` is someone
     else the bot knows."""
@@ -80,8 +57,7 @@ async def refer_question(
     expert_id: int,
     category: str,
     now: datetime,
-    calendar: WorkingDays,
-    zone: ZoneInfo = access.DEFAULT_ZONE,
+    nudges: NudgeConfig,
     note: str | None = None,
 ) -> QuestionReferral:
     """A team member marks the question as criticism or as one for an expert and asks
@@ -115,7 +91,7 @@ async def refer_question(
     referral = QuestionReferral(
         question_id=question_id, account_id=question.account_id, category=category,
         expert_id=expert_id, referred_by=actor_id, note=told, referred_at=now,
-        due_at=response_deadline(account.response_time, now, calendar=calendar, zone=zone),
+        due_at=answer_due(now, account.response_time, nudges),
         status=ReferralStatus.ASKED.value,
     )
     session.add(referral)

@@ -83,7 +83,7 @@ class ReferQuestion(Dialog):
     cancel_text = N_("Nobody will be asked.")
 
     def __init__(self, nudges: NudgeConfig) -> None:
-        # The calendar and zone the response time counts in ("the same working day").
+        # The promises' times (data.policy.answer_due) and zone the response time counts in.
         self.nudges = nudges
         self.steps = [
             ChoiceStep(
@@ -119,7 +119,7 @@ class ReferQuestion(Dialog):
                     ctx.session, question_id=int(progress.data["question"]),
                     actor_id=ctx.person.id, expert_id=int(progress.data["expert"]),
                     category=str(progress.data["category"]), now=ctx.now,
-                    calendar=self.nudges.calendar, zone=self.nudges.zone,
+                    nudges=self.nudges,
                 )
         except MovedOn as error:
             return [note(explain(ctx.tr, error))]

@@ -35,7 +35,9 @@ SCOPES = {
     "university_administration": N_("University administration"),
 }
 RESPONSE_TIMES = {
-    "same_day": N_("The same working day"),
+    # DESIGN.md section 4: by 16:00 for a question that came before 12:00, else by 10:00 the
+    # next day, weekends too (data.policy.answer_due).
+    "same_day": N_("The same day"),
     "24h": N_("Within 24 hours"),
     "48h": N_("Within 48 hours"),
 }

@@ -13,12 +13,12 @@ from data import experts, questions
 from data.db import Store
 from data.errors import Invalid, MovedOn, NotAllowed
 from data.models import AuditEvent, Outbox, QuestionReferral
-from data.workdays import Calendar
+from data.policy import NudgeConfig, answer_due
 from tests.helpers import T0, Cast, load
 from tests.helpers.accounts import id_of, register
 
 ZONE = ZoneInfo("Europe/Stockholm")
-CALENDAR = Calendar()
+NUDGES = NudgeConfig()
 HOUR = timedelta(hours=1)
 
 
@@ -42,7 +42,7 @@ async def refer(
     async with store.transaction() as session:
         return await experts.refer_question(
             session, question_id=question_id, actor_id=cast.colleague, expert_id=cast.outsider,
-            category=category, now=T0, calendar=CALENDAR, zone=ZONE, **kw,  # type: ignore[arg-type]
+            category=category, now=T0, nudges=NUDGES, **kw,  # type: ignore[arg-type]
         )
 
 
@@ -75,18 +75,24 @@ async def test_criticism_is_shown_to_the_manager(store: Store, cast: Cast) -> No
 @pytest.mark.parametrize(
     ("promise", "at", "due"),
     [
-        # Monday 10:00 in Stockholm: the same working day ends at 17:00.
-        ("same_day", datetime(2027, 3, 1, 10, 0, tzinfo=ZONE), datetime(2027, 3, 1, 17, 0, tzinfo=ZONE)),
-        # Friday evening: by the end of Monday.
-        ("same_day", datetime(2027, 3, 5, 18, 0, tzinfo=ZONE), datetime(2027, 3, 8, 17, 0, tzinfo=ZONE)),
+        # The same day: asked before noon, by 16:00; after it, by 10:00 the next day (a
+        # question's own promise, DESIGN.md section 4: one rule for both).
+        ("same_day", datetime(2027, 3, 1, 10, 0, tzinfo=ZONE), datetime(2027, 3, 1, 16, 0, tzinfo=ZONE)),
+        ("same_day", datetime(2027, 3, 5, 13, 0, tzinfo=ZONE), datetime(2027, 3, 6, 10, 0, tzinfo=ZONE)),
         ("24h", datetime(2027, 3, 5, 18, 0, tzinfo=ZONE), datetime(2027, 3, 6, 18, 0, tzinfo=ZONE)),
         ("48h", datetime(2027, 3, 1, 10, 0, tzinfo=ZONE), datetime(2027, 3, 3, 10, 0, tzinfo=ZONE)),
     ],
 )
-def test_the_response_deadline_follows_the_promise(
-    promise: str, at: datetime, due: datetime
+async def test_the_colleague_has_the_accounts_promise_from_when_asked(
+    store: Store, cast: Cast, promise: str, at: datetime, due: datetime
 ) -> None:
-    assert experts.response_deadline(promise, at, calendar=CALENDAR, zone=ZONE) == due
+    question_id = await logged(store, cast, response_time=promise)
+    async with store.transaction() as session:
+        referral = await experts.refer_question(
+            session, question_id=question_id, actor_id=cast.colleague, expert_id=cast.outsider,
+            category="expert", now=at, nudges=NUDGES,
+        )
+    assert referral.due_at == due == answer_due(at, promise, NUDGES)
 
 
 async def test_only_the_team_hands_on_and_never_to_themselves(store: Store, cast: Cast) -> None:
@@ -95,18 +101,18 @@ async def test_only_the_team_hands_on_and_never_to_themselves(store: Store, cast
         with pytest.raises(NotAllowed):
             await experts.refer_question(
                 session, question_id=question_id, actor_id=cast.outsider,
-                expert_id=cast.manager, category="expert", now=T0, calendar=CALENDAR,
+                expert_id=cast.manager, category="expert", now=T0, nudges=NUDGES,
             )
         with pytest.raises(Invalid) as refused:
             await experts.refer_question(
                 session, question_id=question_id, actor_id=cast.colleague,
-                expert_id=cast.colleague, category="expert", now=T0, calendar=CALENDAR,
+                expert_id=cast.colleague, category="expert", now=T0, nudges=NUDGES,
             )
         assert refused.value.code == "expert_is_you"
         with pytest.raises(Invalid) as refused:
             await experts.refer_question(
                 session, question_id=question_id, actor_id=cast.colleague,
-                expert_id=cast.outsider, category="gossip", now=T0, calendar=CALENDAR,
+                expert_id=cast.outsider, category="gossip", now=T0, nudges=NUDGES,
             )
         assert refused.value.code == "unknown_category"
         await questions.answer_question(
@@ -115,7 +121,7 @@ async def test_only_the_team_hands_on_and_never_to_themselves(store: Store, cast
         with pytest.raises(MovedOn) as moved:
             await experts.refer_question(
                 session, question_id=question_id, actor_id=cast.colleague,
-                expert_id=cast.outsider, category="expert", now=T0, calendar=CALENDAR,
+                expert_id=cast.outsider, category="expert", now=T0, nudges=NUDGES,
             )
         assert moved.value.code == "question_answered"
 
@@ -167,12 +173,12 @@ async def test_not_me_tells_whoever_asked_and_asking_again_withdraws(
     async with store.transaction() as session:
         second = await experts.refer_question(
             session, question_id=question_id, actor_id=cast.colleague, expert_id=cast.manager,
-            category="expert", now=T0 + HOUR, calendar=CALENDAR,
+            category="expert", now=T0 + HOUR, nudges=NUDGES,
         )
         third = await experts.refer_question(
             session, question_id=question_id, actor_id=cast.colleague,
             expert_id=cast.second_colleague, category="expert", now=T0 + 2 * HOUR,
-            calendar=CALENDAR,
+            nudges=NUDGES,
         )
     rows = {r.id: r.status for r in await load(store, QuestionReferral)}
     assert rows == {first.id: "declined", second.id: "withdrawn", third.id: "asked"}

@@ -36,7 +36,7 @@ from data.models import (
     OutboxStatus,
     WebMessage,
 )
-from data.workdays import Calendar
+from data.policy import NudgeConfig
 from scheduler.nudge_rules import KINDS
 from tests.helpers import T0, Cast, decide, load, submit
 from tests.helpers.accounts import id_of, register
@@ -306,7 +306,7 @@ async def test_the_cards_of_a_colleague_asked_and_a_hand_over_stay_until_answere
         assert question.id is not None
         referral = await experts.refer_question(
             session, question_id=question.id, actor_id=cast.colleague, expert_id=cast.outsider,
-            category="expert", now=OLD, calendar=Calendar(),
+            category="expert", now=OLD, nudges=NudgeConfig(),
         )
         handover = await team.propose_manager(
             session, account_id=account, person_id=cast.director, actor_id=cast.colleague,

@@ -244,7 +244,7 @@ async def test_hjalp_back_and_cancel_in_swedish(store: Store, cast: Cast, step: 
         ),
         ("scope", "University administration", "Scope", "University administration"),
         ("team", "Bo Ek, Cia Lund", "Responsible persons", "Anna Berg, Bo Ek, Cia Lund"),
-        ("response_time", "1", "Answering questions", "The same working day"),
+        ("response_time", "1", "Answering questions", "The same day"),
     ],
 )
 async def test_edit_a_field_from_the_summary_then_return_to_it(

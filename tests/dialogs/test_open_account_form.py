@@ -98,7 +98,7 @@ async def test_a_sent_form_answers_its_questions_and_the_others_follow(
     shown = fields(summary)
     assert shown["Account name or handle"] == "ki_neuroscience"
     assert shown["Purpose"] == PURPOSE
-    assert shown["Answering questions"] == "The same working day"
+    assert shown["Answering questions"] == "The same day"
     assert shown["Scope"] == "A unit (department, centre, section or research group)"
     state = await dialog_state(store, cast.requester)
     assert state is not None and state.data["holiday_cover"] == GOOD["holiday_cover"]
@@ -115,7 +115,7 @@ async def test_the_sent_form_is_rewritten_to_what_each_field_was_answered(
     assert "✓ You chose: " in text
     assert "Account name or handle: ki_neuroscience" in text
     assert f"Purpose: {PURPOSE}" in text
-    assert "Answering questions: The same working day" in text
+    assert "Answering questions: The same day" in text
 
 
 async def test_a_refused_field_shows_its_reason_and_the_form_again_with_what_was_typed(

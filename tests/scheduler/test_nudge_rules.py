@@ -213,7 +213,7 @@ def test_a_question_with_an_expert_waits_for_them_then_the_manager_hears() -> No
 @pytest.mark.parametrize(
     ("promise", "received", "late_at", "manager_at"),
     [
-        # The same working day: by 16:00 when received before noon, else by 10:00 next day.
+        # The same day: by 16:00 when received before noon, else by 10:00 next day.
         ("same_day", at(MONDAY, 9), at(MONDAY, 16), at(MONDAY + timedelta(days=2), 16)),
         ("same_day", at(MONDAY, 13), at(MONDAY + timedelta(days=1), 10),
          at(MONDAY + timedelta(days=3), 10)),

@@ -420,7 +420,7 @@ async def test_a_question_passing_its_target_between_sweeps_is_owed_by_the_next(
 async def test_a_same_day_promise_is_nudged_at_four_the_same_day(
     store: Store, cast: Cast
 ) -> None:
-    """The account promised answers the same working day: a question received at 09:00 is
+    """The account promised answers the same day: a question received at 09:00 is
     late at 16:00 (it once waited 24 hours whatever the promise), and the scheduler's
     reusing sweep wakes for it though nothing was stored since."""
     account = await register(store, requester=cast.requester, team=(cast.colleague,),

@@ -49,8 +49,7 @@ async def _register(store: Store, cast: Cast) -> dict[str, int]:
         assert asked.id is not None
         await experts.refer_question(
             session, question_id=asked.id, actor_id=cast.colleague, expert_id=cast.outsider,
-            category="criticism", now=at(MONDAY, 9), calendar=CONFIG.calendar,
-            zone=CONFIG.zone,
+            category="criticism", now=at(MONDAY, 9), nudges=CONFIG,
         )
         case = await questions.log_question(
             session, account_id=made["case"], actor_id=cast.colleague, text="Sue you",

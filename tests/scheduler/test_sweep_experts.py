@@ -40,7 +40,7 @@ async def test_the_manager_hears_when_the_colleague_runs_out_of_time(
         assert question.id is not None
         referral = await experts.refer_question(
             session, question_id=question.id, actor_id=cast.colleague, expert_id=cast.outsider,
-            category="criticism", now=asked_at, calendar=CONFIG.calendar, zone=STOCKHOLM,
+            category="criticism", now=asked_at, nudges=CONFIG,
         )
     tuesday = MONDAY + timedelta(days=1)
     early = await sweep(store, at(tuesday, 10, 0), CONFIG, kinds=(EXPERT,))

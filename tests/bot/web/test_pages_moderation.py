@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from data import experts, moderation, questions
-from data.workdays import Calendar
+from data.policy import NudgeConfig
 from tests.bot.web.conftest import Browser, World, id_of_account, sign_in, text_of
 from tests.helpers import T0
 
@@ -44,7 +44,7 @@ async def moderated(world: World) -> None:
         assert question.id is not None
         await experts.refer_question(
             session, question_id=question.id, actor_id=world.anna, expert_id=world.filip,
-            category="criticism", now=T0, calendar=Calendar(),
+            category="criticism", now=T0, nudges=NudgeConfig(),
         )
 
 
