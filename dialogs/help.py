@@ -34,7 +34,7 @@ DESCRIPTIONS = {
         "Record that you are away, for example /away 2027-07-01 2027-07-31, so the rota skips you. Alone it lists your absences."
     ),
     "question": N_(
-        "Log a question from the public on one of your accounts: type it after the command, or I ask for it. /question SOME-2027-0001 picks the account."
+        "Log a question from the public: type it after the command, or I ask for it. /question SOME-2027-0001 picks the account."
     ),
     "major-change": N_("Ask your team to archive an account's profile page before a major change."),
     "close-account": N_("Close an account that is no longer active."),

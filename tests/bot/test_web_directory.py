@@ -101,7 +101,7 @@ async def test_a_typical_request_takes_at_most_eight_interactions(database_url: 
         assert (request.purpose, request.holiday_cover) == (
             typed["purpose"], typed["holiday_cover"],
         )
-        # The choices the form proposed, accepted as they were.
+        # The scope chosen; the response time the form proposed, accepted as it was.
         assert (request.scope, request.response_time) == ("unit", "24h")
         assert (request.unit, request.manager_id) == (STAFF_UNIT, await person_id(chat, "cecilia"))
         assert request.team_ids == [await person_id(chat, "bjorn")]

@@ -30,6 +30,7 @@ INVISIBLE = {
 # Everything typed on the form, emoji (with joiners) and Swedish letters among it.
 ORDINARY = {
     "handle": "ki_synlig",
+    "scope": "unit",
     "purpose": "Vi visar forskningen på Karolinska Institutet för blivande studenter 👩\u200d🔬.",
     "objectives": "Två inlägg i veckan om pågående projekt 🧑🏽\u200d💻 och 🏳️\u200d🌈 i juni.",
     "target_group": "Blivande masterstudenter, även i Malmö och Umeå ❤️",
@@ -69,7 +70,7 @@ async def test_answers_that_show_nothing_are_refused_and_ordinary_ones_kept_as_t
         await chat.say("anna", "/open-account")
         await click(chat, Answer("platform", selected=("instagram",)))
 
-        refused = await send_form(chat, {"handle": "ki_synlig", **INVISIBLE})
+        refused = await send_form(chat, {"handle": "ki_synlig", "scope": "unit", **INVISIBLE})
         assert EN("Some answers need changing: see the note under each.") in refused.text
         assert field_errors(refused) == {field: EN(REASONS["empty"]) for field in INVISIBLE}
 

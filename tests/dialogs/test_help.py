@@ -23,8 +23,8 @@ async def test_help_lists_every_command(store: Store, cast: Cast) -> None:
     assert listed["/away"].startswith("Record that you are away, for example /away 2027-07-01")
     # What may follow /question: the question, the account's number, or both.
     assert listed["/question"] == (
-        "Log a question from the public on one of your accounts: type it after the command, "
-        "or I ask for it. /question SOME-2027-0001 picks the account."
+        "Log a question from the public: type it after the command, or I ask for it. "
+        "/question SOME-2027-0001 picks the account."
     )
 
 
@@ -33,8 +33,8 @@ async def test_help_in_swedish(store: Store, cast: Cast) -> None:
     listed = fields(only(await chat(store, who.requester).command("help")))
     assert listed["/close-account"] == "Stäng ett konto som inte längre är aktivt."
     assert listed["/question"] == (
-        "Registrera en fråga från allmänheten på ett av dina konton: skriv den efter "
-        "kommandot, eller så ber jag om den. /question SOME-2027-0001 väljer kontot."
+        "Registrera en fråga från allmänheten: skriv den efter kommandot, eller så frågar "
+        "jag. /question SOME-2027-0001 väljer kontot."
     )
 
 

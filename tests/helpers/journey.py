@@ -191,13 +191,15 @@ def directory_answers(
 
 def typical_answers(*, team: tuple[str, ...]) -> list[Answer]:
     """A typical request of someone the directory knows, one interaction each: the platform,
-    the form about the account with its usual choices left as they are, the proposed unit,
-    the team picked, the proposed manager, and all the confirmations in one click."""
+    the form about the account (its scope chosen, a unit's: the form proposes none, since it
+    decides whether the director is asked; the response time left as proposed), the proposed
+    unit, the team picked, the proposed manager, and all the confirmations in one click."""
     typed = {
         answer.step: answer.text
         for answer in open_account_answers()
         if answer.text is not None and answer.step != "unit"
     }
+    typed["scope"] = "unit"
     return [
         Answer("platform", selected=("instagram",)),
         Answer("handle", verb="form", values=tuple((k, v) for k, v in typed.items() if v)),
