@@ -56,6 +56,10 @@ class _UnusedTokenNotice(logging.Filter):
 
 log.addFilter(_UnusedTokenNotice())
 
+# What someone of another workspace is told when they type one of our commands (in English:
+# nothing of theirs is known, their language neither).
+OTHER_WORKSPACE = "kontobot answers only the people of the Slack workspace it is installed in."
+
 # `help` is a word typed in the direct chat; every other command is a slash command.
 SLASH_COMMANDS = tuple(name for name in ALL_COMMANDS if name != "help")
 
@@ -196,7 +200,8 @@ class SlackBot:
         self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
         """Bolt's global middleware: only our workspace's requests go on (bot/slack/workspace).
-        Another's is answered with an empty 200, as Slack wants it, and runs nothing."""
+        Another's runs nothing and is answered with a 200, as Slack wants it: empty, or for a
+        slash command a line saying why (Slack shows it to the one who typed it alone)."""
         result = context.authorize_result
         ours = workspace.Workspace(
             result.team_id if result else None, result.enterprise_id if result else None
@@ -207,7 +212,7 @@ class SlackBot:
         teams, enterprises = workspace.named(body)
         log.warning("Slack: a request from outside our workspace refused (workspaces %s, "
                     "organisations %s)", sorted(teams), sorted(enterprises))
-        return BoltResponse(status=200, body="")
+        return BoltResponse(status=200, body=OTHER_WORKSPACE if body.get("command") else "")
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await self._receive(translate.command(body))
