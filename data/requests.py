@@ -97,6 +97,16 @@ async def get_request(session: AsyncSession, request_id: int) -> AccountRequest:
     return request
 
 
+async def acted_on(session: AsyncSession, request_id: int) -> AccountRequest:
+    """The request a person acts on by the id a card carried: an id no request has is refused
+    as someone else's request is (NotAllowed("not_approver")), since ids are sequential and a
+    NotFound would tell which exist."""
+    request = await session.get(AccountRequest, request_id)
+    if request is None:
+        raise NotAllowed("not_approver")
+    return request
+
+
 async def decisions(session: AsyncSession, request_id: int) -> list[ApprovalDecision]:
     rows = await session.exec(
         select(ApprovalDecision)
@@ -391,7 +401,7 @@ async def decide(
     `expect_round` and `expect_stage` are what the clicked card showed: when the request has
     moved on since, nothing changes and MovedOn says so.
     """
-    request = await get_request(session, request_id)
+    request = await acted_on(session, request_id)
     reason = await _checked_decision(
         session, request, actor_id, decision, reason, expect_round, expect_stage
     )
@@ -481,7 +491,7 @@ async def check_decision(
     """Whether `decide` would take this decision, changing nothing: the same refusals, in
     the same order. What a conversation asks before "Do you really want to reject?", so a
     missing reason is said first."""
-    request = await get_request(session, request_id)
+    request = await acted_on(session, request_id)
     await _checked_decision(session, request, actor_id, decision, reason, expect_round, expect_stage)
     return request
 
@@ -619,7 +629,7 @@ async def escalate(
     Returns False when the office was already told of this wait. Invalid("name_an_approver")
     when someone may take the decision instead (at the manager stage anyone the rule
     allows; at the director stage another director): the requester names them."""
-    request = await get_request(session, request_id)
+    request = await acted_on(session, request_id)
     await _refuse_strangers(session, request, actor_id)
     _expect_current(request, expect_round, expect_stage)
     check_reroute(request, actor_id, now, calendar, zone)
@@ -675,7 +685,7 @@ async def hand_over(
     "approver_not_director". Where no other director may take it, the requester's way out
     is `escalate`.
     """
-    request = await get_request(session, request_id)
+    request = await acted_on(session, request_id)
     await _refuse_strangers(session, request, actor_id)
     _expect_current(request, expect_round, expect_stage)
     rerouting = actor_id == request.requester_id and actor_id != request.approver_id

@@ -263,19 +263,24 @@ async def accounts_on_duty(
     calendar: WorkingDays,
     zone: ZoneInfo = DEFAULT_ZONE,
 ) -> list[int]:
-    """The open accounts the person is on duty for on `day` as things stand, by id."""
+    """The open accounts the person is on duty for on `day` as things stand, by id. Each of
+    the person's accounts is held (its row locked, in id order) before its duty is read, as
+    a check-in holds it: a colleague's *I can't today* or absence at the same moment is then
+    seen once committed, not raced (on PostgreSQL; SQLite serialises every writer)."""
     rows = await session.exec(
         select(AccountMember.account_id)
         .join(Account, col(Account.id) == col(AccountMember.account_id))
         .where(AccountMember.person_id == person_id, Account.status == AccountStatus.ACTIVE.value)
         .order_by(col(AccountMember.account_id))
     )
-    return [
-        account_id
-        for account_id in list(rows)
-        if await duty_on(session, account_id=account_id, day=day, calendar=calendar, zone=zone)
-        == person_id
-    ]
+    found = []
+    for account_id in list(rows):
+        await access.lock_account(session, account_id)
+        if await duty_on(
+            session, account_id=account_id, day=day, calendar=calendar, zone=zone
+        ) == person_id:
+            found.append(account_id)
+    return found
 
 
 async def roster(

@@ -5,7 +5,7 @@ waited long enough: data.requests decides), and revising a request sent back."""
 from __future__ import annotations
 
 from data import people, requests, rules
-from data.errors import DomainError, MovedOn
+from data.errors import DomainError, MovedOn, NotFound
 from data.models import AccountRequest, Decision, RequestStatus, Stage
 from dialogs.common import Host, int_value, note, parse_id
 from dialogs.engine import Ctx, Progress, Reply
@@ -142,7 +142,7 @@ async def _who_instead(ctx: Ctx, host: Host, request_id: int, value: str) -> lis
     """*Hand to another approver*: the approver picks who decides instead. The requester may
     too, once data.requests allows it (asked here first, so nobody picks in vain)."""
     assert ctx.person.id is not None
-    request = await requests.get_request(ctx.session, request_id)
+    request = await requests.acted_on(ctx.session, request_id)
     if request.requester_id == ctx.person.id:
         requests.check_reroute(
             request, ctx.person.id, ctx.now, host.nudges.calendar, host.nudges.zone
@@ -235,7 +235,12 @@ async def revise(ctx: Ctx, host: Host, action: Action) -> list[Reply]:
     sent back. The same revision in progress (a second click) is taken up where it is, its
     changes kept; another conversation in progress is refused as starting any dialog over
     it is, its answers kept."""
-    request = await requests.get_request(ctx.session, int_value(action.value, "unknown_request"))
+    request_id = int_value(action.value, "unknown_request")
+    try:
+        request = await requests.get_request(ctx.session, request_id)
+    except NotFound:
+        # As someone else's request is refused: ids are sequential.
+        raise DomainError("not_requester") from None
     if request.requester_id != ctx.person.id:
         raise DomainError("not_requester")
     if request.status != RequestStatus.CHANGES_REQUESTED.value:

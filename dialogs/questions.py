@@ -143,13 +143,17 @@ async def start(ctx: Ctx, host: Host, args: str) -> list[Reply]:
 
 
 def _named_and_text(accounts: Sequence[Account], args: str) -> tuple[str, str]:
-    """What names the account and what is the question in `args`: its first word names the
-    account when it is one of `accounts`, or looks like a number (a place in the list, or an
-    account number: refused as naming none when it is not theirs); everything else is the
-    question."""
+    """What names the account and what is the question in `args`. Its first word names the
+    account when it is one of `accounts`, or an account number (refused as naming none when
+    it is not theirs), or a place in the list typed alone (the same). A place that names
+    none of them before more words is the question's start ("3 people asked…")."""
     head, *rest = args.split(maxsplit=1) or [""]
     wanted = unicodedata.normalize("NFKC", head)
-    if pick(accounts, head) is not None or wanted.isdecimal() or NUMBER.fullmatch(wanted):
+    if (
+        pick(accounts, head) is not None
+        or NUMBER.fullmatch(wanted)
+        or (wanted.isdecimal() and not rest)
+    ):
         return head, rest[0].strip() if rest else ""
     return "", args.strip()
 

@@ -10,16 +10,16 @@ links identities by address). Teams has the same guard (bot/teams/tenant.py).
 Ours is what our bot token says it belongs to (`auth.test`, which bolt asks once): a
 workspace, and the Grid organisation it is part of, if any. A request is taken only when
 every workspace and organisation it names, for the person acting and for where they act, is
-ours (for an organisation-wide installation: any workspace of the organisation, the person
-acting one of them). One that names another, or none, is refused before anything runs.
+ours. One that names another, or none, is refused before anything runs. In a Grid
+organisation that means our workspace's people alone: Slack names a person's home workspace
+on their clicks, and another workspace of the organisation cannot be told from a stranger's
+without asking Slack about each person.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-from slack_bolt.request.internals import extract_actor_enterprise_id
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,11 @@ def named(body: dict[str, Any]) -> tuple[set[str], set[str]]:
 
 
 def from_ours(body: dict[str, Any], ours: Workspace) -> bool:
-    teams, enterprises = named(body)
+    """Whether the request is of our workspace alone (of an organisation or not). An
+    organisation-wide installation (a token of no one workspace) is not one we support (the
+    manifest does not enable it): a click names the installation's organisation, not that of
+    the person acting, so nothing here could tell its people from a shared channel's."""
     if ours.team_id is None:
-        # Installed for a whole Grid organisation: any of its workspaces, the person acting
-        # included (bolt's reading of shared channels' payloads, which name several).
-        return (
-            bool(ours.enterprise_id)
-            and enterprises == {ours.enterprise_id}
-            and extract_actor_enterprise_id(body) == ours.enterprise_id
-        )
-    # Installed in one workspace (of an organisation or not): that workspace alone.
+        return False
+    teams, enterprises = named(body)
     return teams == {ours.team_id} and enterprises <= {ours.enterprise_id}

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import absence, closure, monitoring
 from data.db import Store
@@ -16,6 +17,7 @@ from data.models import Outbox
 from data.workdays import Calendar
 from tests.helpers import Cast, load
 from tests.helpers.accounts import id_of, register
+from tests.helpers.concurrency import one_inside_the_other
 
 CAL = Calendar()
 MONDAY = date(2027, 3, 1)  # the requester is on duty, then the colleague, then the third
@@ -134,4 +136,38 @@ async def test_i_cannot_today_then_away_tells_nobody_twice(store: Store, cast: C
     await away(store, cast.requester, at(10))
     assert [(kind, who) for kind, who, _ in await told(store)] == [
         ("duty_handed", cast.colleague)
+    ]
+
+
+@pytest.mark.parametrize("first", ["cannot", "away"])
+async def test_two_dropping_out_at_once_hand_the_day_to_whoever_is_left(
+    store: Store, cast: Cast, first: str
+) -> None:
+    """The colleague next in the rota says she can't today (or records an absence) while the
+    one on duty records his: whichever commits second sees the first's change, so the third
+    is told, never the colleague who just dropped out."""
+    account = await team_of(store, cast, cast.colleague, cast.second_colleague)
+
+    async def colleague(session: AsyncSession) -> object:
+        if first == "cannot":
+            return await monitoring.check_in(
+                session, account_id=account, person_id=cast.colleague, day=MONDAY,
+                kind="cannot", now=at(10), calendar=CAL,
+            )
+        return await absence.record_absence(
+            session, person_id=cast.colleague, actor_id=cast.colleague, first_day=MONDAY,
+            last_day=MONDAY, now=at(10), calendar=CAL,
+        )
+
+    async def requester(session: AsyncSession) -> object:
+        return await absence.record_absence(
+            session, person_id=cast.requester, actor_id=cast.requester, first_day=MONDAY,
+            last_day=MONDAY, now=at(10), calendar=CAL,
+        )
+
+    results = await one_inside_the_other(store, colleague, requester)
+    assert not any(isinstance(r, BaseException) for r in results), results
+    assert await told(store) == [
+        ("duty_handed", cast.second_colleague,
+         {"account_id": account, "day": "2027-03-01", "from_person_id": cast.requester}),
     ]

@@ -238,9 +238,11 @@ async def test_only_the_approver_decides(store: Store, cast: Cast) -> None:
     assert after[0].status == RequestStatus.PENDING.value
 
 
-async def test_an_unknown_request_is_not_found(store: Store, cast: Cast) -> None:
-    with pytest.raises(NotFound):
+async def test_an_unknown_request_is_refused_as_someone_elses(store: Store, cast: Cast) -> None:
+    """Request ids are sequential: "not found" would tell a stranger which exist."""
+    with pytest.raises(NotAllowed) as refused:
         await decide(store, 424242, cast.manager)
+    assert refused.value.code == "not_approver"
 
 
 async def test_approval_registers_an_account(store: Store, cast: Cast) -> None:

@@ -148,6 +148,15 @@ async def test_a_stranger_learns_nothing_of_a_decided_request(store: Store, cast
             calendar=CALENDAR,
         ),
     }
+    # An id no request has is refused the same way: ids are sequential.
+    attempts["unknown"] = lambda session: requests.hand_over(
+        session, request_id=request.id + 1000, actor_id=cast.outsider,
+        to_person_id=cast.colleague, now=MONDAY, calendar=CALENDAR,
+    )
+    attempts["unknown escalation"] = lambda session: requests.escalate(
+        session, request_id=request.id + 1000, actor_id=cast.outsider, now=MONDAY,
+        calendar=CALENDAR,
+    )
     for name, attempt in attempts.items():
         async with store.transaction() as session:
             with pytest.raises(NotAllowed) as refused:

@@ -114,7 +114,7 @@ async def test_what_names_none_of_the_accounts_is_refused_not_dropped(
     await account_of(store, cast)
     anna = chat(store, who.requester)
     for typed, named in (("SOME-2027-0002", "SOME-2027-0002"),
-                         (f"SOME-2027-0002 {TEXT}", "SOME-2027-0002"), (f"7 {TEXT}", "7")):
+                         (f"SOME-2027-0002 {TEXT}", "SOME-2027-0002"), ("7", "7")):
         reply = only(await anna.command("question", typed))
         assert reply.blocks == (Paragraph(
             f"None of the accounts you can choose here is numbered {named}. Type the "
@@ -156,6 +156,13 @@ async def test_a_question_typed_after_the_command_is_shown_to_log(
     assert [(q.account_id, q.text) for q in logged[1:]] == [
         (second, "Is the lab open?"), (second, "Where do I apply?")
     ]
+
+    # A number that names none of the accounts, before more words, starts the question.
+    assert step_of(only(await anna.command("question", "3 people asked about parking"))) == (
+        "account"
+    )
+    assert fields(only(await anna.say("1")))["Question"] == "3 people asked about parking"
+    assert says(only(await anna.say("cancel")), "Cancelled. No question was logged.")
 
     # What the question step refuses is refused here too, and nothing starts.
     reply = only(await anna.command("question", "x" * 4001))

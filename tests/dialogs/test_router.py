@@ -346,15 +346,26 @@ async def test_the_requester_cannot_decide_their_own_request(
     assert await snapshot(store) == before
 
 
-@pytest.mark.parametrize("value", ["", "7", "x:1:manager", "1:2:3:4", "999:1:manager"])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("", "I can't find that request."),
+        ("7", "I can't find that request."),
+        ("x:1:manager", "I can't find that request."),
+        ("1:2:3:4", "I can't find that request."),
+        # An id no request has, as someone else's request: ids are sequential.
+        ("999:1:manager",
+         "Only the person asked to decide on this request can do that. Nothing was changed."),
+    ],
+)
 async def test_a_card_value_that_names_no_request(
-    store: Store, cast: Cast, who: CastSenders, value: str
+    store: Store, cast: Cast, who: CastSenders, value: str, said: str
 ) -> None:
     await submit(store, cast)
     before = await snapshot(store)
     [reply] = await chat_for(store, who.manager).click("approval:approve", value=value)
     assert reply.ephemeral
-    assert reply.message.blocks[0] == Paragraph("I can't find that request.")
+    assert reply.message.blocks[0] == Paragraph(said)
     assert await snapshot(store) == before
 
 
@@ -566,6 +577,18 @@ async def test_a_click_the_platform_delivers_twice_counts_once(
     async with store.transaction() as session:
         stored = await requests.get_request(session, request.id or 0)
     assert stored.status == "approved"
+
+
+async def test_revising_someone_elses_request_or_none_is_refused_alike(
+    store: Store, cast: Cast, who: CastSenders
+) -> None:
+    """Request ids are sequential: an id no request has says what another's request says."""
+    request = await submit(store, cast)
+    said = []
+    for value in (str(request.id), "999"):
+        [reply] = await chat_for(store, who.outsider).click("revise", value=value)
+        said.append(reply.message.blocks[0])
+    assert said == [Paragraph("Only the person who made the request can change it.")] * 2
 
 
 async def test_a_revise_click_with_a_broken_value_is_refused_politely(
