@@ -6,8 +6,6 @@ changes. Never sleeps: the page's long poll wakes."""
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from bot.keys import STORE
 from data.db import Store
 from data.models import Account, DialogState, Question
@@ -32,11 +30,6 @@ async def click(chat: WebChat, who: str, card: Shown, action: str, **rest: str) 
 
 async def newest(chat: WebChat, who: str) -> Shown:
     return (await chat.messages(who))[-1]
-
-
-async def states(store: Store) -> list[DialogState]:
-    async with store.read() as session:
-        return list((await session.exec(select(DialogState))).all())
 
 
 async def test_a_leftover_question_summary_cannot_close_the_account(database_url: str) -> None:
@@ -75,7 +68,7 @@ async def test_a_leftover_question_summary_cannot_close_the_account(database_url
         [account] = await load(store, Account)
         assert account.status == "active"
         assert len(await load(store, Question)) == 1
-        [state] = await states(store)
+        [state] = await load(store, DialogState)
         assert (state.dialog, state.step, state.data["reason"]) == (
             "close_account", "summary", WHY
         )
@@ -109,7 +102,7 @@ async def test_revise_keeps_a_request_half_answered_and_then_its_own_changes(
         await click(chat, "anna", revise, "revise")
         refused = await newest(chat, "anna")
         assert en("You are in the middle of another conversation with me. Finish it, or type cancel to stop it, before starting a new one.") in refused.text
-        [state] = await states(store)
+        [state] = await load(store, DialogState)
         assert (state.step, state.data["platform"]) == ("handle", "tiktok")
         assert "_revise_id" not in state.data
 
@@ -127,5 +120,5 @@ async def test_revise_keeps_a_request_half_answered_and_then_its_own_changes(
         await click(chat, "anna", revise, "revise")
         again = await newest(chat, "anna")
         assert en("Let's continue where you left off.") in again.text and PURPOSE in again.text
-        [state] = await states(store)
+        [state] = await load(store, DialogState)
         assert (state.step, state.data["purpose"]) == ("summary", PURPOSE)

@@ -250,19 +250,7 @@ class TeamsRig:
         """`user` clicks `action` (an `Action.Execute` from a card, of the message `reply_to`)
         with `inputs` filled in; returns the invoke response body. The card it returns replaces
         the clicked one; when that card is a question answered, the screen is the message after."""
-        invoke = self.activity(
-            user,
-            "invoke",
-            name="adaptiveCard/action",
-            value={
-                "action": {
-                    "type": "Action.Execute",
-                    "verb": action["verb"],
-                    "data": {**action.get("data", {}), **(inputs or {})},
-                },
-                "trigger": "manual",
-            },
-        )
+        invoke = self._action(user, action["verb"], {**action.get("data", {}), **(inputs or {})})
         if activity_id is not None:
             invoke["id"] = activity_id
         if reply_to is not None:
@@ -300,10 +288,33 @@ class TeamsRig:
         )
         return await self.send(invoke, expect=expect)
 
+    def _action(
+        self, user: TeamsUser, verb: str, data: dict[str, Any], trigger: str = "manual"
+    ) -> dict[str, Any]:
+        """The `adaptiveCard/action` invoke of an `Action.Execute`, as Teams sends it."""
+        return self.activity(
+            user,
+            "invoke",
+            name="adaptiveCard/action",
+            value={
+                "action": {"type": "Action.Execute", "verb": verb, "data": data},
+                "trigger": trigger,
+            },
+        )
+
     async def refresh(self, user: TeamsUser, card: dict[str, Any]) -> dict[str, Any]:
         """Teams asks for the current state of `card` as `user` opens it."""
         refresh = card["refresh"]["action"]
         return await self.execute(user, refresh)
+
+    async def refresh_naming(self, user: TeamsUser, value: str) -> dict[str, Any]:
+        """Teams' automatic refresh of a card whose value is `value` (whatever a client sends),
+        as `user`; the invoke answer, the screen left as it is."""
+        body: dict[str, Any] = await self.send(
+            self._action(user, "refresh", {"action": "refresh", "value": value}, "automatic")
+        )
+        assert body["statusCode"] == 200, body
+        return body
 
     def click(self, user: TeamsUser, verb: str, **data: str) -> dict[str, Any]:
         """The action of `verb` (with `data` matching) on the card in front of `user`."""

@@ -14,8 +14,6 @@ from tests.bot.teams.rig import (
     CECILIA,
     DAVID,
     FILIP,
-    TeamsRig,
-    TeamsUser,
     running_teams,
     texts,
     verbs,
@@ -34,27 +32,6 @@ def leaked(body: Any) -> list[str]:
     return [secret for secret in SECRETS if secret in raw]
 
 
-async def refresh_of(rig: TeamsRig, user: TeamsUser, value: str) -> dict[str, Any]:
-    """Teams' automatic refresh of a card naming request `value`, sent as `user`."""
-    body: dict[str, Any] = await rig.send(
-        rig.activity(
-            user,
-            "invoke",
-            name="adaptiveCard/action",
-            value={
-                "action": {
-                    "type": "Action.Execute",
-                    "verb": "refresh",
-                    "data": {"action": "refresh", "value": value},
-                },
-                "trigger": "automatic",
-            },
-        )
-    )
-    assert body["statusCode"] == 200, body
-    return body
-
-
 async def test_only_the_people_of_a_request_see_its_card(database_url: str) -> None:
     async with running_teams(database_url) as rig:
         for user in (ANNA, CECILIA, DAVID, FILIP):
@@ -67,7 +44,7 @@ async def test_only_the_people_of_a_request_see_its_card(database_url: str) -> N
         seen_by_filip = len(rig.fake.in_conversation(FILIP.conversation))
 
         # Filip has nothing to do with the request: Teams' refresh naming it gets nothing.
-        body = await refresh_of(rig, FILIP, value)
+        body = await rig.refresh_naming(FILIP, value)
         assert body["type"] != CARD and leaked(body) == [], body
         # Nor does an approval button of the request clicked as Filip: he is refused, as any
         # non-approver is, and nothing of the request is shown to him.
@@ -84,7 +61,7 @@ async def test_only_the_people_of_a_request_see_its_card(database_url: str) -> N
 
         # The requester, the team and the approver see it, the approver's buttons live.
         for user in (ANNA, BJORN, CECILIA):
-            body = await refresh_of(rig, user, value)
+            body = await rig.refresh_naming(user, value)
             assert body["type"] == CARD, (user.key, body)
             shown = texts(body["value"])
             assert "Show the department's research to prospective students." in shown
@@ -96,8 +73,8 @@ async def test_only_the_people_of_a_request_see_its_card(database_url: str) -> N
         await rig.execute(CECILIA, rig.click(CECILIA, "approval:approve"))
         director = (await rig.wait_card(DAVID, "approval:approve", "the director's card")).card
         for user in (CECILIA, DAVID):
-            body = await refresh_of(rig, user, director["refresh"]["action"]["data"]["value"])
+            body = await rig.refresh_naming(user, director["refresh"]["action"]["data"]["value"])
             assert "prospective students" in texts(body["value"]), user.key
         for named in (value, director["refresh"]["action"]["data"]["value"]):
-            body = await refresh_of(rig, FILIP, named)
+            body = await rig.refresh_naming(FILIP, named)
             assert body["type"] != CARD and leaked(body) == [], body
