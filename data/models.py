@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -88,6 +88,9 @@ class Person(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=320, index=True)
     locale: str | None = Field(default=None, max_length=16)
+    # The person chose `locale` themselves (/language, the web chat's menu): their clients'
+    # languages no longer change it (data.people.ensure_person).
+    locale_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # The platform the person last spoke to us on: where personal messages go first.
     last_platform: str | None = Field(default=None, max_length=16)
     created_at: datetime

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from data import audit, languages
 from data import identity as identity_module
 from data.chunks import chunks
-from data.errors import NotFound
+from data.errors import Invalid, NotFound
 from data.models import ChatIdentity, Person, RoleAssignment
 
 # What every turn asks first, built once with its values as parameters (building a statement
@@ -146,8 +146,10 @@ async def ensure_person(
     # which need not be the language they read us in elsewhere. Where no language of ours is
     # known yet (someone only ever picked, or a value stored before this rule), that profile
     # still beats the default.
+    # A language the person chose themselves (/language) no client changes.
     if (
         spoken is not None
+        and not person.locale_chosen
         and person.locale != spoken
         and (spoke or languages.language(person.locale) is None)
     ):
@@ -336,15 +338,31 @@ async def set_role_holders(
     await session.flush()
 
 
-async def set_locale(session: AsyncSession, *, now: datetime, person_id: int, locale: str) -> None:
+async def set_locale(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    person_id: int,
+    locale: str | None,
+    client_locale: str | None = None,
+) -> Person:
+    """The person's own choice of language (one of data.languages.LANGUAGES), kept whatever
+    language their clients are in; None: follow their clients again, from now the one they
+    are writing from (`client_locale`, when it is one of ours)."""
     person = await get_person(session, person_id)
-    person.locale = locale
+    if locale is not None and locale not in languages.LANGUAGES:
+        raise Invalid("unknown_language")
+    person.locale_chosen = locale is not None
+    followed = locale or languages.language(client_locale)
+    if followed is not None:
+        person.locale = followed
     person.updated_at = now
     session.add(person)
     audit.record(
         session, now=now, actor_id=person_id, action="person.locale",
-        subject=f"person:{person_id}", locale=locale,
+        subject=f"person:{person_id}", locale=locale or "client",
     )
+    return person
 
 
 def human_key(person: Person) -> str:

@@ -82,6 +82,9 @@ class Ctx:
     find_by_email: Callable[[AsyncSession, str], Awaitable[Person | None]] | None = None
     # The acting person's id on `platform`, so that a picker can leave them out.
     external_id: str = ""
+    # The locale of the client the person is writing from, as the platform gave it (None:
+    # not said), for /language app.
+    client_locale: str | None = None
 
 
 @dataclass(frozen=True)

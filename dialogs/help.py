@@ -22,7 +22,7 @@ COMMANDS = (
 
 # Commands beyond Teams' command menu, which holds ten: help lists them and Slack has them as
 # slash commands; on Teams they are typed, or reached by the help card's buttons.
-MORE_COMMANDS = ("removed", "consent", "casework", "accessible")
+MORE_COMMANDS = ("removed", "consent", "casework", "accessible", "language")
 ALL_COMMANDS = (*COMMANDS[:-1], *MORE_COMMANDS, COMMANDS[-1])
 
 # What each command does, in the words of the help (catalogue msgids; Teams' menu uses them).
@@ -55,6 +55,9 @@ DESCRIPTIONS = {
     ),
     "accessible": N_(
         "Run the accessibility checklist on a post before publishing: alt text, captions, plain language, link text, hashtags and emoji."
+    ),
+    "language": N_(
+        "Choose the language I write to you in: /language sv or /language en, or /language app to follow your chat app."
     ),
     "help": N_("Show this help."),
 }

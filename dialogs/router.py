@@ -37,6 +37,7 @@ from dialogs import (
     dashboard,
     duty,
     experts,
+    language,
     moderation,
     questions,
     team,
@@ -66,6 +67,10 @@ async def _check_in(ctx: Ctx, host: Brain, verb: str, action: Action) -> list[Re
     if verb not in ("monitored", "cannot"):
         raise DomainError("unknown_button")
     return await duty.check_in(ctx, host, verb, action)
+
+
+async def _language(ctx: Ctx, _host: Brain, verb: str, action: Action) -> list[Reply]:
+    return await language.choose(ctx, verb, action)
 
 
 def _one(
@@ -108,6 +113,7 @@ BUTTONS: dict[str, Handler] = {
     ),
     "manager": _one({"accept": team.accept, "decline": team.decline}),
     "accounts": _one({"page": accounts.turn_page}),
+    "language": _language,
 }
 
 # The buttons that settle what their card asked (`prefix:verb`), and when: their row of the card
@@ -275,6 +281,7 @@ class Brain:
             directory=self.directory,
             find_by_email=self._email_finder(sender.platform, now),
             external_id=sender.external_id,
+            client_locale=sender.locale,
         )
         event = _typed_command(event)
         if isinstance(event, Command):
@@ -417,6 +424,8 @@ class Brain:
             return await team.start(ctx, self, args)
         if name == "dashboard":
             return await dashboard.dashboard(ctx, self.public_url, self.signing_key)
+        if name == "language":
+            return await language.language(ctx, args)
         if name == "help":
             return [Reply(help_message(ctx))]
         if name == GREETING:

@@ -25,6 +25,7 @@ from tests.bot.slack.rig import (
     EVA,
     FILIP,
     GRETA,
+    WAIT,
     SlackRig,
     buttons,
 )
@@ -112,6 +113,22 @@ async def test_a_colleague_picking_her_leaves_her_language_alone(rig: SlackRig) 
         picked = await people.find_by_identity(session, "slack", CECILIA.id)
     assert picked is not None and picked.id == cecilia.id
     assert (picked.locale, picked.last_platform) == ("sv", "teams")
+
+
+async def test_language_chosen_in_slack_holds_over_her_slack_in_english(rig: SlackRig) -> None:
+    """Anna's Slack is in English; `/language sv` makes the bot write to her in Swedish, and
+    her profile, looked up again later, does not change it back."""
+    await rig.command(ANNA.id, "language", "sv")
+    await rig.fake.wait_for(lambda: rig.fake.ephemeral(ANNA.id), WAIT, "the choice confirmed")
+    [chosen] = rig.fake.ephemeral(ANNA.id)
+    assert SV("Type /language to change it.") in chosen.all_text()
+    rig.clock.advance(timedelta(hours=13))
+    await rig.say(ANNA.id, "help")
+    shown = await rig.next_dm(ANNA.id, 0)
+    assert SV("I help you follow KI's rules for social-media accounts.") in shown.all_text()
+    assert len([c for c in rig.fake.calls_of("users.info") if c.args["user"] == ANNA.id]) == 2
+    [person] = await load(rig.store, Person, Person.email == ANNA.email)
+    assert (person.locale, person.locale_chosen) == ("sv", True)
 
 
 async def test_help_typed_in_the_direct_chat(rig: SlackRig) -> None:

@@ -53,7 +53,7 @@ from tests.helpers.forms import FORM, TYPED
 from tests.helpers.fuzz import SCALE
 
 SERVICE = "https://smba.trafficmanager.net/emea/"
-SV = Translator("sv")
+EN, SV = Translator("en"), Translator("sv")
 
 
 def activity(kind: str, **fields: Any) -> dict[str, Any]:
@@ -138,6 +138,20 @@ async def test_a_client_in_another_language_keeps_her_swedish(teams: TeamsRig) -
     async with teams.store.read() as session:
         person = await people.find_by_identity(session, "teams", BJORN.aad)
     assert person is not None and person.locale == "sv"
+
+
+async def test_language_typed_in_teams_holds_over_her_teams_in_english(teams: TeamsRig) -> None:
+    """Björn's Teams is in English one day; having typed `/language sv`, he reads the bot in
+    Swedish whatever his Teams is in, until he types `/language app`."""
+    english = replace(BJORN, locale="en-US")
+    [chosen] = await teams.say(english, "/language sv")
+    assert SV("Type /language to change it.") in texts(chosen.card)
+    said = "I help you follow KI's rules for social-media accounts."
+    [again] = await teams.say(english, "help")
+    assert SV(said) in texts(again.card)
+    await teams.say(english, "/language app")
+    [now] = await teams.say(english, "help")
+    assert EN(said) in texts(now.card)
 
 
 def test_a_channel_is_never_taken_for_a_persons_chat() -> None:
