@@ -55,7 +55,8 @@ def report(app: web.Application, host: str, *, web_chat: tuple[bool, str]) -> li
     header = settings.trusted_user_header
     lines.append(
         "mounted: /dashboard -- sign-in links from chat"
-        + (f", and the {header} header of the authenticating proxy" if header else "")
+        + (f", and the {header} header of the authenticating proxy at "
+           f"{', '.join(settings.trusted_proxies)}" if header else "")
     )
     lines.append("mounted: GET /healthz, GET /metrics -- unauthenticated, no personal data")
     return lines

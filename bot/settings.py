@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +72,13 @@ class Settings(BaseSettings):
     # clients) this header: the dashboard then trusts it to name the signed-in person by email.
     trusted_user_header: str | None = Field(
         None, validation_alias=_env("KONTOBOT_TRUSTED_USER_HEADER")
+    )
+    # The proxies whose headers are believed (addresses or networks): the user header above
+    # and X-Forwarded-Proto. From any other client they are ignored, so that someone who
+    # reaches this server past the proxy cannot name themselves anyone. Loopback by default:
+    # a proxy on the same machine.
+    trusted_proxies: CommaList = Field(
+        ["127.0.0.1", "::1"], validation_alias=_env("KONTOBOT_TRUSTED_PROXIES")
     )
 
     # The key that signs dashboard sign-in links and CSRF tokens (bot/secret_key.py): kept
@@ -152,7 +160,10 @@ class Settings(BaseSettings):
             )
         return all(given)
 
-    @field_validator("comms_slack_members", "comms_teams_members", "closure_days", mode="before")
+    @field_validator(
+        "comms_slack_members", "comms_teams_members", "closure_days", "trusted_proxies",
+        mode="before",
+    )
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
@@ -168,6 +179,30 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("KONTOBOT_PUBLIC_URL must start with https:// (or http://)")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for part in value:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"KONTOBOT_TRUSTED_PROXIES: {part!r} is not an address or a network"
+                ) from None
+        return value
+
+    def trusted_proxy(self, remote: str | None) -> bool:
+        """Whether a request from `remote` (the peer's address) came through a trusted proxy."""
+        if not remote:
+            return False
+        try:
+            address = ipaddress.ip_address(remote)
+        except ValueError:
+            return False
+        return any(
+            address in ipaddress.ip_network(part, strict=False) for part in self.trusted_proxies
+        )
 
     @field_validator("closure_days")
     @classmethod
@@ -245,8 +280,6 @@ class Settings(BaseSettings):
 
 
 def is_loopback(host: str) -> bool:
-    import ipaddress
-
     if host == "localhost":
         return True
     try:

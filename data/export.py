@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from typing import Any
 
@@ -71,12 +72,24 @@ WHATS = (*PARTS, "records", "all")
 # What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): such a cell is
 # written with a leading apostrophe, which spreadsheets show as text and do not display.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spaces a spreadsheet skips before it looks for a formula (no-break space included).
+_LEADING = " \u00a0"
+# A formula that starts inside a cell, where a spreadsheet may begin a cell of its own: after a
+# `;`, which Excel in Swedish (and every locale with a decimal comma) splits a CSV file at,
+# whatever our comma-separated quoting says (the quote is then in the middle of its cell, and
+# no quote); after a tab (a file read as tab-separated); after a line break (importers that
+# read a quoted cell a line at a time). Spaces between are skipped, as at the start.
+_INNER_FORMULA = re.compile(r"([;\t\r\n][ \u00a0]*)([=+\-@])")
 
 
 def neutralise(value: object) -> object:
-    """A CSV cell as OWASP recommends: text starting like a formula is prefixed with `'`.
+    """A CSV cell as OWASP recommends: text starting like a formula is prefixed with `'`, and
+    so is each formula character that could start a cell of its own inside it (`_INNER_FORMULA`).
     Numbers (ints) are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if not isinstance(value, str):
+        return value
+    value = _INNER_FORMULA.sub(r"\1'\2", value)
+    if value.lstrip(_LEADING).startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

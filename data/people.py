@@ -179,6 +179,14 @@ async def _owner_of(
     return (await session.exec(_OTHER_OWNER, params={"email": email, "besides": besides})).first()
 
 
+async def vouched_for(session: AsyncSession, email: str | None) -> Person | None:
+    """The person whose work e-mail this is (compared as data.identity normalises it), as a
+    chat platform that verifies addresses told us: the first such person, so the answer does
+    not change from one request to the next. Someone known only through the web chat, where
+    anyone may claim any address, is nobody's (as for linking identities)."""
+    return await _owner_of(session, identity_module.normalise_email(email))
+
+
 async def get_person(session: AsyncSession, person_id: int) -> Person:
     person = await session.get(Person, person_id)
     if person is None:

@@ -35,6 +35,17 @@ def test_the_trusted_header_is_off_unless_set() -> None:
     )
 
 
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    default = settings()
+    assert default.trusted_proxy("127.0.0.1") and default.trusted_proxy("::1")
+    assert not default.trusted_proxy("192.0.2.7") and not default.trusted_proxy(None)
+    chosen = settings(KONTOBOT_TRUSTED_PROXIES="10.0.0.0/8, 192.0.2.7")
+    assert chosen.trusted_proxy("10.20.30.40") and chosen.trusted_proxy("192.0.2.7")
+    assert not chosen.trusted_proxy("127.0.0.1") and not chosen.trusted_proxy("junk")
+    with pytest.raises(ValidationError, match="KONTOBOT_TRUSTED_PROXIES"):
+        settings(KONTOBOT_TRUSTED_PROXIES="proxy.ki.se")
+
+
 # Nothing unauthenticated unless asked for: the web chat.
 
 

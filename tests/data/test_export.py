@@ -33,6 +33,35 @@ def test_a_cell_that_starts_like_a_formula_is_written_as_text(prefix: str) -> No
     assert export.neutralise(7) == 7
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "When is the open day?;=HYPERLINK(A1);",
+        "Visitor; +1+1",
+        "a;\u00a0@SUM(A1)",
+        "first line\n-2+3",
+        "tab\t=1+1",
+        "  =1+1",
+        "\u00a0@cmd",
+    ],
+)
+def test_no_cell_a_spreadsheet_splits_off_starts_like_a_formula(typed: str) -> None:
+    """Excel in Swedish reads a CSV file at its `;`s, quotes or not; some importers split at
+    tabs or read a quoted cell a line at a time; spaces before a formula are skipped. However
+    the file is split, no cell it makes starts like a formula, and the text is all there."""
+    text = export.as_csv([{"unit": typed, "handle": "ki_x"}], ("unit", "handle"))
+    for separator in (";", "\t", "\n"):
+        for cell in text.replace("\r\n", "\n").split(separator):
+            assert not cell.strip(' "\u00a0').startswith(FORMULA_PREFIXES), (typed, cell)
+    [row] = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    assert row["unit"].replace("'", "") == typed.replace("\r", "\n")
+
+
+def test_text_without_a_formula_is_written_as_typed() -> None:
+    for typed in ("Nice, -5 degrees", "2027-01-01; 2027-02-01", "hello, @kontobot", "a-b;c"):
+        assert export.neutralise(typed) == typed
+
+
 def test_a_carriage_return_in_a_cell_cannot_split_its_row() -> None:
     """Text with a carriage return (none enters through the chat, which makes it a new line,
     but one written in the database otherwise) stays in its cell when the file is read."""

@@ -35,6 +35,10 @@ Handler = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]
 async def visit_of(request: web.Request) -> Visit | None:
     settings = request.app[SETTINGS]
     header = settings.trusted_user_header
+    # The header is the proxy's word only when the proxy sent the request: from anyone else
+    # it is ignored (such a client is not signed in by it, whatever it names).
+    if header and not settings.trusted_proxy(request.remote):
+        header = None
     async with request.app[STORE].transaction() as session:
         if header and (email := request.headers.get(header, "").strip()):
             person = await dashboard.person_by_email(session, email)
@@ -90,8 +94,15 @@ def from_here(request: web.Request) -> bool:
 
 
 def is_https(request: web.Request) -> bool:
-    public_url = request.app[SETTINGS].public_url
-    return request.scheme == "https" or (public_url or "").startswith("https://")
+    """Whether the browser reached us over HTTPS: directly, by the public URL's word, or by
+    the X-Forwarded-Proto of a trusted proxy that ended TLS (never a client's own say-so)."""
+    settings = request.app[SETTINGS]
+    forwarded = settings.trusted_proxy(request.remote) and (
+        request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+    )
+    return (
+        request.scheme == "https" or forwarded or (settings.public_url or "").startswith("https://")
+    )
 
 
 async def help_page(request: web.Request) -> web.Response:

@@ -25,7 +25,7 @@ from tests.bot.web.conftest import (
     sign_in,
     text_of,
 )
-from tests.helpers import Clock, count
+from tests.helpers import T0, Clock, count, id_of, make_person, make_roles
 
 PAGES = [
     "/dashboard",
@@ -118,6 +118,20 @@ async def test_the_cookie_is_secure_when_the_public_address_is_https(world: Worl
         assert response.status == 303
         cookie = set_cookie(response, SESSION)
         assert "secure" in [part.strip().lower() for part in cookie.split(";")]
+
+
+async def test_the_cookie_is_secure_when_a_trusted_proxy_ended_tls(world: World) -> None:
+    """X-Forwarded-Proto is the word of the proxy in front (loopback here, the default trusted
+    proxy); from a client the proxy does not front, it is not believed."""
+    for proxies, secure in (("127.0.0.1", True), ("10.1.2.3", False)):
+        async with running(world, trusted_proxies=proxies) as client:
+            token = await link_for(world, world.eva)
+            response = await Browser(client, headers={"X-Forwarded-Proto": "https"}).post(
+                "/dashboard/sign-in", {"token": token}
+            )
+            assert response.status == 303
+            cookie = set_cookie(response, SESSION)
+            assert ("secure" in [part.strip().lower() for part in cookie.split(";")]) is secure
 
 
 async def test_the_session_ends_at_midnight(world: World) -> None:
@@ -271,6 +285,15 @@ async def test_signing_out_from_another_site_is_refused(
 
 
 async def test_the_trusted_header_names_the_person_by_email(world: World) -> None:
+    """The header names a person by the work e-mail Slack or Teams vouched for; the world's
+    people are known on the web chat, where anyone may claim any address, so they become known
+    on Slack too (each address is then that Slack person's; Eva's role is given there)."""
+    async with world.store.transaction() as session:
+        eva = id_of(await make_person(session, T0, "Eva Strand", platform="slack", ext="UEVA",
+                                      email="eva@ki.example"))
+        await make_person(session, T0, "Anna Berg", platform="slack", ext="UANNA",
+                          email="anna@ki.example")
+        await make_roles(session, T0, platform="slack", comms={eva})
     async with running(world, trusted_user_header="X-Remote-User") as client:
         body = await Browser(client, headers={"X-Remote-User": "EVA@ki.example"}).page("/dashboard")
         assert "Signed in as Eva Strand" in body
@@ -280,10 +303,34 @@ async def test_the_trusted_header_names_the_person_by_email(world: World) -> Non
             "/dashboard"
         )
         assert "Signed in as Anna Berg" in anna
-        unknown = await Browser(client, headers={"X-Remote-User": "nobody@ki.example"}).get(
+        # Bo and Cia are known only through the web chat: whoever claims their address at the
+        # proxy is not them.
+        for nobody in ("nobody@ki.example", "bo@ki.example", "cia@ki.example"):
+            refused = await Browser(client, headers={"X-Remote-User": nobody}).get("/dashboard")
+            assert refused.status == 401, nobody
+
+
+async def test_the_header_is_ignored_from_a_client_the_proxy_does_not_front(
+    world: World,
+) -> None:
+    """Someone who reaches the server past the proxy (its address not among the trusted
+    proxies) names whoever they like in the header: they are not signed in by it."""
+    async with world.store.transaction() as session:
+        eva = id_of(await make_person(session, T0, "Eva Strand", platform="slack", ext="UEVA",
+                                      email="eva@ki.example"))
+        await make_roles(session, T0, platform="slack", comms={eva})
+    async with running(
+        world, trusted_user_header="X-Remote-User", trusted_proxies="10.0.0.0/8,fd00::/8"
+    ) as client:
+        response = await Browser(client, headers={"X-Remote-User": "eva@ki.example"}).get(
             "/dashboard"
         )
-        assert unknown.status == 401
+        assert response.status == 401
+    async with running(world, trusted_user_header="X-Remote-User") as client:
+        body = await Browser(client, headers={"X-Remote-User": "eva@ki.example"}).page(
+            "/dashboard"
+        )
+        assert "Signed in as Eva Strand" in body
 
 
 async def test_the_header_is_ignored_unless_configured(
