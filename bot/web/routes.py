@@ -11,6 +11,7 @@ import asyncio
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from bot.keys import CHANNELS, CLOCK, HUB, IDENTITIES, STORE
+from bot.keys import CHANNELS, CLOCK, HUB, IDENTITIES, SETTINGS, STORE
 from bot.settings import is_loopback
 from bot.web import headers, translate
 from bot.web.channel import WebChannel, person_conversation, place_conversation
@@ -33,6 +34,7 @@ from hub.identities import COMMS
 from hub.transcripts import Transcripts
 from hub.turns import CARD
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
 MAX_BODY = 16 * 1024
@@ -80,10 +82,19 @@ def _as_is(handler: Handler) -> Handler:
     return handler
 
 
+# What a reverse proxy adds to a request it passes on: such a request comes from elsewhere.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+                 "X-Real-IP")
+
+
 def _loopback_names_only(handler: Handler) -> Handler:
     """On a loopback address, the web chat answers requests for a loopback name only: a web
     page elsewhere whose name an attacker's DNS points at 127.0.0.1 (DNS rebinding) would be
-    of the same origin as the chat, and could act as anyone through a developer's browser."""
+    of the same origin as the chat, and could act as anyone through a developer's browser.
+
+    Nor, unless an operator switched it on (KONTOBOT_WEB_CHAT=on), a request a reverse proxy
+    passed on: a proxy on the same machine reaches the loopback address, and may well name it
+    as the host (nginx's default), but its clients are anywhere."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
@@ -93,6 +104,15 @@ def _loopback_names_only(handler: Handler) -> Handler:
             name = ""
         if not is_loopback(name):
             raise web.HTTPForbidden(text="the web chat answers on localhost only")
+        proxied = [h for h in PROXY_HEADERS if h in request.headers]
+        if proxied and request.app[SETTINGS].web_chat != "on":
+            log.warning(
+                "web chat: refused a request through a proxy (%s); KONTOBOT_WEB_CHAT=on serves "
+                "the web chat to everyone the proxy serves", ", ".join(proxied),
+            )
+            raise web.HTTPForbidden(
+                text="the web chat answers this machine's own browser only, not through a proxy"
+            )
         return await handler(request)
 
     return guarded

@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, ClientSession, web
+from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import create_app
 from bot.keys import STORE
+from bot.settings import Settings
 from data import retention
 from data.inbox import Incoming
 from data.models import Account, AccountRequest, RequestStatus
@@ -24,7 +27,7 @@ from dialogs.explain import REASONS
 from dialogs.i18n import Translator
 from tests.helpers import T0, count, load
 from tests.helpers.journey import STEPS, open_account_answers
-from tests.helpers.web import Shown, WebChat, chat_app, running_chat
+from tests.helpers.web import Shown, WebChat, chat_app, fixed_clock, running_chat
 
 en, sv = Translator("en"), Translator("sv")
 ACCOUNT = "Instagram ki_neuro_demo"
@@ -591,6 +594,42 @@ async def test_on_loopback_only_loopback_names_reach_the_web_chat(chat: WebChat)
         headers={"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"},
     )
     assert said.status == 200
+
+
+async def test_on_loopback_a_request_through_a_proxy_is_refused(chat: WebChat) -> None:
+    """A reverse proxy on the same machine reaches the loopback address, naming it as the
+    host (nginx's default): its clients, anywhere, would act as anyone. Whatever the proxy
+    adds to say so, the web chat answers only the machine's own browser."""
+    body = {"as": "eva", "text": "/dashboard", "id": "p1"}
+    host = f"127.0.0.1:{chat.client.port}"
+    for header, value in (
+        ("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Host", "kontobot.ki.se"),
+        ("X-Forwarded-Proto", "https"), ("Forwarded", "for=203.0.113.9;proto=https"),
+        ("X-Real-IP", "203.0.113.9"),
+    ):
+        for path in ("/", "/web/api/people", "/web/api/messages?as=eva"):
+            response = await chat.client.get(path, headers={"Host": host, header: value})
+            assert response.status == 403, (header, path)
+        said = await chat.client.post(
+            "/web/api/say", json=body, headers={"Host": host, header: value}
+        )
+        assert said.status == 403, header
+    assert len(await chat.messages("eva")) == 1  # the greeting alone: nothing was said
+    assert (await chat.client.get("/web/api/people", headers={"Host": host})).status == 200
+
+
+async def test_switched_on_the_web_chat_answers_through_a_proxy(sqlite_url: str) -> None:
+    """KONTOBOT_WEB_CHAT=on: the operator asked for it to be served, proxy and all."""
+    app = create_app(
+        Settings(database_url=sqlite_url, web_chat="on", _env_file=None),
+        web_chat_enabled=True, clock=fixed_clock(T0),
+    )
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get(
+            "/web/api/people",
+            headers={"Host": f"127.0.0.1:{client.port}", "X-Forwarded-For": "203.0.113.9"},
+        )
+        assert response.status == 200
 
 
 async def test_switched_on_at_another_address_the_web_chat_answers_any_name(
