@@ -52,6 +52,7 @@ from dialogs.i18n import Translator, normalise
 from dialogs.messages import Message
 from dialogs.open_account import NAME as OPEN_ACCOUNT
 from dialogs.open_account import OpenAccount
+from dialogs.text import clean_sender
 
 __all__ = ["ALL_COMMANDS", "COMMANDS", "Brain"]
 
@@ -208,7 +209,10 @@ class Brain:
         session: AsyncSession, sender: Sender, now: datetime, *, spoke: bool = True
     ) -> Person:
         """The person behind `sender`, stored or refreshed with what the platform told us;
-        `spoke`: it is they who wrote (not someone who picked or named them)."""
+        `spoke`: it is they who wrote (not someone who picked or named them). What the
+        platform said of them is cleaned first, as typed text is: an adapter may hand over a
+        profile it looked up (a name with controls or invisible characters in it)."""
+        sender = clean_sender(sender)
         return await people.ensure_person(
             session,
             now=now,

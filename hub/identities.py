@@ -14,6 +14,7 @@ from data import people
 from data.db import Store
 from data.models import Role
 from dialogs.events import Sender
+from dialogs.text import clean_sender
 
 DIRECTOR = Role.DIRECTOR.value
 COMMS = Role.COMMS.value
@@ -39,7 +40,9 @@ class Identities:
     async def remember(self, sender: Sender, *, spoke: bool = False) -> int:
         """Store or refresh the person behind `sender`; returns their person id. `spoke`: they
         are writing to us now (else someone named or picked them, or settings did), and only
-        then is this their last platform."""
+        then is this their last platform. What the platform said is cleaned first
+        (dialogs.text): a profile's name reaches pages and exports as any typed text does."""
+        sender = clean_sender(sender)
         async with self.store.transaction() as session:
             person = await people.ensure_person(
                 session,

@@ -38,6 +38,18 @@ EN = Translator("en")
 SV = Translator("sv")
 
 
+async def submitted_with(rig: SlackRig, **answers: object) -> None:
+    """Anna's request asked as far as its team (the picked people made known)."""
+    before = len(rig.fake.dm(ANNA.id))
+    await rig.command(ANNA.id, "open-account")
+    await rig.next_dm(ANNA.id, before)
+    for answer in open_account_answers(manager=CECILIA.id, **answers):  # type: ignore[arg-type]
+        await rig.answer(ANNA.id, answer)
+        if answer.step == "team":
+            break
+    await rig.settle()
+
+
 async def submitted(rig: SlackRig, **answers: object) -> AccountRequest:
     before = len(rig.fake.dm(ANNA.id))
     await rig.command(ANNA.id, "open-account")
@@ -56,6 +68,20 @@ async def test_people_come_from_users_info_with_their_language(rig: SlackRig) ->
     assert SV("Which platform is the account on?") in first.all_text()
     [person] = await load(rig.store, Person, Person.display_name == BJORN.name)
     assert (person.email, person.locale) == (BJORN.email, "sv")
+
+
+async def test_a_profile_name_is_stored_cleaned(rig: SlackRig) -> None:
+    """A Slack profile's name reaches pages and exports as typed text does: cleaned (no
+    control or zero-width character, no bidi override left open), whether the person writes
+    or someone picks them."""
+    rig.fake.users[BJORN.id].real_name = "Björn \u202enreB\u200b Berg\x07"
+    rig.fake.users[CECILIA.id].real_name = "Cecilia\x00 \ufeffCarlsson"
+    await rig.say(BJORN.id, "help")
+    await rig.next_dm(BJORN.id, 0)
+    await submitted_with(rig, team=(CECILIA.id,))
+    [bjorn] = await load(rig.store, Person, Person.email == BJORN.email)
+    [cecilia] = await load(rig.store, Person, Person.email == CECILIA.email)
+    assert (bjorn.display_name, cecilia.display_name) == ("Björn nreB Berg", "Cecilia Carlsson")
 
 
 async def test_a_profile_is_looked_up_once_and_then_read_from_the_database(
