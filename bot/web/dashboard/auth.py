@@ -39,7 +39,9 @@ async def visit_of(request: web.Request) -> Visit | None:
     # it is ignored (such a client is not signed in by it, whatever it names).
     if header and not settings.trusted_proxy(request.remote):
         header = None
-    async with request.app[STORE].transaction() as session:
+    # Only looked up: no write lock is taken for it (on SQLite every dashboard request,
+    # signed in or not, would otherwise queue with the turns for the one writer).
+    async with request.app[STORE].read() as session:
         if header and (email := request.headers.get(header, "").strip()):
             person = await dashboard.person_by_email(session, email)
             if person is None or person.id is None:
