@@ -59,7 +59,7 @@ class TeamsBot:
         sender = incoming.sender
         if sender is None:
             return render.message_response("") if incoming.invoke else None
-        self.channel.learn(sender.address)
+        self.channel.learn(sender.address, channel_id=raw.get("channelId"))
         if incoming.kind not in ("message", "action"):
             # Every activity teaches us how to reach its sender.
             await self.hub.met(sender)

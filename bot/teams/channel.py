@@ -33,6 +33,7 @@ from msrest.exceptions import ClientRequestError
 
 from bot.teams import render
 from bot.teams.translate import PLATFORM
+from bot.teams.trust import CHANNEL_ID
 from dialogs.channel import Address, DeliveryError
 from dialogs.events import Sender
 from dialogs.messages import Message
@@ -40,12 +41,14 @@ from hub.identities import Identities
 
 log = logging.getLogger(__name__)
 
-CHANNEL_ID = "msteams"
+# A member Teams names so is no colleague of ours, whatever their e-mail address says.
+_NOT_STAFF = frozenset({"guest", "anonymous"})
 
 
 @dataclass(frozen=True)
 class Member:
-    """What Teams tells of a member of a conversation."""
+    """What Teams tells of a member of a conversation; `email` only for a member of our tenant
+    who is not a guest (`TeamsChannel.member`)."""
 
     name: str | None
     email: str | None
@@ -129,8 +132,15 @@ class TeamsChannel:
     def places(self) -> frozenset[str]:
         return frozenset(self._places)
 
-    def learn(self, address: dict[str, str]) -> None:
-        """Remember the tenant's service URL and the bot's id from an incoming activity."""
+    def learn(self, address: dict[str, str], *, channel_id: str | None) -> None:
+        """Remember the tenant's service URL and the bot's id from an incoming activity of
+        Teams (`channel_id`). What another channel's activity names is its client's word
+        (bot.teams.trust): the shared service URL, where channel posts go, is never taken
+        from it."""
+        if channel_id == CHANNEL_ID:
+            self._take(address)
+
+    def _take(self, address: dict[str, str]) -> None:
         self.learnt.service_url = address.get("service_url") or self.learnt.service_url
         self.learnt.bot_id = address.get("bot_id") or self.learnt.bot_id
         self.learnt.tenant_id = self.learnt.tenant_id or address.get("tenant_id")
@@ -252,6 +262,9 @@ class TeamsChannel:
             )
             extra = getattr(member, "additional_properties", None) or {}
             email = extra.get("email") or extra.get("userPrincipalName")
+            if email and not self._staff(extra):
+                log.info("a Teams member of another tenant, or a guest: not linked by e-mail")
+                email = None
             found.append(Member(member.name, str(email) if email else None, member.id))
 
         try:
@@ -266,6 +279,17 @@ class TeamsChannel:
             return None
         return found[0] if found else None
 
+    def _staff(self, member: dict[str, Any]) -> bool:
+        """Whether Teams' e-mail address for `member` may link them to a person we know
+        (data.people): only a member of our tenant who is not a guest. A B2B guest is in our
+        tenant too, with whatever address their invitation gave; a member of another tenant
+        (a shared channel) has an address their own administrators set. Either is served, known
+        by their Teams id alone."""
+        tenant = self.learnt.tenant_id
+        theirs = str(member.get("tenantId") or "")
+        role = str(member.get("userRole") or "").lower()
+        return bool(tenant) and theirs.lower() == str(tenant).lower() and role not in _NOT_STAFF
+
     def _reference(self, service_url: str, conversation: str) -> ConversationReference:
         bot_id = self._bot_id()
         return ConversationReference(
@@ -276,9 +300,11 @@ class TeamsChannel:
         )
 
     def _bot_id(self) -> str | None:
-        if self.learnt.bot_id:
-            return self.learnt.bot_id
-        return f"28:{self.app_id}" if self.app_id else None
+        # With an app id, the bot's Teams id is `28:` and the app id: never an activity's
+        # `recipient.id`, which names whatever its sender wrote there.
+        if self.app_id:
+            return f"28:{self.app_id}"
+        return self.learnt.bot_id
 
     async def _service_url(self) -> str:
         """The tenant's service URL: the last one seen, else one stored with a person."""
@@ -290,10 +316,11 @@ class TeamsChannel:
         return found
 
     async def _recall(self) -> None:
-        """After a restart: learn from the addresses stored with people."""
+        """After a restart: learn from the addresses stored with people (those of activities
+        the server took: with an app id, Teams' alone)."""
         for address in await self.identities.addresses(PLATFORM):
             if address.get("service_url"):
-                self.learn(address)
+                self._take(address)
                 return
 
 

@@ -2,9 +2,10 @@
 
 The route is ours, not `CloudAdapter.process()`: that one answers 500 to every
 `Action.Execute` because it serialises the invoke response twice. Here the token is checked
-first (botbuilder's JWT validation) and a request that fails it gets 401 before anything
-runs; then the activity goes to the hub's inbox (bot/teams/bot.py), and an invoke's response
-body is written by us, as a plain dict.
+first (botbuilder's JWT validation, then what bot.teams.trust asks of it) and a request that
+fails it gets 401 before anything runs; an activity of another channel than Teams, or of
+another tenant, gets 403; then the activity goes to the hub's inbox (bot/teams/bot.py), and an
+invoke's response body is written by us, as a plain dict.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticationConstants, GovernmentConstants
 
 from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES, SETTINGS
 from bot.settings import Settings, is_loopback
@@ -29,6 +31,7 @@ from bot.teams.credentials import KeptCredentials
 from bot.teams.shape import well_formed
 from bot.teams.tenant import from_our_tenant
 from bot.teams.translate import PLATFORM
+from bot.teams.trust import channel_token, from_teams
 from hub.identities import COMMS, DIRECTOR
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ class Teams:
     bot: TeamsBot
     channel: TeamsChannel
     authenticated: bool
+    # Who issues the channel service's tokens (bot.teams.trust); empty in emulator mode.
+    issuer: str = ""
 
 
 MODE: web.AppKey[Mode] = web.AppKey("teams_mode")
@@ -133,7 +138,8 @@ def setup(app: web.Application, settings: Settings, *, host: str | None = None) 
             },
         )
         bot = TeamsBot(app[HUB], app[BRAIN], app[IDENTITIES], channel, app[CLOCK])
-        app[TEAMS] = Teams(adapter, bot, channel, authenticated)
+        issuer = channel_issuer(app[AUTH_CONFIG]) if authenticated else ""
+        app[TEAMS] = Teams(adapter, bot, channel, authenticated, issuer)
         app[CHANNELS][PLATFORM] = channel
         app[HUB].register(bot)
         # The Director of Communications, their deputy and the Communications Office on
@@ -150,6 +156,16 @@ def setup(app: web.Application, settings: Settings, *, host: str | None = None) 
 
     app.cleanup_ctx.append(teams_ctx)
     app.router.add_post(ROUTE, messages)
+
+
+def channel_issuer(config: dict[str, str]) -> str:
+    """The issuer of the channel service's tokens, as botbuilder is configured: the one
+    AUTH_CONFIG names, else the US Government cloud's or the public cloud's."""
+    if config.get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"):
+        return config["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"]
+    if config.get("CHANNEL_SERVICE") == GovernmentConstants.CHANNEL_SERVICE:
+        return str(GovernmentConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER)
+    return str(AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER)
 
 
 class _BotConfig:
@@ -187,10 +203,21 @@ async def messages(request: web.Request) -> web.StreamResponse:
     auth = teams.adapter.bot_framework_authentication
     try:
         # In emulator mode no header is passed on: there is no app id to check it against.
-        await auth.authenticate_request(activity, header if teams.authenticated else "")
+        result = await auth.authenticate_request(
+            activity, header if teams.authenticated else ""
+        )
     except Exception as error:  # any failure of the check is a refusal, never a 500
         log.warning("refused a Teams request: %s", type(error).__name__)
         raise web.HTTPUnauthorized() from None
+    if teams.authenticated:
+        claims = getattr(result.claims_identity, "claims", None) or {}
+        if not channel_token(claims, issuer=teams.issuer, service_url=activity.service_url):
+            log.warning("refused a Teams request: not the channel service's token")
+            raise web.HTTPUnauthorized()
+        if not from_teams(raw):
+            # Before anything is stored or learnt: another channel's client writes the body.
+            log.warning("refused an activity of another channel than Teams")
+            raise web.HTTPForbidden()
     if not from_our_tenant(raw, request.app[SETTINGS].microsoft_app_tenant_id):
         log.warning("refused a Teams activity from another tenant")
         raise web.HTTPForbidden()

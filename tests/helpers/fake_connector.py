@@ -3,9 +3,9 @@
 It implements the routes the bot uses — `POST /v3/conversations`, `POST` and `PUT`
 `/v3/conversations/{id}/activities[/{activityId}]`, `GET /v3/conversations/{id}/members[/{id}]`
 — records every call, keeps each conversation's messages as Teams would show them (a `PUT`
-replaces a message), refuses a message over 28 KB with 413 as Teams does, and answers 403, 429
-or 500 when a test asks it to. `card_problems` says what Teams would refuse or not show of a
-card. Activities that tests
+replaces a message), tells of members with their tenant and role (`add_member`), refuses a
+message over 28 KB with 413 as Teams does, and answers 403, 429 or 500 when a test asks it to.
+`card_problems` says what Teams would refuse or not show of a card. Activities that tests
 post to the bot carry `serviceUrl` pointing here, so every call the bot makes back lands here.
 
 Tests wait for what they expect with `wait_for`, which wakes on every call: no sleeping.
@@ -115,11 +115,13 @@ class Posted:
 
 
 class FakeConnector:
-    def __init__(self) -> None:
+    def __init__(self, *, tenant: str | None = None) -> None:
         self.calls: list[Call] = []
         self.messages: list[Posted] = []
         # What `GET .../members/{id}` knows: Azure AD object id -> the member Teams returns.
         self.members: dict[str, dict[str, Any]] = {}
+        # The tenant Teams names its members in, unless `add_member` says another.
+        self.tenant = tenant
         # Members of conversations created with `POST /v3/conversations`, by conversation.
         self.created: dict[str, list[dict[str, Any]]] = {}
         self._failures: list[Failure] = []
@@ -164,14 +166,29 @@ class FakeConnector:
         `status` (and an error `code`, and a `Retry-After` header)."""
         self._failures.append(Failure(method, re.compile(path), status, code, retry_after, times))
 
-    def add_member(self, aad: str, user_id: str, name: str, email: str) -> None:
-        self.members[aad] = {
+    def add_member(
+        self,
+        aad: str,
+        user_id: str,
+        name: str,
+        email: str,
+        *,
+        tenant: str | None = None,
+        role: str = "user",
+    ) -> None:
+        """A member as Teams tells of them: `role` is Teams' `userRole` (`guest` for a B2B
+        guest, who is in the tenant they were invited to)."""
+        member = {
             "id": user_id,
             "name": name,
             "aadObjectId": aad,
             "email": email,
             "userPrincipalName": email,
+            "userRole": role,
         }
+        if tenant or self.tenant:
+            member["tenantId"] = tenant or self.tenant
+        self.members[aad] = member
 
     def in_conversation(self, conversation: str) -> list[Posted]:
         return [m for m in self.messages if m.conversation == conversation]

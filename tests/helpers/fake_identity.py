@@ -5,7 +5,12 @@ metadata and its signing keys (JWKS), to check the token on each activity Teams 
 through MSAL, the bot's own access token for calling the Bot Connector (OpenID discovery of
 the login authority, then its token endpoint, grant `client_credentials`). The keys are RSA
 keys the test makes with `cryptography`; `channel_token` signs an activity's token as the Bot
-Framework would.
+Framework would. The JWKS endorses each key for every channel, as Microsoft's does: a token is
+as valid on a Web Chat or Direct Line activity as on a Teams one.
+
+botbuilder also takes tokens of its Bot Framework Emulator path, checked against Azure AD's
+keys (metadata at `emulator_metadata_url`, the same keys without endorsements, as Azure AD
+publishes them): `emulator_token` mints one, the way Azure AD issues any token to an app id.
 
 botbuilder and MSAL fetch all of this synchronously (with `requests`), blocking the event loop
 that calls them, so this server runs an event loop of its own in a thread. MSAL accepts only
@@ -43,6 +48,11 @@ ISSUER = "https://api.botframework.test"
 OAUTH_SCOPE = "https://api.botframework.test"
 LOGIN_TENANT = "botframework.test"
 LOGIN_POLICY = "b2c_1_kontobot"
+# The Bot Framework's Azure AD tenant, as issuer of v1 tokens: botbuilder takes a token it issued
+# as the Emulator's (the name is fixed in botbuilder, whatever the configuration).
+EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
+# Channel ids Microsoft's signing keys are endorsed for (some of them).
+EVERY_CHANNEL = ("msteams", "webchat", "directline", "emulator", "slack", "skype", "email")
 
 
 @web.middleware
@@ -73,8 +83,9 @@ class TokenRequest:
 @dataclass
 class FakeIdentity:
     directory: Path
-    # Key id -> key: the keys the JWKS publishes (endorsed for msteams).
+    # Key id -> key: the keys the JWKS publishes, endorsed for `endorsements`.
     keys: dict[str, rsa.RSAPrivateKey] = field(default_factory=dict)
+    endorsements: tuple[str, ...] = EVERY_CHANNEL
     token_requests: list[TokenRequest] = field(default_factory=list)
     url: str = ""
 
@@ -92,6 +103,10 @@ class FakeIdentity:
         return f"{self.url}/v1/.well-known/openidconfiguration"
 
     @property
+    def emulator_metadata_url(self) -> str:
+        return f"{self.url}/aad/v2.0/.well-known/openid-configuration"
+
+    @property
     def login_url(self) -> str:
         return f"{self.url}/{LOGIN_TENANT}/{LOGIN_POLICY}"
 
@@ -100,6 +115,7 @@ class FakeIdentity:
         return {
             "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": self.metadata_url,
             "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": ISSUER,
+            "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": self.emulator_metadata_url,
             "TO_CHANNEL_FROM_BOT_LOGIN_URL": self.login_url,
             "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": OAUTH_SCOPE,
         }
@@ -115,6 +131,17 @@ class FakeIdentity:
                    "nbf": now - 60, "exp": now + lifetime, **claims}
         signer = key if key is not None else self.keys[kid]
         return jwt.encode(payload, signer, algorithm="RS256", headers={"kid": kid})
+
+    def emulator_token(
+        self, kid: str, *, app_id: str, audience: str, version: str = "1.0", **claims: Any
+    ) -> str:
+        """A token Azure AD issued to `app_id` (the `appid` of v1, the `azp` of v2), as
+        botbuilder's Emulator path takes: no service URL in it."""
+        now = int(time.time())
+        party = {"appid": app_id} if version == "1.0" else {"azp": app_id}
+        payload = {"iss": EMULATOR_ISSUER, "aud": audience, "ver": version,
+                   "nbf": now - 60, "exp": now + 3600, **party, **claims}
+        return jwt.encode(payload, self.keys[kid], algorithm="RS256", headers={"kid": kid})
 
     # --- life cycle --------------------------------------------------------------------
 
@@ -145,6 +172,8 @@ class FakeIdentity:
         app = web.Application(middlewares=[_one_request_per_connection])
         app.router.add_get("/v1/.well-known/openidconfiguration", self._channel_metadata)
         app.router.add_get("/keys", self._jwks)
+        app.router.add_get("/aad/v2.0/.well-known/openid-configuration", self._aad_metadata)
+        app.router.add_get("/aad/keys", self._aad_jwks)
         authority = f"/{LOGIN_TENANT}/{LOGIN_POLICY}"
         app.router.add_get(f"{authority}/v2.0/.well-known/openid-configuration", self._login)
         app.router.add_post(f"{authority}/oauth2/v2.0/token", self._token)
@@ -208,11 +237,26 @@ class FakeIdentity:
         )
 
     async def _jwks(self, request: web.Request) -> web.Response:
+        return web.json_response({"keys": self._published(list(self.endorsements))})
+
+    async def _aad_metadata(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"issuer": EMULATOR_ISSUER, "jwks_uri": f"{self.url}/aad/keys",
+             "id_token_signing_alg_values_supported": ["RS256"]}
+        )
+
+    async def _aad_jwks(self, request: web.Request) -> web.Response:
+        return web.json_response({"keys": self._published(None)})
+
+    def _published(self, endorsements: list[str] | None) -> list[dict[str, Any]]:
         keys = []
         for kid, key in self.keys.items():
             public: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-            keys.append({**public, "kid": kid, "use": "sig", "endorsements": ["msteams"]})
-        return web.json_response({"keys": keys})
+            public.update(kid=kid, use="sig")
+            if endorsements is not None:
+                public["endorsements"] = endorsements
+            keys.append(public)
+        return keys
 
     async def _login(self, request: web.Request) -> web.Response:
         base = f"{self.url}/{LOGIN_TENANT}/{LOGIN_POLICY}"

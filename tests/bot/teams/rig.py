@@ -426,8 +426,9 @@ async def running_teams(
     A `fake` given is used and left running (a restarted bot talks to the same Teams)."""
     own = fake is None
     if fake is None:
-        fake = FakeConnector()
-        # Teams knows its members: the e-mail (UPN) of whoever writes links their identity.
+        fake = FakeConnector(tenant=TENANT)
+        # Teams knows its members, all of KI's tenant and none a guest: the e-mail (UPN) of
+        # whoever writes links their identity.
         for user in (ANNA, BJORN, CECILIA, DAVID, EVA, FILIP):
             fake.add_member(user.aad, user.user_id, user.name, user.email)
         await fake.start()

@@ -242,3 +242,57 @@ async def test_the_sender_is_linked_to_the_same_person_elsewhere_by_email(
     await teams.say(ANNA, "help")
     assert [c for c in teams.fake.calls if c.path.endswith(f"/members/{ANNA.aad}")] == asked
     assert len(asked) == 1
+
+
+NOT_STAFF = [
+    pytest.param(None, "guest", id="a-guest-in-our-tenant"),
+    pytest.param("tenant-elsewhere", "user", id="a-member-of-another-tenant"),
+    pytest.param(None, "anonymous", id="anonymous"),
+]
+
+
+async def on_slack(rig: TeamsRig, user: TeamsUser) -> int:
+    """`user` known on Slack by their work e-mail: the person a Teams identity could join."""
+    async with rig.store.transaction() as session:
+        person = await people.ensure_person(
+            session, now=T0, platform="slack", external_id=f"U{user.key}",
+            display_name=user.name, email=user.email,
+        )
+    assert person.id is not None
+    return person.id
+
+
+async def not_linked(rig: TeamsRig, user: TeamsUser, slack_person: int) -> None:
+    async with rig.store.transaction() as session:
+        on_teams = await people.find_by_identity(session, "teams", user.aad)
+    assert on_teams is not None and on_teams.id != slack_person
+    assert on_teams.email is None
+    # Teams was asked: the address it gave was not taken.
+    assert [c for c in rig.fake.calls if c.path.endswith(f"/members/{user.aad}")]
+
+
+@pytest.mark.parametrize(("tenant", "role"), NOT_STAFF)
+async def test_a_guest_who_writes_is_served_but_not_linked_by_the_email_teams_reports(
+    teams: TeamsRig, tenant: str | None, role: str
+) -> None:
+    """A B2B guest is in KI's tenant with whatever address their invitation gave; a member of
+    another tenant (a shared channel) has one their own administrators set. Neither becomes
+    the KI person with that address: they are known by their Teams id alone."""
+    slack_person = await on_slack(teams, ANNA)
+    teams.fake.add_member(ANNA.aad, ANNA.user_id, ANNA.name, ANNA.email, tenant=tenant, role=role)
+    assert await teams.say(ANNA, "help"), "the guest is answered"
+    await not_linked(teams, ANNA, slack_person)
+
+
+@pytest.mark.parametrize(("tenant", "role"), NOT_STAFF)
+async def test_a_guest_picked_in_the_people_picker_is_not_linked_by_email(
+    teams: TeamsRig, tenant: str | None, role: str
+) -> None:
+    slack_person = await on_slack(teams, BJORN)
+    teams.fake.add_member(
+        BJORN.aad, BJORN.user_id, BJORN.name, BJORN.email, tenant=tenant, role=role
+    )
+    for user in (ANNA, CECILIA):
+        await teams.install(user)
+    await request_account(teams, ANNA, "en")
+    await not_linked(teams, BJORN, slack_person)

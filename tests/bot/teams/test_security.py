@@ -25,7 +25,8 @@ from bot.app import create_app
 from bot.keys import STORE
 from bot.teams import MODE, TeamsSettingsError, mode
 from data import people
-from data.models import ChatIdentity, InboxEvent, Outbox, Person
+from data.models import ChatIdentity, InboxEvent, Person
+from tests.bot.teams.authenticated import nothing_ran
 from tests.bot.teams.rig import (
     ANNA,
     DAVID,
@@ -122,13 +123,6 @@ async def guarded(sqlite_url: str) -> Any:
             yield rig
 
 
-async def nothing_stored(rig: TeamsRig) -> None:
-    assert await count(rig.store, Person) == 0
-    assert await count(rig.store, ChatIdentity) == 0
-    assert await count(rig.store, InboxEvent) == 0
-    assert await count(rig.store, Outbox) == 0
-    assert rig.fake.calls == []
-
 
 @pytest.mark.parametrize(
     "authorization",
@@ -161,7 +155,7 @@ async def test_activities_without_a_valid_token_are_refused(
         rig.activity(ANNA, "invoke", name="adaptiveCard/action", value={"action": {}}),
     ):
         await rig.send(activity, expect=401, headers=headers)
-    await nothing_stored(rig)
+    await nothing_ran(rig)
 
 
 async def test_a_token_for_another_service_url_is_refused(guarded: TeamsRig) -> None:
@@ -172,7 +166,7 @@ async def test_a_token_for_another_service_url_is_refused(guarded: TeamsRig) -> 
         expect=401,
         headers={"Authorization": f"Bearer {stolen}"},
     )
-    await nothing_stored(rig)
+    await nothing_ran(rig)
 
 
 async def test_a_valid_token_is_accepted(guarded: TeamsRig) -> None:
