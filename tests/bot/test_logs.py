@@ -20,6 +20,7 @@ from tests.helpers import T0, make_cast
 from tests.helpers.accounts import id_of, register
 from tests.helpers.fake_slack import TEAM, FakeSlack
 from tests.helpers.server import serving
+from tests.helpers.web import through_the_page
 
 SECRET_KEY = "serve-secret-key-for-the-log-test-0123456789"
 SIGNING_SECRET = "slack-signing-secret-for-the-log-test"
@@ -93,7 +94,11 @@ async def test_no_log_line_carries_a_credential(tmp_path: Path) -> None:
                 switched = await http.get("/dashboard/language", params={"lang": "sv", "next": link},
                                           allow_redirects=False)
                 assert switched.status == 303 and switched.headers["Location"] == link
-                signed = await http.post("/dashboard/sign-in", data={"token": link_token},
+                # As a browser that does not say where it posts from (the page's proof and
+                # its cookie, neither of which may be logged either).
+                form, proof_cookie = await through_the_page(http, link_token)
+                secrets["sign-in proof"] = form["proof"]
+                signed = await http.post("/dashboard/sign-in", data=form, headers=proof_cookie,
                                          allow_redirects=False)
                 assert signed.status == 303
                 cookie = signed.cookies["kontobot_session"].value

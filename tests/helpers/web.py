@@ -16,7 +16,7 @@ from datetime import datetime
 from html import unescape
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
@@ -199,3 +199,22 @@ async def running_chat(
     app = chat_app(database_url, web_chat=web_chat, now=now, host=host)
     async with TestClient(TestServer(app)) as client:
         yield WebChat(client)
+
+
+# The dashboard's sign-in proof cookie (bot/web/dashboard/auth.py).
+PROOF = "kontobot_sign_in"
+# What a browser of today sends with a request made by the dashboard's own page.
+MODERN = {"Sec-Fetch-Site": "same-origin"}
+
+
+async def through_the_page(
+    http: TestClient[Any, Any] | ClientSession, token: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """What a browser that does not say where it posts from (no Sec-Fetch-Site: older ones)
+    sends to sign in: the form as the sign-in page fills it (the link's token, the page's
+    proof), and the proof cookie the page set."""
+    response = await http.get("/dashboard/sign-in", params={"token": token},
+                              allow_redirects=False)
+    assert response.status == 200, await response.text()
+    [proof] = re.findall(r'name="proof" value="([^"]+)"', await response.text())
+    return {"token": token, "proof": proof}, {"Cookie": f"{PROOF}={response.cookies[PROOF].value}"}

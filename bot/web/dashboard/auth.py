@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Awaitable, Callable
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -25,6 +26,11 @@ from data import dashboard, signin
 from data.errors import NotAllowed, NotFound
 
 SESSION_COOKIE = "kontobot_session"
+# The sign-in page's proof that a form posted came from it (`_proved`), for as long as a link
+# lasts.
+PROOF_COOKIE = "kontobot_sign_in"
+SIGN_IN_PATH = "/dashboard/sign-in"
+PROOF_MAX_AGE = int(signin.LINK_LIFETIME.total_seconds())
 LANG_MAX_AGE = 365 * 24 * 3600
 # Where the language switch may send the browser back to: a dashboard path, nothing else.
 _BACK = re.compile(r"/dashboard(?:[/?][^\s\\]*)?")
@@ -123,7 +129,28 @@ async def sign_in_page(request: web.Request) -> web.Response:
             )
     except (NotAllowed, NotFound) as error:
         return refused(request, _refusal(error), status=403)
-    return page(request, "sign_in.html", {"token": token}, visit=None)
+    proof = secrets.token_urlsafe(24)
+    response = page(request, "sign_in.html", {"token": token, "proof": proof}, visit=None)
+    response.set_cookie(
+        PROOF_COOKIE, proof, path=SIGN_IN_PATH, max_age=PROOF_MAX_AGE, httponly=True,
+        samesite="Strict", secure=is_https(request),
+    )
+    return response
+
+
+def _proved(request: web.Request, form: Mapping[str, object]) -> bool:
+    """Whether the sign-in form was posted from our own sign-in page. A browser that says so
+    (Sec-Fetch-Site) is believed, as from_here does. One that does not (older browsers) sends
+    `Origin: null` from our pages under our Referrer-Policy, as a page elsewhere may: then
+    the form must carry the proof our page put in it, equal to the cookie set with the page
+    (SameSite=Strict, so not sent with another site's post; unreadable to another site's
+    script), so that nobody can sign a visitor in as themselves (login CSRF)."""
+    if request.headers.get("Sec-Fetch-Site") in ("same-origin", "none"):
+        return True
+    given, kept = form.get("proof"), request.cookies.get(PROOF_COOKIE, "")
+    return isinstance(given, str) and bool(kept) and hmac.compare_digest(
+        given.encode(), kept.encode()
+    )
 
 
 def _refusal(error: NotAllowed | NotFound) -> str:
@@ -135,6 +162,8 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     if not from_here(request):
         return refused(request, "link_invalid", status=403)
     form = await request.post()
+    if not _proved(request, form):
+        return refused(request, "link_invalid", status=403)
     token = form.get("token")
     if not isinstance(token, str) or not token:
         return refused(request, "link_invalid", status=400)
@@ -148,6 +177,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     except (NotAllowed, NotFound) as error:
         return refused(request, _refusal(error), status=403)
     response = see_other(PREFIX)
+    response.del_cookie(PROOF_COOKIE, path=SIGN_IN_PATH)
     response.set_cookie(
         SESSION_COOKIE,
         cookie,

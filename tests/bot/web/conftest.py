@@ -27,8 +27,10 @@ from data.db import Store
 from data.models import Account
 from tests.helpers import KEY, T0, Clock, id_of, make_person, make_roles
 from tests.helpers.accounts import register
+from tests.helpers.web import MODERN
 
 SESSION = "kontobot_session"
+
 EVIL_NAME = '<script>alert("name")</script>'
 EVIL_QUESTION = "Is the lab open? <script>alert('question')</script>"
 
@@ -133,7 +135,7 @@ async def sign_in(
     `now`)."""
     token = await link_for(world, person_id, now)
     response = await client.post("/dashboard/sign-in", data={"token": token},
-                                 allow_redirects=False)
+                                 headers=MODERN, allow_redirects=False)
     assert response.status == 303, await response.text()
     cookie = response.cookies[SESSION].value
     # Each Browser sends its own cookie, so a test can have several people at once.
@@ -142,11 +144,15 @@ async def sign_in(
 
 
 class Browser:
+    """A browser of today: it says where each request comes from (Sec-Fetch-Site), as if
+    from the dashboard's own pages unless `headers` say otherwise; not `modern`: one that
+    does not say (older browsers, scripts)."""
+
     def __init__(self, client: TestClient[Any, Any], cookies: dict[str, str] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, *, modern: bool = True) -> None:
         self.client = client
         self.cookies = dict(cookies or {})
-        self.headers = dict(headers or {})
+        self.headers = {**(MODERN if modern else {}), **(headers or {})}
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = dict(self.headers)

@@ -26,6 +26,7 @@ from tests.bot.web.conftest import (
     text_of,
 )
 from tests.helpers import T0, Clock, count, id_of, make_person, make_roles
+from tests.helpers.web import MODERN, PROOF, through_the_page
 
 PAGES = [
     "/dashboard",
@@ -224,10 +225,52 @@ async def test_a_sign_in_posted_from_another_site_is_refused(
 ) -> None:
     # Someone else's page signing the visitor in as its author.
     token = await link_for(world, world.anna)
-    response = await Browser(client).post("/dashboard/sign-in", {"token": token}, headers=headers)
+    response = await Browser(client, modern=False).post(
+        "/dashboard/sign-in", {"token": token}, headers=headers
+    )
     assert response.status == 403
     assert SESSION not in response.cookies
     assert await signed_in_events(world) == 0
+
+
+@pytest.mark.parametrize("origin", [None, "null"])
+async def test_an_older_browser_signs_in_only_from_our_page(
+    client: TestClient[Any, Any], world: World, origin: str | None
+) -> None:
+    """A browser that does not say where it posts from (no Sec-Fetch-Site) sends `Origin:
+    null` from our page under its Referrer-Policy, as a sandboxed page elsewhere can: the form
+    must carry the proof our sign-in page put in it, with the cookie set with that page (login
+    CSRF: someone else's page posting its author's own link signs the visitor in as them)."""
+    headers = {} if origin is None else {"Origin": origin}
+    old = Browser(client, modern=False)
+    token = await link_for(world, world.anna)
+    form, cookie = await through_the_page(client, token)
+    # Another site's page: the link's token, but no proof, or a proof without its cookie.
+    for forged, sent in (({"token": token}, {}), (form, {}), ({"token": token}, cookie),
+                         ({**form, "proof": form["proof"][:-1] + "x"}, cookie)):
+        response = await old.post("/dashboard/sign-in", forged, headers={**headers, **sent})
+        assert response.status == 403, (forged, sent)
+        assert SESSION not in response.cookies
+    assert await signed_in_events(world) == 0
+    # Our own page's form, with its cookie: signed in, and the proof's cookie let go of.
+    response = await old.post("/dashboard/sign-in", form, headers={**headers, **cookie})
+    assert response.status == 303
+    assert SESSION in response.cookies
+    assert response.cookies[PROOF].value == ""
+    assert await signed_in_events(world) == 1
+
+
+async def test_the_sign_in_page_sets_its_proof_for_the_links_lifetime(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    token = await link_for(world, world.anna)
+    response = await Browser(client).get("/dashboard/sign-in", params={"token": token})
+    cookie = set_cookie(response, PROOF)
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")}
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "samesite=strict"
+    assert attributes["path"] == "Path=/dashboard/sign-in"
+    assert attributes["max-age"] == "Max-Age=600"
 
 
 async def test_a_sign_in_posted_from_our_own_page_is_accepted(
@@ -402,12 +445,12 @@ async def test_a_copy_of_the_database_signs_no_one_in(sqlite_url: str) -> None:
     async with TestClient(TestServer(app)) as client:
         stolen = _signed(bytes.fromhex(old_key), eva, expires)
         response = await client.post(
-            "/dashboard/sign-in", data={"token": stolen}, allow_redirects=False
+            "/dashboard/sign-in", data={"token": stolen}, headers=MODERN, allow_redirects=False
         )
         assert response.status == 403
         assert SESSION not in response.cookies
         own = _signed(KEY, eva, expires)
         response = await client.post("/dashboard/sign-in", data={"token": own},
-                                     allow_redirects=False)
+                                     headers=MODERN, allow_redirects=False)
         assert response.status == 303
         assert SESSION in response.cookies
