@@ -509,6 +509,15 @@ class Hub:
                 first, signing = replies[0], self.deliverer.signing_key
                 replies = [replace(first, message=signed(first.message, signing, person.id)),
                            *replies[1:]]
+            if card and any(reply.in_place for reply in replies) and (
+                await self._card_sent(session, person, row.platform, card) is None
+            ):
+                # The click names a card that was not sent to this person (or long ago): an
+                # answer is not written over it (a forged click could name anyone's card, and
+                # wipe its buttons); what may come anew does (`or_new`).
+                card, foreign = "", True
+            else:
+                foreign = False
             keys: list[str] = []
             rows: dict[str, Outbox] = {}
             to = reply_to(event.sender)
@@ -520,7 +529,7 @@ class Hub:
                         await self._answered_in_place(session, row, person.id, reply, card, now)
                     continue
                 target, unsent = card, None
-                if reply.in_place and not target:
+                if reply.in_place and not target and not foreign:
                     # A typed answer: the card it answers is the newest one owed with its
                     # actions, if that is still the newest question card of the chat.
                     target, unsent = await self._card_of(
@@ -613,6 +622,20 @@ class Hub:
         reads now: the newest rewrite of it, else the message first sent. Looked for among
         the newest messages to the person (CLICKED_WINDOW); an older card is not rewritten,
         though its button still works."""
+        sent = await self._card_sent(session, person, platform, ref)
+        if sent is None:
+            return None
+        if sent.kind == REPLY:
+            return from_dict(dict(sent.params["message"]))
+        return await self._composed(session, person, sent)
+
+    @staticmethod
+    async def _card_sent(
+        session: AsyncSession, person: Person, platform: str, ref: str
+    ) -> Outbox | None:
+        """The outbox row that put card `ref` in front of `person` on `platform` (the newest
+        rewrite of it, else the message first sent), among their newest messages; None: no
+        card of theirs (older than CLICKED_WINDOW, or someone else's)."""
         assert person.id is not None
         # A few at a time: the card clicked is nearly always among the newest.
         for offset in range(0, CLICKED_WINDOW, CLICKED_PAGE):
@@ -625,9 +648,9 @@ class Hub:
                     if params.get("platform") != platform or params.get("ephemeral"):
                         continue
                     if params.get(UPDATE) == ref or sent.delivered.get(platform) == ref:
-                        return from_dict(dict(params["message"]))
+                        return sent
                 elif sent.delivered.get(platform) == ref:
-                    return await self._composed(session, person, sent)
+                    return sent
             if len(rows) < CLICKED_PAGE:
                 break
         return None

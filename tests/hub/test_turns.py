@@ -25,7 +25,7 @@ from dialogs.router import Brain
 from hub.delivery import REPLY, Deliverer
 from hub.turns import CARD, CLICKED_WINDOW, Hub
 from hub.wire import event_to_dict
-from tests.helpers import Cast, Clock, count, load, make_person, store_urgently, submit
+from tests.helpers import T0, Cast, Clock, count, load, make_person, store_urgently, submit
 from tests.helpers.channels import RecordingChannel
 from tests.helpers.chat import cast_senders
 from tests.helpers.journey import import_staff
@@ -562,13 +562,36 @@ async def test_a_reply_in_place_or_new_rewrites_the_clicked_card_else_comes_anew
 ) -> None:
     """The next page of /accounts replaces the page clicked on; where the platform named no
     card (or one the bot cannot edit), it comes as a new message rather than not at all."""
+    await hub.receive("web:anna:0", Command(ANNA, "accounts"))
+    await hub.run_due()
+    [shown] = web.calls
+    web.clear()
     page = Action(ANNA, "accounts:page", value="1")
-    await hub.receive("web:anna:1", page, {CARD: "42"})
+    await hub.receive("web:anna:1", page, {CARD: shown.ref})
     await hub.run_due()
     [call] = web.calls
-    assert (call.verb, call.target) == ("update", "42")
+    assert (call.verb, call.target) == ("update", shown.ref)
     web.clear()
     await hub.receive("web:anna:2", page)
+    await hub.run_due()
+    [call] = web.calls
+    assert (call.verb, call.target) == ("reply", "anna")
+
+
+async def test_a_click_naming_a_card_sent_to_someone_else_rewrites_nothing(
+    hub: Hub, store: Store, web: RecordingChannel
+) -> None:
+    """A click comes with the card it was made on as the platform names it, which a forged
+    request can set to anyone's card: an answer is written over a card sent to the clicker
+    alone; else it comes as a new message, and the other person's card stays as it was."""
+    async with store.transaction() as session:
+        await make_person(session, T0, "Bo Ek", ext="bo")
+    await hub.receive("web:bo:0", Command(BO, "accounts"))
+    await hub.run_due()
+    [bos_card] = web.calls
+    web.clear()
+    await hub.receive("web:anna:1", Action(ANNA, "accounts:page", value="1"),
+                      {CARD: bos_card.ref})
     await hub.run_due()
     [call] = web.calls
     assert (call.verb, call.target) == ("reply", "anna")
