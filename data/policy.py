@@ -5,7 +5,7 @@ approver may wait. DESIGN.md section 4's defaults; the domain (data/), the nudge
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -99,8 +99,11 @@ def answer_due(received_at: datetime, response_time: str, config: NudgeConfig) -
 
 
 def escalation_due(received_at: datetime, response_time: str, config: NudgeConfig) -> datetime:
-    """When the manager hears of a question still open: question_escalate_after past due."""
-    return answer_due(received_at, response_time, config) + config.question_escalate_after
+    """When the manager hears of a question still open: question_escalate_after past due, in
+    elapsed time (added in UTC: a same-day promise's deadline is a local time, and adding to
+    it across a change of summer time would make the wait an hour longer or shorter)."""
+    due = answer_due(received_at, response_time, config)
+    return due.astimezone(UTC) + config.question_escalate_after
 
 
 def shortest_answer_time(config: NudgeConfig) -> timedelta:

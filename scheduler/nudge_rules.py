@@ -375,8 +375,10 @@ def archiving(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
                 "days_overdue": max(0, (today - state.due).days)}
         if hits:
             period = hits[-1]
+            # "Today" only when it is: a due day that was not a working day is told on the
+            # next one as overdue (since the due day the digest names), not as due today.
             why = ("due_soon" if period < state.due
-                   else "due_today" if period == state.due else "overdue")
+                   else "due_today" if period == state.due == today else "overdue")
             due.extend(_to_team(ARCHIVING, account, snapshot, period.isoformat(), why, base))
         escalate_from = state.due + timedelta(days=config.archive_escalate_days)
         late = [

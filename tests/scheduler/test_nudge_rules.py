@@ -20,7 +20,13 @@ from data.nudge_state import (
     PendingApproval,
     Snapshot,
 )
-from data.policy import NudgeConfig, answer_due, shortest_answer_time, summary_month
+from data.policy import (
+    NudgeConfig,
+    answer_due,
+    escalation_due,
+    shortest_answer_time,
+    summary_month,
+)
 from data.workdays import Calendar
 from scheduler import nudge_rules as rules
 
@@ -254,6 +260,35 @@ def test_archiving_goes_to_the_manager_when_the_whole_team_is_away() -> None:
     assert who(rules.archiving(snap(now, state, away={ANNA, BO, CIA}), now, CONFIG)) == [
         (MAJA, "due_soon", True)
     ]
+
+
+def test_a_due_day_that_is_no_working_day_is_told_as_overdue_on_the_next() -> None:
+    """Due on Christmas Eve (a Friday, and a holiday): told on Monday the 27th, with the day it
+    was due, as overdue: not "due today", which the rota's reminder that morning contradicts."""
+    due = date(2027, 12, 24)
+    state = account(archive=ArchiveState(7, due, "scheduled", None, None, None))
+    monday = at(date(2027, 12, 27), 9)
+    nudges = rules.archiving(snap(monday, state), monday, CONFIG)
+    assert {(n.why, n.period, n.details["days_overdue"]) for n in nudges} == {
+        ("overdue", "2027-12-24", 3)
+    }
+    # Due on a working day, it is "due today" on that day.
+    thursday = at(date(2027, 12, 23), 9)
+    state = account(archive=ArchiveState(7, date(2027, 12, 23), "scheduled", None, None, None))
+    assert {n.why for n in rules.archiving(snap(thursday, state), thursday, CONFIG)} == {
+        "due_today"
+    }
+
+
+def test_a_same_day_question_escalates_48_hours_after_across_a_change_of_summer_time() -> None:
+    """Received Saturday 30 October 2027 at 09:30, a same-day question is due at 16:00; the
+    manager hears 48 hours later, elapsed: Monday at 15:00 after the clocks went back on
+    Sunday (not 16:00, 49 hours)."""
+    received = at(date(2027, 10, 30), 9, 30)
+    assert answer_due(received, "same_day", CONFIG) == at(date(2027, 10, 30), 16)
+    assert escalation_due(received, "same_day", CONFIG) == at(date(2027, 11, 1), 15)
+    spring = at(date(2027, 3, 27), 9, 30)
+    assert escalation_due(spring, "same_day", CONFIG) == at(date(2027, 3, 29), 17)
 
 
 def test_a_snooze_moves_the_reminders() -> None:

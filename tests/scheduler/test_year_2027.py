@@ -543,8 +543,9 @@ def test_archiving_due_soon_due_overdue_snoozed_and_escalated(year: Year) -> Non
         **team(d(2027, 11, 10), "B", "due_soon"), **team(d(2027, 11, 24), "B", "due_today"),
         **team(d(2027, 12, 1), "B", "overdue"), **team(d(2027, 12, 8), "B", "overdue"),
         (d(2027, 12, 8), "Nils", "B", "overdue_long"): 1,
-        # C: due on Ascension Day: reminded on the Friday; done 10 May.
-        **team(d(2027, 4, 22), "C", "due_soon"), **team(d(2027, 5, 7), "C", "due_today"),
+        # C: due on Ascension Day: reminded on the Friday, as overdue since then (not "due
+        # today", which it no longer is); done 10 May.
+        **team(d(2027, 4, 22), "C", "due_soon"), **team(d(2027, 5, 7), "C", "overdue"),
         # A major change on 16 August asks at once (a notice), then weekly; done 1 September.
         **team(d(2027, 8, 23), "C", "overdue"), **team(d(2027, 8, 30), "C", "overdue"),
         (d(2027, 8, 30), "Maja", "C", "overdue_long"): 1,
