@@ -577,6 +577,19 @@ class SweepMark(SQLModel, table=True):
     swept_at: datetime
 
 
+class RuleDay(SQLModel, table=True):
+    """The last local day a rule of the nudges ran awake (after its time, on a day it runs)
+    in a sweep that owed what it found (data.sweep_marks.rules_swept): a reminder that rule
+    owes once, on one day, is owed late for days after it that no sweep saw (the server was
+    down), rather than never (data.policy.owed_from)."""
+
+    __tablename__ = "rule_day"
+
+    kind: str = Field(primary_key=True, max_length=64)
+    day: date
+    swept_at: datetime
+
+
 # --- Questions with an expert, and the moderation log (issue 14).
 
 

@@ -9,7 +9,7 @@ become outbox rows in data.nudge_digests.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache, cached_property, partial
@@ -133,6 +133,9 @@ class Snapshot:
     # Who is on duty today, by account id, once worked out (data.compliance.duty_today): the
     # rota, question and compliance rules all ask.
     duty: dict[int, int | None] = field(default_factory=dict, compare=False, repr=False)
+    # The last day each rule of the nudges ran awake (data.sweep_marks.rule_days), by kind:
+    # what a rule owes once is owed for the days since (data.policy.owed_from).
+    swept: Mapping[str, date] = field(default_factory=dict)
 
     @cached_property
     def _by_id(self) -> dict[int, AccountState]:
@@ -284,6 +287,7 @@ async def load_snapshot(
     away: frozenset[int] | None = None,
     pending: tuple[PendingApproval, ...] | None = None,
     month: tuple[datetime, datetime] | None = None,
+    swept: Mapping[str, date] | None = None,
 ) -> Snapshot:
     """Every open account's state as of `now` (or only `account_ids`', or those whose ids are
     in `id_range`, both ends included), and the pending approvals (all of them, or none when
@@ -397,7 +401,7 @@ async def load_snapshot(
         )
     return Snapshot(
         now=now, zone=zone, today=today, accounts=tuple(states), away=away,
-        pending=pending, questions_before=questions_before,
+        pending=pending, questions_before=questions_before, swept=swept or {},
     )
 
 
@@ -478,12 +482,15 @@ def _concerning(names: frozenset[str]) -> Any:
 async def snapshot_pieces(
     session: AsyncSession, now: datetime, config: NudgeConfig, size: int = PIECE,
     concerning: frozenset[str] = frozenset({EVERY_ACCOUNT}),
+    swept: Mapping[str, date] | None = None, summary_since: date | None = None,
 ) -> AsyncIterator[Snapshot]:
     """The state the rules read, as of `now`, a piece of at most `size` open accounts at a
     time, in account order: every open account as ranges of ids (no IN lists), or only those
     `concerning` names, a piece's ids at a time (a tick of a rule about what waits reads what
     waits, not the register). The people away are read once and shared; the pending
-    approvals come with the first piece (no account to read is one piece with none)."""
+    approvals come with the first piece (no account to read is one piece with none). `swept`
+    goes with each piece (Snapshot.swept); last month's duties are read when the monthly
+    summary is owed, on its day or since `summary_since` (data.policy.summary_month)."""
     today = local(now, config).date()
     questions_before = now - shortest_answer_time(config)
     chosen = select(Account.id).where(Account.status == AccountStatus.ACTIVE.value)
@@ -497,7 +504,7 @@ async def snapshot_pieces(
     ]
     away = await people_away(session, today)
     pending = await pending_approvals(session)
-    month = summary_month(today, config)
+    month = summary_month(today, config, summary_since)
     for piece in list(chunks(ids, size)) or [[]]:
         # Every account: a range of ids (SQLite and PostgreSQL search a range cheaper than a
         # list); a few: their ids (a range would read those in between).
@@ -507,7 +514,7 @@ async def snapshot_pieces(
             archive_every_months=config.archive_every_months,
             account_ids=piece if few else None,
             id_range=None if few else (piece[0], piece[-1]) if piece else (0, -1),
-            away=away, pending=pending, month=month,
+            away=away, pending=pending, month=month, swept=swept,
         )
         pending = ()
 

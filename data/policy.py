@@ -126,12 +126,32 @@ def longest_wait(config: NudgeConfig) -> timedelta:
     )
 
 
-def summary_month(day: date, config: NudgeConfig) -> tuple[datetime, datetime] | None:
-    """When `day` is the first working day of its month: last month, as the local moments
-    [its first midnight, this month's first midnight). Otherwise None: the teams' monthly
-    summary is due on that one day only."""
+# How far back a rule owes, late, what fell due once on days no sweep saw (`owed_from`): a
+# server down for longer is restored by someone who knows.
+CATCH_UP_DAYS = 31
+
+
+def owed_from(today: date, last_swept: date | None, config: NudgeConfig) -> date:
+    """The first day whose reminders due once (on that day) a rule owes on `today`, a working
+    day: the day after the previous working day (a reminder due on a weekend or a holiday goes
+    out on the next working day), or, when the rule last ran awake before that (the server
+    was down on working days: data.sweep_marks.rule_days), the day after it, at most
+    CATCH_UP_DAYS back. A rule that never ran (a new database) starts today, as ever."""
+    start = config.calendar.previous_working_day(today) + timedelta(days=1)
+    if last_swept is not None and last_swept + timedelta(days=1) < start:
+        start = max(last_swept + timedelta(days=1), today - timedelta(days=CATCH_UP_DAYS))
+    return start
+
+
+def summary_month(
+    day: date, config: NudgeConfig, since: date | None = None
+) -> tuple[datetime, datetime] | None:
+    """When the first working day of `day`'s month is `day` (or, with `since`, falls in
+    [`since`, `day`]: owed_from): last month, as the local moments [its first midnight, this
+    month's first midnight). Otherwise None: the teams' monthly summary is due on that one
+    day only."""
     first = day.replace(day=1)
-    if config.calendar.first_working_day_on_or_after(first) != day:
+    if not (since or day) <= config.calendar.first_working_day_on_or_after(first) <= day:
         return None
     previous = (first - timedelta(days=1)).replace(day=1)
     return (datetime.combine(previous, time(0), config.zone),

@@ -17,14 +17,15 @@ holds a fingerprint of the settings, so a restart with other closure days sweeps
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data.models import AuditEvent, SweepMark
+from data.models import AuditEvent, RuleDay, SweepMark
 from data.policy import NudgeConfig
 from data.upsert import upsert
 
@@ -76,3 +77,23 @@ async def mark(
         ["kinds"],
         ("version", "day", "quiet_until", "swept_at"),
     )
+
+
+async def rule_days(session: AsyncSession, kinds: Iterable[str]) -> dict[str, date]:
+    """The last day each rule of `kinds` ran awake in a sweep that owed what it found (none
+    for a rule that never has)."""
+    wanted = list(kinds)
+    if not wanted:
+        return {}
+    rows = await session.exec(select(RuleDay).where(col(RuleDay.kind).in_(wanted)))
+    return {row.kind: row.day for row in rows}
+
+
+async def rules_swept(
+    session: AsyncSession, *, kinds: Iterable[str], day: date, now: datetime
+) -> None:
+    """Record that the rules of `kinds` ran awake on `day` and what they found is owed (in the
+    transaction of the sweep's mark, written last)."""
+    for kind in kinds:
+        await upsert(session, RuleDay, {"kind": kind, "day": day, "swept_at": now}, ["kind"],
+                     ("day", "swept_at"))

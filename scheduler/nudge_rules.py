@@ -116,8 +116,14 @@ from data.nudge_state import (
     AccountState,
     Snapshot,
 )
-from data.policy import NudgeConfig, answer_due, escalation_due, local, summary_month
-from data.workdays import Calendar
+from data.policy import (
+    NudgeConfig,
+    answer_due,
+    escalation_due,
+    local,
+    owed_from,
+    summary_month,
+)
 
 ROTA = "nudge_rota"
 ROTA_UNMARKED = "nudge_rota_unmarked"
@@ -186,12 +192,6 @@ def _nudge(
 ) -> Nudge:
     return Nudge(kind, _subject(account), account.id, person, None, period, why, escalation,
                  details)
-
-
-def _reached(day: date, nominal: date, calendar: Calendar) -> bool:
-    """`day` is the working day a reminder nominally due on `nominal` goes out: the first
-    working day on or after it."""
-    return calendar.is_working_day(day) and calendar.previous_working_day(day) < nominal <= day
 
 
 # --- rota ---------------------------------------------------------------------------------
@@ -363,8 +363,7 @@ def archiving(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
     if not _from(now, config, config.archiving_at, working_day=True):
         return []
     today = snapshot.today
-    calendar = config.calendar
-    window_start = calendar.previous_working_day(today) + timedelta(days=1)
+    window_start = owed_from(today, snapshot.swept.get(ARCHIVING), config)
     window = [window_start + timedelta(days=n) for n in range((today - window_start).days + 1)]
     due: list[Nudge] = []
     for account in snapshot.accounts:
@@ -401,6 +400,7 @@ def inactivity(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[N
     if not _from(now, config, config.inactivity_at, working_day=True):
         return []
     today = snapshot.today
+    escalate_from = owed_from(today, snapshot.swept.get(INACTIVITY), config)
     due: list[Nudge] = []
     for account in snapshot.accounts:
         since, reasons = inactive_since(account, today, config)
@@ -416,7 +416,8 @@ def inactivity(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[N
         due.extend(_to_team(INACTIVITY, account, snapshot, today.isoformat(), "inactive",
                             details))
         escalate_on = since + timedelta(days=config.inactivity_escalate_days)
-        if _reached(today, escalate_on, config.calendar):
+        # Once: on the first working day on or after the day, or since (owed_from).
+        if escalate_from <= escalate_on <= today:
             period = since.isoformat()
             due.append(_nudge(INACTIVITY, account, account.manager_id, period,
                               "inactive_long", True, details))
@@ -433,10 +434,12 @@ def approvals(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
     if not _from(now, config, config.approval_at, working_day=True):
         return []
     today = snapshot.today
+    calendar = config.calendar
+    requester_from = owed_from(today, snapshot.swept.get(APPROVAL), config)
     due: list[Nudge] = []
     for pending in snapshot.pending:
         started = pending.since.astimezone(config.zone).date()
-        waited = config.calendar.working_days_between(started, today)
+        waited = calendar.working_days_between(started, today)
         subject = f"request:{pending.request_id}"
         first, every = config.approval_first_working_days, config.approval_every_working_days
         if waited >= first and (waited - first) % every == 0:
@@ -445,7 +448,9 @@ def approvals(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
                                  "request_id": pending.request_id, "stage": pending.stage,
                                  "working_days": waited, "since": pending.since.isoformat(),
                              }))
-        if waited == config.approval_requester_working_days:
+        # Once: on the day the request has waited that long, or since (owed_from).
+        slow_on = calendar.add_working_days(started, config.approval_requester_working_days)
+        if requester_from <= slow_on <= today:
             due.append(Nudge(APPROVAL, subject, None, pending.requester_id, None,
                              today.isoformat(), "approver_slow", True, {
                                  "request_id": pending.request_id,
@@ -492,7 +497,9 @@ def monthly(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nudg
     month to count."""
     if not _from(now, config, config.monthly_at, working_day=True):
         return []
-    month = summary_month(snapshot.today, config)
+    month = summary_month(
+        snapshot.today, config, owed_from(snapshot.today, snapshot.swept.get(MONTHLY), config)
+    )
     if month is None:
         return []
     period = month[0].strftime("%Y-%m")
@@ -542,6 +549,27 @@ RULES: dict[str, Rule] = {
     CASE: cases,
     MONTHLY: monthly,
 }
+
+
+# The rules that owe some reminders once, on one day (the requester's at five working days,
+# the monthly summary, the inactivity escalation, archiving's), by when they wake on a working
+# day: each records the last day it ran awake (data.sweep_marks.rules_swept), and owes late
+# what fell due on working days no sweep saw (data.policy.owed_from).
+CATCHING_UP: dict[str, Callable[[NudgeConfig], time]] = {
+    ARCHIVING: lambda config: config.archiving_at,
+    INACTIVITY: lambda config: config.inactivity_at,
+    APPROVAL: lambda config: config.approval_at,
+    MONTHLY: lambda config: config.monthly_at,
+}
+
+
+def ran_awake(kinds: Iterable[str], now: datetime, config: NudgeConfig) -> list[str]:
+    """Those of `kinds` in CATCHING_UP whose rule runs at `now` (its time has come on a
+    working day), in order."""
+    return [
+        kind for kind in kinds
+        if kind in CATCHING_UP and _from(now, config, CATCHING_UP[kind](config), working_day=True)
+    ]
 
 
 def due_nudges(

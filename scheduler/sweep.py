@@ -35,13 +35,14 @@ from data.nudge_state import (
     open_question_deadlines,
     snapshot_pieces,
 )
-from data.policy import NudgeConfig, local
+from data.policy import NudgeConfig, local, owed_from
 from data.terminal import printable
 from scheduler.gc_pause import gc_paused
 from scheduler.nudge_rules import (
     APPROVAL,
     ARCHIVING,
     CASE,
+    CATCHING_UP,
     EXPERT,
     INACTIVITY,
     KINDS,
@@ -51,6 +52,7 @@ from scheduler.nudge_rules import (
     ROTA_UNMARKED,
     concerning,
     due_nudges,
+    ran_awake,
     sending_hours,
 )
 
@@ -163,8 +165,10 @@ async def _sweep(
         )
         nudges: list[Nudge] = []
         found = 0
+        swept = await sweep_marks.rule_days(session, [k for k in chosen if k in CATCHING_UP])
         async for state in snapshot_pieces(
-            session, now, config, piece, concerning=concerning(chosen)
+            session, now, config, piece, concerning=concerning(chosen), swept=swept,
+            summary_since=owed_from(today, swept.get(MONTHLY), config),
         ):
             due = due_nudges(state, now, config, chosen)
             found += len(due)
@@ -183,6 +187,9 @@ async def _sweep(
     async with store.transaction() as session:
         await sweep_marks.mark(
             session, kinds=name, seen=seen, day=today, quiet_until=quiet, now=now
+        )
+        await sweep_marks.rules_swept(
+            session, kinds=ran_awake(chosen, now, config), day=today, now=now
         )
     return SweepResult(now, nudges, written, found=found)
 
