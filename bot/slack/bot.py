@@ -7,6 +7,11 @@ never retries an acknowledged request). Storing is one short INSERT, well within
 seconds. The hub's workers run the turn; this module's `prepare` completes the event from
 Slack's Web API first (the sender's profile, people picked or mentioned), and `after` publishes
 the Home tab again when the person acted there.
+
+A request that cannot be stored (the database failing) is answered 503, and nothing else is:
+Slack sends an event again after a 5xx, which is what it should do then. One bolt or a
+listener cannot take apart (a signed body of a shape Slack does not send) is answered 400:
+sending it again would not help.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.keys import BRAIN, CHANNELS, CLOCK, HUB, IDENTITIES, STORE
@@ -59,6 +64,15 @@ log.addFilter(_UnusedTokenNotice())
 # What someone of another workspace is told when they type one of our commands (in English:
 # nothing of theirs is known, their language neither).
 OTHER_WORKSPACE = "kontobot answers only the people of the Slack workspace it is installed in."
+
+# What Slack is told when a request could not be stored, and the status that has it retry.
+NOT_STORED = {"error": "not stored, try again"}
+UNAVAILABLE = 503
+
+
+class NotStored(Exception):
+    """The inbox could not commit a request (logged where it happened)."""
+
 
 # `help` is a word typed in the direct chat; every other command is a slash command.
 SLASH_COMMANDS = tuple(name for name in ALL_COMMANDS if name != "help")
@@ -106,8 +120,9 @@ class SlackBot:
                 "registry": settings.registry_slack_channel or "",
             },
         )
+        self.workspace = workspace.Ours(self.client)
         self.directory = Directory(
-            self.client, app[IDENTITIES], self.clock, tuning.profile_max_age
+            self.client, app[IDENTITIES], self.clock, self.workspace.get, tuning.profile_max_age
         )
         self.bolt = self._bolt()
 
@@ -167,10 +182,15 @@ class SlackBot:
     async def handle_http(self, request: web.Request) -> web.Response:
         """`POST /slack/events`: our guard, then bolt, check signature and timestamp first."""
         secret = self.settings.slack_signing_secret
-        refused = await guard.check(request, secret.get_secret_value() if secret else "")
-        if refused is not None:
-            return refused
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        taken = await guard.check(request, secret.get_secret_value() if secret else "")
+        if isinstance(taken, web.Response):
+            return taken
+        try:
+            response = await self.bolt.async_dispatch(guard.bolt_request(request, taken))
+        except Exception as error:
+            # A signed body of a shape bolt trips over before its own error handling (its
+            # context is built from `authorizations`, `enterprise`…): not a 500 (SECURITY.md).
+            return guard.refusal(request, 400, "unreadable payload", type(error).__name__)
         return guard.settled(await to_aiohttp_response(response))
 
     # --- listeners: acknowledge, then work --------------------------------------------------
@@ -192,9 +212,20 @@ class SlackBot:
         bolt.event("message")(self._on_message)
         bolt.event("app_home_opened")(self._on_home_opened)
         bolt.action(re.compile(".*"))(self._on_action)
-        bolt.view(re.compile(".*"))(self._on_view)
+        # No `view_submission`: the bot opens no modals, and took any callback id for an
+        # action and any metadata for its value. One gets what any other unused type gets.
         bolt.options(re.compile(".*"))(self._on_options)
+        bolt.error(self._on_error)
         return bolt
+
+    async def _on_error(self, error: Exception, request: AsyncBoltRequest) -> BoltResponse:
+        """What a request is answered when a listener or bolt's matching raised (bolt's own
+        answer is a 500, and a traceback that may quote the body)."""
+        if isinstance(error, NotStored):
+            return BoltResponse(status=UNAVAILABLE, body=NOT_STORED)
+        log.warning("Slack: refused a request bolt could not read (%s; %s bytes)",
+                    type(error).__name__, len(request.raw_body) if request.raw_body else "?")
+        return BoltResponse(status=400, body={"error": "unreadable payload"})
 
     async def _only_ours(
         self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
@@ -241,12 +272,6 @@ class SlackBot:
             await self._receive(action)
         await ack()
 
-    async def _on_view(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        submitted = translate.view_submission(body)
-        if submitted is not None:
-            await self._receive(submitted)
-        await ack()
-
     async def _on_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Someone types in a people search (`block_suggestion`): a read, answered at once
         (Slack waits three seconds), never stored."""
@@ -276,7 +301,13 @@ class SlackBot:
             context["dm"] = dm
         # Without a delivery id nothing can recognise a repeat: each is its own event.
         key = turn.key or f"slack:once:{uuid.uuid4().hex}"
-        await self.hub.receive(key, turn.event, context)
+        try:
+            await self.hub.receive(key, turn.event, context)
+        except Exception as error:
+            # Its type alone: a database's message may quote what was being stored.
+            log.error("Slack: a request could not be stored (%s); answered %s for Slack to "
+                      "send it again", type(error).__name__, UNAVAILABLE)
+            raise NotStored from error
 
     # --- around a turn (hub.turns.Platform) -------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -42,6 +43,8 @@ PERMANENT = frozenset(
         "msg_too_long",
     }
 )
+# A direct-message channel's id (a public channel's is C…, a private or group one's G…).
+_DIRECT = re.compile(r"^D[A-Z0-9]{2,}$")
 # Where an ephemeral answer can't go, it goes to the person's direct chat instead.
 EPHEMERAL_ELSEWHERE = frozenset(
     {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
@@ -140,8 +143,15 @@ class SlackChannel:
         return self._direct[user_id]
 
     def learn_direct_channel(self, user_id: str, channel: str) -> None:
-        """A person wrote to us in `channel`: that is their direct chat."""
-        self._direct.setdefault(user_id, channel)
+        """A person wrote to us in `channel`: that is their direct chat, when it is one. What a
+        message event calls a direct message is not taken on its word: a channel learnt here
+        gets everything the bot says to the person for as long as the process runs, so any
+        other (a public one, say) is left to `conversations.open`."""
+        if _DIRECT.match(channel):
+            self._direct.setdefault(user_id, channel)
+        else:
+            log.warning("Slack: a direct message said to be in a channel that is not a direct "
+                        "chat; not taken for %s's", user_id)
 
     async def ephemeral(self, channel: str | None, user_id: str, message: Message) -> None:
         """Show `message` to `user_id` alone where they acted, else in their direct chat."""

@@ -3,13 +3,18 @@
 A person's profile is fetched when they are first seen and again once it is older than
 `max_age`; in between it is read from the person's row (and, within one process, from memory).
 The time of the last fetch is kept with their Slack identity (`profile_at`).
+
+The e-mail address is kept only for our own workspace's people (bot/slack/workspace.member):
+data.people links identities by it, so a Slack Connect user whose admins gave them a KI
+colleague's address would otherwise become that colleague, and get their approval cards. Such
+a person is served as well, known by their Slack id alone, as Teams' guests are.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.channel import api_error
 from bot.slack.render import is_user_id
 from bot.slack.translate import PLATFORM
+from bot.slack.workspace import Workspace, member
 from dialogs.events import Sender
 from dialogs.i18n import language
 from hub.identities import Identities
@@ -49,11 +55,14 @@ class Directory:
         client: AsyncWebClient,
         identities: Identities,
         clock: Callable[[], datetime],
+        ours: Callable[[], Awaitable[Workspace]],
         max_age: timedelta = MAX_AGE,
     ) -> None:
         self.client = client
         self.identities = identities
         self.clock = clock
+        # Our workspace (bot/slack/workspace.Ours); raises when Slack cannot say.
+        self.ours = ours
         self.max_age = max_age
         # Looked up in Slack lately, including "no such person" (None).
         self._recent: dict[str, tuple[Profile | None, datetime]] = {}
@@ -83,7 +92,7 @@ class Directory:
             code = api_error(error)
             if code not in ("user_not_found", "users_not_found"):
                 log.warning(
-                    "users.info for %s failed: HTTP %s %s",
+                    "the Slack profile of %s could not be had: HTTP %s %s",
                     user_id,
                     error.response.status_code,
                     code,
@@ -91,7 +100,7 @@ class Directory:
                 return fallback
             fetched = None
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            log.warning("users.info for %s failed: %r", user_id, error)
+            log.warning("the Slack profile of %s could not be had: %r", user_id, error)
             return fallback
         if len(self._recent) > MAX_REMEMBERED:
             self._recent.clear()
@@ -146,17 +155,24 @@ class Directory:
         Called inside a turn's transaction (the directory's manager, say), so it asks Slack,
         never the database."""
         try:
+            ours = await self.ours()
             response = await self.client.users_lookupByEmail(email=email.lower())
         except SlackApiError as error:
             if api_error(error) != "users_not_found":
-                log.warning("users.lookupByEmail failed: %s", api_error(error))
+                log.warning("a Slack user could not be looked up by address: %s",
+                            api_error(error))
             return None
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            log.warning("users.lookupByEmail failed: %r", error)
+            log.warning("a Slack user could not be looked up by address: %r", error)
             return None
         user = response.get("user") or {}
-        profile = _profile(user, str(user.get("id", "")), self.clock())
+        profile = _profile(user, str(user.get("id", "")), self.clock(), ours)
         if profile is None or not is_user_id(profile.user_id):
+            return None
+        if not member(user, ours):
+            # Slack Connect shows other organisations' people by address too: the address
+            # is a KI colleague's, this person is not (nor is a guest who was given it).
+            log.info("users.lookupByEmail found someone not of our workspace: not taken")
             return None
         # Slack found them by this address, so it is theirs even when the profile hides it.
         return self._sender(replace(profile, email=profile.email or email.lower()))
@@ -204,12 +220,16 @@ class Directory:
         return Profile(user_id, known.display_name or user_id, known.email, known.locale, fetched_at)
 
     async def _fetch(self, user_id: str, now: datetime) -> Profile | None:
+        ours = await self.ours()
         response = await self.client.users_info(user=user_id, include_locale=True)
-        return _profile(response.get("user") or {}, user_id, now)
+        return _profile(response.get("user") or {}, user_id, now, ours)
 
 
-def _profile(user: dict[str, Any], user_id: str, now: datetime) -> Profile | None:
-    """A `users.info` user as a profile; None for a deactivated account or a bot."""
+def _profile(
+    user: dict[str, Any], user_id: str, now: datetime, ours: Workspace
+) -> Profile | None:
+    """A `users.info` user as a profile; None for a deactivated account or a bot. The
+    e-mail address only for one of our own people (`member`)."""
     if user.get("deleted") or user.get("is_bot"):
         return None
     profile = user.get("profile") or {}
@@ -223,7 +243,7 @@ def _profile(user: dict[str, Any], user_id: str, now: datetime) -> Profile | Non
     return Profile(
         user_id=user_id,
         name=str(name),
-        email=profile.get("email") or None,
+        email=(profile.get("email") or None) if member(user, ours) else None,
         # Slack's `sv-SE`, `en-GB` as one of our languages (the rule Teams uses too).
         locale=language(user.get("locale")),
         fetched_at=now,

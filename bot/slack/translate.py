@@ -331,32 +331,6 @@ def block_action(body: Mapping[str, Any]) -> Turn | None:
     )
 
 
-def view_submission(body: Mapping[str, Any]) -> Turn | None:
-    """A submitted modal: its callback id is the action, its private metadata the value."""
-    view = body.get("view") or {}
-    user = str((body.get("user") or {}).get("id", ""))
-    action = str(view.get("callback_id", ""))
-    if not user or not action:
-        return None
-    selected: list[str] = []
-    people = False
-    text = ""
-    for _block_id, _action_id, entry in _state_entries(view.get("state") or {}):
-        if entry.get("type") == "plain_text_input":
-            text = text or str(entry.get("value") or "")
-            continue
-        values, are_people = _picked(entry)
-        selected += values
-        people = people or are_people
-    picked = tuple(str(s)[:MAX_VALUE] for s in selected[:MAX_SELECTED])
-    value = str(view.get("private_metadata", ""))[:MAX_VALUE]
-    key = f"slack:view:{view.get('id')}:{view.get('hash')}:{_digest(picked, text)}"
-    event = Action(
-        sender(user), action=action[:200], value=value, selected=picked, text=text[:MAX_TEXT]
-    )
-    return Turn(event, key=key, picked=picked if people else ())
-
-
 def suggestion(body: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]] | None:
     """A `block_suggestion` (someone typing in the bot's people search): who asks, what they
     typed, and whom the block says not to offer; None when it is not one we rendered."""

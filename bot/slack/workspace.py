@@ -14,18 +14,63 @@ ours. One that names another, or none, is refused before anything runs. In a Gri
 organisation that means our workspace's people alone: Slack names a person's home workspace
 on their clicks, and another workspace of the organisation cannot be told from a stranger's
 without asking Slack about each person.
+
+The same goes for what Slack says of a person (`member`): a Slack Connect user's profile
+carries whatever e-mail address their own organisation's admins gave them, a KI colleague's
+included, so only our own people's addresses may link them to a KI person (bot/slack/people).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 
 @dataclass(frozen=True)
 class Workspace:
     team_id: str | None
     enterprise_id: str | None = None
+
+
+class Ours:
+    """Our workspace as `auth.test` names it for our token, asked once per process (bolt
+    asks too, for its requests; a turn process takes none, yet looks people up). A failure
+    is not remembered: it raises, and the next call asks again."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._known: Workspace | None = None
+        self._asking = asyncio.Lock()
+
+    async def get(self) -> Workspace:
+        async with self._asking:
+            if self._known is None:
+                response = await self.client.auth_test()
+                self._known = Workspace(
+                    _id(response.get("team_id")), _id(response.get("enterprise_id"))
+                )
+            return self._known
+
+
+def member(user: Mapping[str, Any], ours: Workspace) -> bool:
+    """Whether `user` (as `users.info` or `users.lookupByEmail` describe them) is one of our
+    own people, whose Slack e-mail address is theirs at KI: a full member of our workspace,
+    or of our Grid organisation, not a guest (`is_restricted`, `is_ultra_restricted`: their
+    address is whatever their invitation said), not a stranger (`is_stranger`), not a bot."""
+    if any(user.get(flag) for flag in (
+        "is_bot", "is_stranger", "is_restricted", "is_ultra_restricted",
+    )):
+        return False
+    grid = user.get("enterprise_user")
+    organisation = _id(grid.get("enterprise_id")) if isinstance(grid, Mapping) else None
+    if ours.enterprise_id is not None and organisation == ours.enterprise_id:
+        return True
+    team = _id(user.get("team_id"))
+    return team is not None and team in (ours.team_id, ours.enterprise_id)
 
 
 def _id(value: Any) -> str | None:

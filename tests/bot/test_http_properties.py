@@ -36,6 +36,7 @@ from tests.helpers.accounts import id_of, register
 from tests.helpers.fake_connector import FakeConnector
 from tests.helpers.fake_slack import TEAM, FakeSlack
 from tests.helpers.fuzz import ANY_CHAR, NASTY, REQUESTS, SHORT, TEXT
+from tests.helpers.web import MODERN
 
 SECRET = "fuzz-signing-secret"
 NUMBER = "SOME-2027-0001"
@@ -104,7 +105,7 @@ async def target(tmp_path: Path, slack: FakeSlack, connector: FakeConnector) -> 
         from data import signin
 
         link = await signin.issue_link(session, key=KEY, person_id=cast.manager, now=T0)
-    response = await client.post("/dashboard/sign-in", data={"token": link},
+    response = await client.post("/dashboard/sign-in", data={"token": link}, headers=MODERN,
                                  allow_redirects=False)
     assert response.status == 303
     cookie = response.cookies["kontobot_session"].value

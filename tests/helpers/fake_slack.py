@@ -79,6 +79,15 @@ class User:
     locale: str = "en-US"
     is_bot: bool = False
     deleted: bool = False
+    # Their home workspace, and Grid organisation if any: ours unless said otherwise; someone
+    # of another in a channel shared with ours (Slack Connect) has their own.
+    team_id: str = TEAM
+    enterprise_id: str | None = None
+    # Slack's flags for a guest (multi-channel, single-channel) and for a stranger (someone of
+    # another organisation who shares no channel with the one asking).
+    is_restricted: bool = False
+    is_ultra_restricted: bool = False
+    is_stranger: bool = False
 
 
 def _texts(value: Any) -> list[str]:
@@ -244,6 +253,8 @@ class FakeSlack:
     socket_url: str = ""
     # Answer for any user id, as if everyone were in the workspace (for the benchmark).
     everyone: bool = False
+    # The Grid organisation our workspace is part of (auth.test names it); None: none.
+    enterprise_id: str | None = None
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -286,8 +297,17 @@ class FakeSlack:
         email: str | None = None,
         locale: str = "en-US",
         is_bot: bool = False,
+        team_id: str = TEAM,
+        enterprise_id: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        is_stranger: bool = False,
     ) -> User:
-        user = User(user_id, real_name, email, locale, is_bot)
+        user = User(
+            user_id, real_name, email, locale, is_bot, team_id=team_id,
+            enterprise_id=enterprise_id, is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted, is_stranger=is_stranger,
+        )
         self.users[user_id] = user
         return user
 
@@ -485,6 +505,7 @@ class FakeSlack:
                 "user": "kontobot",
                 "team": "KI",
                 "url": "https://ki.slack.com/",
+                **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             }
         if method in ("users.info", "users.lookupByEmail"):
             if method == "users.info":
@@ -503,10 +524,18 @@ class FakeSlack:
                 "id": user.id,
                 "name": user.real_name.lower().replace(" ", "."),
                 "real_name": user.real_name,
+                "team_id": user.team_id,
                 "deleted": user.deleted,
                 "is_bot": user.is_bot,
+                "is_restricted": user.is_restricted,
+                "is_ultra_restricted": user.is_ultra_restricted,
                 "profile": {"real_name": user.real_name, "display_name": user.real_name.split()[0]},
             }
+            # As Slack says them: only of a stranger, and only of someone in a Grid organisation.
+            if user.is_stranger:
+                found["is_stranger"] = True
+            if user.enterprise_id:
+                found["enterprise_user"] = {"id": user.id, "enterprise_id": user.enterprise_id}
             if user.email:
                 found["profile"]["email"] = user.email
             if str(args.get("include_locale")).lower() in ("1", "true"):

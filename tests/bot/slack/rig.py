@@ -2,7 +2,8 @@
 
 `SlackRig` serves `bot.app.create_app` on a test server, points its Web API client at a
 `FakeSlack`, and sends signed requests: slash commands, `message.im` events, clicks and picks
-built from the blocks the bot actually posted, `app_home_opened`, `view_submission`.
+built from the blocks the bot actually posted, `app_home_opened`, and a `view_submission` (which
+the bot, opening no modals, does not take).
 `settle()` waits (on the fake's calls, never by sleeping) until every turn has run and the
 outbox has nothing due.
 """
@@ -469,9 +470,12 @@ async def running(
     now: datetime = T0,
     people: tuple[Person, ...] = CAST,
     tuning: Tuning | None = None,
+    organisation: str | None = None,
     **overrides: Any,
 ) -> AsyncIterator[SlackRig]:
-    fake = FakeSlack(token=TOKEN)
+    """The server against a fake Slack that knows `people`, our workspace part of the Grid
+    organisation `organisation` when one is named."""
+    fake = FakeSlack(token=TOKEN, enterprise_id=organisation)
     for person in people:
         fake.add_user(person.id, person.name, email=person.email, locale=person.locale)
     await fake.start()

@@ -1,10 +1,11 @@
-"""Every other kind of payload: the App Home, modals, typed words, people named by mention,
-the reason field of the approval card, handing a decision over, and what is ignored."""
+"""Every other kind of payload: the App Home, typed words, people named by mention, the reason
+field of the approval card, handing a decision over, and what is ignored (modals among it)."""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from data import directory, people
 from data.models import (
@@ -14,6 +15,7 @@ from data.models import (
     ChatIdentity,
     Decision,
     DialogState,
+    InboxEvent,
     Person,
     RequestStatus,
 )
@@ -24,6 +26,7 @@ from tests.bot.slack.rig import (
     CECILIA,
     EVA,
     FILIP,
+    GENERAL,
     GRETA,
     WAIT,
     SlackRig,
@@ -31,11 +34,12 @@ from tests.bot.slack.rig import (
 )
 from tests.helpers import T0, count, id_of, load, make_person
 from tests.helpers.accounts import register as register_account
-from tests.helpers.fake_slack import Posted, dm_channel
+from tests.helpers.fake_slack import TEAM, Posted, dm_channel
 from tests.helpers.journey import STAFF, SUBMIT, import_staff, open_account_answers
 
 EN = Translator("en")
 SV = Translator("sv")
+FORM = "application/x-www-form-urlencoded"
 
 
 async def submitted_with(rig: SlackRig, **answers: object) -> None:
@@ -303,17 +307,43 @@ async def test_reject_takes_the_reason_typed_in_the_card(rig: SlackRig) -> None:
     assert not buttons(rig.fake.message(card.ref))
 
 
-async def test_a_modal_submission_is_a_decision_with_its_text(rig: SlackRig) -> None:
+async def test_a_modal_submission_is_not_taken(rig: SlackRig) -> None:
+    """The bot opens no modals. Its `view_submission` listener once took any callback id for
+    an action and the metadata for its value: here a decision on Cecilia's request. Now a
+    submission gets what any type the bot does not use gets (a shortcut, say), and nothing
+    is stored or sent."""
     request = await submitted(rig, scope="unit")
     value = f"{request.id}:{request.round}:{request.stage}"
+    shortcut = {"type": "shortcut", "callback_id": "approval:changes", "trigger_id": "t.1",
+                "user": {"id": CECILIA.id, "team_id": TEAM}, "team": {"id": TEAM}}
+    unused = await rig.post(urlencode({"payload": json.dumps(shortcut)}), FORM)
+    before = (await count(rig.store, InboxEvent), len(rig.fake.calls))
+
     response = await rig.submit_view(CECILIA.id, "approval:changes", value, "Name a second editor.")
-    assert response.status == 200 and await response.text() == ""
+    assert (response.status, await response.text()) == (unused.status, await unused.text())
+    assert response.status == 404
     await rig.settle()
+    assert (await count(rig.store, InboxEvent), len(rig.fake.calls)) == before
     [after] = await load(rig.store, AccountRequest)
-    assert after.status == RequestStatus.CHANGES_REQUESTED.value
-    assert after.last_reason == "Name a second editor."
-    told = rig.fake.dm(ANNA.id)[-1]
-    assert "revise" in buttons(told)
+    assert after.status == RequestStatus.PENDING.value and after.last_reason is None
+
+
+async def test_a_direct_message_said_to_be_in_a_public_channel_does_not_move_the_chat(
+    rig: SlackRig,
+) -> None:
+    """A message event (signed) whose `channel_type` says `im` but whose channel is a public
+    one: the bot's direct chat with Björn was learnt from it, and everything it said to him
+    went to that channel for as long as the process ran."""
+    event = {"type": "message", "channel": GENERAL, "channel_type": "im", "user": BJORN.id,
+             "text": "help", "ts": "4.1"}
+    assert (await rig.post(rig.event_body(event), "application/json")).status == 200
+    await rig.settle()
+    assert (await rig.command(BJORN.id, "accounts", channel=dm_channel(BJORN.id))).status == 200
+    await rig.settle()
+    # Both answers in his direct chat, as Slack names it (`conversations.open`).
+    assert len(rig.fake.dm(BJORN.id)) == 2
+    assert rig.fake.in_channel(GENERAL) == []
+    assert [c.args["users"] for c in rig.fake.calls_of("conversations.open")] == [BJORN.id]
 
 
 async def test_the_decision_can_be_handed_to_another_manager(rig: SlackRig) -> None:

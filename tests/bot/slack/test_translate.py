@@ -246,27 +246,6 @@ def test_home_tab_clicks_use_only_their_own_card() -> None:
     assert turn.event.text == "for request 8"  # type: ignore[union-attr]
 
 
-def test_view_submission() -> None:
-    body = {
-        "type": "view_submission",
-        "user": {"id": "UCEC"},
-        "view": {
-            "id": "V9",
-            "hash": "h",
-            "callback_id": "approval:changes",
-            "private_metadata": "7:1:manager",
-            "state": {
-                "values": {"r": {"approval:reason": {"type": "plain_text_input", "value": "More."}}}
-            },
-        },
-    }
-    turn = translate.view_submission(body)
-    assert turn is not None
-    assert turn.event == Action(
-        translate.sender("UCEC"), "approval:changes", "7:1:manager", (), "More."
-    )
-
-
 def test_home_opened() -> None:
     assert (
         translate.home_opened({"event": {"type": "app_home_opened", "user": "U1", "tab": "home"}})

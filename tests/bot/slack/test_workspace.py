@@ -1,13 +1,18 @@
 """Whose request it is (bot/slack/workspace.py): ours, from one workspace or from a Grid
-organisation installed as a whole; anyone else's, wherever Slack names them."""
+organisation installed as a whole; anyone else's, wherever Slack names them. And which is
+ours, as Slack's `auth.test` says."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
+from slack_sdk.errors import SlackApiError
 
-from bot.slack.workspace import Workspace, from_ours
+from bot.slack.client import Tuning, make_client
+from bot.slack.workspace import Ours, Workspace, from_ours
+from tests.helpers.fake_slack import FakeSlack
 
 OURS = Workspace("TKI")
 IN_AN_ORG = Workspace("TKI", "EKI")
@@ -69,3 +74,23 @@ def test_an_installation_for_a_whole_organisation_takes_nothing() -> None:
     assert not from_ours(sister, ORG_WIDE)
     assert not from_ours(but(COMMAND, enterprise_id="EKI"), ORG_WIDE)
     assert not from_ours(sister, Workspace(None, None))
+
+
+@pytest.mark.parametrize("organisation", [None, "EKI"], ids=["a workspace", "in a Grid org"])
+async def test_ours_is_what_slack_says_asked_again_after_a_failure(
+    organisation: str | None,
+) -> None:
+    fake = FakeSlack(enterprise_id=organisation)
+    await fake.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            ours = Ours(make_client(fake.token, fake.url, session, Tuning()))
+            fake.fail("auth.test", 200, error="fatal_error")
+            with pytest.raises(SlackApiError):
+                await ours.get()
+            assert await ours.get() == Workspace("TKI", organisation)
+            assert await ours.get() == Workspace("TKI", organisation)
+    finally:
+        await fake.stop()
+    # Asked until Slack said, then never again.
+    assert [c.ok for c in fake.calls_of("auth.test")] == [False, True]
