@@ -132,9 +132,15 @@ class DigestBook:
     text itself rather than a list of it, and whom a digest goes to is read back from its
     key when the rows are made."""
 
-    def __init__(self, day: date, owed: Iterable[str] = ()) -> None:
+    def __init__(
+        self, day: date, owed: Iterable[str] = (), already: Iterable[ItemMark] = ()
+    ) -> None:
         self.day = day
         self.owed = frozenset(owed)
+        # Items owed on an earlier day in a digest of their own day (owed_items): a reminder
+        # due once that a sweep owed, though the rule's day was not recorded after (it
+        # failed), is not owed again.
+        self.already = frozenset(already)
         self._suffix = day.isoformat()
         self._items: dict[str, str | list[str]] = {}
 
@@ -144,11 +150,13 @@ class DigestBook:
         # items: scheduler.nudge_rules) about the same subject, why, escalation and period is
         # encoded once. By the dict's id, valid while the nudges are alive: within this call.
         encoded: dict[tuple[int, str, int | None, str, bool, str], str] = {}
-        owed, items, suffix = self.owed, self._items, self._suffix
+        owed, items, suffix, already = self.owed, self._items, self._suffix, self.already
         for nudge in nudges:
             who = str(nudge.recipient_id) if nudge.recipient_id is not None else f"@{nudge.place}"
             key = f"{nudge.kind}:{who}:{suffix}"  # digest_key, without a call per nudge
             if key in owed:
+                continue
+            if already and (nudge.kind, who, nudge.subject, nudge.why, nudge.period) in already:
                 continue
             mark = (key, nudge.subject, nudge.why)
             if mark in seen:
@@ -204,6 +212,35 @@ async def write_nudges(
     book = DigestBook(day, await owed_today(session, day=day, not_after=not_after))
     book.add(nudges)
     return await outbox.enqueue_encoded(session, book.rows(not_after), now=now)
+
+
+# An item as owed_items tells it: kind, recipient ("12") or place ("@comms"), subject, why,
+# period.
+ItemMark = tuple[str, str, str, str, str]
+
+
+async def owed_items(
+    session: AsyncSession, *, kinds: Iterable[str], days: Iterable[date], zone: ZoneInfo,
+    sending_ends: time,
+) -> set[ItemMark]:
+    """The items of the digests of `kinds` owed for `days` (each day's digests expire at the
+    end of its sending hours, an indexed column)."""
+    wanted_kinds = list(kinds)
+    not_afters = [not_after_of(day, zone, sending_ends) for day in days]
+    if not wanted_kinds or not not_afters:
+        return set()
+    rows = await session.exec(
+        select(Outbox.key, Outbox.kind, Outbox.params).where(
+            col(Outbox.kind).in_(wanted_kinds), col(Outbox.not_after).in_(not_afters)
+        )
+    )
+    found: set[ItemMark] = set()
+    for key, kind, params in rows:
+        who = key.split(":")[1]
+        for item in params.get("items", []):
+            found.add((kind, who, str(item.get("subject")), str(item.get("why")),
+                       str(item.get("period"))))
+    return found
 
 
 async def owed_today(session: AsyncSession, *, day: date, not_after: datetime) -> set[str]:

@@ -136,7 +136,8 @@ def owed_from(today: date, last_swept: date | None, config: NudgeConfig) -> date
     day: the day after the previous working day (a reminder due on a weekend or a holiday goes
     out on the next working day), or, when the rule last ran awake before that (the server
     was down on working days: data.sweep_marks.rule_days), the day after it, at most
-    CATCH_UP_DAYS back. A rule that never ran (a new database) starts today, as ever."""
+    CATCH_UP_DAYS back. A rule that never ran (a new database) looks no further back than the
+    previous working day, as ever."""
     start = config.calendar.previous_working_day(today) + timedelta(days=1)
     if last_swept is not None and last_swept + timedelta(days=1) < start:
         start = max(last_swept + timedelta(days=1), today - timedelta(days=CATCH_UP_DAYS))

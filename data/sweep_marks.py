@@ -93,7 +93,12 @@ async def rules_swept(
     session: AsyncSession, *, kinds: Iterable[str], day: date, now: datetime
 ) -> None:
     """Record that the rules of `kinds` ran awake on `day` and what they found is owed (in the
-    transaction of the sweep's mark, written last)."""
-    for kind in kinds:
-        await upsert(session, RuleDay, {"kind": kind, "day": day, "swept_at": now}, ["kind"],
-                     ("day", "swept_at"))
+    transaction of the sweep's mark, written last). Never backwards: a run as of an earlier
+    day (`kontobot nudges run --as-of`) leaves a later day recorded, else the days between
+    would be owed again."""
+    chosen = list(kinds)
+    known = await rule_days(session, chosen)
+    for kind in chosen:
+        if known.get(kind, day) <= day:
+            await upsert(session, RuleDay, {"kind": kind, "day": day, "swept_at": now},
+                         ["kind"], ("day", "swept_at"))

@@ -3,7 +3,8 @@
 The jobs live in memory only: they are ticks, and the database is the truth. Each tick
 sweeps as of `clock()` and kicks the Deliverer when it owed something. Rules gate themselves
 on the time of day and key their nudges per day, so a tick that runs late (coalesced after a
-pause, or the catch-up sweep at start-up) owes just what is still due today, once.
+pause, or the catch-up sweep at start-up) owes just what is still due today, once, and what a
+rule owes once on one day that no tick saw (data.policy.owed_from), once.
 """
 
 from __future__ import annotations

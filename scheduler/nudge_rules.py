@@ -451,8 +451,9 @@ def approvals(snapshot: Snapshot, now: datetime, config: NudgeConfig) -> list[Nu
         # Once: on the day the request has waited that long, or since (owed_from).
         slow_on = calendar.add_working_days(started, config.approval_requester_working_days)
         if requester_from <= slow_on <= today:
+            # Its period the day it fell due, so that owed late it is still the same item.
             due.append(Nudge(APPROVAL, subject, None, pending.requester_id, None,
-                             today.isoformat(), "approver_slow", True, {
+                             slow_on.isoformat(), "approver_slow", True, {
                                  "request_id": pending.request_id,
                                  "approver_id": pending.approver_id,
                                  "working_days": waited,

@@ -7,7 +7,10 @@ digests' text, not the whole register's. The digests are then owed in short writ
 transactions of a few thousand rows each (SQLite's write lock is held only that long), and
 the sweep marked done in a last one. Writing is idempotent by key, so a sweep run twice, by
 two processes at once, or again after failing part way, owes each digest once; digests
-already owed today are skipped before they are built. A sweep that can owe nothing new since
+already owed today are skipped before they are built. A reminder due once that a rule owes
+late (the days since the rule last ran awake: data.policy.owed_from) is skipped when a
+digest of an earlier day carries it already (a sweep that owed it failed before it recorded
+the rule's day). A sweep that can owe nothing new since
 the last full one stops before loading anything (data.sweep_marks). Python's cyclic garbage
 collector is paused meanwhile (scheduler.gc_pause).
 """
@@ -16,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 
 from sqlmodel import col, select
@@ -28,7 +31,14 @@ from data import outbox, people, sweep_marks
 from data.chunks import chunks
 from data.db import Store
 from data.models import Account
-from data.nudge_digests import DigestBook, Nudge, not_after_of, owed_today
+from data.nudge_digests import (
+    DigestBook,
+    ItemMark,
+    Nudge,
+    not_after_of,
+    owed_items,
+    owed_today,
+)
 from data.nudge_state import (
     PIECE,
     expert_deadlines,
@@ -160,12 +170,15 @@ async def _sweep(
             session, kinds=name, seen=seen, day=today, now=now
         ):
             return SweepResult(now, [], [], skipped=True)
+        catching_up = [k for k in chosen if k in CATCHING_UP]
+        swept = await sweep_marks.rule_days(session, catching_up)
         book = DigestBook(
-            today, () if dry_run else await owed_today(session, day=today, not_after=not_after)
+            today,
+            () if dry_run else await owed_today(session, day=today, not_after=not_after),
+            () if dry_run else await _owed_late(session, today, config, catching_up, swept),
         )
         nudges: list[Nudge] = []
         found = 0
-        swept = await sweep_marks.rule_days(session, [k for k in chosen if k in CATCHING_UP])
         async for state in snapshot_pieces(
             session, now, config, piece, concerning=concerning(chosen), swept=swept,
             summary_since=owed_from(today, swept.get(MONTHLY), config),
@@ -192,6 +205,23 @@ async def _sweep(
             session, kinds=ran_awake(chosen, now, config), day=today, now=now
         )
     return SweepResult(now, nudges, written, found=found)
+
+
+async def _owed_late(
+    session: AsyncSession, today: date, config: NudgeConfig, kinds: Sequence[str],
+    swept: Mapping[str, date],
+) -> set[ItemMark]:
+    """What the rules of `kinds` owed on the days before today they owe for again (their
+    windows, data.policy.owed_from): nothing but a weekend's on an ordinary day; after a sweep
+    that owed and then failed to record its rule's day, what it owed, so that it is not owed
+    twice."""
+    days = {
+        owed_from(today, swept.get(kind), config) + timedelta(days=n)
+        for kind in kinds
+        for n in range((today - owed_from(today, swept.get(kind), config)).days)
+    }
+    return await owed_items(session, kinds=kinds, days=sorted(days), zone=config.zone,
+                            sending_ends=config.sending_ends)
 
 
 async def _owe(

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import select, update
 
 from data.archive import ArchiveState
 from data.db import Store
@@ -127,3 +127,34 @@ async def test_a_sweep_before_the_rule_wakes_does_not_count_as_its_day(store: St
     await sweep(store, at(THU, 8), CONFIG, kinds=(rules.APPROVAL,))
     await sweep(store, at(FRI), CONFIG, kinds=(rules.APPROVAL,))
     assert await owed(store, "approver_slow") == ["2027-07-02"]
+
+
+async def test_what_a_sweep_owed_before_it_failed_is_not_owed_again(store: Store) -> None:
+    """Thursday's sweep owed the requester's reminder, then failed before it recorded the
+    rule's day (the row is as a crash leaves it: Wednesday's). Friday's sweep finds the
+    reminder in Thursday's digest and does not owe it again."""
+    cast = await make_cast(store, at(date(2027, 6, 1)))
+    await submit(store, cast, at(date(2027, 6, 23)))
+    for day in (date(2027, 6, 28), date(2027, 6, 29), date(2027, 6, 30), THU):
+        await sweep(store, at(day), CONFIG, kinds=(rules.APPROVAL,))
+    async with store.transaction() as session:
+        await session.exec(update(RuleDay).values(day=date(2027, 6, 30)))  # type: ignore[call-overload]
+    await sweep(store, at(FRI), CONFIG, kinds=(rules.APPROVAL,))
+    assert await owed(store, "approver_slow") == ["2027-07-01"]
+
+
+async def test_a_run_as_of_an_earlier_day_leaves_the_rules_day_where_it_was(
+    store: Store,
+) -> None:
+    """`kontobot nudges run --as-of` last week, after Thursday was swept: the rules' day stays
+    Thursday, and Friday owes nothing Thursday owed."""
+    cast = await make_cast(store, at(date(2027, 6, 1)))
+    await submit(store, cast, at(date(2027, 6, 23)))
+    for day in (date(2027, 6, 28), date(2027, 6, 29), date(2027, 6, 30), THU):
+        await sweep(store, at(day), CONFIG, kinds=(rules.APPROVAL,))
+    await sweep(store, at(date(2027, 6, 24)), CONFIG, reuse=False)
+    async with store.transaction() as session:
+        days = {row.kind: row.day for row in await session.exec(select(RuleDay))}
+    assert days[rules.APPROVAL] == THU
+    await sweep(store, at(FRI), CONFIG, kinds=(rules.APPROVAL,))
+    assert await owed(store, "approver_slow") == ["2027-07-01"]

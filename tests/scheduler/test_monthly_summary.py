@@ -132,3 +132,21 @@ async def test_the_first_working_day_after_a_holiday(store: Store, cast: Cast) -
     }
     assert {r.params["items"][0]["month"] for r in rows} == {"2026-12"}
     assert {r.params["items"][0]["posts_checked"] for r in rows} == {1}
+
+
+async def test_a_first_working_day_the_server_was_down_has_its_summary_the_next(
+    store: Store, cast: Cast
+) -> None:
+    """Swept on Friday 26 February, down on Monday 1 March: Tuesday owes February's summary,
+    with February's counts (read for the day it is owed late), to the teams, once."""
+    await accounts_with_a_february(store, cast)
+    await sweep(store, at(date(2027, 2, 26), 10), CONFIG)
+    for later in (at(MONDAY + timedelta(days=1), 10), at(MONDAY + timedelta(days=2), 10)):
+        await sweep(store, later, CONFIG)
+    rows = await load(store, Outbox, Outbox.kind == "nudge_monthly")
+    assert {r.key.rsplit(":", 1)[1] for r in rows} == {"2027-03-02"}
+    assert sorted(r.recipient_id or 0 for r in rows) == sorted(
+        [cast.requester, cast.colleague, cast.second_colleague, cast.director]
+    )
+    [item] = {r.recipient_id: r.params["items"] for r in rows}[cast.requester]
+    assert (item["month"], item["posts_checked"], item["removals"]) == ("2027-02", 2, 1)
