@@ -77,9 +77,10 @@ _LEADING = " \u00a0"
 # A formula that starts inside a cell, where a spreadsheet may begin a cell of its own: after a
 # `;`, which Excel in Swedish (and every locale with a decimal comma) splits a CSV file at,
 # whatever our comma-separated quoting says (the quote is then in the middle of its cell, and
-# no quote); after a tab (a file read as tab-separated); after a line break (importers that
-# read a quoted cell a line at a time). Spaces between are skipped, as at the start.
-_INNER_FORMULA = re.compile(r"([;\t\r\n][ \u00a0]*)([=+\-@])")
+# no quote), or after a tab (a file read as tab-separated). Spaces and quotes between are
+# skipped, as a spreadsheet skips them. Not after a line break: a quoted cell's lines stay one
+# cell, and a typed list ("- reach students") would be mangled for nothing.
+_INNER_FORMULA = re.compile(r'([;\t][ \u00a0"]*)([=+\-@])')
 
 
 def neutralise(value: object) -> object:

@@ -214,7 +214,14 @@ async def merge_people(
     if survivor is None or merged is None:
         raise NotFound("unknown_person")
     survivor.email = survivor.email or merged.email
-    survivor.locale = survivor.locale or merged.locale
+    # A language the human chose (/language) outlives the merge, whichever of the two chose
+    # it; both chose: the later choice (the person changed last).
+    if merged.locale_chosen and (
+        not survivor.locale_chosen or merged.updated_at > survivor.updated_at
+    ):
+        survivor.locale, survivor.locale_chosen = merged.locale, True
+    else:
+        survivor.locale = survivor.locale or merged.locale
     if merged.updated_at > survivor.updated_at:
         survivor.last_platform = merged.last_platform or survivor.last_platform
     survivor.updated_at = max(now, survivor.updated_at)

@@ -250,3 +250,21 @@ async def test_long_emails_and_locales_fit_their_columns(store: Store) -> None:
             locale="sv-SE-x-" + "y" * 40,
         )
         assert refreshed.email == email
+
+
+async def test_a_chosen_language_outlives_a_merge(store: Store) -> None:
+    """Anna chose Swedish on Teams, known there before Teams said her address; Teams then
+    says it, and her Teams person is merged into her Slack one: Swedish, chosen, stays hers,
+    whatever language her Teams is in."""
+    async with store.transaction() as session:
+        await people.ensure_person(session, now=T0, platform="slack", external_id="U1",
+                                   email="anna@ki.se", locale="en-GB")
+        teams = await people.ensure_person(session, now=T0, platform="teams",
+                                           external_id="aad-1", locale="en-US")
+        assert teams.id is not None
+        await people.set_locale(session, now=LATER, person_id=teams.id, locale="sv")
+        anna = await people.ensure_person(session, now=LATER, platform="teams",
+                                          external_id="aad-1", email="anna@ki.se",
+                                          locale="en-US")
+    assert anna.id != teams.id
+    assert (anna.locale, anna.locale_chosen) == ("sv", True)
