@@ -93,8 +93,10 @@ def _loopback_names_only(handler: Handler) -> Handler:
     of the same origin as the chat, and could act as anyone through a developer's browser.
 
     Nor, unless an operator switched it on (KONTOBOT_WEB_CHAT=on), a request a reverse proxy
-    passed on: a proxy on the same machine reaches the loopback address, and may well name it
-    as the host (nginx's default), but its clients are anywhere."""
+    says it passed on: a proxy on the same machine reaches the loopback address, and may well
+    name it as the host (nginx's default Host), but its clients are anywhere. A proxy that
+    says nothing of itself cannot be told from a local browser (README: set the web chat off
+    behind a proxy)."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
