@@ -200,6 +200,9 @@ class Settings(BaseSettings):
             address = ipaddress.ip_address(remote)
         except ValueError:
             return False
+        # An IPv4 peer on a dual-stack socket is seen as ::ffff:a.b.c.d.
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
         return any(
             address in ipaddress.ip_network(part, strict=False) for part in self.trusted_proxies
         )

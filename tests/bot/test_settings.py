@@ -39,6 +39,7 @@ def test_trusted_proxies_are_addresses_or_networks() -> None:
     default = settings()
     assert default.trusted_proxy("127.0.0.1") and default.trusted_proxy("::1")
     assert not default.trusted_proxy("192.0.2.7") and not default.trusted_proxy(None)
+    assert default.trusted_proxy("::ffff:127.0.0.1")  # IPv4 on a dual-stack socket
     chosen = settings(KONTOBOT_TRUSTED_PROXIES="10.0.0.0/8, 192.0.2.7")
     assert chosen.trusted_proxy("10.20.30.40") and chosen.trusted_proxy("192.0.2.7")
     assert not chosen.trusted_proxy("127.0.0.1") and not chosen.trusted_proxy("junk")

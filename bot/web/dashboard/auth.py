@@ -29,8 +29,19 @@ SESSION_COOKIE = "kontobot_session"
 # The sign-in page's proof that a form posted came from it (`_proved`), for as long as a link
 # lasts.
 PROOF_COOKIE = "kontobot_sign_in"
+# Over HTTPS the cookie is a `__Host-` one: no other host of the domain (a sibling site
+# under ki.se) can set it in a visitor's browser, with a proof it got from our page, to make
+# a forged post pass. Such a cookie must say `Path=/`.
+HOST_PROOF_COOKIE = "__Host-" + PROOF_COOKIE
 SIGN_IN_PATH = "/dashboard/sign-in"
 PROOF_MAX_AGE = int(signin.LINK_LIFETIME.total_seconds())
+# A proof as secrets.token_urlsafe(24) makes it.
+_PROOF = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def _proof_cookie(request: web.Request) -> tuple[str, str]:
+    """The proof cookie's name and path for this request."""
+    return (HOST_PROOF_COOKIE, "/") if is_https(request) else (PROOF_COOKIE, SIGN_IN_PATH)
 LANG_MAX_AGE = 365 * 24 * 3600
 # Where the language switch may send the browser back to: a dashboard path, nothing else.
 _BACK = re.compile(r"/dashboard(?:[/?][^\s\\]*)?")
@@ -105,9 +116,9 @@ def is_https(request: web.Request) -> bool:
     """Whether the browser reached us over HTTPS: directly, by the public URL's word, or by
     the X-Forwarded-Proto of a trusted proxy that ended TLS (never a client's own say-so)."""
     settings = request.app[SETTINGS]
-    forwarded = settings.trusted_proxy(request.remote) and (
-        request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
-    )
+    # Proxies in a chain each add theirs: the first is the one the browser reached.
+    first = request.headers.get("X-Forwarded-Proto", "").split(",")[0]
+    forwarded = settings.trusted_proxy(request.remote) and first.strip().lower() == "https"
     return (
         request.scheme == "https" or forwarded or (settings.public_url or "").startswith("https://")
     )
@@ -129,11 +140,15 @@ async def sign_in_page(request: web.Request) -> web.Response:
             )
     except (NotAllowed, NotFound) as error:
         return refused(request, _refusal(error), status=403)
-    proof = secrets.token_urlsafe(24)
+    name, path = _proof_cookie(request)
+    # The proof this browser has, if any: two links opened in two tabs share it, so that the
+    # first tab's button still works once the second has loaded.
+    kept = request.cookies.get(name, "")
+    proof = kept if _PROOF.fullmatch(kept) else secrets.token_urlsafe(24)
     response = page(request, "sign_in.html", {"token": token, "proof": proof}, visit=None)
     response.set_cookie(
-        PROOF_COOKIE, proof, path=SIGN_IN_PATH, max_age=PROOF_MAX_AGE, httponly=True,
-        samesite="Strict", secure=is_https(request),
+        name, proof, path=path, max_age=PROOF_MAX_AGE, httponly=True, samesite="Strict",
+        secure=is_https(request),
     )
     return response
 
@@ -147,7 +162,7 @@ def _proved(request: web.Request, form: Mapping[str, object]) -> bool:
     script), so that nobody can sign a visitor in as themselves (login CSRF)."""
     if request.headers.get("Sec-Fetch-Site") in ("same-origin", "none"):
         return True
-    given, kept = form.get("proof"), request.cookies.get(PROOF_COOKIE, "")
+    given, kept = form.get("proof"), request.cookies.get(_proof_cookie(request)[0], "")
     return isinstance(given, str) and bool(kept) and hmac.compare_digest(
         given.encode(), kept.encode()
     )
@@ -177,7 +192,9 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     except (NotAllowed, NotFound) as error:
         return refused(request, _refusal(error), status=403)
     response = see_other(PREFIX)
-    response.del_cookie(PROOF_COOKIE, path=SIGN_IN_PATH)
+    name, path = _proof_cookie(request)
+    # Secure as it was set: a browser ignores a __Host- cookie's removal otherwise.
+    response.del_cookie(name, path=path, secure=is_https(request))
     response.set_cookie(
         SESSION_COOKIE,
         cookie,

@@ -124,10 +124,12 @@ async def test_the_cookie_is_secure_when_the_public_address_is_https(world: Worl
 async def test_the_cookie_is_secure_when_a_trusted_proxy_ended_tls(world: World) -> None:
     """X-Forwarded-Proto is the word of the proxy in front (loopback here, the default trusted
     proxy); from a client the proxy does not front, it is not believed."""
-    for proxies, secure in (("127.0.0.1", True), ("10.1.2.3", False)):
+    for proxies, proto, secure in (("127.0.0.1", "https", True), ("10.1.2.3", "https", False),
+                                   ("127.0.0.1", "https, http", True),
+                                   ("127.0.0.1", "http, https", False)):
         async with running(world, trusted_proxies=proxies) as client:
             token = await link_for(world, world.eva)
-            response = await Browser(client, headers={"X-Forwarded-Proto": "https"}).post(
+            response = await Browser(client, headers={"X-Forwarded-Proto": proto}).post(
                 "/dashboard/sign-in", {"token": token}
             )
             assert response.status == 303
@@ -258,6 +260,47 @@ async def test_an_older_browser_signs_in_only_from_our_page(
     assert SESSION in response.cookies
     assert response.cookies[PROOF].value == ""
     assert await signed_in_events(world) == 1
+
+
+async def test_two_links_in_two_tabs_share_the_proof(
+    client: TestClient[Any, Any], world: World
+) -> None:
+    """An older browser opens two sign-in links, one per tab: the second page keeps the proof
+    the first set, so the first tab's button still signs in."""
+    first, second = await link_for(world, world.anna), await link_for(world, world.bo)
+    form, cookie = await through_the_page(client, first)
+    page = await Browser(client, headers=cookie, modern=False).get(
+        "/dashboard/sign-in", params={"token": second}
+    )
+    assert f'name="proof" value="{form["proof"]}"' in await page.text()
+    # The browser keeps the cookie the second page set, and the first tab's form is posted.
+    now_kept = {"Cookie": f"{PROOF}={page.cookies[PROOF].value}"}
+    response = await Browser(client, modern=False).post("/dashboard/sign-in", form,
+                                                        headers=now_kept)
+    assert response.status == 303
+
+
+async def test_over_https_the_proof_is_a_host_only_cookie(world: World) -> None:
+    """`__Host-`: no sibling host of the domain can plant one with a proof of its own."""
+    async with running(world, public_url="https://kontobot.example.ki.se") as client:
+        token = await link_for(world, world.anna)
+        response = await Browser(client).get("/dashboard/sign-in", params={"token": token})
+        cookie = set_cookie(response, "__Host-" + PROOF)
+        parts = [part.strip().lower() for part in cookie.split(";")]
+        assert "secure" in parts and "path=/" in parts
+        assert not any(part.startswith("domain") for part in parts)
+        [proof] = re.findall(r'name="proof" value="([^"]+)"', await response.text())
+        # A plain-named cookie (what another host could set) is not the proof.
+        forged = await Browser(client, modern=False).post(
+            "/dashboard/sign-in", {"token": token, "proof": proof},
+            headers={"Cookie": f"{PROOF}={proof}"},
+        )
+        assert forged.status == 403
+        signed = await Browser(client, modern=False).post(
+            "/dashboard/sign-in", {"token": token, "proof": proof},
+            headers={"Cookie": f"__Host-{PROOF}={proof}"},
+        )
+        assert signed.status == 303
 
 
 async def test_the_sign_in_page_sets_its_proof_for_the_links_lifetime(
