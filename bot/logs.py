@@ -37,6 +37,15 @@ def redact_query(path_qs: str) -> str:
     return f"{path}?{'&'.join(parts)}" if parts else path
 
 
+# The most of a request's path and query a log line holds: what a client sends is not ours to
+# store at any length (a 5,000-character "account number" filled a line).
+MAX_LOGGED_PATH = 300
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= MAX_LOGGED_PATH else path[:MAX_LOGGED_PATH] + "…"
+
+
 class AccessLog(AbstractAccessLogger):
     """`remote "METHOD path?query HTTP/x.y" status bytes seconds "user agent"`."""
 
@@ -45,7 +54,7 @@ class AccessLog(AbstractAccessLogger):
             '%s "%s %s HTTP/%d.%d" %d %d %.3fs "%s"',
             request.remote or "-",
             request.method,
-            redact_query(request.path_qs),
+            _short(redact_query(request.path_qs)),
             request.version.major,
             request.version.minor,
             response.status,

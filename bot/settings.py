@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from data.languages import LANGUAGES, language
+
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -179,6 +181,18 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("KONTOBOT_PUBLIC_URL must start with https:// (or http://)")
         return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _our_language(cls, value: str) -> str:
+        # One of the catalogues (data.languages), as a person's is: another would be English
+        # without a word said.
+        found = language(value)
+        if found is None:
+            raise ValueError(
+                f"KONTOBOT_DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}, not {value!r}"
+            )
+        return found
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -58,7 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data.spool import Spool
+from data.spool import Spool, owner_only
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,7 @@ def create_engine(
                     "`kontobot migrate`"
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(path)
         engine = create_async_engine(target, connect_args={"timeout": busy_timeout})
         _sqlite_transactions(engine, busy_timeout=busy_timeout, wal=on_disk)
         return engine

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +75,15 @@ def _transaction(db: sqlite3.Connection, begin: str) -> Iterator[None]:
         raise
 
 
+def owner_only(path: Path) -> None:
+    """Make the SQLite file `path`, if it is not there yet, readable by its owner alone: the
+    database and the spool hold names, e-mail addresses, questions from the public and chat
+    transcripts (SQLite gives a database's -wal and -shm files its mode; the umask would give
+    them to everyone). A file already there is left as its operator set it."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 class Spool:
     """The spool of the SQLite file `database` (see the module's docstring)."""
 
@@ -87,6 +97,8 @@ class Spool:
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # Its owner's alone, as the database is: it holds events as they came.
+            owner_only(Path(self.path))
             # URIs, so that the database can be attached read-only.
             db = sqlite3.connect(
                 _uri(self.path), timeout=self.busy_timeout, isolation_level=None,

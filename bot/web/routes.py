@@ -264,7 +264,7 @@ async def _json(request: web.Request) -> dict[str, Any]:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python reads
         raise web.HTTPBadRequest(text="the body is not JSON") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="expected a JSON object")

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import make_mocked_request
 
-from bot.logs import redact_query
+from bot.logs import MAX_LOGGED_PATH, AccessLog, redact_query
 from data import migrate, tokens
 from data.db import Store
 from tests.helpers import T0, make_cast
@@ -25,6 +27,24 @@ from tests.helpers.web import through_the_page
 SECRET_KEY = "serve-secret-key-for-the-log-test-0123456789"
 SIGNING_SECRET = "slack-signing-secret-for-the-log-test"
 BOT_TOKEN = "xoxb-bot-token-for-the-log-test"
+
+
+def test_a_long_path_is_logged_cut_short() -> None:
+    """What a client sends is not ours to store at any length."""
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("test.access")
+    logger.addHandler(Keep())
+    logger.setLevel(logging.INFO)
+    path = "/api/accounts/" + "9" * 5000 + "/questions"
+    AccessLog(logger, "").log(make_mocked_request("POST", path), web.Response(status=401), 0.01)
+    [line] = lines
+    assert "9" * MAX_LOGGED_PATH not in line and len(line) < MAX_LOGGED_PATH + 200
+    assert '"POST /api/accounts/999' in line
 
 
 def test_credential_like_query_values_are_redacted() -> None:

@@ -35,6 +35,13 @@ def test_the_trusted_header_is_off_unless_set() -> None:
     )
 
 
+def test_the_default_language_is_one_of_ours() -> None:
+    assert settings(KONTOBOT_DEFAULT_LOCALE="sv-SE").default_locale == "sv"
+    assert settings(KONTOBOT_DEFAULT_LOCALE="en").default_locale == "en"
+    with pytest.raises(ValidationError, match="KONTOBOT_DEFAULT_LOCALE"):
+        settings(KONTOBOT_DEFAULT_LOCALE="de")
+
+
 def test_trusted_proxies_are_addresses_or_networks() -> None:
     default = settings()
     assert default.trusted_proxy("127.0.0.1") and default.trusted_proxy("::1")

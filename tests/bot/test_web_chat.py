@@ -642,6 +642,14 @@ async def test_switched_on_at_another_address_the_web_chat_answers_any_name(
         assert response.status == 200
 
 
+async def test_json_nested_deeper_than_python_reads_is_refused(chat: WebChat) -> None:
+    deep = '{"as": "anna", "text": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = await chat.client.post(
+        "/web/api/say", data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+
+
 async def test_unknown_demo_people_are_not_found(chat: WebChat) -> None:
     await chat.post("/web/api/say", {"as": "mallory", "text": "hello"}, expect=404)
     await chat.post("/web/api/act", {"as": "mallory", "action": "cmd:help"}, expect=404)

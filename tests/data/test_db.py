@@ -11,8 +11,10 @@ waits.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
+import stat
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
@@ -240,3 +242,47 @@ async def test_a_writer_that_waits_too_long_fails_and_leaves_the_gate_free(
         async with store.read() as session:
             assert await people_named(session, "Never Written") == 0
             assert await people_named(session, "Written After") == 1
+
+
+def modes(folder: Path, prefix: str) -> dict[str, int]:
+    """The permission bits of the files in `folder` whose names start with `prefix` (the
+    write gate's lock files aside)."""
+    return {
+        p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()
+        if p.name.startswith(prefix) and not p.name.endswith(("-writers", "-urgent"))
+    }
+
+
+def shared_file(path: Path) -> None:
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+
+
+async def test_a_new_sqlite_database_and_its_spool_are_their_owners_alone(
+    tmp_path: Path,
+) -> None:
+    """Whatever the umask: the database, its write-ahead log and the spool hold personal data;
+    a file already there keeps the mode its operator gave it."""
+    old = os.umask(0o022)
+    try:
+        database = tmp_path / "kontobot.db"
+        store = Store.from_url(f"sqlite+aiosqlite:///{database}")
+        try:
+            await migrate.upgrade(store.engine)
+            async with store.transaction(urgent=True) as session:
+                await make_person(session, T0, "Anna Berg")
+            assert store.spool is not None
+            assert await store.spool.count() == 0  # opened: the spool's file is made
+        finally:
+            await store.close()
+        made = modes(tmp_path, "kontobot.db")
+        assert {"kontobot.db", "kontobot.db-spool"} <= set(made)
+        assert {name: mode & 0o077 for name, mode in made.items()} == dict.fromkeys(made, 0)
+        kept = tmp_path / "shared.db"
+        shared_file(kept)
+        other = Store.from_url(f"sqlite+aiosqlite:///{kept}")
+        await migrate.upgrade(other.engine)
+        await other.close()
+        assert modes(tmp_path, "shared.db")["shared.db"] == 0o640
+    finally:
+        os.umask(old)
