@@ -7,25 +7,27 @@ The body is JSON (README.md, "Question webhook"):
 Answers: 201 the question is stored, 200 it was stored before (the same `external_ref`), 400 the
 body is not what is documented (with a message saying why), 401 no token, a wrong token or an
 unknown account (the same answer, so nothing tells them apart), 410 the account is closed,
-413 a body over MAX_BODY bytes, 415 a body that is not `application/json`. Text is normalised
-(dialogs.text); a text with invalid code points (a lone surrogate) is refused with 400, and so
-is a `received_at` before 2000 or more than a day ahead of the server's clock (one less far
-ahead counts as now). Only a SHA-256 of the token is stored and compared in constant time
-(data.tokens.check_token).
+413 a body over MAX_BODY bytes, 415 a body that is not `application/json`, 503 the
+database is busy or unreachable (with Retry-After). A body with a key given twice, or nested
+too deep to parse, is a 400. The token is checked before any write lock is taken. Text is
+normalised (dialogs.text); a text with invalid code points (a lone surrogate) is refused with
+400, and so is a `received_at` before 2000 or more than a day ahead of the server's clock (one
+less far ahead counts as now). Only a SHA-256 of the token is stored and compared in constant
+time, with the same query whether the account exists or not (data.tokens.account_for_token).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.keys import CLOCK, DELIVERER, STORE
-from data import questions, register, tokens
+from data import questions, tokens
 from data.errors import Invalid, MovedOn, NotFound
 from data.workdays import EPOCH
 from dialogs.text import clean, has_invalid_code_points
@@ -43,8 +45,11 @@ FIELDS = {"text", "asked_by", "external_ref", "received_at"}
 # (data.questions.receive_question).
 EARLIEST = datetime.combine(EPOCH + timedelta(days=1), time(0), tzinfo=UTC)
 AHEAD = timedelta(days=1)
-# What a failed check costs in time even when the account is unknown (no stored hash).
-_NO_HASH = tokens.digest("")
+# A database that is busy (SQLite's write lock held past the busy timeout: the store's
+# TimeoutError; PostgreSQL's lock or statement timeout) or unreachable (OSError on connecting,
+# a dropped connection): 503, to be retried after RETRY_AFTER seconds, not a 500 in plain text.
+_UNAVAILABLE = (OSError, DBAPIError)  # TimeoutError (asyncio's too) is an OSError
+RETRY_AFTER = 5
 
 
 def setup(app: web.Application) -> None:
@@ -85,11 +90,23 @@ def _optional_text(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A key given twice would otherwise silently take its last value: which one the other
+    # tool meant is not ours to guess (nor what another parser on the way took).
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise BadBody(f"The field {key} is given more than once.")
+        seen[key] = value
+    return seen
+
+
 def parse(raw: bytes, *, now: datetime) -> dict[str, Any]:
     """The body as the fields `receive_question` takes; BadBody says what is wrong."""
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        body = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: arrays or objects nested thousands deep (a few KiB are enough).
         raise BadBody("The body must be a JSON object in UTF-8.") from None
     if not isinstance(body, dict):
         raise BadBody("The body must be a JSON object.")
@@ -156,6 +173,52 @@ async def _read(request: web.Request) -> bytes:
     return bytes(body)
 
 
+async def _take(
+    request: web.Request, token: str, raw: bytes, now: datetime
+) -> dict[str, Any] | web.Response:
+    """The answer for a stored question, or the response refusing the request."""
+    store = request.app[STORE]
+    number = request.match_info["number"]
+    # The token is checked in a read-only transaction first: one that takes no write lock
+    # (SQLite's is one for the whole database), so a request without the right token never
+    # holds up a writer, nor waits behind one.
+    async with store.read() as session:
+        known = await tokens.account_for_token(session, number=number, token=token)
+    if known is None:
+        return _unauthorised()
+    try:
+        fields = parse(raw, now=now)
+    except BadBody as error:
+        return _error(400, "bad_body", str(error))
+    async with store.transaction() as session:
+        # Checked again where it counts: the token may have been rotated in between.
+        account = await tokens.account_for_token(session, number=number, token=token)
+        if account is None or account.id is None:
+            return _unauthorised()
+        try:
+            question, created = await questions.receive_question(
+                session, account_id=account.id, now=now, **fields
+            )
+        except Invalid as error:
+            return _error(400, "bad_body", _invalid(error))
+        except MovedOn:
+            return _error(410, "account_closed", "The account is closed.")
+        except NotFound:
+            return _unauthorised()
+        return {
+            "id": question.id,
+            "account": account.number,
+            "received_at": question.received_at.astimezone(UTC).isoformat(),
+            "created": created,
+        }
+
+
+def _is_unavailable(error: DBAPIError) -> bool:
+    """Whether a DBAPIError that is not an OperationalError or InterfaceError still means the
+    database cannot be reached (a dropped connection), rather than a fault of ours."""
+    return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+
+
 async def receive(request: web.Request) -> web.Response:
     token = _bearer(request)
     if token is None:
@@ -170,37 +233,23 @@ async def receive(request: web.Request) -> web.Response:
     if len(raw) > MAX_BODY:
         return _error(413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
     now = request.app[CLOCK]()
-    store = request.app[STORE]
-    async with store.transaction() as session:
-        account = await register.account_by_number(session, request.match_info["number"])
-        if account is None or account.id is None:
-            # As long as a check of a known account, and the same answer.
-            hmac.compare_digest(_NO_HASH, tokens.digest(token))
-            return _unauthorised()
-        if not await tokens.check_token(session, account_id=account.id, token=token):
-            return _unauthorised()
-        try:
-            fields = parse(raw, now=now)
-        except BadBody as error:
-            return _error(400, "bad_body", str(error))
-        try:
-            question, created = await questions.receive_question(
-                session, account_id=account.id, now=now, **fields
-            )
-        except Invalid as error:
-            return _error(400, "bad_body", _invalid(error))
-        except MovedOn:
-            return _error(410, "account_closed", "The account is closed.")
-        except NotFound:
-            return _unauthorised()
-        answer = {
-            "id": question.id,
-            "account": account.number,
-            "received_at": question.received_at.astimezone(UTC).isoformat(),
-            "created": created,
-        }
+    try:
+        answer = await _take(request, token, raw, now)
+    except _UNAVAILABLE as error:
+        if isinstance(error, DBAPIError) and not _is_unavailable(error):
+            raise
+        # One line, the error's kind only: SQLAlchemy's message holds the statement's
+        # parameters (the question's text) and the traceback says nothing the kind does not.
+        log.warning("question webhook: database unavailable (%s)", type(error).__name__)
+        return _error(
+            503, "unavailable", "The database is busy or unreachable; try again later.",
+            **{"Retry-After": str(RETRY_AFTER)},
+        )
+    if not isinstance(answer, dict):
+        return answer
+    created = answer["created"]
     if created:
-        log.info("question %s received for %s", question.id, account.number)
+        log.info("question %s received for %s", answer["id"], answer["account"])
         deliverer = request.app.get(DELIVERER)
         if deliverer is not None:
             deliverer.kick()

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -83,23 +86,30 @@ async def receive_question(
         if external_ref is not None
         else None
     )
-    if ref is not None:
-        known = (
-            await session.exec(
-                select(Question).where(
-                    Question.account_id == account_id, Question.external_ref == ref
-                )
-            )
-        ).first()
-        if known is not None:
-            return known, False
     when = now if received_at is None or received_at > now else received_at
     question = Question(
         account_id=account_id, source=QuestionSource.WEBHOOK.value, text=body, asked_by=who,
         external_ref=ref, received_at=when,
     )
-    session.add(question)
-    await session.flush()
+    if ref is None:
+        session.add(question)
+        await session.flush()
+    else:
+        # Retries of one delivery may arrive at once: looking the ref up and then inserting
+        # would let two of them both insert, and the second fail on the unique constraint (a
+        # 500 on PostgreSQL). ON CONFLICT DO NOTHING waits for the other transaction's row
+        # instead and inserts nothing; the row stored is then read and returned.
+        new_id = (await session.exec(_insert_unless_known(session, question))).scalar()
+        if new_id is None:
+            known = (
+                await session.exec(
+                    select(Question).where(
+                        Question.account_id == account_id, Question.external_ref == ref
+                    )
+                )
+            ).one()
+            return known, False
+        question = await get_question(session, new_id)
     await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=None, action="question.received",
@@ -107,6 +117,20 @@ async def receive_question(
         external_ref=ref,
     )
     return question, True
+
+
+def _insert_unless_known(session: AsyncSession, question: Question) -> UpdateBase:
+    """INSERT of `question` that does nothing when its (account_id, external_ref) is stored
+    (or being stored by a transaction not yet committed), RETURNING its id when it inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    values = question.model_dump(exclude={"id"})
+    return (
+        insert(Question)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["account_id", "external_ref"])
+        .returning(col(Question.id))
+    )
 
 
 async def answer_question(

@@ -8,11 +8,12 @@ import hmac
 import secrets
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import access, audit
 from data.errors import Invalid
-from data.models import WebhookToken
+from data.models import Account, WebhookToken
 
 PREFIX = "kbq_"
 
@@ -50,6 +51,27 @@ async def check_token(session: AsyncSession, *, account_id: int, token: str) -> 
     if stored is None:
         return False
     return hmac.compare_digest(stored.token_hash, digest(token))
+
+
+# Compared against when the account is unknown or has no token: a check then costs the same.
+_NO_HASH = digest("")
+
+
+async def account_for_token(session: AsyncSession, *, number: str, token: str) -> Account | None:
+    """The account numbered `number` (case-insensitively) when `token` is its current webhook
+    token, else None. Whether the account exists, has a token or not, this runs the same one
+    query and one constant-time comparison, so neither the answer nor the time it takes tells
+    whether an account number exists."""
+    row = (
+        await session.exec(
+            select(Account, WebhookToken.token_hash)
+            .join(WebhookToken, col(WebhookToken.account_id) == col(Account.id), isouter=True)
+            .where(Account.number == number.strip().upper())
+        )
+    ).first()
+    account, stored = row if row is not None else (None, None)
+    matches = hmac.compare_digest(stored or _NO_HASH, digest(token))
+    return account if matches and stored is not None else None
 
 
 async def _issue(

@@ -3,21 +3,28 @@ token, on the real app (mounted whether or not the web chat is on)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import json
-from collections.abc import AsyncIterator
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import event
 
 from bot.app import create_app
 from bot.keys import STORE
 from bot.webhooks import MAX_BODY
 from data import closure, tokens
-from data.db import Store
-from data.models import Question
+from data.db import Store, is_sqlite
+from data.models import AuditEvent, Question
 from tests.helpers import T0, Cast, load, make_cast
 from tests.helpers.accounts import id_of, register
 from tests.helpers.raw_http import raw_request
@@ -155,6 +162,16 @@ async def test_a_rotated_token_stops_working(hook: Hook) -> None:
             b'{"text": "Hi", "question": "Hi"}',
             "Unknown fields: question. Known: asked_by, external_ref, received_at, text.",
         ),
+        # Nested too deep for the parser (a RecursionError), though well under MAX_BODY.
+        (
+            b'{"text":' + b"[" * 5000 + b"]" * 5000 + b"}",
+            "The body must be a JSON object in UTF-8.",
+        ),
+        (b'{"text": "first", "text": "second"}', "The field text is given more than once."),
+        (
+            b'{"text": "Hi", "asked_by": "a", "external_ref": "r", "asked_by": "b"}',
+            "The field asked_by is given more than once.",
+        ),
     ],
 )
 async def test_a_malformed_body_is_refused_with_a_message(
@@ -286,3 +303,92 @@ async def test_a_token_that_is_not_utf8_is_a_wrong_token_not_a_500(
     assert response.status == 401
     assert json.loads(response.body)["error"] == "unauthorised"
     assert await load(hook.store, Question) == []
+
+
+async def test_retries_arriving_at_once_store_the_question_once(hook: Hook) -> None:
+    # Several deliveries of one question at once (the other tool retrying on a timeout):
+    # one stores it, the others get it back; none gets a 500 (a unique violation).
+    body = {"text": "Retry me?", "external_ref": "crm-race"}
+    answers = await asyncio.gather(*(hook.post(body, token=hook.token) for _ in range(8)))
+    [question] = await load(hook.store, Question)
+    assert sorted(status for status, _ in answers) == [200] * 7 + [201]
+    assert {(answer["id"], answer["created"], status) for status, answer in answers} == {
+        (question.id, True, 201), (question.id, False, 200)
+    }
+    events = await load(hook.store, AuditEvent, AuditEvent.action == "question.received")
+    assert len(events) == 1
+
+
+@contextlib.contextmanager
+def write_lock_held(store: Store) -> Iterator[None]:
+    """Another process's writer in the middle of its transaction: the store's writers' gate
+    (data.db.WriteGate) and SQLite's write lock held, on connections of their own."""
+    assert store.gate is not None
+    gate = os.open(store.gate.writers, os.O_RDWR | os.O_CREAT)
+    writer = sqlite3.connect(store.gate.database, isolation_level=None)
+    try:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        writer.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        writer.close()
+        os.close(gate)
+
+
+async def test_a_held_write_lock_holds_up_no_wrong_token_and_gives_503s(
+    hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not is_sqlite(hook.store.engine):
+        pytest.skip("SQLite's write lock")
+    # How long a writer waits for the lock (the store's busy timeout): short, so that a
+    # request that does wait for the lock is answered (503) instead of the test hanging.
+    hook.store.busy_timeout = 0.5
+    with write_lock_held(hook.store), caplog.at_level(logging.INFO):
+        # A wrong token is refused without taking (or waiting for) the write lock: 401, not
+        # a 503 after the busy timeout.
+        wrong = await hook.post({"text": "Hello?"}, token="kbq_wrong")
+        unknown = await hook.post({"text": "Hello?"}, token="kbq_wrong", number="SOME-2027-0099")
+        assert wrong[0] == unknown[0] == 401
+        # The right one waits for the lock and, out of patience, is told to come back later:
+        # JSON with Retry-After, not aiohttp's plain-text 500.
+        response = await hook.client.post(
+            URL.format(NUMBER), json={"text": "Secret question?"},
+            headers={"Authorization": f"Bearer {hook.token}"},
+        )
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "5"
+        assert await response.json() == {
+            "error": "unavailable",
+            "message": "The database is busy or unreachable; try again later.",
+        }
+    said = [record for record in caplog.records if record.name == "bot.webhooks"]
+    assert [record.getMessage() for record in said] == [
+        "question webhook: database unavailable (TimeoutError)"
+    ]
+    assert "Secret question" not in caplog.text
+    # Once the lock is let go, the retry is taken.
+    assert (await hook.post({"text": "Secret question?"}, token=hook.token))[0] == 201
+
+
+async def test_a_wrong_token_runs_the_same_queries_for_known_and_unknown_accounts(
+    hook: Hook,
+) -> None:
+    # Timing must not tell whether an account number exists: the same statements run.
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    engine = hook.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        ran: dict[str, list[str]] = {}
+        for number in (NUMBER, "SOME-2027-0099"):
+            statements.clear()
+            status, _ = await hook.post({"text": "Hello?"}, token="kbq_wrong", number=number)
+            assert status == 401
+            ran[number] = list(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert ran[NUMBER] == ran["SOME-2027-0099"]
+    assert any("webhook_token" in statement for statement in ran[NUMBER])

@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import closure, questions
 from data.db import Store
@@ -14,6 +15,7 @@ from data.errors import Invalid, MovedOn, NotAllowed, NotFound
 from data.models import AuditEvent, Question
 from tests.helpers import T0, Cast, load
 from tests.helpers.accounts import id_of, register
+from tests.helpers.concurrency import Job, one_inside_the_other
 
 HOUR = timedelta(hours=1)
 
@@ -145,3 +147,27 @@ async def test_a_closed_account_takes_no_questions(store: Store, cast: Cast) -> 
             await questions.receive_question(session, account_id=acc, text="Hi?", now=T0)
         with pytest.raises(NotFound):
             await questions.receive_question(session, account_id=999, text="Hi?", now=T0)
+
+
+async def test_two_deliveries_of_one_ref_at_once_store_it_once(store: Store, cast: Cast) -> None:
+    # The second begins while the first has inserted but not committed: on PostgreSQL it
+    # cannot see the first's row, and must wait for it rather than fail on the unique
+    # constraint (question_account_id_external_ref_key).
+    acc = await account(store, cast)
+
+    def deliver(text: str) -> Job:
+        async def job(session: AsyncSession) -> tuple[int | None, bool]:
+            question, created = await questions.receive_question(
+                session, account_id=acc, text=text, now=T0, external_ref="msg-7"
+            )
+            return question.id, created
+
+        return job
+
+    first, second = await one_inside_the_other(store, deliver("First?"), deliver("Again?"))
+    assert not isinstance(second, BaseException), repr(second)
+    [row] = await load(store, Question)
+    assert (first, second) == ((row.id, True), (row.id, False))
+    assert row.text == "First?"
+    events = await load(store, AuditEvent, AuditEvent.action == "question.received")
+    assert [event.details["question_id"] for event in events] == [row.id]
