@@ -105,7 +105,9 @@ def create_engine(
 ) -> AsyncEngine:
     """`busy_timeout` (seconds, SQLite only): how long to wait for another connection's lock.
     Without `create`, a SQLite file that is not there is NoDatabase, not made (with its
-    folders) by the first connection."""
+    folders) by the first connection. A failed statement's error never carries the values it
+    was given (`hide_parameters`): errors are logged, and the values are people's addresses
+    and the public's questions."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         on_disk = bool(target.database) and target.database != ":memory:"
@@ -119,10 +121,12 @@ def create_engine(
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
             owner_only(path)
-        engine = create_async_engine(target, connect_args={"timeout": busy_timeout})
+        engine = create_async_engine(
+            target, connect_args={"timeout": busy_timeout}, hide_parameters=True
+        )
         _sqlite_transactions(engine, busy_timeout=busy_timeout, wal=on_disk)
         return engine
-    return create_async_engine(target, pool_pre_ping=True)
+    return create_async_engine(target, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_transactions(engine: AsyncEngine, *, busy_timeout: float, wal: bool) -> None:

@@ -286,3 +286,18 @@ async def test_a_new_sqlite_database_and_its_spool_are_their_owners_alone(
         assert modes(tmp_path, "shared.db")["shared.db"] == 0o640
     finally:
         os.umask(old)
+
+
+async def test_a_failed_statement_does_not_carry_its_parameters(store: Store) -> None:
+    """A database error (its message is logged, and ends up in tracebacks) names the statement
+    but never the values it was given: e-mail addresses, questions from the public."""
+    async with store.transaction() as session:
+        await make_person(session, T0, "Anna Berg", platform="slack", ext="U1",
+                          email="anna.secret@ki.se")
+    with pytest.raises(DBAPIError) as failed:
+        async with store.transaction() as session:
+            await session.exec(  # type: ignore[call-overload]
+                text("INSERT INTO chat_identity (person_id, platform, external_id, address) "
+                     "VALUES (1, 'slack', :ext, '{}')").bindparams(ext="U1")
+            )
+    assert "U1" not in str(failed.value) and "hidden" in str(failed.value).lower()
