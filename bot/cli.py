@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
 from data import directory, export, parked, register, retention, tokens
+from data import directory as directory_module
 from data.db import Store, UnsupportedDatabase
 from data.errors import DomainError, Invalid
 from data.migrate import migrate, require_current
@@ -123,6 +124,13 @@ def parser() -> argparse.ArgumentParser:
         "replaces what the last one said",
     )
     staff.add_argument("file", type=Path, metavar="FILE.csv")
+    staff.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help=f"import even when it removes more than {directory_module.SHRINK_SHARE:.0%} of "
+        f"the entries and more than {directory_module.SHRINK_PEOPLE} people (otherwise "
+        "refused, as a truncated export would be)",
+    )
     events = commands.add_parser(
         "inbox",
         help="incoming events parked after every retry: list them, put them back, or discard them",
@@ -218,9 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         # The CLI is where the wall clock is read; below, the time is an argument.
         wall = datetime.now(UTC)
         try:
-            args.as_of = _as_of(
-                settings, args.as_of, wall, latest=wall if args.command == "prune" else None
-            )
+            # A future day is for a dry run only: a real run would owe rows for that day
+            # and move the rules' day forward for good (it never moves back).
+            future = args.command == "nudges" and args.dry_run
+            args.as_of = _as_of(settings, args.as_of, wall, latest=None if future else wall)
         except ValueError as error:
             args.refuse(f"argument --as-of: {error}")
     try:
@@ -234,10 +243,21 @@ def main(argv: list[str] | None = None) -> int:
         # and stdout pointed elsewhere so that closing it at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except DBAPIError as error:
+        # The driver's own message, first line only: SQLAlchemy's text of the error carries
+        # the statement and its parameters (e-mail addresses), and a traceback would too.
+        orig = error.orig
+        log.error("database error: %s", _first_line(orig) if orig else type(error).__name__)
+        return 1
     except (RuntimeError, OSError) as error:
         # OSError: a file that cannot be written, a port taken, a host unknown.
         log.error("%s", error)
         return 1
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -253,7 +273,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "prune":
         return asyncio.run(_prune(settings, args.as_of, args.days))
     if args.command == "directory":
-        return _directory_import(settings, args.file)
+        return _directory_import(settings, args.file, allow_shrink=args.allow_shrink)
     if args.command == "inbox":
         if args.inbox_command == "parked":
             sys.stdout.write(asyncio.run(_parked(settings)))
@@ -309,7 +329,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
         log.info("route %s", line)
     for line in exposure.features(settings):
         log.info("feature %s", line)
-    app.on_startup.append(_stop_once)
+    app.on_startup.append(_stop_once(settings.shutdown_grace))
     # Our own signal handlers (_stop_once), not aiohttp's: theirs raise again on every signal.
     # Our access log: token-bearing query strings are redacted (bot/logs.py).
     web.run_app(
@@ -319,6 +339,8 @@ def serve(settings: Settings, host: str, port: int) -> int:
         print=_listening,
         handle_signals=False,
         access_log_class=AccessLog,
+        # aiohttp's default waits 60 s for requests in progress, whatever the grace says.
+        shutdown_timeout=settings.shutdown_grace,
     )
     return 0
 
@@ -337,32 +359,40 @@ def _already_stopping(_number: int, _frame: object) -> None:
     log.info("already stopping")
 
 
-async def _stop_once(_app: object) -> None:
-    """SIGTERM or Ctrl+C stops the server once: a second one must not cut short the turns
+def _stop_once(grace: float) -> Callable[[object], Awaitable[None]]:
+    """An on_startup handler: SIGTERM or Ctrl+C stops the server once (saying so, and for how
+    long the turns in progress may still take): a second one must not cut short the turns
     being finished and the inbox being handed back, as aiohttp's own handlers would by raising
     into the shutdown."""
+
+    async def install(_app: object) -> None:
+        loop = asyncio.get_running_loop()
+        stopping: list[bool] = []
+        for number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(
+                    number, _stop, loop, stopping, signal.Signals(number).name, grace
+                )
+
+    return install
+
+
+def _stop(loop: asyncio.AbstractEventLoop, stopping: list[bool], name: str, grace: float) -> None:
     from aiohttp.web_runner import GracefulExit
 
-    loop = asyncio.get_running_loop()
-
-    stopping: list[bool] = []
-
-    def stop() -> None:
-        # Two signals close together are both queued before either runs: stop once.
-        if stopping:
-            log.info("already stopping")
-            return
-        stopping.append(True)
-        for number in (signal.SIGINT, signal.SIGTERM):
-            # A plain handler, not the loop's: it outlives the loop, which on closing would
-            # put back the default one, and a late signal would kill the process mid-exit.
-            loop.remove_signal_handler(number)
-            signal.signal(number, _already_stopping)
-        raise GracefulExit()
-
+    # Two signals close together are both queued before either runs: stop once.
+    if stopping:
+        log.info("already stopping")
+        return
+    stopping.append(True)
+    # Said at once: what follows (turns finishing) may take the whole grace.
+    log.info("stopping (%s): finishing turns for up to %g s", name, grace)
     for number in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(number, stop)
+        # A plain handler, not the loop's: it outlives the loop, which on closing would
+        # put back the default one, and a late signal would kill the process mid-exit.
+        loop.remove_signal_handler(number)
+        signal.signal(number, _already_stopping)
+    raise GracefulExit()
 
 
 def _listening(message: str) -> None:
@@ -375,11 +405,13 @@ def _teams_package(settings: Settings, app_id: str | None, output: Path) -> int:
     app_id = app_id or settings.microsoft_app_id
     if not app_id:
         raise RuntimeError("set MICROSOFT_APP_ID (or pass --app-id): the package names the bot")
-    if _guid(app_id) is None:
+    guid = _guid(app_id)
+    if guid is None:
         raise RuntimeError(f"MICROSOFT_APP_ID is {NOT_A_GUID}: {app_id!r}")
     from bot.teams import package as teams_package
 
-    teams_package.build(app_id, output)
+    # The checked form, not the setting as typed: Teams refuses an id padded with spaces.
+    teams_package.build(guid, output)
     log.info("Teams app package written to %s", output)
     return 0
 
@@ -566,7 +598,7 @@ async def _token(settings: Settings, action: str, number: str) -> str:
     return token
 
 
-def _directory_import(settings: Settings, path: Path) -> int:
+def _directory_import(settings: Settings, path: Path, *, allow_shrink: bool = False) -> int:
     try:
         # utf-8-sig: Excel writes a byte-order mark before the header.
         text = path.read_bytes().decode("utf-8-sig")
@@ -575,8 +607,19 @@ def _directory_import(settings: Settings, path: Path) -> int:
     except UnicodeDecodeError:
         raise RuntimeError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
     try:
-        report = asyncio.run(_import_staff(settings, text, path.name))
+        report = asyncio.run(_import_staff(settings, text, path.name, allow_shrink))
     except Invalid as error:
+        if error.code == "directory_empty":
+            log.error("nothing was imported: %s has no rows (it would remove everyone)",
+                      path.name)
+            return 1
+        if error.code == "directory_shrink":
+            log.error(
+                "nothing was imported: %s would remove %s of the %s imported entries "
+                "(a truncated export?); give --allow-shrink if they really left",
+                path.name, error.params["removed"], error.params["entries"],
+            )
+            return 1
         if error.code != "directory_rows":
             raise
         problems: list[directory.RowProblem] = error.params["problems"]
@@ -591,9 +634,13 @@ def _directory_import(settings: Settings, path: Path) -> int:
     return 0
 
 
-async def _import_staff(settings: Settings, text: str, name: str) -> directory.ImportReport:
+async def _import_staff(
+    settings: Settings, text: str, name: str, allow_shrink: bool
+) -> directory.ImportReport:
     async with _database(settings) as store, store.transaction() as session:
-        return await directory.import_csv(session, text, now=datetime.now(UTC), source_name=name)
+        return await directory.import_csv(
+            session, text, now=datetime.now(UTC), source_name=name, allow_shrink=allow_shrink
+        )
 
 
 _ROW_PROBLEMS = {

@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from data import audit, rules
+from data.chunks import chunks
 from data.errors import Invalid
 from data.models import Account, Person, StaffEntry
 from data.models import DirectoryUnit as Unit
@@ -42,6 +43,11 @@ MANAGER_REASON_MIN = 5
 MANAGER_REASON_MAX = 500
 EMAIL_MAX = 320
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# An import that would remove more than this share of the imported entries *and* more than
+# SHRINK_PEOPLE people is refused unless allowed: a truncated HR export must not empty the
+# directory. Both, so that a small directory's ordinary leavers pass.
+SHRINK_SHARE = 0.10
+SHRINK_PEOPLE = 50
 
 
 @dataclass(frozen=True)
@@ -188,25 +194,39 @@ def _check_row(parsed: _Parsed, line: int, cells: dict[str, str], seen: dict[str
 
 
 async def import_csv(
-    session: AsyncSession, text: str, *, now: datetime, source_name: str = ""
+    session: AsyncSession,
+    text: str,
+    *,
+    now: datetime,
+    source_name: str = "",
+    allow_shrink: bool = False,
 ) -> ImportReport:
     """Make the imported directory what `text` says, in the caller's transaction.
 
     Refused whole (Invalid("directory_rows", problems=[RowProblem...])) when any row is bad:
-    nothing is half-imported. People the last import had and this one does not are removed;
-    Graph's cached entries are left alone.
+    nothing is half-imported. Refused too (Invalid("directory_empty")) when the file has no
+    rows at all, and (Invalid("directory_shrink", removed=..., entries=...)) when it would
+    remove more than SHRINK_SHARE of the imported entries and more than SHRINK_PEOPLE people,
+    unless `allow_shrink`: both are what a truncated export looks like. People the last
+    import had and this one does not are removed; Graph's cached entries are left alone.
     """
+    if not text.strip():
+        raise Invalid("directory_empty")
     parsed = parse_csv(text)
     in_file = {row.email for row in parsed.rows}
     managers = {row.manager_email for row in parsed.rows if row.manager_email}
-    known = await _known_elsewhere(session, managers - in_file)
+    # Computed once: a union per row made a large file quadratic.
+    allowed = in_file | await _known_elsewhere(session, managers - in_file)
     for row in parsed.rows:
-        if row.manager_email and row.manager_email not in in_file | known:
+        if row.manager_email and row.manager_email not in allowed:
             parsed.problems.append(RowProblem(row.line, "manager_unknown", row.manager_email))
     if parsed.problems:
         raise Invalid(
             "directory_rows", problems=sorted(parsed.problems, key=lambda p: (p.line, p.code))
         )
+    if not parsed.rows:
+        # A header alone (or with blank lines) would remove everyone.
+        raise Invalid("directory_empty")
 
     # One spelling per unit: the first the file uses.
     spelling: dict[str, str] = {}
@@ -214,12 +234,12 @@ async def import_csv(
         if row.unit is not None:
             row.unit = spelling.setdefault(row.unit.casefold(), row.unit)
 
-    existing = {
-        entry.email: entry
-        for entry in await session.exec(
-            select(StaffEntry).where(col(StaffEntry.email).in_(in_file) | (StaffEntry.source == IMPORT))
-        )
-    }
+    existing = await _existing(session, in_file)
+    imported = sum(1 for e in existing.values() if e.source == IMPORT)
+    gone = [email for email, e in existing.items() if e.source == IMPORT and email not in in_file]
+    # Checked before anything is changed.
+    if not allow_shrink and len(gone) > SHRINK_PEOPLE and len(gone) > SHRINK_SHARE * imported:
+        raise Invalid("directory_shrink", removed=len(gone), entries=imported)
     added = updated = unchanged = 0
     for row in parsed.rows:
         entry = existing.get(row.email)
@@ -242,9 +262,9 @@ async def import_csv(
             updated += 1
         entry.fetched_at = now
         session.add(entry)
-    gone = [email for email, e in existing.items() if e.source == IMPORT and email not in in_file]
-    if gone:
-        await session.exec(delete(StaffEntry).where(col(StaffEntry.email).in_(gone)))
+    # In pieces: PostgreSQL binds at most 32,767 parameters a statement (data.chunks).
+    for piece in chunks(gone):
+        await session.exec(delete(StaffEntry).where(col(StaffEntry.email).in_(piece)))
     units = await _replace_units(session, spelling)
     report = ImportReport(added, updated, len(gone), unchanged, units)
     audit.record(
@@ -264,20 +284,39 @@ async def import_csv(
     return report
 
 
+async def _existing(session: AsyncSession, in_file: set[str]) -> dict[str, StaffEntry]:
+    """The stored entries an import touches: every imported one, and Graph's cached entries
+    for people the file lists (which the import takes over). The latter asked in pieces of
+    data.chunks.IN_CHUNK e-mails, so that no statement exceeds a database's parameter limit."""
+    found = {
+        entry.email: entry
+        for entry in await session.exec(select(StaffEntry).where(StaffEntry.source == IMPORT))
+    }
+    for piece in chunks(sorted(in_file - found.keys())):
+        rows = await session.exec(
+            select(StaffEntry).where(
+                col(StaffEntry.email).in_(piece), StaffEntry.source != IMPORT
+            )
+        )
+        found.update((entry.email, entry) for entry in rows)
+    return found
+
+
 async def _known_elsewhere(session: AsyncSession, emails: set[str]) -> set[str]:
     """Of `emails`, those a manager may be without a row of their own in the file: people the
-    bot knows, and Graph's cached entries."""
-    if not emails:
-        return set()
-    people = await session.exec(
-        select(func.lower(Person.email)).where(func.lower(Person.email).in_(emails))
-    )
-    cached = await session.exec(
-        select(StaffEntry.email).where(
-            col(StaffEntry.email).in_(emails), StaffEntry.source == GRAPH
+    bot knows, and Graph's cached entries (asked in pieces: data.chunks)."""
+    known: set[str] = set()
+    for piece in chunks(sorted(emails)):
+        people = await session.exec(
+            select(func.lower(Person.email)).where(func.lower(Person.email).in_(piece))
         )
-    )
-    return {e for e in people if e} | set(cached)
+        cached = await session.exec(
+            select(StaffEntry.email).where(
+                col(StaffEntry.email).in_(piece), StaffEntry.source == GRAPH
+            )
+        )
+        known |= {e for e in people if e} | set(cached)
+    return known
 
 
 async def _replace_units(session: AsyncSession, spelling: dict[str, str]) -> int:

@@ -392,7 +392,7 @@ async def test_an_outdated_database_is_refused_with_a_clear_message(
 
 def test_serve_runs_the_web_chat_and_stops_at_once_on_sigterm(tmp_path: Path) -> None:
     url = sqlite_in(tmp_path)
-    with serving(url, tmp_path) as server:
+    with serving(url, tmp_path, KONTOBOT_SHUTDOWN_GRACE="3") as server:
         with urllib.request.urlopen(f"{server.url}/web/api/people", timeout=5) as response:  # noqa: S310
             assert [p["key"] for p in json.load(response)["people"]][:1] == ["anna"]
         query = {"as": "anna"}
@@ -417,6 +417,8 @@ def test_serve_runs_the_web_chat_and_stops_at_once_on_sigterm(tmp_path: Path) ->
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
     assert "web chat on" in server.output()
+    # Said once, when the signal comes, with the grace the operator set.
+    assert server.output().count("stopping (SIGTERM): finishing turns for up to 3 s") == 1
 
 
 def test_the_web_chat_is_off_away_from_loopback_unless_asked_for(tmp_path: Path) -> None:

@@ -78,14 +78,30 @@ async def test_the_table_shows_what_a_terminal_would_act_on_as_question_marks(
 
 
 async def test_a_run_owes_the_nudges_once(tmp_path: Path) -> None:
-    url = await registered(tmp_path)
+    url = await registered(tmp_path, PAST)
     for _ in range(2):
         run = await kontobot(url, tmp_path, "nudges", "run", "--as-of",
-                             "2027-03-01T08:30:00+01:00")
+                             "2025-03-03T08:30:00+01:00")
         assert run.code == 0, run.err
     assert "1 nudge(s), 0 new outbox message(s)" in run.err
     [row] = await nudge_rows(url)
-    assert (row.key, row.kind) == ("nudge_rota:1:2027-03-01", "nudge_rota")
+    assert (row.key, row.kind) == ("nudge_rota:1:2025-03-03", "nudge_rota")
+
+
+async def test_a_run_refuses_an_as_of_later_than_now_unless_dry(tmp_path: Path) -> None:
+    # A real run for a future day would owe that day's rows and move the rules' day forward
+    # for good; a dry run changes nothing, so it may look ahead.
+    url = await registered(tmp_path)
+    run = await kontobot(url, tmp_path, "nudges", "run", "--as-of", "2027-03-01T08:30:00+01:00")
+    assert run.code == 2, run.err
+    assert run.err.startswith("usage: kontobot nudges run ")
+    assert "error: argument --as-of: 2027-03-01T08:30:00+01:00 is later than now (" in run.err
+    assert await nudge_rows(url) == []
+    dry = await kontobot(url, tmp_path, "nudges", "run", "--as-of", "2027-03-01T08:30:00+01:00",
+                         "--dry-run")
+    assert dry.code == 0, dry.err
+    assert "dry run as of" in dry.err and "1 nudge(s), nothing written" in dry.err
+    assert await nudge_rows(url) == []
 
 
 async def test_outside_the_sending_hours_nothing_is_due(tmp_path: Path) -> None:
