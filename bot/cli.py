@@ -23,7 +23,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.scheduling import nudge_config
 from bot.settings import Settings, is_loopback
 from data import directory, export, parked, register, retention, tokens
-from data import directory as directory_module
 from data.db import Store, UnsupportedDatabase
 from data.errors import DomainError, Invalid
 from data.migrate import migrate, require_current
@@ -114,8 +113,10 @@ def parser() -> argparse.ArgumentParser:
         "--days", type=_days, help="keep this many days, up to 3650 (default KONTOBOT_RETENTION_DAYS)"
     )
     prune.set_defaults(refuse=prune.error)
-    directory = commands.add_parser("directory", help="the organisation's staff directory")
-    directory_commands = directory.add_subparsers(
+    directory_parser = commands.add_parser(
+        "directory", help="the organisation's staff directory"
+    )
+    directory_commands = directory_parser.add_subparsers(
         dest="directory_command", required=True, metavar="ACTION"
     )
     staff = directory_commands.add_parser(
@@ -127,8 +128,8 @@ def parser() -> argparse.ArgumentParser:
     staff.add_argument(
         "--allow-shrink",
         action="store_true",
-        help=f"import even when it removes more than {directory_module.SHRINK_SHARE:.0%} of "
-        f"the entries and more than {directory_module.SHRINK_PEOPLE} people (otherwise "
+        help=f"import even when it removes more than {directory.SHRINK_SHARE:.0%} of "
+        f"the entries and more than {directory.SHRINK_PEOPLE} people (otherwise "
         "refused, as a truncated export would be)",
     )
     events = commands.add_parser(

@@ -7,9 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +15,7 @@ from data.chunks import chunks
 from data.compliance_changes import changed
 from data.errors import Invalid, MovedOn, NotFound
 from data.models import Question, QuestionSource
+from data.upsert import insert_ignore_returning
 
 QUESTION_TEXT = 4000
 NAME_TEXT = 200
@@ -99,8 +97,10 @@ async def receive_question(
         # would let two of them both insert, and the second fail on the unique constraint (a
         # 500 on PostgreSQL). ON CONFLICT DO NOTHING waits for the other transaction's row
         # instead and inserts nothing; the row stored is then read and returned.
-        new_id = (await session.exec(_insert_unless_known(session, question))).scalar()
-        if new_id is None:
+        inserted = await insert_ignore_returning(
+            session, Question, question.model_dump(exclude={"id"}), ["account_id", "external_ref"]
+        )
+        if inserted is None:
             known = (
                 await session.exec(
                     select(Question).where(
@@ -109,7 +109,8 @@ async def receive_question(
                 )
             ).one()
             return known, False
-        question = await get_question(session, new_id)
+        assert inserted.id is not None
+        question = await get_question(session, inserted.id)
     await changed(session, account_id)
     audit.record(
         session, now=now, actor_id=None, action="question.received",
@@ -117,20 +118,6 @@ async def receive_question(
         external_ref=ref,
     )
     return question, True
-
-
-def _insert_unless_known(session: AsyncSession, question: Question) -> UpdateBase:
-    """INSERT of `question` that does nothing when its (account_id, external_ref) is stored
-    (or being stored by a transaction not yet committed), RETURNING its id when it inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    values = question.model_dump(exclude={"id"})
-    return (
-        insert(Question)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["account_id", "external_ref"])
-        .returning(col(Question.id))
-    )
 
 
 async def answer_question(

@@ -256,7 +256,12 @@ async def accounts_of(session: AsyncSession, person_id: int) -> list[Account]:
 NUMBER = re.compile(r"SOME-\d{4}-\d{4,}", re.IGNORECASE | re.ASCII)
 
 
+def number_as_stored(number: str) -> str:
+    """An account number as typed or sent (` some-2027-0001`) as the register stores it."""
+    return number.strip().upper()
+
+
 async def account_by_number(session: AsyncSession, number: str) -> Account | None:
     """The account numbered `number` (e.g. SOME-2027-0001), case-insensitively."""
-    rows = await session.exec(select(Account).where(Account.number == number.strip().upper()))
+    rows = await session.exec(select(Account).where(Account.number == number_as_stored(number)))
     return rows.first()

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from data import access, audit
+from data import access, audit, register
 from data.errors import Invalid
 from data.models import Account, WebhookToken
 
@@ -66,7 +66,7 @@ async def account_for_token(session: AsyncSession, *, number: str, token: str) -
         await session.exec(
             select(Account, WebhookToken.token_hash)
             .join(WebhookToken, col(WebhookToken.account_id) == col(Account.id), isouter=True)
-            .where(Account.number == number.strip().upper())
+            .where(Account.number == register.number_as_stored(number))
         )
     ).first()
     account, stored = row if row is not None else (None, None)

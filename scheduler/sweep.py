@@ -215,12 +215,10 @@ async def _owed_late(
     windows, data.policy.owed_from): nothing but a weekend's on an ordinary day; after a sweep
     that owed and then failed to record its rule's day, what it owed, so that it is not owed
     twice."""
-    days = {
-        owed_from(today, swept.get(kind), config) + timedelta(days=n)
-        for kind in kinds
-        for n in range((today - owed_from(today, swept.get(kind), config)).days)
-    }
-    return await owed_items(session, kinds=kinds, days=sorted(days), zone=config.zone,
+    # The windows all end today: the earliest start covers every kind's.
+    start = min((owed_from(today, swept.get(kind), config) for kind in kinds), default=today)
+    days = [start + timedelta(days=n) for n in range((today - start).days)]
+    return await owed_items(session, kinds=kinds, days=days, zone=config.zone,
                             sending_ends=config.sending_ends)
 
 
